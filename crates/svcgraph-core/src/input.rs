@@ -1,0 +1,201 @@
+//! Reading a saved input: which of the three JSON documents svcgraph accepts it is.
+//!
+//! * a Prometheus API response (has `status`): the result of the requests query;
+//! * a snapshot (`"format": "svcgraph-snapshot"`): every query's response plus the schema that
+//!   planned them, as `svcgraph fetch` saves it, so the graph can be rebuilt offline;
+//! * a graph document (`"format": "svcgraph-graph"`, see [`render::json`](crate::render::json)).
+
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::error::{Error, Result, excerpt};
+use crate::model::ServiceGraph;
+use crate::query::{GraphQuery, QueryPurpose};
+use crate::render::json;
+use crate::schema::{QueryResults, Schema};
+use crate::series::SeriesSet;
+
+/// The value of a snapshot's `format` field.
+pub const SNAPSHOT_FORMAT: &str = "svcgraph-snapshot";
+/// The snapshot version this library writes and reads.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// Every response a graph was built from, with the schema and query that asked for them.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Always [`SNAPSHOT_FORMAT`].
+    pub format: String,
+    /// Always [`SNAPSHOT_VERSION`] when written by this library.
+    pub version: u32,
+    /// The schema that planned the queries and maps the results.
+    pub schema: Schema,
+    /// The query (filters, window, time), for the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<GraphQuery>,
+    /// One entry per query.
+    pub results: Vec<SnapshotResult>,
+}
+
+/// One query of a [`Snapshot`] and the server's response, kept verbatim.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SnapshotResult {
+    /// Which part of the edge model it fills.
+    pub purpose: QueryPurpose,
+    /// The PromQL that was run.
+    #[serde(default)]
+    pub promql: String,
+    /// The Prometheus API response body.
+    pub response: Box<RawValue>,
+}
+
+impl Snapshot {
+    /// The parsed results, ready for [`Schema::build`].
+    pub fn results(&self) -> Result<QueryResults> {
+        let mut out = QueryResults::default();
+        for r in &self.results {
+            let set = SeriesSet::from_raw(&r.response).map_err(|e| {
+                Error::Format(format!(
+                    "the snapshot's {} response: {e}",
+                    r.purpose.describe()
+                ))
+            })?;
+            out.insert(r.purpose, set);
+        }
+        if out.get(QueryPurpose::Requests).is_none() {
+            return Err(Error::Format("the snapshot has no requests result".into()));
+        }
+        Ok(out)
+    }
+}
+
+/// A saved input, recognised.
+#[derive(Debug)]
+pub enum Input {
+    /// A finished graph document.
+    Graph(ServiceGraph),
+    /// Query results still to be mapped by a schema; a snapshot names its own.
+    Series {
+        /// The schema a snapshot carries; `None` for a bare Prometheus response.
+        schema: Option<Schema>,
+        /// The results.
+        results: QueryResults,
+    },
+}
+
+#[derive(Deserialize)]
+struct Probe {
+    format: Option<String>,
+    status: Option<IgnoredAny>,
+}
+
+/// Recognises and parses a saved input.
+pub fn read_input(bytes: &[u8]) -> Result<Input> {
+    let text = std::str::from_utf8(bytes).map_err(|err| Error::Json {
+        what: "the input".into(),
+        detail: format!(
+            "it is not UTF-8 (invalid byte at offset {})",
+            err.valid_up_to()
+        ),
+    })?;
+    if text.trim().is_empty() {
+        return Err(Error::Format("the input is empty".into()));
+    }
+    let probe: Probe = serde_json::from_str(text).map_err(|e| {
+        if e.classify() == serde_json::error::Category::Data {
+            Error::Format(
+                "the input is JSON but not an object: expected a Prometheus API response, a svcgraph snapshot or a svcgraph graph document".into(),
+            )
+        } else {
+            Error::json("the input", &e)
+        }
+    })?;
+    match probe.format.as_deref() {
+        Some(json::FORMAT) => return Ok(Input::Graph(json::from_json(text)?)),
+        Some(SNAPSHOT_FORMAT) => {
+            let snapshot: Snapshot =
+                serde_json::from_str(text).map_err(|e| Error::json("the snapshot", &e))?;
+            if snapshot.version != SNAPSHOT_VERSION {
+                return Err(Error::Format(format!(
+                    "the snapshot is version {}; this svcgraph reads version {SNAPSHOT_VERSION}",
+                    snapshot.version
+                )));
+            }
+            snapshot.schema.validate()?;
+            let results = snapshot.results()?;
+            return Ok(Input::Series {
+                schema: Some(snapshot.schema),
+                results,
+            });
+        }
+        Some(other) => {
+            return Err(Error::Format(format!(
+                "unknown document format \"{}\"",
+                excerpt(other)
+            )));
+        }
+        None => {}
+    }
+    if probe.status.is_none() {
+        return Err(Error::Format(
+            "the input is neither a Prometheus API response (no `status`) nor a svcgraph document (no `format`)".into(),
+        ));
+    }
+    Ok(Input::Series {
+        schema: None,
+        results: QueryResults::from_requests(SeriesSet::from_json(bytes)?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_of_input_is_recognised() {
+        let prom = br#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
+        assert!(matches!(
+            read_input(prom).unwrap(),
+            Input::Series { schema: None, .. }
+        ));
+        let graph = br#"{"format":"svcgraph-graph","version":1,"nodes":[],"edges":[]}"#;
+        assert!(matches!(read_input(graph).unwrap(), Input::Graph(_)));
+        let schema = Schema::preset("istio").unwrap();
+        let snapshot = format!(
+            r#"{{"format":"svcgraph-snapshot","version":1,"schema":{},"results":[
+                {{"purpose":"requests","promql":"x","response":{}}}]}}"#,
+            serde_json::to_string(&schema).unwrap(),
+            std::str::from_utf8(prom).unwrap()
+        );
+        match read_input(snapshot.as_bytes()).unwrap() {
+            Input::Series {
+                schema: Some(s),
+                results,
+            } => {
+                assert_eq!(s.name, "istio");
+                assert!(results.get(QueryPurpose::Requests).is_some());
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unrecognised_inputs_say_what_was_expected() {
+        for (input, expected) in [
+            (&b""[..], "empty"),
+            (b"  \n", "empty"),
+            (b"[1,2]", "not an object"),
+            (b"{\"hello\":1}", "neither"),
+            (b"{\"format\":\"x\"}", "unknown document format"),
+            (b"{\"status\":", "ends early"),
+            (b"\xff\xfe", "not UTF-8"),
+            (
+                b"{\"format\":\"svcgraph-snapshot\",\"version\":1,\"schema\":{}}",
+                "missing field",
+            ),
+        ] {
+            let err = read_input(input).unwrap_err().to_string();
+            assert!(err.contains(expected), "{expected}: {err}");
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Graphviz DOT.
+//!
+//! Every id, name and label is written as a quoted DOT string with `\` and `"` escaped and
+//! control characters replaced, so no label can break out of its attribute or turn into a
+//! Graphviz escape (`\N`, `\G`, …). Edge width follows the request rate, colour the error
+//! ratio; nodes and edges carry tooltips with every number (shown by `dot -Tsvg` viewers).
+
+use std::fmt::Write;
+
+use super::text::{edge_details, edge_label, edge_width, error_color, node_details};
+use crate::model::{NodeKind, ServiceGraph};
+
+/// Which way calls flow on the page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RankDir {
+    /// Left to right (callers on the left).
+    #[default]
+    LeftToRight,
+    /// Top to bottom (callers on top).
+    TopToBottom,
+}
+
+/// Options for [`to_dot`].
+#[derive(Debug, Clone, Default)]
+pub struct DotOptions {
+    /// Direction of the layout.
+    pub rankdir: RankDir,
+}
+
+const FONT: &str = "Helvetica,Arial,sans-serif";
+
+/// The graph as a DOT document.
+pub fn to_dot(graph: &ServiceGraph, options: &DotOptions) -> String {
+    let g = graph.graph();
+    let mut out = String::with_capacity(256 + 200 * (g.node_count() + g.edge_count()));
+    let rankdir = match options.rankdir {
+        RankDir::LeftToRight => "LR",
+        RankDir::TopToBottom => "TB",
+    };
+    let _ = writeln!(out, "digraph svcgraph {{");
+    let _ = writeln!(
+        out,
+        "  graph [rankdir={rankdir}, fontname=\"{FONT}\", nodesep=0.35, ranksep=0.9, bgcolor=\"white\"];"
+    );
+    let _ = writeln!(
+        out,
+        "  node [shape=box, style=\"rounded,filled\", fontname=\"{FONT}\", fontsize=11, color=\"#3b6db3\", fillcolor=\"#e8f0fe\", margin=\"0.15,0.06\"];"
+    );
+    let _ = writeln!(
+        out,
+        "  edge [fontname=\"{FONT}\", fontsize=9, arrowsize=0.7];"
+    );
+    if graph.is_empty() {
+        let _ = writeln!(out, "  label=\"no edges: the query returned no series\";");
+    }
+
+    for index in graph.sorted_nodes() {
+        let node = &g[index];
+        let style = match node.kind {
+            NodeKind::Service | NodeKind::Pod | NodeKind::Workload => "",
+            NodeKind::Namespace => ", shape=folder, style=\"filled\", fillcolor=\"#dde7f7\"",
+            NodeKind::Database => {
+                ", shape=cylinder, style=\"filled\", color=\"#a86b00\", fillcolor=\"#fff4de\""
+            }
+            NodeKind::Virtual => {
+                ", style=\"rounded,filled,dashed\", color=\"#7c8796\", fillcolor=\"#f3f4f6\", fontcolor=\"#4b5563\""
+            }
+            NodeKind::External => {
+                ", style=\"rounded,dashed\", color=\"#7c8796\", fontcolor=\"#374151\""
+            }
+            NodeKind::Unknown => {
+                ", style=\"rounded,dotted\", color=\"#9ca3af\", fontcolor=\"#6b7280\""
+            }
+        };
+        let _ = writeln!(
+            out,
+            "  {} [label={}, tooltip={}{style}];",
+            quote(&node.id),
+            quote(&node.name),
+            quote_lines(&node_details(node)),
+        );
+    }
+
+    let max_rate = g
+        .edge_weights()
+        .map(|e| e.requests_per_second)
+        .fold(0.0, f64::max);
+    for index in graph.sorted_edges() {
+        let Some((s, t)) = g.edge_endpoints(index) else {
+            continue;
+        };
+        let edge = &g[index];
+        let color = error_color(edge.error_ratio());
+        let dashed = if edge.connection_type.as_deref() == Some("messaging_system") {
+            ", style=dashed"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  {} -> {} [label={}, tooltip={}, penwidth={:.2}, color=\"{color}\", fontcolor=\"{color}\"{dashed}];",
+            quote(&g[s].id),
+            quote(&g[t].id),
+            quote(&edge_label(edge)),
+            quote_lines(&edge_details(&g[s], &g[t], edge)),
+            edge_width(edge.requests_per_second, max_rate),
+        );
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// A DOT quoted string holding `text` literally.
+fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    push_escaped(&mut out, text);
+    out.push('"');
+    out
+}
+
+/// Several lines in one quoted string, joined by DOT's `\n` line break.
+fn quote_lines(lines: &[String]) -> String {
+    let mut out = String::from("\"");
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push_str("\\n");
+        }
+        push_escaped(&mut out, line);
+    }
+    out.push('"');
+    out
+}
+
+fn push_escaped(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            // A newline in a name is shown as a line break, never as a raw newline.
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Edge, Node};
+
+    #[test]
+    fn hostile_names_stay_inside_their_strings() {
+        let mut g = ServiceGraph::new();
+        let a = g.upsert_node(Node::named("a\"];\n\"x\" -> \"y", NodeKind::Service));
+        let b = g.upsert_node(Node::named("<script>\\N\u{7}", NodeKind::External));
+        g.upsert_edge(a, b, Edge::with_rate(1.0));
+        let dot = to_dot(&g, &DotOptions::default());
+        assert!(dot.contains(r#""a\"];\n\"x\" -> \"y""#), "{dot}");
+        assert!(dot.contains(r#""<script>\\N�""#), "{dot}");
+        // One statement per node and edge line, none split by the hostile newline.
+        assert_eq!(dot.lines().filter(|l| l.contains(" -> ")).count(), 1 + 1);
+        assert!(dot.lines().all(|l| !l.contains('\u{7}')));
+    }
+
+    #[test]
+    fn empty_graphs_say_so() {
+        let dot = to_dot(&ServiceGraph::new(), &DotOptions::default());
+        assert!(dot.contains("no edges"));
+        assert!(dot.ends_with("}\n"));
+    }
+}

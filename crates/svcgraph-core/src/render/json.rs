@@ -1,0 +1,238 @@
+//! svcgraph's JSON graph document, version 1: written by [`to_json`], read by [`from_json`].
+//!
+//! ```json
+//! {
+//!   "format": "svcgraph-graph",
+//!   "version": 1,
+//!   "nodes": [
+//!     {"id": "shop/cart", "name": "cart", "namespace": "shop", "kind": "service",
+//!      "addresses": ["10.4.1.85"]}
+//!   ],
+//!   "edges": [
+//!     {"source": "shop/front", "target": "shop/cart",
+//!      "requests_per_second": 12.3, "failures_per_second": 0.15, "error_ratio": 0.0122,
+//!      "latency_seconds": {"p50": 0.012, "p95": 0.045, "p99": 0.08},
+//!      "connection_type": "database"}
+//!   ]
+//! }
+//! ```
+//!
+//! Nodes are sorted by `id`, edges by (`source`, `target`). `namespace`, `addresses`,
+//! `latency_seconds` (and each quantile) and `connection_type` are left out when unknown.
+//! `kind` is one of `service pod workload namespace database virtual external unknown`.
+//! `error_ratio` is derived (failures / requests, clamped to `[0, 1]`) and recomputed on
+//! reading. Readers ignore fields they do not know, so later versions may add fields; a
+//! change that breaks readers raises `version`. Reading then writing gives the same bytes.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result, excerpt};
+use crate::model::{Edge, Latency, Node, ServiceGraph};
+
+/// The value of the `format` field.
+pub const FORMAT: &str = "svcgraph-graph";
+/// The version this library writes and reads.
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct GraphOut<'a> {
+    format: &'static str,
+    version: u32,
+    nodes: Vec<&'a Node>,
+    edges: Vec<EdgeOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct EdgeOut<'a> {
+    source: &'a str,
+    target: &'a str,
+    requests_per_second: f64,
+    failures_per_second: f64,
+    error_ratio: f64,
+    #[serde(skip_serializing_if = "Latency::is_empty")]
+    latency_seconds: Latency,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    connection_type: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct GraphIn {
+    format: Option<String>,
+    version: Option<u32>,
+    #[serde(default)]
+    nodes: Vec<Node>,
+    #[serde(default)]
+    edges: Vec<EdgeIn>,
+}
+
+#[derive(Deserialize)]
+struct EdgeIn {
+    source: String,
+    target: String,
+    requests_per_second: f64,
+    #[serde(default)]
+    failures_per_second: f64,
+    #[serde(default)]
+    latency_seconds: Latency,
+    #[serde(default)]
+    connection_type: Option<String>,
+}
+
+/// The graph as a pretty-printed JSON document ending in a newline.
+pub fn to_json(graph: &ServiceGraph) -> String {
+    let g = graph.graph();
+    let doc = GraphOut {
+        format: FORMAT,
+        version: VERSION,
+        nodes: graph.sorted_nodes().into_iter().map(|i| &g[i]).collect(),
+        edges: graph
+            .sorted_edges()
+            .into_iter()
+            .filter_map(|i| {
+                let (s, t) = g.edge_endpoints(i)?;
+                let e = &g[i];
+                Some(EdgeOut {
+                    source: &g[s].id,
+                    target: &g[t].id,
+                    requests_per_second: e.requests_per_second,
+                    failures_per_second: e.failures_per_second,
+                    error_ratio: e.error_ratio(),
+                    latency_seconds: e.latency,
+                    connection_type: e.connection_type.as_deref(),
+                })
+            })
+            .collect(),
+    };
+    // Plain structs of strings and finite numbers always serialise.
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Whether a parsed JSON document looks like a graph document (has `"format": "svcgraph-graph"`).
+pub fn is_graph_document(value: &serde_json::Value) -> bool {
+    value.get("format").and_then(serde_json::Value::as_str) == Some(FORMAT)
+}
+
+/// Reads a graph document, checking that ids are unique, edges connect known nodes and every
+/// number is a non-negative rate or duration.
+pub fn from_json(text: &str) -> Result<ServiceGraph> {
+    let doc: GraphIn =
+        serde_json::from_str(text).map_err(|e| Error::json("the graph document", &e))?;
+    match doc.format.as_deref() {
+        Some(FORMAT) => {}
+        other => {
+            return Err(Error::Format(format!(
+                "not a svcgraph graph document: `format` is {}, expected \"{FORMAT}\"",
+                other.map_or_else(|| "missing".to_owned(), |f| format!("\"{}\"", excerpt(f)))
+            )));
+        }
+    }
+    match doc.version {
+        Some(VERSION) => {}
+        Some(v) => {
+            return Err(Error::Format(format!(
+                "the graph document is version {v}; this svcgraph reads version {VERSION} (upgrade svcgraph)"
+            )));
+        }
+        None => return Err(Error::Format("the graph document has no `version`".into())),
+    }
+
+    let mut graph = ServiceGraph::new();
+    let mut seen = HashSet::with_capacity(doc.nodes.len());
+    for node in doc.nodes {
+        if !seen.insert(node.id.clone()) {
+            return Err(Error::Format(format!(
+                "the graph document lists node `{}` twice",
+                excerpt(&node.id)
+            )));
+        }
+        graph.upsert_node(node);
+    }
+    for e in doc.edges {
+        let endpoint = |id: &str| {
+            graph.node_index(id).ok_or_else(|| {
+                Error::Format(format!(
+                    "an edge refers to node `{}`, which the document does not list",
+                    excerpt(id)
+                ))
+            })
+        };
+        let (s, t) = (endpoint(&e.source)?, endpoint(&e.target)?);
+        let numbers = [
+            e.requests_per_second,
+            e.failures_per_second,
+            e.latency_seconds.p50.unwrap_or(0.0),
+            e.latency_seconds.p95.unwrap_or(0.0),
+            e.latency_seconds.p99.unwrap_or(0.0),
+        ];
+        if numbers.iter().any(|v| *v < 0.0) {
+            return Err(Error::Format(format!(
+                "edge `{}` -> `{}` has a negative rate or latency",
+                excerpt(&e.source),
+                excerpt(&e.target)
+            )));
+        }
+        if graph.find_edge(s, t).is_some() {
+            return Err(Error::Format(format!(
+                "the graph document lists edge `{}` -> `{}` twice",
+                excerpt(&e.source),
+                excerpt(&e.target)
+            )));
+        }
+        graph.upsert_edge(
+            s,
+            t,
+            Edge {
+                requests_per_second: e.requests_per_second,
+                failures_per_second: e.failures_per_second,
+                latency: e.latency_seconds,
+                connection_type: e.connection_type,
+            },
+        );
+    }
+    Ok(graph)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = r#"{"format":"svcgraph-graph","version":1,
+        "nodes":[{"id":"a","name":"a","kind":"service"},{"id":"b","name":"b","kind":"database"}],
+        "edges":[{"source":"a","target":"b","requests_per_second":2.5,"failures_per_second":0.5,
+                  "latency_seconds":{"p95":0.25},"connection_type":"database","future":true}]}"#;
+
+    #[test]
+    fn documents_round_trip_byte_for_byte() {
+        let graph = from_json(DOC).unwrap();
+        let once = to_json(&graph);
+        assert!(once.contains("\"error_ratio\": 0.2"), "{once}");
+        assert_eq!(to_json(&from_json(&once).unwrap()), once);
+    }
+
+    #[test]
+    fn broken_documents_are_refused() {
+        let cases = [
+            (DOC.replace("\"version\":1", "\"version\":2"), "version 2"),
+            (
+                DOC.replace("svcgraph-graph", "other"),
+                "not a svcgraph graph",
+            ),
+            (DOC.replace("\"id\":\"b\"", "\"id\":\"a\""), "twice"),
+            (
+                DOC.replace("\"target\":\"b\"", "\"target\":\"zz\""),
+                "does not list",
+            ),
+            (DOC.replace("2.5", "-2.5"), "negative"),
+            (DOC.replace("\"database\"}", "\"moon\"}"), "not valid JSON"),
+            (DOC[..40].to_owned(), "ends early"),
+        ];
+        for (text, expected) in cases {
+            let err = from_json(&text).unwrap_err().to_string();
+            assert!(err.contains(expected), "{expected}: {err}");
+        }
+    }
+}

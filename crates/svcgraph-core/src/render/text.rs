@@ -1,0 +1,189 @@
+//! Numbers and words shared by every renderer: `12.3 req/s · 1.2% err · p95 45 ms`.
+
+use crate::model::{Edge, Node};
+
+/// A rate with three significant digits: `9.73`, `12.3`, `0.0123`, `1234`, `12.3k`.
+pub fn format_rate(value: f64) -> String {
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    if value >= 1e7 {
+        return format!("{}M", significant(value / 1e6));
+    }
+    if value >= 1e4 {
+        return format!("{}k", significant(value / 1e3));
+    }
+    significant(value)
+}
+
+fn significant(value: f64) -> String {
+    if value == 0.0 {
+        return "0".into();
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    let decimals = (2 - magnitude).clamp(0, 6) as usize;
+    format!("{value:.decimals$}")
+}
+
+/// A ratio in `[0, 1]` as a percentage: `12%`, `1.2%`, `0.05%`, `<0.01%`.
+pub fn format_percent(ratio: f64) -> String {
+    let pct = ratio * 100.0;
+    if pct >= 10.0 {
+        format!("{pct:.0}%")
+    } else if pct >= 1.0 {
+        format!("{pct:.1}%")
+    } else if pct >= 0.01 {
+        format!("{pct:.2}%")
+    } else if pct > 0.0 {
+        "<0.01%".into()
+    } else {
+        "0%".into()
+    }
+}
+
+/// A duration in seconds, in the unit that reads best: `850 µs`, `4.5 ms`, `45 ms`, `1.2 s`.
+pub fn format_duration(seconds: f64) -> String {
+    let (value, unit) = if seconds >= 1.0 {
+        (seconds, "s")
+    } else if seconds >= 1e-3 {
+        (seconds * 1e3, "ms")
+    } else {
+        (seconds * 1e6, "µs")
+    };
+    if value >= 10.0 {
+        format!("{value:.0} {unit}")
+    } else {
+        format!("{value:.1} {unit}")
+    }
+}
+
+/// The short label drawn on an edge: rate, error percentage when there are failures, and the
+/// p95 latency when known (or p99, or p50).
+pub fn edge_label(edge: &Edge) -> String {
+    let mut parts = vec![format!("{} req/s", format_rate(edge.requests_per_second))];
+    if edge.failures_per_second > 0.0 {
+        parts.push(format!("{} err", format_percent(edge.error_ratio())));
+    }
+    let l = &edge.latency;
+    if let Some((name, value)) = [("p95", l.p95), ("p99", l.p99), ("p50", l.p50)]
+        .into_iter()
+        .find_map(|(n, v)| v.map(|v| (n, v)))
+    {
+        parts.push(format!("{name} {}", format_duration(value)));
+    }
+    parts.join(" · ")
+}
+
+/// Every number of an edge, one fact per line, for tooltips.
+pub fn edge_details(client: &Node, server: &Node, edge: &Edge) -> Vec<String> {
+    let mut lines = vec![
+        format!("{} → {}", client.name, server.name),
+        format!("{} requests/s", format_rate(edge.requests_per_second)),
+    ];
+    if edge.failures_per_second > 0.0 {
+        lines.push(format!(
+            "{} failures/s ({})",
+            format_rate(edge.failures_per_second),
+            format_percent(edge.error_ratio())
+        ));
+    }
+    let l = &edge.latency;
+    let quantiles: Vec<String> = [("p50", l.p50), ("p95", l.p95), ("p99", l.p99)]
+        .into_iter()
+        .filter_map(|(n, v)| v.map(|v| format!("{n} {}", format_duration(v))))
+        .collect();
+    if !quantiles.is_empty() {
+        lines.push(quantiles.join(" · "));
+    }
+    if let Some(ct) = &edge.connection_type {
+        lines.push(format!("connection: {ct}"));
+    }
+    lines
+}
+
+/// What a node is, one fact per line, for tooltips.
+pub fn node_details(node: &Node) -> Vec<String> {
+    let mut lines = vec![node.name.clone()];
+    let mut kind = node.kind.to_string();
+    if let Some(ns) = &node.namespace {
+        kind.push_str(" in ");
+        kind.push_str(ns);
+    }
+    lines.push(kind);
+    if !node.addresses.is_empty() {
+        let shown: Vec<&str> = node.addresses.iter().take(8).map(String::as_str).collect();
+        let more = node.addresses.len().saturating_sub(shown.len());
+        let mut line = shown.join(", ");
+        if more > 0 {
+            line.push_str(&format!(" and {more} more"));
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// The colour of an edge by error ratio: slate for none, then amber, orange and red at 1 %
+/// and 5 %.
+pub fn error_color(ratio: f64) -> &'static str {
+    if ratio <= 0.0 {
+        "#5b6b7f"
+    } else if ratio < 0.01 {
+        "#d99e0b"
+    } else if ratio < 0.05 {
+        "#e8590c"
+    } else {
+        "#c92a2a"
+    }
+}
+
+/// Stroke width for a rate relative to the busiest edge: 1 to 5, logarithmic, so a 1000×
+/// busier edge is thicker but does not hide the rest.
+pub fn edge_width(rate: f64, max_rate: f64) -> f64 {
+    if max_rate <= 0.0 || rate <= 0.0 {
+        return 1.0;
+    }
+    1.0 + 4.0 * (rate.ln_1p() / max_rate.ln_1p()).clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(format_rate(9.734_179_558_009_6), "9.73");
+        assert_eq!(format_rate(12.34), "12.3");
+        assert_eq!(format_rate(0.012_34), "0.0123");
+        assert_eq!(format_rate(1234.0), "1234");
+        assert_eq!(format_rate(12_345.0), "12.3k");
+        assert_eq!(format_rate(0.0), "0");
+        assert_eq!(format_percent(0.012), "1.2%");
+        assert_eq!(format_percent(0.0005), "0.05%");
+        assert_eq!(format_percent(0.25), "25%");
+        assert_eq!(format_percent(0.000_01), "<0.01%");
+        assert_eq!(format_duration(0.045), "45 ms");
+        assert_eq!(format_duration(0.0045), "4.5 ms");
+        assert_eq!(format_duration(0.000_85), "850 µs");
+        assert_eq!(format_duration(1.234), "1.2 s");
+    }
+
+    #[test]
+    fn edge_labels_show_what_is_known() {
+        let mut e = Edge::with_rate(12.3);
+        assert_eq!(edge_label(&e), "12.3 req/s");
+        e.failures_per_second = 0.1476;
+        e.latency.p95 = Some(0.045);
+        assert_eq!(edge_label(&e), "12.3 req/s · 1.2% err · p95 45 ms");
+        e.latency.p95 = None;
+        e.latency.p50 = Some(0.002);
+        assert_eq!(edge_label(&e), "12.3 req/s · 1.2% err · p50 2.0 ms");
+    }
+
+    #[test]
+    fn widths_and_colours_are_bounded() {
+        assert!((edge_width(1.0, 0.0) - 1.0).abs() < f64::EPSILON);
+        assert!((edge_width(100.0, 100.0) - 5.0).abs() < 1e-12);
+        assert!(edge_width(1.0, 1000.0) > 1.0 && edge_width(1.0, 1000.0) < 2.0);
+        assert_ne!(error_color(0.0), error_color(0.2));
+    }
+}

@@ -1,0 +1,356 @@
+//! Query results to a [`ServiceGraph`]: one pass over the series, O(series).
+//!
+//! Requests create edges; failures and latency attach to the edges requests created. What a
+//! value means decides how an odd one is treated:
+//! * a `NaN` rate is "no data in the window": the series is left out and counted;
+//! * a rate of zero is an idle edge: left out, as the seed recipe's `!= 0` did;
+//! * an infinite or negative rate cannot be a rate: left out and reported;
+//! * a `NaN` quantile means no observations: the edge simply has no latency;
+//!
+//! Several series for one edge (a raw response that was not summed) add up; latency keeps the
+//! largest quantile (see [`Latency::merge_upper_bound`](crate::model::Latency::merge_upper_bound)).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use petgraph::graph::EdgeIndex;
+
+use super::{NodeKey, Schema, Side};
+use crate::error::{Error, Result, excerpt};
+use crate::model::{Edge, Node, NodeKind, ServiceGraph};
+use crate::query::QueryPurpose;
+use crate::series::{Sample, SeriesSet};
+
+/// The results of a schema's queries, by purpose. Only requests are required.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryResults {
+    results: BTreeMap<QueryPurpose, SeriesSet>,
+}
+
+impl QueryResults {
+    /// Results holding only the request rates.
+    pub fn from_requests(requests: SeriesSet) -> Self {
+        let mut out = Self::default();
+        out.insert(QueryPurpose::Requests, requests);
+        out
+    }
+
+    /// Adds (or replaces) one query's result.
+    pub fn insert(&mut self, purpose: QueryPurpose, series: SeriesSet) {
+        self.results.insert(purpose, series);
+    }
+
+    /// One query's result.
+    pub fn get(&self, purpose: QueryPurpose) -> Option<&SeriesSet> {
+        self.results.get(&purpose)
+    }
+
+    /// Every result, in [`QueryPurpose`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (QueryPurpose, &SeriesSet)> {
+        self.results.iter().map(|(p, s)| (*p, s))
+    }
+
+    /// Total number of samples over all results.
+    pub fn sample_count(&self) -> usize {
+        self.results.values().map(|s| s.samples.len()).sum()
+    }
+}
+
+/// A graph built from query results, with what the user should hear about.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The graph.
+    pub graph: ServiceGraph,
+    /// Server warnings and notes about left-out series, one line each.
+    pub warnings: Vec<String>,
+}
+
+/// Counts of left-out series, turned into one warning line each.
+#[derive(Default)]
+struct Skipped {
+    no_data: usize,
+    idle: usize,
+    invalid: usize,
+    unmatched: usize,
+}
+
+impl Skipped {
+    fn report(&self, purpose: QueryPurpose, warnings: &mut Vec<String>) {
+        let what = purpose.describe();
+        if self.no_data > 0 && purpose.quantile().is_none() {
+            warnings.push(format!(
+                "{what}: {} series had no data in the window (NaN) and were left out",
+                self.no_data
+            ));
+        }
+        if self.idle > 0 && purpose == QueryPurpose::Requests {
+            warnings.push(format!(
+                "{what}: {} idle series (rate 0) were left out",
+                self.idle
+            ));
+        }
+        if self.invalid > 0 {
+            warnings.push(format!(
+                "{what}: {} series with an infinite or negative value were left out",
+                self.invalid
+            ));
+        }
+        if self.unmatched > 0 {
+            warnings.push(format!(
+                "{what}: {} series match no edge with requests and were ignored",
+                self.unmatched
+            ));
+        }
+    }
+}
+
+impl Schema {
+    /// Builds the graph from the results of the queries [`Schema::plan`] made (or from saved
+    /// responses of them).
+    ///
+    /// When there is no failures result but the schema selects failures with matchers on the
+    /// request counter (Istio, Linkerd) and the request series carry those labels (a response
+    /// grouped by `response_code`, say), failures are taken from the request series.
+    pub fn build(&self, results: &QueryResults) -> Result<Built> {
+        let mut graph = ServiceGraph::new();
+        let mut warnings = Vec::new();
+        let empty = SeriesSet::default();
+        let requests = results.get(QueryPurpose::Requests).unwrap_or(&empty);
+        let mut skipped = Skipped::default();
+
+        for (purpose, set) in results.iter() {
+            for w in &set.warnings {
+                warnings.push(format!("{}: {w}", purpose.describe()));
+            }
+        }
+
+        for sample in &requests.samples {
+            let Some(rate) = checked_rate(sample.value, &mut skipped) else {
+                continue;
+            };
+            let (client, server, connection_type) = self.endpoints(sample)?;
+            let c = graph.upsert_node(client);
+            let s = graph.upsert_node(server);
+            let mut edge = Edge::with_rate(rate);
+            edge.connection_type = connection_type;
+            graph.upsert_edge(c, s, edge);
+        }
+        skipped.report(QueryPurpose::Requests, &mut warnings);
+
+        let derived;
+        let failures = match results.get(QueryPurpose::Failures) {
+            Some(set) => Some(set),
+            None => {
+                derived = self.failures_from_requests(requests);
+                derived.as_ref()
+            }
+        };
+        if let Some(set) = failures {
+            let mut skipped = Skipped::default();
+            for sample in &set.samples {
+                let Some(rate) = checked_rate(sample.value, &mut skipped) else {
+                    continue;
+                };
+                match self
+                    .edge_of(&graph, sample)?
+                    .and_then(|e| graph.edge_mut(e))
+                {
+                    Some(edge) => edge.failures_per_second += rate,
+                    None => skipped.unmatched += 1,
+                }
+            }
+            skipped.report(QueryPurpose::Failures, &mut warnings);
+        }
+
+        let factor = self.latency.as_ref().map_or(1.0, |h| h.unit.to_seconds());
+        for purpose in [
+            QueryPurpose::LatencyP50,
+            QueryPurpose::LatencyP95,
+            QueryPurpose::LatencyP99,
+        ] {
+            let Some(set) = results.get(purpose) else {
+                continue;
+            };
+            let mut skipped = Skipped::default();
+            for sample in &set.samples {
+                let value = sample.value * factor;
+                if value.is_nan() {
+                    continue;
+                }
+                if !value.is_finite() || value < 0.0 {
+                    skipped.invalid += 1;
+                    continue;
+                }
+                let Some(edge) = self
+                    .edge_of(&graph, sample)?
+                    .and_then(|e| graph.edge_mut(e))
+                else {
+                    skipped.unmatched += 1;
+                    continue;
+                };
+                let latency = &mut edge.latency;
+                let slot = match purpose {
+                    QueryPurpose::LatencyP50 => &mut latency.p50,
+                    QueryPurpose::LatencyP95 => &mut latency.p95,
+                    _ => &mut latency.p99,
+                };
+                *slot = Some(slot.map_or(value, |old| old.max(value)));
+            }
+            skipped.report(purpose, &mut warnings);
+        }
+        Ok(Built { graph, warnings })
+    }
+
+    /// Failures selected from the request series themselves, when their labels allow it.
+    fn failures_from_requests(&self, requests: &SeriesSet) -> Option<SeriesSet> {
+        let failures = self.failures.as_ref()?;
+        if failures.metric.is_some() || failures.matchers.is_empty() {
+            return None;
+        }
+        let labelled = failures.matchers.iter().all(|m| {
+            requests
+                .samples
+                .iter()
+                .any(|s| s.labels.contains_key(m.label()))
+        });
+        if !labelled {
+            return None;
+        }
+        let samples = requests
+            .samples
+            .iter()
+            .filter(|s| failures.matchers.iter().all(|m| m.matches(&s.labels)))
+            .cloned()
+            .collect();
+        Some(SeriesSet::from_samples(samples))
+    }
+
+    /// The existing edge a failure or latency series belongs to.
+    fn edge_of(&self, graph: &ServiceGraph, sample: &Sample) -> Result<Option<EdgeIndex>> {
+        let (client, server, _) = self.endpoints(sample)?;
+        Ok(
+            match (graph.node_index(&client.id), graph.node_index(&server.id)) {
+                (Some(c), Some(s)) => graph.find_edge(c, s),
+                _ => None,
+            },
+        )
+    }
+
+    /// The two nodes a series connects, and its connection type.
+    fn endpoints(&self, sample: &Sample) -> Result<(Node, Node, Option<String>)> {
+        let client = self.node(&self.client, "client", sample)?;
+        let mut server = self.node(&self.server, "server", sample)?;
+        let connection_type = self
+            .connection_type
+            .as_deref()
+            .and_then(|label| sample.label(label))
+            .map(str::to_owned);
+        // The servicegraph vocabulary: a database edge ends at a database; a virtual-node edge
+        // has one uninstrumented end, the client when it has a virtual name, else the server.
+        match connection_type.as_deref() {
+            Some("database") if server.kind == self.server.kind => {
+                server.kind = NodeKind::Database;
+            }
+            Some("virtual_node") if client.kind != NodeKind::Virtual => {
+                if server.kind == self.server.kind {
+                    server.kind = NodeKind::Virtual;
+                }
+            }
+            _ => {}
+        }
+        Ok((client, server, connection_type))
+    }
+
+    fn node(&self, side: &Side, which: &'static str, sample: &Sample) -> Result<Node> {
+        let usable = |label: &String| {
+            sample
+                .label(label)
+                .filter(|v| !side.unknown_values.iter().any(|u| u == v))
+        };
+        let (name, kind) = if let Some(name) = side.name.iter().find_map(usable) {
+            let kind = if side.virtual_names.iter().any(|v| v == name) {
+                NodeKind::Virtual
+            } else {
+                side.kind
+            };
+            (name, kind)
+        } else if let Some(name) = side.external.iter().find_map(usable) {
+            (name, NodeKind::External)
+        } else if let Some(name) = side
+            .name
+            .iter()
+            .chain(&side.external)
+            .find_map(|l| sample.label(l))
+        {
+            // Present, but only with "don't know" values.
+            (name, NodeKind::Unknown)
+        } else {
+            return Err(Error::MissingLabel {
+                schema: excerpt(&self.name),
+                side: which,
+                wanted: side
+                    .name
+                    .iter()
+                    .chain(&side.external)
+                    .map(|l| format!("`{l}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                series: describe_labels(sample),
+            });
+        };
+
+        let identified = matches!(
+            kind,
+            NodeKind::Service | NodeKind::Pod | NodeKind::Workload | NodeKind::Virtual
+        );
+        let namespace = side
+            .namespace
+            .as_ref()
+            .and_then(usable)
+            .filter(|_| identified)
+            .map(str::to_owned);
+        let address = side.address.as_ref().and_then(|l| sample.label(l));
+        let id = match (self.key, address) {
+            (NodeKey::Address, Some(address)) => address.to_owned(),
+            _ => match &namespace {
+                Some(ns) => format!("{ns}/{name}"),
+                None => name.to_owned(),
+            },
+        };
+        Ok(Node {
+            id,
+            name: name.to_owned(),
+            namespace,
+            kind,
+            addresses: address.map(str::to_owned).into_iter().collect(),
+        })
+    }
+}
+
+/// A request or failure rate worth keeping, or `None` with the reason counted.
+fn checked_rate(value: f64, skipped: &mut Skipped) -> Option<f64> {
+    if value.is_nan() {
+        skipped.no_data += 1;
+        None
+    } else if !value.is_finite() || value < 0.0 {
+        skipped.invalid += 1;
+        None
+    } else if value == 0.0 {
+        skipped.idle += 1;
+        None
+    } else {
+        Some(value)
+    }
+}
+
+/// `a="1", b="2"`, shortened, for error messages.
+fn describe_labels(sample: &Sample) -> String {
+    let mut out = String::new();
+    for (i, (k, v)) in sample.labels.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "{k}={v:?}");
+    }
+    excerpt(&out)
+}

@@ -1,0 +1,439 @@
+//! Transforms: each takes a graph and returns a new one.
+//!
+//! * [`filter`]: by namespace (edges touching it), by name, hiding virtual or external nodes;
+//! * [`focus`]: a node and its callers and/or callees up to a depth;
+//! * [`aggregate`]: pods into workloads, or everything into namespaces;
+//! * [`prune`]: edges under a request rate.
+//!
+//! When nodes merge, their edges merge: request and failure rates add up, the error ratio is
+//! recomputed from the sums, and each latency quantile keeps the largest of the merged edges
+//! (an upper bound: quantiles cannot be combined exactly without the histograms).
+//! The CLI applies them in the order aggregate → filter → prune → focus.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use petgraph::Direction as Dir;
+use petgraph::graph::NodeIndex;
+use regex::Regex;
+
+use crate::error::{Error, Result, Suggestions, excerpt};
+use crate::model::{Node, NodeKind, ServiceGraph};
+
+/// Which nodes to keep.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Keep only edges that touch one of these namespaces (with the peers at their other end).
+    /// Empty: no namespace filter.
+    pub namespaces: Vec<String>,
+    /// Keep only nodes whose name or id contains a match.
+    pub name: Option<Regex>,
+    /// Drop nodes whose name or id contains a match.
+    pub exclude: Option<Regex>,
+    /// Drop virtual nodes (uninstrumented callers and callees).
+    pub hide_virtual: bool,
+    /// Drop external and unknown nodes.
+    pub hide_external: bool,
+}
+
+/// Applies a [`Filter`]. Nodes are dropped with their edges.
+pub fn filter(graph: &ServiceGraph, f: &Filter) -> ServiceGraph {
+    let named = |n: &Node, re: &Regex| re.is_match(&n.name) || re.is_match(&n.id);
+    let by_node = graph.subgraph(
+        |_, n| {
+            !(f.hide_virtual && n.kind == NodeKind::Virtual
+                || f.hide_external && matches!(n.kind, NodeKind::External | NodeKind::Unknown)
+                || f.name.as_ref().is_some_and(|re| !named(n, re))
+                || f.exclude.as_ref().is_some_and(|re| named(n, re)))
+        },
+        |_| true,
+    );
+    if f.namespaces.is_empty() {
+        return by_node;
+    }
+    let inside = |n: &Node| {
+        n.namespace
+            .as_ref()
+            .is_some_and(|ns| f.namespaces.iter().any(|want| want == ns))
+    };
+    let g = by_node.graph();
+    let mut keep = vec![false; g.node_count()];
+    for e in g.edge_indices() {
+        if let Some((s, t)) = g.edge_endpoints(e)
+            && (inside(&g[s]) || inside(&g[t]))
+        {
+            keep[s.index()] = true;
+            keep[t.index()] = true;
+        }
+    }
+    let touching = |s: NodeIndex, t: NodeIndex| inside(&g[s]) || inside(&g[t]);
+    // Keep in-namespace nodes even when they have no edges left; drop edges between two
+    // outside peers that happen to be kept.
+    let mut out = ServiceGraph::new();
+    let mut mapped = vec![None; g.node_count()];
+    for i in g.node_indices() {
+        if keep[i.index()] || inside(&g[i]) {
+            mapped[i.index()] = Some(out.upsert_node(g[i].clone()));
+        }
+    }
+    for e in g.edge_indices() {
+        if let Some((s, t)) = g.edge_endpoints(e)
+            && touching(s, t)
+            && let (Some(ms), Some(mt)) = (mapped[s.index()], mapped[t.index()])
+        {
+            out.upsert_edge(ms, mt, g[e].clone());
+        }
+    }
+    out
+}
+
+/// Which way [`focus`] walks from the focused node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Direction {
+    /// Its callers, their callers, …
+    Upstream,
+    /// What it calls, and so on.
+    Downstream,
+    /// Both of the above (not siblings: a caller's other callees are not included).
+    #[default]
+    Both,
+}
+
+/// The nodes named `selector` (by id or name) with everything within `depth` calls upstream,
+/// downstream or both, and the edges among them. `usize::MAX` means no limit.
+pub fn focus(
+    graph: &ServiceGraph,
+    selector: &str,
+    depth: usize,
+    direction: Direction,
+) -> Result<ServiceGraph> {
+    let g = graph.graph();
+    let seeds: Vec<NodeIndex> = g
+        .node_indices()
+        .filter(|&i| g[i].id == selector || g[i].name == selector)
+        .collect();
+    if seeds.is_empty() {
+        return Err(Error::NodeNotFound {
+            query: excerpt(selector),
+            hint: suggestions(graph, selector),
+        });
+    }
+    let mut keep = vec![false; g.node_count()];
+    let walks: &[Dir] = match direction {
+        Direction::Upstream => &[Dir::Incoming],
+        Direction::Downstream => &[Dir::Outgoing],
+        Direction::Both => &[Dir::Incoming, Dir::Outgoing],
+    };
+    for &dir in walks {
+        let mut seen = vec![false; g.node_count()];
+        let mut queue: VecDeque<(NodeIndex, usize)> = VecDeque::new();
+        for &s in &seeds {
+            seen[s.index()] = true;
+            queue.push_back((s, 0));
+        }
+        while let Some((node, d)) = queue.pop_front() {
+            keep[node.index()] = true;
+            if d == depth {
+                continue;
+            }
+            for next in g.neighbors_directed(node, dir) {
+                if !seen[next.index()] {
+                    seen[next.index()] = true;
+                    queue.push_back((next, d + 1));
+                }
+            }
+        }
+    }
+    Ok(graph.subgraph(|i, _| keep[i.index()], |_| true))
+}
+
+/// Up to five node names close to `selector`: containing it, ignoring case.
+fn suggestions(graph: &ServiceGraph, selector: &str) -> Suggestions {
+    let wanted = selector.to_lowercase();
+    let names: BTreeSet<&str> = graph
+        .nodes()
+        .filter(|n| {
+            n.name.to_lowercase().contains(&wanted) || wanted.contains(&n.name.to_lowercase())
+        })
+        .map(|n| n.name.as_str())
+        .filter(|n| !n.is_empty())
+        .collect();
+    Suggestions(names.into_iter().take(5).map(excerpt).collect())
+}
+
+/// How far [`aggregate`] merges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Pods become their workload (Deployment, StatefulSet, DaemonSet, Job).
+    Workload,
+    /// Every node with a namespace becomes its namespace.
+    Namespace,
+}
+
+/// Merges nodes up to `level`. Nodes the level does not apply to stay as they are: at the
+/// workload level only pods change; at the namespace level nodes without a namespace
+/// (external, virtual, most databases) stay. Calls inside a group become a self-loop.
+pub fn aggregate(graph: &ServiceGraph, level: Level) -> ServiceGraph {
+    graph.map_nodes(|n| match level {
+        Level::Workload if n.kind == NodeKind::Pod => {
+            let name = workload_name(&n.name);
+            Node {
+                id: qualified(n.namespace.as_deref(), name),
+                name: name.to_owned(),
+                namespace: n.namespace.clone(),
+                kind: NodeKind::Workload,
+                addresses: n.addresses.clone(),
+            }
+        }
+        Level::Namespace => match &n.namespace {
+            Some(ns) => Node {
+                id: format!("ns:{ns}"),
+                name: ns.clone(),
+                namespace: Some(ns.clone()),
+                kind: NodeKind::Namespace,
+                addresses: n.addresses.clone(),
+            },
+            None => n.clone(),
+        },
+        Level::Workload => n.clone(),
+    })
+}
+
+fn qualified(namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(ns) => format!("{ns}/{name}"),
+        None => name.to_owned(),
+    }
+}
+
+/// The workload a pod belongs to, from its name:
+/// * Deployment: `name-<pod-template-hash>-<suffix>` → `name`
+/// * DaemonSet, Job, bare ReplicaSet: `name-<suffix>` → `name`
+/// * StatefulSet: `name-<ordinal>` → `name`
+///
+/// Hashes and suffixes are recognised by Kubernetes' alphabet for generated names (no vowels,
+/// no `0`, `1`, `3`), so ordinary words such as `api-cache` are left alone. A name that
+/// matches none of the shapes is returned unchanged.
+pub fn workload_name(pod: &str) -> &str {
+    const GENERATED: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let generated = |part: &str, min: usize, max: usize| {
+        (min..=max).contains(&part.len()) && part.bytes().all(|b| GENERATED.contains(&b))
+    };
+    if let Some((rest, suffix)) = pod.rsplit_once('-')
+        && generated(suffix, 5, 5)
+        && !rest.is_empty()
+    {
+        if let Some((base, hash)) = rest.rsplit_once('-')
+            && generated(hash, 6, 10)
+            && !base.is_empty()
+        {
+            return base;
+        }
+        return rest;
+    }
+    if let Some((base, ordinal)) = pod.rsplit_once('-')
+        && !ordinal.is_empty()
+        && ordinal.bytes().all(|b| b.is_ascii_digit())
+        && !base.is_empty()
+    {
+        return base;
+    }
+    pod
+}
+
+/// Drops edges under `min_rate` requests per second, and the nodes left with no edge.
+pub fn prune(graph: &ServiceGraph, min_rate: f64) -> ServiceGraph {
+    let g = graph.graph();
+    let mut used = vec![false; g.node_count()];
+    for e in g.edge_indices() {
+        if g[e].requests_per_second >= min_rate
+            && let Some((s, t)) = g.edge_endpoints(e)
+        {
+            used[s.index()] = true;
+            used[t.index()] = true;
+        }
+    }
+    graph.subgraph(
+        |i, _| used[i.index()] || g.neighbors_undirected(i).next().is_none(),
+        |e| e.requests_per_second >= min_rate,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Edge;
+
+    /// `front -> cart -> redis`, `front -> catalog`, `user -> front` (virtual),
+    /// `cart -> 1.2.3.4` (external), `batch -> catalog`.
+    fn shop() -> ServiceGraph {
+        let mut g = ServiceGraph::new();
+        let node = |g: &mut ServiceGraph, name: &str, ns: Option<&str>, kind| {
+            let mut n = Node::named(name, kind);
+            n.namespace = ns.map(str::to_owned);
+            g.upsert_node(n)
+        };
+        let front = node(&mut g, "front", Some("shop"), NodeKind::Service);
+        let cart = node(&mut g, "cart", Some("shop"), NodeKind::Service);
+        let redis = node(&mut g, "redis", Some("data"), NodeKind::Service);
+        let catalog = node(&mut g, "catalog", Some("shop"), NodeKind::Service);
+        let user = node(&mut g, "user", None, NodeKind::Virtual);
+        let ext = node(&mut g, "1.2.3.4", None, NodeKind::External);
+        let batch = node(&mut g, "batch", Some("jobs"), NodeKind::Service);
+        for (s, t, rate) in [
+            (user, front, 10.0),
+            (front, cart, 5.0),
+            (cart, redis, 8.0),
+            (front, catalog, 4.0),
+            (cart, ext, 0.5),
+            (batch, catalog, 0.1),
+        ] {
+            g.upsert_edge(s, t, Edge::with_rate(rate));
+        }
+        g
+    }
+
+    fn names(g: &ServiceGraph) -> Vec<String> {
+        let mut v: Vec<String> = g.nodes().map(|n| n.name.clone()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn namespace_filter_keeps_edges_touching_the_namespace() {
+        let f = Filter {
+            namespaces: vec!["data".into()],
+            ..Filter::default()
+        };
+        let g = filter(&shop(), &f);
+        assert_eq!(names(&g), ["cart", "redis"]);
+        assert_eq!(g.edge_count(), 1);
+        let f = Filter {
+            namespaces: vec!["jobs".into(), "data".into()],
+            ..Filter::default()
+        };
+        assert_eq!(
+            names(&filter(&shop(), &f)),
+            ["batch", "cart", "catalog", "redis"]
+        );
+    }
+
+    #[test]
+    fn kind_and_name_filters_drop_nodes_with_their_edges() {
+        let f = Filter {
+            hide_virtual: true,
+            hide_external: true,
+            exclude: Some(Regex::new("^batch$").unwrap()),
+            ..Filter::default()
+        };
+        let g = filter(&shop(), &f);
+        assert_eq!(names(&g), ["cart", "catalog", "front", "redis"]);
+        assert_eq!(g.edge_count(), 3);
+        let f = Filter {
+            name: Some(Regex::new("c").unwrap()),
+            ..Filter::default()
+        };
+        assert_eq!(names(&filter(&shop(), &f)), ["batch", "cart", "catalog"]);
+    }
+
+    #[test]
+    fn focus_walks_the_requested_direction_and_depth() {
+        let g = shop();
+        let down = focus(&g, "front", 1, Direction::Downstream).unwrap();
+        assert_eq!(names(&down), ["cart", "catalog", "front"]);
+        let down2 = focus(&g, "front", 2, Direction::Downstream).unwrap();
+        assert_eq!(
+            names(&down2),
+            ["1.2.3.4", "cart", "catalog", "front", "redis"]
+        );
+        let up = focus(&g, "catalog", usize::MAX, Direction::Upstream).unwrap();
+        assert_eq!(names(&up), ["batch", "catalog", "front", "user"]);
+        // Both directions, but not siblings: catalog is front's callee, not cart's neighbour.
+        let both = focus(&g, "cart", 1, Direction::Both).unwrap();
+        assert_eq!(names(&both), ["1.2.3.4", "cart", "front", "redis"]);
+        assert_eq!(both.edge_count(), 3);
+        assert_eq!(
+            focus(&g, "cart", 0, Direction::Both).unwrap().node_count(),
+            1
+        );
+    }
+
+    #[test]
+    fn focus_on_a_missing_node_suggests_close_names() {
+        let err = focus(&shop(), "CAT", 1, Direction::Both).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no node is named `CAT`; did you mean `catalog`?"
+        );
+        let err = focus(&shop(), "zzz", 1, Direction::Both).unwrap_err();
+        assert_eq!(err.to_string(), "no node is named `zzz`");
+    }
+
+    #[test]
+    fn workload_names_strip_generated_suffixes_only() {
+        for (pod, workload) in [
+            ("checkout-7d4f8b9c6d-x2k9p", "checkout"),
+            ("checkout-5fd9c8b7f-zq4rt", "checkout"),
+            ("node-exporter-h7x2m", "node-exporter"),
+            ("postgres-0", "postgres"),
+            ("kafka-broker-12", "kafka-broker"),
+            ("api-cache", "api-cache"),
+            ("frontend", "frontend"),
+            ("-x2k9p", "-x2k9p"),
+            ("a-b-c", "a-b-c"),
+            ("cart-v2", "cart-v2"),
+        ] {
+            assert_eq!(workload_name(pod), workload, "{pod}");
+        }
+    }
+
+    #[test]
+    fn aggregation_merges_edges_and_sums_rates() {
+        let mut g = ServiceGraph::new();
+        let mut pod = |name: &str, ns: &str| {
+            let mut n = Node::named(name, NodeKind::Pod);
+            n.namespace = Some(ns.into());
+            n.addresses.insert(format!("ip-{name}"));
+            g.upsert_node(n)
+        };
+        let f1 = pod("front-6b9f8c7d5-x2k9p", "shop");
+        let f2 = pod("front-6b9f8c7d5-fghjk", "shop");
+        let c1 = pod("cart-0", "shop");
+        let d1 = pod("db-0", "data");
+        let mut e = Edge::with_rate(3.0);
+        e.failures_per_second = 0.3;
+        e.latency.p95 = Some(0.1);
+        g.upsert_edge(f1, c1, e.clone());
+        e.latency.p95 = Some(0.3);
+        g.upsert_edge(f2, c1, e);
+        g.upsert_edge(c1, d1, Edge::with_rate(2.0));
+        g.upsert_edge(f1, f2, Edge::with_rate(1.0));
+
+        let w = aggregate(&g, Level::Workload);
+        assert_eq!(names(&w), ["cart", "db", "front"]);
+        let front = w.node("shop/front").unwrap();
+        assert_eq!(front.kind, NodeKind::Workload);
+        assert_eq!(front.addresses.len(), 2);
+        let (_, _, merged) = w
+            .edges()
+            .find(|(s, t, _)| s.name == "front" && t.name == "cart")
+            .unwrap();
+        assert!((merged.requests_per_second - 6.0).abs() < 1e-12);
+        assert!((merged.error_ratio() - 0.1).abs() < 1e-12);
+        assert_eq!(merged.latency.p95, Some(0.3));
+        // Calls between pods of one workload become a self-loop.
+        assert!(w.edges().any(|(s, t, _)| s.id == t.id));
+
+        let n = aggregate(&w, Level::Namespace);
+        assert_eq!(names(&n), ["data", "shop"]);
+        assert_eq!(n.node("ns:shop").unwrap().kind, NodeKind::Namespace);
+        assert_eq!(n.edge_count(), 2);
+    }
+
+    #[test]
+    fn prune_drops_slow_edges_and_orphaned_nodes() {
+        let g = prune(&shop(), 1.0);
+        assert_eq!(names(&g), ["cart", "catalog", "front", "redis", "user"]);
+        assert_eq!(g.edge_count(), 4);
+        assert_eq!(prune(&shop(), 100.0).node_count(), 0);
+    }
+}
