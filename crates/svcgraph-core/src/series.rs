@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::error::{Error, Result, excerpt};
+use crate::query::LabelMatcher;
 
 /// One series' labels and its value at the evaluation time.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +61,30 @@ impl SeriesSet {
             samples,
             warnings: Vec::new(),
         }
+    }
+
+    /// Keeps the samples every matcher accepts, as the server would have. A matcher whose
+    /// label no sample carries is an error rather than an empty result: the label was summed
+    /// away by the query that produced the response, so the filter cannot be applied to it.
+    pub fn retain_matching(&mut self, matchers: &[LabelMatcher]) -> Result<()> {
+        if self.samples.is_empty() {
+            return Ok(());
+        }
+        for m in matchers {
+            if !self
+                .samples
+                .iter()
+                .any(|s| s.labels.contains_key(m.label()))
+            {
+                return Err(Error::Invalid(format!(
+                    "cannot filter on `{}`: no series in the input has that label (the query that produced it did not keep it)",
+                    m.label()
+                )));
+            }
+        }
+        self.samples
+            .retain(|s| matchers.iter().all(|m| m.matches(&s.labels)));
+        Ok(())
     }
 
     /// Parses a Prometheus API response body.
@@ -248,7 +273,7 @@ mod tests {
         assert_eq!(set.samples[0].label("client"), Some("a"));
         assert!((set.samples[0].value - 9.734_179_558_009_6).abs() < 1e-12);
         assert!(set.samples[1].value.is_nan());
-        assert_eq!(set.samples[2].value, f64::INFINITY);
+        assert!(set.samples[2].value.is_infinite() && set.samples[2].value > 0.0);
         assert_eq!(set.warnings, ["careful", "info: fyi"]);
     }
 
@@ -321,10 +346,28 @@ mod tests {
 
     #[test]
     fn values_parse_strictly() {
-        assert_eq!(parse_value("1e3"), Some(1000.0));
-        assert_eq!(parse_value("-Inf"), Some(f64::NEG_INFINITY));
+        assert!(parse_value("1e3").is_some_and(|v| (v - 1000.0).abs() < 1e-9));
+        assert!(parse_value("-Inf").is_some_and(|v| v.is_infinite() && v < 0.0));
         assert_eq!(parse_value("infinity"), None);
         assert_eq!(parse_value(""), None);
+    }
+
+    #[test]
+    fn saved_series_are_filtered_like_the_server_would() {
+        let mut set = SeriesSet::from_samples(vec![
+            Sample::new([("cluster", "a"), ("client", "x")], 1.0),
+            Sample::new([("cluster", "b"), ("client", "y")], 1.0),
+        ]);
+        set.retain_matching(&["cluster=a".parse().unwrap()])
+            .unwrap();
+        assert_eq!(set.samples.len(), 1);
+        let err = set
+            .retain_matching(&["namespace=x".parse().unwrap()])
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("no series in the input has that label")
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Numbers and words shared by every renderer: `12.3 req/s · 1.2% err · p95 45 ms`.
 
+use std::fmt::Write;
+
 use crate::model::{Edge, Node};
 
 /// A rate with three significant digits: `9.73`, `12.3`, `0.0123`, `1234`, `12.3k`.
@@ -115,7 +117,7 @@ pub fn node_details(node: &Node) -> Vec<String> {
         let more = node.addresses.len().saturating_sub(shown.len());
         let mut line = shown.join(", ");
         if more > 0 {
-            line.push_str(&format!(" and {more} more"));
+            let _ = write!(line, " and {more} more");
         }
         lines.push(line);
     }

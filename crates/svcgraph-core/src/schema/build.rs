@@ -137,14 +137,12 @@ impl Schema {
         }
         skipped.report(QueryPurpose::Requests, &mut warnings);
 
-        let derived;
-        let failures = match results.get(QueryPurpose::Failures) {
-            Some(set) => Some(set),
-            None => {
-                derived = self.failures_from_requests(requests);
-                derived.as_ref()
-            }
+        let derived = if results.get(QueryPurpose::Failures).is_none() {
+            self.failures_from_requests(requests)
+        } else {
+            None
         };
+        let failures = results.get(QueryPurpose::Failures).or(derived.as_ref());
         if let Some(set) = failures {
             let mut skipped = Skipped::default();
             for sample in &set.samples {
@@ -251,10 +249,10 @@ impl Schema {
             Some("database") if server.kind == self.server.kind => {
                 server.kind = NodeKind::Database;
             }
-            Some("virtual_node") if client.kind != NodeKind::Virtual => {
-                if server.kind == self.server.kind {
-                    server.kind = NodeKind::Virtual;
-                }
+            Some("virtual_node")
+                if client.kind != NodeKind::Virtual && server.kind == self.server.kind =>
+            {
+                server.kind = NodeKind::Virtual;
             }
             _ => {}
         }

@@ -11,6 +11,7 @@
 //! * [`Schema::build`] turns the results into a [`ServiceGraph`](crate::ServiceGraph).
 
 mod build;
+mod detect;
 mod plan;
 mod presets;
 

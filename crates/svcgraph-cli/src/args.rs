@@ -1,0 +1,197 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// See your service graph: who calls whom, how often, how often it fails, how slow it is.
+#[derive(Debug, Parser)]
+#[command(name = "svcgraph", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render a service graph from a saved Prometheus response, snapshot or graph JSON.
+    Render(RenderArgs),
+    /// Print the PromQL a schema and filter set would run.
+    Query(QueryArgs),
+    /// List the schema presets, or print one as TOML to start your own from.
+    Schemas(SchemasArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// A Prometheus API response (/api/v1/query), a svcgraph snapshot or a svcgraph graph
+    /// JSON document; `-` reads standard input.
+    #[arg(
+        long,
+        short = 'i',
+        value_name = "FILE",
+        required_unless_present = "demo",
+        conflicts_with = "demo"
+    )]
+    pub input: Option<PathBuf>,
+
+    /// Use the bundled sample: a small shop of a dozen services with rates, failures and latency.
+    #[arg(long)]
+    pub demo: bool,
+
+    /// A preset (gmp-beyla, servicegraph, beyla, istio, linkerd), a schema file (TOML or JSON),
+    /// or `auto`: a snapshot's own schema, else the preset whose labels fit the series.
+    #[arg(long, default_value = "auto", value_name = "NAME|FILE")]
+    pub schema: String,
+
+    #[command(flatten)]
+    pub series_filter: SeriesFilterArgs,
+
+    #[command(flatten)]
+    pub transform: TransformArgs,
+
+    /// Output format; by default taken from the -o extension (.dot/.gv, .json), else dot.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+
+    /// Write to FILE instead of standard output. An existing file is replaced only when the
+    /// whole output is ready, never left half-written.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Direction of calls on the page (DOT).
+    #[arg(long, value_enum, default_value_t = RankDir::Lr)]
+    pub rankdir: RankDir,
+
+    /// Print no warnings or notes on standard error (errors are still printed).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Filters applied to series labels: server-side for live sources, to the saved series here.
+#[derive(Debug, Args)]
+pub struct SeriesFilterArgs {
+    /// Only series from this cluster (the schema's cluster label).
+    #[arg(long)]
+    pub cluster: Option<String>,
+
+    /// A label filter: label=value, label!=value, label=~regex or label!~regex. Repeatable.
+    #[arg(long = "filter", short = 'l', value_name = "MATCHER")]
+    pub matchers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TransformArgs {
+    /// Merge pods into workloads, or everything into namespaces. Applied first.
+    #[arg(long, value_enum)]
+    pub aggregate: Option<Aggregate>,
+
+    /// Keep edges touching this namespace (and the peers at their other end). Repeatable.
+    #[arg(long, short = 'n', value_name = "NAMESPACE")]
+    pub namespace: Vec<String>,
+
+    /// Keep only nodes whose name or id matches this regex.
+    #[arg(long, value_name = "REGEX")]
+    pub name: Option<String>,
+
+    /// Drop nodes whose name or id matches this regex.
+    #[arg(long, value_name = "REGEX")]
+    pub exclude: Option<String>,
+
+    /// Drop virtual nodes (uninstrumented callers and callees such as `user`).
+    #[arg(long)]
+    pub hide_virtual: bool,
+
+    /// Drop external and unknown nodes (callers known only by an IP, hosts outside the mesh).
+    #[arg(long)]
+    pub hide_external: bool,
+
+    /// Drop edges under this many requests per second (and nodes left without edges).
+    #[arg(long, value_name = "REQ_PER_SEC")]
+    pub min_rate: Option<f64>,
+
+    /// Show only this node (id or name) and its neighbourhood. Applied last.
+    #[arg(long, value_name = "NODE")]
+    pub focus: Option<String>,
+
+    /// How many calls away from the focused node to go: a number or `all`.
+    #[arg(long, default_value = "1", requires = "focus", value_parser = parse_depth)]
+    pub depth: usize,
+
+    /// Which way to go from the focused node.
+    #[arg(long, value_enum, default_value_t = FocusDirection::Both, requires = "focus")]
+    pub direction: FocusDirection,
+}
+
+fn parse_depth(text: &str) -> Result<usize, String> {
+    if text == "all" {
+        return Ok(usize::MAX);
+    }
+    text.parse()
+        .map_err(|_| format!("`{text}` is not a depth; write a number or `all`"))
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// A preset or a schema file (TOML or JSON).
+    #[arg(long, default_value = "gmp-beyla", value_name = "NAME|FILE")]
+    pub schema: String,
+
+    #[command(flatten)]
+    pub series_filter: SeriesFilterArgs,
+
+    /// Only edges touching this namespace.
+    #[arg(long, short = 'n')]
+    pub namespace: Option<String>,
+
+    /// The rate() window, e.g. 5m, 1h30m.
+    #[arg(long, default_value = "5m")]
+    pub window: String,
+
+    /// Evaluate at this time instead of now: RFC 3339 or Unix seconds.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+
+    /// Print the queries as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemasArgs {
+    /// Print this preset as TOML.
+    #[arg(long, value_name = "NAME")]
+    pub show: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Dot,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RankDir {
+    /// Left to right.
+    Lr,
+    /// Top to bottom.
+    Tb,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Aggregate {
+    /// Pods into their Deployment, StatefulSet, DaemonSet or Job.
+    Workload,
+    /// Everything with a namespace into its namespace.
+    Namespace,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FocusDirection {
+    /// Callers.
+    Up,
+    /// Callees.
+    Down,
+    /// Callers and callees.
+    Both,
+}

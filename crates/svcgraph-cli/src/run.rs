@@ -1,0 +1,332 @@
+//! What each subcommand does.
+
+use std::io::{self, IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use regex::Regex;
+use svcgraph_core::input::{Input, read_input};
+use svcgraph_core::query::{EvalTime, GraphQuery, LabelMatcher, QueryPurpose, Window};
+use svcgraph_core::render::{dot, json};
+use svcgraph_core::schema::Schema;
+use svcgraph_core::series::SeriesSet;
+use svcgraph_core::{ServiceGraph, transform};
+
+use crate::args::{
+    Aggregate, Cli, Command, FocusDirection, Format, QueryArgs, RankDir, RenderArgs, SchemasArgs,
+    SeriesFilterArgs, TransformArgs,
+};
+use crate::output;
+
+/// The bundled sample: a shop of a dozen services, as a snapshot of the `servicegraph` schema.
+const DEMO: &str = include_str!("../../../examples/data/shop.snapshot.json");
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Render(args) => render(&args),
+        Command::Query(args) => query(&args),
+        Command::Schemas(args) => schemas(&args),
+    }
+}
+
+/// Diagnostics on standard error, unless `--quiet`.
+struct Notes {
+    quiet: bool,
+}
+
+impl Notes {
+    fn warn(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("svcgraph: warning: {}", one_line(message));
+        }
+    }
+
+    fn note(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("svcgraph: {}", one_line(message));
+        }
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.replace(['\n', '\r'], " ")
+}
+
+fn render(args: &RenderArgs) -> Result<ExitCode> {
+    let notes = Notes { quiet: args.quiet };
+    let format = output_format(args.format, args.output.as_deref())?;
+    let bytes = match (&args.input, args.demo) {
+        (_, true) => DEMO.as_bytes().to_vec(),
+        (Some(path), false) => read_source(path)?,
+        (None, false) => bail!("give --input FILE (or - for standard input), or --demo"),
+    };
+    let schema_choice = schema_from_flag(&args.schema)?;
+    let filters = series_matchers(&args.series_filter)?;
+
+    let graph = match read_input(&bytes)? {
+        Input::Graph(graph) => {
+            if !filters.is_empty() || args.series_filter.cluster.is_some() {
+                bail!(
+                    "--cluster and --filter apply to series; a graph document has none left (use --namespace, --name or --exclude)"
+                );
+            }
+            graph
+        }
+        Input::Series {
+            schema: carried,
+            mut results,
+        } => {
+            let requests = results
+                .get(QueryPurpose::Requests)
+                .cloned()
+                .unwrap_or_default();
+            let schema = match (schema_choice, carried) {
+                (Some(chosen), _) => chosen,
+                (None, Some(carried)) => carried,
+                (None, None) => match Schema::detect(&requests) {
+                    Some(found) => {
+                        notes.note(&format!(
+                            "schema `{}` fits the input's labels (choose another with --schema)",
+                            found.name
+                        ));
+                        found
+                    }
+                    None if requests.samples.is_empty() => Schema::preset("gmp-beyla")?,
+                    None => bail!(
+                        "no schema preset fits the input's labels ({}); name one with --schema or write your own (see `svcgraph schemas --show servicegraph`)",
+                        label_names(&requests)
+                    ),
+                },
+            };
+            let mut matchers = filters;
+            if let Some(cluster) = &args.series_filter.cluster {
+                let label = schema.cluster_label.as_deref().with_context(|| {
+                    format!(
+                        "schema `{}` has no cluster label; use --filter",
+                        schema.name
+                    )
+                })?;
+                matchers.push(LabelMatcher::equal(label, cluster)?);
+            }
+            if !matchers.is_empty() {
+                let mut filtered = svcgraph_core::schema::QueryResults::default();
+                for (purpose, set) in results.iter() {
+                    let mut set: SeriesSet = set.clone();
+                    set.retain_matching(&matchers)?;
+                    filtered.insert(purpose, set);
+                }
+                results = filtered;
+            }
+            let built = schema.build(&results)?;
+            for w in &built.warnings {
+                notes.warn(w);
+            }
+            built.graph
+        }
+    };
+
+    let graph = apply_transforms(graph, &args.transform)?;
+    if graph.is_empty() {
+        notes.note("the graph is empty: no edges match the input and filters");
+    }
+    let text = match format {
+        Format::Dot => dot::to_dot(
+            &graph,
+            &dot::DotOptions {
+                rankdir: match args.rankdir {
+                    RankDir::Lr => dot::RankDir::LeftToRight,
+                    RankDir::Tb => dot::RankDir::TopToBottom,
+                },
+            },
+        ),
+        Format::Json => json::to_json(&graph),
+    };
+    output::write(args.output.as_deref(), text.as_bytes())?;
+    if let Some(path) = &args.output {
+        notes.note(&format!(
+            "wrote {} ({} nodes, {} edges)",
+            path.display(),
+            graph.node_count(),
+            graph.edge_count()
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Aggregate, filter, prune, focus: coarse first, so focus and filters see the merged nodes.
+fn apply_transforms(mut graph: ServiceGraph, t: &TransformArgs) -> Result<ServiceGraph> {
+    if let Some(level) = t.aggregate {
+        // Pods become workloads first, so a namespace node merges workloads, not pods.
+        graph = transform::aggregate(&graph, transform::Level::Workload);
+        if level == Aggregate::Namespace {
+            graph = transform::aggregate(&graph, transform::Level::Namespace);
+        }
+    }
+    let regex = |flag: &str, text: &Option<String>| -> Result<Option<Regex>> {
+        text.as_deref()
+            .map(|t| Regex::new(t).with_context(|| format!("{flag} is not a valid regex")))
+            .transpose()
+    };
+    let filter = transform::Filter {
+        namespaces: t.namespace.clone(),
+        name: regex("--name", &t.name)?,
+        exclude: regex("--exclude", &t.exclude)?,
+        hide_virtual: t.hide_virtual,
+        hide_external: t.hide_external,
+    };
+    graph = transform::filter(&graph, &filter);
+    if let Some(min) = t.min_rate {
+        if !min.is_finite() || min < 0.0 {
+            bail!("--min-rate must be a non-negative number of requests per second");
+        }
+        graph = transform::prune(&graph, min);
+    }
+    if let Some(node) = &t.focus {
+        let direction = match t.direction {
+            FocusDirection::Up => transform::Direction::Upstream,
+            FocusDirection::Down => transform::Direction::Downstream,
+            FocusDirection::Both => transform::Direction::Both,
+        };
+        graph = transform::focus(&graph, node, t.depth, direction)?;
+    }
+    Ok(graph)
+}
+
+fn query(args: &QueryArgs) -> Result<ExitCode> {
+    let schema = schema_from_flag(&args.schema)?
+        .context("`auto` needs series to look at; name a preset or a schema file")?;
+    let query = GraphQuery {
+        cluster: args.series_filter.cluster.clone(),
+        namespace: args.namespace.clone(),
+        matchers: series_matchers(&args.series_filter)?,
+        window: args.window.parse::<Window>()?,
+        at: args.at.as_deref().map(str::parse::<EvalTime>).transpose()?,
+    };
+    let plan = schema.plan(&query)?;
+    let text = if args.json {
+        let mut text = serde_json::to_string_pretty(&plan)?;
+        text.push('\n');
+        text
+    } else {
+        let mut text = String::new();
+        if let Some(at) = query.at {
+            text.push_str(&format!(
+                "# evaluated at {at} (time={})\n",
+                at.to_prometheus_param()
+            ));
+        }
+        for (i, q) in plan.iter().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            text.push_str(&format!("# {}\n{}\n", q.purpose.describe(), q.promql));
+        }
+        text
+    };
+    output::write(None, text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn schemas(args: &SchemasArgs) -> Result<ExitCode> {
+    let text = if let Some(name) = &args.show {
+        Schema::preset(name)?.to_toml()
+    } else {
+        let mut text = String::new();
+        for s in Schema::presets() {
+            text.push_str(&format!("{:<14} {}\n", s.name, s.description));
+        }
+        text
+    };
+    output::write(None, text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `None` for `auto`; a preset by name; else a schema file.
+fn schema_from_flag(spec: &str) -> Result<Option<Schema>> {
+    if spec == "auto" {
+        return Ok(None);
+    }
+    if Schema::PRESETS.contains(&spec) {
+        return Ok(Some(Schema::preset(spec)?));
+    }
+    let path = Path::new(spec);
+    if !path.exists() {
+        // Not a file either: the preset error lists the names.
+        return Ok(Some(Schema::preset(spec)?));
+    }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read schema file {}", path.display()))?;
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let schema = if is_json {
+        Schema::from_json(&text)
+    } else {
+        Schema::from_toml(&text)
+    }
+    .with_context(|| format!("schema file {}", path.display()))?;
+    Ok(Some(schema))
+}
+
+fn series_matchers(f: &SeriesFilterArgs) -> Result<Vec<LabelMatcher>> {
+    f.matchers
+        .iter()
+        .map(|m| m.parse::<LabelMatcher>().map_err(anyhow::Error::from))
+        .collect()
+}
+
+fn label_names(set: &SeriesSet) -> String {
+    let mut names: Vec<&str> = set
+        .samples
+        .iter()
+        .take(50)
+        .flat_map(|s| s.labels.keys().map(String::as_str))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        "no labels".into()
+    } else {
+        format!("labels: {}", names.join(", "))
+    }
+}
+
+fn output_format(flag: Option<Format>, path: Option<&Path>) -> Result<Format> {
+    if let Some(f) = flag {
+        return Ok(f);
+    }
+    let Some(ext) = path.and_then(Path::extension).and_then(|e| e.to_str()) else {
+        return Ok(Format::Dot);
+    };
+    match ext.to_ascii_lowercase().as_str() {
+        "dot" | "gv" => Ok(Format::Dot),
+        "json" => Ok(Format::Json),
+        other => bail!(
+            "cannot tell the format from the extension `.{other}`; use .dot, .gv or .json, or --format"
+        ),
+    }
+}
+
+fn read_source(path: &PathBuf) -> Result<Vec<u8>> {
+    if path.as_os_str() == "-" {
+        let mut stdin = io::stdin();
+        if stdin.is_terminal() {
+            bail!("--input - reads standard input, but it is a terminal; pipe a file in");
+        }
+        let mut bytes = Vec::new();
+        stdin
+            .read_to_end(&mut bytes)
+            .context("cannot read standard input")?;
+        return Ok(bytes);
+    }
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Exit quietly when standard output is a closed pipe (`svcgraph … | head`).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
