@@ -15,7 +15,7 @@ use std::fmt::Write;
 
 use petgraph::graph::EdgeIndex;
 
-use super::{NodeKey, Schema, Side};
+use super::{NodeKey, Schema, Side, TimeUnit};
 use crate::error::{Error, Result, excerpt};
 use crate::model::{Edge, Node, NodeKind, ServiceGraph};
 use crate::query::QueryPurpose;
@@ -160,7 +160,7 @@ impl Schema {
             skipped.report(QueryPurpose::Failures, &mut warnings);
         }
 
-        let factor = self.latency.as_ref().map_or(1.0, |h| h.unit.to_seconds());
+        let unit = self.latency.as_ref().map_or(TimeUnit::Seconds, |h| h.unit);
         for purpose in [
             QueryPurpose::LatencyP50,
             QueryPurpose::LatencyP95,
@@ -171,7 +171,7 @@ impl Schema {
             };
             let mut skipped = Skipped::default();
             for sample in &set.samples {
-                let value = sample.value * factor;
+                let value = unit.to_seconds(sample.value);
                 if value.is_nan() {
                     continue;
                 }

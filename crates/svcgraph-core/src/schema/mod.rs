@@ -97,11 +97,12 @@ pub enum TimeUnit {
 }
 
 impl TimeUnit {
-    /// Multiply by this to get seconds.
-    pub fn to_seconds(self) -> f64 {
+    /// A value in this unit, in seconds. Divides (rather than multiplying by 0.001) so that
+    /// 87.5 ms is exactly the double nearest 0.0875 s.
+    pub fn to_seconds(self, value: f64) -> f64 {
         match self {
-            TimeUnit::Seconds => 1.0,
-            TimeUnit::Milliseconds => 0.001,
+            TimeUnit::Seconds => value,
+            TimeUnit::Milliseconds => value / 1000.0,
         }
     }
 }
