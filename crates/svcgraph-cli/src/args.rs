@@ -144,7 +144,7 @@ pub struct QueryArgs {
     #[arg(long, short = 'n')]
     pub namespace: Option<String>,
 
-    /// The rate() window, e.g. 5m, 1h30m.
+    /// The `rate()` window, e.g. 5m, 1h30m.
     #[arg(long, default_value = "5m")]
     pub window: String,
 

@@ -1,5 +1,6 @@
 //! What each subcommand does.
 
+use std::fmt::Write;
 use std::io::{self, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -211,16 +212,17 @@ fn query(args: &QueryArgs) -> Result<ExitCode> {
     } else {
         let mut text = String::new();
         if let Some(at) = query.at {
-            text.push_str(&format!(
-                "# evaluated at {at} (time={})\n",
+            let _ = writeln!(
+                text,
+                "# evaluated at {at} (time={})",
                 at.to_prometheus_param()
-            ));
+            );
         }
         for (i, q) in plan.iter().enumerate() {
             if i > 0 {
                 text.push('\n');
             }
-            text.push_str(&format!("# {}\n{}\n", q.purpose.describe(), q.promql));
+            let _ = writeln!(text, "# {}\n{}", q.purpose.describe(), q.promql);
         }
         text
     };
@@ -234,7 +236,7 @@ fn schemas(args: &SchemasArgs) -> Result<ExitCode> {
     } else {
         let mut text = String::new();
         for s in Schema::presets() {
-            text.push_str(&format!("{:<14} {}\n", s.name, s.description));
+            let _ = writeln!(text, "{:<14} {}", s.name, s.description);
         }
         text
     };

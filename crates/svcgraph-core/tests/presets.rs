@@ -31,8 +31,7 @@ fn build(preset: &str) -> Built {
 
 fn edge<'g>(g: &'g ServiceGraph, client: &str, server: &str) -> &'g Edge {
     g.edges()
-        .find(|(c, s, _)| c.id == client && s.id == server)
-        .map(|(_, _, e)| e)
+        .find_map(|(c, s, e)| (c.id == client && s.id == server).then_some(e))
         .unwrap_or_else(|| panic!("no edge {client} -> {server}"))
 }
 

@@ -1,0 +1,423 @@
+//! The `svcgraph` binary, run for real: outputs checked by Graphviz, hostile inputs, files.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn svcgraph() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_svcgraph"))
+}
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data")
+}
+
+/// Runs svcgraph with `args`, feeding `stdin`.
+fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = svcgraph()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    // A run that fails early may close its standard input before reading all of it.
+    let _ = input.write_all(stdin);
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Graphviz must accept the DOT; returns the SVG it draws.
+fn graphviz_svg(dot: &[u8]) -> String {
+    let mut child = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("Graphviz `dot` is needed: install the graphviz package (scripts/test.sh does)");
+    child.stdin.take().unwrap().write_all(dot).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "dot refused the file: {}",
+        stderr(&out)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn prometheus_response(series: &[(&[(&str, &str)], &str)]) -> String {
+    let result: Vec<serde_json::Value> = series
+        .iter()
+        .map(|(labels, value)| {
+            let metric: serde_json::Map<String, serde_json::Value> = labels
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v)))
+                .collect();
+            serde_json::json!({"metric": metric, "value": [1_795_539_600, value]})
+        })
+        .collect();
+    serde_json::json!({"status": "success", "data": {"resultType": "vector", "result": result}})
+        .to_string()
+}
+
+#[test]
+fn seed_test_vector_renders_four_nodes_and_three_edges_graphviz_accepts() {
+    let seed = examples().join("seed.json");
+    let out = run(&["render", "--input", seed.to_str().unwrap()], b"");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dot = String::from_utf8(out.stdout.clone()).unwrap();
+    for name in ["root", "child1", "leaf1", "leaf2"] {
+        assert!(dot.contains(&format!("[label=\"{name}\"")), "{name}: {dot}");
+    }
+    let edges: Vec<&str> = dot.lines().filter(|l| l.contains(" -> ")).collect();
+    assert_eq!(edges.len(), 3);
+    assert!(edges.iter().all(|e| e.contains("label=\"9.73 req/s\"")));
+    let svg = graphviz_svg(&out.stdout);
+    assert_eq!(svg.matches("class=\"node\"").count(), 4);
+    assert_eq!(svg.matches("class=\"edge\"").count(), 3);
+}
+
+#[test]
+fn demo_is_deterministic_and_its_json_reads_back_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = run(&["render", "--demo"], b"");
+    let second = run(&["render", "--demo"], b"");
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert_eq!(first.stdout, second.stdout);
+    graphviz_svg(&first.stdout);
+
+    let json = dir.path().join("shop.json");
+    let out = run(
+        &["render", "--demo", "-q", "-o", json.to_str().unwrap()],
+        b"",
+    );
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{}",
+        stderr(&out)
+    );
+    let again = dir.path().join("again.json");
+    let out = run(
+        &[
+            "render",
+            "-i",
+            json.to_str().unwrap(),
+            "-o",
+            again.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(&json).unwrap(),
+        std::fs::read(&again).unwrap()
+    );
+    // The graph document renders to the same DOT as the snapshot it came from.
+    let from_json = run(&["render", "-i", json.to_str().unwrap()], b"");
+    assert_eq!(from_json.stdout, first.stdout);
+}
+
+#[test]
+fn transforms_change_the_picture() {
+    let focused = run(
+        &[
+            "render",
+            "--demo",
+            "-f",
+            "json",
+            "--focus",
+            "checkout",
+            "--direction",
+            "down",
+        ],
+        b"",
+    );
+    assert!(focused.status.success(), "{}", stderr(&focused));
+    let doc: serde_json::Value = serde_json::from_slice(&focused.stdout).unwrap();
+    let mut names: Vec<&str> = doc["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "accounting",
+            "cart",
+            "checkout",
+            "currency",
+            "email",
+            "payment",
+            "product-catalog",
+            "shipping"
+        ]
+    );
+
+    let pods = examples().join("gke-pods.json");
+    let namespaces = run(
+        &[
+            "render",
+            "-q",
+            "-i",
+            pods.to_str().unwrap(),
+            "--aggregate",
+            "namespace",
+            "-f",
+            "json",
+        ],
+        b"",
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&namespaces.stdout).unwrap();
+    let kinds: Vec<&str> = doc["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"namespace"), "{kinds:?}");
+
+    let missing = run(&["render", "--demo", "--focus", "chekout"], b"");
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).contains("no node is named `chekout`"),
+        "{}",
+        stderr(&missing)
+    );
+}
+
+#[test]
+fn hostile_label_values_are_escaped_in_dot_json_and_the_svg_graphviz_draws() {
+    let long = "x".repeat(10_000);
+    let hostile = "a\"b\\c<script>alert(1)</script>\nline}{";
+    let response = prometheus_response(&[
+        (&[("client", hostile), ("server", &long)], "1.5"),
+        (&[("client", "\\N\\G"), ("server", hostile)], "2"),
+    ]);
+    let out = run(
+        &["render", "-i", "-", "--schema", "servicegraph"],
+        response.as_bytes(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let svg = graphviz_svg(&out.stdout);
+    assert!(!svg.contains("<script>"), "raw markup leaked into the SVG");
+    assert!(svg.contains("&lt;script&gt;"));
+
+    let json = run(&["render", "-i", "-", "-f", "json"], response.as_bytes());
+    assert!(json.status.success(), "{}", stderr(&json));
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let names: Vec<&str> = doc["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&hostile) && names.contains(&long.as_str()));
+}
+
+#[test]
+fn bad_input_is_one_line_on_stderr_and_a_failure_exit() {
+    let ok_prefix = r#"{"status":"success","data":{"resultType":"vector","result":["#;
+    let cases: Vec<(&str, Vec<u8>, &str)> =
+        vec![
+        ("malformed", b"{\"status\": success}".to_vec(), "not valid JSON"),
+        ("truncated", ok_prefix.as_bytes().to_vec(), "ends early"),
+        (
+            "error envelope",
+            br#"{"status":"error","errorType":"bad_data","error":"invalid parameter \"query\""}"#
+                .to_vec(),
+            "the query failed on the server (bad_data)",
+        ),
+        (
+            "scalar",
+            br#"{"status":"success","data":{"resultType":"scalar","result":[1,"1"]}}"#.to_vec(),
+            "got a scalar result",
+        ),
+        (
+            "missing labels",
+            prometheus_response(&[(&[("client", "a")], "1")]).into_bytes(),
+            "a series has no server label",
+        ),
+        ("non-UTF-8", b"{\"status\":\"\xff\xfe\"}".to_vec(), "not UTF-8"),
+        ("not JSON at all", b"\x00\x01binary".to_vec(), "not valid JSON"),
+        ("empty", Vec::new(), "the input is empty"),
+    ];
+    for (name, input, expected) in cases {
+        let out = run(&["render", "-i", "-", "--schema", "servicegraph"], &input);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(err.starts_with("svcgraph: error: "), "{name}: {err}");
+        assert!(err.contains(expected), "{name}: {err}");
+        assert_eq!(err.lines().count(), 1, "{name}: {err}");
+        assert!(out.stdout.is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn an_empty_result_is_an_empty_graph_and_says_so() {
+    let out = run(
+        &["render", "-i", "-"],
+        br#"{"status":"success","data":{"resultType":"vector","result":[]}}"#,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the graph is empty"),
+        "{}",
+        stderr(&out)
+    );
+    let svg = graphviz_svg(&out.stdout);
+    assert!(svg.contains("no edges"));
+}
+
+#[test]
+fn a_failed_run_leaves_the_output_file_untouched_and_a_good_one_replaces_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("graph.dot");
+    std::fs::write(&target, "precious").unwrap();
+    let t = target.to_str().unwrap();
+    for args in [
+        vec!["render", "-i", "-", "-o", t],
+        vec!["render", "--demo", "--focus", "nobody", "-o", t],
+        vec!["render", "--demo", "--name", "(", "-o", t],
+    ] {
+        let out = run(&args, b"{\"status\":\"error\",\"error\":\"boom\"}");
+        assert!(!out.status.success(), "{args:?}");
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "precious",
+            "{args:?}"
+        );
+    }
+    let out = run(&["render", "--demo", "-o", t], b"");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        std::fs::read_to_string(&target)
+            .unwrap()
+            .starts_with("digraph")
+    );
+    // Nothing but the output is left behind.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    let unknown = run(
+        &[
+            "render",
+            "--demo",
+            "-o",
+            dir.path().join("g.png").to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(
+        stderr(&unknown).contains("cannot tell the format"),
+        "{}",
+        stderr(&unknown)
+    );
+}
+
+#[test]
+fn query_prints_escaped_promql() {
+    let out = run(
+        &[
+            "query",
+            "--cluster",
+            "a\"} or vector(1) #",
+            "--namespace",
+            "shop",
+            "-l",
+            "job=~\"otel.*\"",
+            "--at",
+            "2026-11-24T17:00:00Z",
+        ],
+        b"",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text,
+        "# evaluated at 2026-11-24T17:00:00Z (time=1795539600)\n\
+         # requests per second\n\
+         sum by (client, client_address, server, server_address, namespace) \
+         (rate(traces_service_graph_request_total{cluster=\"a\\\"} or vector(1) #\", \
+         job=~\"otel.*\", namespace=\"shop\"}[5m])) > 0\n"
+    );
+    let bad = run(&["query", "--window", "5 minutes"], b"");
+    assert!(stderr(&bad).contains("is not a window"), "{}", stderr(&bad));
+}
+
+#[test]
+fn a_custom_schema_file_is_used_without_recompiling() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("mine.toml");
+    std::fs::write(
+        &schema,
+        "name = \"mine\"\nrequests = \"calls_total\"\n\
+         [client]\nname = [\"from\"]\nkind = \"service\"\n\
+         [server]\nname = [\"to\"]\nkind = \"service\"\n",
+    )
+    .unwrap();
+    let response = prometheus_response(&[(&[("from", "a"), ("to", "b")], "3")]);
+    let s = schema.to_str().unwrap();
+    let out = run(
+        &["render", "-i", "-", "--schema", s, "-f", "json"],
+        response.as_bytes(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["edges"][0]["source"], "a");
+    let query = run(&["query", "--schema", s], b"");
+    assert!(String::from_utf8_lossy(&query.stdout).contains("rate(calls_total[5m])"));
+
+    // Every preset printed by `schemas --show` is a valid schema file.
+    let shown = run(&["schemas", "--show", "istio"], b"");
+    std::fs::write(&schema, &shown.stdout).unwrap();
+    let out = run(&["query", "--schema", s], b"");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("istio_requests_total"));
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    // Large enough that the output cannot fit in the pipe buffer.
+    let series: Vec<(Vec<(String, String)>, String)> = (0..3000)
+        .map(|i| {
+            (
+                vec![
+                    ("client".into(), format!("c{i}")),
+                    ("server".into(), format!("s{i}")),
+                ],
+                "1".into(),
+            )
+        })
+        .collect();
+    let borrowed: Vec<Vec<(&str, &str)>> = series
+        .iter()
+        .map(|(l, _)| l.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
+        .collect();
+    let rows: Vec<(&[(&str, &str)], &str)> = borrowed.iter().map(|l| (l.as_slice(), "1")).collect();
+    let input = prometheus_response(&rows);
+    let mut child = svcgraph()
+        .args(["render", "-q", "-i", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+}
