@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every check and test of the workspace. Installs what the tests need when it is missing
+# (Graphviz, rustfmt, clippy), so it works on a bare machine; running it again installs nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_missing=()
+command -v dot >/dev/null 2>&1 || apt_missing+=(graphviz)
+if [ "${#apt_missing[@]}" -gt 0 ]; then
+  echo "test.sh: installing ${apt_missing[*]}" >&2
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >/dev/null
+fi
+if command -v rustup >/dev/null 2>&1; then
+  cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+  cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+fi
+
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked
