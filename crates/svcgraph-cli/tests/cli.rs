@@ -261,6 +261,34 @@ fn bad_input_is_one_line_on_stderr_and_a_failure_exit() {
 }
 
 #[test]
+fn server_warnings_and_skipped_series_reach_the_user() {
+    let response = r#"{"status":"success","warnings":["results may be partial: store gateway down"],
+        "data":{"resultType":"vector","result":[
+          {"metric":{"client":"a","server":"b"},"value":[1,"2"]},
+          {"metric":{"client":"a","server":"c"},"value":[1,"NaN"]}]}}"#;
+    let out = run(
+        &["render", "-i", "-", "--schema", "servicegraph"],
+        response.as_bytes(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("svcgraph: warning: requests per second: results may be partial"),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 series had no data in the window (NaN)"),
+        "{err}"
+    );
+    let quiet = run(
+        &["render", "-q", "-i", "-", "--schema", "servicegraph"],
+        response.as_bytes(),
+    );
+    assert!(quiet.stderr.is_empty());
+    assert_eq!(quiet.stdout, out.stdout);
+}
+
+#[test]
 fn an_empty_result_is_an_empty_graph_and_says_so() {
     let out = run(
         &["render", "-i", "-"],
