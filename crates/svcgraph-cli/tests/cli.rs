@@ -51,6 +51,16 @@ fn graphviz_svg(dot: &[u8]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// One field of every node of a graph document.
+fn node_fields<'a>(doc: &'a serde_json::Value, field: &str) -> Vec<&'a str> {
+    doc["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n[field].as_str().unwrap())
+        .collect()
+}
+
 fn prometheus_response(series: &[(&[(&str, &str)], &str)]) -> String {
     let result: Vec<serde_json::Value> = series
         .iter()
@@ -140,12 +150,7 @@ fn transforms_change_the_picture() {
     );
     assert!(focused.status.success(), "{}", stderr(&focused));
     let doc: serde_json::Value = serde_json::from_slice(&focused.stdout).unwrap();
-    let mut names: Vec<&str> = doc["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["name"].as_str().unwrap())
-        .collect();
+    let mut names: Vec<&str> = node_fields(&doc, "name");
     names.sort_unstable();
     assert_eq!(
         names,
@@ -176,12 +181,7 @@ fn transforms_change_the_picture() {
         b"",
     );
     let doc: serde_json::Value = serde_json::from_slice(&namespaces.stdout).unwrap();
-    let kinds: Vec<&str> = doc["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["kind"].as_str().unwrap())
-        .collect();
+    let kinds: Vec<&str> = node_fields(&doc, "kind");
     assert!(kinds.contains(&"namespace"), "{kinds:?}");
 
     let missing = run(&["render", "--demo", "--focus", "chekout"], b"");
@@ -213,12 +213,7 @@ fn hostile_label_values_are_escaped_in_dot_json_and_the_svg_graphviz_draws() {
     let json = run(&["render", "-i", "-", "-f", "json"], response.as_bytes());
     assert!(json.status.success(), "{}", stderr(&json));
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    let names: Vec<&str> = doc["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = node_fields(&doc, "name");
     assert!(names.contains(&hostile) && names.contains(&long.as_str()));
 }
 
