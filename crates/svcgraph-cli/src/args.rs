@@ -50,7 +50,7 @@ pub struct RenderArgs {
     #[command(flatten)]
     pub transform: TransformArgs,
 
-    /// Output format; by default taken from the -o extension (.dot/.gv, .json), else dot.
+    /// Output format; by default taken from the -o extension (.svg, .dot/.gv, .json), else svg.
     #[arg(long, short = 'f', value_enum)]
     pub format: Option<Format>,
 
@@ -59,9 +59,22 @@ pub struct RenderArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Direction of calls on the page (DOT).
+    /// Direction of calls on the page.
     #[arg(long, value_enum, default_value_t = RankDir::Lr)]
     pub rankdir: RankDir,
+
+    /// Edge labels on the SVG picture (auto: up to 1,000 edges; tooltips always have them).
+    #[arg(long, value_enum, default_value_t = EdgeLabelsArg::Auto)]
+    pub edge_labels: EdgeLabelsArg,
+
+    /// Leave the legend out of the SVG picture.
+    #[arg(long)]
+    pub no_legend: bool,
+
+    /// Print layout statistics (layers, crossings, size, time per phase) on standard error;
+    /// with --format json they are also added to the document as `layout`.
+    #[arg(long)]
+    pub stats: bool,
 
     /// Print no warnings or notes on standard error (errors are still printed).
     #[arg(long, short = 'q')]
@@ -166,8 +179,16 @@ pub struct SchemasArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    Svg,
     Dot,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EdgeLabelsArg {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

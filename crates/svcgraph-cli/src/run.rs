@@ -9,13 +9,14 @@ use anyhow::{Context, Result, bail};
 use regex::Regex;
 use svcgraph_core::input::{Input, read_input};
 use svcgraph_core::query::{EvalTime, GraphQuery, LabelMatcher, QueryPurpose, Window};
-use svcgraph_core::render::{dot, json};
+use svcgraph_core::layout;
+use svcgraph_core::render::{dot, json, svg};
 use svcgraph_core::schema::Schema;
 use svcgraph_core::series::SeriesSet;
 use svcgraph_core::{ServiceGraph, transform};
 
 use crate::args::{
-    Aggregate, Cli, Command, FocusDirection, Format, QueryArgs, RankDir, RenderArgs, SchemasArgs,
+    Aggregate, Cli, Command, EdgeLabelsArg, FocusDirection, Format, QueryArgs, RankDir, RenderArgs, SchemasArgs,
     SeriesFilterArgs, TransformArgs,
 };
 use crate::output;
@@ -131,18 +132,43 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
     if graph.is_empty() {
         notes.note("the graph is empty: no edges match the input and filters");
     }
-    let text = match format {
-        Format::Dot => dot::to_dot(
-            &graph,
-            &dot::DotOptions {
-                rankdir: match args.rankdir {
-                    RankDir::Lr => dot::RankDir::LeftToRight,
-                    RankDir::Tb => dot::RankDir::TopToBottom,
-                },
-            },
-        ),
-        Format::Json => json::to_json(&graph),
+    let direction = match args.rankdir {
+        RankDir::Lr => layout::Direction::LeftToRight,
+        RankDir::Tb => layout::Direction::TopToBottom,
     };
+    let svg_options = svg::SvgOptions {
+        direction,
+        edge_labels: match args.edge_labels {
+            EdgeLabelsArg::Auto => svg::EdgeLabels::Auto,
+            EdgeLabelsArg::Always => svg::EdgeLabels::Always,
+            EdgeLabelsArg::Never => svg::EdgeLabels::Never,
+        },
+        no_legend: args.no_legend,
+    };
+    let (text, stats) = match format {
+        Format::Svg => {
+            let drawn = svg::to_svg(&graph, &svg_options);
+            (drawn.text, Some(drawn.stats))
+        }
+        Format::Dot => {
+            let rankdir = match direction {
+                layout::Direction::LeftToRight => dot::RankDir::LeftToRight,
+                layout::Direction::TopToBottom => dot::RankDir::TopToBottom,
+            };
+            (dot::to_dot(&graph, &dot::DotOptions { rankdir }), None)
+        }
+        Format::Json if args.stats => {
+            let stats = svg::to_svg(&graph, &svg_options).stats;
+            (json::to_json_with_layout(&graph, Some(&stats)), Some(stats))
+        }
+        Format::Json => (json::to_json(&graph), None),
+    };
+    if args.stats {
+        match &stats {
+            Some(stats) => print_stats(stats),
+            None => notes.warn("--stats describes our layout, which DOT output does not use"),
+        }
+    }
     output::write(args.output.as_deref(), text.as_bytes())?;
     if let Some(path) = &args.output {
         notes.note(&format!(
@@ -153,6 +179,33 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
         ));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Layout statistics on standard error (printed even with --quiet: they were asked for).
+fn print_stats(s: &layout::LayoutStats) {
+    let ms = |secs: f64| format!("{:.2} ms", secs * 1000.0);
+    eprintln!(
+        "svcgraph: layout: {} nodes, {} edges, {} layers, {} reversed, {} dummies, {} direct, {} crossings, {:.0}x{:.0} px",
+        s.nodes,
+        s.edges,
+        s.layers,
+        s.reversed_edges,
+        s.dummies,
+        s.direct_edges,
+        s.crossings,
+        s.width,
+        s.height
+    );
+    let p = &s.phases;
+    eprintln!(
+        "svcgraph: layout time: acyclic {}, layering {}, ordering {}, positioning {}, routing {}, total {}",
+        ms(p.acyclic),
+        ms(p.layering),
+        ms(p.ordering),
+        ms(p.positioning),
+        ms(p.routing),
+        ms(p.total())
+    );
 }
 
 /// Aggregate, filter, prune, focus: coarse first, so focus and filters see the merged nodes.
@@ -299,13 +352,14 @@ fn output_format(flag: Option<Format>, path: Option<&Path>) -> Result<Format> {
         return Ok(f);
     }
     let Some(ext) = path.and_then(Path::extension).and_then(|e| e.to_str()) else {
-        return Ok(Format::Dot);
+        return Ok(Format::Svg);
     };
     match ext.to_ascii_lowercase().as_str() {
+        "svg" => Ok(Format::Svg),
         "dot" | "gv" => Ok(Format::Dot),
         "json" => Ok(Format::Json),
         other => bail!(
-            "cannot tell the format from the extension `.{other}`; use .dot, .gv or .json, or --format"
+            "cannot tell the format from the extension `.{other}`; use .svg, .dot, .gv or .json, or --format"
         ),
     }
 }

@@ -31,6 +31,7 @@
 
 mod error;
 pub mod input;
+pub mod layout;
 pub mod model;
 pub mod query;
 pub mod render;

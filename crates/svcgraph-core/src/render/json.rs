@@ -21,7 +21,8 @@
 //! `latency_seconds` (and each quantile) and `connection_type` are left out when unknown.
 //! `kind` is one of `service pod workload namespace database virtual external unknown`.
 //! `error_ratio` is derived (failures / requests, clamped to `[0, 1]`) and recomputed on
-//! reading. Readers ignore fields they do not know, so later versions may add fields; a
+//! reading. With `svcgraph render --stats` a `layout` object with the layout's statistics is
+//! added (its timings vary between runs). Readers ignore fields they do not know, so later versions may add fields; a
 //! change that breaks readers raises `version`. Reading then writing gives the same bytes.
 
 use std::collections::HashSet;
@@ -29,6 +30,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, excerpt};
+use crate::layout::LayoutStats;
 use crate::model::{Edge, Latency, Node, ServiceGraph};
 
 /// The value of the `format` field.
@@ -42,6 +44,8 @@ struct GraphOut<'a> {
     version: u32,
     nodes: Vec<&'a Node>,
     edges: Vec<EdgeOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layout: Option<&'a LayoutStats>,
 }
 
 #[derive(Serialize)]
@@ -82,6 +86,13 @@ struct EdgeIn {
 
 /// The graph as a pretty-printed JSON document ending in a newline.
 pub fn to_json(graph: &ServiceGraph) -> String {
+    to_json_with_layout(graph, None)
+}
+
+/// The graph document with a `layout` object holding the statistics of a layout of it
+/// (layers, crossings, size, seconds per phase). Timings differ from run to run, so such a
+/// document is not byte-identical across runs; readers ignore the object.
+pub fn to_json_with_layout(graph: &ServiceGraph, layout: Option<&LayoutStats>) -> String {
     let g = graph.graph();
     let doc = GraphOut {
         format: FORMAT,
@@ -104,6 +115,7 @@ pub fn to_json(graph: &ServiceGraph) -> String {
                 })
             })
             .collect(),
+        layout,
     };
     // Plain structs of strings and finite numbers always serialise.
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();

@@ -6,4 +6,5 @@
 
 pub mod dot;
 pub mod json;
+pub mod svg;
 pub mod text;

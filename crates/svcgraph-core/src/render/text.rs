@@ -124,18 +124,25 @@ pub fn node_details(node: &Node) -> Vec<String> {
     lines
 }
 
-/// The colour of an edge by error ratio: slate for none, then amber, orange and red at 1 %
-/// and 5 %.
-pub fn error_color(ratio: f64) -> &'static str {
+/// Edge colours by error level: slate for none, then amber, orange and red.
+pub const ERROR_COLORS: [&str; 4] = ["#5b6b7f", "#d99e0b", "#e8590c", "#c92a2a"];
+
+/// The error level of a ratio: 0 none, 1 under 1 %, 2 under 5 %, 3 from 5 %.
+pub fn error_level(ratio: f64) -> usize {
     if ratio <= 0.0 {
-        "#5b6b7f"
+        0
     } else if ratio < 0.01 {
-        "#d99e0b"
+        1
     } else if ratio < 0.05 {
-        "#e8590c"
+        2
     } else {
-        "#c92a2a"
+        3
     }
+}
+
+/// The colour of an edge by error ratio (see [`ERROR_COLORS`]).
+pub fn error_color(ratio: f64) -> &'static str {
+    ERROR_COLORS[error_level(ratio)]
 }
 
 /// Stroke width for a rate relative to the busiest edge: 1 to 5, logarithmic, so a 1000×
@@ -145,6 +152,45 @@ pub fn edge_width(rate: f64, max_rate: f64) -> f64 {
         return 1.0;
     }
     1.0 + 4.0 * (rate.ln_1p() / max_rate.ln_1p()).clamp(0.0, 1.0)
+}
+
+/// An estimate of the width of `text` at `font_size` pixels in a common sans-serif face. It
+/// errs on the wide side (DejaVu Sans, the widest usual fallback), so text fits its box in
+/// whichever font the viewer has.
+pub fn text_width(text: &str, font_size: f64) -> f64 {
+    let em: f64 = text
+        .chars()
+        .map(|c| match c {
+            ' ' | '·' => 0.32,
+            'i' | 'j' | 'l' | '|' | '!' | '.' | ',' | ':' | ';' | '\'' => 0.3,
+            'f' | 't' | 'r' | 'I' | '(' | ')' | '[' | ']' | '-' | '/' => 0.42,
+            'm' | 'w' => 0.92,
+            'M' | 'W' | '%' | '@' => 0.98,
+            'A'..='Z' => 0.72,
+            '0'..='9' => 0.64,
+            'a'..='z' | '_' => 0.6,
+            c if c.is_ascii() => 0.64,
+            // East Asian wide characters take a full em.
+            '\u{1100}'..='\u{115f}' | '\u{2e80}'..='\u{a4cf}' | '\u{ac00}'..='\u{d7a3}' | '\u{f900}'..='\u{faff}' | '\u{ff00}'..='\u{ff60}' => 1.0,
+            _ => 0.7,
+        })
+        .sum();
+    em * font_size
+}
+
+/// `name` cut to at most `max` characters by an ellipsis in the middle, keeping the start
+/// (the workload) and the end (the pod suffix) readable.
+pub fn shorten(name: &str, max: usize) -> String {
+    let count = name.chars().count();
+    if count <= max || max < 5 {
+        return name.to_owned();
+    }
+    let tail = (max - 1) / 3;
+    let head = max - 1 - tail;
+    let mut out: String = name.chars().take(head).collect();
+    out.push('…');
+    out.extend(name.chars().skip(count - tail));
+    out
 }
 
 #[cfg(test)]
@@ -179,6 +225,15 @@ mod tests {
         e.latency.p95 = None;
         e.latency.p50 = Some(0.002);
         assert_eq!(edge_label(&e), "12.3 req/s · 1.2% err · p50 2.0 ms");
+    }
+
+    #[test]
+    fn long_names_are_shortened_in_the_middle() {
+        assert_eq!(shorten("cart", 10), "cart");
+        let s = shorten("product-catalog-6c8d9f7b5-h4j6k-extra-long", 24);
+        assert_eq!(s.chars().count(), 24);
+        assert!(s.starts_with("product-catalog-") && s.ends_with("-long"), "{s}");
+        assert!(text_width("WWW", 10.0) > text_width("iii", 10.0));
     }
 
     #[test]

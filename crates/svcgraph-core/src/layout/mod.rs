@@ -1,0 +1,723 @@
+//! A layered (Sugiyama) layout built for speed on service graphs.
+//!
+//! Phases, each linear or near-linear in the size of the layered graph, none recursive:
+//! 1. cycle breaking, Eades–Lin–Smyth ([`acyclic`]); reversed edges are still drawn from
+//!    client to server;
+//! 2. layering by longest path plus span reduction ([`rank`]); with edge labels the layers
+//!    are doubled so that every label gets a dummy of its own in a layer without nodes, and
+//!    no label can overlap a node;
+//! 3. dummy vertices for edges spanning several layers, their count kept within a budget
+//!    (edges over it are drawn straight, counted in [`LayoutStats::direct_edges`]);
+//! 4. crossing reduction by barycenter sweeps and transposition ([`order`]);
+//! 5. Brandes–Köpf coordinates from the real label widths ([`position`]);
+//! 6. routes through the dummies; self-loops beside their node; the two edges of a 2-cycle
+//!    bent apart; parallel edges merged into one route.
+//!
+//! It works on any graph: build a [`LayoutGraph`] of node sizes and edges.
+//!
+//! ```
+//! use svcgraph_core::layout::{layout, LayoutEdge, LayoutGraph, LayoutOptions, Size};
+//!
+//! let node = Size { width: 80.0, height: 24.0 };
+//! let graph = LayoutGraph {
+//!     nodes: vec![node; 3],
+//!     edges: vec![LayoutEdge::new(0, 1), LayoutEdge::new(1, 2), LayoutEdge::new(2, 0)],
+//! };
+//! let drawn = layout(&graph, &LayoutOptions::default())?;
+//! assert_eq!(drawn.stats.reversed_edges, 1);
+//! assert_eq!(drawn.edges.len(), 3);
+//! # Ok::<(), svcgraph_core::Error>(())
+//! ```
+
+mod acyclic;
+mod order;
+mod position;
+mod rank;
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// Width and height of a box, in SVG user units (pixels).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Size {
+    /// Horizontal extent.
+    pub width: f64,
+    /// Vertical extent.
+    pub height: f64,
+}
+
+/// An edge to lay out, with the size of its label if it has one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LayoutEdge {
+    /// Index of the calling node.
+    pub source: usize,
+    /// Index of the called node.
+    pub target: usize,
+    /// Room to reserve for the edge's label.
+    pub label: Option<Size>,
+}
+
+impl LayoutEdge {
+    /// An edge without a label.
+    pub fn new(source: usize, target: usize) -> Self {
+        LayoutEdge {
+            source,
+            target,
+            label: None,
+        }
+    }
+}
+
+/// What to lay out: node sizes and edges between node indices.
+#[derive(Debug, Clone, Default)]
+pub struct LayoutGraph {
+    /// One size per node.
+    pub nodes: Vec<Size>,
+    /// Edges; self-loops and parallel edges are allowed.
+    pub edges: Vec<LayoutEdge>,
+}
+
+/// Which way edges flow.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Callers above callees.
+    TopToBottom,
+    /// Callers left of callees.
+    #[default]
+    LeftToRight,
+}
+
+/// Tunables. The defaults suit labelled service graphs.
+#[derive(Debug, Clone)]
+pub struct LayoutOptions {
+    /// Which way edges flow.
+    pub direction: Direction,
+    /// Gap between neighbouring nodes within a layer.
+    pub node_gap: f64,
+    /// Gap between neighbouring edges within a layer.
+    pub edge_gap: f64,
+    /// Gap between layers.
+    pub layer_gap: f64,
+    /// Margin around the drawing.
+    pub margin: f64,
+    /// Most dummy vertices to create; `None` picks `20 · (V + E) + 10,000`.
+    pub dummy_budget: Option<usize>,
+}
+
+impl Default for LayoutOptions {
+    fn default() -> Self {
+        LayoutOptions {
+            direction: Direction::default(),
+            node_gap: 18.0,
+            edge_gap: 6.0,
+            layer_gap: 40.0,
+            margin: 16.0,
+            dummy_budget: None,
+        }
+    }
+}
+
+/// A point in the drawing.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Point {
+    /// Horizontal coordinate.
+    pub x: f64,
+    /// Vertical coordinate.
+    pub y: f64,
+}
+
+/// A box in the drawing, by its center.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Rect {
+    /// Center, horizontally.
+    pub x: f64,
+    /// Center, vertically.
+    pub y: f64,
+    /// Width.
+    pub width: f64,
+    /// Height.
+    pub height: f64,
+}
+
+impl Rect {
+    /// Left edge.
+    pub fn left(&self) -> f64 {
+        self.x - self.width / 2.0
+    }
+    /// Right edge.
+    pub fn right(&self) -> f64 {
+        self.x + self.width / 2.0
+    }
+    /// Top edge.
+    pub fn top(&self) -> f64 {
+        self.y - self.height / 2.0
+    }
+    /// Bottom edge.
+    pub fn bottom(&self) -> f64 {
+        self.y + self.height / 2.0
+    }
+}
+
+/// How to draw an edge's points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteShape {
+    /// Through every point, smoothly (tangents along the flow at each point).
+    Flow,
+    /// A self-loop: the four points are a cubic Bézier curve.
+    Loop,
+    /// A straight line (edges over the dummy budget).
+    Straight,
+}
+
+/// Where an edge goes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EdgeRoute {
+    /// From the source node's border to the target node's border, always in the edge's
+    /// direction (client to server), even when the edge was reversed to break a cycle.
+    pub points: Vec<Point>,
+    /// How to draw the points.
+    pub shape: RouteShape,
+    /// Room reserved for the label, when the edge has one.
+    pub label: Option<Rect>,
+    /// Whether the edge was reversed to break a cycle (it points against the flow).
+    pub reversed: bool,
+}
+
+/// Numbers about a layout, for users and benchmarks.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LayoutStats {
+    /// Nodes laid out.
+    pub nodes: usize,
+    /// Edges laid out (after merging parallel edges).
+    pub edges: usize,
+    /// Layers, including the label layers.
+    pub layers: usize,
+    /// Edges reversed to break cycles.
+    pub reversed_edges: usize,
+    /// Dummy vertices created for long edges and labels.
+    pub dummies: usize,
+    /// Edges drawn straight because the dummy budget ran out.
+    pub direct_edges: usize,
+    /// Edge crossings between adjacent layers in the final order.
+    pub crossings: u64,
+    /// Width of the drawing.
+    pub width: f64,
+    /// Height of the drawing.
+    pub height: f64,
+    /// Time spent per phase.
+    pub phases: PhaseTimes,
+}
+
+/// Time spent in each phase, in seconds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PhaseTimes {
+    /// Cycle breaking.
+    pub acyclic: f64,
+    /// Layering and dummy vertices.
+    pub layering: f64,
+    /// Crossing reduction.
+    pub ordering: f64,
+    /// Coordinates.
+    pub positioning: f64,
+    /// Edge routes.
+    pub routing: f64,
+}
+
+impl PhaseTimes {
+    /// Sum of all phases, in seconds.
+    pub fn total(&self) -> f64 {
+        self.acyclic + self.layering + self.ordering + self.positioning + self.routing
+    }
+}
+
+/// The drawing: a box per node, a route per edge (same indices as the input).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Layout {
+    /// One box per input node.
+    pub nodes: Vec<Rect>,
+    /// One route per input edge; parallel edges share a route.
+    pub edges: Vec<EdgeRoute>,
+    /// Width of the drawing, margins included.
+    pub width: f64,
+    /// Height of the drawing, margins included.
+    pub height: f64,
+    /// Numbers about it.
+    pub stats: LayoutStats,
+}
+
+/// Extent of a self-loop beyond its node.
+const LOOP: f64 = 26.0;
+/// Space between an edge line and its label text.
+const LABEL_PAD: f64 = 4.0;
+/// How far the two edges of a 2-cycle between adjacent layers are bent apart.
+const TWO_CYCLE_BEND: f64 = 9.0;
+
+/// Lays out `graph`. Errors only on edges that name a node that does not exist.
+#[allow(clippy::too_many_lines)]
+pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
+    let n = graph.nodes.len();
+    if let Some(bad) = graph.edges.iter().find(|e| e.source >= n || e.target >= n) {
+        return Err(Error::Invalid(format!(
+            "edge {} -> {} names a node that does not exist (there are {n})",
+            bad.source, bad.target
+        )));
+    }
+    if n > u32::MAX as usize / 4 {
+        return Err(Error::Invalid("too many nodes to lay out".into()));
+    }
+    let lr = options.direction == Direction::LeftToRight;
+    let clean = |v: f64| if v.is_finite() && v > 0.0 { v } else { 0.0 };
+    // (along the layer, across layers) for each node, before room for self-loops.
+    let node_extent: Vec<(f64, f64)> = graph
+        .nodes
+        .iter()
+        .map(|s| {
+            let (w, h) = (clean(s.width), clean(s.height));
+            if lr { (h, w) } else { (w, h) }
+        })
+        .collect();
+
+    // Merge parallel edges; set self-loops aside.
+    let mut t = Instant::now();
+    let mut unique: Vec<(u32, u32)> = Vec::new();
+    let mut unique_label: Vec<Option<Size>> = Vec::new();
+    let mut route_of: Vec<Option<usize>> = Vec::with_capacity(graph.edges.len());
+    let mut index: HashMap<(u32, u32), usize> = HashMap::with_capacity(graph.edges.len());
+    let mut loops: Vec<(usize, Option<Size>)> = Vec::new();
+    let mut loop_room = vec![0.0f64; n];
+    for e in &graph.edges {
+        if e.source == e.target {
+            let label_room = e.label.map_or(0.0, |l| if lr { l.height } else { l.width });
+            loop_room[e.source] = loop_room[e.source].max(LOOP + label_room + LABEL_PAD);
+            route_of.push(None);
+            loops.push((e.source, e.label));
+            continue;
+        }
+        let key = (e.source as u32, e.target as u32);
+        let slot = *index.entry(key).or_insert_with(|| {
+            unique.push(key);
+            unique_label.push(e.label);
+            unique.len() - 1
+        });
+        route_of.push(Some(slot));
+    }
+    let reversed = acyclic::reversed_edges(n, &unique);
+    let dag: Vec<(u32, u32)> = unique
+        .iter()
+        .zip(&reversed)
+        .map(|(&(s, t), &r)| if r { (t, s) } else { (s, t) })
+        .collect();
+    let mut phases = PhaseTimes {
+        acyclic: t.elapsed().as_secs_f64(),
+        ..PhaseTimes::default()
+    };
+
+    // Layers, doubled when labels need rooms of their own.
+    t = Instant::now();
+    let labelled = unique_label.iter().any(Option::is_some);
+    let mut layer = rank::layers(n, &dag);
+    if labelled {
+        for l in &mut layer {
+            *l *= 2;
+        }
+    }
+    let span = |(s, t): (u32, u32)| (layer[t as usize] - layer[s as usize]) as usize;
+    let budget = options
+        .dummy_budget
+        .unwrap_or(20 * (n + unique.len()) + 10_000);
+    let mut direct = vec![false; dag.len()];
+    let mut dummies: usize = dag.iter().map(|&e| span(e) - 1).sum();
+    if dummies > budget {
+        let mut longest: Vec<usize> = (0..dag.len()).collect();
+        longest.sort_by_key(|&i| std::cmp::Reverse(span(dag[i])));
+        for i in longest {
+            if dummies <= budget {
+                break;
+            }
+            direct[i] = true;
+            dummies -= span(dag[i]) - 1;
+        }
+    }
+
+    // Vertices: nodes, then dummies; sizes along and across the layers.
+    let mut along: Vec<f64> = node_extent
+        .iter()
+        .zip(&loop_room)
+        .map(|(&(a, _), &room)| a + 2.0 * room)
+        .collect();
+    let mut across: Vec<f64> = node_extent.iter().map(|&(_, c)| c).collect();
+    let mut bare = vec![false; n];
+    let mut vertex_layer = layer.clone();
+    let mut chain_start = Vec::with_capacity(dag.len() + 1);
+    let mut chains: Vec<u32> = Vec::with_capacity(dummies);
+    let mut label_vertex: Vec<Option<u32>> = vec![None; dag.len()];
+    let mut segments: Vec<(u32, u32)> = Vec::with_capacity(dummies + dag.len());
+    for (i, &(s, t)) in dag.iter().enumerate() {
+        chain_start.push(chains.len());
+        if direct[i] {
+            continue;
+        }
+        let (ls, lt) = (layer[s as usize], layer[t as usize]);
+        // The label sits in an odd (node-free) layer, as close to the middle as possible.
+        let mut label_layer = (ls + lt) / 2;
+        if labelled && label_layer % 2 == 0 {
+            label_layer -= 1;
+        }
+        let mut previous = s;
+        for l in ls + 1..lt {
+            let v = vertex_layer.len() as u32;
+            vertex_layer.push(l);
+            match unique_label[i].filter(|_| labelled && l == label_layer) {
+                Some(label) => {
+                    let (a, c) = if lr {
+                        (label.height + 2.0 * LABEL_PAD, label.width)
+                    } else {
+                        (label.width + 2.0 * LABEL_PAD, label.height)
+                    };
+                    along.push(a);
+                    across.push(c);
+                    bare.push(false);
+                    label_vertex[i] = Some(v);
+                }
+                None => {
+                    along.push(0.0);
+                    across.push(0.0);
+                    bare.push(true);
+                }
+            }
+            chains.push(v);
+            segments.push((previous, v));
+            previous = v;
+        }
+        segments.push((previous, t));
+    }
+    chain_start.push(chains.len());
+    let mut l = Layered::new(vertex_layer, n, &segments);
+    phases.layering = t.elapsed().as_secs_f64();
+
+    t = Instant::now();
+    let crossings = order::reduce_crossings(&mut l);
+    phases.ordering = t.elapsed().as_secs_f64();
+
+    t = Instant::now();
+    let x = position::coordinates(
+        &l,
+        &position::Spacing {
+            width: &along,
+            node_gap: options.node_gap,
+            edge_gap: options.edge_gap,
+            bare: &bare,
+        },
+    );
+    // Across the layers: each layer as thick as its thickest vertex.
+    let gap = if labelled {
+        options.layer_gap / 2.0
+    } else {
+        options.layer_gap
+    };
+    let mut thickness = vec![0.0f64; l.layers.len()];
+    for (v, &ly) in l.layer.iter().enumerate() {
+        thickness[ly as usize] = thickness[ly as usize].max(across[v]);
+    }
+    let mut layer_center = Vec::with_capacity(thickness.len());
+    let mut cursor = options.margin;
+    for &th in &thickness {
+        layer_center.push(cursor + th / 2.0);
+        cursor += th + gap;
+    }
+    let extent_across = (cursor - gap + options.margin).max(2.0 * options.margin);
+    let left = (0..l.layer.len())
+        .map(|v| x[v] - along[v] / 2.0)
+        .fold(f64::INFINITY, f64::min);
+    let right = (0..l.layer.len())
+        .map(|v| x[v] + along[v] / 2.0)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let shift = if left.is_finite() {
+        options.margin - left
+    } else {
+        0.0
+    };
+    let extent_along = if right.is_finite() {
+        right - left + 2.0 * options.margin
+    } else {
+        2.0 * options.margin
+    };
+    let a_of = |v: usize| x[v] + shift;
+    let c_of = |v: usize| layer_center[l.layer[v] as usize];
+    phases.positioning = t.elapsed().as_secs_f64();
+
+    // Routes, computed in (along, across) and turned into (x, y) at the end.
+    t = Instant::now();
+    let to_xy = |a: f64, c: f64| if lr { Point { x: c, y: a } } else { Point { x: a, y: c } };
+    let node_rect = |v: usize| {
+        let (a, c) = (a_of(v), c_of(v));
+        let (ea, ec) = node_extent[v];
+        let p = to_xy(a, c);
+        let (w, h) = if lr { (ec, ea) } else { (ea, ec) };
+        Rect { x: p.x, y: p.y, width: w, height: h }
+    };
+    let nodes: Vec<Rect> = (0..n).map(node_rect).collect();
+
+    let mut two_cycles: HashMap<(u32, u32), usize> = HashMap::new();
+    for (i, &(s, t)) in dag.iter().enumerate() {
+        if chain_start[i] == chain_start[i + 1] && !direct[i] {
+            *two_cycles.entry((s, t)).or_insert(0) += 1;
+        }
+    }
+    let mut bent: HashMap<(u32, u32), usize> = HashMap::new();
+    let mut routes: Vec<EdgeRoute> = Vec::with_capacity(dag.len());
+    for (i, &(s, t)) in dag.iter().enumerate() {
+        let (s, t) = (s as usize, t as usize);
+        let start = (a_of(s), c_of(s) + node_extent[s].1 / 2.0);
+        let end = (a_of(t), c_of(t) - node_extent[t].1 / 2.0);
+        let mut label = None;
+        let mut points: Vec<Point> = Vec::with_capacity(4 + 2 * (chain_start[i + 1] - chain_start[i]));
+        points.push(to_xy(start.0, start.1));
+        // Within a layer's band every edge runs straight along the flow, so curves happen
+        // only between layers, where there are no nodes and no labels to cross.
+        let band = |v: usize| thickness[l.layer[v] as usize] / 2.0;
+        let shape = if direct[i] {
+            RouteShape::Straight
+        } else {
+            if band(s) > node_extent[s].1 / 2.0 + 0.5 {
+                points.push(to_xy(start.0, c_of(s) + band(s)));
+            }
+            for &d in &chains[chain_start[i]..chain_start[i + 1]] {
+                let d = d as usize;
+                let (mut a, c) = (a_of(d), c_of(d));
+                if label_vertex[i] == Some(d as u32) {
+                    // The line runs along one side of the label's room; the text sits beside it.
+                    let (la, lc) = (along[d] - 2.0 * LABEL_PAD, across[d]);
+                    let (text_at, line_at) = if lr {
+                        (a - LABEL_PAD / 2.0, a + la / 2.0 + LABEL_PAD)
+                    } else {
+                        (a + LABEL_PAD / 2.0, a - la / 2.0 - LABEL_PAD)
+                    };
+                    let p = to_xy(text_at, c);
+                    let (w, h) = if lr { (lc, la) } else { (la, lc) };
+                    label = Some(Rect { x: p.x, y: p.y, width: w, height: h });
+                    a = line_at;
+                }
+                if band(d) > 0.0 {
+                    points.push(to_xy(a, c - band(d)));
+                    points.push(to_xy(a, c + band(d)));
+                } else {
+                    points.push(to_xy(a, c));
+                }
+            }
+            RouteShape::Flow
+        };
+        // The two edges of a 2-cycle between adjacent layers would overlap: bend them apart,
+        // in the gap between the two bands.
+        let entry = (shape == RouteShape::Flow && band(t) > node_extent[t].1 / 2.0 + 0.5)
+            .then(|| to_xy(end.0, c_of(t) - band(t)));
+        let key = (s as u32, t as u32);
+        let hop = chain_start[i] == chain_start[i + 1];
+        if shape == RouteShape::Flow && hop && two_cycles.get(&key) == Some(&2) {
+            let k = bent.entry(key).or_insert(0);
+            let side = if *k == 0 { -1.0 } else { 1.0 };
+            *k += 1;
+            let from = points[points.len() - 1];
+            let to = entry.unwrap_or(to_xy(end.0, end.1));
+            let mid = Point { x: (from.x + to.x) / 2.0, y: (from.y + to.y) / 2.0 };
+            let bend = side * TWO_CYCLE_BEND;
+            points.push(if lr {
+                Point { x: mid.x, y: mid.y + bend }
+            } else {
+                Point { x: mid.x + bend, y: mid.y }
+            });
+        }
+        points.extend(entry);
+        points.push(to_xy(end.0, end.1));
+        if reversed[i] {
+            points.reverse();
+        }
+        routes.push(EdgeRoute { points, shape, label, reversed: reversed[i] });
+    }
+
+    let loop_routes: Vec<EdgeRoute> = loops
+        .iter()
+        .map(|&(v, label)| self_loop(&nodes[v], label, lr))
+        .collect();
+    let mut loop_iter = loop_routes.into_iter();
+    let edges: Vec<EdgeRoute> = route_of
+        .iter()
+        .map(|slot| match slot {
+            Some(i) => routes[*i].clone(),
+            None => loop_iter.next().unwrap_or_else(|| EdgeRoute {
+                points: Vec::new(),
+                shape: RouteShape::Loop,
+                label: None,
+                reversed: false,
+            }),
+        })
+        .collect();
+    phases.routing = t.elapsed().as_secs_f64();
+
+    let (width, height) = if lr {
+        (extent_across, extent_along)
+    } else {
+        (extent_along, extent_across)
+    };
+    let stats = LayoutStats {
+        nodes: n,
+        edges: unique.len() + loops.len(),
+        layers: l.layers.len(),
+        reversed_edges: reversed.iter().filter(|r| **r).count(),
+        dummies: l.layer.len() - n,
+        direct_edges: direct.iter().filter(|d| **d).count(),
+        crossings,
+        width,
+        height,
+        phases,
+    };
+    Ok(Layout { nodes, edges, width, height, stats })
+}
+
+/// A loop beside its node: on the right in top-to-bottom drawings, below in left-to-right
+/// ones, where the layout left room for it.
+fn self_loop(node: &Rect, label: Option<Size>, lr: bool) -> EdgeRoute {
+    let (points, label) = if lr {
+        let (x0, x1, y) = (node.x - node.width / 4.0, node.x + node.width / 4.0, node.bottom());
+        let reach = y + LOOP;
+        let label = label.map(|l| Rect {
+            x: node.x,
+            y: reach + LABEL_PAD + l.height / 2.0,
+            width: l.width,
+            height: l.height,
+        });
+        (
+            vec![
+                Point { x: x0, y },
+                Point { x: x0 - 6.0, y: reach },
+                Point { x: x1 + 6.0, y: reach },
+                Point { x: x1, y },
+            ],
+            label,
+        )
+    } else {
+        let (y0, y1, x) = (node.y - node.height / 4.0, node.y + node.height / 4.0, node.right());
+        let reach = x + LOOP;
+        let label = label.map(|l| Rect {
+            x: reach + LABEL_PAD + l.width / 2.0,
+            y: node.y,
+            width: l.width,
+            height: l.height,
+        });
+        (
+            vec![
+                Point { x, y: y0 },
+                Point { x: reach, y: y0 - 6.0 },
+                Point { x: reach, y: y1 + 6.0 },
+                Point { x, y: y1 },
+            ],
+            label,
+        )
+    };
+    EdgeRoute { points, shape: RouteShape::Loop, label, reversed: false }
+}
+
+/// Compressed adjacency lists: the neighbours of `v` are `items[start[v]..start[v + 1]]`,
+/// in the order they were given.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Adjacency<T> {
+    start: Vec<usize>,
+    items: Vec<T>,
+}
+
+/// Adjacency by vertex index.
+pub(crate) type Csr = Adjacency<u32>;
+
+impl<T: Copy + Default> Adjacency<T> {
+    fn build(n: usize, pairs: &[(u32, T)]) -> Self {
+        let mut start = vec![0usize; n + 1];
+        for &(from, _) in pairs {
+            start[from as usize + 1] += 1;
+        }
+        for v in 0..n {
+            start[v + 1] += start[v];
+        }
+        let mut fill = start.clone();
+        let mut items = vec![T::default(); pairs.len()];
+        for &(from, item) in pairs {
+            items[fill[from as usize]] = item;
+            fill[from as usize] += 1;
+        }
+        Adjacency { start, items }
+    }
+
+    /// The neighbours (or weights) of `v`.
+    pub(crate) fn neighbours(&self, v: usize) -> &[T] {
+        &self.items[self.start[v]..self.start[v + 1]]
+    }
+}
+
+impl Csr {
+    /// Adjacency of `n` vertices from `(from, to)` pairs.
+    pub(crate) fn new(n: usize, edges: impl Iterator<Item = (u32, u32)>) -> Self {
+        let pairs: Vec<(u32, u32)> = edges.collect();
+        Self::build(n, &pairs)
+    }
+
+    /// Weights parallel to `Csr::new(n, edges.map(|(a, b, _)| (a, b)))`.
+    pub(crate) fn weights(n: usize, edges: &[(u32, u32, f64)]) -> Adjacency<f64> {
+        let pairs: Vec<(u32, f64)> = edges.iter().map(|&(a, _, w)| (a, w)).collect();
+        Adjacency::build(n, &pairs)
+    }
+}
+
+/// The layered graph: nodes and dummies, each in a layer, segments only between adjacent
+/// layers.
+#[derive(Debug)]
+pub(crate) struct Layered {
+    /// Layer of each vertex.
+    pub layer: Vec<u32>,
+    /// Vertices of each layer, in order.
+    pub layers: Vec<Vec<u32>>,
+    /// Index of each vertex within its layer.
+    pub pos: Vec<u32>,
+    /// Neighbours in the layer above.
+    pub up: Csr,
+    /// Neighbours in the layer below.
+    pub down: Csr,
+    /// Vertices below this index are nodes, the rest dummies.
+    pub real: usize,
+}
+
+impl Layered {
+    fn new(layer: Vec<u32>, real: usize, segments: &[(u32, u32)]) -> Self {
+        let n = layer.len();
+        let h = layer.iter().map(|&l| l as usize + 1).max().unwrap_or(0);
+        let mut layers = vec![Vec::new(); h];
+        for (v, &l) in layer.iter().enumerate() {
+            layers[l as usize].push(v as u32);
+        }
+        let mut out = Layered {
+            up: Csr::new(n, segments.iter().map(|&(a, b)| (b, a))),
+            down: Csr::new(n, segments.iter().copied()),
+            layer,
+            layers,
+            pos: vec![0; n],
+            real,
+        };
+        out.update_positions();
+        out
+    }
+
+    fn update_positions(&mut self) {
+        for layer in &self.layers {
+            for (p, &v) in layer.iter().enumerate() {
+                self.pos[v as usize] = p as u32;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,181 @@
+use super::*;
+
+fn size(w: f64, h: f64) -> Size {
+    Size { width: w, height: h }
+}
+
+fn labelled(source: usize, target: usize) -> LayoutEdge {
+    LayoutEdge { source, target, label: Some(size(70.0, 12.0)) }
+}
+
+/// A tiered graph with some back edges and varying label widths.
+fn service_like(n: usize, with_labels: bool) -> LayoutGraph {
+    let nodes = (0..n).map(|i| size(40.0 + (i % 7) as f64 * 15.0, 24.0)).collect();
+    let mut edges = Vec::new();
+    for i in 1..n {
+        let parent = (i * 7 + 3) % i;
+        edges.push((parent, i));
+        if i % 3 == 0 {
+            edges.push(((i * 13 + 5) % i, i));
+        }
+        if i % 17 == 0 {
+            edges.push((i, (i * 5) % i)); // upward: makes a cycle
+        }
+    }
+    let edges = edges
+        .into_iter()
+        .map(|(s, t)| if with_labels { labelled(s, t) } else { LayoutEdge::new(s, t) })
+        .collect();
+    LayoutGraph { nodes, edges }
+}
+
+fn overlaps(a: &Rect, b: &Rect) -> bool {
+    a.left() < b.right() - 1e-6
+        && b.left() < a.right() - 1e-6
+        && a.top() < b.bottom() - 1e-6
+        && b.top() < a.bottom() - 1e-6
+}
+
+fn assert_sound(g: &LayoutGraph, out: &Layout) {
+    assert_eq!(out.nodes.len(), g.nodes.len());
+    assert_eq!(out.edges.len(), g.edges.len());
+    // No two boxes overlap: nodes and labels alike (sorted sweep keeps this linearithmic).
+    let mut boxes: Vec<Rect> = out.nodes.clone();
+    boxes.extend(out.edges.iter().filter_map(|e| e.label));
+    boxes.sort_by(|a, b| a.left().total_cmp(&b.left()));
+    for i in 0..boxes.len() {
+        for j in i + 1..boxes.len() {
+            if boxes[j].left() >= boxes[i].right() {
+                break;
+            }
+            assert!(!overlaps(&boxes[i], &boxes[j]), "{:?} overlaps {:?}", boxes[i], boxes[j]);
+        }
+    }
+    // Every edge starts on its source's border and ends on its target's border.
+    let on_border = |p: &Point, r: &Rect| {
+        let inside = p.x >= r.left() - 1e-6
+            && p.x <= r.right() + 1e-6
+            && p.y >= r.top() - 1e-6
+            && p.y <= r.bottom() + 1e-6;
+        let edge = (p.x - r.left()).abs() < 1e-6
+            || (p.x - r.right()).abs() < 1e-6
+            || (p.y - r.top()).abs() < 1e-6
+            || (p.y - r.bottom()).abs() < 1e-6;
+        inside && edge
+    };
+    for (e, route) in g.edges.iter().zip(&out.edges) {
+        assert!(route.points.len() >= 2);
+        let (first, last) = (route.points[0], route.points[route.points.len() - 1]);
+        assert!(on_border(&first, &out.nodes[e.source]), "{e:?} starts at {first:?}");
+        assert!(on_border(&last, &out.nodes[e.target]), "{e:?} ends at {last:?}");
+        for p in &route.points {
+            assert!(p.x.is_finite() && p.y.is_finite());
+            assert!(p.x >= 0.0 && p.y >= 0.0 && p.x <= out.width && p.y <= out.height);
+        }
+    }
+}
+
+#[test]
+fn service_like_graphs_are_sound_in_both_directions() {
+    for with_labels in [false, true] {
+        for direction in [Direction::TopToBottom, Direction::LeftToRight] {
+            let g = service_like(300, with_labels);
+            let options = LayoutOptions { direction, ..LayoutOptions::default() };
+            let out = layout(&g, &options).unwrap();
+            assert_sound(&g, &out);
+            assert!(out.stats.reversed_edges > 0);
+            assert_eq!(out.stats.direct_edges, 0);
+        }
+    }
+}
+
+#[test]
+fn flow_goes_down_or_right() {
+    let g = LayoutGraph {
+        nodes: vec![size(50.0, 20.0); 3],
+        edges: vec![LayoutEdge::new(0, 1), LayoutEdge::new(1, 2)],
+    };
+    let tb = layout(&g, &LayoutOptions { direction: Direction::TopToBottom, ..Default::default() }).unwrap();
+    assert!(tb.nodes[0].y < tb.nodes[1].y && tb.nodes[1].y < tb.nodes[2].y);
+    let lr = layout(&g, &LayoutOptions::default()).unwrap();
+    assert!(lr.nodes[0].x < lr.nodes[1].x && lr.nodes[1].x < lr.nodes[2].x);
+}
+
+#[test]
+fn reversed_edges_still_run_from_client_to_server() {
+    let g = LayoutGraph {
+        nodes: vec![size(50.0, 20.0); 3],
+        edges: vec![labelled(0, 1), labelled(1, 2), labelled(2, 0)],
+    };
+    let out = layout(&g, &LayoutOptions { direction: Direction::TopToBottom, ..Default::default() }).unwrap();
+    assert_sound(&g, &out);
+    let back = out.edges.iter().find(|e| e.reversed).unwrap();
+    // The back edge 2 -> 0 starts at node 2 (below) and ends at node 0 (above).
+    assert!(back.points[0].y > back.points[back.points.len() - 1].y);
+}
+
+#[test]
+fn two_cycles_self_loops_and_parallel_edges_are_drawn_apart() {
+    let g = LayoutGraph {
+        nodes: vec![size(60.0, 20.0); 2],
+        edges: vec![
+            LayoutEdge::new(0, 1),
+            LayoutEdge::new(1, 0),
+            LayoutEdge::new(0, 1),
+            LayoutEdge { source: 1, target: 1, label: Some(size(40.0, 12.0)) },
+        ],
+    };
+    let out = layout(&g, &LayoutOptions::default()).unwrap();
+    assert_sound(&g, &out);
+    assert_eq!(out.stats.edges, 3);
+    // The 2-cycle's edges are bent to opposite sides.
+    assert_ne!(out.edges[0].points, {
+        let mut p = out.edges[1].points.clone();
+        p.reverse();
+        p
+    });
+    assert_eq!(out.edges[0], out.edges[2], "parallel edges share a route");
+    assert_eq!(out.edges[3].shape, RouteShape::Loop);
+    let loop_label = out.edges[3].label.unwrap();
+    assert!(!overlaps(&loop_label, &out.nodes[0]) && !overlaps(&loop_label, &out.nodes[1]));
+}
+
+#[test]
+fn a_100k_node_path_lays_out_without_recursion() {
+    let n = 100_000;
+    let g = LayoutGraph {
+        nodes: vec![size(30.0, 16.0); n],
+        edges: (0..n - 1).map(|i| LayoutEdge::new(i, i + 1)).collect(),
+    };
+    let out = layout(&g, &LayoutOptions::default()).unwrap();
+    assert_eq!(out.stats.layers, n);
+    assert_eq!(out.stats.crossings, 0);
+}
+
+#[test]
+fn output_is_deterministic() {
+    let g = service_like(400, true);
+    let a = layout(&g, &LayoutOptions::default()).unwrap();
+    let b = layout(&g, &LayoutOptions::default()).unwrap();
+    assert_eq!(a.nodes, b.nodes);
+    assert_eq!(a.edges, b.edges);
+}
+
+#[test]
+fn the_dummy_budget_is_kept() {
+    let g = service_like(200, true);
+    let options = LayoutOptions { dummy_budget: Some(50), ..LayoutOptions::default() };
+    let out = layout(&g, &options).unwrap();
+    assert!(out.stats.dummies <= 50);
+    assert!(out.stats.direct_edges > 0);
+    assert!(out.edges.iter().any(|e| e.shape == RouteShape::Straight));
+    assert_sound(&g, &out);
+}
+
+#[test]
+fn bad_edges_and_empty_graphs() {
+    let g = LayoutGraph { nodes: vec![size(1.0, 1.0)], edges: vec![LayoutEdge::new(0, 5)] };
+    assert!(layout(&g, &LayoutOptions::default()).is_err());
+    let empty = layout(&LayoutGraph::default(), &LayoutOptions::default()).unwrap();
+    assert!(empty.nodes.is_empty() && empty.width > 0.0);
+}

@@ -1,0 +1,506 @@
+//! A self-contained SVG picture of the graph, laid out by [`layout`](crate::layout).
+//!
+//! One file, nothing fetched: styles in a `<style>` element, generic font families, arrowheads
+//! drawn as paths. Nodes and edges are groups with CSS classes (`node kind-database`,
+//! `edge err-2`) and `data-*` attributes (ids, rates, error ratio, latency in seconds) so users
+//! can restyle and script the picture; every node and edge has a `<title>` tooltip with all
+//! its numbers. Long names are shortened in the middle; the full name is in the tooltip.
+//! Edge width follows the request rate, colour the error ratio. Every text is escaped.
+
+use std::fmt::Write;
+
+use super::text::{
+    ERROR_COLORS, edge_details, edge_label, edge_width, error_level, node_details, shorten,
+    text_width,
+};
+use crate::layout::{
+    Direction, EdgeRoute, Layout, LayoutEdge, LayoutGraph, LayoutOptions, LayoutStats, Point,
+    Rect, RouteShape, Size, layout,
+};
+use crate::model::{NodeKind, ServiceGraph};
+
+/// Whether edges carry their labels on the picture.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EdgeLabels {
+    /// On graphs of up to 1,000 edges; above that only in tooltips.
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never (tooltips still have every number).
+    Never,
+}
+
+/// Options for [`to_svg`].
+#[derive(Debug, Clone, Default)]
+pub struct SvgOptions {
+    /// Which way calls flow.
+    pub direction: Direction,
+    /// Edge labels on the picture.
+    pub edge_labels: EdgeLabels,
+    /// Leave out the legend.
+    pub no_legend: bool,
+}
+
+/// The SVG document and the statistics of the layout behind it.
+#[derive(Debug, Clone)]
+pub struct Svg {
+    /// The document, ending in a newline.
+    pub text: String,
+    /// How the layout went.
+    pub stats: LayoutStats,
+}
+
+const NODE_FONT: f64 = 12.0;
+const LABEL_FONT: f64 = 10.0;
+const NODE_PAD_X: f64 = 10.0;
+const NODE_HEIGHT: f64 = 26.0;
+const MAX_NAME: usize = 32;
+const LEGEND_HEIGHT: f64 = 34.0;
+const FONTS: &str = "ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif";
+
+/// Lays out and draws the graph.
+pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
+    let g = graph.graph();
+    let nodes = graph.sorted_nodes();
+    let mut slot = vec![0usize; g.node_count()];
+    for (i, &v) in nodes.iter().enumerate() {
+        slot[v.index()] = i;
+    }
+    let edges = graph.sorted_edges();
+    let with_labels = match options.edge_labels {
+        EdgeLabels::Always => true,
+        EdgeLabels::Never => false,
+        EdgeLabels::Auto => edges.len() <= 1000,
+    };
+    let names: Vec<String> = nodes.iter().map(|&v| shorten(&g[v].name, MAX_NAME)).collect();
+    let labels: Vec<String> = edges.iter().map(|&e| edge_label(&g[e])).collect();
+    let input = LayoutGraph {
+        nodes: names
+            .iter()
+            .zip(&nodes)
+            .map(|(name, &v)| {
+                let extra = if g[v].kind == NodeKind::Database { 8.0 } else { 0.0 };
+                Size {
+                    width: (text_width(name, NODE_FONT) + 2.0 * NODE_PAD_X).max(44.0),
+                    height: NODE_HEIGHT + extra,
+                }
+            })
+            .collect(),
+        edges: edges
+            .iter()
+            .zip(&labels)
+            .filter_map(|(&e, label)| {
+                let (s, t) = g.edge_endpoints(e)?;
+                Some(LayoutEdge {
+                    source: slot[s.index()],
+                    target: slot[t.index()],
+                    label: with_labels.then(|| Size {
+                        width: text_width(label, LABEL_FONT),
+                        height: LABEL_FONT + 3.0,
+                    }),
+                })
+            })
+            .collect(),
+    };
+    let options_layout = LayoutOptions {
+        direction: options.direction,
+        ..LayoutOptions::default()
+    };
+    // Indices in `input` are in range by construction, so layout cannot fail; an empty
+    // layout is the fallback all the same.
+    let drawn = layout(&input, &options_layout).unwrap_or_else(|_| Layout {
+        nodes: Vec::new(),
+        edges: Vec::new(),
+        width: 0.0,
+        height: 0.0,
+        stats: LayoutStats::default(),
+    });
+
+    let legend = !options.no_legend && !graph.is_empty();
+    let width = drawn.width.max(if legend { 560.0 } else { 0.0 }).max(240.0);
+    let height = drawn.height + if legend { LEGEND_HEIGHT } else { 0.0 };
+    let height = if graph.is_empty() { 80.0 } else { height };
+    let mut out = String::with_capacity(1024 + 600 * (nodes.len() + edges.len()));
+    let _ = writeln!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" class="svcgraph" role="img" aria-label="Service graph: {n} nodes, {m} edges">"#,
+        w = num(width),
+        h = num(height),
+        n = nodes.len(),
+        m = edges.len(),
+    );
+    let _ = writeln!(out, "<title>Service graph: {} nodes, {} edges</title>", nodes.len(), edges.len());
+    write_style(&mut out);
+    let _ = writeln!(out, r#"<rect class="background" width="100%" height="100%"/>"#);
+    if graph.is_empty() {
+        let _ = writeln!(
+            out,
+            r#"<text class="empty" x="{}" y="44">No edges: the query returned no series.</text>"#,
+            num(width / 2.0)
+        );
+        out.push_str("</svg>\n");
+        return Svg { text: out, stats: drawn.stats };
+    }
+
+    let max_rate = g.edge_weights().map(|e| e.requests_per_second).fold(0.0, f64::max);
+    let lr = options.direction == Direction::LeftToRight;
+    out.push_str("<g class=\"edges\">\n");
+    for ((&e, label), route) in edges.iter().zip(&labels).zip(&drawn.edges) {
+        let Some((s, t)) = g.edge_endpoints(e) else {
+            continue;
+        };
+        let edge = &g[e];
+        let level = error_level(edge.error_ratio());
+        let stroke = edge_width(edge.requests_per_second, max_rate);
+        let _ = write!(
+            out,
+            r#"<g class="edge err-{level}{rev}" data-source="{}" data-target="{}" data-rps="{}" data-error-ratio="{}""#,
+            attr(&g[s].id),
+            attr(&g[t].id),
+            edge.requests_per_second,
+            edge.error_ratio(),
+            rev = if route.reversed { " reversed" } else { "" },
+        );
+        for (name, value) in [("p50", edge.latency.p50), ("p95", edge.latency.p95), ("p99", edge.latency.p99)] {
+            if let Some(v) = value {
+                let _ = write!(out, r#" data-{name}="{v}""#);
+            }
+        }
+        if let Some(ct) = &edge.connection_type {
+            let _ = write!(out, r#" data-connection-type="{}""#, attr(ct));
+        }
+        out.push('>');
+        let _ = write!(out, "<title>{}</title>", text(&edge_details(&g[s], &g[t], edge).join("\n")));
+        write_route(&mut out, route, stroke, lr);
+        if let Some(r) = route.label.filter(|_| with_labels) {
+            let _ = write!(
+                out,
+                r#"<text x="{}" y="{}">{}</text>"#,
+                num(r.x),
+                num(r.y + LABEL_FONT * 0.35),
+                text(label)
+            );
+        }
+        out.push_str("</g>\n");
+    }
+    out.push_str("</g>\n<g class=\"nodes\">\n");
+    for ((&v, name), r) in nodes.iter().zip(&names).zip(&drawn.nodes) {
+        let node = &g[v];
+        let _ = write!(
+            out,
+            r#"<g class="node kind-{kind}" data-id="{}" data-name="{}" data-kind="{kind}""#,
+            attr(&node.id),
+            attr(&node.name),
+            kind = node.kind,
+        );
+        if let Some(ns) = &node.namespace {
+            let _ = write!(out, r#" data-namespace="{}""#, attr(ns));
+        }
+        let _ = write!(out, "><title>{}</title>", text(&node_details(node).join("\n")));
+        write_shape(&mut out, node.kind, r);
+        let _ = writeln!(
+            out,
+            r#"<text x="{}" y="{}">{}</text></g>"#,
+            num(r.x),
+            num(r.y + NODE_FONT * 0.35 + if node.kind == NodeKind::Database { 3.0 } else { 0.0 }),
+            text(name)
+        );
+    }
+    out.push_str("</g>\n");
+    if legend {
+        write_legend(&mut out, graph, drawn.height);
+    }
+    out.push_str("</svg>\n");
+    Svg { text: out, stats: drawn.stats }
+}
+
+fn write_style(out: &mut String) {
+    let _ = write!(
+        out,
+        "<style>\n\
+         .svcgraph {{ font-family: {FONTS}; }}\n\
+         .background {{ fill: #ffffff; }}\n\
+         .node rect, .node path {{ fill: #e8f0fe; stroke: #3b6db3; stroke-width: 1.2; }}\n\
+         .node text {{ font-size: {NODE_FONT}px; fill: #1f2937; text-anchor: middle; }}\n\
+         .kind-namespace rect {{ fill: #dde7f7; stroke-width: 2; }}\n\
+         .kind-database path {{ fill: #fff4de; stroke: #a86b00; }}\n\
+         .kind-virtual rect {{ fill: #f3f4f6; stroke: #7c8796; stroke-dasharray: 5 3; }}\n\
+         .kind-virtual text {{ fill: #4b5563; font-style: italic; }}\n\
+         .kind-external rect {{ fill: #ffffff; stroke: #7c8796; stroke-dasharray: 2 2; }}\n\
+         .kind-unknown rect {{ fill: #ffffff; stroke: #9ca3af; stroke-dasharray: 1 3; }}\n\
+         .kind-unknown text {{ fill: #6b7280; }}\n\
+         .edge .line {{ fill: none; stroke-linecap: round; }}\n\
+         .edge text {{ font-size: {LABEL_FONT}px; text-anchor: middle; paint-order: stroke; stroke: #ffffff; stroke-width: 3px; stroke-linejoin: round; }}\n\
+         .edge.reversed .line {{ stroke-dasharray: 6 3; }}\n"
+    );
+    for (level, color) in ERROR_COLORS.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            ".err-{level} .line {{ stroke: {color}; }} .err-{level} .head {{ fill: {color}; }} .err-{level} text {{ fill: {color}; }}"
+        );
+    }
+    let _ = writeln!(
+        out,
+        ".legend text {{ font-size: 10px; fill: #4b5563; }}\n\
+         .empty {{ font-size: 14px; fill: #4b5563; text-anchor: middle; }}\n\
+         </style>"
+    );
+}
+
+/// The edge's line, shortened to leave room for the arrowhead, and the arrowhead.
+fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, lr: bool) {
+    let pts = &route.points;
+    if pts.len() < 2 {
+        return;
+    }
+    let head = 6.0 + 1.6 * stroke;
+    let tip = pts[pts.len() - 1];
+    // Direction the edge arrives from.
+    let (dx, dy) = match route.shape {
+        RouteShape::Straight => (tip.x - pts[pts.len() - 2].x, tip.y - pts[pts.len() - 2].y),
+        RouteShape::Loop => (tip.x - pts[2].x, tip.y - pts[2].y),
+        RouteShape::Flow => {
+            let before = pts[pts.len() - 2];
+            if lr {
+                (tip.x - before.x, 0.0)
+            } else {
+                (0.0, tip.y - before.y)
+            }
+        }
+    };
+    let len = (dx * dx + dy * dy).sqrt().max(1e-9);
+    let (ux, uy) = (dx / len, dy / len);
+    let end = Point { x: tip.x - ux * head * 0.8, y: tip.y - uy * head * 0.8 };
+
+    let mut d = format!("M{} {}", num(pts[0].x), num(pts[0].y));
+    match route.shape {
+        RouteShape::Straight => {
+            let _ = write!(d, " L{} {}", num(end.x), num(end.y));
+        }
+        RouteShape::Loop => {
+            let _ = write!(
+                d,
+                " C{} {} {} {} {} {}",
+                num(pts[1].x),
+                num(pts[1].y),
+                num(pts[2].x),
+                num(pts[2].y),
+                num(end.x),
+                num(end.y)
+            );
+        }
+        RouteShape::Flow => {
+            for i in 1..pts.len() {
+                let (a, b) = (pts[i - 1], if i + 1 == pts.len() { end } else { pts[i] });
+                // Tangents along the flow at every point make the curve smooth through them.
+                let (c1, c2) = if lr {
+                    let h = (b.x - a.x) / 2.0;
+                    (Point { x: a.x + h, y: a.y }, Point { x: b.x - h, y: b.y })
+                } else {
+                    let h = (b.y - a.y) / 2.0;
+                    (Point { x: a.x, y: a.y + h }, Point { x: b.x, y: b.y - h })
+                };
+                let _ = write!(
+                    d,
+                    " C{} {} {} {} {} {}",
+                    num(c1.x),
+                    num(c1.y),
+                    num(c2.x),
+                    num(c2.y),
+                    num(b.x),
+                    num(b.y)
+                );
+            }
+        }
+    }
+    let _ = write!(out, r#"<path class="line" d="{d}" stroke-width="{}"/>"#, num(stroke));
+    let (px, py) = (-uy, ux);
+    let half = head * 0.45;
+    let base = Point { x: tip.x - ux * head, y: tip.y - uy * head };
+    let _ = write!(
+        out,
+        r#"<path class="head" d="M{} {} L{} {} L{} {} Z"/>"#,
+        num(tip.x),
+        num(tip.y),
+        num(base.x + px * half),
+        num(base.y + py * half),
+        num(base.x - px * half),
+        num(base.y - py * half)
+    );
+}
+
+/// A node's outline: a rounded box, a folder-like box for namespaces, a cylinder for
+/// databases.
+fn write_shape(out: &mut String, kind: NodeKind, r: &Rect) {
+    if kind == NodeKind::Database {
+        let ry = 5.0;
+        let (l, rt, t, b) = (r.left(), r.right(), r.top() + ry, r.bottom() - ry);
+        let rx = r.width / 2.0;
+        let _ = write!(
+            out,
+            r#"<path d="M{l} {t} A{rx} {ry} 0 0 1 {rt} {t} L{rt} {b} A{rx} {ry} 0 0 1 {l} {b} Z M{l} {t} A{rx} {ry} 0 0 0 {rt} {t}"/>"#,
+            l = num(l),
+            rt = num(rt),
+            t = num(t),
+            b = num(b),
+            rx = num(rx),
+            ry = num(ry),
+        );
+    } else {
+        let radius = if kind == NodeKind::Namespace { 2.0 } else { 6.0 };
+        let _ = write!(
+            out,
+            r#"<rect x="{}" y="{}" width="{}" height="{}" rx="{radius}"/>"#,
+            num(r.left()),
+            num(r.top()),
+            num(r.width),
+            num(r.height)
+        );
+    }
+}
+
+/// A one-line legend under the drawing: colours by error ratio, width by rate, the kinds of
+/// node present.
+fn write_legend(out: &mut String, graph: &ServiceGraph, top: f64) {
+    let y = top + LEGEND_HEIGHT / 2.0;
+    let _ = write!(out, r#"<g class="legend" transform="translate(16 {})">"#, num(y));
+    let mut x = 0.0;
+    let _ = write!(out, r#"<text x="0" y="3.5">errors:</text>"#);
+    x += 42.0;
+    for (level, label) in ["none", "<1%", "1–5%", "≥5%"].iter().enumerate() {
+        let _ = write!(
+            out,
+            r#"<g class="err-{level}"><path class="line" d="M{} 0 h18" stroke-width="3"/><text x="{}" y="3.5" style="text-anchor:start;stroke:none">{}</text></g>"#,
+            num(x),
+            num(x + 22.0),
+            text(label)
+        );
+        x += 26.0 + text_width(label, 10.0) + 8.0;
+    }
+    let _ = write!(out, r#"<text x="{}" y="3.5">width: requests/s</text>"#, num(x + 6.0));
+    x += 16.0 + text_width("width: requests/s", 10.0) + 12.0;
+    let mut present: Vec<NodeKind> = graph.nodes().map(|n| n.kind).collect();
+    present.sort_unstable();
+    present.dedup();
+    if present.len() > 1 {
+        for kind in present {
+            let w = text_width(kind.as_str(), 10.0) + 12.0;
+            let r = Rect { x: x + w / 2.0, y: 0.0, width: w, height: 16.0 };
+            let _ = write!(out, r#"<g class="node kind-{kind}">"#);
+            write_shape(out, kind, &r);
+            let _ = write!(
+                out,
+                r#"<text x="{}" y="3.5" style="font-size:10px">{kind}</text></g>"#,
+                num(r.x)
+            );
+            x += w + 6.0;
+        }
+    }
+    out.push_str("</g>\n");
+}
+
+/// One decimal is plenty for pixels and keeps files small and stable.
+fn num(v: f64) -> String {
+    let s = format!("{v:.1}");
+    match s.strip_suffix(".0") {
+        Some("-0") => "0".into(),
+        Some(whole) => whole.to_owned(),
+        None => s,
+    }
+}
+
+/// Text content: markup characters escaped, characters XML forbids replaced.
+fn text(value: &str) -> String {
+    escape(value, false)
+}
+
+/// An attribute value in double quotes.
+fn attr(value: &str) -> String {
+    escape(value, true)
+}
+
+fn escape(value: &str, attribute: bool) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if attribute => out.push_str("&quot;"),
+            '\n' if attribute => out.push_str("&#10;"),
+            '\n' | '\t' => out.push(c),
+            // XML 1.0 allows no other control characters, not even escaped.
+            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Edge, Node};
+
+    #[test]
+    fn hostile_names_are_escaped() {
+        let mut g = ServiceGraph::new();
+        let a = g.upsert_node(Node::named("<script>alert(1)</script>", NodeKind::Service));
+        let b = g.upsert_node(Node::named("a\"&'\u{1}\nb", NodeKind::Database));
+        g.upsert_edge(a, b, Edge::with_rate(1.0));
+        let svg = to_svg(&g, &SvgOptions::default()).text;
+        assert!(!svg.contains("<script>"));
+        assert!(svg.contains("&lt;script&gt;"));
+        assert!(svg.contains(r#"data-name="a&quot;&amp;'�&#10;b""#), "{svg}");
+        assert!(!svg.contains('\u{1}'));
+    }
+
+    #[test]
+    fn every_kind_of_graph_is_well_formed_xml() {
+        let mut g = ServiceGraph::new();
+        let mut previous = None;
+        for (i, kind) in NodeKind::ALL.into_iter().enumerate() {
+            let v = g.upsert_node(Node::named(&format!("n{i}<&>"), kind));
+            if let Some(p) = previous {
+                let mut e = Edge::with_rate(i as f64);
+                e.failures_per_second = 0.02 * i as f64;
+                e.latency.p95 = Some(0.01);
+                g.upsert_edge(p, v, e);
+            }
+            previous = Some(v);
+        }
+        let a = g.node_index("n0<&>").unwrap();
+        g.upsert_edge(a, a, Edge::with_rate(1.0));
+        for direction in [Direction::LeftToRight, Direction::TopToBottom] {
+            for edge_labels in [EdgeLabels::Always, EdgeLabels::Never] {
+                let options = SvgOptions { direction, edge_labels, no_legend: false };
+                let svg = to_svg(&g, &options).text;
+                let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{e}: {svg}"));
+                let count = |class: &str| {
+                    doc.descendants()
+                        .filter(|n| n.attribute("class") == Some(class))
+                        .count()
+                };
+                assert_eq!(count("line") - 4, g.edge_count(), "every edge drawn (legend has 4)");
+                assert_eq!(count("head"), g.edge_count());
+            }
+        }
+        roxmltree::Document::parse(&to_svg(&ServiceGraph::new(), &SvgOptions::default()).text).unwrap();
+    }
+
+    #[test]
+    fn numbers_are_compact_and_stable() {
+        assert_eq!(num(12.0), "12");
+        assert_eq!(num(12.04), "12");
+        assert_eq!(num(-0.01), "0");
+        assert_eq!(num(3.25), "3.2");
+    }
+
+    #[test]
+    fn empty_graphs_say_so() {
+        let svg = to_svg(&ServiceGraph::new(), &SvgOptions::default()).text;
+        assert!(svg.contains("No edges"));
+        assert!(svg.ends_with("</svg>\n"));
+    }
+}
