@@ -22,6 +22,8 @@ pub enum Command {
     Schemas(SchemasArgs),
 }
 
+// Command-line switches are booleans by nature.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// A Prometheus API response (/api/v1/query), a svcgraph snapshot or a svcgraph graph
@@ -93,6 +95,7 @@ pub struct SeriesFilterArgs {
     pub matchers: Vec<String>,
 }
 
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args)]
 pub struct TransformArgs {
     /// Merge pods into workloads, or everything into namespaces. Applied first.

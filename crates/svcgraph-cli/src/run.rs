@@ -8,16 +8,16 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use regex::Regex;
 use svcgraph_core::input::{Input, read_input};
-use svcgraph_core::query::{EvalTime, GraphQuery, LabelMatcher, QueryPurpose, Window};
 use svcgraph_core::layout;
+use svcgraph_core::query::{EvalTime, GraphQuery, LabelMatcher, QueryPurpose, Window};
 use svcgraph_core::render::{dot, json, svg};
 use svcgraph_core::schema::Schema;
 use svcgraph_core::series::SeriesSet;
 use svcgraph_core::{ServiceGraph, transform};
 
 use crate::args::{
-    Aggregate, Cli, Command, EdgeLabelsArg, FocusDirection, Format, QueryArgs, RankDir, RenderArgs, SchemasArgs,
-    SeriesFilterArgs, TransformArgs,
+    Aggregate, Cli, Command, EdgeLabelsArg, FocusDirection, Format, QueryArgs, RankDir, RenderArgs,
+    SchemasArgs, SeriesFilterArgs, TransformArgs,
 };
 use crate::output;
 
@@ -58,6 +58,63 @@ fn one_line(text: &str) -> String {
 fn render(args: &RenderArgs) -> Result<ExitCode> {
     let notes = Notes { quiet: args.quiet };
     let format = output_format(args.format, args.output.as_deref())?;
+    let graph = load_graph(args, &notes)?;
+    let graph = apply_transforms(graph, &args.transform)?;
+    if graph.is_empty() {
+        notes.note("the graph is empty: no edges match the input and filters");
+    }
+    let direction = match args.rankdir {
+        RankDir::Lr => layout::Direction::LeftToRight,
+        RankDir::Tb => layout::Direction::TopToBottom,
+    };
+    let svg_options = svg::SvgOptions {
+        direction,
+        edge_labels: match args.edge_labels {
+            EdgeLabelsArg::Auto => svg::EdgeLabels::Auto,
+            EdgeLabelsArg::Always => svg::EdgeLabels::Always,
+            EdgeLabelsArg::Never => svg::EdgeLabels::Never,
+        },
+        no_legend: args.no_legend,
+    };
+    let (text, stats) = match format {
+        Format::Svg => {
+            let drawn = svg::to_svg(&graph, &svg_options);
+            (drawn.text, Some(drawn.stats))
+        }
+        Format::Dot => {
+            let rankdir = match direction {
+                layout::Direction::LeftToRight => dot::RankDir::LeftToRight,
+                layout::Direction::TopToBottom => dot::RankDir::TopToBottom,
+            };
+            (dot::to_dot(&graph, &dot::DotOptions { rankdir }), None)
+        }
+        Format::Json if args.stats => {
+            let stats = svg::to_svg(&graph, &svg_options).stats;
+            (json::to_json_with_layout(&graph, Some(&stats)), Some(stats))
+        }
+        Format::Json => (json::to_json(&graph), None),
+    };
+    if args.stats {
+        match &stats {
+            Some(stats) => print_stats(stats),
+            None => notes.warn("--stats describes our layout, which DOT output does not use"),
+        }
+    }
+    output::write(args.output.as_deref(), text.as_bytes())?;
+    if let Some(path) = &args.output {
+        notes.note(&format!(
+            "wrote {} ({} nodes, {} edges)",
+            path.display(),
+            graph.node_count(),
+            graph.edge_count()
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The graph the input holds: a graph document as it is, series mapped by the schema (the
+/// one asked for, the snapshot's own, or the preset whose labels fit), after label filters.
+fn load_graph(args: &RenderArgs, notes: &Notes) -> Result<ServiceGraph> {
     let bytes = match (&args.input, args.demo) {
         (_, true) => DEMO.as_bytes().to_vec(),
         (Some(path), false) => read_source(path)?,
@@ -66,7 +123,7 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
     let schema_choice = schema_from_flag(&args.schema)?;
     let filters = series_matchers(&args.series_filter)?;
 
-    let graph = match read_input(&bytes)? {
+    Ok(match read_input(&bytes)? {
         Input::Graph(graph) => {
             if !filters.is_empty() || args.series_filter.cluster.is_some() {
                 bail!(
@@ -126,59 +183,7 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
             }
             built.graph
         }
-    };
-
-    let graph = apply_transforms(graph, &args.transform)?;
-    if graph.is_empty() {
-        notes.note("the graph is empty: no edges match the input and filters");
-    }
-    let direction = match args.rankdir {
-        RankDir::Lr => layout::Direction::LeftToRight,
-        RankDir::Tb => layout::Direction::TopToBottom,
-    };
-    let svg_options = svg::SvgOptions {
-        direction,
-        edge_labels: match args.edge_labels {
-            EdgeLabelsArg::Auto => svg::EdgeLabels::Auto,
-            EdgeLabelsArg::Always => svg::EdgeLabels::Always,
-            EdgeLabelsArg::Never => svg::EdgeLabels::Never,
-        },
-        no_legend: args.no_legend,
-    };
-    let (text, stats) = match format {
-        Format::Svg => {
-            let drawn = svg::to_svg(&graph, &svg_options);
-            (drawn.text, Some(drawn.stats))
-        }
-        Format::Dot => {
-            let rankdir = match direction {
-                layout::Direction::LeftToRight => dot::RankDir::LeftToRight,
-                layout::Direction::TopToBottom => dot::RankDir::TopToBottom,
-            };
-            (dot::to_dot(&graph, &dot::DotOptions { rankdir }), None)
-        }
-        Format::Json if args.stats => {
-            let stats = svg::to_svg(&graph, &svg_options).stats;
-            (json::to_json_with_layout(&graph, Some(&stats)), Some(stats))
-        }
-        Format::Json => (json::to_json(&graph), None),
-    };
-    if args.stats {
-        match &stats {
-            Some(stats) => print_stats(stats),
-            None => notes.warn("--stats describes our layout, which DOT output does not use"),
-        }
-    }
-    output::write(args.output.as_deref(), text.as_bytes())?;
-    if let Some(path) = &args.output {
-        notes.note(&format!(
-            "wrote {} ({} nodes, {} edges)",
-            path.display(),
-            graph.node_count(),
-            graph.edge_count()
-        ));
-    }
-    Ok(ExitCode::SUCCESS)
+    })
 }
 
 /// Layout statistics on standard error (printed even with --quiet: they were asked for).

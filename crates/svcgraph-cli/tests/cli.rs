@@ -61,6 +61,27 @@ fn node_fields<'a>(doc: &'a serde_json::Value, field: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// A real renderer must draw the SVG; returns the PNG's size in pixels.
+fn rsvg_png(svg: &[u8]) -> (u32, u32) {
+    let mut child = Command::new("rsvg-convert")
+        .args(["--format", "png"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rsvg-convert is needed: install the librsvg2-bin package (scripts/test.sh does)");
+    child.stdin.take().unwrap().write_all(svg).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "rsvg-convert refused the SVG: {}",
+        stderr(&out)
+    );
+    assert_eq!(&out.stdout[..8], b"\x89PNG\r\n\x1a\n");
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    (be(&out.stdout[16..20]), be(&out.stdout[20..24]))
+}
+
 fn prometheus_response(series: &[(&[(&str, &str)], &str)]) -> String {
     let result: Vec<serde_json::Value> = series
         .iter()
@@ -79,7 +100,10 @@ fn prometheus_response(series: &[(&[(&str, &str)], &str)]) -> String {
 #[test]
 fn seed_test_vector_renders_four_nodes_and_three_edges_graphviz_accepts() {
     let seed = examples().join("seed.json");
-    let out = run(&["render", "--input", seed.to_str().unwrap()], b"");
+    let out = run(
+        &["render", "--input", seed.to_str().unwrap(), "-f", "dot"],
+        b"",
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let dot = String::from_utf8(out.stdout.clone()).unwrap();
     for name in ["root", "child1", "leaf1", "leaf2"] {
@@ -96,11 +120,13 @@ fn seed_test_vector_renders_four_nodes_and_three_edges_graphviz_accepts() {
 #[test]
 fn demo_is_deterministic_and_its_json_reads_back_identically() {
     let dir = tempfile::tempdir().unwrap();
-    let first = run(&["render", "--demo"], b"");
-    let second = run(&["render", "--demo"], b"");
+    let first = run(&["render", "--demo", "-f", "dot"], b"");
+    let second = run(&["render", "--demo", "-f", "dot"], b"");
     assert!(first.status.success(), "{}", stderr(&first));
     assert_eq!(first.stdout, second.stdout);
     graphviz_svg(&first.stdout);
+    let svg = run(&["render", "--demo"], b"");
+    assert_eq!(svg.stdout, run(&["render", "--demo"], b"").stdout);
 
     let json = dir.path().join("shop.json");
     let out = run(
@@ -129,8 +155,38 @@ fn demo_is_deterministic_and_its_json_reads_back_identically() {
         std::fs::read(&again).unwrap()
     );
     // The graph document renders to the same DOT as the snapshot it came from.
-    let from_json = run(&["render", "-i", json.to_str().unwrap()], b"");
+    let from_json = run(&["render", "-i", json.to_str().unwrap(), "-f", "dot"], b"");
     assert_eq!(from_json.stdout, first.stdout);
+}
+
+#[test]
+fn the_demo_svg_renders_in_a_real_renderer_with_every_node_and_edge() {
+    let out = run(&["render", "--demo", "--stats"], b"");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let svg = String::from_utf8(out.stdout.clone()).unwrap();
+    assert_eq!(
+        svg.matches("<g class=\"node kind-").count() - 3,
+        19,
+        "19 nodes (+3 legend samples)"
+    );
+    assert_eq!(
+        svg.matches("<path class=\"head\"").count(),
+        23,
+        "23 edges, each with its arrow"
+    );
+    let (w, h) = rsvg_png(svg.as_bytes());
+    assert!(w > 600 && h > 200, "{w}x{h}");
+    let err = stderr(&out);
+    assert!(
+        err.contains("svcgraph: layout: 19 nodes, 23 edges"),
+        "{err}"
+    );
+    assert!(err.contains("layout time:"), "{err}");
+    // With JSON, the statistics join the document.
+    let json = run(&["render", "--demo", "-f", "json", "--stats"], b"");
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(doc["layout"]["nodes"], 19);
+    assert!(doc["layout"]["phases"]["ordering"].as_f64().is_some());
 }
 
 #[test]
@@ -201,14 +257,21 @@ fn hostile_label_values_are_escaped_in_dot_json_and_the_svg_graphviz_draws() {
         (&[("client", hostile), ("server", &long)], "1.5"),
         (&[("client", "\\N\\G"), ("server", hostile)], "2"),
     ]);
+    let servicegraph = ["render", "-i", "-", "--schema", "servicegraph"];
     let out = run(
-        &["render", "-i", "-", "--schema", "servicegraph"],
+        &[&servicegraph[..], &["-f", "dot"]].concat(),
         response.as_bytes(),
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let svg = graphviz_svg(&out.stdout);
     assert!(!svg.contains("<script>"), "raw markup leaked into the SVG");
     assert!(svg.contains("&lt;script&gt;"));
+
+    let ours = run(&servicegraph, response.as_bytes());
+    assert!(ours.status.success(), "{}", stderr(&ours));
+    let text = String::from_utf8(ours.stdout).unwrap();
+    assert!(!text.contains("<script>") && text.contains("&lt;script&gt;"));
+    rsvg_png(text.as_bytes());
 
     let json = run(&["render", "-i", "-", "-f", "json"], response.as_bytes());
     assert!(json.status.success(), "{}", stderr(&json));
@@ -285,18 +348,15 @@ fn server_warnings_and_skipped_series_reach_the_user() {
 
 #[test]
 fn an_empty_result_is_an_empty_graph_and_says_so() {
-    let out = run(
-        &["render", "-i", "-"],
-        br#"{"status":"success","data":{"resultType":"vector","result":[]}}"#,
-    );
+    let empty = br#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
+    let out = run(&["render", "-i", "-", "-f", "dot"], empty);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("the graph is empty"),
-        "{}",
-        stderr(&out)
-    );
-    let svg = graphviz_svg(&out.stdout);
-    assert!(svg.contains("no edges"));
+    let err = stderr(&out);
+    assert!(err.contains("the graph is empty"), "{err}");
+    assert!(graphviz_svg(&out.stdout).contains("no edges"));
+    let ours = run(&["render", "-i", "-"], empty);
+    assert!(String::from_utf8_lossy(&ours.stdout).contains("No edges"));
+    rsvg_png(&ours.stdout);
 }
 
 #[test]
@@ -424,7 +484,7 @@ fn a_closed_pipe_ends_quietly() {
     let rows: Vec<(&[(&str, &str)], &str)> = borrowed.iter().map(|l| (l.as_slice(), "1")).collect();
     let input = prometheus_response(&rows);
     let mut child = svcgraph()
-        .args(["render", "-q", "-i", "-"])
+        .args(["render", "-q", "-i", "-", "-f", "dot"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -11,98 +11,17 @@ use super::Csr;
 /// For each edge, whether it must be reversed to make the graph acyclic. `edges` holds no
 /// self-loops.
 pub(super) fn reversed_edges(n: usize, edges: &[(u32, u32)]) -> Vec<bool> {
-    let out = Csr::new(n, edges.iter().map(|&(s, t)| (s, t)));
-    let inc = Csr::new(n, edges.iter().map(|&(s, t)| (t, s)));
-    let mut outdeg: Vec<usize> = (0..n).map(|v| out.neighbours(v).len()).collect();
-    let mut indeg: Vec<usize> = (0..n).map(|v| inc.neighbours(v).len()).collect();
-    let mut removed = vec![false; n];
+    let mut peel = Peeling::new(n, edges);
     let mut left: Vec<u32> = Vec::with_capacity(n);
     let mut right: Vec<u32> = Vec::new();
-
-    let mut sinks: Vec<u32> = Vec::new();
-    let mut sources: Vec<u32> = Vec::new();
-    // Bucket b holds vertices with outdeg - indeg == b - n (entries may be stale).
-    let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); 2 * n + 1];
-    let mut top = 0usize;
-    let bucket_of = |v: usize, outdeg: &[usize], indeg: &[usize]| n + outdeg[v] - indeg[v];
-
-    let classify = |v: usize,
-                    outdeg: &[usize],
-                    indeg: &[usize],
-                    sinks: &mut Vec<u32>,
-                    sources: &mut Vec<u32>,
-                    buckets: &mut Vec<Vec<u32>>,
-                    top: &mut usize| {
-        if outdeg[v] == 0 {
-            sinks.push(v as u32);
-        } else if indeg[v] == 0 {
-            sources.push(v as u32);
-        } else {
-            let b = bucket_of(v, outdeg, indeg);
-            buckets[b].push(v as u32);
-            *top = (*top).max(b);
-        }
-    };
-    // Push in reverse so that, popping from the end, lower indices come first.
-    for v in (0..n).rev() {
-        classify(v, &outdeg, &indeg, &mut sinks, &mut sources, &mut buckets, &mut top);
-    }
-
-    let mut remaining = n;
-    while remaining > 0 {
-        let (v, to_left) = if let Some(v) = sinks.pop() {
-            (v as usize, false)
-        } else if let Some(v) = sources.pop() {
-            (v as usize, true)
-        } else {
-            // The vertex with the largest out-degree minus in-degree.
-            let mut found = None;
-            loop {
-                let Some(v) = buckets[top].pop() else {
-                    if top == 0 {
-                        break;
-                    }
-                    top -= 1;
-                    continue;
-                };
-                let v = v as usize;
-                if !removed[v] && outdeg[v] > 0 && indeg[v] > 0 && bucket_of(v, &outdeg, &indeg) == top
-                {
-                    found = Some(v);
-                    break;
-                }
-            }
-            match found {
-                Some(v) => (v, true),
-                None => break,
-            }
-        };
-        if removed[v] {
-            continue;
-        }
-        removed[v] = true;
-        remaining -= 1;
+    while let Some((v, to_left)) = peel.next_vertex() {
+        peel.remove(v);
         if to_left {
             left.push(v as u32);
         } else {
             right.push(v as u32);
         }
-        for &w in out.neighbours(v) {
-            let w = w as usize;
-            if !removed[w] {
-                indeg[w] -= 1;
-                classify(w, &outdeg, &indeg, &mut sinks, &mut sources, &mut buckets, &mut top);
-            }
-        }
-        for &u in inc.neighbours(v) {
-            let u = u as usize;
-            if !removed[u] {
-                outdeg[u] -= 1;
-                classify(u, &outdeg, &indeg, &mut sinks, &mut sources, &mut buckets, &mut top);
-            }
-        }
     }
-
     let mut position = vec![0usize; n];
     for (i, &v) in left.iter().chain(right.iter().rev()).enumerate() {
         position[v as usize] = i;
@@ -111,6 +30,112 @@ pub(super) fn reversed_edges(n: usize, edges: &[(u32, u32)]) -> Vec<bool> {
         .iter()
         .map(|&(s, t)| position[s as usize] > position[t as usize])
         .collect()
+}
+
+/// The state of the peeling: remaining degrees and the queues vertices wait in.
+struct Peeling {
+    n: usize,
+    out: Csr,
+    inc: Csr,
+    outdeg: Vec<usize>,
+    indeg: Vec<usize>,
+    removed: Vec<bool>,
+    sinks: Vec<u32>,
+    sources: Vec<u32>,
+    /// Bucket `b` holds vertices with `outdeg - indeg == b - n`; entries may be stale.
+    buckets: Vec<Vec<u32>>,
+    top: usize,
+}
+
+impl Peeling {
+    fn new(n: usize, edges: &[(u32, u32)]) -> Self {
+        let out = Csr::new(n, edges.iter().copied());
+        let inc = Csr::new(n, edges.iter().map(|&(s, t)| (t, s)));
+        let mut peel = Peeling {
+            n,
+            outdeg: (0..n).map(|v| out.neighbours(v).len()).collect(),
+            indeg: (0..n).map(|v| inc.neighbours(v).len()).collect(),
+            out,
+            inc,
+            removed: vec![false; n],
+            sinks: Vec::new(),
+            sources: Vec::new(),
+            buckets: vec![Vec::new(); 2 * n + 1],
+            top: 0,
+        };
+        // In reverse, so that popping from the end serves lower indices first.
+        for v in (0..n).rev() {
+            peel.queue(v);
+        }
+        peel
+    }
+
+    fn bucket(&self, v: usize) -> usize {
+        self.n + self.outdeg[v] - self.indeg[v]
+    }
+
+    /// Puts `v` where it now belongs: sinks, sources, or its degree-difference bucket.
+    fn queue(&mut self, v: usize) {
+        if self.outdeg[v] == 0 {
+            self.sinks.push(v as u32);
+        } else if self.indeg[v] == 0 {
+            self.sources.push(v as u32);
+        } else {
+            let b = self.bucket(v);
+            self.buckets[b].push(v as u32);
+            self.top = self.top.max(b);
+        }
+    }
+
+    /// The next vertex to remove, and whether it goes to the left end of the sequence:
+    /// sinks first (right end), then sources, then the largest out-minus-in degree.
+    fn next_vertex(&mut self) -> Option<(usize, bool)> {
+        while let Some(v) = self.sinks.pop() {
+            if !self.removed[v as usize] {
+                return Some((v as usize, false));
+            }
+        }
+        while let Some(v) = self.sources.pop() {
+            if !self.removed[v as usize] {
+                return Some((v as usize, true));
+            }
+        }
+        loop {
+            let Some(v) = self.buckets[self.top].pop() else {
+                if self.top == 0 {
+                    return None;
+                }
+                self.top -= 1;
+                continue;
+            };
+            let v = v as usize;
+            let current = !self.removed[v]
+                && self.outdeg[v] > 0
+                && self.indeg[v] > 0
+                && self.bucket(v) == self.top;
+            if current {
+                return Some((v, true));
+            }
+        }
+    }
+
+    fn remove(&mut self, v: usize) {
+        self.removed[v] = true;
+        for i in 0..self.out.neighbours(v).len() {
+            let w = self.out.neighbours(v)[i] as usize;
+            if !self.removed[w] {
+                self.indeg[w] -= 1;
+                self.queue(w);
+            }
+        }
+        for i in 0..self.inc.neighbours(v).len() {
+            let u = self.inc.neighbours(v)[i] as usize;
+            if !self.removed[u] {
+                self.outdeg[u] -= 1;
+                self.queue(u);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -365,7 +365,7 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
         }
         let (ls, lt) = (layer[s as usize], layer[t as usize]);
         // The label sits in an odd (node-free) layer, as close to the middle as possible.
-        let mut label_layer = (ls + lt) / 2;
+        let mut label_layer = ls.midpoint(lt);
         if labelled && label_layer % 2 == 0 {
             label_layer -= 1;
         }
@@ -373,23 +373,20 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
         for l in ls + 1..lt {
             let v = vertex_layer.len() as u32;
             vertex_layer.push(l);
-            match unique_label[i].filter(|_| labelled && l == label_layer) {
-                Some(label) => {
-                    let (a, c) = if lr {
-                        (label.height + 2.0 * LABEL_PAD, label.width)
-                    } else {
-                        (label.width + 2.0 * LABEL_PAD, label.height)
-                    };
-                    along.push(a);
-                    across.push(c);
-                    bare.push(false);
-                    label_vertex[i] = Some(v);
-                }
-                None => {
-                    along.push(0.0);
-                    across.push(0.0);
-                    bare.push(true);
-                }
+            if let Some(label) = unique_label[i].filter(|_| labelled && l == label_layer) {
+                let (a, c) = if lr {
+                    (label.height + 2.0 * LABEL_PAD, label.width)
+                } else {
+                    (label.width + 2.0 * LABEL_PAD, label.height)
+                };
+                along.push(a);
+                across.push(c);
+                bare.push(false);
+                label_vertex[i] = Some(v);
+            } else {
+                along.push(0.0);
+                across.push(0.0);
+                bare.push(true);
             }
             chains.push(v);
             segments.push((previous, v));
@@ -454,13 +451,24 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
 
     // Routes, computed in (along, across) and turned into (x, y) at the end.
     t = Instant::now();
-    let to_xy = |a: f64, c: f64| if lr { Point { x: c, y: a } } else { Point { x: a, y: c } };
+    let to_xy = |a: f64, c: f64| {
+        if lr {
+            Point { x: c, y: a }
+        } else {
+            Point { x: a, y: c }
+        }
+    };
     let node_rect = |v: usize| {
         let (a, c) = (a_of(v), c_of(v));
         let (ea, ec) = node_extent[v];
         let p = to_xy(a, c);
         let (w, h) = if lr { (ec, ea) } else { (ea, ec) };
-        Rect { x: p.x, y: p.y, width: w, height: h }
+        Rect {
+            x: p.x,
+            y: p.y,
+            width: w,
+            height: h,
+        }
     };
     let nodes: Vec<Rect> = (0..n).map(node_rect).collect();
 
@@ -477,7 +485,8 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
         let start = (a_of(s), c_of(s) + node_extent[s].1 / 2.0);
         let end = (a_of(t), c_of(t) - node_extent[t].1 / 2.0);
         let mut label = None;
-        let mut points: Vec<Point> = Vec::with_capacity(4 + 2 * (chain_start[i + 1] - chain_start[i]));
+        let mut points: Vec<Point> =
+            Vec::with_capacity(4 + 2 * (chain_start[i + 1] - chain_start[i]));
         points.push(to_xy(start.0, start.1));
         // Within a layer's band every edge runs straight along the flow, so curves happen
         // only between layers, where there are no nodes and no labels to cross.
@@ -501,7 +510,12 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
                     };
                     let p = to_xy(text_at, c);
                     let (w, h) = if lr { (lc, la) } else { (la, lc) };
-                    label = Some(Rect { x: p.x, y: p.y, width: w, height: h });
+                    label = Some(Rect {
+                        x: p.x,
+                        y: p.y,
+                        width: w,
+                        height: h,
+                    });
                     a = line_at;
                 }
                 if band(d) > 0.0 {
@@ -525,12 +539,21 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
             *k += 1;
             let from = points[points.len() - 1];
             let to = entry.unwrap_or(to_xy(end.0, end.1));
-            let mid = Point { x: (from.x + to.x) / 2.0, y: (from.y + to.y) / 2.0 };
+            let mid = Point {
+                x: from.x.midpoint(to.x),
+                y: from.y.midpoint(to.y),
+            };
             let bend = side * TWO_CYCLE_BEND;
             points.push(if lr {
-                Point { x: mid.x, y: mid.y + bend }
+                Point {
+                    x: mid.x,
+                    y: mid.y + bend,
+                }
             } else {
-                Point { x: mid.x + bend, y: mid.y }
+                Point {
+                    x: mid.x + bend,
+                    y: mid.y,
+                }
             });
         }
         points.extend(entry);
@@ -538,7 +561,12 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
         if reversed[i] {
             points.reverse();
         }
-        routes.push(EdgeRoute { points, shape, label, reversed: reversed[i] });
+        routes.push(EdgeRoute {
+            points,
+            shape,
+            label,
+            reversed: reversed[i],
+        });
     }
 
     let loop_routes: Vec<EdgeRoute> = loops
@@ -577,14 +605,24 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
         height,
         phases,
     };
-    Ok(Layout { nodes, edges, width, height, stats })
+    Ok(Layout {
+        nodes,
+        edges,
+        width,
+        height,
+        stats,
+    })
 }
 
 /// A loop beside its node: on the right in top-to-bottom drawings, below in left-to-right
 /// ones, where the layout left room for it.
 fn self_loop(node: &Rect, label: Option<Size>, lr: bool) -> EdgeRoute {
     let (points, label) = if lr {
-        let (x0, x1, y) = (node.x - node.width / 4.0, node.x + node.width / 4.0, node.bottom());
+        let (x0, x1, y) = (
+            node.x - node.width / 4.0,
+            node.x + node.width / 4.0,
+            node.bottom(),
+        );
         let reach = y + LOOP;
         let label = label.map(|l| Rect {
             x: node.x,
@@ -595,14 +633,24 @@ fn self_loop(node: &Rect, label: Option<Size>, lr: bool) -> EdgeRoute {
         (
             vec![
                 Point { x: x0, y },
-                Point { x: x0 - 6.0, y: reach },
-                Point { x: x1 + 6.0, y: reach },
+                Point {
+                    x: x0 - 6.0,
+                    y: reach,
+                },
+                Point {
+                    x: x1 + 6.0,
+                    y: reach,
+                },
                 Point { x: x1, y },
             ],
             label,
         )
     } else {
-        let (y0, y1, x) = (node.y - node.height / 4.0, node.y + node.height / 4.0, node.right());
+        let (y0, y1, x) = (
+            node.y - node.height / 4.0,
+            node.y + node.height / 4.0,
+            node.right(),
+        );
         let reach = x + LOOP;
         let label = label.map(|l| Rect {
             x: reach + LABEL_PAD + l.width / 2.0,
@@ -613,14 +661,25 @@ fn self_loop(node: &Rect, label: Option<Size>, lr: bool) -> EdgeRoute {
         (
             vec![
                 Point { x, y: y0 },
-                Point { x: reach, y: y0 - 6.0 },
-                Point { x: reach, y: y1 + 6.0 },
+                Point {
+                    x: reach,
+                    y: y0 - 6.0,
+                },
+                Point {
+                    x: reach,
+                    y: y1 + 6.0,
+                },
                 Point { x, y: y1 },
             ],
             label,
         )
     };
-    EdgeRoute { points, shape: RouteShape::Loop, label, reversed: false }
+    EdgeRoute {
+        points,
+        shape: RouteShape::Loop,
+        label,
+        reversed: false,
+    }
 }
 
 /// Compressed adjacency lists: the neighbours of `v` are `items[start[v]..start[v + 1]]`,

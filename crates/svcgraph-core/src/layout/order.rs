@@ -265,7 +265,13 @@ mod tests {
         l.update_positions();
         assert_eq!(total_crossings(&l), 2);
         // Brute force agrees on a denser case.
-        let edges: Vec<(u32, u32)> = (0..6u32).flat_map(|a| (0..5u32).filter(move |b| (a * 7 + b * 3) % 4 == 0).map(move |b| (a, b))).collect();
+        let edges: Vec<(u32, u32)> = (0..6u32)
+            .flat_map(|a| {
+                (0..5u32)
+                    .filter(move |b| (a * 7 + b * 3) % 4 == 0)
+                    .map(move |b| (a, b))
+            })
+            .collect();
         let mut l = two_layers(6, 5, &edges);
         l.layers = vec![(0..6).collect(), (6..11).rev().collect()];
         l.update_positions();

@@ -32,7 +32,7 @@ impl Spacing<'_> {
         } else {
             self.node_gap
         };
-        (self.width[a] + self.width[b]) / 2.0 + gap
+        self.width[a].midpoint(self.width[b]) + gap
     }
 }
 
@@ -62,7 +62,10 @@ fn type1_conflicts(l: &Layered) -> HashSet<(u32, u32)> {
         let mut scan = 0usize;
         for (l1, &v) in lower.iter().enumerate() {
             let inner = if dummy(v) {
-                l.up.neighbours(v as usize).iter().copied().find(|&u| dummy(u))
+                l.up.neighbours(v as usize)
+                    .iter()
+                    .copied()
+                    .find(|&u| dummy(u))
             } else {
                 None
             };
@@ -232,9 +235,7 @@ fn balance(candidates: &[Vec<f64>]) -> Vec<f64> {
         })
         .collect();
     let narrowest = (0..candidates.len())
-        .min_by(|&a, &b| {
-            (bounds[a].1 - bounds[a].0).total_cmp(&(bounds[b].1 - bounds[b].0))
-        })
+        .min_by(|&a, &b| (bounds[a].1 - bounds[a].0).total_cmp(&(bounds[b].1 - bounds[b].0)))
         .unwrap_or(0);
     // Candidates alternate leftmost (even index) and rightmost (odd index).
     let shifts: Vec<f64> = (0..candidates.len())
@@ -253,7 +254,7 @@ fn balance(candidates: &[Vec<f64>]) -> Vec<f64> {
                 values[k] = xs[v] + shifts[k];
             }
             values.sort_by(f64::total_cmp);
-            (values[1] + values[2]) / 2.0
+            values[1].midpoint(values[2])
         })
         .collect()
 }

@@ -1,16 +1,25 @@
 use super::*;
 
 fn size(w: f64, h: f64) -> Size {
-    Size { width: w, height: h }
+    Size {
+        width: w,
+        height: h,
+    }
 }
 
 fn labelled(source: usize, target: usize) -> LayoutEdge {
-    LayoutEdge { source, target, label: Some(size(70.0, 12.0)) }
+    LayoutEdge {
+        source,
+        target,
+        label: Some(size(70.0, 12.0)),
+    }
 }
 
 /// A tiered graph with some back edges and varying label widths.
 fn service_like(n: usize, with_labels: bool) -> LayoutGraph {
-    let nodes = (0..n).map(|i| size(40.0 + (i % 7) as f64 * 15.0, 24.0)).collect();
+    let nodes = (0..n)
+        .map(|i| size(40.0 + (i % 7) as f64 * 15.0, 24.0))
+        .collect();
     let mut edges = Vec::new();
     for i in 1..n {
         let parent = (i * 7 + 3) % i;
@@ -24,7 +33,13 @@ fn service_like(n: usize, with_labels: bool) -> LayoutGraph {
     }
     let edges = edges
         .into_iter()
-        .map(|(s, t)| if with_labels { labelled(s, t) } else { LayoutEdge::new(s, t) })
+        .map(|(s, t)| {
+            if with_labels {
+                labelled(s, t)
+            } else {
+                LayoutEdge::new(s, t)
+            }
+        })
         .collect();
     LayoutGraph { nodes, edges }
 }
@@ -48,7 +63,12 @@ fn assert_sound(g: &LayoutGraph, out: &Layout) {
             if boxes[j].left() >= boxes[i].right() {
                 break;
             }
-            assert!(!overlaps(&boxes[i], &boxes[j]), "{:?} overlaps {:?}", boxes[i], boxes[j]);
+            assert!(
+                !overlaps(&boxes[i], &boxes[j]),
+                "{:?} overlaps {:?}",
+                boxes[i],
+                boxes[j]
+            );
         }
     }
     // Every edge starts on its source's border and ends on its target's border.
@@ -66,8 +86,14 @@ fn assert_sound(g: &LayoutGraph, out: &Layout) {
     for (e, route) in g.edges.iter().zip(&out.edges) {
         assert!(route.points.len() >= 2);
         let (first, last) = (route.points[0], route.points[route.points.len() - 1]);
-        assert!(on_border(&first, &out.nodes[e.source]), "{e:?} starts at {first:?}");
-        assert!(on_border(&last, &out.nodes[e.target]), "{e:?} ends at {last:?}");
+        assert!(
+            on_border(&first, &out.nodes[e.source]),
+            "{e:?} starts at {first:?}"
+        );
+        assert!(
+            on_border(&last, &out.nodes[e.target]),
+            "{e:?} ends at {last:?}"
+        );
         for p in &route.points {
             assert!(p.x.is_finite() && p.y.is_finite());
             assert!(p.x >= 0.0 && p.y >= 0.0 && p.x <= out.width && p.y <= out.height);
@@ -80,7 +106,10 @@ fn service_like_graphs_are_sound_in_both_directions() {
     for with_labels in [false, true] {
         for direction in [Direction::TopToBottom, Direction::LeftToRight] {
             let g = service_like(300, with_labels);
-            let options = LayoutOptions { direction, ..LayoutOptions::default() };
+            let options = LayoutOptions {
+                direction,
+                ..LayoutOptions::default()
+            };
             let out = layout(&g, &options).unwrap();
             assert_sound(&g, &out);
             assert!(out.stats.reversed_edges > 0);
@@ -95,7 +124,14 @@ fn flow_goes_down_or_right() {
         nodes: vec![size(50.0, 20.0); 3],
         edges: vec![LayoutEdge::new(0, 1), LayoutEdge::new(1, 2)],
     };
-    let tb = layout(&g, &LayoutOptions { direction: Direction::TopToBottom, ..Default::default() }).unwrap();
+    let tb = layout(
+        &g,
+        &LayoutOptions {
+            direction: Direction::TopToBottom,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert!(tb.nodes[0].y < tb.nodes[1].y && tb.nodes[1].y < tb.nodes[2].y);
     let lr = layout(&g, &LayoutOptions::default()).unwrap();
     assert!(lr.nodes[0].x < lr.nodes[1].x && lr.nodes[1].x < lr.nodes[2].x);
@@ -107,7 +143,14 @@ fn reversed_edges_still_run_from_client_to_server() {
         nodes: vec![size(50.0, 20.0); 3],
         edges: vec![labelled(0, 1), labelled(1, 2), labelled(2, 0)],
     };
-    let out = layout(&g, &LayoutOptions { direction: Direction::TopToBottom, ..Default::default() }).unwrap();
+    let out = layout(
+        &g,
+        &LayoutOptions {
+            direction: Direction::TopToBottom,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_sound(&g, &out);
     let back = out.edges.iter().find(|e| e.reversed).unwrap();
     // The back edge 2 -> 0 starts at node 2 (below) and ends at node 0 (above).
@@ -122,7 +165,11 @@ fn two_cycles_self_loops_and_parallel_edges_are_drawn_apart() {
             LayoutEdge::new(0, 1),
             LayoutEdge::new(1, 0),
             LayoutEdge::new(0, 1),
-            LayoutEdge { source: 1, target: 1, label: Some(size(40.0, 12.0)) },
+            LayoutEdge {
+                source: 1,
+                target: 1,
+                label: Some(size(40.0, 12.0)),
+            },
         ],
     };
     let out = layout(&g, &LayoutOptions::default()).unwrap();
@@ -164,7 +211,10 @@ fn output_is_deterministic() {
 #[test]
 fn the_dummy_budget_is_kept() {
     let g = service_like(200, true);
-    let options = LayoutOptions { dummy_budget: Some(50), ..LayoutOptions::default() };
+    let options = LayoutOptions {
+        dummy_budget: Some(50),
+        ..LayoutOptions::default()
+    };
     let out = layout(&g, &options).unwrap();
     assert!(out.stats.dummies <= 50);
     assert!(out.stats.direct_edges > 0);
@@ -174,7 +224,10 @@ fn the_dummy_budget_is_kept() {
 
 #[test]
 fn bad_edges_and_empty_graphs() {
-    let g = LayoutGraph { nodes: vec![size(1.0, 1.0)], edges: vec![LayoutEdge::new(0, 5)] };
+    let g = LayoutGraph {
+        nodes: vec![size(1.0, 1.0)],
+        edges: vec![LayoutEdge::new(0, 5)],
+    };
     assert!(layout(&g, &LayoutOptions::default()).is_err());
     let empty = layout(&LayoutGraph::default(), &LayoutOptions::default()).unwrap();
     assert!(empty.nodes.is_empty() && empty.width > 0.0);

@@ -14,9 +14,11 @@ use super::text::{
     text_width,
 };
 use crate::layout::{
-    Direction, EdgeRoute, Layout, LayoutEdge, LayoutGraph, LayoutOptions, LayoutStats, Point,
-    Rect, RouteShape, Size, layout,
+    Direction, EdgeRoute, Layout, LayoutEdge, LayoutGraph, LayoutOptions, LayoutStats, Point, Rect,
+    RouteShape, Size, layout,
 };
+use petgraph::graph::{EdgeIndex, NodeIndex};
+
 use crate::model::{NodeKind, ServiceGraph};
 
 /// Whether edges carry their labels on the picture.
@@ -63,46 +65,18 @@ const FONTS: &str = "ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto
 pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
     let g = graph.graph();
     let nodes = graph.sorted_nodes();
-    let mut slot = vec![0usize; g.node_count()];
-    for (i, &v) in nodes.iter().enumerate() {
-        slot[v.index()] = i;
-    }
     let edges = graph.sorted_edges();
     let with_labels = match options.edge_labels {
         EdgeLabels::Always => true,
         EdgeLabels::Never => false,
         EdgeLabels::Auto => edges.len() <= 1000,
     };
-    let names: Vec<String> = nodes.iter().map(|&v| shorten(&g[v].name, MAX_NAME)).collect();
+    let names: Vec<String> = nodes
+        .iter()
+        .map(|&v| shorten(&g[v].name, MAX_NAME))
+        .collect();
     let labels: Vec<String> = edges.iter().map(|&e| edge_label(&g[e])).collect();
-    let input = LayoutGraph {
-        nodes: names
-            .iter()
-            .zip(&nodes)
-            .map(|(name, &v)| {
-                let extra = if g[v].kind == NodeKind::Database { 8.0 } else { 0.0 };
-                Size {
-                    width: (text_width(name, NODE_FONT) + 2.0 * NODE_PAD_X).max(44.0),
-                    height: NODE_HEIGHT + extra,
-                }
-            })
-            .collect(),
-        edges: edges
-            .iter()
-            .zip(&labels)
-            .filter_map(|(&e, label)| {
-                let (s, t) = g.edge_endpoints(e)?;
-                Some(LayoutEdge {
-                    source: slot[s.index()],
-                    target: slot[t.index()],
-                    label: with_labels.then(|| Size {
-                        width: text_width(label, LABEL_FONT),
-                        height: LABEL_FONT + 3.0,
-                    }),
-                })
-            })
-            .collect(),
-    };
+    let input = layout_input(graph, &nodes, &edges, &names, &labels, with_labels);
     let options_layout = LayoutOptions {
         direction: options.direction,
         ..LayoutOptions::default()
@@ -130,9 +104,17 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
         n = nodes.len(),
         m = edges.len(),
     );
-    let _ = writeln!(out, "<title>Service graph: {} nodes, {} edges</title>", nodes.len(), edges.len());
+    let _ = writeln!(
+        out,
+        "<title>Service graph: {} nodes, {} edges</title>",
+        nodes.len(),
+        edges.len()
+    );
     write_style(&mut out);
-    let _ = writeln!(out, r#"<rect class="background" width="100%" height="100%"/>"#);
+    let _ = writeln!(
+        out,
+        r#"<rect class="background" width="100%" height="100%"/>"#
+    );
     if graph.is_empty() {
         let _ = writeln!(
             out,
@@ -140,13 +122,99 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
             num(width / 2.0)
         );
         out.push_str("</svg>\n");
-        return Svg { text: out, stats: drawn.stats };
+        return Svg {
+            text: out,
+            stats: drawn.stats,
+        };
     }
 
-    let max_rate = g.edge_weights().map(|e| e.requests_per_second).fold(0.0, f64::max);
     let lr = options.direction == Direction::LeftToRight;
+    write_edges(
+        &mut out,
+        graph,
+        &edges,
+        &labels,
+        &drawn.edges,
+        lr,
+        with_labels,
+    );
+    write_nodes(&mut out, graph, &nodes, &names, &drawn.nodes);
+    if legend {
+        write_legend(&mut out, graph, drawn.height);
+    }
+    out.push_str("</svg>\n");
+    Svg {
+        text: out,
+        stats: drawn.stats,
+    }
+}
+
+/// The layout's view of the graph: boxes sized by the (shortened) names, label rooms sized
+/// by the edge labels.
+fn layout_input(
+    graph: &ServiceGraph,
+    nodes: &[NodeIndex],
+    edges: &[EdgeIndex],
+    names: &[String],
+    labels: &[String],
+    with_labels: bool,
+) -> LayoutGraph {
+    let g = graph.graph();
+    let mut slot = vec![0usize; g.node_count()];
+    for (i, &v) in nodes.iter().enumerate() {
+        slot[v.index()] = i;
+    }
+    LayoutGraph {
+        nodes: names
+            .iter()
+            .zip(nodes)
+            .map(|(name, &v)| {
+                let extra = if g[v].kind == NodeKind::Database {
+                    8.0
+                } else {
+                    0.0
+                };
+                Size {
+                    width: (text_width(name, NODE_FONT) + 2.0 * NODE_PAD_X).max(44.0),
+                    height: NODE_HEIGHT + extra,
+                }
+            })
+            .collect(),
+        edges: edges
+            .iter()
+            .zip(labels)
+            .filter_map(|(&e, label)| {
+                let (s, t) = g.edge_endpoints(e)?;
+                Some(LayoutEdge {
+                    source: slot[s.index()],
+                    target: slot[t.index()],
+                    label: with_labels.then(|| Size {
+                        width: text_width(label, LABEL_FONT),
+                        height: LABEL_FONT + 3.0,
+                    }),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Edges: line, arrowhead, label and tooltip, with classes and data attributes.
+fn write_edges(
+    out: &mut String,
+    graph: &ServiceGraph,
+    edges: &[EdgeIndex],
+    labels: &[String],
+    routes: &[EdgeRoute],
+    lr: bool,
+    with_labels: bool,
+) {
+    let g = graph.graph();
+    let max_rate = g
+        .edge_weights()
+        .map(|e| e.requests_per_second)
+        .fold(0.0, f64::max);
     out.push_str("<g class=\"edges\">\n");
-    for ((&e, label), route) in edges.iter().zip(&labels).zip(&drawn.edges) {
+    for ((&e, label), route) in edges.iter().zip(labels).zip(routes) {
         let Some((s, t)) = g.edge_endpoints(e) else {
             continue;
         };
@@ -162,7 +230,11 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
             edge.error_ratio(),
             rev = if route.reversed { " reversed" } else { "" },
         );
-        for (name, value) in [("p50", edge.latency.p50), ("p95", edge.latency.p95), ("p99", edge.latency.p99)] {
+        for (name, value) in [
+            ("p50", edge.latency.p50),
+            ("p95", edge.latency.p95),
+            ("p99", edge.latency.p99),
+        ] {
             if let Some(v) = value {
                 let _ = write!(out, r#" data-{name}="{v}""#);
             }
@@ -171,8 +243,12 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
             let _ = write!(out, r#" data-connection-type="{}""#, attr(ct));
         }
         out.push('>');
-        let _ = write!(out, "<title>{}</title>", text(&edge_details(&g[s], &g[t], edge).join("\n")));
-        write_route(&mut out, route, stroke, lr);
+        let _ = write!(
+            out,
+            "<title>{}</title>",
+            text(&edge_details(&g[s], &g[t], edge).join("\n"))
+        );
+        write_route(out, route, stroke, lr);
         if let Some(r) = route.label.filter(|_| with_labels) {
             let _ = write!(
                 out,
@@ -184,8 +260,20 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
         }
         out.push_str("</g>\n");
     }
-    out.push_str("</g>\n<g class=\"nodes\">\n");
-    for ((&v, name), r) in nodes.iter().zip(&names).zip(&drawn.nodes) {
+    out.push_str("</g>\n");
+}
+
+/// Nodes: outline, shortened name and tooltip, with classes and data attributes.
+fn write_nodes(
+    out: &mut String,
+    graph: &ServiceGraph,
+    nodes: &[NodeIndex],
+    names: &[String],
+    rects: &[Rect],
+) {
+    let g = graph.graph();
+    out.push_str("<g class=\"nodes\">\n");
+    for ((&v, name), r) in nodes.iter().zip(names).zip(rects) {
         let node = &g[v];
         let _ = write!(
             out,
@@ -197,22 +285,27 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
         if let Some(ns) = &node.namespace {
             let _ = write!(out, r#" data-namespace="{}""#, attr(ns));
         }
-        let _ = write!(out, "><title>{}</title>", text(&node_details(node).join("\n")));
-        write_shape(&mut out, node.kind, r);
+        let _ = write!(
+            out,
+            "><title>{}</title>",
+            text(&node_details(node).join("\n"))
+        );
+        write_shape(out, node.kind, r);
         let _ = writeln!(
             out,
             r#"<text x="{}" y="{}">{}</text></g>"#,
             num(r.x),
-            num(r.y + NODE_FONT * 0.35 + if node.kind == NodeKind::Database { 3.0 } else { 0.0 }),
+            num(r.y
+                + NODE_FONT * 0.35
+                + if node.kind == NodeKind::Database {
+                    3.0
+                } else {
+                    0.0
+                }),
             text(name)
         );
     }
     out.push_str("</g>\n");
-    if legend {
-        write_legend(&mut out, graph, drawn.height);
-    }
-    out.push_str("</svg>\n");
-    Svg { text: out, stats: drawn.stats }
 }
 
 fn write_style(out: &mut String) {
@@ -271,7 +364,10 @@ fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, lr: bool) {
     };
     let len = (dx * dx + dy * dy).sqrt().max(1e-9);
     let (ux, uy) = (dx / len, dy / len);
-    let end = Point { x: tip.x - ux * head * 0.8, y: tip.y - uy * head * 0.8 };
+    let end = Point {
+        x: tip.x - ux * head * 0.8,
+        y: tip.y - uy * head * 0.8,
+    };
 
     let mut d = format!("M{} {}", num(pts[0].x), num(pts[0].y));
     match route.shape {
@@ -314,10 +410,17 @@ fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, lr: bool) {
             }
         }
     }
-    let _ = write!(out, r#"<path class="line" d="{d}" stroke-width="{}"/>"#, num(stroke));
+    let _ = write!(
+        out,
+        r#"<path class="line" d="{d}" stroke-width="{}"/>"#,
+        num(stroke)
+    );
     let (px, py) = (-uy, ux);
     let half = head * 0.45;
-    let base = Point { x: tip.x - ux * head, y: tip.y - uy * head };
+    let base = Point {
+        x: tip.x - ux * head,
+        y: tip.y - uy * head,
+    };
     let _ = write!(
         out,
         r#"<path class="head" d="M{} {} L{} {} L{} {} Z"/>"#,
@@ -348,7 +451,11 @@ fn write_shape(out: &mut String, kind: NodeKind, r: &Rect) {
             ry = num(ry),
         );
     } else {
-        let radius = if kind == NodeKind::Namespace { 2.0 } else { 6.0 };
+        let radius = if kind == NodeKind::Namespace {
+            2.0
+        } else {
+            6.0
+        };
         let _ = write!(
             out,
             r#"<rect x="{}" y="{}" width="{}" height="{}" rx="{radius}"/>"#,
@@ -364,7 +471,11 @@ fn write_shape(out: &mut String, kind: NodeKind, r: &Rect) {
 /// node present.
 fn write_legend(out: &mut String, graph: &ServiceGraph, top: f64) {
     let y = top + LEGEND_HEIGHT / 2.0;
-    let _ = write!(out, r#"<g class="legend" transform="translate(16 {})">"#, num(y));
+    let _ = write!(
+        out,
+        r#"<g class="legend" transform="translate(16 {})">"#,
+        num(y)
+    );
     let mut x = 0.0;
     let _ = write!(out, r#"<text x="0" y="3.5">errors:</text>"#);
     x += 42.0;
@@ -378,7 +489,11 @@ fn write_legend(out: &mut String, graph: &ServiceGraph, top: f64) {
         );
         x += 26.0 + text_width(label, 10.0) + 8.0;
     }
-    let _ = write!(out, r#"<text x="{}" y="3.5">width: requests/s</text>"#, num(x + 6.0));
+    let _ = write!(
+        out,
+        r#"<text x="{}" y="3.5">width: requests/s</text>"#,
+        num(x + 6.0)
+    );
     x += 16.0 + text_width("width: requests/s", 10.0) + 12.0;
     let mut present: Vec<NodeKind> = graph.nodes().map(|n| n.kind).collect();
     present.sort_unstable();
@@ -386,7 +501,12 @@ fn write_legend(out: &mut String, graph: &ServiceGraph, top: f64) {
     if present.len() > 1 {
         for kind in present {
             let w = text_width(kind.as_str(), 10.0) + 12.0;
-            let r = Rect { x: x + w / 2.0, y: 0.0, width: w, height: 16.0 };
+            let r = Rect {
+                x: x + w / 2.0,
+                y: 0.0,
+                width: w,
+                height: 16.0,
+            };
             let _ = write!(out, r#"<g class="node kind-{kind}">"#);
             write_shape(out, kind, &r);
             let _ = write!(
@@ -474,7 +594,11 @@ mod tests {
         g.upsert_edge(a, a, Edge::with_rate(1.0));
         for direction in [Direction::LeftToRight, Direction::TopToBottom] {
             for edge_labels in [EdgeLabels::Always, EdgeLabels::Never] {
-                let options = SvgOptions { direction, edge_labels, no_legend: false };
+                let options = SvgOptions {
+                    direction,
+                    edge_labels,
+                    no_legend: false,
+                };
                 let svg = to_svg(&g, &options).text;
                 let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{e}: {svg}"));
                 let count = |class: &str| {
@@ -482,11 +606,16 @@ mod tests {
                         .filter(|n| n.attribute("class") == Some(class))
                         .count()
                 };
-                assert_eq!(count("line") - 4, g.edge_count(), "every edge drawn (legend has 4)");
+                assert_eq!(
+                    count("line") - 4,
+                    g.edge_count(),
+                    "every edge drawn (legend has 4)"
+                );
                 assert_eq!(count("head"), g.edge_count());
             }
         }
-        roxmltree::Document::parse(&to_svg(&ServiceGraph::new(), &SvgOptions::default()).text).unwrap();
+        roxmltree::Document::parse(&to_svg(&ServiceGraph::new(), &SvgOptions::default()).text)
+            .unwrap();
     }
 
     #[test]

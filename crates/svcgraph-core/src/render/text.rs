@@ -171,7 +171,11 @@ pub fn text_width(text: &str, font_size: f64) -> f64 {
             'a'..='z' | '_' => 0.6,
             c if c.is_ascii() => 0.64,
             // East Asian wide characters take a full em.
-            '\u{1100}'..='\u{115f}' | '\u{2e80}'..='\u{a4cf}' | '\u{ac00}'..='\u{d7a3}' | '\u{f900}'..='\u{faff}' | '\u{ff00}'..='\u{ff60}' => 1.0,
+            '\u{1100}'..='\u{115f}'
+            | '\u{2e80}'..='\u{a4cf}'
+            | '\u{ac00}'..='\u{d7a3}'
+            | '\u{f900}'..='\u{faff}'
+            | '\u{ff00}'..='\u{ff60}' => 1.0,
             _ => 0.7,
         })
         .sum();
@@ -232,7 +236,10 @@ mod tests {
         assert_eq!(shorten("cart", 10), "cart");
         let s = shorten("product-catalog-6c8d9f7b5-h4j6k-extra-long", 24);
         assert_eq!(s.chars().count(), 24);
-        assert!(s.starts_with("product-catalog-") && s.ends_with("-long"), "{s}");
+        assert!(
+            s.starts_with("product-catalog-") && s.ends_with("-long"),
+            "{s}"
+        );
         assert!(text_width("WWW", 10.0) > text_width("iii", 10.0));
     }
 
