@@ -1,8 +1,13 @@
 //! A layered (Sugiyama) layout built for speed on service graphs.
 //!
 //! Phases, each linear or near-linear in the size of the layered graph, none recursive:
-//! 1. cycle breaking, Eades–Lin–Smyth ([`acyclic`]); reversed edges are still drawn from
-//!    client to server;
+//! 1. cycle breaking ([`acyclic`]): Eades–Lin–Smyth, the back edges of a depth-first search
+//!    from the entry points, or the edges pointing back to shallower vertices (breadth-first
+//!    depth from the entry points), Eades–Lin–Smyth (fewest reversals) unless its layering needs
+//!    more than 10 · (V + E) dummies; then whichever costs least, counting each dummy once and
+//!    each reversed edge as eight layers of detour — on large call graphs with many calls back
+//!    up the shallow layering wins, because every unreversed call back up stretches the
+//!    layering across all tiers. Reversed edges are still drawn from client to server;
 //! 2. layering by longest path plus span reduction ([`rank`]); with edge labels the layers
 //!    are doubled so that every label gets a dummy of its own in a layer without nodes, and
 //!    no label can overlap a node;
@@ -307,12 +312,46 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
         });
         route_of.push(Some(slot));
     }
-    let reversed = acyclic::reversed_edges(n, &unique);
-    let dag: Vec<(u32, u32)> = unique
-        .iter()
-        .zip(&reversed)
-        .map(|(&(s, t), &r)| if r { (t, s) } else { (s, t) })
-        .collect();
+    // Two cheap candidates for the edges to reverse; keep the one whose layering has the
+    // smaller total span (the dummy count, which the later phases pay for).
+    let orient = |reversed: &[bool]| -> Vec<(u32, u32)> {
+        unique
+            .iter()
+            .zip(reversed)
+            .map(|(&(s, t), &r)| if r { (t, s) } else { (s, t) })
+            .collect()
+    };
+    // A reversed edge is drawn against the flow, which readers pay for: it counts as much as
+    // eight layers of detour (sixteen half-layers when labels double them).
+    let labelled = unique_label.iter().any(Option::is_some);
+    let reversal_cost = if labelled { 16 } else { 8 };
+    let score = |reversed: Vec<bool>| {
+        let dag = orient(&reversed);
+        let layer = rank::layers(n, &dag);
+        let scale = if labelled { 2 } else { 1 };
+        let dummies: usize = dag
+            .iter()
+            .map(|&(s, t)| scale * (layer[t as usize] - layer[s as usize]) as usize - 1)
+            .sum();
+        let cost = dummies + reversal_cost * reversed.iter().filter(|r| **r).count();
+        (cost, reversed, dag, layer)
+    };
+    // Eades–Lin–Smyth reverses the fewest edges, so it is kept unless its layering would
+    // need more dummies than a size budget allows; then the cheapest candidate wins.
+    let mut chosen = score(acyclic::reversed_edges(n, &unique));
+    let greedy_dummies = chosen.0 - reversal_cost * chosen.1.iter().filter(|r| **r).count();
+    if greedy_dummies > 10 * (n + unique.len()) {
+        for candidate in [
+            acyclic::dfs_back_edges(n, &unique),
+            acyclic::shallower_edges(n, &unique),
+        ] {
+            let candidate = score(candidate);
+            if candidate.0 < chosen.0 {
+                chosen = candidate;
+            }
+        }
+    }
+    let (_, reversed, dag, mut layer) = chosen;
     let mut phases = PhaseTimes {
         acyclic: t.elapsed().as_secs_f64(),
         ..PhaseTimes::default()
@@ -320,8 +359,6 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
 
     // Layers, doubled when labels need rooms of their own.
     t = Instant::now();
-    let labelled = unique_label.iter().any(Option::is_some);
-    let mut layer = rank::layers(n, &dag);
     if labelled {
         for l in &mut layer {
             *l *= 2;

@@ -9,25 +9,35 @@
 use super::{Csr, Layered};
 
 /// Orders every layer of `l` in place; returns the number of crossings of the result.
+///
+/// Effort scales down with size: small graphs (where every crossing shows) get many rounds,
+/// each a down and an up sweep followed by transposition, alternating barycenter and median
+/// keys; large graphs get a few sweeps and one transposition pass at the end.
 pub(super) fn reduce_crossings(l: &mut Layered) -> u64 {
     initial_order(l);
     let vertices = l.layer.len();
-    let max_rounds = if vertices < 5_000 {
-        24
-    } else if vertices < 50_000 {
-        10
+    let (max_rounds, patience, transpose_each_round) = if vertices < 3_000 {
+        (48, 8, true)
+    } else if vertices < 20_000 {
+        (16, 4, true)
+    } else if vertices < 100_000 {
+        (8, 3, false)
     } else {
-        4
+        (4, 2, false)
     };
     let mut best = total_crossings(l);
     let mut best_layers = l.layers.clone();
     let mut stale = 0;
-    for _ in 0..max_rounds {
+    for round in 0..max_rounds {
         if best == 0 {
             break;
         }
-        sweep(l, true);
-        sweep(l, false);
+        let median = round % 2 == 1;
+        sweep(l, true, median);
+        sweep(l, false, median);
+        if transpose_each_round {
+            transpose(l);
+        }
         let now = total_crossings(l);
         if now < best {
             best = now;
@@ -35,7 +45,7 @@ pub(super) fn reduce_crossings(l: &mut Layered) -> u64 {
             stale = 0;
         } else {
             stale += 1;
-            if stale >= 4 {
+            if stale >= patience {
                 break;
             }
         }
@@ -78,10 +88,12 @@ fn initial_order(l: &mut Layered) {
     l.update_positions();
 }
 
-/// One sweep: down (each layer by its upper neighbours) or up (by its lower neighbours).
-fn sweep(l: &mut Layered, downward: bool) {
+/// One sweep: down (each layer by its upper neighbours) or up (by its lower neighbours), by
+/// barycenter or median of the neighbours' positions.
+fn sweep(l: &mut Layered, downward: bool, median: bool) {
     let h = l.layers.len();
     let mut keyed: Vec<(f64, u32)> = Vec::new();
+    let mut scratch: Vec<u32> = Vec::new();
     let indices: Vec<usize> = if downward {
         (1..h).collect()
     } else {
@@ -100,6 +112,17 @@ fn sweep(l: &mut Layered, downward: bool) {
             let key = if ns.is_empty() {
                 // No neighbour to follow: keep the relative place.
                 (f64::from(l.pos[v as usize]) + 0.5) / len
+            } else if median {
+                scratch.clear();
+                scratch.extend(ns.iter().map(|&u| l.pos[u as usize]));
+                scratch.sort_unstable();
+                let k = scratch.len();
+                let m = if k % 2 == 1 {
+                    f64::from(scratch[k / 2])
+                } else {
+                    f64::midpoint(f64::from(scratch[k / 2 - 1]), f64::from(scratch[k / 2]))
+                };
+                (m + 0.5) / fixed_len as f64
             } else {
                 let sum: f64 = ns.iter().map(|&u| f64::from(l.pos[u as usize])).sum();
                 (sum / ns.len() as f64 + 0.5) / fixed_len as f64

@@ -44,13 +44,16 @@ pub struct SvgOptions {
     pub no_legend: bool,
 }
 
-/// The SVG document and the statistics of the layout behind it.
+/// The SVG document and the layout behind it.
 #[derive(Debug, Clone)]
 pub struct Svg {
     /// The document, ending in a newline.
     pub text: String,
     /// How the layout went.
     pub stats: LayoutStats,
+    /// Where everything was drawn: node boxes in `ServiceGraph::sorted_nodes` order, edge
+    /// routes in `ServiceGraph::sorted_edges` order.
+    pub layout: Layout,
 }
 
 const NODE_FONT: f64 = 12.0;
@@ -124,7 +127,8 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
         out.push_str("</svg>\n");
         return Svg {
             text: out,
-            stats: drawn.stats,
+            stats: drawn.stats.clone(),
+            layout: drawn,
         };
     }
 
@@ -145,7 +149,8 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
     out.push_str("</svg>\n");
     Svg {
         text: out,
-        stats: drawn.stats,
+        stats: drawn.stats.clone(),
+        layout: drawn,
     }
 }
 
@@ -369,26 +374,35 @@ fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, lr: bool) {
         y: tip.y - uy * head * 0.8,
     };
 
-    let mut d = format!("M{} {}", num(pts[0].x), num(pts[0].y));
+    out.push_str(r#"<path class="line" d="M"#);
+    push_point(out, pts[0]);
     match route.shape {
         RouteShape::Straight => {
-            let _ = write!(d, " L{} {}", num(end.x), num(end.y));
+            out.push_str(" L");
+            push_point(out, end);
         }
         RouteShape::Loop => {
-            let _ = write!(
-                d,
-                " C{} {} {} {} {} {}",
-                num(pts[1].x),
-                num(pts[1].y),
-                num(pts[2].x),
-                num(pts[2].y),
-                num(end.x),
-                num(end.y)
-            );
+            out.push_str(" C");
+            for p in [pts[1], pts[2], end] {
+                push_point(out, p);
+                out.push(' ');
+            }
+            out.pop();
         }
         RouteShape::Flow => {
             for i in 1..pts.len() {
                 let (a, b) = (pts[i - 1], if i + 1 == pts.len() { end } else { pts[i] });
+                let straight = if lr {
+                    num(a.y).0 == num(b.y).0
+                } else {
+                    num(a.x).0 == num(b.x).0
+                };
+                if straight {
+                    // Across a layer's band edges run straight (equal as printed).
+                    out.push_str(" L");
+                    push_point(out, b);
+                    continue;
+                }
                 // Tangents along the flow at every point make the curve smooth through them.
                 let (c1, c2) = if lr {
                     let h = (b.x - a.x) / 2.0;
@@ -397,24 +411,16 @@ fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, lr: bool) {
                     let h = (b.y - a.y) / 2.0;
                     (Point { x: a.x, y: a.y + h }, Point { x: b.x, y: b.y - h })
                 };
-                let _ = write!(
-                    d,
-                    " C{} {} {} {} {} {}",
-                    num(c1.x),
-                    num(c1.y),
-                    num(c2.x),
-                    num(c2.y),
-                    num(b.x),
-                    num(b.y)
-                );
+                out.push_str(" C");
+                push_point(out, c1);
+                out.push(' ');
+                push_point(out, c2);
+                out.push(' ');
+                push_point(out, b);
             }
         }
     }
-    let _ = write!(
-        out,
-        r#"<path class="line" d="{d}" stroke-width="{}"/>"#,
-        num(stroke)
-    );
+    let _ = write!(out, r#"" stroke-width="{}"/>"#, num(stroke));
     let (px, py) = (-uy, ux);
     let half = head * 0.45;
     let base = Point {
@@ -520,13 +526,33 @@ fn write_legend(out: &mut String, graph: &ServiceGraph, top: f64) {
     out.push_str("</g>\n");
 }
 
-/// One decimal is plenty for pixels and keeps files small and stable.
-fn num(v: f64) -> String {
-    let s = format!("{v:.1}");
-    match s.strip_suffix(".0") {
-        Some("-0") => "0".into(),
-        Some(whole) => whole.to_owned(),
-        None => s,
+/// A coordinate with at most one decimal: plenty for pixels, and it keeps files small and
+/// stable. Rounded through integers (half away from zero) rather than `{:.1}`, whose exact
+/// decimal expansion dominated the time of writing a large picture.
+fn num(v: f64) -> Num {
+    Num((v * 10.0).round() as i64)
+}
+
+/// `x y` of a point, written straight into the document.
+fn push_point(out: &mut String, p: Point) {
+    let _ = write!(out, "{} {}", num(p.x), num(p.y));
+}
+
+/// Tenths of a pixel, printed without allocating.
+struct Num(i64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = self.0;
+        if t < 0 {
+            f.write_str("-")?;
+        }
+        let (whole, tenth) = (t.unsigned_abs() / 10, t.unsigned_abs() % 10);
+        if tenth == 0 {
+            write!(f, "{whole}")
+        } else {
+            write!(f, "{whole}.{tenth}")
+        }
     }
 }
 
@@ -620,10 +646,11 @@ mod tests {
 
     #[test]
     fn numbers_are_compact_and_stable() {
-        assert_eq!(num(12.0), "12");
-        assert_eq!(num(12.04), "12");
-        assert_eq!(num(-0.01), "0");
-        assert_eq!(num(3.25), "3.2");
+        assert_eq!(num(12.0).to_string(), "12");
+        assert_eq!(num(12.04).to_string(), "12");
+        assert_eq!(num(-0.01).to_string(), "0");
+        assert_eq!(num(-2.46).to_string(), "-2.5");
+        assert_eq!(num(0.35).to_string(), "0.4");
     }
 
     #[test]

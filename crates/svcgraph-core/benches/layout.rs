@@ -1,0 +1,671 @@
+//! Layout benchmark: svcgraph's layout + SVG against Graphviz `dot -Tsvg` and `layout-rs`,
+//! run in the same process tree on the same generated graphs.
+//!
+//! ```sh
+//! cargo bench -p svcgraph-core --bench layout            # everything
+//! cargo bench -p svcgraph-core --bench layout -- 300     # graphs whose name contains "300"
+//! SVCGRAPH_BENCH_TIMEOUT=30 cargo bench ...              # baseline timeout, seconds (60)
+//! ```
+//!
+//! For each graph it prints our median time over several runs and our peak memory (measured
+//! in a child process that builds the graph and draws it once), the baselines' wall time
+//! (each in a child process, killed at the timeout) and their ratio to ours, and, where `dot`
+//! finishes, quality for both drawings: geometric edge crossings, total edge length, area and
+//! aspect ratio. Graphs are generated from fixed seeds, so every run measures the same input.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use svcgraph_core::layout::{Point, RouteShape};
+use svcgraph_core::render::dot::{DotOptions, to_dot};
+use svcgraph_core::render::svg::{EdgeLabels, SvgOptions, to_svg};
+use svcgraph_core::{Edge, Node, NodeKind, ServiceGraph};
+
+/// A generated graph: `nodes` nodes and directed edges between them.
+struct Shape {
+    name: String,
+    nodes: usize,
+    edges: Vec<(usize, usize)>,
+}
+
+/// SplitMix64: small, fast, and the same numbers on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Service-graph-shaped: tiers of services, each service called from the tier above by a few
+/// callers chosen with power-law preference (some services are called by many), about three
+/// edges per node, and 1–5 % of edges pointing back up (callbacks, health checks).
+fn service_shaped(n: usize, seed: u64) -> Shape {
+    let mut rng = Rng(seed);
+    let tiers = match n {
+        0..=150 => 6,
+        151..=500 => 8,
+        501..=2000 => 10,
+        _ => 12,
+    };
+    // Tier sizes grow then shrink: few entry points, wide middle, few databases.
+    let weights: Vec<f64> = (0..tiers)
+        .map(|t| {
+            let x = (t as f64 + 0.5) / tiers as f64;
+            0.3 + (std::f64::consts::PI * x).sin()
+        })
+        .collect();
+    let total: f64 = weights.iter().sum();
+    let mut tier_of = Vec::with_capacity(n);
+    for (t, w) in weights.iter().enumerate() {
+        let count = if t + 1 == tiers {
+            n - tier_of.len()
+        } else {
+            ((w / total) * n as f64).round() as usize
+        };
+        tier_of.extend(std::iter::repeat_n(t, count.min(n - tier_of.len())));
+    }
+    let members: Vec<Vec<usize>> = (0..tiers)
+        .map(|t| (0..n).filter(|&v| tier_of[v] == t).collect())
+        .collect();
+    // Zipf-like pick: index k with weight 1/(k+1).
+    let zipf = |rng: &mut Rng, len: usize| -> usize {
+        let h: f64 = (1..=len).map(|k| 1.0 / k as f64).sum();
+        let mut target = rng.unit() * h;
+        for k in 0..len {
+            target -= 1.0 / (k + 1) as f64;
+            if target <= 0.0 {
+                return k;
+            }
+        }
+        len - 1
+    };
+    let mut edges = std::collections::BTreeSet::new();
+    let target_edges = 3 * n;
+    let upward_share = 0.01 + 0.04 * rng.unit();
+    for v in 0..n {
+        let t = tier_of[v];
+        if t > 0 && !members[t - 1].is_empty() {
+            let callers = &members[t - 1];
+            let caller = callers[zipf(&mut rng, callers.len())];
+            edges.insert((caller, v));
+        }
+    }
+    // Downward calls first, then exactly the chosen share of calls back up: drawing both from
+    // one loop would skew the share, since concentrated downward picks repeat more often.
+    let upward = ((target_edges as f64) * upward_share).round() as usize;
+    let mut guard = 0;
+    while edges.len() < target_edges - upward && guard < 50 * target_edges {
+        guard += 1;
+        let v = rng.below(n);
+        let t = tier_of[v];
+        if t + 1 < tiers {
+            // Down one tier mostly, sometimes skipping tiers (a service calling a database).
+            let skip = if rng.unit() < 0.8 {
+                1
+            } else {
+                1 + rng.below(tiers - t - 1)
+            };
+            let down = &members[(t + skip).min(tiers - 1)];
+            if !down.is_empty() {
+                edges.insert((v, down[zipf(&mut rng, down.len())]));
+            }
+        }
+    }
+    while edges.len() < target_edges && guard < 100 * target_edges {
+        guard += 1;
+        let v = rng.below(n);
+        let t = tier_of[v];
+        if t > 0 {
+            let up = &members[rng.below(t)];
+            if !up.is_empty() {
+                edges.insert((v, up[rng.below(up.len())]));
+            }
+        }
+    }
+    let up_edges = edges
+        .iter()
+        .filter(|&&(a, b)| tier_of[b] < tier_of[a])
+        .count();
+    eprintln!(
+        "service {n}: {} edges, {:.1} % upward",
+        edges.len(),
+        100.0 * up_edges as f64 / edges.len() as f64
+    );
+    Shape {
+        name: format!("service {n}"),
+        nodes: n,
+        edges: edges.into_iter().collect(),
+    }
+}
+
+fn diamonds(count: usize) -> Shape {
+    let mut edges = Vec::new();
+    for i in 0..count {
+        let (a, b, c, d) = (3 * i, 3 * i + 1, 3 * i + 2, 3 * i + 3);
+        edges.extend([(a, b), (a, c), (b, d), (c, d)]);
+    }
+    Shape {
+        name: format!("chain of {count} diamonds"),
+        nodes: 3 * count + 1,
+        edges,
+    }
+}
+
+fn hub(callers: usize) -> Shape {
+    Shape {
+        name: format!("hub with {callers} callers"),
+        nodes: callers + 1,
+        edges: (1..=callers).map(|c| (c, 0)).collect(),
+    }
+}
+
+fn three_layers(n: usize, seed: u64) -> Shape {
+    let mut rng = Rng(seed);
+    let third = n / 3;
+    let mut edges = std::collections::BTreeSet::new();
+    while edges.len() < 3 * n - 2 * third {
+        let layer = rng.below(2);
+        let a = layer * third + rng.below(third);
+        let b = (layer + 1) * third + rng.below(third);
+        edges.insert((a, b));
+    }
+    Shape {
+        name: format!("{n} nodes in 3 layers"),
+        nodes: 3 * third,
+        edges: edges.into_iter().collect(),
+    }
+}
+
+fn components(count: usize) -> Shape {
+    let mut edges = Vec::new();
+    for i in 0..count {
+        let b = 5 * i;
+        edges.extend([
+            (b, b + 1),
+            (b, b + 2),
+            (b + 1, b + 3),
+            (b + 2, b + 3),
+            (b + 3, b + 4),
+            (b + 4, b),
+        ]);
+    }
+    Shape {
+        name: format!("{count} small components"),
+        nodes: 5 * count,
+        edges,
+    }
+}
+
+fn path(n: usize) -> Shape {
+    Shape {
+        name: format!("path of {n}"),
+        nodes: n,
+        edges: (0..n - 1).map(|i| (i, i + 1)).collect(),
+    }
+}
+
+fn all_shapes() -> Vec<Shape> {
+    vec![
+        service_shaped(100, 1),
+        service_shaped(300, 2),
+        service_shaped(1000, 3),
+        service_shaped(5000, 4),
+        service_shaped(10_000, 5),
+        diamonds(40),
+        hub(5000),
+        three_layers(10_000, 6),
+        components(500),
+        path(100_000),
+    ]
+}
+
+/// The shape as a service graph with plausible rates, some failures and latencies.
+fn service_graph(shape: &Shape) -> ServiceGraph {
+    let mut rng = Rng(shape.nodes as u64 ^ 0xABCD);
+    let mut g = ServiceGraph::new();
+    let ids: Vec<_> = (0..shape.nodes)
+        .map(|i| {
+            let name = format!("svc-{i}");
+            g.upsert_node(Node::named(&name, NodeKind::Service))
+        })
+        .collect();
+    for &(s, t) in &shape.edges {
+        let mut e = Edge::with_rate((10f64).powf(3.0 * rng.unit() - 1.0));
+        if rng.unit() < 0.1 {
+            e.failures_per_second = e.requests_per_second * 0.08 * rng.unit();
+        }
+        e.latency.p95 = Some(0.002 + 0.5 * rng.unit() * rng.unit());
+        g.upsert_edge(ids[s], ids[t], e);
+    }
+    g
+}
+
+fn timeout() -> Duration {
+    let secs = std::env::var("SVCGRAPH_BENCH_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
+    Duration::from_secs(secs)
+}
+
+/// Runs a command; its wall time, or `None` when it failed or hit the timeout (then killed).
+fn timed(command: &mut Command, limit: Duration) -> Option<(Duration, Vec<u8>)> {
+    let start = Instant::now();
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut stdout = child.stdout.take()?;
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stdout, &mut buf);
+        buf
+    });
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            let elapsed = start.elapsed();
+            let out = reader.join().unwrap_or_default();
+            return status.success().then_some((elapsed, out));
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        // Polling a child's exit in a benchmark driver; not a timed test.
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Drawing quality: crossings between edge polylines, their total length, area, aspect.
+#[derive(Debug, Clone, Copy)]
+struct Quality {
+    crossings: u64,
+    edge_length: f64,
+    area: f64,
+    aspect: f64,
+}
+
+fn quality(edges: &[(usize, usize, Vec<Point>)], width: f64, height: f64) -> Quality {
+    let mut segments: Vec<(usize, usize, Point, Point)> = Vec::new();
+    let mut length = 0.0;
+    for (s, t, pts) in edges {
+        for w in pts.windows(2) {
+            segments.push((*s, *t, w[0], w[1]));
+            length += ((w[1].x - w[0].x).powi(2) + (w[1].y - w[0].y).powi(2)).sqrt();
+        }
+    }
+    // Sort by left end so each segment is only tested against those it can overlap.
+    segments.sort_by(|a, b| a.2.x.min(a.3.x).total_cmp(&b.2.x.min(b.3.x)));
+    let orient =
+        |a: Point, b: Point, c: Point| (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
+    let mut crossings = 0u64;
+    for i in 0..segments.len() {
+        let (s1, t1, a, b) = segments[i];
+        let right = a.x.max(b.x);
+        for &(s2, t2, c, d) in &segments[i + 1..] {
+            if c.x.min(d.x) > right {
+                break;
+            }
+            // Edges that share a node meet there by design.
+            if s1 == s2 || s1 == t2 || t1 == s2 || t1 == t2 {
+                continue;
+            }
+            let (o1, o2) = (orient(a, b, c), orient(a, b, d));
+            let (o3, o4) = (orient(c, d, a), orient(c, d, b));
+            if o1 * o2 < 0.0 && o3 * o4 < 0.0 {
+                crossings += 1;
+            }
+        }
+    }
+    Quality {
+        crossings,
+        edge_length: length,
+        area: width * height,
+        aspect: width / height.max(1e-9),
+    }
+}
+
+/// The graph as DOT without edge labels: labels double dot's ranks and make it far slower,
+/// so the baselines get the easier, unlabelled problem (and ours is measured unlabelled for
+/// the comparison too).
+fn plain_dot(graph: &ServiceGraph) -> String {
+    let full = to_dot(graph, &DotOptions::default());
+    full.lines()
+        .map(|line| match line.find(" [label=") {
+            Some(at) if line.contains(" -> ") => format!("{};", &line[..at]),
+            _ => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Our drawing's quality, unlabelled like dot's input, from the layout behind the SVG.
+fn our_quality(graph: &ServiceGraph) -> Quality {
+    let options = SvgOptions {
+        edge_labels: EdgeLabels::Never,
+        ..SvgOptions::default()
+    };
+    let svg = to_svg(graph, &options);
+    let g = graph.graph();
+    let order = graph.sorted_nodes();
+    let mut slot = vec![0usize; g.node_count()];
+    for (i, v) in order.iter().enumerate() {
+        slot[v.index()] = i;
+    }
+    let edges: Vec<(usize, usize, Vec<Point>)> = graph
+        .sorted_edges()
+        .into_iter()
+        .zip(&svg.layout.edges)
+        .filter_map(|(e, route)| {
+            let (s, t) = g.edge_endpoints(e)?;
+            let pts = if route.shape == RouteShape::Loop {
+                Vec::new()
+            } else {
+                route.points.clone()
+            };
+            Some((slot[s.index()], slot[t.index()], pts))
+        })
+        .collect();
+    quality(&edges, svg.layout.width, svg.layout.height)
+}
+
+/// `dot -Tplain`'s drawing quality: node and spline control points, inches to points.
+fn dot_quality(plain: &str) -> Option<Quality> {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let (mut width, mut height) = (0.0, 0.0);
+    let mut edges = Vec::new();
+    for line in plain.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        match f.first().copied() {
+            Some("graph") => {
+                width = f.get(2)?.parse::<f64>().ok()? * 72.0;
+                height = f.get(3)?.parse::<f64>().ok()? * 72.0;
+            }
+            Some("node") => {
+                let next = index.len();
+                index.insert(f.get(1)?.trim_matches('"'), next);
+            }
+            Some("edge") => {
+                let s = *index.get(f.get(1)?.trim_matches('"'))?;
+                let t = *index.get(f.get(2)?.trim_matches('"'))?;
+                let n: usize = f.get(3)?.parse().ok()?;
+                let mut pts = Vec::with_capacity(n);
+                for k in 0..n {
+                    let x: f64 = f.get(4 + 2 * k)?.parse().ok()?;
+                    let y: f64 = f.get(5 + 2 * k)?.parse().ok()?;
+                    pts.push(Point {
+                        x: x * 72.0,
+                        y: y * 72.0,
+                    });
+                }
+                edges.push((s, t, pts));
+            }
+            _ => {}
+        }
+    }
+    Some(quality(&edges, width, height))
+}
+
+/// Child mode: build the graph, draw it once, print the peak resident set in kB.
+fn measure_ours(name: &str) {
+    let Some(shape) = all_shapes().into_iter().find(|s| s.name == name) else {
+        std::process::exit(2);
+    };
+    let graph = service_graph(&shape);
+    let svg = to_svg(&graph, &SvgOptions::default());
+    std::hint::black_box(svg.text.len());
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let peak = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .map_or("0", |v| v.trim().trim_end_matches(" kB"));
+    println!("{peak}");
+}
+
+/// Child mode: the same graph through layout-rs, to SVG.
+fn run_layout_rs(name: &str) {
+    use layout::backends::svg::SVGWriter;
+    use layout::core::base::Orientation;
+    use layout::core::geometry::Point as LPoint;
+    use layout::core::style::StyleAttr;
+    use layout::std_shapes::shapes::{Arrow, Element, ShapeKind};
+    use layout::topo::layout::VisualGraph;
+    let Some(shape) = all_shapes().into_iter().find(|s| s.name == name) else {
+        std::process::exit(2);
+    };
+    let mut vg = VisualGraph::new(Orientation::LeftToRight);
+    let handles: Vec<_> = (0..shape.nodes)
+        .map(|i| {
+            let label = format!("svc-{i}");
+            let size = LPoint::new(12.0 + 7.0 * label.len() as f64, 26.0);
+            vg.add_node(Element::create(
+                ShapeKind::new_box(&label),
+                StyleAttr::simple(),
+                Orientation::LeftToRight,
+                size,
+            ))
+        })
+        .collect();
+    for &(s, t) in &shape.edges {
+        vg.add_edge(Arrow::simple(""), handles[s], handles[t]);
+    }
+    let mut svg = SVGWriter::new();
+    vg.do_it(false, false, false, &mut svg);
+    std::hint::black_box(svg.finalize().len());
+}
+
+fn secs(d: Option<Duration>, limit: Duration) -> String {
+    d.map_or_else(
+        || format!("> {}", limit.as_secs()),
+        |d| format!("{:.3}", d.as_secs_f64()),
+    )
+}
+
+fn ratio(d: Option<Duration>, ours: f64) -> String {
+    d.map_or_else(|| "—".into(), |d| format!("{:.0}×", d.as_secs_f64() / ours))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    match args.first().map(String::as_str) {
+        Some("--measure-ours") => return measure_ours(&args[1]),
+        Some("--layout-rs") => return run_layout_rs(&args[1]),
+        _ => {}
+    }
+    let filter = args.first().cloned().unwrap_or_default();
+    let limit = timeout();
+    let exe = std::env::current_exe().expect("the benchmark knows its own path");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("layout-bench");
+    std::fs::create_dir_all(&dir).expect("a scratch directory under target/");
+    let dot_version = Command::new("dot")
+        .arg("-V")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stderr).trim().to_owned());
+    println!(
+        "svcgraph layout benchmark; baselines: {}, layout-rs 0.1.3; timeout {} s",
+        dot_version.as_deref().unwrap_or("dot not found"),
+        limit.as_secs()
+    );
+    println!();
+    println!(
+        "| graph | nodes | edges | ours ms (median) | ours unlabelled ms | ours peak RSS MB | dot -Tsvg s | dot / ours unlabelled | layout-rs s | layout-rs / ours unlabelled | layers / dummies / layer crossings / reversed | ms: acyclic / layering / ordering / positioning / routing / svg |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    let mut qualities = Vec::new();
+    let mut dot_gave_up = false;
+    let mut layout_rs_gave_up = false;
+    for shape in all_shapes() {
+        if !shape.name.contains(&filter) {
+            continue;
+        }
+        let graph = service_graph(&shape);
+        let runs = match shape.nodes {
+            0..=2000 => 21,
+            2001..=20_000 => 7,
+            _ => 3,
+        };
+        let options = SvgOptions::default();
+        let mut times = Vec::with_capacity(runs);
+        let mut stats = None;
+        for _ in 0..=runs {
+            let start = Instant::now();
+            let svg = to_svg(&graph, &options);
+            times.push(start.elapsed().as_secs_f64());
+            stats = Some(svg.stats);
+        }
+        times.remove(0); // warm-up
+        let ours = median(times);
+        let unlabelled = SvgOptions {
+            edge_labels: EdgeLabels::Never,
+            ..SvgOptions::default()
+        };
+        let mut plain_times: Vec<f64> = (0..=runs.min(7))
+            .map(|_| {
+                let start = Instant::now();
+                std::hint::black_box(to_svg(&graph, &unlabelled).text.len());
+                start.elapsed().as_secs_f64()
+            })
+            .collect();
+        plain_times.remove(0);
+        let ours_plain = median(plain_times);
+        let stats = stats.expect("at least one run");
+        let rss = timed(
+            Command::new(&exe).args(["--measure-ours", &shape.name]),
+            Duration::from_secs(600),
+        )
+        .and_then(|(_, out)| String::from_utf8_lossy(&out).trim().parse::<f64>().ok())
+        .map_or("?".into(), |kb| format!("{:.0}", kb / 1024.0));
+
+        // Baselines: skipped once a smaller graph of the same family timed out, and for
+        // graphs far beyond what they handle.
+        let family_large = shape.name.starts_with("service") && dot_gave_up;
+        let dot_file = dir.join(format!("{}.dot", shape.name.replace(' ', "-")));
+        std::fs::write(&dot_file, plain_dot(&graph)).expect("writable scratch file");
+        let dot_time = if family_large || shape.nodes > 20_000 {
+            None
+        } else {
+            timed(
+                Command::new("dot")
+                    .args(["-Tsvg", "-o", "/dev/null"])
+                    .arg(&dot_file),
+                limit,
+            )
+            .map(|(d, _)| d)
+        };
+        if dot_time.is_none() && shape.name.starts_with("service") {
+            dot_gave_up = true;
+        }
+        let lrs_skip =
+            (shape.name.starts_with("service") && layout_rs_gave_up) || shape.nodes > 20_000;
+        let lrs_time = if lrs_skip {
+            None
+        } else {
+            timed(Command::new(&exe).args(["--layout-rs", &shape.name]), limit).map(|(d, _)| d)
+        };
+        if lrs_time.is_none() && shape.name.starts_with("service") {
+            layout_rs_gave_up = true;
+        }
+        println!(
+            "| {} | {} | {} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {} |",
+            shape.name,
+            shape.nodes,
+            shape.edges.len(),
+            ours * 1000.0,
+            ours_plain * 1000.0,
+            rss,
+            if family_large || shape.nodes > 20_000 {
+                "not run".into()
+            } else {
+                secs(dot_time, limit)
+            },
+            ratio(dot_time, ours_plain),
+            if lrs_skip {
+                "not run".into()
+            } else {
+                secs(lrs_time, limit)
+            },
+            ratio(lrs_time, ours_plain),
+            format!(
+                "{} / {} / {} / {}",
+                stats.layers, stats.dummies, stats.crossings, stats.reversed_edges
+            ),
+            {
+                let p = &stats.phases;
+                let ms = |v: f64| format!("{:.1}", v * 1000.0);
+                format!(
+                    "{} / {} / {} / {} / {} / {}",
+                    ms(p.acyclic),
+                    ms(p.layering),
+                    ms(p.ordering),
+                    ms(p.positioning),
+                    ms(p.routing),
+                    ms((ours - p.total()).max(0.0))
+                )
+            },
+        );
+        let _ = std::io::stdout().flush();
+        if dot_time.is_some() {
+            let plain = timed(Command::new("dot").arg("-Tplain").arg(&dot_file), limit)
+                .and_then(|(_, out)| dot_quality(&String::from_utf8_lossy(&out)));
+            if let Some(theirs) = plain {
+                qualities.push((shape.name.clone(), our_quality(&graph), theirs));
+            }
+        }
+    }
+    if !qualities.is_empty() {
+        println!();
+        println!(
+            "Quality where dot finishes (geometric crossings of edge polylines; length and area in px):"
+        );
+        println!();
+        println!(
+            "| graph | crossings ours | crossings dot | ours / dot | edge length ours / dot | area ours / dot | aspect ours | aspect dot |"
+        );
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+        for (name, ours, dot) in qualities {
+            let r = |a: f64, b: f64| {
+                if b > 0.0 {
+                    format!("{:.2}", a / b)
+                } else {
+                    "—".into()
+                }
+            };
+            println!(
+                "| {name} | {} | {} | {} | {} | {} | {:.2} | {:.2} |",
+                ours.crossings,
+                dot.crossings,
+                r(ours.crossings as f64, dot.crossings as f64),
+                r(ours.edge_length, dot.edge_length),
+                r(ours.area, dot.area),
+                ours.aspect,
+                dot.aspect
+            );
+        }
+    }
+    let _ = Path::new(&dir);
+}
