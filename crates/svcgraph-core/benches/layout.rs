@@ -15,11 +15,11 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use svcgraph_core::layout::{Point, RouteShape};
+use svcgraph_core::layout::{LayoutStats, Point, RouteShape};
 use svcgraph_core::render::dot::{DotOptions, to_dot};
 use svcgraph_core::render::svg::{EdgeLabels, SvgOptions, to_svg};
 use svcgraph_core::{Edge, Node, NodeKind, ServiceGraph};
@@ -31,7 +31,7 @@ struct Shape {
     edges: Vec<(usize, usize)>,
 }
 
-/// SplitMix64: small, fast, and the same numbers on every machine.
+/// `SplitMix64`: small, fast, and the same numbers on every machine.
 struct Rng(u64);
 
 impl Rng {
@@ -96,8 +96,7 @@ fn service_shaped(n: usize, seed: u64) -> Shape {
     let mut edges = std::collections::BTreeSet::new();
     let target_edges = 3 * n;
     let upward_share = 0.01 + 0.04 * rng.unit();
-    for v in 0..n {
-        let t = tier_of[v];
+    for (v, &t) in tier_of.iter().enumerate() {
         if t > 0 && !members[t - 1].is_empty() {
             let callers = &members[t - 1];
             let caller = callers[zipf(&mut rng, callers.len())];
@@ -486,21 +485,56 @@ fn ratio(d: Option<Duration>, ours: f64) -> String {
     d.map_or_else(|| "—".into(), |d| format!("{:.0}×", d.as_secs_f64() / ours))
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect();
-    match args.first().map(String::as_str) {
-        Some("--measure-ours") => return measure_ours(&args[1]),
-        Some("--layout-rs") => return run_layout_rs(&args[1]),
-        _ => {}
-    }
-    let filter = args.first().cloned().unwrap_or_default();
-    let limit = timeout();
-    let exe = std::env::current_exe().expect("the benchmark knows its own path");
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("layout-bench");
-    std::fs::create_dir_all(&dir).expect("a scratch directory under target/");
+/// Median seconds of layout + SVG, with default options and without edge labels, and the
+/// layout statistics.
+fn time_ours(graph: &ServiceGraph, nodes: usize) -> (f64, f64, LayoutStats) {
+    let runs = match nodes {
+        0..=2000 => 21,
+        2001..=20_000 => 7,
+        _ => 3,
+    };
+    let median_of = |options: &SvgOptions, runs: usize| {
+        // One extra run first, as a warm-up.
+        let mut times: Vec<f64> = (0..=runs)
+            .map(|_| {
+                let start = Instant::now();
+                std::hint::black_box(to_svg(graph, options).text.len());
+                start.elapsed().as_secs_f64()
+            })
+            .collect();
+        times.remove(0);
+        median(times)
+    };
+    let options = SvgOptions::default();
+    let unlabelled = SvgOptions {
+        edge_labels: EdgeLabels::Never,
+        ..SvgOptions::default()
+    };
+    let stats = to_svg(graph, &options).stats;
+    (
+        median_of(&options, runs),
+        median_of(&unlabelled, runs.min(7)),
+        stats,
+    )
+}
+
+/// Milliseconds per phase, and the rest of the time (writing the SVG).
+fn phases_cell(stats: &LayoutStats, total: f64) -> String {
+    let p = &stats.phases;
+    let ms = |v: f64| format!("{:.1}", v * 1000.0);
+    format!(
+        "{} / {} / {} / {} / {} / {}",
+        ms(p.acyclic),
+        ms(p.layering),
+        ms(p.ordering),
+        ms(p.positioning),
+        ms(p.routing),
+        ms((total - p.total()).max(0.0))
+    )
+}
+
+/// The versions compared and the table header.
+fn print_header(limit: Duration) {
     let dot_version = Command::new("dot")
         .arg("-V")
         .output()
@@ -516,6 +550,58 @@ fn main() {
         "| graph | nodes | edges | ours ms (median) | ours unlabelled ms | ours peak RSS MB | dot -Tsvg s | dot / ours unlabelled | layout-rs s | layout-rs / ours unlabelled | layers / dummies / layer crossings / reversed | ms: acyclic / layering / ordering / positioning / routing / svg |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+}
+
+/// The quality table, for the graphs where dot finished.
+fn print_quality(qualities: &[(String, Quality, Quality)]) {
+    if !qualities.is_empty() {
+        println!();
+        println!(
+            "Quality where dot finishes (geometric crossings of edge polylines; length and area in px):"
+        );
+        println!();
+        println!(
+            "| graph | crossings ours | crossings dot | ours / dot | edge length ours / dot | area ours / dot | aspect ours | aspect dot |"
+        );
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+        for (name, ours, dot) in qualities {
+            let r = |a: f64, b: f64| {
+                if b > 0.0 {
+                    format!("{:.2}", a / b)
+                } else {
+                    "—".into()
+                }
+            };
+            println!(
+                "| {name} | {} | {} | {} | {} | {} | {:.2} | {:.2} |",
+                ours.crossings,
+                dot.crossings,
+                r(ours.crossings as f64, dot.crossings as f64),
+                r(ours.edge_length, dot.edge_length),
+                r(ours.area, dot.area),
+                ours.aspect,
+                dot.aspect
+            );
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    match args.first().map(String::as_str) {
+        Some("--measure-ours") => return measure_ours(&args[1]),
+        Some("--layout-rs") => return run_layout_rs(&args[1]),
+        _ => {}
+    }
+    let filter = args.first().cloned().unwrap_or_default();
+    let limit = timeout();
+    let exe = std::env::current_exe().expect("the benchmark knows its own path");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("layout-bench");
+    std::fs::create_dir_all(&dir).expect("a scratch directory under target/");
+    print_header(limit);
     let mut qualities = Vec::new();
     let mut dot_gave_up = false;
     let mut layout_rs_gave_up = false;
@@ -524,36 +610,7 @@ fn main() {
             continue;
         }
         let graph = service_graph(&shape);
-        let runs = match shape.nodes {
-            0..=2000 => 21,
-            2001..=20_000 => 7,
-            _ => 3,
-        };
-        let options = SvgOptions::default();
-        let mut times = Vec::with_capacity(runs);
-        let mut stats = None;
-        for _ in 0..=runs {
-            let start = Instant::now();
-            let svg = to_svg(&graph, &options);
-            times.push(start.elapsed().as_secs_f64());
-            stats = Some(svg.stats);
-        }
-        times.remove(0); // warm-up
-        let ours = median(times);
-        let unlabelled = SvgOptions {
-            edge_labels: EdgeLabels::Never,
-            ..SvgOptions::default()
-        };
-        let mut plain_times: Vec<f64> = (0..=runs.min(7))
-            .map(|_| {
-                let start = Instant::now();
-                std::hint::black_box(to_svg(&graph, &unlabelled).text.len());
-                start.elapsed().as_secs_f64()
-            })
-            .collect();
-        plain_times.remove(0);
-        let ours_plain = median(plain_times);
-        let stats = stats.expect("at least one run");
+        let (ours, ours_plain, stats) = time_ours(&graph, shape.nodes);
         let rss = timed(
             Command::new(&exe).args(["--measure-ours", &shape.name]),
             Duration::from_secs(600),
@@ -591,7 +648,7 @@ fn main() {
             layout_rs_gave_up = true;
         }
         println!(
-            "| {} | {} | {} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} / {} / {} / {} | {} |",
             shape.name,
             shape.nodes,
             shape.edges.len(),
@@ -610,23 +667,11 @@ fn main() {
                 secs(lrs_time, limit)
             },
             ratio(lrs_time, ours_plain),
-            format!(
-                "{} / {} / {} / {}",
-                stats.layers, stats.dummies, stats.crossings, stats.reversed_edges
-            ),
-            {
-                let p = &stats.phases;
-                let ms = |v: f64| format!("{:.1}", v * 1000.0);
-                format!(
-                    "{} / {} / {} / {} / {} / {}",
-                    ms(p.acyclic),
-                    ms(p.layering),
-                    ms(p.ordering),
-                    ms(p.positioning),
-                    ms(p.routing),
-                    ms((ours - p.total()).max(0.0))
-                )
-            },
+            stats.layers,
+            stats.dummies,
+            stats.crossings,
+            stats.reversed_edges,
+            phases_cell(&stats, ours),
         );
         let _ = std::io::stdout().flush();
         if dot_time.is_some() {
@@ -637,35 +682,5 @@ fn main() {
             }
         }
     }
-    if !qualities.is_empty() {
-        println!();
-        println!(
-            "Quality where dot finishes (geometric crossings of edge polylines; length and area in px):"
-        );
-        println!();
-        println!(
-            "| graph | crossings ours | crossings dot | ours / dot | edge length ours / dot | area ours / dot | aspect ours | aspect dot |"
-        );
-        println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-        for (name, ours, dot) in qualities {
-            let r = |a: f64, b: f64| {
-                if b > 0.0 {
-                    format!("{:.2}", a / b)
-                } else {
-                    "—".into()
-                }
-            };
-            println!(
-                "| {name} | {} | {} | {} | {} | {} | {:.2} | {:.2} |",
-                ours.crossings,
-                dot.crossings,
-                r(ours.crossings as f64, dot.crossings as f64),
-                r(ours.edge_length, dot.edge_length),
-                r(ours.area, dot.area),
-                ours.aspect,
-                dot.aspect
-            );
-        }
-    }
-    let _ = Path::new(&dir);
+    print_quality(&qualities);
 }
