@@ -1,0 +1,651 @@
+"""Checks for the manifests under deploy/.
+
+Every `check_*` function takes the deploy/ directory and returns a list of problems, each naming
+the file and what is wrong; an empty list means the check passed. The tests run the checks on
+deploy/ itself and on deliberately broken copies of it, so the same code is exercised both ways.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import kubernetes_validate
+import yaml
+
+# Core objects are validated against the schemas kubernetes-validate bundles for this version.
+# Older than the newest on purpose: the manifests must work on GKE's slower release channels.
+KUBERNETES_VERSION = "1.33.0"
+
+KUSTOMIZATION = "kustomization.yaml"
+
+# Each variant directory, and the svcgraph schema preset that reads what it produces.
+VARIANTS = {
+    "gke-gmp": "gmp-beyla",
+    "prometheus/servicegraph": "servicegraph",
+    "prometheus/beyla": "beyla",
+}
+
+CLUSTER_SCOPED_KINDS = {"Namespace", "ClusterRole", "ClusterRoleBinding"}
+
+# Top-level fields of an OpenTelemetryCollector's spec in opentelemetry.io/v1beta1
+# (OpenTelemetryCollectorSpec and the common fields it embeds, in the Operator's apis/v1beta1).
+COLLECTOR_SPEC_FIELDS = set(
+    """
+    managementState resources nodeSelector args replicas podDisruptionBudget securityContext
+    podSecurityContext podAnnotations serviceAccount image imagePullPolicy volumeMounts ports env
+    envFrom tolerations volumes affinity lifecycle terminationGracePeriodSeconds
+    topologySpreadConstraints hostNetwork shareProcessNamespace priorityClassName initContainers
+    additionalContainers podDnsConfig ipFamilies ipFamilyPolicy volumeClaimTemplates
+    persistentVolumeClaimRetentionPolicy autoscaler targetAllocator mode upgradeStrategy config
+    configVersions ingress livenessProbe readinessProbe observability configmaps
+    daemonSetUpdateStrategy deploymentUpdateStrategy
+    """.split()
+)
+COLLECTOR_MODES = {"deployment", "daemonset", "statefulset", "sidecar"}
+
+# Connectors in use: (pipeline type they take, pipeline type they emit).
+CONNECTOR_TYPES = {"spanmetrics": ("traces", "metrics"), "servicegraph": ("traces", "metrics")}
+
+# Facts about the producers: the design notes (ARCHITECTURE.md §3) and each component's docs.
+SPANMETRICS_DEFAULT_DIMENSIONS = {"service.name", "span.name", "span.kind", "status.code"}
+SERVICE_GRAPH_METRICS = {
+    "traces_service_graph_request_total",
+    "traces_service_graph_request_failed_total",
+    "traces_service_graph_request_server_seconds_bucket",
+    "traces_service_graph_request_client_seconds_bucket",
+}
+SERVICEGRAPH_CONNECTOR_LABELS = {"client", "server", "connection_type"}
+BEYLA_SERVICE_GRAPH_LABELS = {"client", "server", "source"}
+BEYLA_SERVICE_GRAPH_LABELS |= {"client_service_namespace", "server_service_namespace"}
+BEYLA_SOURCE = "beyla"
+# GMP's own labels (its prometheus_target resource); cluster and namespace come from these
+# resource attributes.
+GMP_TARGET_LABELS = {"project_id", "location", "job", "instance"}
+GMP_TARGET_FROM_RESOURCE = {"k8s.cluster.name": "cluster", "k8s.namespace.name": "namespace"}
+
+
+# --- files ----------------------------------------------------------------------------------------
+
+
+def yaml_files(deploy: Path) -> list[Path]:
+    """Every YAML file under deploy/, except the tests' own."""
+    found = [*deploy.rglob("*.yaml"), *deploy.rglob("*.yml")]
+    return sorted(p for p in found if "tests" not in p.relative_to(deploy).parts)
+
+
+def parse_documents(text: str) -> list:
+    return [doc for doc in yaml.safe_load_all(text) if doc is not None]
+
+
+def load_documents(path: Path) -> list:
+    return parse_documents(path.read_text())
+
+
+def check_yaml_parses(deploy: Path) -> list[str]:
+    problems = []
+    for path in yaml_files(deploy):
+        try:
+            load_documents(path)
+        except yaml.YAMLError as err:
+            problems.append(f"{path.relative_to(deploy)}: not valid YAML: {err}")
+    return problems
+
+
+def kustomization_dirs(deploy: Path) -> list[Path]:
+    found = deploy.rglob(KUSTOMIZATION)
+    return sorted(p.parent for p in found if "tests" not in p.relative_to(deploy).parts)
+
+
+def read_kustomization(directory: Path) -> dict:
+    return yaml.safe_load((directory / KUSTOMIZATION).read_text()) or {}
+
+
+def referenced_files(directory: Path) -> dict[str, list[Path]]:
+    """The files (and base directories) a kustomization names, by role."""
+    k = read_kustomization(directory)
+
+    def at(relative: str) -> Path:
+        # Lexically, so that ../../gke-gmp/x.yaml and gke-gmp/x.yaml are one file.
+        return Path(os.path.normpath(directory / relative))
+
+    generators = k.get("configMapGenerator", [])
+    return {
+        "resources": [at(r) for r in k.get("resources", [])],
+        "patches": [at(p["path"]) for p in k.get("patches", []) if "path" in p],
+        "generator files": [at(f) for g in generators for f in g.get("files", [])],
+        "configurations": [at(c) for c in k.get("configurations", [])],
+    }
+
+
+def chain(directory: Path) -> list[Path]:
+    """A kustomization followed by every base it builds on."""
+    dirs = [directory]
+    for entry in referenced_files(directory)["resources"]:
+        if entry.is_dir():
+            dirs += chain(entry)
+    return dirs
+
+
+def resource_files(directory: Path) -> list[Path]:
+    """The resource files of a kustomization and of its bases."""
+    return [f for d in chain(directory) for f in referenced_files(d)["resources"] if f.is_file()]
+
+
+def chain_namespaces(directory: Path) -> list[str]:
+    """Every `namespace:` set along a kustomization's chain (there should be one)."""
+    kustomizations = [read_kustomization(d) for d in chain(directory)]
+    return [k["namespace"] for k in kustomizations if "namespace" in k]
+
+
+def check_files_are_used(deploy: Path) -> list[str]:
+    used = {d / KUSTOMIZATION for d in kustomization_dirs(deploy)}
+    for directory in kustomization_dirs(deploy):
+        for files in referenced_files(directory).values():
+            used.update(files)
+    return [
+        f"{path.relative_to(deploy)}: no kustomization uses this file"
+        for path in yaml_files(deploy)
+        if path not in used
+    ]
+
+
+# --- Kubernetes schemas ---------------------------------------------------------------------------
+
+
+def describe(doc: dict) -> str:
+    return f"{doc.get('kind')} {doc.get('metadata', {}).get('name')}"
+
+
+def collector_resource_problems(doc: dict) -> list[str]:
+    """OpenTelemetryCollector is a custom resource: kubernetes-validate has no schema for it."""
+    problems = []
+    if doc.get("apiVersion") != "opentelemetry.io/v1beta1":
+        problems.append(f"apiVersion {doc.get('apiVersion')!r}, expected opentelemetry.io/v1beta1")
+    if not doc.get("metadata", {}).get("name"):
+        problems.append("metadata.name is missing")
+    spec = doc.get("spec")
+    if not isinstance(spec, dict):
+        return [*problems, "spec is missing"]
+    problems += [f"unknown spec field {f!r}" for f in sorted(set(spec) - COLLECTOR_SPEC_FIELDS)]
+    if spec.get("mode", "deployment") not in COLLECTOR_MODES:
+        problems.append(f"spec.mode {spec.get('mode')!r} is none of {sorted(COLLECTOR_MODES)}")
+    if not isinstance(spec.get("config", {}).get("service", {}).get("pipelines"), dict):
+        problems.append("spec.config.service.pipelines is missing")
+    return problems
+
+
+CUSTOM_RESOURCES = {"OpenTelemetryCollector": collector_resource_problems}
+
+
+def schema_problems(doc: dict) -> list[str]:
+    """Problems of one object: core kinds against the Kubernetes schemas, custom ones by shape."""
+    if not isinstance(doc, dict) or "kind" not in doc or "apiVersion" not in doc:
+        return ["not a Kubernetes object (no apiVersion and kind)"]
+    if doc["kind"] in CUSTOM_RESOURCES:
+        return [f"{describe(doc)}: {p}" for p in CUSTOM_RESOURCES[doc["kind"]](doc)]
+    try:
+        kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+    except kubernetes_validate.SchemaNotFoundError as err:
+        return [f"{describe(doc)}: {err.message}"]
+    except kubernetes_validate.ValidationError as err:
+        where = ".".join(str(p) for p in err.path) or "(top level)"
+        return [f"{describe(doc)}: {where}: {err.message}"]
+    return []
+
+
+def check_schemas(deploy: Path) -> list[str]:
+    problems = []
+    for path in sorted({f for d in kustomization_dirs(deploy) for f in resource_files(d)}):
+        for doc in load_documents(path):
+            problems += [f"{path.relative_to(deploy)}: {p}" for p in schema_problems(doc)]
+    return problems
+
+
+# --- kustomize structure (no kustomize binary needed) ---------------------------------------------
+
+
+def container_images(doc: dict) -> list[str]:
+    spec = doc.get("spec") or {}
+    if doc.get("kind") in CUSTOM_RESOURCES:
+        return [spec["image"]] if "image" in spec else []
+    pod = spec.get("template", {}).get("spec", {})
+    return [c["image"] for c in [*pod.get("containers", []), *pod.get("initContainers", [])]]
+
+
+def image_name(image: str) -> str:
+    """The image without tag or digest (a registry's port is not a tag)."""
+    repository, _, last = image.split("@")[0].rpartition("/")
+    return f"{repository}/{last.split(':')[0]}" if repository else last.split(":")[0]
+
+
+def reference_problems(directory: Path) -> list[str]:
+    problems = []
+    for role, paths in referenced_files(directory).items():
+        for path in paths:
+            is_base = role == "resources" and (path / KUSTOMIZATION).is_file()
+            if not (path.is_file() or is_base):
+                problems.append(f"{role} entry {os.path.relpath(path, directory)} does not exist")
+    return problems
+
+
+def image_problems(directory: Path, deploy: Path) -> list[str]:
+    """Manifests name images without a version; one `images:` entry along the chain pins each."""
+    problems, pins, custom_paths = [], {}, set()
+    for d in chain(directory):
+        for pin in read_kustomization(d).get("images", []):
+            pins[pin["name"]] = pins.get(pin["name"], 0) + 1
+            if not (pin.get("newTag") or pin.get("digest")):
+                problems.append(f"image {pin['name']} has no newTag or digest")
+        for c in referenced_files(d)["configurations"]:
+            custom_paths |= {
+                (s["kind"], s["path"]) for s in yaml.safe_load(c.read_text())["images"]
+            }
+    for path in resource_files(directory):
+        for doc in load_documents(path):
+            label = f"{path.relative_to(deploy)}: {describe(doc)}"
+            for image in container_images(doc):
+                if image != image_name(image):
+                    problems.append(f"{label}: image {image} has a version; pin it in `images:`")
+                if pins.get(image_name(image)) != 1:
+                    problems.append(f"{label}: pin {image_name(image)} once in `images:`")
+            custom = doc.get("kind") in CUSTOM_RESOURCES
+            if custom and (doc["kind"], "spec/image") not in custom_paths:
+                problems.append(f"{label}: no `configurations:` entry takes `images:` there")
+    return problems
+
+
+def namespace_problems(directory: Path, deploy: Path) -> list[str]:
+    """The kustomization's `namespace:` is the only one, and binding subjects follow it."""
+    problems = []
+    count = len(chain_namespaces(directory))
+    if count != 1:
+        problems.append(f"`namespace:` is set {count} times along the bases, expected once")
+    docs = [(p, doc) for p in resource_files(directory) for doc in load_documents(p)]
+    accounts = {doc["metadata"]["name"] for _, doc in docs if doc.get("kind") == "ServiceAccount"}
+    for path, doc in docs:
+        label = f"{path.relative_to(deploy)}: {describe(doc)}"
+        if "namespace" in doc.get("metadata", {}):
+            problems.append(f"{label}: sets metadata.namespace; leave it to the kustomization")
+        for subject in doc.get("subjects", []):
+            if subject.get("kind") != "ServiceAccount":
+                continue
+            if "namespace" in subject:
+                problems.append(
+                    f"{label}: subject {subject['name']} hard-codes namespace "
+                    f"{subject['namespace']!r}; leave it out so kustomize sets it"
+                )
+            if subject.get("name") not in accounts:
+                problems.append(f"{label}: subject {subject.get('name')} is not defined here")
+    return problems
+
+
+def check_kustomize_structure(deploy: Path) -> list[str]:
+    problems = []
+    for directory in kustomization_dirs(deploy):
+        where = directory.relative_to(deploy) / KUSTOMIZATION
+        found = reference_problems(directory)
+        if not found:
+            found = image_problems(directory, deploy) + namespace_problems(directory, deploy)
+        problems += [f"{where}: {p}" for p in found]
+    return problems
+
+
+# --- kustomize build (when a kustomize v5 is installed) -------------------------------------------
+
+
+def kustomize_command() -> list[str] | None:
+    """`kustomize build` or `kubectl kustomize`, if one of them has kustomize v5 or newer."""
+    for command, version in (
+        (["kustomize", "build"], ["kustomize", "version"]),
+        (["kubectl", "kustomize"], ["kubectl", "version", "--client"]),
+    ):
+        if shutil.which(command[0]) is None:
+            continue
+        out = subprocess.run(version, capture_output=True, text=True, check=False).stdout
+        found = re.search(r"v(\d+)\.\d+\.\d+", out.split("Kustomize Version:")[-1])
+        if found and int(found.group(1)) >= 5:
+            return command
+    return None
+
+
+def kustomize_build(command: list[str], directory: Path) -> tuple[list, str]:
+    """The built objects, or an error message."""
+    run = subprocess.run([*command, str(directory)], capture_output=True, text=True, check=False)
+    if run.returncode != 0:
+        return [], run.stderr.strip() or f"exit status {run.returncode}"
+    return parse_documents(run.stdout), ""
+
+
+def check_builds(deploy: Path, command: list[str]) -> list[str]:
+    """Each kustomization builds, and what it builds is valid, pinned and in its namespace."""
+    problems = []
+    for directory in kustomization_dirs(deploy):
+        where = f"{directory.relative_to(deploy)} (built)"
+        docs, error = kustomize_build(command, directory)
+        if error:
+            problems.append(f"{where}: kustomize build failed: {error}")
+            continue
+        namespace = chain_namespaces(directory)[0]
+        for doc in docs:
+            problems += [f"{where}: {p}" for p in schema_problems(doc)]
+            label = f"{where}: {describe(doc)}"
+            placed = doc["metadata"].get("namespace")
+            if doc["kind"] not in CLUSTER_SCOPED_KINDS and placed != namespace:
+                problems.append(f"{label}: in namespace {placed!r}, expected {namespace!r}")
+            for subject in doc.get("subjects", []):
+                bound = subject.get("namespace")
+                if subject.get("kind") == "ServiceAccount" and bound != namespace:
+                    problems.append(f"{label}: binds {subject['name']} in {bound!r}")
+            for image in container_images(doc):
+                if image == image_name(image):
+                    problems.append(f"{label}: image {image} is not pinned to a version")
+    return problems
+
+
+# --- what each variant runs (read from its files, combined as kustomize combines them) ------------
+
+
+@dataclass
+class Variant:
+    collector_name: str | None = None
+    collector_config: dict | None = None
+    beyla_config: dict | None = None
+
+
+def variant(directory: Path) -> Variant:
+    """The Collector and Beyla configuration a kustomization ends up with."""
+    k = read_kustomization(directory)
+    result = Variant()
+    for entry in referenced_files(directory)["resources"]:
+        if entry.is_dir():
+            result = variant(entry)
+            continue
+        for doc in load_documents(entry):
+            if doc.get("kind") == "OpenTelemetryCollector":
+                result.collector_name = doc["metadata"]["name"]
+                result.collector_config = doc["spec"]["config"]
+    for generator in k.get("configMapGenerator", []):
+        if generator["name"] == "beyla-config":
+            result.beyla_config = yaml.safe_load((directory / generator["files"][0]).read_text())
+    for patch in k.get("patches", []):
+        text = (directory / patch["path"]).read_text() if "path" in patch else patch["patch"]
+        for doc in parse_documents(text):
+            if isinstance(doc, list) and patch["target"]["kind"] == "OpenTelemetryCollector":
+                for op in doc:  # a JSON patch
+                    if op["path"] == "/spec/config" and op["op"] in {"add", "replace"}:
+                        result.collector_config = op["value"]
+            elif doc.get("$patch") == "delete" and doc["kind"] == "OpenTelemetryCollector":
+                result.collector_name = result.collector_config = None
+    return result
+
+
+def built_variant(docs: list[dict]) -> Variant:
+    """The same, read from kustomize's output."""
+    result = Variant()
+    for doc in docs:
+        if doc["kind"] == "OpenTelemetryCollector":
+            result.collector_name = doc["metadata"]["name"]
+            result.collector_config = doc["spec"]["config"]
+        if doc["kind"] == "ConfigMap" and doc["metadata"]["name"].startswith("beyla-config"):
+            result.beyla_config = yaml.safe_load(doc["data"]["beyla-config.yml"])
+    return result
+
+
+# --- Collector pipelines --------------------------------------------------------------------------
+
+
+def pipeline_problems(config: dict) -> list[str]:
+    """Pipelines use only defined components, and each connector joins one pipeline to another."""
+    problems, used = [], set()
+    pipelines = config.get("service", {}).get("pipelines", {})
+    connectors = config.get("connectors") or {}
+    for name, pipeline in pipelines.items():
+        for role in ("receivers", "processors", "exporters"):
+            for component in pipeline.get(role, []):
+                used.add(component)
+                defined = component in (config.get(role) or {})
+                if not defined and not (role != "processors" and component in connectors):
+                    problems.append(f"pipeline {name}: undefined {role[:-1]} {component!r}")
+        if not pipeline.get("receivers") or not pipeline.get("exporters"):
+            problems.append(f"pipeline {name}: needs a receiver and an exporter")
+    for connector in connectors:
+        takes = [p for p, spec in pipelines.items() if connector in spec.get("exporters", [])]
+        emits = [p for p, spec in pipelines.items() if connector in spec.get("receivers", [])]
+        if not takes or not emits:
+            problems.append(f"connector {connector!r} must export from one pipeline into another")
+            continue
+        take_type, emit_type = CONNECTOR_TYPES.get(connector.split("/")[0], (None, None))
+        for p in takes if take_type else []:
+            if p.split("/")[0] != take_type:
+                problems.append(f"connector {connector!r} takes {take_type}, not pipeline {p}")
+        for p in emits if emit_type else []:
+            if p.split("/")[0] != emit_type:
+                problems.append(f"connector {connector!r} emits {emit_type}, not pipeline {p}")
+    for section in ("receivers", "processors", "exporters", "connectors"):
+        for component in config.get(section) or {}:
+            if component not in used:
+                problems.append(f"{section[:-1]} {component!r} is defined but in no pipeline")
+    return problems
+
+
+def check_collector_pipelines(deploy: Path) -> list[str]:
+    problems = []
+    for name in VARIANTS:
+        config = variant(deploy / name).collector_config
+        if config is not None:
+            problems += [f"{name}: Collector: {p}" for p in pipeline_problems(config)]
+    return problems
+
+
+def check_beyla_reaches_collector(deploy: Path) -> list[str]:
+    """Beyla sends to the Service the Operator makes for the Collector, on a port it listens on."""
+    problems = []
+    for name in VARIANTS:
+        v = variant(deploy / name)
+        export = (v.beyla_config or {}).get("otel_traces_export")
+        if export is None:
+            continue
+        if v.collector_config is None:
+            problems.append(f"{name}: Beyla exports traces, but there is no Collector")
+            continue
+        service = f"{v.collector_name}-collector"
+        endpoint = export.get("endpoint", "")
+        found = re.fullmatch(r"https?://([^:/]+):(\d+)/?", endpoint)
+        protocol = "grpc" if export.get("protocol") == "grpc" else "http"
+        otlp = v.collector_config.get("receivers", {}).get("otlp", {}).get("protocols", {})
+        port = str((otlp.get(protocol) or {}).get("endpoint", "")).rpartition(":")[2]
+        if not found or found.group(1) != service:
+            problems.append(f"{name}: Beyla sends to {endpoint!r}, not to the Service {service}")
+        elif found.group(2) != port:
+            problems.append(
+                f"{name}: Beyla sends {protocol} to port {found.group(2)}, "
+                f"the Collector listens on {port!r}"
+            )
+    return problems
+
+
+# --- metric and label names, as svcgraph reads them -----------------------------------------------
+
+
+@dataclass
+class Series:
+    metrics: set[str]
+    labels: set[str]
+    # Labels the metric store adds by itself (GMP's target labels).
+    store_labels: set[str]
+
+
+def prometheus_name(attribute: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", attribute)
+
+
+def pipeline_from(config: dict, connector_kind: str) -> tuple[str, dict]:
+    """The connector of that kind and the pipeline it feeds."""
+    for pipeline in config["service"]["pipelines"].values():
+        for receiver in pipeline.get("receivers", []):
+            if receiver.split("/")[0] == connector_kind:
+                return receiver, pipeline
+    raise ValueError(f"no pipeline receives from a {connector_kind} connector")
+
+
+def gmp_series(config: dict) -> Series:
+    """What the GMP exporter writes for the spanmetrics count, following the processors."""
+    connector, pipeline = pipeline_from(config, "spanmetrics")
+    spanmetrics = config["connectors"][connector]
+    namespace = spanmetrics.get("namespace", "")
+    name = f"{namespace}.calls" if namespace else "calls"
+    point = SPANMETRICS_DEFAULT_DIMENSIONS - set(spanmetrics.get("exclude_dimensions", []))
+    point |= {d["name"] for d in spanmetrics.get("dimensions", [])}
+    resource: set[str] = set()
+    for processor in pipeline.get("processors", []):
+        kind, settings = processor.split("/")[0], config["processors"][processor] or {}
+        if kind == "groupbyattrs":
+            resource |= point & set(settings["keys"])
+            point -= set(settings["keys"])
+        elif kind == "k8sattributes":
+            resource |= set(settings["extract"]["metadata"])
+        elif kind == "resourcedetection" and "gcp" in settings.get("detectors", []):
+            resource |= {"k8s.cluster.name", "cloud.availability_zone"}
+        elif kind == "transform":
+            for group in settings.get("metric_statements", []):
+                for statement in group["statements"]:
+                    if group["context"] == "resource":
+                        resource |= set(re.findall(r'^set\(attributes\["([^"]+)"\]', statement))
+                        resource -= set(re.findall(r'^delete_key\(attributes, "(.+)"\)', statement))
+                    rename = re.fullmatch(r'set\(name, "(.+)"\) where name == "(.+)"', statement)
+                    if group["context"] == "metric" and rename and rename.group(2) == name:
+                        name = rename.group(1)
+    exporter = next(e for e in pipeline["exporters"] if e.startswith("googlemanagedprometheus"))
+    metric = (config["exporters"][exporter] or {}).get("metric", {})
+    copied = {
+        attribute
+        for attribute in resource
+        for f in metric.get("resource_filters", [])
+        if attribute.startswith(f.get("prefix", "")) and re.search(f.get("regex", ""), attribute)
+    }
+    # GMP names counters the Prometheus way: `_total`, unless suffixes are turned off.
+    suffix = "_total" if metric.get("add_metric_suffixes", True) else ""
+    from_resource = {GMP_TARGET_FROM_RESOURCE[a] for a in resource & set(GMP_TARGET_FROM_RESOURCE)}
+    return Series(
+        metrics={prometheus_name(name) + suffix},
+        labels={prometheus_name(a) for a in point | copied},
+        store_labels=GMP_TARGET_LABELS | from_resource,
+    )
+
+
+def servicegraph_series(config: dict) -> Series:
+    connector, pipeline = pipeline_from(config, "servicegraph")
+    dimensions = config["connectors"][connector].get("dimensions", [])
+    prefixes = [
+        f"{namespace}_" if (namespace := (config["exporters"][e] or {}).get("namespace")) else ""
+        for e in pipeline["exporters"]
+        if e.split("/")[0] in {"prometheus", "prometheusremotewrite"}
+    ]
+    if not prefixes:
+        raise ValueError("the servicegraph metrics reach no Prometheus exporter")
+    sides = {f"{s}_{prometheus_name(d)}" for d in dimensions for s in ("client", "server")}
+    return Series(
+        metrics={p + m for p in prefixes for m in SERVICE_GRAPH_METRICS},
+        labels=SERVICEGRAPH_CONNECTOR_LABELS | sides,
+        store_labels=set(),
+    )
+
+
+def beyla_native_series(beyla_config: dict) -> Series:
+    export = beyla_config.get("prometheus_export") or {}
+    if not export.get("port") or "application_service_graph" not in export.get("features", []):
+        raise ValueError("Beyla serves no application_service_graph metrics on a Prometheus port")
+    if beyla_config.get("attributes", {}).get("kubernetes", {}).get("enable") is not True:
+        raise ValueError("Beyla's Kubernetes decoration is off: no service names or namespaces")
+    return Series(set(SERVICE_GRAPH_METRICS), set(BEYLA_SERVICE_GRAPH_LABELS), set())
+
+
+def variant_series(deploy: Path, name: str) -> Series:
+    v = variant(deploy / name)
+    schema = VARIANTS[name]
+    if schema == "gmp-beyla":
+        return gmp_series(v.collector_config)
+    if schema == "servicegraph":
+        return servicegraph_series(v.collector_config)
+    return beyla_native_series(v.beyla_config)
+
+
+def svcgraph_command(repo: Path) -> list[str]:
+    """The svcgraph CLI: $SVCGRAPH_BIN, the debug build `cargo test` leaves, or cargo run."""
+    if os.environ.get("SVCGRAPH_BIN"):
+        return [os.environ["SVCGRAPH_BIN"]]
+    binary = repo / "target" / "debug" / "svcgraph"
+    if binary.is_file():
+        return [str(binary)]
+    return ["cargo", "run", "-q", "-p", "svcgraph-cli", "--"]
+
+
+def svcgraph_schema(repo: Path, name: str) -> dict:
+    command = [*svcgraph_command(repo), "schemas", "--show", name]
+    run = subprocess.run(command, cwd=repo, capture_output=True, text=True, check=True)
+    return tomllib.loads(run.stdout)
+
+
+def schema_reads(schema: dict) -> tuple[set[str], set[str], dict[str, str]]:
+    """The metric names, the labels and the fixed label values a svcgraph schema reads."""
+    metrics = {schema["requests"]}
+    if "metric" in schema.get("failures", {}):
+        metrics.add(schema["failures"]["metric"])
+    if "latency" in schema:
+        metrics.add(schema["latency"]["bucket"])
+    labels = set(schema.get("namespace_labels", []))
+    if "connection_type" in schema:
+        labels.add(schema["connection_type"])
+    for side in (schema["client"], schema["server"]):
+        labels |= set(side.get("name", [])) | set(side.get("external", []))
+        labels |= {side[key] for key in ("address", "namespace") if key in side}
+    selectors = [re.fullmatch(r'(\w+)="([^"]*)"', s) for s in schema.get("selector", [])]
+    return metrics, labels, {s.group(1): s.group(2) for s in selectors}
+
+
+def series_problems(series: Series, schema: dict) -> list[str]:
+    """Where what a variant produces and what its svcgraph schema reads disagree.
+
+    The cluster label is left out: GMP adds it, and a Prometheus gets it from its own
+    configuration (external labels or relabelling), not from these manifests.
+    """
+    metrics, labels, selectors = schema_reads(schema)
+    labels.discard(schema.get("cluster_label"))
+    available = series.labels | series.store_labels
+    problems = [
+        f"svcgraph reads metric {m}, not produced" for m in sorted(metrics - series.metrics)
+    ]
+    problems += [f"svcgraph reads label {n!r}, not produced" for n in sorted(labels - available)]
+    extra = sorted(series.labels - labels - set(selectors))
+    problems += [f"the manifests add label {n!r}, which svcgraph does not read" for n in extra]
+    for label, value in selectors.items():
+        if label not in series.labels:
+            problems.append(f"svcgraph selects {label}={value!r}, a label not produced")
+        elif label == "source" and value != BEYLA_SOURCE:
+            problems.append(f"svcgraph selects source={value!r}, Beyla writes {BEYLA_SOURCE!r}")
+    return problems
+
+
+# --- everything -----------------------------------------------------------------------------------
+
+
+def check_all(deploy: Path) -> list[str]:
+    """Every check that needs no other tool, and the kustomize build when kustomize is there."""
+    problems = check_yaml_parses(deploy)
+    if problems:
+        return problems
+    problems += check_files_are_used(deploy)
+    problems += check_schemas(deploy)
+    problems += check_kustomize_structure(deploy)
+    problems += check_collector_pipelines(deploy)
+    problems += check_beyla_reaches_collector(deploy)
+    command = kustomize_command()
+    if command is not None:
+        problems += check_builds(deploy, command)
+    return problems
