@@ -79,7 +79,7 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
     let (text, stats) = match format {
         Format::Svg => {
             let drawn = svg::to_svg(&graph, &svg_options);
-            (drawn.text, Some(drawn.stats))
+            (drawn.text, Some(drawn.layout.stats))
         }
         Format::Dot => {
             let rankdir = match direction {
@@ -89,7 +89,7 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
             (dot::to_dot(&graph, &dot::DotOptions { rankdir }), None)
         }
         Format::Json if args.stats => {
-            let stats = svg::to_svg(&graph, &svg_options).stats;
+            let stats = svg::layout_of(&graph, &svg_options).stats;
             (json::to_json_with_layout(&graph, Some(&stats)), Some(stats))
         }
         Format::Json => (json::to_json(&graph), None),
@@ -136,27 +136,10 @@ fn load_graph(args: &RenderArgs, notes: &Notes) -> Result<ServiceGraph> {
             schema: carried,
             mut results,
         } => {
-            let requests = results
-                .get(QueryPurpose::Requests)
-                .cloned()
-                .unwrap_or_default();
             let schema = match (schema_choice, carried) {
                 (Some(chosen), _) => chosen,
                 (None, Some(carried)) => carried,
-                (None, None) => match Schema::detect(&requests) {
-                    Some(found) => {
-                        notes.note(&format!(
-                            "schema `{}` fits the input's labels (choose another with --schema)",
-                            found.name
-                        ));
-                        found
-                    }
-                    None if requests.samples.is_empty() => Schema::preset("gmp-beyla")?,
-                    None => bail!(
-                        "no schema preset fits the input's labels ({}); name one with --schema or write your own (see `svcgraph schemas --show servicegraph`)",
-                        label_names(&requests)
-                    ),
-                },
+                (None, None) => detect_schema(results.get(QueryPurpose::Requests), notes)?,
             };
             let mut matchers = filters;
             if let Some(cluster) = &args.series_filter.cluster {
@@ -168,15 +151,7 @@ fn load_graph(args: &RenderArgs, notes: &Notes) -> Result<ServiceGraph> {
                 })?;
                 matchers.push(LabelMatcher::equal(label, cluster)?);
             }
-            if !matchers.is_empty() {
-                let mut filtered = svcgraph_core::schema::QueryResults::default();
-                for (purpose, set) in results.iter() {
-                    let mut set: SeriesSet = set.clone();
-                    set.retain_matching(&matchers)?;
-                    filtered.insert(purpose, set);
-                }
-                results = filtered;
-            }
+            results.retain_matching(&matchers)?;
             let built = schema.build(&results)?;
             for w in &built.warnings {
                 notes.warn(w);
@@ -184,6 +159,25 @@ fn load_graph(args: &RenderArgs, notes: &Notes) -> Result<ServiceGraph> {
             built.graph
         }
     })
+}
+
+/// The preset whose labels fit a bare response's request series (any preset for an empty
+/// one: there is nothing to map).
+fn detect_schema(requests: Option<&SeriesSet>, notes: &Notes) -> Result<Schema> {
+    let Some(requests) = requests.filter(|r| !r.samples.is_empty()) else {
+        return Ok(Schema::preset("gmp-beyla")?);
+    };
+    let Some(found) = Schema::detect(requests) else {
+        bail!(
+            "no schema preset fits the input's labels ({}); name one with --schema or write your own (see `svcgraph schemas --show servicegraph`)",
+            label_names(requests)
+        );
+    };
+    notes.note(&format!(
+        "schema `{}` fits the input's labels (choose another with --schema)",
+        found.name
+    ));
+    Ok(found)
 }
 
 /// Layout statistics on standard error (printed even with --quiet: they were asked for).

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use svcgraph_core::layout::{LayoutStats, Point, RouteShape};
 use svcgraph_core::render::dot::{DotOptions, to_dot};
-use svcgraph_core::render::svg::{EdgeLabels, SvgOptions, to_svg};
+use svcgraph_core::render::svg::{EdgeLabels, SvgOptions, layout_of, to_svg};
 use svcgraph_core::{Edge, Node, NodeKind, ServiceGraph};
 
 /// A generated graph: `nodes` nodes and directed edges between them.
@@ -365,7 +365,7 @@ fn our_quality(graph: &ServiceGraph) -> Quality {
         edge_labels: EdgeLabels::Never,
         ..SvgOptions::default()
     };
-    let svg = to_svg(graph, &options);
+    let drawn = layout_of(graph, &options);
     let g = graph.graph();
     let order = graph.sorted_nodes();
     let mut slot = vec![0usize; g.node_count()];
@@ -375,7 +375,7 @@ fn our_quality(graph: &ServiceGraph) -> Quality {
     let edges: Vec<(usize, usize, Vec<Point>)> = graph
         .sorted_edges()
         .into_iter()
-        .zip(&svg.layout.edges)
+        .zip(&drawn.edges)
         .filter_map(|(e, route)| {
             let (s, t) = g.edge_endpoints(e)?;
             let pts = if route.shape == RouteShape::Loop {
@@ -386,7 +386,7 @@ fn our_quality(graph: &ServiceGraph) -> Quality {
             Some((slot[s.index()], slot[t.index()], pts))
         })
         .collect();
-    quality(&edges, svg.layout.width, svg.layout.height)
+    quality(&edges, drawn.width, drawn.height)
 }
 
 /// `dot -Tplain`'s drawing quality: node and spline control points, inches to points.
@@ -510,7 +510,7 @@ fn time_ours(graph: &ServiceGraph, nodes: usize) -> (f64, f64, LayoutStats) {
         edge_labels: EdgeLabels::Never,
         ..SvgOptions::default()
     };
-    let stats = to_svg(graph, &options).stats;
+    let stats = layout_of(graph, &options).stats;
     (
         median_of(&options, runs),
         median_of(&unlabelled, runs.min(7)),

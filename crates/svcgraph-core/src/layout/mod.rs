@@ -312,64 +312,68 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
         });
         route_of.push(Some(slot));
     }
-    // Two cheap candidates for the edges to reverse; keep the one whose layering has the
-    // smaller total span (the dummy count, which the later phases pay for).
-    let orient = |reversed: &[bool]| -> Vec<(u32, u32)> {
-        unique
-            .iter()
-            .zip(reversed)
-            .map(|(&(s, t), &r)| if r { (t, s) } else { (s, t) })
-            .collect()
-    };
-    // A reversed edge is drawn against the flow, which readers pay for: it counts as much as
-    // eight layers of detour (sixteen half-layers when labels double them).
+    // Candidate sets of edges to reverse, each scored by its layering: the dummies it needs
+    // (what the later phases pay for) and its reversed edges.
     let labelled = unique_label.iter().any(Option::is_some);
-    let reversal_cost = if labelled { 16 } else { 8 };
-    let score = |reversed: Vec<bool>| {
-        let dag = orient(&reversed);
-        let layer = rank::layers(n, &dag);
-        let scale = if labelled { 2 } else { 1 };
-        let dummies: usize = dag
+    let candidate = |reversed: Vec<bool>| {
+        let dag: Vec<(u32, u32)> = unique
             .iter()
-            .map(|&(s, t)| scale * (layer[t as usize] - layer[s as usize]) as usize - 1)
+            .zip(&reversed)
+            .map(|(&(s, t), &r)| if r { (t, s) } else { (s, t) })
+            .collect();
+        let mut layer = rank::layers(n, &dag);
+        // Layers doubled when labels need rooms of their own.
+        if labelled {
+            for l in &mut layer {
+                *l *= 2;
+            }
+        }
+        let dummies = dag
+            .iter()
+            .map(|&(s, t)| (layer[t as usize] - layer[s as usize]) as usize - 1)
             .sum();
-        let cost = dummies + reversal_cost * reversed.iter().filter(|r| **r).count();
-        (cost, reversed, dag, layer)
+        Candidate {
+            dummies,
+            reversed,
+            dag,
+            layer,
+        }
     };
     // Eades–Lin–Smyth reverses the fewest edges, so it is kept unless its layering would
-    // need more dummies than a size budget allows; then the cheapest candidate wins.
-    let mut chosen = score(acyclic::reversed_edges(n, &unique));
-    let greedy_dummies = chosen.0 - reversal_cost * chosen.1.iter().filter(|r| **r).count();
-    if greedy_dummies > 10 * (n + unique.len()) {
-        for candidate in [
+    // need more dummies than a size budget allows; then the cheapest candidate wins, where a
+    // reversed edge (drawn against the flow, which readers pay for) counts as eight layers of
+    // detour (sixteen half-layers when labels double them).
+    let reversal_cost = if labelled { 16 } else { 8 };
+    let mut chosen = candidate(acyclic::reversed_edges(n, &unique));
+    if chosen.dummies > 10 * (n + unique.len()) {
+        for other in [
             acyclic::dfs_back_edges(n, &unique),
             acyclic::shallower_edges(n, &unique),
         ] {
-            let candidate = score(candidate);
-            if candidate.0 < chosen.0 {
-                chosen = candidate;
+            let other = candidate(other);
+            if other.cost(reversal_cost) < chosen.cost(reversal_cost) {
+                chosen = other;
             }
         }
     }
-    let (_, reversed, dag, mut layer) = chosen;
+    let Candidate {
+        mut dummies,
+        reversed,
+        dag,
+        layer,
+    } = chosen;
     let mut phases = PhaseTimes {
         acyclic: t.elapsed().as_secs_f64(),
         ..PhaseTimes::default()
     };
 
-    // Layers, doubled when labels need rooms of their own.
+    // Dummy vertices, within the budget.
     t = Instant::now();
-    if labelled {
-        for l in &mut layer {
-            *l *= 2;
-        }
-    }
     let span = |(s, t): (u32, u32)| (layer[t as usize] - layer[s as usize]) as usize;
     let budget = options
         .dummy_budget
         .unwrap_or(20 * (n + unique.len()) + 10_000);
     let mut direct = vec![false; dag.len()];
-    let mut dummies: usize = dag.iter().map(|&e| span(e) - 1).sum();
     if dummies > budget {
         let mut longest: Vec<usize> = (0..dag.len()).collect();
         longest.sort_by_key(|&i| std::cmp::Reverse(span(dag[i])));
@@ -649,6 +653,24 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
         height,
         stats,
     })
+}
+
+/// One choice of edges to reverse and the layering it leads to.
+struct Candidate {
+    /// Dummy vertices the layering needs.
+    dummies: usize,
+    /// Per edge, whether it is reversed.
+    reversed: Vec<bool>,
+    /// The edges, oriented to form a DAG.
+    dag: Vec<(u32, u32)>,
+    /// Layer per node (doubled when labels get layers of their own).
+    layer: Vec<u32>,
+}
+
+impl Candidate {
+    fn cost(&self, per_reversal: usize) -> usize {
+        self.dummies + per_reversal * self.reversed.iter().filter(|r| **r).count()
+    }
 }
 
 /// A loop beside its node: on the right in top-to-bottom drawings, below in left-to-right

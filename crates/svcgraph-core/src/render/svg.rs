@@ -49,23 +49,29 @@ pub struct SvgOptions {
 pub struct Svg {
     /// The document, ending in a newline.
     pub text: String,
-    /// How the layout went.
-    pub stats: LayoutStats,
     /// Where everything was drawn: node boxes in `ServiceGraph::sorted_nodes` order, edge
-    /// routes in `ServiceGraph::sorted_edges` order.
+    /// routes in `ServiceGraph::sorted_edges` order; `layout.stats` tells how it went.
     pub layout: Layout,
 }
 
-const NODE_FONT: f64 = 12.0;
-const LABEL_FONT: f64 = 10.0;
-const NODE_PAD_X: f64 = 10.0;
-const NODE_HEIGHT: f64 = 26.0;
-const MAX_NAME: usize = 32;
-const LEGEND_HEIGHT: f64 = 34.0;
-const FONTS: &str = "ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif";
+/// What drawing needs, in render order: nodes and edges sorted by id, their shown texts,
+/// and the layout of them.
+struct Prepared {
+    nodes: Vec<NodeIndex>,
+    edges: Vec<EdgeIndex>,
+    names: Vec<String>,
+    labels: Vec<String>,
+    with_labels: bool,
+    layout: Layout,
+}
 
-/// Lays out and draws the graph.
-pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
+/// The layout [`to_svg`] would draw, without writing the SVG (for statistics or a drawing
+/// of your own).
+pub fn layout_of(graph: &ServiceGraph, options: &SvgOptions) -> Layout {
+    prepare(graph, options).layout
+}
+
+fn prepare(graph: &ServiceGraph, options: &SvgOptions) -> Prepared {
     let g = graph.graph();
     let nodes = graph.sorted_nodes();
     let edges = graph.sorted_edges();
@@ -86,14 +92,41 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
     };
     // Indices in `input` are in range by construction, so layout cannot fail; an empty
     // layout is the fallback all the same.
-    let drawn = layout(&input, &options_layout).unwrap_or_else(|_| Layout {
+    let layout = layout(&input, &options_layout).unwrap_or_else(|_| Layout {
         nodes: Vec::new(),
         edges: Vec::new(),
         width: 0.0,
         height: 0.0,
         stats: LayoutStats::default(),
     });
+    Prepared {
+        nodes,
+        edges,
+        names,
+        labels,
+        with_labels,
+        layout,
+    }
+}
 
+const NODE_FONT: f64 = 12.0;
+const LABEL_FONT: f64 = 10.0;
+const NODE_PAD_X: f64 = 10.0;
+const NODE_HEIGHT: f64 = 26.0;
+const MAX_NAME: usize = 32;
+const LEGEND_HEIGHT: f64 = 34.0;
+const FONTS: &str = "ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif";
+
+/// Lays out and draws the graph.
+pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
+    let Prepared {
+        nodes,
+        edges,
+        names,
+        labels,
+        with_labels,
+        layout: drawn,
+    } = prepare(graph, options);
     let legend = !options.no_legend && !graph.is_empty();
     let width = drawn.width.max(if legend { 560.0 } else { 0.0 }).max(240.0);
     let height = drawn.height + if legend { LEGEND_HEIGHT } else { 0.0 };
@@ -127,7 +160,6 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
         out.push_str("</svg>\n");
         return Svg {
             text: out,
-            stats: drawn.stats.clone(),
             layout: drawn,
         };
     }
@@ -149,7 +181,6 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
     out.push_str("</svg>\n");
     Svg {
         text: out,
-        stats: drawn.stats.clone(),
         layout: drawn,
     }
 }

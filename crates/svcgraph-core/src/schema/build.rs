@@ -50,6 +50,15 @@ impl QueryResults {
         self.results.iter().map(|(p, s)| (*p, s))
     }
 
+    /// Keeps, in every result, the samples all `matchers` accept (see
+    /// [`SeriesSet::retain_matching`]).
+    pub fn retain_matching(&mut self, matchers: &[crate::query::LabelMatcher]) -> Result<()> {
+        for set in self.results.values_mut() {
+            set.retain_matching(matchers)?;
+        }
+        Ok(())
+    }
+
     /// Total number of samples over all results.
     pub fn sample_count(&self) -> usize {
         self.results.values().map(|s| s.samples.len()).sum()
