@@ -329,11 +329,12 @@ impl ServiceGraph {
     }
 
     /// A new graph holding the nodes `keep_node` accepts and the edges between them that
-    /// `keep_edge` accepts. Node and edge values are copied unchanged.
+    /// `keep_edge` accepts (given the client's and server's indices and the edge). Node and
+    /// edge values are copied unchanged.
     pub fn subgraph(
         &self,
         mut keep_node: impl FnMut(NodeIndex, &Node) -> bool,
-        mut keep_edge: impl FnMut(&Edge) -> bool,
+        mut keep_edge: impl FnMut(NodeIndex, NodeIndex, &Edge) -> bool,
     ) -> ServiceGraph {
         let mut out = ServiceGraph::new();
         let mut mapped = vec![None; self.graph.node_count()];
@@ -345,7 +346,7 @@ impl ServiceGraph {
         }
         for e in self.graph.edge_references() {
             if let (Some(s), Some(t)) = (mapped[e.source().index()], mapped[e.target().index()])
-                && keep_edge(e.weight())
+                && keep_edge(e.source(), e.target(), e.weight())
             {
                 out.upsert_edge(s, t, e.weight().clone());
             }

@@ -45,7 +45,7 @@ pub fn filter(graph: &ServiceGraph, f: &Filter) -> ServiceGraph {
                 || f.name.as_ref().is_some_and(|re| !named(n, re))
                 || f.exclude.as_ref().is_some_and(|re| named(n, re)))
         },
-        |_| true,
+        |_, _, _| true,
     );
     if f.namespaces.is_empty() {
         return by_node;
@@ -65,25 +65,12 @@ pub fn filter(graph: &ServiceGraph, f: &Filter) -> ServiceGraph {
             keep[t.index()] = true;
         }
     }
-    let touching = |s: NodeIndex, t: NodeIndex| inside(&g[s]) || inside(&g[t]);
     // Keep in-namespace nodes even when they have no edges left; drop edges between two
     // outside peers that happen to be kept.
-    let mut out = ServiceGraph::new();
-    let mut mapped = vec![None; g.node_count()];
-    for i in g.node_indices() {
-        if keep[i.index()] || inside(&g[i]) {
-            mapped[i.index()] = Some(out.upsert_node(g[i].clone()));
-        }
-    }
-    for e in g.edge_indices() {
-        if let Some((s, t)) = g.edge_endpoints(e)
-            && touching(s, t)
-            && let (Some(ms), Some(mt)) = (mapped[s.index()], mapped[t.index()])
-        {
-            out.upsert_edge(ms, mt, g[e].clone());
-        }
-    }
-    out
+    by_node.subgraph(
+        |i, n| keep[i.index()] || inside(n),
+        |s, t, _| inside(&g[s]) || inside(&g[t]),
+    )
 }
 
 /// Which way [`focus`] walks from the focused node.
@@ -143,7 +130,7 @@ pub fn focus(
             }
         }
     }
-    Ok(graph.subgraph(|i, _| keep[i.index()], |_| true))
+    Ok(graph.subgraph(|i, _| keep[i.index()], |_, _, _| true))
 }
 
 /// Up to five node names close to `selector`: containing it, ignoring case.
@@ -254,7 +241,7 @@ pub fn prune(graph: &ServiceGraph, min_rate: f64) -> ServiceGraph {
     }
     graph.subgraph(
         |i, _| used[i.index()] || g.neighbors_undirected(i).next().is_none(),
-        |e| e.requests_per_second >= min_rate,
+        |_, _, e| e.requests_per_second >= min_rate,
     )
 }
 
