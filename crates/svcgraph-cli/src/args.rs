@@ -73,6 +73,10 @@ pub struct RenderArgs {
     #[arg(long)]
     pub no_legend: bool,
 
+    /// Draw a box around the nodes of each namespace (SVG boxes, DOT clusters).
+    #[arg(long, value_enum, default_value_t = GroupBy::None)]
+    pub group: GroupBy,
+
     /// Print layout statistics (layers, crossings, size, time per phase) on standard error;
     /// with --format json they are also added to the document as `layout`.
     #[arg(long)]
@@ -192,6 +196,14 @@ pub enum EdgeLabelsArg {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupBy {
+    /// No boxes.
+    None,
+    /// One box per namespace.
+    Namespace,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,14 +10,14 @@ use regex::Regex;
 use svcgraph_core::input::{Input, read_input};
 use svcgraph_core::layout;
 use svcgraph_core::query::{EvalTime, GraphQuery, LabelMatcher, QueryPurpose, Window};
-use svcgraph_core::render::{dot, json, svg};
+use svcgraph_core::render::{Grouping, dot, json, svg};
 use svcgraph_core::schema::Schema;
 use svcgraph_core::series::SeriesSet;
 use svcgraph_core::{ServiceGraph, transform};
 
 use crate::args::{
-    Aggregate, Cli, Command, EdgeLabelsArg, FocusDirection, Format, QueryArgs, RankDir, RenderArgs,
-    SchemasArgs, SeriesFilterArgs, TransformArgs,
+    Aggregate, Cli, Command, EdgeLabelsArg, FocusDirection, Format, GroupBy, QueryArgs, RankDir,
+    RenderArgs, SchemasArgs, SeriesFilterArgs, TransformArgs,
 };
 use crate::output;
 
@@ -67,6 +67,10 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
         RankDir::Lr => layout::Direction::LeftToRight,
         RankDir::Tb => layout::Direction::TopToBottom,
     };
+    let group = match args.group {
+        GroupBy::None => Grouping::None,
+        GroupBy::Namespace => Grouping::Namespace,
+    };
     let svg_options = svg::SvgOptions {
         direction,
         edge_labels: match args.edge_labels {
@@ -75,6 +79,7 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
             EdgeLabelsArg::Never => svg::EdgeLabels::Never,
         },
         no_legend: args.no_legend,
+        group,
     };
     let (text, stats) = match format {
         Format::Svg => {
@@ -86,7 +91,10 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
                 layout::Direction::LeftToRight => dot::RankDir::LeftToRight,
                 layout::Direction::TopToBottom => dot::RankDir::TopToBottom,
             };
-            (dot::to_dot(&graph, &dot::DotOptions { rankdir }), None)
+            (
+                dot::to_dot(&graph, &dot::DotOptions { rankdir, group }),
+                None,
+            )
         }
         Format::Json if args.stats => {
             let stats = svg::layout_of(&graph, &svg_options).stats;

@@ -190,6 +190,45 @@ fn the_demo_svg_renders_in_a_real_renderer_with_every_node_and_edge() {
 }
 
 #[test]
+fn namespace_boxes_in_svg_and_graphviz_clusters_in_dot() {
+    let json = run(&["render", "--demo", "-f", "json"], b"");
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let mut namespaces: Vec<&str> = doc["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["namespace"].as_str())
+        .collect();
+    namespaces.sort_unstable();
+    namespaces.dedup();
+    assert!(namespaces.len() >= 2, "{namespaces:?}");
+
+    let out = run(&["render", "--demo", "--group", "namespace"], b"");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let svg = String::from_utf8(out.stdout.clone()).unwrap();
+    let boxes: Vec<&str> = svg
+        .split("<g class=\"group\" data-namespace=\"")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .collect();
+    assert_eq!(boxes, namespaces);
+    rsvg_png(svg.as_bytes());
+
+    let out = run(
+        &["render", "--demo", "--group", "namespace", "-f", "dot"],
+        b"",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dot = String::from_utf8(out.stdout.clone()).unwrap();
+    assert_eq!(dot.matches("subgraph cluster_").count(), namespaces.len());
+    let drawn = graphviz_svg(&out.stdout);
+    assert_eq!(drawn.matches("class=\"cluster\"").count(), namespaces.len());
+    // Without --group, neither has boxes.
+    let plain = run(&["render", "--demo", "-f", "dot"], b"");
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("subgraph"));
+}
+
+#[test]
 fn transforms_change_the_picture() {
     let focused = run(
         &[

@@ -12,6 +12,8 @@
 //! (each in a child process, killed at the timeout) and their ratio to ours, and, where `dot`
 //! finishes, quality for both drawings: geometric edge crossings, total edge length, area and
 //! aspect ratio. Graphs are generated from fixed seeds, so every run measures the same input.
+//! Service-shaped graphs of 1,000 nodes and more are also drawn with namespace boxes (twenty
+//! namespaces over consecutive node numbers) and compared with the same graph unboxed.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -20,6 +22,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use svcgraph_core::layout::{LayoutStats, Point, RouteShape};
+use svcgraph_core::render::Grouping;
 use svcgraph_core::render::dot::{DotOptions, to_dot};
 use svcgraph_core::render::svg::{EdgeLabels, SvgOptions, layout_of, to_svg};
 use svcgraph_core::{Edge, Node, NodeKind, ServiceGraph};
@@ -518,6 +521,35 @@ fn time_ours(graph: &ServiceGraph, nodes: usize) -> (f64, f64, LayoutStats) {
     )
 }
 
+/// Median seconds of layout + SVG with twenty namespace boxes, and the drawing's size
+/// against the unboxed one's.
+fn time_grouped(graph: &ServiceGraph) -> (f64, f64) {
+    let nodes = graph.node_count().max(1);
+    let mut i = 0;
+    let boxed = graph.map_nodes(|node| {
+        let mut node = node.clone();
+        node.namespace = Some(format!("ns-{:02}", i * 20 / nodes));
+        i += 1;
+        node
+    });
+    let options = SvgOptions {
+        group: Grouping::Namespace,
+        ..SvgOptions::default()
+    };
+    let times: Vec<f64> = (0..=7)
+        .map(|_| {
+            let start = Instant::now();
+            std::hint::black_box(to_svg(&boxed, &options).text.len());
+            start.elapsed().as_secs_f64()
+        })
+        .skip(1)
+        .collect();
+    let area = |l: &svcgraph_core::layout::Layout| l.width * l.height;
+    let ratio =
+        area(&layout_of(&boxed, &options)) / area(&layout_of(graph, &SvgOptions::default()));
+    (median(times), ratio)
+}
+
 /// Milliseconds per phase, and the rest of the time (writing the SVG).
 fn phases_cell(stats: &LayoutStats, total: f64) -> String {
     let p = &stats.phases;
@@ -586,6 +618,27 @@ fn print_quality(qualities: &[(String, Quality, Quality)]) {
     }
 }
 
+/// The namespace-box table: (graph, plain seconds, boxed seconds, boxed / plain area).
+fn print_grouped(grouped: &[(String, f64, f64, f64)]) {
+    if !grouped.is_empty() {
+        println!();
+        println!("With namespace boxes (20 namespaces), layout + SVG:");
+        println!();
+        println!(
+            "| graph | ours ms (median) | boxed ms (median) | boxed / plain time | boxed / plain area |"
+        );
+        println!("|---|---:|---:|---:|---:|");
+        for (name, plain, boxed, area) in grouped {
+            println!(
+                "| {name} | {:.1} | {:.1} | {:.2} | {area:.2} |",
+                plain * 1000.0,
+                boxed * 1000.0,
+                boxed / plain
+            );
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -603,6 +656,7 @@ fn main() {
     std::fs::create_dir_all(&dir).expect("a scratch directory under target/");
     print_header(limit);
     let mut qualities = Vec::new();
+    let mut grouped = Vec::new();
     let mut dot_gave_up = false;
     let mut layout_rs_gave_up = false;
     for shape in all_shapes() {
@@ -674,6 +728,10 @@ fn main() {
             phases_cell(&stats, ours),
         );
         let _ = std::io::stdout().flush();
+        if shape.name.starts_with("service") && shape.nodes >= 1000 {
+            let (boxed, area) = time_grouped(&graph);
+            grouped.push((shape.name.clone(), ours, boxed, area));
+        }
         if dot_time.is_some() {
             let plain = timed(Command::new("dot").arg("-Tplain").arg(&dot_file), limit)
                 .and_then(|(_, out)| dot_quality(&String::from_utf8_lossy(&out)));
@@ -683,4 +741,5 @@ fn main() {
         }
     }
     print_quality(&qualities);
+    print_grouped(&grouped);
 }

@@ -16,7 +16,10 @@
 //! 4. crossing reduction by barycenter sweeps and transposition ([`order`]);
 //! 5. Brandes–Köpf coordinates from the real label widths ([`position`]);
 //! 6. routes through the dummies; self-loops beside their node; the two edges of a 2-cycle
-//!    bent apart; parallel edges merged into one route.
+//!    bent apart; parallel edges merged into one route;
+//! 7. optional grouping boxes (say, one per namespace): each group's vertices stay contiguous
+//!    in every layer, in one order of groups for all layers, and each box gets a band of its
+//!    own across the flow, so boxes never overlap each other or a node outside them.
 //!
 //! It works on any graph: build a [`LayoutGraph`] of node sizes and edges.
 //!
@@ -27,6 +30,7 @@
 //! let graph = LayoutGraph {
 //!     nodes: vec![node; 3],
 //!     edges: vec![LayoutEdge::new(0, 1), LayoutEdge::new(1, 2), LayoutEdge::new(2, 0)],
+//!     ..LayoutGraph::default()
 //! };
 //! let drawn = layout(&graph, &LayoutOptions::default())?;
 //! assert_eq!(drawn.stats.reversed_edges, 1);
@@ -84,6 +88,11 @@ pub struct LayoutGraph {
     pub nodes: Vec<Size>,
     /// Edges; self-loops and parallel edges are allowed.
     pub edges: Vec<LayoutEdge>,
+    /// Grouping boxes, by the size of each group's label; nodes join them through
+    /// `node_groups`.
+    pub groups: Vec<Size>,
+    /// Per node, its group (an index into `groups`) or `None`; empty when nothing is grouped.
+    pub node_groups: Vec<Option<u32>>,
 }
 
 /// Which way edges flow.
@@ -248,6 +257,9 @@ pub struct Layout {
     pub nodes: Vec<Rect>,
     /// One route per input edge; parallel edges share a route.
     pub edges: Vec<EdgeRoute>,
+    /// One box per input group, `None` for a group without nodes; empty without groups.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<Option<GroupBox>>,
     /// Width of the drawing, margins included.
     pub width: f64,
     /// Height of the drawing, margins included.
@@ -255,6 +267,20 @@ pub struct Layout {
     /// Numbers about it.
     pub stats: LayoutStats,
 }
+
+/// A grouping box and where its label goes (inside the box, at its top left).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GroupBox {
+    /// The box.
+    pub rect: Rect,
+    /// The label's box.
+    pub label: Rect,
+}
+
+/// Space between a group box's border and what it holds.
+const GROUP_PAD: f64 = 10.0;
+/// Distance of a group's label from the box's left and top border.
+const GROUP_LABEL_INSET: (f64, f64) = (6.0, 4.0);
 
 /// Extent of a self-loop beyond its node.
 const LOOP: f64 = 26.0;
@@ -275,6 +301,24 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     }
     if n > u32::MAX as usize / 4 {
         return Err(Error::Invalid("too many nodes to lay out".into()));
+    }
+    let grouped = !graph.node_groups.is_empty();
+    if grouped && graph.node_groups.len() != n {
+        return Err(Error::Invalid(format!(
+            "{} node groups given for {n} nodes",
+            graph.node_groups.len()
+        )));
+    }
+    if let Some(bad) = graph
+        .node_groups
+        .iter()
+        .flatten()
+        .find(|&&g| g as usize >= graph.groups.len())
+    {
+        return Err(Error::Invalid(format!(
+            "a node is in group {bad}, which does not exist (there are {})",
+            graph.groups.len()
+        )));
     }
     let lr = options.direction == Direction::LeftToRight;
     let clean = |v: f64| if v.is_finite() && v > 0.0 { v } else { 0.0 };
@@ -440,19 +484,32 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     phases.layering = t.elapsed().as_secs_f64();
 
     t = Instant::now();
-    let crossings = order::reduce_crossings(&mut l);
+    let mut crossings = order::reduce_crossings(&mut l);
+    let groups = grouped.then(|| {
+        let blocks = Blocks::new(
+            &graph.node_groups,
+            graph.groups.len(),
+            l.layer.len(),
+            &dag,
+            |i| &chains[chain_start[i]..chain_start[i + 1]],
+        );
+        crossings = order::group(&mut l, &blocks.of, blocks.count);
+        blocks
+    });
     phases.ordering = t.elapsed().as_secs_f64();
 
     t = Instant::now();
-    let x = position::coordinates(
-        &l,
-        &position::Spacing {
-            width: &along,
-            node_gap: options.node_gap,
-            edge_gap: options.edge_gap,
-            bare: &bare,
-        },
-    );
+    let spacing = position::Spacing {
+        width: &along,
+        node_gap: options.node_gap,
+        edge_gap: options.edge_gap,
+        bare: &bare,
+    };
+    let mut x = if grouped {
+        Vec::new()
+    } else {
+        position::coordinates(&l, &spacing)
+    };
     // Across the layers: each layer as thick as its thickest vertex.
     let gap = if labelled {
         options.layer_gap / 2.0
@@ -463,18 +520,49 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     for (v, &ly) in l.layer.iter().enumerate() {
         thickness[ly as usize] = thickness[ly as usize].max(across[v]);
     }
+    // Room for the boxes beyond the first and last layer, and their label above them in
+    // top-to-bottom drawings.
+    let label_sizes: Vec<(f64, f64)> = graph
+        .groups
+        .iter()
+        .map(|s| (clean(s.width), clean(s.height)))
+        .collect();
+    let (room_before, room_after) = if grouped {
+        let tallest = label_sizes.iter().map(|s| s.1).fold(0.0, f64::max);
+        (GROUP_PAD + if lr { 0.0 } else { tallest }, GROUP_PAD)
+    } else {
+        (0.0, 0.0)
+    };
     let mut layer_center = Vec::with_capacity(thickness.len());
-    let mut cursor = options.margin;
+    let mut cursor = options.margin + room_before;
     for &th in &thickness {
         layer_center.push(cursor + th / 2.0);
         cursor += th + gap;
     }
-    let extent_across = (cursor - gap + options.margin).max(2.0 * options.margin);
+    let mut extent_across = (cursor - gap + room_after + options.margin).max(2.0 * options.margin);
+    // Group boxes as (along from, along to, across from, across to), bands separated.
+    let boxes: Vec<Option<[f64; 4]>> = match &groups {
+        Some(blocks) => {
+            let across_of = |v: usize| {
+                let c = layer_center[l.layer[v] as usize];
+                (c - node_extent[v].1 / 2.0, c + node_extent[v].1 / 2.0)
+            };
+            let (placed, boxes) = blocks.place(&l, &spacing, across_of, &label_sizes, lr);
+            x = placed;
+            boxes
+        }
+        None => Vec::new(),
+    };
+    for b in boxes.iter().flatten() {
+        extent_across = extent_across.max(b[3] + options.margin);
+    }
     let left = (0..l.layer.len())
         .map(|v| x[v] - along[v] / 2.0)
+        .chain(boxes.iter().flatten().map(|b| b[0]))
         .fold(f64::INFINITY, f64::min);
     let right = (0..l.layer.len())
         .map(|v| x[v] + along[v] / 2.0)
+        .chain(boxes.iter().flatten().map(|b| b[1]))
         .fold(f64::NEG_INFINITY, f64::max);
     let shift = if left.is_finite() {
         options.margin - left
@@ -512,6 +600,27 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
         }
     };
     let nodes: Vec<Rect> = (0..n).map(node_rect).collect();
+    let group_boxes: Vec<Option<GroupBox>> = boxes
+        .iter()
+        .zip(&label_sizes)
+        .map(|(b, &(lw, lh))| {
+            let &[a0, a1, c0, c1] = b.as_ref()?;
+            let (p, q) = (to_xy(a0 + shift, c0), to_xy(a1 + shift, c1));
+            let rect = Rect {
+                x: p.x.midpoint(q.x),
+                y: p.y.midpoint(q.y),
+                width: q.x - p.x,
+                height: q.y - p.y,
+            };
+            let label = Rect {
+                x: rect.left() + GROUP_LABEL_INSET.0 + lw / 2.0,
+                y: rect.top() + GROUP_LABEL_INSET.1 + lh / 2.0,
+                width: lw,
+                height: lh,
+            };
+            Some(GroupBox { rect, label })
+        })
+        .collect();
 
     let mut two_cycles: HashMap<(u32, u32), usize> = HashMap::new();
     for (i, &(s, t)) in dag.iter().enumerate() {
@@ -649,6 +758,7 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     Ok(Layout {
         nodes,
         edges,
+        groups: group_boxes,
         width,
         height,
         stats,
@@ -741,6 +851,230 @@ fn self_loop(node: &Rect, label: Option<Size>, lr: bool) -> EdgeRoute {
     }
 }
 
+/// Blocks of vertices when nodes are grouped: one per group, one per ungrouped node. A long
+/// edge's dummies join its source's block for the first half of the way, its target's for
+/// the rest, so every block is one piece.
+struct Blocks {
+    /// Block of each vertex.
+    of: Vec<u32>,
+    /// How many blocks there are; those below `groups` are the groups.
+    count: usize,
+    groups: usize,
+}
+
+impl Blocks {
+    fn new<'a>(
+        node_groups: &[Option<u32>],
+        groups: usize,
+        vertices: usize,
+        dag: &[(u32, u32)],
+        chain: impl Fn(usize) -> &'a [u32],
+    ) -> Self {
+        let mut next = groups as u32;
+        let mut of = vec![0u32; vertices];
+        for (v, g) in node_groups.iter().enumerate() {
+            of[v] = g.unwrap_or_else(|| {
+                next += 1;
+                next - 1
+            });
+        }
+        for (i, &(s, t)) in dag.iter().enumerate() {
+            let dummies = chain(i);
+            let half = dummies.len().div_ceil(2);
+            for (k, &d) in dummies.iter().enumerate() {
+                of[d as usize] = if k < half {
+                    of[s as usize]
+                } else {
+                    of[t as usize]
+                };
+            }
+        }
+        Blocks {
+            of,
+            count: next as usize,
+            groups,
+        }
+    }
+
+    /// Coordinates along the layers when nodes are grouped: each block is laid out on its
+    /// own (Brandes–Köpf over its vertices and the segments inside it), then the blocks are
+    /// packed in rank order, each as far towards the start as its neighbours in every layer
+    /// allow, a group's box keeping clear of everything before it and anything else keeping
+    /// clear of boxes. Returns the coordinates and each group's box as `[along from, along
+    /// to, across from, across to]`. `across_of` gives a node's extent across the layers;
+    /// `labels` each group's label (width, height), which sits inside the box at its top
+    /// left.
+    fn place(
+        &self,
+        l: &Layered,
+        spacing: &position::Spacing,
+        across_of: impl Fn(usize) -> (f64, f64),
+        labels: &[(f64, f64)],
+        lr: bool,
+    ) -> (Vec<f64>, Vec<Option<[f64; 4]>>) {
+        let n = l.layer.len();
+        // Members of each block rank in (layer, position) order, by a counting sort.
+        let mut start = vec![0usize; self.count + 1];
+        for &r in &l.block {
+            start[r as usize + 1] += 1;
+        }
+        for r in 0..self.count {
+            start[r + 1] += start[r];
+        }
+        let mut fill = start.clone();
+        let mut members = vec![0u32; n];
+        for layer in &l.layers {
+            for &v in layer {
+                let r = l.block[v as usize] as usize;
+                members[fill[r]] = v;
+                fill[r] += 1;
+            }
+        }
+        let mut c_lo = vec![f64::INFINITY; self.groups];
+        let mut c_hi = vec![f64::NEG_INFINITY; self.groups];
+        for v in 0..l.real {
+            let g = self.of[v] as usize;
+            if g < self.groups {
+                let (a, b) = across_of(v);
+                c_lo[g] = c_lo[g].min(a);
+                c_hi[g] = c_hi[g].max(b);
+            }
+        }
+
+        let inset = 2.0 * GROUP_LABEL_INSET.0;
+        let mut x = vec![0.0f64; n];
+        let mut local = vec![0u32; n];
+        let mut last_in_layer: Vec<Option<u32>> = vec![None; l.layers.len()];
+        let mut reach_all = f64::NEG_INFINITY;
+        let mut reach_boxes = f64::NEG_INFINITY;
+        let mut boxes = vec![None; self.groups];
+        for r in 0..self.count {
+            let block = &members[start[r]..start[r + 1]];
+            let Some(&first) = block.first() else {
+                continue;
+            };
+            let top = l.layer[first as usize];
+            let (global, sub, width, xs) = own_layout(l, block, r as u32, &mut local, spacing);
+            let g = self.of[first as usize] as usize;
+            let boxed = g < self.groups;
+            let lo = (0..global.len())
+                .map(|i| xs[i] - width[i] / 2.0)
+                .fold(f64::INFINITY, f64::min);
+            let hi = (0..global.len())
+                .map(|i| xs[i] + width[i] / 2.0)
+                .fold(f64::NEG_INFINITY, f64::max);
+            let (mut from, mut to) = (lo, hi);
+            if boxed {
+                let (lw, lh) = labels[g];
+                from -= GROUP_PAD + if lr { lh } else { 0.0 };
+                to = (to + GROUP_PAD).max(if lr {
+                    f64::NEG_INFINITY
+                } else {
+                    from + lw + inset
+                });
+            }
+            // The offset: clear of the previous vertex in every layer, and of boxes.
+            let mut offset = f64::NEG_INFINITY;
+            for (ly, vertices) in sub.layers.iter().enumerate() {
+                let (Some(&v), Some(before)) = (vertices.first(), last_in_layer[top as usize + ly])
+                else {
+                    continue;
+                };
+                let v = global[v as usize];
+                offset = offset.max(
+                    x[before as usize] + spacing.separation(before as usize, v as usize)
+                        - xs[local[v as usize] as usize],
+                );
+            }
+            let limit = if boxed { reach_all } else { reach_boxes };
+            if limit.is_finite() {
+                offset = offset.max(limit + spacing.node_gap - from);
+            }
+            if !offset.is_finite() {
+                offset = 0.0;
+            }
+            for (i, &v) in global.iter().enumerate() {
+                x[v as usize] = xs[i] + offset;
+            }
+            for (ly, vertices) in sub.layers.iter().enumerate() {
+                if let Some(&v) = vertices.last() {
+                    last_in_layer[top as usize + ly] = Some(global[v as usize]);
+                }
+            }
+            reach_all = reach_all.max(to + offset);
+            if boxed {
+                reach_boxes = reach_boxes.max(to + offset);
+                let (lw, lh) = labels[g];
+                let c0 = c_lo[g] - GROUP_PAD - if lr { 0.0 } else { lh };
+                let c1 = (c_hi[g] + GROUP_PAD).max(if lr {
+                    c0 + lw + inset
+                } else {
+                    f64::NEG_INFINITY
+                });
+                boxes[g] = Some([from + offset, to + offset, c0, c1]);
+            }
+        }
+        (x, boxes)
+    }
+}
+
+/// One block laid out on its own: its vertices (`block`, in layer and position order, of
+/// rank `r`) as a layered graph with the segments inside it, nodes numbered before dummies.
+/// Returns the vertices by local number, the graph, their widths and their coordinates;
+/// `local` maps global to local numbers afterwards.
+fn own_layout(
+    l: &Layered,
+    block: &[u32],
+    r: u32,
+    local: &mut [u32],
+    spacing: &position::Spacing,
+) -> (Vec<u32>, Layered, Vec<f64>, Vec<f64>) {
+    // The block as a layered graph of its own: nodes first, then dummies.
+    let global: Vec<u32> = block
+        .iter()
+        .copied()
+        .filter(|&v| (v as usize) < l.real)
+        .chain(block.iter().copied().filter(|&v| v as usize >= l.real))
+        .collect();
+    for (i, &v) in global.iter().enumerate() {
+        local[v as usize] = i as u32;
+    }
+    let real = block.iter().filter(|&&v| (v as usize) < l.real).count();
+    let top = l.layer[block[0] as usize];
+    let mut layers: Vec<Vec<u32>> = Vec::new();
+    for &v in block {
+        let ly = (l.layer[v as usize] - top) as usize;
+        if layers.len() <= ly {
+            layers.resize(ly + 1, Vec::new());
+        }
+        layers[ly].push(local[v as usize]);
+    }
+    let layer: Vec<u32> = global.iter().map(|&v| l.layer[v as usize] - top).collect();
+    let local = &*local;
+    let segments: Vec<(u32, u32)> = global
+        .iter()
+        .flat_map(|&v| {
+            l.down
+                .neighbours(v as usize)
+                .iter()
+                .filter(move |&&w| l.block[w as usize] == r)
+                .map(move |&w| (local[v as usize], local[w as usize]))
+        })
+        .collect();
+    let sub = Layered::with_order(layer, layers, real, &segments);
+    let width: Vec<f64> = global.iter().map(|&v| spacing.width[v as usize]).collect();
+    let bare: Vec<bool> = global.iter().map(|&v| spacing.bare[v as usize]).collect();
+    let xs = position::coordinates(
+        &sub,
+        &position::Spacing {
+            width: &width,
+            bare: &bare,
+            ..*spacing
+        },
+    );
+    (global, sub, width, xs)
+}
+
 /// Compressed adjacency lists: the neighbours of `v` are `items[start[v]..start[v + 1]]`,
 /// in the order they were given.
 #[derive(Debug, Clone, Default)]
@@ -806,16 +1140,29 @@ pub(crate) struct Layered {
     pub down: Csr,
     /// Vertices below this index are nodes, the rest dummies.
     pub real: usize,
+    /// With grouping, the rank of each vertex's block: layers keep blocks contiguous and in
+    /// rank order. Empty without grouping.
+    pub block: Vec<u32>,
 }
 
 impl Layered {
     fn new(layer: Vec<u32>, real: usize, segments: &[(u32, u32)]) -> Self {
-        let n = layer.len();
         let h = layer.iter().map(|&l| l as usize + 1).max().unwrap_or(0);
         let mut layers = vec![Vec::new(); h];
         for (v, &l) in layer.iter().enumerate() {
             layers[l as usize].push(v as u32);
         }
+        Self::with_order(layer, layers, real, segments)
+    }
+
+    /// With the vertices of each layer in the given order.
+    fn with_order(
+        layer: Vec<u32>,
+        layers: Vec<Vec<u32>>,
+        real: usize,
+        segments: &[(u32, u32)],
+    ) -> Self {
+        let n = layer.len();
         let mut out = Layered {
             up: Csr::new(n, segments.iter().map(|&(a, b)| (b, a))),
             down: Csr::new(n, segments.iter().copied()),
@@ -823,6 +1170,7 @@ impl Layered {
             layers,
             pos: vec![0; n],
             real,
+            block: Vec::new(),
         };
         out.update_positions();
         out

@@ -15,6 +15,49 @@ use super::{Csr, Layered};
 /// keys; large graphs get a few sweeps and one transposition pass at the end.
 pub(super) fn reduce_crossings(l: &mut Layered) -> u64 {
     initial_order(l);
+    improve(l)
+}
+
+/// Orders for grouping boxes after [`reduce_crossings`]: `block` names each vertex's block
+/// (`count` of them). Blocks are ranked by the mean relative position of their vertices in
+/// the current order, each layer is sorted by block rank (stably, so the order found so far
+/// survives within blocks), and the sweeps run again keeping every block contiguous. Sets
+/// `l.block` to the ranks; returns the crossings.
+pub(super) fn group(l: &mut Layered, block: &[u32], count: usize) -> u64 {
+    let mut sum = vec![0.0f64; count];
+    let mut members = vec![0u32; count];
+    for layer in &l.layers {
+        let len = layer.len() as f64;
+        for (p, &v) in layer.iter().enumerate() {
+            let b = block[v as usize] as usize;
+            sum[b] += (p as f64 + 0.5) / len;
+            members[b] += 1;
+        }
+    }
+    let mean = |b: usize| {
+        if members[b] == 0 {
+            f64::INFINITY
+        } else {
+            sum[b] / f64::from(members[b])
+        }
+    };
+    let mut by_place: Vec<usize> = (0..count).collect();
+    by_place.sort_by(|&a, &b| mean(a).total_cmp(&mean(b)).then(a.cmp(&b)));
+    let mut rank = vec![0u32; count];
+    for (r, &b) in by_place.iter().enumerate() {
+        rank[b] = r as u32;
+    }
+    let ranks: Vec<u32> = block.iter().map(|&b| rank[b as usize]).collect();
+    for layer in &mut l.layers {
+        layer.sort_by_key(|&v| ranks[v as usize]);
+    }
+    l.block = ranks;
+    l.update_positions();
+    improve(l)
+}
+
+/// Sweeps and transposes from the current order, keeping the best; returns its crossings.
+fn improve(l: &mut Layered) -> u64 {
     let vertices = l.layer.len();
     let (max_rounds, patience, transpose_each_round) = if vertices < 3_000 {
         (48, 8, true)
@@ -129,8 +172,17 @@ fn sweep(l: &mut Layered, downward: bool, median: bool) {
             };
             keyed.push((key, v));
         }
-        // Stable: equal keys keep their current order.
-        keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // Stable: equal keys keep their current order. Blocks stay together, in rank order.
+        if l.block.is_empty() {
+            keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
+        } else {
+            let block = &l.block;
+            keyed.sort_by(|a, b| {
+                block[a.1 as usize]
+                    .cmp(&block[b.1 as usize])
+                    .then(a.0.total_cmp(&b.0))
+            });
+        }
         for (slot, &(_, v)) in l.layers[i].iter_mut().zip(&keyed) {
             *slot = v;
         }
@@ -208,6 +260,9 @@ fn transpose(l: &mut Layered) {
         for i in 0..l.layers.len() {
             for j in 0..l.layers[i].len().saturating_sub(1) {
                 let (u, v) = (l.layers[i][j] as usize, l.layers[i][j + 1] as usize);
+                if !l.block.is_empty() && l.block[u] != l.block[v] {
+                    continue;
+                }
                 let work = l.up.neighbours(u).len()
                     + l.up.neighbours(v).len()
                     + l.down.neighbours(u).len()

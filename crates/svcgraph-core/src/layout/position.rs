@@ -26,7 +26,8 @@ pub(super) struct Spacing<'a> {
 }
 
 impl Spacing<'_> {
-    fn separation(&self, a: usize, b: usize) -> f64 {
+    /// Distance between the centers of neighbours `a` and `b` of one layer.
+    pub(super) fn separation(&self, a: usize, b: usize) -> f64 {
         let gap = if self.bare[a] && self.bare[b] {
             self.edge_gap
         } else {

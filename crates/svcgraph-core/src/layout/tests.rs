@@ -41,7 +41,11 @@ fn service_like(n: usize, with_labels: bool) -> LayoutGraph {
             }
         })
         .collect();
-    LayoutGraph { nodes, edges }
+    LayoutGraph {
+        nodes,
+        edges,
+        ..LayoutGraph::default()
+    }
 }
 
 fn overlaps(a: &Rect, b: &Rect) -> bool {
@@ -123,6 +127,7 @@ fn flow_goes_down_or_right() {
     let g = LayoutGraph {
         nodes: vec![size(50.0, 20.0); 3],
         edges: vec![LayoutEdge::new(0, 1), LayoutEdge::new(1, 2)],
+        ..LayoutGraph::default()
     };
     let tb = layout(
         &g,
@@ -142,6 +147,7 @@ fn reversed_edges_still_run_from_client_to_server() {
     let g = LayoutGraph {
         nodes: vec![size(50.0, 20.0); 3],
         edges: vec![labelled(0, 1), labelled(1, 2), labelled(2, 0)],
+        ..LayoutGraph::default()
     };
     let out = layout(
         &g,
@@ -171,6 +177,7 @@ fn two_cycles_self_loops_and_parallel_edges_are_drawn_apart() {
                 label: Some(size(40.0, 12.0)),
             },
         ],
+        ..LayoutGraph::default()
     };
     let out = layout(&g, &LayoutOptions::default()).unwrap();
     assert_sound(&g, &out);
@@ -193,6 +200,7 @@ fn a_100k_node_path_lays_out_without_recursion() {
     let g = LayoutGraph {
         nodes: vec![size(30.0, 16.0); n],
         edges: (0..n - 1).map(|i| LayoutEdge::new(i, i + 1)).collect(),
+        ..LayoutGraph::default()
     };
     let out = layout(&g, &LayoutOptions::default()).unwrap();
     assert_eq!(out.stats.layers, n);
@@ -227,8 +235,103 @@ fn bad_edges_and_empty_graphs() {
     let g = LayoutGraph {
         nodes: vec![size(1.0, 1.0)],
         edges: vec![LayoutEdge::new(0, 5)],
+        ..LayoutGraph::default()
     };
     assert!(layout(&g, &LayoutOptions::default()).is_err());
     let empty = layout(&LayoutGraph::default(), &LayoutOptions::default()).unwrap();
     assert!(empty.nodes.is_empty() && empty.width > 0.0);
+}
+
+/// `g` with its nodes in `k` groups by a scrambled index, every seventh node ungrouped.
+fn grouped(mut g: LayoutGraph, k: u32) -> LayoutGraph {
+    g.groups = (0..k)
+        .map(|i| size(30.0 + f64::from(i) * 9.0, 14.0))
+        .collect();
+    g.node_groups = (0..g.nodes.len())
+        .map(|i| (i % 7 != 3).then_some(((i * 31 + 7) % k as usize) as u32))
+        .collect();
+    g
+}
+
+#[test]
+fn group_boxes_hold_their_nodes_and_nothing_else() {
+    for with_labels in [false, true] {
+        for direction in [Direction::TopToBottom, Direction::LeftToRight] {
+            let g = grouped(service_like(200, with_labels), 6);
+            let options = LayoutOptions {
+                direction,
+                ..LayoutOptions::default()
+            };
+            let out = layout(&g, &options).unwrap();
+            assert_sound(&g, &out);
+            assert_eq!(out.groups.len(), 6);
+            let boxes: Vec<GroupBox> = out.groups.iter().map(|b| b.unwrap()).collect();
+            let within = |inner: &Rect, outer: &Rect| {
+                inner.left() >= outer.left() - 1e-6
+                    && inner.right() <= outer.right() + 1e-6
+                    && inner.top() >= outer.top() - 1e-6
+                    && inner.bottom() <= outer.bottom() + 1e-6
+            };
+            for (i, b) in boxes.iter().enumerate() {
+                assert!(within(&b.label, &b.rect), "label outside its box");
+                assert!(b.rect.right() <= out.width && b.rect.bottom() <= out.height);
+                assert!(b.rect.left() >= 0.0 && b.rect.top() >= 0.0);
+                for other in &boxes[i + 1..] {
+                    assert!(!overlaps(&b.rect, &other.rect), "{b:?} overlaps {other:?}");
+                }
+            }
+            for (v, node) in out.nodes.iter().enumerate() {
+                for (i, b) in boxes.iter().enumerate() {
+                    if g.node_groups[v] == Some(i as u32) {
+                        assert!(within(node, &b.rect), "node {v} outside its box {i}");
+                        assert!(!overlaps(node, &b.label), "node {v} under its label");
+                    } else {
+                        assert!(!overlaps(node, &b.rect), "node {v} inside box {i}");
+                    }
+                }
+            }
+            // Same input, same drawing (timings aside).
+            let mut again = layout(&g, &options).unwrap();
+            again.stats.phases = out.stats.phases.clone();
+            assert_eq!(again, out);
+            // Grouping costs room, but not an order of magnitude of it.
+            let plain = layout(&service_like(200, with_labels), &options).unwrap();
+            let area = |l: &Layout| l.width * l.height;
+            assert!(
+                area(&out) < 4.0 * area(&plain),
+                "{} x {} grouped, {} x {} plain",
+                out.width,
+                out.height,
+                plain.width,
+                plain.height
+            );
+        }
+    }
+}
+
+#[test]
+fn groups_that_do_not_fit_the_nodes_are_refused() {
+    let mut g = grouped(service_like(10, false), 2);
+    g.node_groups[4] = Some(2);
+    let err = layout(&g, &LayoutOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("group 2"), "{err}");
+    g.node_groups.pop();
+    let err = layout(&g, &LayoutOptions::default()).unwrap_err();
+    assert!(
+        err.to_string().contains("9 node groups given for 10 nodes"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_group_without_nodes_has_no_box() {
+    let mut g = grouped(service_like(20, false), 3);
+    for group in &mut g.node_groups {
+        if *group == Some(1) {
+            *group = Some(0);
+        }
+    }
+    let out = layout(&g, &LayoutOptions::default()).unwrap();
+    assert!(out.groups[0].is_some() && out.groups[2].is_some());
+    assert!(out.groups[1].is_none());
 }

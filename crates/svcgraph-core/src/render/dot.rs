@@ -7,8 +7,9 @@
 
 use std::fmt::Write;
 
+use super::Grouping;
 use super::text::{edge_details, edge_label, edge_width, error_color, node_details};
-use crate::model::{NodeKind, ServiceGraph};
+use crate::model::{Node, NodeKind, ServiceGraph};
 
 /// Which way calls flow on the page.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -25,6 +26,8 @@ pub enum RankDir {
 pub struct DotOptions {
     /// Direction of the layout.
     pub rankdir: RankDir,
+    /// Nodes grouped into clusters (drawn as boxes by Graphviz).
+    pub group: Grouping,
 }
 
 const FONT: &str = "Helvetica,Arial,sans-serif";
@@ -54,31 +57,37 @@ pub fn to_dot(graph: &ServiceGraph, options: &DotOptions) -> String {
         let _ = writeln!(out, "  label=\"no edges: the query returned no series\";");
     }
 
-    for index in graph.sorted_nodes() {
-        let node = &g[index];
-        let style = match node.kind {
-            NodeKind::Service | NodeKind::Pod | NodeKind::Workload => "",
-            NodeKind::Namespace => ", shape=folder, style=\"filled\", fillcolor=\"#dde7f7\"",
-            NodeKind::Database => {
-                ", shape=cylinder, style=\"filled\", color=\"#a86b00\", fillcolor=\"#fff4de\""
+    // Nodes by group (clusters in name order, numbered so that no name needs to be an id),
+    // the ungrouped ones last.
+    let mut grouped: Vec<(Option<&str>, petgraph::graph::NodeIndex)> = graph
+        .sorted_nodes()
+        .into_iter()
+        .map(|v| (options.group.of(&g[v]), v))
+        .collect();
+    grouped.sort_by_key(|&(group, _)| (group.is_none(), group));
+    let mut open: Option<&str> = None;
+    let mut clusters = 0;
+    for &(group, index) in &grouped {
+        if group != open {
+            if open.is_some() {
+                out.push_str("  }\n");
             }
-            NodeKind::Virtual => {
-                ", style=\"rounded,filled,dashed\", color=\"#7c8796\", fillcolor=\"#f3f4f6\", fontcolor=\"#4b5563\""
+            if let Some(name) = group {
+                let _ = writeln!(
+                    out,
+                    "  subgraph cluster_{clusters} {{\n    label={}; tooltip={}; style=\"rounded,filled\"; color=\"#c5cfdd\"; fillcolor=\"#f7f9fc\"; fontcolor=\"#5b6b80\"; fontsize=11; labeljust=l;",
+                    quote(name),
+                    quote(&format!("namespace {name}")),
+                );
+                clusters += 1;
             }
-            NodeKind::External => {
-                ", style=\"rounded,dashed\", color=\"#7c8796\", fontcolor=\"#374151\""
-            }
-            NodeKind::Unknown => {
-                ", style=\"rounded,dotted\", color=\"#9ca3af\", fontcolor=\"#6b7280\""
-            }
-        };
-        let _ = writeln!(
-            out,
-            "  {} [label={}, tooltip={}{style}];",
-            quote(&node.id),
-            quote(&node.name),
-            quote_lines(&node_details(node)),
-        );
+            open = group;
+        }
+        let indent = if group.is_some() { "    " } else { "  " };
+        write_node(&mut out, indent, &g[index]);
+    }
+    if open.is_some() {
+        out.push_str("  }\n");
     }
 
     let max_rate = g
@@ -108,6 +117,31 @@ pub fn to_dot(graph: &ServiceGraph, options: &DotOptions) -> String {
     }
     out.push_str("}\n");
     out
+}
+
+/// One node statement with its style by kind.
+fn write_node(out: &mut String, indent: &str, node: &Node) {
+    let style = match node.kind {
+        NodeKind::Service | NodeKind::Pod | NodeKind::Workload => "",
+        NodeKind::Namespace => ", shape=folder, style=\"filled\", fillcolor=\"#dde7f7\"",
+        NodeKind::Database => {
+            ", shape=cylinder, style=\"filled\", color=\"#a86b00\", fillcolor=\"#fff4de\""
+        }
+        NodeKind::Virtual => {
+            ", style=\"rounded,filled,dashed\", color=\"#7c8796\", fillcolor=\"#f3f4f6\", fontcolor=\"#4b5563\""
+        }
+        NodeKind::External => {
+            ", style=\"rounded,dashed\", color=\"#7c8796\", fontcolor=\"#374151\""
+        }
+        NodeKind::Unknown => ", style=\"rounded,dotted\", color=\"#9ca3af\", fontcolor=\"#6b7280\"",
+    };
+    let _ = writeln!(
+        out,
+        "{indent}{} [label={}, tooltip={}{style}];",
+        quote(&node.id),
+        quote(&node.name),
+        quote_lines(&node_details(node)),
+    );
 }
 
 /// A DOT quoted string holding `text` literally.

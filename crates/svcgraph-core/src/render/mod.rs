@@ -8,3 +8,29 @@ pub mod dot;
 pub mod json;
 pub mod svg;
 pub mod text;
+
+use crate::model::{Node, NodeKind};
+
+/// Which boxes group the nodes (SVG boxes, DOT clusters).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Grouping {
+    /// No boxes.
+    #[default]
+    None,
+    /// One box per namespace, around the nodes that have it.
+    Namespace,
+}
+
+impl Grouping {
+    /// The group a node belongs to, if any. Namespace nodes (of a namespace-level
+    /// aggregation) are not boxed inside themselves.
+    pub fn of(self, node: &Node) -> Option<&str> {
+        match self {
+            Grouping::None => None,
+            Grouping::Namespace => node
+                .namespace
+                .as_deref()
+                .filter(|_| node.kind != NodeKind::Namespace),
+        }
+    }
+}

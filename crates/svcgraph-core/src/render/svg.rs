@@ -14,11 +14,12 @@ use super::text::{
     text_width,
 };
 use crate::layout::{
-    Direction, EdgeRoute, Layout, LayoutEdge, LayoutGraph, LayoutOptions, LayoutStats, Point, Rect,
-    RouteShape, Size, layout,
+    Direction, EdgeRoute, GroupBox, Layout, LayoutEdge, LayoutGraph, LayoutOptions, LayoutStats,
+    Point, Rect, RouteShape, Size, layout,
 };
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
+use super::Grouping;
 use crate::model::{NodeKind, ServiceGraph};
 
 /// Whether edges carry their labels on the picture.
@@ -42,6 +43,8 @@ pub struct SvgOptions {
     pub edge_labels: EdgeLabels,
     /// Leave out the legend.
     pub no_legend: bool,
+    /// Draw a box around the nodes of each namespace.
+    pub group: Grouping,
 }
 
 /// The SVG document and the layout behind it.
@@ -62,6 +65,8 @@ struct Prepared {
     names: Vec<String>,
     labels: Vec<String>,
     with_labels: bool,
+    /// The group names, in the order of `layout.groups`.
+    groups: Vec<String>,
     layout: Layout,
 }
 
@@ -85,7 +90,12 @@ fn prepare(graph: &ServiceGraph, options: &SvgOptions) -> Prepared {
         .map(|&v| shorten(&g[v].name, MAX_NAME))
         .collect();
     let labels: Vec<String> = edges.iter().map(|&e| edge_label(&g[e])).collect();
-    let input = layout_input(graph, &nodes, &edges, &names, &labels, with_labels);
+    let mut input = layout_input(graph, &nodes, &edges, &names, &labels, with_labels);
+    let groups = if options.group == Grouping::None {
+        Vec::new()
+    } else {
+        group_nodes(graph, &nodes, options.group, &mut input)
+    };
     let options_layout = LayoutOptions {
         direction: options.direction,
         ..LayoutOptions::default()
@@ -95,6 +105,7 @@ fn prepare(graph: &ServiceGraph, options: &SvgOptions) -> Prepared {
     let layout = layout(&input, &options_layout).unwrap_or_else(|_| Layout {
         nodes: Vec::new(),
         edges: Vec::new(),
+        groups: Vec::new(),
         width: 0.0,
         height: 0.0,
         stats: LayoutStats::default(),
@@ -105,12 +116,40 @@ fn prepare(graph: &ServiceGraph, options: &SvgOptions) -> Prepared {
         names,
         labels,
         with_labels,
+        groups,
         layout,
     }
 }
 
+/// Puts each node into its group; returns the group names, sorted.
+fn group_nodes(
+    graph: &ServiceGraph,
+    nodes: &[NodeIndex],
+    grouping: Grouping,
+    input: &mut LayoutGraph,
+) -> Vec<String> {
+    let g = graph.graph();
+    let namespace = |v: NodeIndex| grouping.of(&g[v]);
+    let mut names: Vec<&str> = nodes.iter().filter_map(|&v| namespace(v)).collect();
+    names.sort_unstable();
+    names.dedup();
+    input.node_groups = nodes
+        .iter()
+        .map(|&v| namespace(v).and_then(|ns| names.binary_search(&ns).ok().map(|i| i as u32)))
+        .collect();
+    input.groups = names
+        .iter()
+        .map(|ns| Size {
+            width: text_width(ns, GROUP_FONT),
+            height: GROUP_FONT + 3.0,
+        })
+        .collect();
+    names.into_iter().map(str::to_owned).collect()
+}
+
 const NODE_FONT: f64 = 12.0;
 const LABEL_FONT: f64 = 10.0;
+const GROUP_FONT: f64 = 11.0;
 const NODE_PAD_X: f64 = 10.0;
 const NODE_HEIGHT: f64 = 26.0;
 const MAX_NAME: usize = 32;
@@ -125,6 +164,7 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
         names,
         labels,
         with_labels,
+        groups,
         layout: drawn,
     } = prepare(graph, options);
     let legend = !options.no_legend && !graph.is_empty();
@@ -165,6 +205,7 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
     }
 
     let lr = options.direction == Direction::LeftToRight;
+    write_groups(&mut out, &groups, &drawn.groups);
     write_edges(
         &mut out,
         graph,
@@ -231,7 +272,35 @@ fn layout_input(
                 })
             })
             .collect(),
+        ..LayoutGraph::default()
     }
+}
+
+/// Group boxes, behind everything else, each with its name at the top left.
+fn write_groups(out: &mut String, names: &[String], boxes: &[Option<GroupBox>]) {
+    if boxes.iter().all(Option::is_none) {
+        return;
+    }
+    out.push_str("<g class=\"groups\">\n");
+    for (name, b) in names.iter().zip(boxes) {
+        let Some(b) = b else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            r#"<g class="group" data-namespace="{}"><title>namespace {}</title><rect x="{}" y="{}" width="{}" height="{}" rx="6"/><text x="{}" y="{}">{}</text></g>"#,
+            attr(name),
+            text(name),
+            num(b.rect.left()),
+            num(b.rect.top()),
+            num(b.rect.width),
+            num(b.rect.height),
+            num(b.label.left()),
+            num(b.label.y + GROUP_FONT * 0.35),
+            text(name)
+        );
+    }
+    out.push_str("</g>\n");
 }
 
 /// Edges: line, arrowhead, label and tooltip, with classes and data attributes.
@@ -359,6 +428,8 @@ fn write_style(out: &mut String) {
          .kind-external rect {{ fill: #ffffff; stroke: #7c8796; stroke-dasharray: 2 2; }}\n\
          .kind-unknown rect {{ fill: #ffffff; stroke: #9ca3af; stroke-dasharray: 1 3; }}\n\
          .kind-unknown text {{ fill: #6b7280; }}\n\
+         .group rect {{ fill: #f7f9fc; stroke: #c5cfdd; stroke-width: 1; }}\n\
+         .group text {{ font-size: {GROUP_FONT}px; font-weight: 600; fill: #5b6b80; }}\n\
          .edge .line {{ fill: none; stroke-linecap: round; }}\n\
          .edge text {{ font-size: {LABEL_FONT}px; text-anchor: middle; paint-order: stroke; stroke: #ffffff; stroke-width: 3px; stroke-linejoin: round; }}\n\
          .edge.reversed .line {{ stroke-dasharray: 6 3; }}\n"
@@ -638,7 +709,14 @@ mod tests {
         let mut g = ServiceGraph::new();
         let mut previous = None;
         for (i, kind) in NodeKind::ALL.into_iter().enumerate() {
-            let v = g.upsert_node(Node::named(&format!("n{i}<&>"), kind));
+            let mut node = Node::named(&format!("n{i}<&>"), kind);
+            // Two namespaces (one hostile), and some nodes without one.
+            node.namespace = match i % 3 {
+                0 => Some("ns\"<script>".into()),
+                1 => Some("b".into()),
+                _ => None,
+            };
+            let v = g.upsert_node(node);
             if let Some(p) = previous {
                 let mut e = Edge::with_rate(i as f64);
                 e.failures_per_second = 0.02 * i as f64;
@@ -649,12 +727,17 @@ mod tests {
         }
         let a = g.node_index("n0<&>").unwrap();
         g.upsert_edge(a, a, Edge::with_rate(1.0));
-        for direction in [Direction::LeftToRight, Direction::TopToBottom] {
-            for edge_labels in [EdgeLabels::Always, EdgeLabels::Never] {
+        let settings = [Direction::LeftToRight, Direction::TopToBottom]
+            .into_iter()
+            .flat_map(|d| [EdgeLabels::Always, EdgeLabels::Never].map(|e| (d, e)))
+            .flat_map(|(d, e)| [Grouping::None, Grouping::Namespace].map(|g| (d, e, g)));
+        for (direction, edge_labels, group) in settings {
+            {
                 let options = SvgOptions {
                     direction,
                     edge_labels,
                     no_legend: false,
+                    group,
                 };
                 let svg = to_svg(&g, &options).text;
                 let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{e}: {svg}"));
@@ -669,6 +752,16 @@ mod tests {
                     "every edge drawn (legend has 4)"
                 );
                 assert_eq!(count("head"), g.edge_count());
+                let boxes: Vec<&str> = doc
+                    .descendants()
+                    .filter(|n| n.attribute("class") == Some("group"))
+                    .filter_map(|n| n.attribute("data-namespace"))
+                    .collect();
+                if group == Grouping::None {
+                    assert!(boxes.is_empty());
+                } else {
+                    assert_eq!(boxes, ["b", "ns\"<script>"]);
+                }
             }
         }
         roxmltree::Document::parse(&to_svg(&ServiceGraph::new(), &SvgOptions::default()).text)
