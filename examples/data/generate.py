@@ -6,12 +6,17 @@
 * shop.snapshot.json — a shop of a dozen services as the OpenTelemetry `servicegraph`
   connector reports them: request, failure and latency (p50/p95/p99) query responses, saved
   as a svcgraph snapshot. `svcgraph render --demo` draws it.
+* shop-yesterday.snapshot.json — the same shop a day earlier, for comparisons
+  (`svcgraph render --demo --baseline examples/data/shop-yesterday.snapshot.json`): fraud
+  detection did not exist yet, checkout still called a tax service, the ad service was
+  healthy, payment was faster and recommendations were called less.
 * gke-pods.json — the same shop one level down, as the seed recipe (Beyla + spanmetrics +
   Google Managed Prometheus) reports it: one series per pod pair, pods keyed by IP, a caller
   without a pod (a node IP) known only by its address.
 * seed.json — the seed tool's own test vector: 4 pods, 3 edges, 9.7341795580096 req/s each.
 """
 
+import datetime
 import json
 import pathlib
 import subprocess
@@ -51,21 +56,40 @@ SHOP = [
 ]
 
 
-def response(series):
+def response(series, at=EVAL_TIME):
     """A Prometheus /api/v1/query response holding (labels, value) pairs."""
     return {
         "status": "success",
         "data": {
             "resultType": "vector",
             "result": [
-                {"metric": labels, "value": [EVAL_TIME, repr(float(value))]}
+                {"metric": labels, "value": [at, repr(float(value))]}
                 for labels, value in series
             ],
         },
     }
 
 
-def shop_snapshot():
+def yesterday():
+    """SHOP a day earlier: one edge less, one more, some numbers elsewhere."""
+    rows = []
+    for row in SHOP:
+        client, _, server = row[:3]
+        if (client, server) == ("payment", "fraud-detection"):
+            continue
+        row = list(row)
+        if (client, server) == ("frontend", "ad"):
+            row[6] = 0.002  # errors: 0.2 % yesterday, 6.1 % now
+        if (client, server) == ("checkout", "payment"):
+            row[7:10] = [0.040, 0.120, 0.300]  # p95 120 ms yesterday, 310 ms now
+        if (client, server) == ("frontend", "recommendation"):
+            row[5] = 8.0  # 8 req/s yesterday, 21.7 now
+        rows.append(tuple(row))
+    rows.append(("checkout", "shop", "tax", "shop", "", 3.8, 0.0, 0.004, 0.012, 0.030))
+    return rows
+
+
+def shop_snapshot(rows=SHOP, at=EVAL_TIME):
     schema_toml = subprocess.run(
         SVCGRAPH + ["schemas", "--show", "servicegraph"], check=True, capture_output=True, text=True
     ).stdout
@@ -74,7 +98,7 @@ def shop_snapshot():
     schema = tomllib.loads(schema_toml)
     plan = json.loads(
         subprocess.run(
-            SVCGRAPH + ["query", "--schema", "servicegraph", "--at", str(EVAL_TIME), "--json"],
+            SVCGRAPH + ["query", "--schema", "servicegraph", "--at", str(at), "--json"],
             check=True,
             capture_output=True,
             text=True,
@@ -93,19 +117,20 @@ def shop_snapshot():
         return out
 
     values = {
-        "requests": [(labels(r), r[5]) for r in SHOP],
-        "failures": [(labels(r), round(r[5] * r[6], 6)) for r in SHOP if r[6] > 0],
-        "latency_p50": [(labels(r), r[7]) for r in SHOP],
-        "latency_p95": [(labels(r), r[8]) for r in SHOP],
-        "latency_p99": [(labels(r), r[9]) for r in SHOP],
+        "requests": [(labels(r), r[5]) for r in rows],
+        "failures": [(labels(r), round(r[5] * r[6], 6)) for r in rows if r[6] > 0],
+        "latency_p50": [(labels(r), r[7]) for r in rows],
+        "latency_p95": [(labels(r), r[8]) for r in rows],
+        "latency_p99": [(labels(r), r[9]) for r in rows],
     }
+    stamp = datetime.datetime.fromtimestamp(at, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {
         "format": "svcgraph-snapshot",
         "version": 1,
         "schema": schema,
-        "query": {"window": "5m", "at": "2026-11-24T17:00:00Z"},
+        "query": {"window": "5m", "at": stamp},
         "results": [
-            {"purpose": q["purpose"], "promql": q["promql"], "response": response(values[q["purpose"]])}
+            {"purpose": q["purpose"], "promql": q["promql"], "response": response(values[q["purpose"]], at)}
             for q in plan
         ],
     }
@@ -187,5 +212,6 @@ def write(name, document):
 
 if __name__ == "__main__":
     write("shop.snapshot.json", shop_snapshot())
+    write("shop-yesterday.snapshot.json", shop_snapshot(yesterday(), EVAL_TIME - 86400))
     write("gke-pods.json", gke_pods())
     write("seed.json", seed())

@@ -52,6 +52,9 @@ pub struct RenderArgs {
     #[command(flatten)]
     pub transform: TransformArgs,
 
+    #[command(flatten)]
+    pub compare: CompareArgs,
+
     /// Output format; by default taken from the -o extension (.svg, .dot/.gv, .json), else svg.
     #[arg(long, short = 'f', value_enum)]
     pub format: Option<Format>,
@@ -97,6 +100,28 @@ pub struct SeriesFilterArgs {
     /// A label filter: label=value, label!=value, label=~regex or label!~regex. Repeatable.
     #[arg(long = "filter", short = 'l', value_name = "MATCHER")]
     pub matchers: Vec<String>,
+}
+
+/// One picture of two moments.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Comparison")]
+pub struct CompareArgs {
+    /// Compare with a baseline: a saved response, snapshot or graph JSON of another moment,
+    /// read and transformed like the input. New, gone and changed edges are marked.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// An edge's rate changed when it moved by at least this many percent.
+    #[arg(long, value_name = "PERCENT", default_value_t = 50.0)]
+    pub rate_change: f64,
+
+    /// An edge's error ratio changed when it moved by at least this many percentage points.
+    #[arg(long, value_name = "POINTS", default_value_t = 1.0)]
+    pub error_change: f64,
+
+    /// An edge's p95 latency changed when it moved by at least this many percent.
+    #[arg(long, value_name = "PERCENT", default_value_t = 50.0)]
+    pub p95_change: f64,
 }
 
 #[allow(clippy::struct_excessive_bools)]

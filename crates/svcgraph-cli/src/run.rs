@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use regex::Regex;
+use svcgraph_core::diff::{self, Change};
 use svcgraph_core::input::{Input, read_input};
 use svcgraph_core::layout;
 use svcgraph_core::query::{EvalTime, GraphQuery, LabelMatcher, QueryPurpose, Window};
@@ -16,8 +17,8 @@ use svcgraph_core::series::SeriesSet;
 use svcgraph_core::{ServiceGraph, transform};
 
 use crate::args::{
-    Aggregate, Cli, Command, EdgeLabelsArg, FocusDirection, Format, GroupBy, QueryArgs, RankDir,
-    RenderArgs, SchemasArgs, SeriesFilterArgs, TransformArgs,
+    Aggregate, Cli, Command, CompareArgs, EdgeLabelsArg, FocusDirection, Format, GroupBy,
+    QueryArgs, RankDir, RenderArgs, SchemasArgs, SeriesFilterArgs, TransformArgs,
 };
 use crate::output;
 
@@ -58,8 +59,16 @@ fn one_line(text: &str) -> String {
 fn render(args: &RenderArgs) -> Result<ExitCode> {
     let notes = Notes { quiet: args.quiet };
     let format = output_format(args.format, args.output.as_deref())?;
+    let thresholds = thresholds(&args.compare)?;
     let graph = load_graph(args, &notes)?;
-    let graph = apply_transforms(graph, &args.transform)?;
+    let mut graph = apply_transforms(graph, &args.transform)?;
+    if let Some(path) = &args.compare.baseline {
+        let baseline = graph_from_bytes(&read_source(path)?, args, &notes)
+            .with_context(|| format!("the baseline {}", path.display()))?;
+        let baseline = apply_transforms(baseline, &args.transform)?;
+        graph = diff::diff(&graph, &baseline, &thresholds);
+        notes.note(&comparison_summary(&graph));
+    }
     if graph.is_empty() {
         notes.note("the graph is empty: no edges match the input and filters");
     }
@@ -128,10 +137,50 @@ fn load_graph(args: &RenderArgs, notes: &Notes) -> Result<ServiceGraph> {
         (Some(path), false) => read_source(path)?,
         (None, false) => bail!("give --input FILE (or - for standard input), or --demo"),
     };
+    graph_from_bytes(&bytes, args, notes)
+}
+
+/// The thresholds of `--rate-change`, `--error-change` and `--p95-change`.
+fn thresholds(args: &CompareArgs) -> Result<diff::Thresholds> {
+    for (flag, value) in [
+        ("--rate-change", args.rate_change),
+        ("--error-change", args.error_change),
+        ("--p95-change", args.p95_change),
+    ] {
+        if !(value.is_finite() && value >= 0.0) {
+            bail!("{flag} must be a number of zero or more, not {value}");
+        }
+    }
+    Ok(diff::Thresholds {
+        rate: args.rate_change / 100.0,
+        error_ratio: args.error_change / 100.0,
+        p95: args.p95_change / 100.0,
+    })
+}
+
+/// `compared with the baseline: 2 new, 1 gone, 3 changed edges (of 20)`.
+fn comparison_summary(graph: &ServiceGraph) -> String {
+    let mut counts = [0usize; 4];
+    for e in graph.graph().edge_weights() {
+        if let Some(d) = &e.diff {
+            counts[d.change as usize] += 1;
+        }
+    }
+    format!(
+        "compared with the baseline: {} new, {} gone, {} changed, {} unchanged edges",
+        counts[Change::New as usize],
+        counts[Change::Gone as usize],
+        counts[Change::Changed as usize],
+        counts[Change::Same as usize],
+    )
+}
+
+/// A graph from a saved input, with the schema and series filters of the command line.
+fn graph_from_bytes(bytes: &[u8], args: &RenderArgs, notes: &Notes) -> Result<ServiceGraph> {
     let schema_choice = schema_from_flag(&args.schema)?;
     let filters = series_matchers(&args.series_filter)?;
 
-    Ok(match read_input(&bytes)? {
+    Ok(match read_input(bytes)? {
         Input::Graph(graph) => {
             if !filters.is_empty() || args.series_filter.cluster.is_some() {
                 bail!(

@@ -543,3 +543,148 @@ fn a_closed_pipe_ends_quietly() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(out.stderr.is_empty(), "{}", stderr(&out));
 }
+
+#[test]
+fn a_baseline_marks_new_gone_and_changed_edges_in_every_format() {
+    let yesterday = examples().join("shop-yesterday.snapshot.json");
+    let yesterday = yesterday.to_str().unwrap();
+    let compare = ["render", "--demo", "--baseline", yesterday];
+    let out = run(&[&compare[..], &["-f", "json"]].concat(), b"");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 new, 1 gone, 3 changed, 19 unchanged edges"),
+        "{}",
+        stderr(&out)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let edge = |s: &str, t: &str| {
+        doc["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["source"] == s && e["target"] == t)
+            .unwrap_or_else(|| panic!("{s} -> {t}"))["diff"]
+            .clone()
+    };
+    assert_eq!(
+        edge("payments/payment", "payments/fraud-detection")["change"],
+        "new"
+    );
+    let gone = edge("shop/checkout", "shop/tax");
+    assert_eq!(gone["change"], "gone");
+    assert_eq!(gone["before"]["requests_per_second"], 3.8);
+    let moved = |s: &str, t: &str| edge(s, t)["moved"].clone();
+    assert_eq!(
+        moved("shop/frontend", "shop/ad"),
+        serde_json::json!(["error_ratio"])
+    );
+    assert_eq!(
+        moved("shop/checkout", "payments/payment"),
+        serde_json::json!(["p95"])
+    );
+    assert_eq!(
+        moved("shop/frontend", "shop/recommendation"),
+        serde_json::json!(["rate"])
+    );
+    assert_eq!(edge("shop/frontend", "shop/cart")["change"], "same");
+    let node = |id: &str| {
+        doc["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"] == id)
+            .unwrap()["diff"]
+            .clone()
+    };
+    assert_eq!(node("payments/fraud-detection"), "new");
+    assert_eq!(node("shop/tax"), "gone");
+    assert!(node("shop/frontend").is_null());
+
+    // The comparison survives a round trip through its JSON, byte for byte.
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("compared.json");
+    std::fs::write(&json, &out.stdout).unwrap();
+    let again = run(&["render", "-i", json.to_str().unwrap(), "-f", "json"], b"");
+    assert_eq!(again.stdout, out.stdout);
+
+    // SVG: classes, the previous numbers and the legend; a real renderer draws it.
+    let svg = run(&compare, b"");
+    let svg_text = String::from_utf8(svg.stdout.clone()).unwrap();
+    assert_eq!(
+        svg_text.matches(r#"data-diff="new""#).count(),
+        2,
+        "edge and node"
+    );
+    assert_eq!(
+        svg_text.matches(r#"data-diff="gone""#).count(),
+        2,
+        "edge and node"
+    );
+    assert_eq!(svg_text.matches(r#"data-diff="changed""#).count(), 3);
+    assert!(svg_text.contains("gone · was 3.80 req/s"), "{svg_text}");
+    assert!(svg_text.contains("6.1% err (+5.9 pp)"));
+    assert!(svg_text.contains("p95 310 ms (+158%)"));
+    assert!(svg_text.contains("21.7 req/s (+171%)"));
+    rsvg_png(&svg.stdout);
+
+    // DOT: Graphviz draws the gone edge dashed and the rest as before.
+    let dot = run(&[&compare[..], &["-f", "dot"]].concat(), b"");
+    let dot_text = String::from_utf8(dot.stdout.clone()).unwrap();
+    let gone_line = dot_text
+        .lines()
+        .find(|l| l.contains(r#""shop/checkout" -> "shop/tax""#))
+        .unwrap();
+    assert!(gone_line.contains("style=dashed"), "{gone_line}");
+    graphviz_svg(&dot.stdout);
+
+    // Thresholds decide what counts as changed.
+    let lax = run(
+        &[&compare[..], &["-f", "json", "--error-change", "10"]].concat(),
+        b"",
+    );
+    assert!(stderr(&lax).contains("2 changed"), "{}", stderr(&lax));
+}
+
+#[test]
+fn a_bad_baseline_or_threshold_fails_without_touching_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("graph.svg");
+    std::fs::write(&target, "keep me").unwrap();
+    let target = target.to_str().unwrap();
+    let missing = dir.path().join("missing.json");
+    let out = run(
+        &[
+            "render",
+            "--demo",
+            "--baseline",
+            missing.to_str().unwrap(),
+            "-o",
+            target,
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("missing.json") && err.lines().count() == 1,
+        "{err}"
+    );
+    let garbled = dir.path().join("garbled.json");
+    std::fs::write(&garbled, "{\"status\":\"success\",\"data\":").unwrap();
+    let out = run(
+        &[
+            "render",
+            "--demo",
+            "--baseline",
+            garbled.to_str().unwrap(),
+            "-o",
+            target,
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("the baseline"), "{}", stderr(&out));
+    let out = run(&["render", "--demo", "--rate-change=-5", "-o", target], b"");
+    assert!(!out.status.success());
+    assert_eq!(std::fs::read_to_string(target).unwrap(), "keep me");
+}

@@ -9,7 +9,9 @@
 //! * [`series`] — Prometheus API responses to labelled samples;
 //! * [`model`] — [`ServiceGraph`], typed [`Node`]s and [`Edge`]s on petgraph;
 //! * [`transform`] — filter, focus, aggregate, prune;
-//! * [`render`] — DOT and JSON;
+//! * [`diff`] — one graph of two moments: new, gone and changed edges;
+//! * [`layout`] — our layered layout, for any graph;
+//! * [`render`] — SVG, DOT and JSON;
 //! * [`input`] — recognising a saved response, snapshot or graph document.
 //!
 //! ```
@@ -29,6 +31,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod diff;
 mod error;
 pub mod input;
 pub mod layout;

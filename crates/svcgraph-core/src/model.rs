@@ -16,6 +16,8 @@ use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use serde::{Deserialize, Serialize};
 
+use crate::diff::{Change, EdgeDiff};
+
 /// What a node stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -100,6 +102,10 @@ pub struct Node {
     /// Network addresses seen for it, sorted.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub addresses: BTreeSet<String>,
+    /// In a comparison ([`diff`](crate::diff::diff)): `new` or `gone` when the node is only in
+    /// one of the two graphs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<Change>,
 }
 
 impl Node {
@@ -111,6 +117,7 @@ impl Node {
             namespace: None,
             kind,
             addresses: BTreeSet::new(),
+            diff: None,
         }
     }
 
@@ -178,6 +185,9 @@ pub struct Edge {
     /// The producer's connection type (`virtual_node`, `messaging_system`, `database`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_type: Option<String>,
+    /// In a comparison ([`diff`](crate::diff::diff)): how the edge compares with the baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<Box<EdgeDiff>>,
 }
 
 impl Edge {
@@ -188,6 +198,7 @@ impl Edge {
             failures_per_second: 0.0,
             latency: Latency::default(),
             connection_type: None,
+            diff: None,
         }
     }
 
@@ -212,6 +223,8 @@ impl Edge {
         if self.connection_type != other.connection_type {
             self.connection_type = None;
         }
+        // A comparison is made after merging; merged comparisons would not add up.
+        self.diff = None;
     }
 }
 

@@ -169,6 +169,7 @@ pub fn aggregate(graph: &ServiceGraph, level: Level) -> ServiceGraph {
                 namespace: n.namespace.clone(),
                 kind: NodeKind::Workload,
                 addresses: n.addresses.clone(),
+                diff: n.diff,
             }
         }
         Level::Namespace => match &n.namespace {
@@ -178,6 +179,7 @@ pub fn aggregate(graph: &ServiceGraph, level: Level) -> ServiceGraph {
                 namespace: Some(ns.clone()),
                 kind: NodeKind::Namespace,
                 addresses: n.addresses.clone(),
+                diff: None,
             },
             None => n.clone(),
         },

@@ -9,6 +9,7 @@ use std::fmt::Write;
 
 use super::Grouping;
 use super::text::{edge_details, edge_label, edge_width, error_color, node_details};
+use crate::diff::Change;
 use crate::model::{Node, NodeKind, ServiceGraph};
 
 /// Which way calls flow on the page.
@@ -99,11 +100,17 @@ pub fn to_dot(graph: &ServiceGraph, options: &DotOptions) -> String {
             continue;
         };
         let edge = &g[index];
-        let color = error_color(edge.error_ratio());
-        let dashed = if edge.connection_type.as_deref() == Some("messaging_system") {
-            ", style=dashed"
+        let change = edge.diff.as_deref().map(|d| d.change);
+        let color = if change == Some(Change::Gone) {
+            "#9ca3af"
         } else {
-            ""
+            error_color(edge.error_ratio())
+        };
+        let dashed = match change {
+            Some(Change::Gone) => ", style=dashed",
+            Some(Change::New | Change::Changed) => ", style=bold",
+            _ if edge.connection_type.as_deref() == Some("messaging_system") => ", style=dashed",
+            _ => "",
         };
         let _ = writeln!(
             out,
@@ -135,9 +142,16 @@ fn write_node(out: &mut String, indent: &str, node: &Node) {
         }
         NodeKind::Unknown => ", style=\"rounded,dotted\", color=\"#9ca3af\", fontcolor=\"#6b7280\"",
     };
+    let diff = match node.diff {
+        Some(Change::New) => ", peripheries=2, color=\"#16a34a\"",
+        Some(Change::Gone) => {
+            ", style=\"rounded,dashed\", color=\"#9ca3af\", fontcolor=\"#6b7280\""
+        }
+        _ => "",
+    };
     let _ = writeln!(
         out,
-        "{indent}{} [label={}, tooltip={}{style}];",
+        "{indent}{} [label={}, tooltip={}{style}{diff}];",
         quote(&node.id),
         quote(&node.name),
         quote_lines(&node_details(node)),

@@ -20,6 +20,10 @@
 //! Nodes are sorted by `id`, edges by (`source`, `target`). `namespace`, `addresses`,
 //! `latency_seconds` (and each quantile) and `connection_type` are left out when unknown.
 //! `kind` is one of `service pod workload namespace database virtual external unknown`.
+//! A comparison ([`crate::diff`]) adds `"diff": "new"|"gone"` to nodes in only one graph and a
+//! `diff` object to every edge: `{"change": "new"|"gone"|"changed"|"same", "moved": ["rate",
+//! "error_ratio", "p95"], "before": {"requests_per_second", "failures_per_second",
+//! "latency_seconds"}}` (`moved` only when something moved, `before` except for new edges).
 //! `error_ratio` is derived (failures / requests, clamped to `[0, 1]`) and recomputed on
 //! reading. With `svcgraph render --stats` a `layout` object with the layout's statistics is
 //! added (its timings vary between runs). Readers ignore fields they do not know, so later versions may add fields; a
@@ -29,6 +33,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::diff::EdgeDiff;
 use crate::error::{Error, Result, excerpt};
 use crate::layout::LayoutStats;
 use crate::model::{Edge, Latency, Node, ServiceGraph};
@@ -59,6 +64,8 @@ struct EdgeOut<'a> {
     latency_seconds: Latency,
     #[serde(skip_serializing_if = "Option::is_none")]
     connection_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diff: Option<&'a EdgeDiff>,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +89,8 @@ struct EdgeIn {
     latency_seconds: Latency,
     #[serde(default)]
     connection_type: Option<String>,
+    #[serde(default)]
+    diff: Option<Box<EdgeDiff>>,
 }
 
 /// The graph as a pretty-printed JSON document ending in a newline.
@@ -112,6 +121,7 @@ pub fn to_json_with_layout(graph: &ServiceGraph, layout: Option<&LayoutStats>) -
                     error_ratio: e.error_ratio(),
                     latency_seconds: e.latency,
                     connection_type: e.connection_type.as_deref(),
+                    diff: e.diff.as_deref(),
                 })
             })
             .collect(),
@@ -173,14 +183,29 @@ pub fn from_json(text: &str) -> Result<ServiceGraph> {
             })
         };
         let (s, t) = (endpoint(&e.source)?, endpoint(&e.target)?);
-        let numbers = [
+        let numbers = |rps: f64, fps: f64, l: &Latency| {
+            [
+                rps,
+                fps,
+                l.p50.unwrap_or(0.0),
+                l.p95.unwrap_or(0.0),
+                l.p99.unwrap_or(0.0),
+            ]
+        };
+        let before = e.diff.as_ref().and_then(|d| d.before);
+        let negative = numbers(
             e.requests_per_second,
             e.failures_per_second,
-            e.latency_seconds.p50.unwrap_or(0.0),
-            e.latency_seconds.p95.unwrap_or(0.0),
-            e.latency_seconds.p99.unwrap_or(0.0),
-        ];
-        if numbers.iter().any(|v| *v < 0.0) {
+            &e.latency_seconds,
+        )
+        .into_iter()
+        .chain(
+            before
+                .iter()
+                .flat_map(|b| numbers(b.requests_per_second, b.failures_per_second, &b.latency)),
+        )
+        .any(|v| v < 0.0);
+        if negative {
             return Err(Error::Format(format!(
                 "edge `{}` -> `{}` has a negative rate or latency",
                 excerpt(&e.source),
@@ -202,6 +227,7 @@ pub fn from_json(text: &str) -> Result<ServiceGraph> {
                 failures_per_second: e.failures_per_second,
                 latency: e.latency_seconds,
                 connection_type: e.connection_type,
+                diff: e.diff,
             },
         );
     }

@@ -20,6 +20,7 @@ use crate::layout::{
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use super::Grouping;
+use crate::diff::Change;
 use crate::model::{NodeKind, ServiceGraph};
 
 /// Whether edges carry their labels on the picture.
@@ -150,6 +151,8 @@ fn group_nodes(
 const NODE_FONT: f64 = 12.0;
 const LABEL_FONT: f64 = 10.0;
 const GROUP_FONT: f64 = 11.0;
+/// Extra width of the halo under new and changed edges in a comparison.
+const HALO: f64 = 7.0;
 const NODE_PAD_X: f64 = 10.0;
 const NODE_HEIGHT: f64 = 26.0;
 const MAX_NAME: usize = 32;
@@ -168,7 +171,13 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
         layout: drawn,
     } = prepare(graph, options);
     let legend = !options.no_legend && !graph.is_empty();
-    let width = drawn.width.max(if legend { 560.0 } else { 0.0 }).max(240.0);
+    let compared = graph.graph().edge_weights().any(|e| e.diff.is_some());
+    let legend_width = match (legend, compared) {
+        (false, _) => 0.0,
+        (true, false) => 560.0,
+        (true, true) => 780.0,
+    };
+    let width = drawn.width.max(legend_width).max(240.0);
     let height = drawn.height + if legend { LEGEND_HEIGHT } else { 0.0 };
     let height = if graph.is_empty() { 80.0 } else { height };
     let mut out = String::with_capacity(1024 + 600 * (nodes.len() + edges.len()));
@@ -326,15 +335,31 @@ fn write_edges(
         let edge = &g[e];
         let level = error_level(edge.error_ratio());
         let stroke = edge_width(edge.requests_per_second, max_rate);
+        let change = edge.diff.as_deref().map(|d| d.change);
         let _ = write!(
             out,
-            r#"<g class="edge err-{level}{rev}" data-source="{}" data-target="{}" data-rps="{}" data-error-ratio="{}""#,
+            r#"<g class="edge err-{level}{rev}{diff}" data-source="{}" data-target="{}" data-rps="{}" data-error-ratio="{}""#,
             attr(&g[s].id),
             attr(&g[t].id),
             edge.requests_per_second,
             edge.error_ratio(),
             rev = if route.reversed { " reversed" } else { "" },
+            diff = change.map_or(String::new(), |c| format!(" diff-{}", c.as_str())),
         );
+        if let Some(d) = edge.diff.as_deref() {
+            let _ = write!(out, r#" data-diff="{}""#, d.change.as_str());
+            if let Some(b) = d.before {
+                let _ = write!(
+                    out,
+                    r#" data-before-rps="{}" data-before-error-ratio="{}""#,
+                    b.requests_per_second,
+                    b.error_ratio()
+                );
+                if let Some(p95) = b.latency.p95 {
+                    let _ = write!(out, r#" data-before-p95="{p95}""#);
+                }
+            }
+        }
         for (name, value) in [
             ("p50", edge.latency.p50),
             ("p95", edge.latency.p95),
@@ -353,7 +378,8 @@ fn write_edges(
             "<title>{}</title>",
             text(&edge_details(&g[s], &g[t], edge).join("\n"))
         );
-        write_route(out, route, stroke, lr);
+        let halo = matches!(change, Some(Change::New | Change::Changed)).then_some(HALO);
+        write_route(out, route, stroke, lr, halo);
         if let Some(r) = route.label.filter(|_| with_labels) {
             let _ = write!(
                 out,
@@ -382,11 +408,17 @@ fn write_nodes(
         let node = &g[v];
         let _ = write!(
             out,
-            r#"<g class="node kind-{kind}" data-id="{}" data-name="{}" data-kind="{kind}""#,
+            r#"<g class="node kind-{kind}{diff}" data-id="{}" data-name="{}" data-kind="{kind}""#,
             attr(&node.id),
             attr(&node.name),
             kind = node.kind,
+            diff = node
+                .diff
+                .map_or(String::new(), |c| format!(" diff-{}", c.as_str())),
         );
+        if let Some(change) = node.diff {
+            let _ = write!(out, r#" data-diff="{}""#, change.as_str());
+        }
         if let Some(ns) = &node.namespace {
             let _ = write!(out, r#" data-namespace="{}""#, attr(ns));
         }
@@ -432,7 +464,16 @@ fn write_style(out: &mut String) {
          .group text {{ font-size: {GROUP_FONT}px; font-weight: 600; fill: #5b6b80; }}\n\
          .edge .line {{ fill: none; stroke-linecap: round; }}\n\
          .edge text {{ font-size: {LABEL_FONT}px; text-anchor: middle; paint-order: stroke; stroke: #ffffff; stroke-width: 3px; stroke-linejoin: round; }}\n\
-         .edge.reversed .line {{ stroke-dasharray: 6 3; }}\n"
+         .edge.reversed .line {{ stroke-dasharray: 6 3; }}\n\
+         .halo {{ fill: none; stroke-linecap: round; stroke-opacity: 0.35; }}\n\
+         .diff-new .halo {{ stroke: #16a34a; }}\n\
+         .diff-changed .halo {{ stroke: #7c3aed; }}\n\
+         .edge.diff-gone .line {{ stroke: #9ca3af; stroke-dasharray: 3 4; }}\n\
+         .edge.diff-gone .head {{ fill: #9ca3af; }}\n\
+         .edge.diff-gone text {{ fill: #6b7280; }}\n\
+         .node.diff-new rect, .node.diff-new path {{ stroke: #16a34a; stroke-width: 2.5; }}\n\
+         .node.diff-gone {{ opacity: 0.55; }}\n\
+         .node.diff-gone rect, .node.diff-gone path {{ stroke-dasharray: 3 3; }}\n"
     );
     for (level, color) in ERROR_COLORS.iter().enumerate() {
         let _ = writeln!(
@@ -449,7 +490,8 @@ fn write_style(out: &mut String) {
 }
 
 /// The edge's line, shortened to leave room for the arrowhead, and the arrowhead.
-fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, lr: bool) {
+/// With `halo`, a wider line of that much extra width is drawn under it (the `halo` class).
+fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, lr: bool, halo: Option<f64>) {
     let pts = &route.points;
     if pts.len() < 2 {
         return;
@@ -476,20 +518,21 @@ fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, lr: bool) {
         y: tip.y - uy * head * 0.8,
     };
 
-    out.push_str(r#"<path class="line" d="M"#);
-    push_point(out, pts[0]);
+    let mut d = String::with_capacity(32 * pts.len());
+    d.push('M');
+    push_point(&mut d, pts[0]);
     match route.shape {
         RouteShape::Straight => {
-            out.push_str(" L");
-            push_point(out, end);
+            d.push_str(" L");
+            push_point(&mut d, end);
         }
         RouteShape::Loop => {
-            out.push_str(" C");
+            d.push_str(" C");
             for p in [pts[1], pts[2], end] {
-                push_point(out, p);
-                out.push(' ');
+                push_point(&mut d, p);
+                d.push(' ');
             }
-            out.pop();
+            d.pop();
         }
         RouteShape::Flow => {
             for i in 1..pts.len() {
@@ -501,8 +544,8 @@ fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, lr: bool) {
                 };
                 if straight {
                     // Across a layer's band edges run straight (equal as printed).
-                    out.push_str(" L");
-                    push_point(out, b);
+                    d.push_str(" L");
+                    push_point(&mut d, b);
                     continue;
                 }
                 // Tangents along the flow at every point make the curve smooth through them.
@@ -513,16 +556,27 @@ fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, lr: bool) {
                     let h = (b.y - a.y) / 2.0;
                     (Point { x: a.x, y: a.y + h }, Point { x: b.x, y: b.y - h })
                 };
-                out.push_str(" C");
-                push_point(out, c1);
-                out.push(' ');
-                push_point(out, c2);
-                out.push(' ');
-                push_point(out, b);
+                d.push_str(" C");
+                push_point(&mut d, c1);
+                d.push(' ');
+                push_point(&mut d, c2);
+                d.push(' ');
+                push_point(&mut d, b);
             }
         }
     }
-    let _ = write!(out, r#"" stroke-width="{}"/>"#, num(stroke));
+    if let Some(extra) = halo {
+        let _ = write!(
+            out,
+            r#"<path class="halo" d="{d}" stroke-width="{}"/>"#,
+            num(stroke + extra)
+        );
+    }
+    let _ = write!(
+        out,
+        r#"<path class="line" d="{d}" stroke-width="{}"/>"#,
+        num(stroke)
+    );
     let (px, py) = (-uy, ux);
     let half = head * 0.45;
     let base = Point {
@@ -545,7 +599,7 @@ fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, lr: bool) {
 /// databases.
 fn write_shape(out: &mut String, kind: NodeKind, r: &Rect) {
     if kind == NodeKind::Database {
-        let ry = 5.0;
+        let ry = (r.height * 0.15).min(5.0);
         let (l, rt, t, b) = (r.left(), r.right(), r.top() + ry, r.bottom() - ry);
         let rx = r.width / 2.0;
         let _ = write!(
@@ -609,11 +663,16 @@ fn write_legend(out: &mut String, graph: &ServiceGraph, top: f64) {
     if present.len() > 1 {
         for kind in present {
             let w = text_width(kind.as_str(), 10.0) + 12.0;
+            // A database's lids need room above and below the word.
             let r = Rect {
                 x: x + w / 2.0,
                 y: 0.0,
                 width: w,
-                height: 16.0,
+                height: if kind == NodeKind::Database {
+                    22.0
+                } else {
+                    16.0
+                },
             };
             let _ = write!(out, r#"<g class="node kind-{kind}">"#);
             write_shape(out, kind, &r);
@@ -623,6 +682,31 @@ fn write_legend(out: &mut String, graph: &ServiceGraph, top: f64) {
                 num(r.x)
             );
             x += w + 6.0;
+        }
+    }
+    if graph.graph().edge_weights().any(|e| e.diff.is_some()) {
+        x += 10.0;
+        for (class, label) in [
+            ("diff-new", "new"),
+            ("diff-changed", "changed"),
+            ("diff-gone", "gone"),
+        ] {
+            let halo = if class == "diff-gone" {
+                String::new()
+            } else {
+                format!(
+                    r#"<path class="halo" d="M{} 0 h18" stroke-width="{}"/>"#,
+                    num(x),
+                    num(2.0 + HALO)
+                )
+            };
+            let _ = write!(
+                out,
+                r#"<g class="edge err-0 {class}">{halo}<path class="line" d="M{} 0 h18" stroke-width="2"/><text x="{}" y="3.5" style="text-anchor:start;stroke:none">{label}</text></g>"#,
+                num(x),
+                num(x + 22.0),
+            );
+            x += 26.0 + text_width(label, 10.0) + 8.0;
         }
     }
     out.push_str("</g>\n");

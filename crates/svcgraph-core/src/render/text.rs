@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use crate::diff::{Change, Metric};
 use crate::model::{Edge, Node};
 
 /// A rate with three significant digits: `9.73`, `12.3`, `0.0123`, `1234`, `12.3k`.
@@ -62,18 +63,61 @@ pub fn format_duration(seconds: f64) -> String {
 /// The short label drawn on an edge: rate, error percentage when there are failures, and the
 /// p95 latency when known (or p99, or p50).
 pub fn edge_label(edge: &Edge) -> String {
-    let mut parts = vec![format!("{} req/s", format_rate(edge.requests_per_second))];
-    if edge.failures_per_second > 0.0 {
-        parts.push(format!("{} err", format_percent(edge.error_ratio())));
+    let diff = edge.diff.as_deref();
+    let before = diff.and_then(|d| d.before);
+    let moved = |m: Metric| diff.is_some_and(|d| d.moved.contains(&m));
+    if let (Some(Change::Gone), Some(b)) = (diff.map(|d| d.change), before) {
+        return format!("gone · was {} req/s", format_rate(b.requests_per_second));
+    }
+    let mut parts = Vec::with_capacity(4);
+    if diff.is_some_and(|d| d.change == Change::New) {
+        parts.push("new".to_owned());
+    }
+    let mut rate = format!("{} req/s", format_rate(edge.requests_per_second));
+    if let Some(b) = before.filter(|_| moved(Metric::Rate)) {
+        let _ = write!(
+            rate,
+            " ({})",
+            relative_change(b.requests_per_second, edge.requests_per_second)
+        );
+    }
+    parts.push(rate);
+    let errors_moved = before.filter(|_| moved(Metric::ErrorRatio));
+    if edge.failures_per_second > 0.0 || errors_moved.is_some() {
+        let mut errors = format!("{} err", format_percent(edge.error_ratio()));
+        if let Some(b) = errors_moved {
+            let _ = write!(
+                errors,
+                " ({:+.1} pp)",
+                (edge.error_ratio() - b.error_ratio()) * 100.0
+            );
+        }
+        parts.push(errors);
     }
     let l = &edge.latency;
     if let Some((name, value)) = [("p95", l.p95), ("p99", l.p99), ("p50", l.p50)]
         .into_iter()
         .find_map(|(n, v)| v.map(|v| (n, v)))
     {
-        parts.push(format!("{name} {}", format_duration(value)));
+        let mut latency = format!("{name} {}", format_duration(value));
+        if let Some(b) = before
+            .and_then(|b| b.latency.p95)
+            .filter(|_| moved(Metric::P95))
+        {
+            let _ = write!(latency, " ({})", relative_change(b, value));
+        }
+        parts.push(latency);
     }
     parts.join(" · ")
+}
+
+/// A signed relative change: `+150%`, `-60%`; `from 0` when there was nothing before.
+fn relative_change(before: f64, now: f64) -> String {
+    if before > 0.0 {
+        format!("{:+.0}%", (now - before) / before * 100.0)
+    } else {
+        "from 0".into()
+    }
 }
 
 /// Every number of an edge, one fact per line, for tooltips.
@@ -100,6 +144,20 @@ pub fn edge_details(client: &Node, server: &Node, edge: &Edge) -> Vec<String> {
     if let Some(ct) = &edge.connection_type {
         lines.push(format!("connection: {ct}"));
     }
+    if let Some(d) = edge.diff.as_deref() {
+        lines.push(format!("compared with the baseline: {}", d.change.as_str()));
+        if let Some(b) = d.before {
+            let mut line = format!(
+                "baseline: {} requests/s, {} errors",
+                format_rate(b.requests_per_second),
+                format_percent(b.error_ratio())
+            );
+            if let Some(p95) = b.latency.p95 {
+                let _ = write!(line, ", p95 {}", format_duration(p95));
+            }
+            lines.push(line);
+        }
+    }
     lines
 }
 
@@ -112,6 +170,9 @@ pub fn node_details(node: &Node) -> Vec<String> {
         kind.push_str(ns);
     }
     lines.push(kind);
+    if let Some(change) = node.diff {
+        lines.push(format!("compared with the baseline: {}", change.as_str()));
+    }
     if !node.addresses.is_empty() {
         let shown: Vec<&str> = node.addresses.iter().take(8).map(String::as_str).collect();
         let more = node.addresses.len().saturating_sub(shown.len());

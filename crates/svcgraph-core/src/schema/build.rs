@@ -330,6 +330,7 @@ impl Schema {
             namespace,
             kind,
             addresses: address.map(str::to_owned).into_iter().collect(),
+            diff: None,
         })
     }
 }
