@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace. Installs what the tests need when it is missing
-# (Graphviz, rsvg-convert, rustfmt, clippy), so it works on a bare machine; running it
-# again installs nothing.
+# (Graphviz, rsvg-convert, Prometheus, rustfmt, clippy), so it works on a bare machine; running
+# it again installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +10,9 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_missing=()
 command -v dot >/dev/null 2>&1 || apt_missing+=(graphviz)
 command -v rsvg-convert >/dev/null 2>&1 || apt_missing+=(librsvg2-bin)
+# svcgraph-prometheus tests run their own `prometheus` on a free loopback port, fed by
+# `promtool`; the package's own service (if the init system starts it) is never used.
+{ command -v prometheus && command -v promtool; } >/dev/null 2>&1 || apt_missing+=(prometheus)
 if [ "${#apt_missing[@]}" -gt 0 ]; then
   echo "test.sh: installing ${apt_missing[*]}" >&2
   as_root apt-get update -qq

@@ -12,10 +12,16 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per run: boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Render a service graph from a saved Prometheus response, snapshot or graph JSON.
+    /// Render a service graph from a Prometheus-compatible server, or from a saved response,
+    /// snapshot or graph JSON.
     Render(RenderArgs),
+    /// Fetch what a graph is built from and save it as a snapshot, which `render --input`
+    /// draws offline (for CI artifacts and bug reports).
+    Fetch(FetchArgs),
     /// Print the PromQL a schema and filter set would run.
     Query(QueryArgs),
     /// List the schema presets, or print one as TOML to start your own from.
@@ -28,14 +34,23 @@ pub enum Command {
 pub struct RenderArgs {
     /// A Prometheus API response (/api/v1/query), a svcgraph snapshot or a svcgraph graph
     /// JSON document; `-` reads standard input.
-    #[arg(
-        long,
-        short = 'i',
-        value_name = "FILE",
-        required_unless_present = "demo",
-        conflicts_with = "demo"
-    )]
+    #[arg(long, short = 'i', value_name = "FILE", conflicts_with = "demo")]
     pub input: Option<PathBuf>,
+
+    /// Where the series come from: `prometheus` (asks --url) or `file` (--input or --demo).
+    /// By default: the file when one is given, else the server when a URL is.
+    #[arg(long, value_enum)]
+    pub source: Option<SourceKind>,
+
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
+
+    #[command(flatten)]
+    pub time: TimeArgs,
+
+    /// With --source prometheus: also save what was fetched as a snapshot (see `fetch`).
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<PathBuf>,
 
     /// Use the bundled sample: a small shop of a dozen services with rates, failures and latency.
     #[arg(long)]
@@ -108,8 +123,13 @@ pub struct SeriesFilterArgs {
 pub struct CompareArgs {
     /// Compare with a baseline: a saved response, snapshot or graph JSON of another moment,
     /// read and transformed like the input. New, gone and changed edges are marked.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "compare_at")]
     pub baseline: Option<PathBuf>,
+
+    /// With --source prometheus: compare with the same queries at this time (RFC 3339, Unix
+    /// seconds, or a duration ago such as 1h or 1d).
+    #[arg(long, value_name = "TIME")]
+    pub compare_at: Option<String>,
 
     /// An edge's rate changed when it moved by at least this many percent.
     #[arg(long, value_name = "PERCENT", default_value_t = 50.0)]
@@ -174,6 +194,105 @@ fn parse_depth(text: &str) -> Result<usize, String> {
     }
     text.parse()
         .map_err(|_| format!("`{text}` is not a depth; write a number or `all`"))
+}
+
+/// Where the series come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceKind {
+    /// A Prometheus-compatible HTTP API (--url).
+    Prometheus,
+    /// A saved input (--input) or the bundled sample (--demo).
+    File,
+}
+
+/// How to reach a Prometheus-compatible server.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Prometheus")]
+pub struct PrometheusArgs {
+    /// Base URL of a Prometheus-compatible API; a path prefix is kept
+    /// (`https://mimir.example/prometheus`, `http://thanos:10902`, `http://vm:8428`).
+    #[arg(long, env = "SVCGRAPH_PROMETHEUS_URL", value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Send `Authorization: Bearer TOKEN`.
+    #[arg(
+        long,
+        env = "SVCGRAPH_PROMETHEUS_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN",
+        conflicts_with = "basic_auth"
+    )]
+    pub bearer_token: Option<String>,
+
+    /// Send basic authentication, USER:PASSWORD.
+    #[arg(
+        long,
+        env = "SVCGRAPH_PROMETHEUS_BASIC_AUTH",
+        hide_env_values = true,
+        value_name = "USER:PASSWORD"
+    )]
+    pub basic_auth: Option<String>,
+
+    /// An extra request header, `Name: value` (e.g. `X-Scope-OrgID: team-a`). Repeatable.
+    #[arg(long = "header", short = 'H', value_name = "HEADER")]
+    pub headers: Vec<String>,
+
+    /// Trust this CA certificate (PEM) as well as the system's.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Accept any TLS certificate (testing only).
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Seconds to wait for each request.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub timeout: f64,
+
+    /// Requests per query, retrying connection errors, timeouts, 429 and 5xx (never other 4xx).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub attempts: u32,
+}
+
+/// When and over what window to ask.
+#[derive(Debug, Args)]
+pub struct TimeArgs {
+    /// The `rate()` window, e.g. 5m, 1h30m (default 5m).
+    #[arg(long, value_name = "DURATION")]
+    pub window: Option<String>,
+
+    /// Evaluate at this time instead of now: RFC 3339, Unix seconds, or a duration ago such
+    /// as 1h.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// A preset, a schema file, or `auto`: the preset whose metrics the server holds.
+    #[arg(long, default_value = "auto", value_name = "NAME|FILE")]
+    pub schema: String,
+
+    #[command(flatten)]
+    pub series_filter: SeriesFilterArgs,
+
+    /// Only edges touching this namespace.
+    #[arg(long, short = 'n', value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    #[command(flatten)]
+    pub time: TimeArgs,
+
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
+
+    /// Write the snapshot to FILE (replaced only when complete) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// No notes on standard error, only errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

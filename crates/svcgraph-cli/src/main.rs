@@ -3,6 +3,7 @@
 mod args;
 mod output;
 mod run;
+mod source;
 
 use std::process::ExitCode;
 

@@ -17,10 +17,11 @@ use svcgraph_core::series::SeriesSet;
 use svcgraph_core::{ServiceGraph, transform};
 
 use crate::args::{
-    Aggregate, Cli, Command, CompareArgs, EdgeLabelsArg, FocusDirection, Format, GroupBy,
-    QueryArgs, RankDir, RenderArgs, SchemasArgs, SeriesFilterArgs, TransformArgs,
+    Aggregate, Cli, Command, CompareArgs, EdgeLabelsArg, FetchArgs, FocusDirection, Format,
+    GroupBy, QueryArgs, RankDir, RenderArgs, SchemasArgs, SeriesFilterArgs, SourceKind, TimeArgs,
+    TransformArgs,
 };
-use crate::output;
+use crate::{output, source};
 
 /// The bundled sample: a shop of a dozen services, as a snapshot of the `servicegraph` schema.
 const DEMO: &str = include_str!("../../../examples/data/shop.snapshot.json");
@@ -28,6 +29,7 @@ const DEMO: &str = include_str!("../../../examples/data/shop.snapshot.json");
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Render(args) => render(&args),
+        Command::Fetch(args) => fetch(&args),
         Command::Query(args) => query(&args),
         Command::Schemas(args) => schemas(&args),
     }
@@ -60,11 +62,20 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
     let notes = Notes { quiet: args.quiet };
     let format = output_format(args.format, args.output.as_deref())?;
     let thresholds = thresholds(&args.compare)?;
-    let graph = load_graph(args, &notes)?;
+    let (graph, fetched_baseline) = match source_of(args)? {
+        SourceKind::File => (load_graph(args, &notes)?, None),
+        SourceKind::Prometheus => fetch_graphs(args, &notes)?,
+    };
     let mut graph = apply_transforms(graph, &args.transform)?;
-    if let Some(path) = &args.compare.baseline {
-        let baseline = graph_from_bytes(&read_source(path)?, args, &notes)
-            .with_context(|| format!("the baseline {}", path.display()))?;
+    let baseline = match (fetched_baseline, &args.compare.baseline) {
+        (Some(graph), _) => Some(graph),
+        (None, Some(path)) => Some(
+            graph_from_bytes(&read_source(path)?, args, &notes)
+                .with_context(|| format!("the baseline {}", path.display()))?,
+        ),
+        (None, None) => None,
+    };
+    if let Some(baseline) = baseline {
         let baseline = apply_transforms(baseline, &args.transform)?;
         graph = diff::diff(&graph, &baseline, &thresholds);
         notes.note(&comparison_summary(&graph));
@@ -138,6 +149,153 @@ fn load_graph(args: &RenderArgs, notes: &Notes) -> Result<ServiceGraph> {
         (None, false) => bail!("give --input FILE (or - for standard input), or --demo"),
     };
     graph_from_bytes(&bytes, args, notes)
+}
+
+/// Where `render` takes its series from, and whether the flags fit it.
+fn source_of(args: &RenderArgs) -> Result<SourceKind> {
+    let file = args.input.is_some() || args.demo;
+    let source = match (args.source, file, args.prometheus.url.is_some()) {
+        (Some(source), _, _) => source,
+        (None, true, _) => SourceKind::File,
+        (None, false, true) => SourceKind::Prometheus,
+        (None, false, false) => {
+            bail!("give --input FILE (or - for standard input), --demo, or a server with --url")
+        }
+    };
+    match source {
+        SourceKind::Prometheus if file => {
+            bail!("--source prometheus asks the server at --url; leave out --input and --demo")
+        }
+        SourceKind::File => {
+            let server_only = [
+                ("--window", args.time.window.is_some()),
+                ("--at", args.time.at.is_some()),
+                ("--compare-at", args.compare.compare_at.is_some()),
+                ("--save-snapshot", args.save_snapshot.is_some()),
+            ];
+            if let Some((flag, _)) = server_only.iter().find(|(_, given)| *given) {
+                bail!(
+                    "{flag} asks a server (--url); a saved input was evaluated when it was saved"
+                );
+            }
+        }
+        SourceKind::Prometheus => {}
+    }
+    Ok(source)
+}
+
+/// The query the command line asks a server: series filters, a single `-n` namespace (more
+/// than one are filtered here instead), window and time.
+fn server_query(
+    series: &SeriesFilterArgs,
+    namespaces: &[String],
+    time: &TimeArgs,
+) -> Result<GraphQuery> {
+    let mut query = GraphQuery {
+        cluster: series.cluster.clone(),
+        namespace: match namespaces {
+            [one] => Some(one.clone()),
+            _ => None,
+        },
+        matchers: series_matchers(series)?,
+        ..GraphQuery::default()
+    };
+    source::apply_time(&mut query, time)?;
+    Ok(query)
+}
+
+/// The graph now from the server, and the graph at `--compare-at` when asked.
+fn fetch_graphs(args: &RenderArgs, notes: &Notes) -> Result<(ServiceGraph, Option<ServiceGraph>)> {
+    let client = source::client(&args.prometheus)?;
+    let query = server_query(&args.series_filter, &args.transform.namespace, &args.time)?;
+    let compare_at = args
+        .compare
+        .compare_at
+        .as_deref()
+        .map(source::parse_time)
+        .transpose()?;
+    let named = schema_from_flag(&args.schema)?;
+    let (now, before) = source::runtime()?.block_on(async {
+        let (schema, detected) = source::choose_schema(&client, named, &query).await?;
+        if detected {
+            notes.note(&format!(
+                "schema `{}`: its metrics are on the server (choose another with --schema)",
+                schema.name
+            ));
+        }
+        let now = source::moment(&client, &schema, &query).await?;
+        let before = match compare_at {
+            Some(at) => {
+                let earlier = GraphQuery {
+                    at: Some(at),
+                    ..query.clone()
+                };
+                Some(source::moment(&client, &schema, &earlier).await?)
+            }
+            None => None,
+        };
+        anyhow::Ok((now, before))
+    })?;
+    for moment in std::iter::once(&now).chain(&before) {
+        for w in &moment.warnings {
+            notes.warn(w);
+        }
+        notes.note(&format!(
+            "fetched {} edges at {} from {} in {:.0} ms",
+            moment.graph.edge_count(),
+            moment
+                .fetched
+                .snapshot
+                .query
+                .as_ref()
+                .and_then(|q| q.at)
+                .map_or_else(String::new, |at| at.to_string()),
+            client.endpoint(),
+            moment.took.as_secs_f64() * 1000.0
+        ));
+    }
+    if let Some(path) = &args.save_snapshot {
+        output::write(Some(path), source::snapshot_json(&now.fetched)?.as_bytes())?;
+        notes.note(&format!("saved the snapshot to {}", path.display()));
+    }
+    Ok((now.graph, before.map(|m| m.graph)))
+}
+
+/// `svcgraph fetch`: the snapshot of one moment, written whole or not at all.
+fn fetch(args: &FetchArgs) -> Result<ExitCode> {
+    let notes = Notes { quiet: args.quiet };
+    let client = source::client(&args.prometheus)?;
+    let namespaces: Vec<String> = args.namespace.iter().cloned().collect();
+    let query = server_query(&args.series_filter, &namespaces, &args.time)?;
+    let named = schema_from_flag(&args.schema)?;
+    let (moment, detected) = source::runtime()?.block_on(async {
+        let (schema, detected) = source::choose_schema(&client, named, &query).await?;
+        anyhow::Ok((source::moment(&client, &schema, &query).await?, detected))
+    })?;
+    if detected {
+        notes.note(&format!(
+            "schema `{}`: its metrics are on the server (choose another with --schema)",
+            moment.fetched.snapshot.schema.name
+        ));
+    }
+    for w in &moment.warnings {
+        notes.warn(w);
+    }
+    output::write(
+        args.output.as_deref(),
+        source::snapshot_json(&moment.fetched)?.as_bytes(),
+    )?;
+    notes.note(&format!(
+        "fetched {} series ({} edges) from {} in {:.0} ms{}",
+        moment.fetched.results.sample_count(),
+        moment.graph.edge_count(),
+        client.endpoint(),
+        moment.took.as_secs_f64() * 1000.0,
+        args.output
+            .as_ref()
+            .map_or_else(String::new, |p| format!("; wrote {}", p.display()))
+    ));
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The thresholds of `--rate-change`, `--error-change` and `--p95-change`.

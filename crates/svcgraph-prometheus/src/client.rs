@@ -1,0 +1,485 @@
+//! One instant query over HTTP: `GET` (or `POST`) `/api/v1/query`, with retries.
+
+use std::error::Error as _;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use serde_json::value::RawValue;
+use svcgraph_core::query::EvalTime;
+use svcgraph_core::series::SeriesSet;
+use url::Url;
+
+use crate::config::{Auth, ClientConfig, RetryPolicy, query_endpoint, shown_url};
+use crate::error::{Error, Result, excerpt};
+
+/// Queries whose `GET` URL would be longer than this many bytes are sent as a `POST` form
+/// instead. 4 KiB stays under the request-line limits of common proxies (nginx allows 8 KiB
+/// per header line by default, some load balancers less), while short queries keep the
+/// cache- and log-friendly `GET`. Every Prometheus-compatible store accepts both.
+pub const MAX_GET_URL_BYTES: usize = 4096;
+
+/// Longest excerpt of a server's body quoted in an error message.
+const EXCERPT_CHARS: usize = 200;
+
+/// A connection to one Prometheus-compatible HTTP API.
+///
+/// Cheap to clone (clones share one connection pool). Needs a Tokio runtime to run queries.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    endpoint: Url,
+    shown: String,
+    auth: Option<Auth>,
+    timeout: Duration,
+    retry: RetryPolicy,
+}
+
+/// One query's answer: the body exactly as the server sent it, and its samples.
+#[derive(Debug)]
+pub struct QueryResponse {
+    /// The response body, verbatim (for snapshots).
+    pub body: Box<RawValue>,
+    /// The samples, and the server's `warnings` and `infos` (infos prefixed with `info: `).
+    pub series: SeriesSet,
+    /// How many requests it took (1 when the first one succeeded).
+    pub attempts: u32,
+}
+
+impl QueryResponse {
+    /// The server's warnings and infos.
+    pub fn warnings(&self) -> &[String] {
+        &self.series.warnings
+    }
+}
+
+impl Client {
+    /// A client for the server `config` describes. Checks the URL, headers and CA file; makes
+    /// no request.
+    pub fn new(config: ClientConfig) -> Result<Self> {
+        let endpoint = query_endpoint(&config.base_url)?;
+        let shown = shown_url(&endpoint);
+        if config.retry.attempts == 0 {
+            return Err(Error::Config(
+                "the retry policy must allow at least one attempt".into(),
+            ));
+        }
+        if config.timeout.is_zero() {
+            return Err(Error::Config("the timeout must be longer than zero".into()));
+        }
+
+        let mut headers = HeaderMap::new();
+        for (name, value) in &config.headers {
+            let header = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+                Error::Config(format!(
+                    "`{}` is not a valid HTTP header name",
+                    excerpt(name, 80)
+                ))
+            })?;
+            let mut value = HeaderValue::from_str(value.trim()).map_err(|_| {
+                Error::Config(format!(
+                    "the value of header `{header}` is not valid in HTTP (control characters or non-ASCII?)"
+                ))
+            })?;
+            value.set_sensitive(true);
+            headers.append(header, value);
+        }
+
+        // reqwest is built without a TLS crypto provider so that only `ring` is linked; make it
+        // the process default unless the application already chose one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+
+        let mut builder = reqwest::Client::builder()
+            .default_headers(headers)
+            .timeout(config.timeout)
+            .user_agent(concat!("svcgraph/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = &config.ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::Config(format!("cannot read the CA file {}: {e}", path.display()))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| {
+                Error::Config(format!(
+                    "the CA file {} is not a PEM certificate bundle",
+                    path.display()
+                ))
+            })?;
+            if certs.is_empty() {
+                return Err(Error::Config(format!(
+                    "the CA file {} holds no PEM certificate",
+                    path.display()
+                )));
+            }
+            builder = builder.tls_certs_merge(certs);
+        }
+        if config.insecure {
+            builder = builder.tls_danger_accept_invalid_certs(true);
+        }
+        let http = builder.build().map_err(|e| {
+            Error::Config(format!(
+                "cannot set up the HTTP client: {}",
+                error_chain(&e)
+            ))
+        })?;
+        Ok(Client {
+            http,
+            endpoint,
+            shown,
+            auth: config.auth,
+            timeout: config.timeout,
+            retry: config.retry,
+        })
+    }
+
+    /// The instant-query endpoint, as shown in messages (no credentials, no query).
+    pub fn endpoint(&self) -> &str {
+        &self.shown
+    }
+
+    /// Runs one PromQL instant query, at `at` or (when `None`) at the server's now.
+    ///
+    /// Sent as `GET`, or as a `POST` form when the URL would exceed [`MAX_GET_URL_BYTES`];
+    /// retried as the [`RetryPolicy`] says.
+    pub async fn query(&self, promql: &str, at: Option<EvalTime>) -> Result<QueryResponse> {
+        let mut attempt = 1;
+        loop {
+            let error = match self.send(promql, at).await {
+                Ok((body, series)) => {
+                    return Ok(QueryResponse {
+                        body,
+                        series,
+                        attempts: attempt,
+                    });
+                }
+                Err(error) => error,
+            };
+            if !error.is_retryable() {
+                return Err(error);
+            }
+            if attempt >= self.retry.attempts {
+                return Err(if attempt == 1 {
+                    error
+                } else {
+                    Error::RetriesExhausted {
+                        attempts: attempt,
+                        last: Box::new(error),
+                    }
+                });
+            }
+            let mut wait = self.retry.backoff(attempt);
+            if let Error::Status {
+                retry_after: Some(seconds),
+                ..
+            } = error
+            {
+                let asked = Duration::from_secs(seconds);
+                if asked > self.retry.max_backoff {
+                    return Err(with_note(
+                        error,
+                        &format!(
+                            " (it asked to retry after {seconds} s, longer than the {} s the retry policy waits)",
+                            self.retry.max_backoff.as_secs_f64()
+                        ),
+                    ));
+                }
+                wait = wait.max(asked);
+            }
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// One request, no retries.
+    async fn send(&self, promql: &str, at: Option<EvalTime>) -> Result<(Box<RawValue>, SeriesSet)> {
+        let time = at.map(EvalTime::to_prometheus_param);
+        let mut params: Vec<(&str, &str)> = vec![("query", promql)];
+        if let Some(time) = &time {
+            params.push(("time", time));
+        }
+        let mut get_url = self.endpoint.clone();
+        get_url.query_pairs_mut().extend_pairs(&params);
+        let request = if get_url.as_str().len() <= MAX_GET_URL_BYTES {
+            self.http.get(get_url)
+        } else {
+            self.http.post(self.endpoint.clone()).form(&params)
+        };
+        let request = match &self.auth {
+            None => request,
+            Some(Auth::Bearer(token)) => request.bearer_auth(token),
+            Some(Auth::Basic { username, password }) => {
+                request.basic_auth(username, password.as_ref())
+            }
+        };
+
+        let response = request.send().await.map_err(|e| self.transport(&e))?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let bytes = response.bytes().await.map_err(|e| self.transport(&e))?;
+        if !status.is_success() {
+            return Err(self.status_error(status, &bytes, retry_after));
+        }
+        self.parse(&bytes)
+    }
+
+    /// A transport failure in this client's words.
+    fn transport(&self, error: &reqwest::Error) -> Error {
+        let url = self.shown.clone();
+        if error.is_timeout() {
+            Error::Timeout {
+                url,
+                seconds: self.timeout.as_secs_f64(),
+            }
+        } else if error.is_body() || error.is_decode() {
+            Error::Unreachable {
+                url,
+                detail: format!(
+                    "the connection broke while the answer was being read ({})",
+                    error_chain(error)
+                ),
+            }
+        } else {
+            let mut detail = error_chain(error);
+            if detail.contains("certificate") {
+                detail.push_str(
+                    " (TLS: trust the server's CA with a CA file, or skip verification only for testing)",
+                );
+            }
+            Error::Unreachable { url, detail }
+        }
+    }
+
+    /// An HTTP error status, with the Prometheus error envelope when the body is one.
+    fn status_error(&self, status: StatusCode, body: &[u8], retry_after: Option<u64>) -> Error {
+        let envelope = ErrorEnvelope::read(body);
+        let detail = if let Some(e) = &envelope {
+            match &e.error_type {
+                Some(kind) => format!(": {kind}: {}", e.message),
+                None => format!(": {}", e.message),
+            }
+        } else {
+            let text = String::from_utf8_lossy(&body[..body.len().min(4 * EXCERPT_CHARS)]);
+            if text.trim().is_empty() {
+                String::new()
+            } else {
+                format!(": {}", excerpt(&text, EXCERPT_CHARS))
+            }
+        };
+        let url = self.shown.clone();
+        let code = status.as_u16();
+        match code {
+            401 => Error::Auth {
+                url,
+                status: code,
+                detail,
+                hint: "check the bearer token or basic-auth credentials",
+            },
+            403 => Error::Auth {
+                url,
+                status: code,
+                detail,
+                hint: "the credentials were accepted but may not read metrics; check their permissions (and, for Mimir or Cortex, the X-Scope-OrgID tenant header)",
+            },
+            _ => Error::Status {
+                url,
+                status: code,
+                error_type: envelope.and_then(|e| e.error_type),
+                detail,
+                hint: status_hint(code),
+                retry_after,
+            },
+        }
+    }
+
+    /// A 2xx body to samples, keeping the body verbatim.
+    fn parse(&self, bytes: &[u8]) -> Result<(Box<RawValue>, SeriesSet)> {
+        let series = SeriesSet::from_json(bytes).map_err(|e| self.unusable(bytes, &e))?;
+        // `from_json` has checked that this is one JSON document in UTF-8.
+        let text = std::str::from_utf8(bytes).map_err(|e| self.unusable(bytes, &e))?;
+        let body =
+            RawValue::from_string(text.trim().to_owned()).map_err(|e| self.unusable(bytes, &e))?;
+        Ok((body, series))
+    }
+
+    fn unusable(&self, bytes: &[u8], error: &dyn std::fmt::Display) -> Error {
+        let start = String::from_utf8_lossy(&bytes[..bytes.len().min(4 * EXCERPT_CHARS)]);
+        let start = start.trim_start();
+        let shown = if start.is_empty() {
+            "the body is empty".to_owned()
+        } else {
+            format!("the body starts with `{}`", excerpt(start, 80))
+        };
+        let hint = if start.starts_with('<') {
+            "; an HTML page came back: is the URL the API base, and is a login page or proxy in the way?"
+        } else {
+            ""
+        };
+        Error::Response {
+            url: self.shown.clone(),
+            detail: format!("{error}; {shown}{hint}"),
+        }
+    }
+}
+
+/// What to check for an HTTP error status other than 401 and 403.
+fn status_hint(status: u16) -> &'static str {
+    match status {
+        400 | 422 => {
+            "the server rejected the query: check the filters and the schema's metric and label names"
+        }
+        404 | 405 => {
+            "check the base URL: it is the part before /api/v1, e.g. http://host:9090, https://host/prometheus (Mimir) or http://vmselect:8481/select/0/prometheus (VictoriaMetrics cluster)"
+        }
+        407 => "a proxy wants credentials: check the proxy settings",
+        429 => "the server is limiting requests: try again later or ask less often",
+        500..=599 => "the server failed; check its health and logs, or try again later",
+        _ => "check the base URL and the server",
+    }
+}
+
+/// Appends a note to a status error's detail.
+fn with_note(error: Error, note: &str) -> Error {
+    match error {
+        Error::Status {
+            url,
+            status,
+            error_type,
+            detail,
+            hint,
+            retry_after,
+        } => Error::Status {
+            url,
+            status,
+            error_type,
+            detail: format!("{detail}{note}"),
+            hint,
+            retry_after,
+        },
+        other => other,
+    }
+}
+
+/// The causes of an error, innermost last, without reqwest's own top line (which repeats the
+/// full URL, query and all), e.g. `tcp connect error: Connection refused (os error 111)`.
+fn error_chain(error: &reqwest::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        // hyper's wrapper lines ("client error (Connect)") only name the layer.
+        let wrapper = text.starts_with("client error (") && text.ends_with(')');
+        if !text.is_empty() && !wrapper && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    if parts.is_empty() {
+        parts.push(if error.is_connect() {
+            "connection failed".into()
+        } else {
+            "request failed".into()
+        });
+    }
+    excerpt(&parts.join(": "), 300)
+}
+
+/// The error envelopes of Prometheus (`{"status":"error","errorType","error"}`) and of
+/// Google's APIs (`{"error":{"code","message","status"}}`).
+struct ErrorEnvelope {
+    error_type: Option<String>,
+    message: String,
+}
+
+impl ErrorEnvelope {
+    fn read(body: &[u8]) -> Option<Self> {
+        // An error envelope is small; a big body is something else and only excerpted.
+        if body.len() > 64 * 1024 {
+            return None;
+        }
+        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+        let text = |v: &serde_json::Value| v.as_str().map(|s| excerpt(s, 300));
+        match value.get("error")? {
+            serde_json::Value::String(message) => Some(ErrorEnvelope {
+                error_type: value.get("errorType").and_then(text),
+                message: excerpt(message, 300),
+            }),
+            serde_json::Value::Object(google) => Some(ErrorEnvelope {
+                error_type: google.get("status").and_then(text),
+                message: google.get("message").and_then(text)?,
+            }),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_error_envelopes_are_read() {
+        let prom = ErrorEnvelope::read(
+            br#"{"status":"error","errorType":"bad_data","error":"1:5: parse error: unexpected end of input"}"#,
+        )
+        .unwrap();
+        assert_eq!(prom.error_type.as_deref(), Some("bad_data"));
+        assert_eq!(prom.message, "1:5: parse error: unexpected end of input");
+        let google = ErrorEnvelope::read(
+            br#"{"error":{"code":403,"message":"Permission denied","status":"PERMISSION_DENIED"}}"#,
+        )
+        .unwrap();
+        assert_eq!(google.error_type.as_deref(), Some("PERMISSION_DENIED"));
+        assert_eq!(google.message, "Permission denied");
+        assert!(ErrorEnvelope::read(b"<html>oops</html>").is_none());
+        assert!(ErrorEnvelope::read(br#"{"status":"success"}"#).is_none());
+    }
+
+    #[test]
+    fn bad_client_settings_are_refused_before_any_request() {
+        let cases = [
+            (
+                ClientConfig::new("http://h").header("bad header", "x"),
+                "not a valid HTTP header name",
+            ),
+            (
+                ClientConfig::new("http://h").header("X-Ok", "line\nbreak"),
+                "not valid in HTTP",
+            ),
+            (
+                ClientConfig::new("http://h").ca_file("/nonexistent/ca.pem"),
+                "cannot read the CA file",
+            ),
+            (
+                ClientConfig::new("http://h").retry(RetryPolicy {
+                    attempts: 0,
+                    ..RetryPolicy::default()
+                }),
+                "at least one attempt",
+            ),
+            (
+                ClientConfig::new("http://h").timeout(Duration::ZERO),
+                "longer than zero",
+            ),
+        ];
+        for (config, expected) in cases {
+            let err = Client::new(config).unwrap_err().to_string();
+            assert!(err.contains(expected), "{expected}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_file_without_certificates_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ca.pem");
+        std::fs::write(&path, "not a certificate\n").unwrap();
+        let err = Client::new(ClientConfig::new("https://h").ca_file(&path))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("holds no PEM certificate") || err.contains("not a PEM"),
+            "{err}"
+        );
+    }
+}

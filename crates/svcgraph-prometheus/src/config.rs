@@ -1,0 +1,354 @@
+//! How to reach the metric store: URL, credentials, TLS, timeout and retries.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::error::{Error, Result, excerpt};
+
+/// Everything a [`Client`](crate::Client) needs to know about the server.
+///
+/// Fields are public so that a command line or a binding can fill them from flags; the
+/// builder methods are shorthands for the same.
+#[derive(Clone)]
+pub struct ClientConfig {
+    /// The API base: the part of the URL before `/api/v1`, e.g. `http://localhost:9090`,
+    /// `https://thanos.example`, `https://mimir.example/prometheus` or
+    /// `http://vmselect:8481/select/0/prometheus`. A trailing slash, or a trailing
+    /// `/api/v1` or `/api/v1/query`, is accepted too. Query parameters in it (such as
+    /// VictoriaMetrics' `extra_label`) are sent with every request. Credentials in it
+    /// (`https://user:pass@host`) are used as basic auth and never shown in messages.
+    pub base_url: String,
+    /// Credentials sent with every request.
+    pub auth: Option<Auth>,
+    /// Extra headers sent with every request, e.g. `X-Scope-OrgID` for Mimir, Cortex or
+    /// Loki-style multi-tenancy. Values are never shown in messages or `Debug` output.
+    pub headers: Vec<(String, String)>,
+    /// A PEM file of CA certificates trusted in addition to the system's.
+    pub ca_file: Option<PathBuf>,
+    /// Accept any TLS certificate. For testing against self-signed servers only.
+    pub insecure: bool,
+    /// How long one request may take, from connecting to the last byte of the answer.
+    pub timeout: Duration,
+    /// When and how often a failed request is sent again.
+    pub retry: RetryPolicy,
+}
+
+/// Credentials for the metric store.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// `Authorization: Bearer <token>`.
+    Bearer(String),
+    /// HTTP basic auth.
+    Basic {
+        /// The user name.
+        username: String,
+        /// The password, if any.
+        password: Option<String>,
+    },
+}
+
+impl fmt::Debug for Auth {
+    /// Secrets stay out of logs: only the kind of credential and the user name are shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::Bearer(_) => f.write_str("Bearer(<redacted>)"),
+            Auth::Basic { username, password } => f
+                .debug_struct("Basic")
+                .field("username", username)
+                .field("password", &password.as_ref().map(|_| "<redacted>"))
+                .finish(),
+        }
+    }
+}
+
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header_names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("ClientConfig")
+            .field("base_url", &shown_url_text(&self.base_url))
+            .field("auth", &self.auth)
+            .field("headers", &header_names)
+            .field("ca_file", &self.ca_file)
+            .field("insecure", &self.insecure)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+/// When a failed request is sent again.
+///
+/// Retried: connection failures (refused, DNS, reset), timeouts, a connection that broke
+/// mid-answer, HTTP 429 and HTTP 5xx. Never retried: other 4xx (a bad query or bad
+/// credentials do not get better) and answers that are not Prometheus responses.
+///
+/// Timeouts are retried because a query that timed out on a busy server often succeeds a
+/// moment later; the number of attempts bounds the total wait at about
+/// `attempts × timeout` plus the backoff, and the final message says how many attempts were
+/// made.
+///
+/// The wait before retry `n` (1-based) is `initial_backoff × 2^(n-1)`, capped at
+/// `max_backoff`. A `Retry-After: <seconds>` header on a 429 or 5xx answer is honoured when it
+/// asks for longer; when it asks for more than `max_backoff`, the client stops retrying and
+/// returns the server's answer, which says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Total number of requests, including the first; at least 1.
+    pub attempts: u32,
+    /// The wait before the first retry.
+    pub initial_backoff: Duration,
+    /// The longest wait between two attempts.
+    pub max_backoff: Duration,
+}
+
+impl RetryPolicy {
+    /// One attempt, no retries.
+    pub const NONE: RetryPolicy = RetryPolicy {
+        attempts: 1,
+        initial_backoff: Duration::ZERO,
+        max_backoff: Duration::ZERO,
+    };
+
+    /// The wait before retry number `retry` (1 for the first retry).
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let factor = 2u32.saturating_pow(retry.saturating_sub(1));
+        self.initial_backoff
+            .saturating_mul(factor)
+            .min(self.max_backoff)
+    }
+}
+
+impl Default for RetryPolicy {
+    /// Three attempts, waiting 0.5 s and then 1 s, never more than 8 s.
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 3,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+        }
+    }
+}
+
+impl ClientConfig {
+    /// The default per-request timeout, 30 seconds.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+    /// A configuration for this base URL with no credentials, a 30 s timeout and the default
+    /// [`RetryPolicy`]. The URL is checked when the [`Client`](crate::Client) is made.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        ClientConfig {
+            base_url: base_url.into(),
+            auth: None,
+            headers: Vec::new(),
+            ca_file: None,
+            insecure: false,
+            timeout: Self::DEFAULT_TIMEOUT,
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// Sends `Authorization: Bearer <token>`.
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.auth = Some(Auth::Bearer(token.into()));
+        self
+    }
+
+    /// Sends HTTP basic auth.
+    pub fn basic_auth(mut self, username: impl Into<String>, password: Option<String>) -> Self {
+        self.auth = Some(Auth::Basic {
+            username: username.into(),
+            password,
+        });
+        self
+    }
+
+    /// Adds a header sent with every request.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Trusts the CA certificates in this PEM file, in addition to the system's.
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_file = Some(path.into());
+        self
+    }
+
+    /// Accepts any TLS certificate (testing only).
+    pub fn insecure(mut self, insecure: bool) -> Self {
+        self.insecure = insecure;
+        self
+    }
+
+    /// Sets the per-request timeout.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the retry policy.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+}
+
+/// The instant-query endpoint for a base URL: `<base>/api/v1/query`, keeping the base's path
+/// prefix and query parameters.
+pub(crate) fn query_endpoint(base_url: &str) -> Result<Url> {
+    let text = base_url.trim();
+    let bad = |why: &str| {
+        Error::Config(format!(
+            "`{}` is not a usable server URL: {why}; write the API base, e.g. http://localhost:9090 or https://mimir.example/prometheus",
+            excerpt(&shown_url_text(text), 200)
+        ))
+    };
+    let mut url = match Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => url,
+        Ok(_) | Err(url::ParseError::RelativeUrlWithoutBase) if !text.contains("://") => {
+            return Err(bad("it has no http:// or https:// in front"));
+        }
+        Ok(url) => return Err(bad(&format!("`{}` is not http or https", url.scheme()))),
+        Err(err) => return Err(bad(&err.to_string())),
+    };
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("it has no host"));
+    }
+    let path = url.path().trim_end_matches('/');
+    let path = path
+        .strip_suffix("/api/v1/query")
+        .or_else(|| path.strip_suffix("/api/v1"))
+        .unwrap_or(path);
+    let path = format!("{path}/api/v1/query");
+    url.set_path(&path);
+    url.set_fragment(None);
+    Ok(url)
+}
+
+/// A URL as shown in messages: without credentials and without its query.
+pub(crate) fn shown_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    // Both calls only fail for URLs that cannot carry credentials, which then have none.
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
+}
+
+fn shown_url_text(text: &str) -> String {
+    match Url::parse(text) {
+        Ok(url) => shown_url(&url),
+        Err(_) => match text.rsplit_once('@') {
+            // Unparseable but maybe with credentials: show only what follows them.
+            Some((_, host)) => format!("…@{host}"),
+            None => text.to_owned(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint(base: &str) -> String {
+        query_endpoint(base).unwrap().to_string()
+    }
+
+    #[test]
+    fn the_endpoint_keeps_path_prefixes_with_or_without_slash() {
+        for (base, expected) in [
+            (
+                "http://localhost:9090",
+                "http://localhost:9090/api/v1/query",
+            ),
+            (
+                "http://localhost:9090/",
+                "http://localhost:9090/api/v1/query",
+            ),
+            (
+                "https://mimir.example/prometheus",
+                "https://mimir.example/prometheus/api/v1/query",
+            ),
+            (
+                "https://mimir.example/prometheus/",
+                "https://mimir.example/prometheus/api/v1/query",
+            ),
+            (
+                "http://vmselect:8481/select/0/prometheus",
+                "http://vmselect:8481/select/0/prometheus/api/v1/query",
+            ),
+            (
+                "https://thanos.example/api/v1/",
+                "https://thanos.example/api/v1/query",
+            ),
+            (
+                "https://thanos.example/api/v1/query",
+                "https://thanos.example/api/v1/query",
+            ),
+            (
+                "http://vm:8428/?extra_label=tenant%3Da",
+                "http://vm:8428/api/v1/query?extra_label=tenant%3Da",
+            ),
+            ("  http://[::1]:9090//  ", "http://[::1]:9090/api/v1/query"),
+        ] {
+            assert_eq!(endpoint(base), expected, "{base}");
+        }
+    }
+
+    #[test]
+    fn unusable_urls_are_refused_with_advice() {
+        for (base, expected) in [
+            ("localhost:9090", "no http:// or https://"),
+            ("prometheus", "no http:// or https://"),
+            ("ftp://host/", "`ftp` is not http or https"),
+            ("http://", "empty host"),
+            ("", "no http://"),
+        ] {
+            let err = query_endpoint(base).unwrap_err().to_string();
+            assert!(err.contains(expected), "{base}: {err}");
+            assert!(err.contains("e.g. http://localhost:9090"), "{err}");
+        }
+    }
+
+    #[test]
+    fn credentials_never_show() {
+        let url = query_endpoint("https://alice:s3cret@mimir.example/prometheus?x=1").unwrap();
+        let shown = shown_url(&url);
+        assert_eq!(shown, "https://mimir.example/prometheus/api/v1/query");
+        let config = ClientConfig::new("https://alice:s3cret@host")
+            .bearer_token("tok3n")
+            .header("X-Scope-OrgID", "tenant-secret");
+        let debug = format!("{config:?}");
+        for secret in ["s3cret", "tok3n", "tenant-secret"] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+        let basic = format!(
+            "{:?}",
+            Auth::Basic {
+                username: "alice".into(),
+                password: Some("pw".into())
+            }
+        );
+        assert!(
+            basic.contains("alice") && !basic.contains("\"pw\""),
+            "{basic}"
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let policy = RetryPolicy {
+            attempts: 10,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(700),
+        };
+        let waits: Vec<u128> = (1..=5).map(|n| policy.backoff(n).as_millis()).collect();
+        assert_eq!(waits, [100, 200, 400, 700, 700]);
+        assert_eq!(policy.backoff(200), Duration::from_millis(700));
+        assert_eq!(RetryPolicy::NONE.backoff(1), Duration::ZERO);
+    }
+}

@@ -1,0 +1,89 @@
+//! Every query a schema plans, run at once, kept as a replayable snapshot.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use futures_util::future::join_all;
+use svcgraph_core::input::{SNAPSHOT_FORMAT, SNAPSHOT_VERSION, Snapshot, SnapshotResult};
+use svcgraph_core::query::{EvalTime, GraphQuery};
+use svcgraph_core::schema::{Built, QueryResults, Schema};
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+
+/// What [`fetch`] brings back.
+#[derive(Debug)]
+pub struct Fetched {
+    /// Every response verbatim, with the schema and the query (its `at` always set): write it
+    /// as JSON and `svcgraph render --input` rebuilds the same graph offline.
+    pub snapshot: Snapshot,
+    /// The parsed results, ready for [`Schema::build`].
+    pub results: QueryResults,
+    /// The server's warnings and infos, each prefixed with the query it came from. Building
+    /// [`results`](Self::results) reports the same lines in [`Built::warnings`]; show one of
+    /// the two.
+    pub warnings: Vec<String>,
+}
+
+impl Fetched {
+    /// Builds the graph with the snapshot's schema.
+    pub fn build(&self) -> svcgraph_core::Result<Built> {
+        self.snapshot.schema.build(&self.results)
+    }
+}
+
+/// Plans `query` with `schema` ([`Schema::plan`]) and runs every planned query concurrently.
+///
+/// All queries are evaluated at one instant: the query's `at`, or the client's clock now when
+/// it has none, so requests, failures and latency describe the same moment; the snapshot
+/// records that instant.
+///
+/// Strict: if any query fails (requests, failures or latency), the fetch fails with
+/// [`Error::Query`] naming the first failed query in plan order. A query that succeeds with no
+/// series is not a failure: a producer without failure counters or histograms, or an idle
+/// window, just leaves those numbers out of the graph.
+pub async fn fetch(client: &Client, schema: &Schema, query: &GraphQuery) -> Result<Fetched> {
+    schema.validate()?;
+    let mut query = query.clone();
+    if query.at.is_none() {
+        query.at = Some(now());
+    }
+    let plan = schema.plan(&query)?;
+    let answers = join_all(plan.iter().map(|p| client.query(&p.promql, p.at))).await;
+
+    let mut results = QueryResults::default();
+    let mut saved = Vec::with_capacity(plan.len());
+    let mut warnings = Vec::new();
+    for (planned, answer) in plan.into_iter().zip(answers) {
+        let answer = answer.map_err(|source| Error::Query {
+            purpose: planned.purpose,
+            source: Box::new(source),
+        })?;
+        let what = planned.purpose.describe();
+        warnings.extend(answer.warnings().iter().map(|w| format!("{what}: {w}")));
+        results.insert(planned.purpose, answer.series);
+        saved.push(SnapshotResult {
+            purpose: planned.purpose,
+            promql: planned.promql,
+            response: answer.body,
+        });
+    }
+    Ok(Fetched {
+        snapshot: Snapshot {
+            format: SNAPSHOT_FORMAT.to_owned(),
+            version: SNAPSHOT_VERSION,
+            schema: schema.clone(),
+            query: Some(query),
+            results: saved,
+        },
+        results,
+        warnings,
+    })
+}
+
+/// The client's clock, to the millisecond.
+fn now() -> EvalTime {
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    EvalTime::from_unix_millis(millis)
+}
