@@ -312,7 +312,7 @@ pub struct QueryArgs {
     #[arg(long, default_value = "5m")]
     pub window: String,
 
-    /// Evaluate at this time instead of now: RFC 3339 or Unix seconds.
+    /// Evaluate at this time instead of now: RFC 3339, Unix seconds, or a duration ago (1h).
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
 

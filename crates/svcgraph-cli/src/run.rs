@@ -10,7 +10,7 @@ use regex::Regex;
 use svcgraph_core::diff::{self, Change};
 use svcgraph_core::input::{Input, read_input};
 use svcgraph_core::layout;
-use svcgraph_core::query::{EvalTime, GraphQuery, LabelMatcher, QueryPurpose, Window};
+use svcgraph_core::query::{GraphQuery, LabelMatcher, QueryPurpose, Window};
 use svcgraph_core::render::{Grouping, dot, json, svg};
 use svcgraph_core::schema::Schema;
 use svcgraph_core::series::SeriesSet;
@@ -469,7 +469,7 @@ fn query(args: &QueryArgs) -> Result<ExitCode> {
         namespace: args.namespace.clone(),
         matchers: series_matchers(&args.series_filter)?,
         window: args.window.parse::<Window>()?,
-        at: args.at.as_deref().map(str::parse::<EvalTime>).transpose()?,
+        at: args.at.as_deref().map(source::parse_time).transpose()?,
     };
     let plan = schema.plan(&query)?;
     let text = if args.json {
