@@ -13,6 +13,8 @@ command -v rsvg-convert >/dev/null 2>&1 || apt_missing+=(librsvg2-bin)
 # svcgraph-prometheus tests run their own `prometheus` on a free loopback port, fed by
 # `promtool`; the package's own service (if the init system starts it) is never used.
 { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || apt_missing+=(prometheus)
+# svcgraph-gcp tests make service-account keys and check JWT signatures with openssl.
+command -v openssl >/dev/null 2>&1 || apt_missing+=(openssl)
 if [ "${#apt_missing[@]}" -gt 0 ]; then
   echo "test.sh: installing ${apt_missing[*]}" >&2
   as_root apt-get update -qq

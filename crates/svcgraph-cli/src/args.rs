@@ -37,8 +37,9 @@ pub struct RenderArgs {
     #[arg(long, short = 'i', value_name = "FILE", conflicts_with = "demo")]
     pub input: Option<PathBuf>,
 
-    /// Where the series come from: `prometheus` (asks --url) or `file` (--input or --demo).
-    /// By default: the file when one is given, else the server when a URL is.
+    /// Where the series come from: `prometheus` (asks --url), `gmp` or `cloud-monitoring`
+    /// (Google Cloud, asks --project-id), or `file` (--input or --demo). By default: the file
+    /// when one is given, else the server when a URL is.
     #[arg(long, value_enum)]
     pub source: Option<SourceKind>,
 
@@ -46,9 +47,12 @@ pub struct RenderArgs {
     pub prometheus: PrometheusArgs,
 
     #[command(flatten)]
+    pub gcp: GcpArgs,
+
+    #[command(flatten)]
     pub time: TimeArgs,
 
-    /// With --source prometheus: also save what was fetched as a snapshot (see `fetch`).
+    /// With a server source: also save what was fetched as a snapshot (see `fetch`).
     #[arg(long, value_name = "FILE")]
     pub save_snapshot: Option<PathBuf>,
 
@@ -126,8 +130,8 @@ pub struct CompareArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "compare_at")]
     pub baseline: Option<PathBuf>,
 
-    /// With --source prometheus: compare with the same queries at this time (RFC 3339, Unix
-    /// seconds, or a duration ago such as 1h or 1d).
+    /// With a server source (prometheus, gmp, cloud-monitoring): compare with the same queries
+    /// at this time (RFC 3339, Unix seconds, or a duration ago such as 1h or 1d).
     #[arg(long, value_name = "TIME")]
     pub compare_at: Option<String>,
 
@@ -203,6 +207,51 @@ pub enum SourceKind {
     Prometheus,
     /// A saved input (--input) or the bundled sample (--demo).
     File,
+    /// Google Managed Service for Prometheus' PromQL endpoint (--project-id), with Google
+    /// credentials.
+    Gmp,
+    /// Google Cloud Monitoring API v3 time series (--project-id); rates only approximate
+    /// PromQL's `rate()`, see the README.
+    CloudMonitoring,
+}
+
+/// Where `fetch` asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ServerKind {
+    /// A Prometheus-compatible HTTP API (--url).
+    Prometheus,
+    /// Google Managed Service for Prometheus' PromQL endpoint (--project-id).
+    Gmp,
+    /// Google Cloud Monitoring API v3 time series (--project-id).
+    CloudMonitoring,
+}
+
+/// How to reach Google Cloud (--source gmp or cloud-monitoring). Credentials are
+/// Application Default Credentials unless --credentials-file is given: the file named by
+/// `GOOGLE_APPLICATION_CREDENTIALS`, else gcloud's (`gcloud auth application-default login`),
+/// else the metadata server (GKE Workload Identity, GCE; `GCE_METADATA_HOST` overrides its
+/// address).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Google Cloud")]
+pub struct GcpArgs {
+    /// The Google Cloud project whose metrics to read.
+    #[arg(long, env = "GOOGLE_CLOUD_PROJECT", value_name = "PROJECT")]
+    pub project_id: Option<String>,
+
+    /// A service-account key or `authorized_user` credentials file, instead of Application
+    /// Default Credentials (which read the environment: `GOOGLE_APPLICATION_CREDENTIALS`,
+    /// gcloud's file, or the metadata server at `GCE_METADATA_HOST`).
+    #[arg(long, value_name = "FILE")]
+    pub credentials_file: Option<PathBuf>,
+
+    /// Bill the API calls to this project and use its quota (`x-goog-user-project`).
+    #[arg(long, env = "GOOGLE_CLOUD_QUOTA_PROJECT", value_name = "PROJECT")]
+    pub quota_project: Option<String>,
+
+    /// Another address for the Monitoring API, e.g. a Private Service Connect endpoint
+    /// (default `https://monitoring.googleapis.com`).
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
 }
 
 /// How to reach a Prometheus-compatible server.
@@ -245,11 +294,12 @@ pub struct PrometheusArgs {
     #[arg(long)]
     pub insecure: bool,
 
-    /// Seconds to wait for each request.
+    /// Seconds to wait for each request (every server source).
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     pub timeout: f64,
 
-    /// Requests per query, retrying connection errors, timeouts, 429 and 5xx (never other 4xx).
+    /// Requests per query, retrying connection errors, timeouts, 429 and 5xx (never other
+    /// 4xx; cloud-monitoring retries only 503 and connection errors). Every server source.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub attempts: u32,
 }
@@ -269,6 +319,11 @@ pub struct TimeArgs {
 
 #[derive(Debug, Args)]
 pub struct FetchArgs {
+    /// Where to ask: `prometheus` (--url), `gmp` or `cloud-monitoring` (--project-id). A
+    /// cloud-monitoring snapshot holds its time series as Prometheus-shaped vectors.
+    #[arg(long, value_enum, default_value_t = ServerKind::Prometheus)]
+    pub source: ServerKind,
+
     /// A preset, a schema file, or `auto`: the preset whose metrics the server holds.
     #[arg(long, default_value = "auto", value_name = "NAME|FILE")]
     pub schema: String,
@@ -285,6 +340,9 @@ pub struct FetchArgs {
 
     #[command(flatten)]
     pub prometheus: PrometheusArgs,
+
+    #[command(flatten)]
+    pub gcp: GcpArgs,
 
     /// Write the snapshot to FILE (replaced only when complete) instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]

@@ -18,9 +18,10 @@ use svcgraph_core::{ServiceGraph, transform};
 
 use crate::args::{
     Aggregate, Cli, Command, CompareArgs, EdgeLabelsArg, FetchArgs, FocusDirection, Format,
-    GroupBy, QueryArgs, RankDir, RenderArgs, SchemasArgs, SeriesFilterArgs, SourceKind, TimeArgs,
-    TransformArgs,
+    GcpArgs, GroupBy, PrometheusArgs, QueryArgs, RankDir, RenderArgs, SchemasArgs,
+    SeriesFilterArgs, ServerKind, SourceKind, TimeArgs, TransformArgs,
 };
+use crate::source::Server;
 use crate::{output, source};
 
 /// The bundled sample: a shop of a dozen services, as a snapshot of the `servicegraph` schema.
@@ -64,7 +65,9 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
     let thresholds = thresholds(&args.compare)?;
     let (graph, fetched_baseline) = match source_of(args)? {
         SourceKind::File => (load_graph(args, &notes)?, None),
-        SourceKind::Prometheus => fetch_graphs(args, &notes)?,
+        SourceKind::Prometheus => fetch_graphs(args, &notes, ServerKind::Prometheus)?,
+        SourceKind::Gmp => fetch_graphs(args, &notes, ServerKind::Gmp)?,
+        SourceKind::CloudMonitoring => fetch_graphs(args, &notes, ServerKind::CloudMonitoring)?,
     };
     let mut graph = apply_transforms(graph, &args.transform)?;
     let baseline = match (fetched_baseline, &args.compare.baseline) {
@@ -159,12 +162,19 @@ fn source_of(args: &RenderArgs) -> Result<SourceKind> {
         (None, true, _) => SourceKind::File,
         (None, false, true) => SourceKind::Prometheus,
         (None, false, false) => {
-            bail!("give --input FILE (or - for standard input), --demo, or a server with --url")
+            bail!(
+                "give --input FILE (or - for standard input), --demo, a server with --url, or Google Cloud with --source gmp --project-id P"
+            )
         }
     };
     match source {
         SourceKind::Prometheus if file => {
             bail!("--source prometheus asks the server at --url; leave out --input and --demo")
+        }
+        SourceKind::Gmp | SourceKind::CloudMonitoring if file => {
+            bail!(
+                "--source gmp and cloud-monitoring ask Google Cloud; leave out --input and --demo"
+            )
         }
         SourceKind::File => {
             let server_only = [
@@ -179,7 +189,7 @@ fn source_of(args: &RenderArgs) -> Result<SourceKind> {
                 );
             }
         }
-        SourceKind::Prometheus => {}
+        SourceKind::Prometheus | SourceKind::Gmp | SourceKind::CloudMonitoring => {}
     }
     Ok(source)
 }
@@ -204,9 +214,23 @@ fn server_query(
     Ok(query)
 }
 
+/// The server of `kind`, made inside the runtime (Google credentials need it).
+async fn connect(kind: ServerKind, prometheus: &PrometheusArgs, gcp: &GcpArgs) -> Result<Server> {
+    match kind {
+        ServerKind::Prometheus => Ok(Server::Prometheus(source::client(prometheus)?)),
+        ServerKind::Gmp => source::gcp_source(svcgraph_gcp::Mode::Gmp, gcp, prometheus).await,
+        ServerKind::CloudMonitoring => {
+            source::gcp_source(svcgraph_gcp::Mode::CloudMonitoring, gcp, prometheus).await
+        }
+    }
+}
+
 /// The graph now from the server, and the graph at `--compare-at` when asked.
-fn fetch_graphs(args: &RenderArgs, notes: &Notes) -> Result<(ServiceGraph, Option<ServiceGraph>)> {
-    let client = source::client(&args.prometheus)?;
+fn fetch_graphs(
+    args: &RenderArgs,
+    notes: &Notes,
+    kind: ServerKind,
+) -> Result<(ServiceGraph, Option<ServiceGraph>)> {
     let query = server_query(&args.series_filter, &args.transform.namespace, &args.time)?;
     let compare_at = args
         .compare
@@ -215,13 +239,12 @@ fn fetch_graphs(args: &RenderArgs, notes: &Notes) -> Result<(ServiceGraph, Optio
         .map(source::parse_time)
         .transpose()?;
     let named = schema_from_flag(&args.schema)?;
-    let (now, before) = source::runtime()?.block_on(async {
-        let (schema, detected) = source::choose_schema(&client, named, &query).await?;
-        if detected {
-            notes.note(&format!(
-                "schema `{}`: its metrics are on the server (choose another with --schema)",
-                schema.name
-            ));
+    let runtime = source::runtime()?;
+    let (client, now, before) = runtime.block_on(async {
+        let client = connect(kind, &args.prometheus, &args.gcp).await?;
+        let (schema, note) = source::choose_schema(&client, named, &query).await?;
+        if let Some(note) = note {
+            notes.note(&note);
         }
         let now = source::moment(&client, &schema, &query).await?;
         let before = match compare_at {
@@ -234,7 +257,7 @@ fn fetch_graphs(args: &RenderArgs, notes: &Notes) -> Result<(ServiceGraph, Optio
             }
             None => None,
         };
-        anyhow::Ok((now, before))
+        anyhow::Ok((client, now, before))
     })?;
     for moment in std::iter::once(&now).chain(&before) {
         for w in &moment.warnings {
@@ -264,19 +287,18 @@ fn fetch_graphs(args: &RenderArgs, notes: &Notes) -> Result<(ServiceGraph, Optio
 /// `svcgraph fetch`: the snapshot of one moment, written whole or not at all.
 fn fetch(args: &FetchArgs) -> Result<ExitCode> {
     let notes = Notes { quiet: args.quiet };
-    let client = source::client(&args.prometheus)?;
     let namespaces: Vec<String> = args.namespace.iter().cloned().collect();
     let query = server_query(&args.series_filter, &namespaces, &args.time)?;
     let named = schema_from_flag(&args.schema)?;
-    let (moment, detected) = source::runtime()?.block_on(async {
-        let (schema, detected) = source::choose_schema(&client, named, &query).await?;
-        anyhow::Ok((source::moment(&client, &schema, &query).await?, detected))
+    let runtime = source::runtime()?;
+    let (client, moment, note) = runtime.block_on(async {
+        let client = connect(args.source, &args.prometheus, &args.gcp).await?;
+        let (schema, note) = source::choose_schema(&client, named, &query).await?;
+        let moment = source::moment(&client, &schema, &query).await?;
+        anyhow::Ok((client, moment, note))
     })?;
-    if detected {
-        notes.note(&format!(
-            "schema `{}`: its metrics are on the server (choose another with --schema)",
-            moment.fetched.snapshot.schema.name
-        ));
+    if let Some(note) = note {
+        notes.note(&note);
     }
     for w in &moment.warnings {
         notes.warn(w);

@@ -1,5 +1,5 @@
-//! Asking a Prometheus-compatible server: the client from the command line, times, and one
-//! fetch per moment.
+//! Asking a server — a Prometheus-compatible API, or Google Cloud (GMP's PromQL endpoint or
+//! Cloud Monitoring): the client from the command line, times, and one fetch per moment.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -7,27 +7,92 @@ use anyhow::{Context, Result, bail};
 use svcgraph_core::ServiceGraph;
 use svcgraph_core::query::{EvalTime, GraphQuery, Window};
 use svcgraph_core::schema::Schema;
+use svcgraph_gcp::{CredentialSource, GcpConfig, GcpSource, Mode};
 use svcgraph_prometheus::{Client, ClientConfig, Fetched, RetryPolicy};
 
-use crate::args::{PrometheusArgs, TimeArgs};
+use crate::args::{GcpArgs, PrometheusArgs, TimeArgs};
 
-/// A client for `--url` and the connection flags.
-pub fn client(args: &PrometheusArgs) -> Result<Client> {
-    let Some(url) = &args.url else {
-        bail!("give the server's address with --url (or SVCGRAPH_PROMETHEUS_URL)");
-    };
+/// A server to fetch from.
+pub enum Server {
+    Prometheus(Client),
+    Gcp(GcpSource),
+}
+
+impl Server {
+    /// The address shown in notes and messages.
+    pub fn endpoint(&self) -> &str {
+        match self {
+            Server::Prometheus(client) => client.endpoint(),
+            Server::Gcp(source) => source.endpoint(),
+        }
+    }
+
+    async fn fetch(&self, schema: &Schema, query: &GraphQuery) -> Result<Fetched> {
+        Ok(match self {
+            Server::Prometheus(client) => svcgraph_prometheus::fetch(client, schema, query).await?,
+            Server::Gcp(source) => source.fetch(schema, query).await?,
+        })
+    }
+
+    async fn detect_schema(&self, query: &GraphQuery) -> Result<Option<Schema>> {
+        Ok(match self {
+            Server::Prometheus(client) => svcgraph_prometheus::detect_schema(client, query).await?,
+            Server::Gcp(source) => source.detect_schema(query).await?,
+        })
+    }
+}
+
+/// The per-request timeout and retry policy of `--timeout` and `--attempts`.
+fn limits(args: &PrometheusArgs) -> Result<(Duration, RetryPolicy)> {
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
         bail!("--timeout must be a positive number of seconds");
     }
     if args.attempts == 0 {
         bail!("--attempts must be at least 1");
     }
-    let mut config = ClientConfig::new(url.as_str())
-        .timeout(Duration::from_secs_f64(args.timeout))
-        .retry(RetryPolicy {
+    Ok((
+        Duration::from_secs_f64(args.timeout),
+        RetryPolicy {
             attempts: args.attempts,
             ..RetryPolicy::default()
-        })
+        },
+    ))
+}
+
+/// A Google Cloud source for `--project-id` and the Google flags. Must run inside the
+/// runtime: the Google credentials refresh their tokens in a background task.
+pub async fn gcp_source(mode: Mode, gcp: &GcpArgs, limits_from: &PrometheusArgs) -> Result<Server> {
+    let Some(project) = &gcp.project_id else {
+        bail!(
+            "give the Google Cloud project with --project-id (or GOOGLE_CLOUD_PROJECT); `gcloud projects list` shows yours"
+        );
+    };
+    let (timeout, retry) = limits(limits_from)?;
+    let mut config = GcpConfig::new(project.as_str())
+        .mode(mode)
+        .timeout(timeout)
+        .retry(retry);
+    if let Some(path) = &gcp.credentials_file {
+        config = config.credentials(CredentialSource::File(path.clone()));
+    }
+    if let Some(quota) = &gcp.quota_project {
+        config = config.quota_project(quota.as_str());
+    }
+    if let Some(endpoint) = &gcp.endpoint {
+        config = config.endpoint(endpoint.as_str());
+    }
+    Ok(Server::Gcp(GcpSource::connect(config).await?))
+}
+
+/// A client for `--url` and the connection flags.
+pub fn client(args: &PrometheusArgs) -> Result<Client> {
+    let Some(url) = &args.url else {
+        bail!("give the server's address with --url (or SVCGRAPH_PROMETHEUS_URL)");
+    };
+    let (timeout, retry) = limits(args)?;
+    let mut config = ClientConfig::new(url.as_str())
+        .timeout(timeout)
+        .retry(retry)
         .insecure(args.insecure);
     if let Some(token) = &args.bearer_token {
         config = config.bearer_token(token.as_str());
@@ -81,20 +146,39 @@ pub fn apply_time(query: &mut GraphQuery, time: &TimeArgs) -> Result<()> {
     Ok(())
 }
 
-/// The schema to ask with: the one named, or the preset whose metrics the server holds.
+/// The schema to ask with: the one named, or the preset whose metrics the server holds; with
+/// a note to show when it was not named.
 pub async fn choose_schema(
-    client: &Client,
+    server: &Server,
     named: Option<Schema>,
     query: &GraphQuery,
-) -> Result<(Schema, bool)> {
+) -> Result<(Schema, Option<String>)> {
     if let Some(schema) = named {
-        return Ok((schema, false));
+        return Ok((schema, None));
     }
-    match svcgraph_prometheus::detect_schema(client, query).await? {
-        Some(schema) => Ok((schema, true)),
+    if let Server::Gcp(source) = server {
+        if source.mode() == Mode::CloudMonitoring {
+            // Cloud Monitoring has no cheap query over several metrics' labels: take the
+            // schema of the GMP recipe, whose metrics this mode is made for.
+            let schema = Schema::preset("gmp-beyla")?;
+            let note = format!(
+                "schema `{}` (cloud-monitoring mode does not detect schemas; choose another with --schema)",
+                schema.name
+            );
+            return Ok((schema, Some(note)));
+        }
+    }
+    match server.detect_schema(query).await? {
+        Some(schema) => {
+            let note = format!(
+                "schema `{}`: its metrics are on the server (choose another with --schema)",
+                schema.name
+            );
+            Ok((schema, Some(note)))
+        }
         None => bail!(
             "{} holds no service-graph metrics svcgraph knows{}; name a schema with --schema (see `svcgraph schemas`)",
-            client.endpoint(),
+            server.endpoint(),
             if query.cluster.is_some() {
                 " in that cluster"
             } else {
@@ -113,9 +197,9 @@ pub struct Moment {
 }
 
 /// Fetches and builds the graph of one moment.
-pub async fn moment(client: &Client, schema: &Schema, query: &GraphQuery) -> Result<Moment> {
+pub async fn moment(server: &Server, schema: &Schema, query: &GraphQuery) -> Result<Moment> {
     let start = Instant::now();
-    let fetched = svcgraph_prometheus::fetch(client, schema, query).await?;
+    let fetched = server.fetch(schema, query).await?;
     let built = fetched.build()?;
     Ok(Moment {
         took: start.elapsed(),

@@ -205,6 +205,7 @@ impl Client {
         let request = match &self.auth {
             None => request,
             Some(Auth::Bearer(token)) => request.bearer_auth(token),
+            Some(Auth::TokenSource(source)) => request.bearer_auth(source.token().await?),
             Some(Auth::Basic { username, password }) => {
                 request.basic_auth(username, password.as_ref())
             }
@@ -467,6 +468,87 @@ mod tests {
             let err = Client::new(config).unwrap_err().to_string();
             assert!(err.contains(expected), "{expected}: {err}");
         }
+    }
+
+    /// Answers each connection with the next canned response and records the
+    /// `Authorization` header it was sent.
+    fn scripted_server(answers: Vec<&'static str>) -> (String, std::sync::mpsc::Receiver<String>) {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (seen, heard) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for answer in answers {
+                let (mut stream, _) = listener.accept().unwrap();
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                let auth = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("authorization: "))
+                    .unwrap_or("")
+                    .to_owned();
+                let _ = seen.send(auth);
+                let _ = stream.write_all(answer.as_bytes());
+            }
+        });
+        (url, heard)
+    }
+
+    struct Counting(std::sync::atomic::AtomicU32);
+
+    impl crate::TokenSource for Counting {
+        fn token(&self) -> crate::TokenFuture<'_> {
+            Box::pin(async move {
+                let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                Ok(format!("token-{n}"))
+            })
+        }
+    }
+
+    struct Failing;
+
+    impl crate::TokenSource for Failing {
+        fn token(&self) -> crate::TokenFuture<'_> {
+            Box::pin(async { Err(Error::Credentials("no token: log in first".into())) })
+        }
+    }
+
+    #[test]
+    fn a_token_source_is_asked_before_every_attempt() {
+        const UNAVAILABLE: &str =
+            "HTTP/1.1 503 Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        const EMPTY: &str = "HTTP/1.1 200 OK\r\nContent-Length: 63\r\nConnection: close\r\n\r\n{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}";
+        let (url, heard) = scripted_server(vec![UNAVAILABLE, EMPTY]);
+        let source = std::sync::Arc::new(Counting(std::sync::atomic::AtomicU32::new(0)));
+        let config = ClientConfig::new(url)
+            .token_source(source)
+            .retry(RetryPolicy {
+                attempts: 2,
+                initial_backoff: Duration::from_millis(1),
+                max_backoff: Duration::from_millis(1),
+            });
+        assert!(format!("{config:?}").contains("TokenSource(..)"));
+        let client = Client::new(config).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let answer = runtime.block_on(client.query("up", None)).unwrap();
+        assert_eq!(answer.attempts, 2);
+        let sent: Vec<String> = heard.try_iter().collect();
+        assert_eq!(sent, ["bearer token-1", "bearer token-2"]);
+
+        let client = Client::new(
+            ClientConfig::new("http://127.0.0.1:9").token_source(std::sync::Arc::new(Failing)),
+        )
+        .unwrap();
+        let err = runtime.block_on(client.query("up", None)).unwrap_err();
+        assert!(!err.is_retryable());
+        assert_eq!(err.to_string(), "no token: log in first");
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! How to reach the metric store: URL, credentials, TLS, timeout and retries.
 
 use std::fmt;
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use url::Url;
@@ -37,7 +40,7 @@ pub struct ClientConfig {
 }
 
 /// Credentials for the metric store.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum Auth {
     /// `Authorization: Bearer <token>`.
     Bearer(String),
@@ -48,13 +51,51 @@ pub enum Auth {
         /// The password, if any.
         password: Option<String>,
     },
+    /// `Authorization: Bearer <token>` with a token asked for before every request, for
+    /// short-lived tokens such as Google's OAuth access tokens.
+    TokenSource(Arc<dyn TokenSource>),
 }
+
+/// Supplies a bearer token before each request (including each retry), so a client can run
+/// longer than one token lives. Implementations cache the token themselves.
+pub trait TokenSource: Send + Sync {
+    /// The token to send. An error ends the query without sending it; use
+    /// [`Error::Credentials`] with a message that says what to do.
+    fn token(&self) -> TokenFuture<'_>;
+}
+
+/// What [`TokenSource::token`] returns.
+pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<String>> + Send + 'a>>;
+
+impl PartialEq for Auth {
+    /// Token sources are equal only when they are the same source.
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Auth::Bearer(a), Auth::Bearer(b)) => a == b,
+            (
+                Auth::Basic {
+                    username: u1,
+                    password: p1,
+                },
+                Auth::Basic {
+                    username: u2,
+                    password: p2,
+                },
+            ) => u1 == u2 && p1 == p2,
+            (Auth::TokenSource(a), Auth::TokenSource(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Auth {}
 
 impl fmt::Debug for Auth {
     /// Secrets stay out of logs: only the kind of credential and the user name are shown.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Auth::Bearer(_) => f.write_str("Bearer(<redacted>)"),
+            Auth::TokenSource(_) => f.write_str("TokenSource(..)"),
             Auth::Basic { username, password } => f
                 .debug_struct("Basic")
                 .field("username", username)
@@ -153,6 +194,13 @@ impl ClientConfig {
     /// Sends `Authorization: Bearer <token>`.
     pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
         self.auth = Some(Auth::Bearer(token.into()));
+        self
+    }
+
+    /// Sends `Authorization: Bearer <token>` with a token from `source`, asked for before
+    /// every request.
+    pub fn token_source(mut self, source: Arc<dyn TokenSource>) -> Self {
+        self.auth = Some(Auth::TokenSource(source));
         self
     }
 

@@ -14,6 +14,11 @@ pub enum Error {
     #[error("{0}")]
     Config(String),
 
+    /// A [`TokenSource`](crate::TokenSource) could not supply a token; the message says why
+    /// and what to do. Nothing was sent.
+    #[error("{0}")]
+    Credentials(String),
+
     /// No connection could be made: refused, DNS failure, TLS handshake failure, network down.
     #[error(
         "cannot connect to {url}: {detail}; check the URL and that the server is running and reachable from here"
@@ -111,6 +116,7 @@ impl Error {
             Error::Unreachable { .. } | Error::Timeout { .. } => true,
             Error::Status { status, .. } => *status == 429 || *status >= 500,
             Error::Config(_)
+            | Error::Credentials(_)
             | Error::Auth { .. }
             | Error::Response { .. }
             | Error::RetriesExhausted { .. }

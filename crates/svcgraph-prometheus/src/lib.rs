@@ -51,7 +51,7 @@ mod error;
 mod fetch;
 
 pub use client::{Client, MAX_GET_URL_BYTES, QueryResponse};
-pub use config::{Auth, ClientConfig, RetryPolicy};
+pub use config::{Auth, ClientConfig, RetryPolicy, TokenFuture, TokenSource};
 pub use detect::{detect_schema, detection_promql};
 pub use error::{Error, Result};
 pub use fetch::{Fetched, fetch};
