@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace. Installs what the tests need when it is missing
-# (Graphviz, rsvg-convert, Prometheus, rustfmt, clippy), so it works on a bare machine; running
-# it again installs nothing.
+# (Graphviz, rsvg-convert, Prometheus, openssl, rustfmt, clippy, Python venvs with maturin and
+# the test packages), so it works on a bare machine; running it again installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,3 +29,4 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 bash scripts/deploy-checks.sh
+bash scripts/python-checks.sh

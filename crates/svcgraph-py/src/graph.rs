@@ -1,0 +1,482 @@
+//! `svcgraph.Graph`: an immutable service graph. Transforms return new graphs; renderers
+//! return text; layout and rendering run with the GIL released.
+
+// Text arguments arrive as `String`: pyo3 can lend `&str` only on Python 3.10+ under abi3,
+// and the wheel supports 3.9.
+#![allow(clippy::needless_pass_by_value)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+use svcgraph_core::render::{json, svg};
+use svcgraph_core::{ServiceGraph, diff, transform};
+
+use crate::error::{Error, Result};
+use crate::{options, records};
+
+/// A service graph: who calls whom, how often, how often it fails, how slow it is.
+///
+/// Made by `svcgraph.load`, `svcgraph.from_samples` or `svcgraph.from_prometheus`; never
+/// changed in place. Transforms (`focus`, `aggregate`, `filter`, `prune`, `diff`) return a
+/// new graph, so they chain:
+///
+/// ```python
+/// >>> g = svcgraph.load("examples/data/shop.snapshot.json")
+/// >>> g.aggregate("workload").focus("checkout", depth=2).prune(0.5)
+/// <svcgraph.Graph: 17 nodes, 20 edges>
+/// ```
+///
+/// `len(g)` is the number of nodes; `g.nodes` and `g.edges` list them as dicts. In Jupyter a
+/// graph shows itself as its SVG picture.
+#[pyclass(module = "svcgraph", name = "Graph", frozen)]
+#[derive(Debug)]
+pub struct Graph {
+    inner: ServiceGraph,
+    schema: Option<String>,
+    warnings: Vec<String>,
+    snapshot: Option<String>,
+}
+
+impl Graph {
+    pub fn new(graph: ServiceGraph, schema: Option<String>, warnings: Vec<String>) -> Self {
+        Graph {
+            inner: graph,
+            schema,
+            warnings,
+            snapshot: None,
+        }
+    }
+
+    pub fn set_snapshot(&mut self, snapshot: String) {
+        self.snapshot = Some(snapshot);
+    }
+
+    /// The same provenance (schema, warnings) over a transformed graph; a snapshot describes
+    /// the graph before transforms, so it does not carry over.
+    fn derived(&self, graph: ServiceGraph) -> Graph {
+        Graph::new(graph, self.schema.clone(), self.warnings.clone())
+    }
+
+    fn svg(&self, py: Python<'_>, options: &svg::SvgOptions) -> String {
+        let graph = &self.inner;
+        py.detach(|| svg::to_svg(graph, options).text)
+    }
+}
+
+/// The format `save` writes, from the explicit argument or the file's extension.
+#[derive(Debug, Clone, Copy)]
+enum Format {
+    Svg,
+    Dot,
+    Json,
+}
+
+fn format_of(path: &Path, format: Option<&str>) -> Result<Format> {
+    if let Some(format) = format {
+        return match format.to_ascii_lowercase().as_str() {
+            "svg" => Ok(Format::Svg),
+            "dot" | "gv" => Ok(Format::Dot),
+            "json" => Ok(Format::Json),
+            _ => Err(Error::Input(format!(
+                "format must be \"svg\", \"dot\", \"gv\" or \"json\", not {format:?}"
+            ))),
+        };
+    }
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("svg") => Ok(Format::Svg),
+        Some("dot" | "gv") => Ok(Format::Dot),
+        Some("json") => Ok(Format::Json),
+        Some(other) => Err(Error::Input(format!(
+            "cannot tell the format from the extension `.{other}`; use .svg, .dot, .gv or .json, or pass format="
+        ))),
+        None => Err(Error::Input(format!(
+            "cannot tell the format of {} without an extension; use .svg, .dot, .gv or .json, or pass format=",
+            path.display()
+        ))),
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `path` and renames it over `path` once
+/// complete, so a failure never leaves a truncated file (as the command line's `-o` does).
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let failed = |source| Error::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".svcgraph-")
+        .tempfile_in(dir)
+        .map_err(failed)?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(failed)?;
+    widen_permissions(tmp.path(), path).map_err(failed)?;
+    tmp.persist(path).map_err(|e| failed(e.error))?;
+    Ok(())
+}
+
+/// Temporary files are private; the output gets the replaced file's mode, or rw-r--r--.
+#[cfg(unix)]
+fn widen_permissions(tmp: &Path, target: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let permissions = match std::fs::metadata(target) {
+        Ok(meta) => meta.permissions(),
+        Err(_) => std::fs::Permissions::from_mode(0o644),
+    };
+    std::fs::set_permissions(tmp, permissions)
+}
+
+#[cfg(not(unix))]
+fn widen_permissions(_tmp: &Path, _target: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+fn interop<'py>(slf: &Bound<'py, Graph>, function: &str) -> PyResult<Bound<'py, PyAny>> {
+    slf.py()
+        .import("svcgraph._interop")?
+        .call_method1(function, (slf,))
+}
+
+#[pymethods]
+impl Graph {
+    /// Every node as a dict, in id order: `id`, `name`, `namespace` (or None), `kind`
+    /// (`service`, `pod`, `workload`, `namespace`, `database`, `virtual`, `external`,
+    /// `unknown`), `addresses` (list), `change` (`new`/`gone` after `diff`, else None).
+    #[getter]
+    fn nodes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        records::nodes(py, &self.inner)
+    }
+
+    /// Every edge as a dict, in (source, target) order: `source`/`target` (node ids),
+    /// `source_name`/`target_name`, `requests_per_second`, `failures_per_second`,
+    /// `error_ratio` (0–1), `p50`/`p95`/`p99` (seconds or None), `connection_type`, and
+    /// after `diff`: `change` (`new`, `gone`, `changed`, `same`), `moved` (`rate`,
+    /// `error_ratio`, `p95`), `before_requests_per_second`, `before_error_ratio`,
+    /// `before_p95`.
+    #[getter]
+    fn edges<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        records::edges(py, &self.inner)
+    }
+
+    /// The schema that mapped the series (`"servicegraph"`, …); None for a graph document.
+    #[getter]
+    fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
+    }
+
+    /// What building the graph left out or the server warned about, one line each.
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.warnings.clone()
+    }
+
+    /// For a graph fetched by `from_prometheus`: the snapshot JSON (every response, the
+    /// schema and the time). Save it and `svcgraph.load` redraws the same graph offline.
+    /// None for other graphs and after a transform.
+    #[getter]
+    fn snapshot(&self) -> Option<&str> {
+        self.snapshot.as_deref()
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.node_count()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<svcgraph.Graph: {} nodes, {} edges>",
+            self.inner.node_count(),
+            self.inner.edge_count()
+        )
+    }
+
+    /// A node (by id or name) and everything within `depth` calls of it: `direction="up"`
+    /// its callers, `"down"` what it calls, `"both"` both (not siblings). `depth=None` has
+    /// no limit.
+    ///
+    /// ```python
+    /// >>> g.focus("checkout", depth=None, direction="down")
+    /// ```
+    #[pyo3(
+        signature = (node, depth = Some(1), direction = "both".to_owned()),
+        text_signature = "($self, node, depth=1, direction='both')"
+    )]
+    fn focus(
+        &self,
+        py: Python<'_>,
+        node: String,
+        depth: Option<i64>,
+        direction: String,
+    ) -> PyResult<Graph> {
+        let depth = match depth {
+            None => usize::MAX,
+            Some(d) => usize::try_from(d).map_err(|_| {
+                Error::Input(format!("depth must be zero or more (or None), not {d}"))
+            })?,
+        };
+        let direction = options::focus_direction(&direction)?;
+        let graph = &self.inner;
+        let focused = py
+            .detach(|| transform::focus(graph, &node, depth, direction))
+            .map_err(Error::from)?;
+        Ok(self.derived(focused))
+    }
+
+    /// Merges nodes: `"workload"` turns pods into their workload (generated suffixes
+    /// stripped); `"namespace"` turns every node with a namespace into its namespace. Merged
+    /// edges add their rates up and keep the largest latency quantile.
+    ///
+    /// ```python
+    /// >>> g.aggregate("namespace").edges[0]["source"]
+    /// 'ns:payments'
+    /// ```
+    fn aggregate(&self, py: Python<'_>, level: String) -> PyResult<Graph> {
+        let namespace = match level.as_str() {
+            "workload" => false,
+            "namespace" => true,
+            other => {
+                return Err(Error::Input(format!(
+                    "level must be \"workload\" or \"namespace\", not {other:?}"
+                ))
+                .into());
+            }
+        };
+        let graph = &self.inner;
+        let merged = py.detach(|| {
+            // Pods become workloads first, so a namespace node merges workloads, not pods.
+            let workloads = transform::aggregate(graph, transform::Level::Workload);
+            if namespace {
+                transform::aggregate(&workloads, transform::Level::Namespace)
+            } else {
+                workloads
+            }
+        });
+        Ok(self.derived(merged))
+    }
+
+    /// Keeps or drops nodes: `namespace` (one or a list) keeps edges touching it with the
+    /// peers at their other end; `name` keeps nodes whose name or id matches the regular
+    /// expression, `exclude` drops them; `hide_virtual` and `hide_external` drop those kinds.
+    ///
+    /// ```python
+    /// >>> g.filter(namespace="shop", exclude="^loadgen", hide_virtual=True)
+    /// ```
+    #[pyo3(signature = (
+        *, namespace = None, name = None, exclude = None, hide_virtual = false,
+        hide_external = false
+    ))]
+    fn filter(
+        &self,
+        py: Python<'_>,
+        namespace: Option<&Bound<'_, PyAny>>,
+        name: Option<String>,
+        exclude: Option<String>,
+        hide_virtual: bool,
+        hide_external: bool,
+    ) -> PyResult<Graph> {
+        let namespaces: Vec<String> = match namespace.filter(|n| !n.is_none()) {
+            None => Vec::new(),
+            Some(n) if n.is_instance_of::<PyString>() => vec![n.extract()?],
+            Some(n) => n.extract().map_err(|_| {
+                Error::Input("namespace must be a string or a list of strings".into())
+            })?,
+        };
+        let filter = transform::Filter {
+            namespaces,
+            name: options::regex("name", name.as_deref())?,
+            exclude: options::regex("exclude", exclude.as_deref())?,
+            hide_virtual,
+            hide_external,
+        };
+        let graph = &self.inner;
+        Ok(self.derived(py.detach(|| transform::filter(graph, &filter))))
+    }
+
+    /// Drops edges under `min_rate` requests per second, and the nodes left without edges.
+    ///
+    /// ```python
+    /// >>> g.prune(1.0)
+    /// ```
+    fn prune(&self, py: Python<'_>, min_rate: f64) -> PyResult<Graph> {
+        let min_rate = options::non_negative("min_rate", min_rate)?;
+        let graph = &self.inner;
+        Ok(self.derived(py.detach(|| transform::prune(graph, min_rate))))
+    }
+
+    /// One graph of two moments: this one and `baseline` (an earlier one, transformed the
+    /// same way). Edges and nodes are marked new, gone, changed or the same; an edge has
+    /// changed when its rate moved by more than `rate_change` (relative: 0.5 is by half),
+    /// its error ratio by more than `error_change` (absolute: 0.01 is one percentage point)
+    /// or its p95 by more than `p95_change` (relative).
+    ///
+    /// ```python
+    /// >>> shop.diff(yesterday, rate_change=0.2).edges[1]["change"]
+    /// 'new'
+    /// ```
+    #[pyo3(signature = (baseline, *, rate_change = 0.5, error_change = 0.01, p95_change = 0.5))]
+    fn diff(
+        &self,
+        py: Python<'_>,
+        baseline: &Graph,
+        rate_change: f64,
+        error_change: f64,
+        p95_change: f64,
+    ) -> PyResult<Graph> {
+        let thresholds = diff::Thresholds {
+            rate: options::non_negative("rate_change", rate_change)?,
+            error_ratio: options::non_negative("error_change", error_change)?,
+            p95: options::non_negative("p95_change", p95_change)?,
+        };
+        let (now, before) = (&self.inner, &baseline.inner);
+        Ok(self.derived(py.detach(|| diff::diff(now, before, &thresholds))))
+    }
+
+    /// The picture as a self-contained SVG document: `direction` `"lr"` (callers left) or
+    /// `"tb"` (callers on top); `edge_labels` `"auto"` (up to 1,000 edges), `"always"` or
+    /// `"never"`; `group="namespace"` boxes each namespace; `legend=False` leaves out the
+    /// legend. Tooltips carry every number.
+    ///
+    /// ```python
+    /// >>> g.to_svg(direction="tb", group="namespace").startswith("<svg")
+    /// True
+    /// ```
+    #[pyo3(
+        signature = (
+            *, direction = "lr".to_owned(), edge_labels = "auto".to_owned(), group = None,
+            legend = true
+        ),
+        text_signature = "($self, *, direction='lr', edge_labels='auto', group=None, legend=True)"
+    )]
+    fn to_svg(
+        &self,
+        py: Python<'_>,
+        direction: String,
+        edge_labels: String,
+        group: Option<String>,
+        legend: bool,
+    ) -> PyResult<String> {
+        let options = options::svg_options(&direction, &edge_labels, group.as_deref(), legend)?;
+        Ok(self.svg(py, &options))
+    }
+
+    /// The graph as Graphviz DOT (`dot -Tpdf` draws it): `direction` `"lr"` or `"tb"`,
+    /// `group="namespace"` for a cluster per namespace.
+    ///
+    /// ```python
+    /// >>> print(g.to_dot(direction="tb"))
+    /// ```
+    #[pyo3(
+        signature = (*, direction = "lr".to_owned(), group = None),
+        text_signature = "($self, *, direction='lr', group=None)"
+    )]
+    fn to_dot(&self, py: Python<'_>, direction: String, group: Option<String>) -> PyResult<String> {
+        let options = options::dot_options(&direction, group.as_deref())?;
+        let graph = &self.inner;
+        Ok(py.detach(|| svcgraph_core::render::dot::to_dot(graph, &options)))
+    }
+
+    /// The graph document (`"format": "svcgraph-graph"`), which `svcgraph.load` and
+    /// `svcgraph render --input` read back.
+    ///
+    /// ```python
+    /// >>> svcgraph.load(g.to_json()).to_json() == g.to_json()
+    /// True
+    /// ```
+    fn to_json(&self, py: Python<'_>) -> String {
+        let graph = &self.inner;
+        py.detach(|| json::to_json(graph))
+    }
+
+    /// Writes the graph to `path`, in the format its extension names (`.svg`, `.dot`/`.gv`,
+    /// `.json`) or `format`. The file is replaced atomically: a failure leaves the old one.
+    /// The drawing options are those of `to_svg` (and `to_dot`).
+    ///
+    /// ```python
+    /// >>> g.save("shop.svg", group="namespace")
+    /// ```
+    #[pyo3(
+        signature = (
+            path, *, format = None, direction = "lr".to_owned(), edge_labels = "auto".to_owned(),
+            group = None, legend = true
+        ),
+        text_signature = "($self, path, *, format=None, direction='lr', edge_labels='auto', group=None, legend=True)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn save(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        format: Option<String>,
+        direction: String,
+        edge_labels: String,
+        group: Option<String>,
+        legend: bool,
+    ) -> PyResult<()> {
+        let format = format_of(&path, format.as_deref())?;
+        let svg_options = options::svg_options(&direction, &edge_labels, group.as_deref(), legend)?;
+        let dot_options = options::dot_options(&direction, group.as_deref())?;
+        let graph = &self.inner;
+        py.detach(|| {
+            let text = match format {
+                Format::Svg => svg::to_svg(graph, &svg_options).text,
+                Format::Dot => svcgraph_core::render::dot::to_dot(graph, &dot_options),
+                Format::Json => json::to_json(graph),
+            };
+            write_atomically(&path, text.as_bytes())
+        })?;
+        Ok(())
+    }
+
+    /// Numbers about the layout `to_svg` draws with the same options: `nodes`, `edges`,
+    /// `layers`, `reversed_edges`, `dummies`, `direct_edges`, `crossings`, `width`,
+    /// `height`, and `seconds` per phase (`acyclic`, `layering`, `ordering`,
+    /// `positioning`, `routing`, `total`).
+    ///
+    /// ```python
+    /// >>> g.layout_stats()["crossings"]
+    /// 5
+    /// ```
+    #[pyo3(
+        signature = (*, direction = "lr".to_owned(), edge_labels = "auto".to_owned(), group = None),
+        text_signature = "($self, *, direction='lr', edge_labels='auto', group=None)"
+    )]
+    fn layout_stats<'py>(
+        &self,
+        py: Python<'py>,
+        direction: String,
+        edge_labels: String,
+        group: Option<String>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let options = options::svg_options(&direction, &edge_labels, group.as_deref(), true)?;
+        let graph = &self.inner;
+        let stats = py.detach(|| svg::layout_of(graph, &options).stats);
+        records::layout_stats(py, &stats)
+    }
+
+    /// The SVG picture, for the rich display of Jupyter notebooks.
+    fn _repr_svg_(&self, py: Python<'_>) -> String {
+        self.svg(py, &svg::SvgOptions::default())
+    }
+
+    /// The graph as a `networkx.DiGraph`: node ids as nodes with the node dicts as
+    /// attributes, the edge dicts as edge attributes. Needs `networkx` installed.
+    fn to_networkx<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        interop(slf, "to_networkx")
+    }
+
+    /// The edges as a `pandas.DataFrame`, one row per edge with the columns of `edges`.
+    /// Needs `pandas` installed.
+    fn to_pandas<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        interop(slf, "to_pandas")
+    }
+}

@@ -1,0 +1,198 @@
+"""Every error class, raised by hostile inputs and unfriendly servers, with a clear message;
+and Ctrl-C interrupting a slow fetch."""
+
+from __future__ import annotations
+
+import _thread
+import http.server
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterator, Tuple
+
+import pytest
+
+import svcgraph
+
+from conftest import DATA, Handler, free_port
+
+
+def test_the_exception_tree() -> None:
+    assert issubclass(svcgraph.SourceError, svcgraph.SvcgraphError)
+    assert issubclass(svcgraph.AuthError, svcgraph.SourceError)
+    assert issubclass(svcgraph.QueryError, svcgraph.SvcgraphError)
+    assert issubclass(svcgraph.InputError, svcgraph.SvcgraphError)
+    assert issubclass(svcgraph.InputError, ValueError)
+    assert issubclass(svcgraph.OutputError, svcgraph.SvcgraphError)
+    assert issubclass(svcgraph.OutputError, OSError)
+    assert issubclass(svcgraph.SvcgraphError, Exception)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (b"", "the input is empty"),
+        ("   ", "the input is empty"),
+        (b"[1, 2]", "not an object"),
+        ('{"hello": 1}', "neither a Prometheus API response"),
+        ('{"format": "x"}', 'unknown document format "x"'),
+        ('{"status": ', "ends early"),
+        (b"\xff\xfe", "not UTF-8"),
+        ('{"format": "svcgraph-snapshot", "version": 1, "schema": {}}', "missing field"),
+        ('{"format": "svcgraph-graph", "version": 9, "nodes": [], "edges": []}', "version 9"),
+        ('{"status": "success", "data": {"resultType": "scalar", "result": [1, "2"]}}',
+         "got a scalar result"),
+        ('{"status": "success", "data": {"resultType": "vector", "result": '
+         '[{"metric": {"pod": "x"}, "value": [1, "1"]}]}}', "no schema preset fits"),
+        ("no-such-file.json", "cannot read no-such-file.json"),
+    ],
+)
+def test_hostile_inputs_raise_input_error(source: object, message: str) -> None:
+    with pytest.raises(svcgraph.InputError) as err:
+        svcgraph.load(source)  # type: ignore[arg-type]
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_a_failed_query_in_a_saved_response_is_a_query_error() -> None:
+    failed = {"status": "error", "errorType": "bad_data", "error": "parse error at char 3"}
+    with pytest.raises(svcgraph.QueryError, match=r"the query failed on the server \(bad_data\)"):
+        svcgraph.load(json.dumps(failed))
+
+
+def test_bad_arguments_raise_input_error_or_type_error() -> None:
+    seed = DATA / "seed.json"
+    with pytest.raises(svcgraph.InputError, match="unknown schema `nope`; presets are"):
+        svcgraph.load(seed, schema="nope")
+    with pytest.raises(svcgraph.InputError, match="filter"):
+        svcgraph.load(seed, filters="not a matcher")
+    with pytest.raises(svcgraph.InputError, match="filters must map"):
+        svcgraph.load(seed, filters={"client": 1})  # type: ignore[dict-item]
+    with pytest.raises(svcgraph.InputError, match="apply to series"):
+        svcgraph.load(svcgraph.load(seed).to_json(), filters="client=root")
+    with pytest.raises(svcgraph.InputError, match="cluster"):
+        svcgraph.load(seed, cluster="prod")
+    with pytest.raises(TypeError, match="takes a path"):
+        svcgraph.load(42)  # type: ignore[arg-type]
+
+
+def test_a_label_value_with_quotes_stays_a_value() -> None:
+    hostile = 'a"} or vector(1) #'
+    g = svcgraph.load(DATA / "seed.json", filters={"client": hostile})
+    assert len(g) == 0
+
+
+def unreachable_url() -> str:
+    return f"http://127.0.0.1:{free_port()}"
+
+
+def test_connection_refused_is_a_source_error() -> None:
+    url = unreachable_url()
+    with pytest.raises(svcgraph.SourceError, match=f"cannot connect to {url}"):
+        svcgraph.from_prometheus(url, schema="servicegraph", timeout=5)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error", "message"),
+    [
+        (401, "", svcgraph.AuthError, "HTTP 401"),
+        (403, '{"status":"error","error":"denied"}', svcgraph.AuthError, "HTTP 403"),
+        (404, "not here", svcgraph.SourceError, "HTTP 404"),
+        (400, '{"status":"error","errorType":"bad_data","error":"parse error"}',
+         svcgraph.QueryError, "bad_data"),
+        (200, "<html>hello</html>", svcgraph.SourceError, "cannot use"),
+    ],
+)
+def test_unfriendly_servers_raise_the_right_class(
+    http_server: Callable[[Handler], str],
+    status: int,
+    body: str,
+    error: type[Exception],
+    message: str,
+) -> None:
+    url = http_server(lambda request: (status, body))
+    with pytest.raises(error) as err:
+        svcgraph.from_prometheus(url, schema="servicegraph", timeout=5)
+    assert message in str(err.value)
+    if error is svcgraph.SourceError:
+        assert not isinstance(err.value, svcgraph.AuthError)
+
+
+def test_credentials_and_headers_are_sent(http_server: Callable[[Handler], str]) -> None:
+    seen: list[Tuple[str, str]] = []
+
+    def answer(request: http.server.BaseHTTPRequestHandler) -> Tuple[int, str]:
+        seen.append((request.headers["Authorization"], request.headers["X-Scope-OrgID"]))
+        return 200, '{"status":"success","data":{"resultType":"vector","result":[]}}'
+
+    url = http_server(answer)
+    g = svcgraph.from_prometheus(
+        url, schema="servicegraph", bearer_token="s3cret", headers={"X-Scope-OrgID": "team-a"}
+    )
+    assert len(g) == 0
+    assert seen and all(s == ("Bearer s3cret", "team-a") for s in seen)
+    assert g.snapshot is not None and '"svcgraph-snapshot"' in g.snapshot
+
+
+def test_a_server_without_known_metrics_is_a_source_error(http_server: Callable[[Handler], str]) -> None:
+    url = http_server(lambda request: (200, '{"status":"success","data":{"resultType":"vector","result":[]}}'))
+    with pytest.raises(svcgraph.SourceError, match="holds no service-graph metrics"):
+        svcgraph.from_prometheus(url)
+
+
+def test_bad_client_arguments_raise_input_error() -> None:
+    with pytest.raises(svcgraph.InputError, match="timeout"):
+        svcgraph.from_prometheus("http://127.0.0.1:1", timeout=0)
+    with pytest.raises(svcgraph.InputError):
+        svcgraph.from_prometheus("not a url", schema="servicegraph")
+    with pytest.raises(svcgraph.InputError, match="window"):
+        svcgraph.from_prometheus("http://127.0.0.1:1", window="5 minutes")
+    with pytest.raises(svcgraph.InputError, match="is not a time"):
+        svcgraph.from_prometheus("http://127.0.0.1:1", at="yesterday-ish")
+    with pytest.raises(svcgraph.InputError, match="header"):
+        svcgraph.from_prometheus("http://127.0.0.1:1", schema="servicegraph", headers={"bad name": "x"})
+
+
+@pytest.fixture
+def silent_server() -> Iterator[Tuple[str, threading.Event]]:
+    """A server that reads a request and never answers; the event is set once a request
+    has arrived."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    arrived = threading.Event()
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            held.append(conn)
+            conn.recv(65536)
+            arrived.set()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}", arrived
+    listener.close()
+    for conn in held:
+        conn.close()
+
+
+def test_ctrl_c_interrupts_a_slow_fetch(silent_server: Tuple[str, threading.Event]) -> None:
+    url, arrived = silent_server
+
+    def interrupt_once_the_request_is_waiting() -> None:
+        arrived.wait(30)
+        _thread.interrupt_main()
+
+    threading.Thread(target=interrupt_once_the_request_is_waiting, daemon=True).start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        svcgraph.from_prometheus(url, schema="servicegraph", timeout=60)
+    assert arrived.is_set()
+    # Not a timing test: the bound only tells an interrupted wait from a timed-out one.
+    assert time.monotonic() - started < 60

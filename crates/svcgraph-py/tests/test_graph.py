@@ -1,0 +1,199 @@
+"""Graph: transforms, renderers, saving, layout statistics and the notebook display."""
+
+from __future__ import annotations
+
+import os
+import stat
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import svcgraph
+
+from conftest import DATA
+
+
+@pytest.fixture(scope="module")
+def shop() -> svcgraph.Graph:
+    return svcgraph.load(DATA / "shop.snapshot.json")
+
+
+@pytest.fixture(scope="module")
+def yesterday() -> svcgraph.Graph:
+    return svcgraph.load(DATA / "shop-yesterday.snapshot.json")
+
+
+def names(g: svcgraph.Graph) -> set[str]:
+    return {n["name"] for n in g.nodes}
+
+
+def test_len_repr_and_records(shop: svcgraph.Graph) -> None:
+    assert len(shop) == len(shop.nodes)
+    assert repr(shop) == f"<svcgraph.Graph: {len(shop)} nodes, {len(shop.edges)} edges>"
+    assert [n["id"] for n in shop.nodes] == sorted(n["id"] for n in shop.nodes)
+    keys = [(e["source"], e["target"]) for e in shop.edges]
+    assert keys == sorted(keys)
+    edge = shop.edges[0]
+    assert set(edge) == {
+        "source", "target", "source_name", "target_name", "requests_per_second",
+        "failures_per_second", "error_ratio", "p50", "p95", "p99", "connection_type",
+        "change", "moved", "before_requests_per_second", "before_error_ratio", "before_p95",
+    }
+    assert isinstance(shop.warnings, list)
+    with pytest.raises(TypeError):
+        svcgraph.Graph()  # type: ignore[call-arg]
+
+
+def test_records_are_copies(shop: svcgraph.Graph) -> None:
+    shop.nodes[0]["name"] = "changed"
+    assert shop.nodes[0]["name"] != "changed"
+
+
+def test_focus_walks_callers_and_callees(shop: svcgraph.Graph) -> None:
+    target = shop.edges[0]["target_name"]
+    down = shop.focus(target, depth=None, direction="down")
+    up = shop.focus(target, depth=1, direction="up")
+    both = shop.focus(target)
+    assert target in names(down) and target in names(up)
+    assert all(e["source_name"] != target or e["target_name"] in names(down) for e in shop.edges)
+    assert names(up) | names(shop.focus(target, depth=1, direction="down")) == names(both)
+    assert len(shop.focus(target, depth=0)) == 1
+    with pytest.raises(svcgraph.InputError, match="no node is named `nope`"):
+        shop.focus("nope")
+    with pytest.raises(svcgraph.InputError, match="direction"):
+        shop.focus(target, direction="sideways")  # type: ignore[arg-type]
+    with pytest.raises(svcgraph.InputError, match="depth"):
+        shop.focus(target, depth=-1)
+
+
+def test_aggregate_merges_and_adds_rates_up(shop: svcgraph.Graph) -> None:
+    ns = shop.aggregate("namespace")
+    assert {n["kind"] for n in ns.nodes} <= {"namespace", "virtual", "external", "database", "unknown"}
+    total = sum(e["requests_per_second"] for e in shop.edges)
+    assert sum(e["requests_per_second"] for e in ns.edges) == pytest.approx(total)
+    assert len(shop.aggregate("workload")) <= len(shop)
+    with pytest.raises(svcgraph.InputError, match='"workload" or "namespace"'):
+        shop.aggregate("cluster")  # type: ignore[arg-type]
+
+
+def test_filter_prune_and_chaining(shop: svcgraph.Graph) -> None:
+    no_virtual = shop.filter(hide_virtual=True, hide_external=True)
+    assert not any(n["kind"] in ("virtual", "external", "unknown") for n in no_virtual.nodes)
+    namespace = shop.nodes[-1]["namespace"] or "shop"
+    touching = shop.filter(namespace=namespace)
+    assert all(
+        namespace in (touching_ns(touching, e["source"]), touching_ns(touching, e["target"]))
+        for e in touching.edges
+    )
+    assert shop.filter(namespace=[namespace]).to_json() == touching.to_json()
+    first = shop.nodes[0]["name"]
+    assert names(shop.filter(exclude=f"^{first}$")) == names(shop) - {first}
+    assert names(shop.filter(name=f"^{first}$")) == {first}
+    with pytest.raises(svcgraph.InputError, match="regular expression"):
+        shop.filter(name="(")
+    pruned = shop.prune(1.0)
+    assert all(e["requests_per_second"] >= 1.0 for e in pruned.edges)
+    assert shop.prune(0).to_json() == shop.to_json()
+    with pytest.raises(svcgraph.InputError, match="min_rate"):
+        shop.prune(float("nan"))
+    chained = shop.aggregate("workload").filter(hide_virtual=True).prune(0.5)
+    assert chained.schema == "servicegraph"
+
+
+def touching_ns(g: svcgraph.Graph, node_id: str) -> str | None:
+    return next(n["namespace"] for n in g.nodes if n["id"] == node_id)
+
+
+def test_diff_marks_new_gone_and_changed(shop: svcgraph.Graph, yesterday: svcgraph.Graph) -> None:
+    d = shop.diff(yesterday)
+    changes = {e["change"] for e in d.edges}
+    assert changes <= {"new", "gone", "changed", "same"}
+    assert "changed" in changes or "new" in changes or "gone" in changes
+    changed = [e for e in d.edges if e["change"] == "changed"]
+    for e in changed:
+        assert e["moved"] and e["before_requests_per_second"] is not None
+    for e in d.edges:
+        if e["change"] == "new":
+            assert e["before_requests_per_second"] is None
+    same = shop.diff(shop)
+    assert {e["change"] for e in same.edges} == {"same"}
+    strict = shop.diff(yesterday, rate_change=0.0, error_change=0.0, p95_change=0.0)
+    assert sum(e["change"] == "changed" for e in strict.edges) >= len(changed)
+    assert "diff-" in d.to_svg()
+    with pytest.raises(svcgraph.InputError, match="rate_change"):
+        shop.diff(yesterday, rate_change=-1)
+
+
+def test_svg_dot_and_json(shop: svcgraph.Graph) -> None:
+    svg = shop.to_svg()
+    root = ET.fromstring(svg)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert shop.to_svg() == svg, "output is byte-identical from run to run"
+    assert shop.to_svg(direction="tb", edge_labels="never", group="namespace", legend=False) != svg
+    assert 'class="legend' not in shop.to_svg(legend=False)
+    dot = shop.to_dot(direction="tb", group="namespace")
+    assert dot.startswith("digraph") and "rankdir=TB" in dot and "subgraph cluster" in dot
+    assert '"format": "svcgraph-graph"' in shop.to_json()
+    with pytest.raises(svcgraph.InputError, match='"lr" or "tb"'):
+        shop.to_svg(direction="up")  # type: ignore[arg-type]
+    with pytest.raises(svcgraph.InputError, match="edge_labels"):
+        shop.to_svg(edge_labels="some")  # type: ignore[arg-type]
+    with pytest.raises(svcgraph.InputError, match="group"):
+        shop.to_dot(group="cluster")  # type: ignore[arg-type]
+
+
+def test_notebook_display_is_the_svg(shop: svcgraph.Graph) -> None:
+    assert shop._repr_svg_() == shop.to_svg()
+    assert not hasattr(shop, "_repr_html_")
+    empty = shop.filter(name="^no such node$")
+    assert len(empty) == 0
+    ET.fromstring(empty._repr_svg_())
+
+
+def test_layout_stats(shop: svcgraph.Graph) -> None:
+    stats = shop.layout_stats()
+    assert stats["nodes"] == len(shop)
+    assert stats["edges"] == len(shop.edges)
+    assert stats["layers"] > 1 and stats["width"] > 0 and stats["height"] > 0
+    assert stats["seconds"]["total"] == pytest.approx(
+        sum(v for k, v in stats["seconds"].items() if k != "total")
+    )
+    boxed = shop.layout_stats(direction="tb", edge_labels="never", group="namespace")
+    assert boxed["nodes"] == stats["nodes"]
+
+
+def test_save_picks_the_format_from_the_extension(shop: svcgraph.Graph, tmp_path: Path) -> None:
+    for name, start in (("g.svg", "<svg"), ("g.dot", "digraph"), ("g.gv", "digraph"), ("g.json", "{")):
+        path = tmp_path / name
+        shop.save(path)
+        assert path.read_text().startswith(start), name
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
+    shop.save(str(tmp_path / "forced.out"), format="dot")
+    assert (tmp_path / "forced.out").read_text().startswith("digraph")
+    shop.save(tmp_path / "g.svg", group="namespace", direction="tb")
+    assert (tmp_path / "g.svg").read_text() == shop.to_svg(group="namespace", direction="tb")
+    with pytest.raises(svcgraph.InputError, match="extension"):
+        shop.save(tmp_path / "g.png")
+    with pytest.raises(svcgraph.InputError, match="without an extension"):
+        shop.save(tmp_path / "noext")
+    with pytest.raises(svcgraph.InputError, match="format must be"):
+        shop.save(tmp_path / "g.svg", format="png")  # type: ignore[arg-type]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "forced.out", "g.dot", "g.gv", "g.json", "g.svg"
+    ], "no temporary files are left behind"
+
+
+def test_save_replaces_atomically_and_keeps_the_old_file_on_failure(
+    shop: svcgraph.Graph, tmp_path: Path
+) -> None:
+    path = tmp_path / "g.svg"
+    path.write_text("old")
+    os.chmod(path, 0o600)
+    shop.save(path)
+    assert path.read_text() == shop.to_svg()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, "the replaced file's mode is kept"
+    with pytest.raises(svcgraph.OutputError) as err:
+        shop.save(tmp_path / "missing-dir" / "g.svg")
+    assert isinstance(err.value, OSError)
+    assert "missing-dir" in str(err.value)
