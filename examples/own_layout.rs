@@ -10,7 +10,9 @@
 use std::error::Error;
 use std::fmt::Write;
 
-use svcgraph_core::layout::{Direction, LayoutEdge, LayoutGraph, LayoutOptions, Size, layout};
+use svcgraph_core::layout::{
+    Direction, Layout, LayoutEdge, LayoutGraph, LayoutOptions, Size, layout,
+};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let output = std::env::args()
@@ -69,6 +71,21 @@ fn main() -> Result<(), Box<dyn Error>> {
         },
     )?;
 
+    std::fs::write(&output, draw(&drawn, &stages))?;
+
+    let s = &drawn.stats;
+    println!(
+        "{} stages in {} layers, {} reversed edge(s), {} crossings, {:.0}x{:.0} px -> {output}",
+        s.nodes, s.layers, s.reversed_edges, s.crossings, s.width, s.height
+    );
+    for (r, name) in drawn.nodes.iter().zip(stages) {
+        println!("{name}: ({:.0}, {:.0})", r.x, r.y);
+    }
+    Ok(())
+}
+
+/// A bare SVG of the layout: group boxes, edges as polylines (reversed ones dashed), nodes.
+fn draw(drawn: &Layout, stages: &[&str]) -> String {
     let mut svg = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">"#,
         w = drawn.width.ceil(),
@@ -103,7 +120,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             points.join(" ")
         );
     }
-    for (r, name) in drawn.nodes.iter().zip(stages) {
+    for (r, name) in drawn.nodes.iter().zip(stages.iter()) {
         let _ = write!(
             svg,
             r##"<rect x="{}" y="{}" width="{}" height="{}" rx="5" fill="#e8f0fe" stroke="#3b6db3"/><text x="{}" y="{}" text-anchor="middle">{name}</text>"##,
@@ -116,15 +133,5 @@ fn main() -> Result<(), Box<dyn Error>> {
         );
     }
     svg.push_str("</svg>\n");
-    std::fs::write(&output, svg)?;
-
-    let s = &drawn.stats;
-    println!(
-        "{} stages in {} layers, {} reversed edge(s), {} crossings, {:.0}x{:.0} px -> {output}",
-        s.nodes, s.layers, s.reversed_edges, s.crossings, s.width, s.height
-    );
-    for (r, name) in drawn.nodes.iter().zip(stages) {
-        println!("{name}: ({:.0}, {:.0})", r.x, r.y);
-    }
-    Ok(())
+    svg
 }
