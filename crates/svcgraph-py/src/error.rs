@@ -6,7 +6,8 @@
 //! ```text
 //! SvcgraphError
 //! ├── SourceError        the metric store could not be asked or answered unusably
-//! │   └── AuthError      it refused the credentials (HTTP 401/403), or there were none
+//! │   └── AuthError      it refused the credentials (HTTP 401/403, Google permissions),
+//! │                      or there were none
 //! ├── QueryError         it rejected or failed the query (PromQL error, "status": "error")
 //! ├── InputError         unusable input or argument (also a ValueError)
 //! └── OutputError        a file could not be written (also an OSError)
@@ -31,6 +32,8 @@ pub enum Error {
     Core(svcgraph_core::Error),
     /// From `svcgraph-prometheus`: connecting, authenticating, querying.
     Prometheus(svcgraph_prometheus::Error),
+    /// From `svcgraph-gcp`: Google credentials, permissions, the Cloud Monitoring API.
+    Gcp(svcgraph_gcp::Error),
     /// An argument or input the bindings themselves refuse.
     Input(String),
     /// A source that answered, but not with anything svcgraph can draw.
@@ -61,6 +64,7 @@ impl fmt::Display for Error {
         match self {
             Error::Core(e) => e.fmt(f),
             Error::Prometheus(e) => e.fmt(f),
+            Error::Gcp(e) => e.fmt(f),
             Error::Input(message) | Error::Source(message) => f.write_str(message),
             Error::Read { path, source } => write!(f, "cannot read {}: {source}", path.display()),
             Error::Write { path, source } => {
@@ -80,6 +84,12 @@ impl From<svcgraph_core::Error> for Error {
 impl From<svcgraph_prometheus::Error> for Error {
     fn from(e: svcgraph_prometheus::Error) -> Self {
         Error::Prometheus(e)
+    }
+}
+
+impl From<svcgraph_gcp::Error> for Error {
+    fn from(e: svcgraph_gcp::Error) -> Self {
+        Error::Gcp(e)
     }
 }
 
@@ -143,6 +153,25 @@ fn prometheus_class(e: &svcgraph_prometheus::Error) -> Class {
     }
 }
 
+/// The class of a Google Cloud error: credentials and permissions are `AuthError`, what the
+/// project or API refuses is `SourceError`.
+fn gcp_class(e: &svcgraph_gcp::Error) -> Class {
+    use svcgraph_gcp::Error as E;
+    match e {
+        E::Config(_) => Class::Input,
+        E::Credentials(_) | E::Unauthenticated { .. } | E::PermissionDenied { .. } => Class::Auth,
+        E::ApiDisabled { .. }
+        | E::QuotaExhausted { .. }
+        | E::ProjectNotFound { .. }
+        | E::Timeout { .. }
+        | E::CloudMonitoring { .. } => Class::Source,
+        E::Prometheus(client) => prometheus_class(client),
+        E::Core(core) => core_class(core),
+        #[allow(unreachable_patterns)]
+        _ => Class::Base,
+    }
+}
+
 impl From<Error> for PyErr {
     fn from(e: Error) -> PyErr {
         let e = match e {
@@ -152,6 +181,7 @@ impl From<Error> for PyErr {
         let class = match &e {
             Error::Core(core) => core_class(core),
             Error::Prometheus(client) => prometheus_class(client),
+            Error::Gcp(google) => gcp_class(google),
             Error::Input(_) | Error::Read { .. } => Class::Input,
             Error::Source(_) => Class::Source,
             Error::Write { .. } => Class::Output,

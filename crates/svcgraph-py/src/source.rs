@@ -17,7 +17,7 @@ use svcgraph_core::input::{Input, read_input};
 use svcgraph_core::query::{GraphQuery, LabelMatcher, QueryPurpose};
 use svcgraph_core::schema::{QueryResults, Schema};
 use svcgraph_core::series::{Sample, SeriesSet};
-use svcgraph_prometheus::{Client, ClientConfig};
+use svcgraph_prometheus::{Client, ClientConfig, Fetched};
 
 use crate::error::{Error, Result};
 use crate::graph::Graph;
@@ -285,7 +285,7 @@ fn check_signals(py: Python<'_>) -> PyResult<()> {
 /// Runs `future` on a single-threaded runtime with the GIL released, letting Python handle
 /// signals every [`SIGNAL_POLL`]: Ctrl-C raises `KeyboardInterrupt` and drops the future,
 /// which cancels its requests.
-fn block_on<F>(py: Python<'_>, future: F) -> Result<F::Output>
+pub(crate) fn block_on<F>(py: Python<'_>, future: F) -> Result<F::Output>
 where
     F: Future + Send,
     F::Output: Send,
@@ -359,19 +359,7 @@ pub fn from_prometheus(
         .into());
     }
     let named = options::schema(&schema)?;
-    let query = GraphQuery {
-        cluster,
-        namespace,
-        matchers: options::filters(filters)?,
-        window: match window.filter(|w| !w.is_none()) {
-            Some(w) => options::window(w)?,
-            None => svcgraph_core::query::Window::default(),
-        },
-        at: at
-            .filter(|a| !a.is_none())
-            .map(options::eval_time)
-            .transpose()?,
-    };
+    let query = server_query(cluster, namespace, window, at, filters)?;
     let mut config = ClientConfig::new(url).timeout(Duration::from_secs_f64(timeout));
     let headers = match headers.filter(|h| !h.is_none()) {
         Some(h) => options::string_map("headers", h)?,
@@ -399,6 +387,34 @@ pub fn from_prometheus(
         };
         Ok::<_, Error>(svcgraph_prometheus::fetch(&client, &schema, &query).await?)
     })??;
+    fetched_graph(py, fetched)
+}
+
+/// The query a server is asked: filters, window (default 5m) and time (default now).
+pub(crate) fn server_query(
+    cluster: Option<String>,
+    namespace: Option<String>,
+    window: Option<&Bound<'_, PyAny>>,
+    at: Option<&Bound<'_, PyAny>>,
+    filters: Option<&Bound<'_, PyAny>>,
+) -> Result<GraphQuery> {
+    Ok(GraphQuery {
+        cluster,
+        namespace,
+        matchers: options::filters(filters)?,
+        window: match window.filter(|w| !w.is_none()) {
+            Some(w) => options::window(w)?,
+            None => svcgraph_core::query::Window::default(),
+        },
+        at: at
+            .filter(|a| !a.is_none())
+            .map(options::eval_time)
+            .transpose()?,
+    })
+}
+
+/// The graph of a fetch, built without the GIL, carrying its snapshot.
+pub(crate) fn fetched_graph(py: Python<'_>, fetched: Fetched) -> PyResult<Graph> {
     let graph = py.detach(move || -> Result<Graph> {
         let built = fetched.build()?;
         let snapshot = serde_json::to_string_pretty(&fetched.snapshot)

@@ -38,6 +38,21 @@ def use_sources(url: str) -> List[Graph]:
         ),
         svcgraph.from_prometheus(url, window=timedelta(minutes=5), at=datetime.now(timezone.utc)),
         svcgraph.from_prometheus(url, at=1795539600),
+        svcgraph.from_gmp("my-project"),
+        svcgraph.from_gmp(
+            "my-project",
+            schema="gmp-beyla",
+            cluster="prod",
+            namespace="shop",
+            window="10m",
+            at="1h",
+            filters={"client": "frontend"},
+            credentials_file=Path("key.json"),
+            quota_project="billing-project",
+            endpoint="http://127.0.0.1:8080",
+            timeout=5.0,
+        ),
+        svcgraph.from_cloud_monitoring("my-project", credentials_file="key.json", window="10m"),
     ]
     return graphs
 

@@ -5,6 +5,7 @@ VictoriaMetrics, drawn inline in Jupyter.
 >>> import svcgraph
 >>> g = svcgraph.load("examples/data/shop.snapshot.json")   # a saved snapshot or response
 >>> g = svcgraph.from_prometheus("http://localhost:9090", namespace="shop")
+>>> g = svcgraph.from_gmp("my-project", cluster="prod")     # Google Managed Prometheus
 >>> g.aggregate("workload").focus("checkout", depth=2)     # shows itself as SVG in Jupyter
 >>> g.save("shop.svg", group="namespace")
 >>> g.to_pandas()                                           # edges as a DataFrame
@@ -21,7 +22,16 @@ from ._errors import (
     SourceError,
     SvcgraphError,
 )
-from ._svcgraph import SCHEMAS, Graph, __version__, from_prometheus, from_samples, load
+from ._svcgraph import (
+    SCHEMAS,
+    Graph,
+    __version__,
+    from_cloud_monitoring,
+    from_gmp,
+    from_prometheus,
+    from_samples,
+    load,
+)
 from ._types import EdgeRecord, LayoutStats, NodeRecord
 
 __all__ = [
@@ -37,6 +47,8 @@ __all__ = [
     "SourceError",
     "SvcgraphError",
     "__version__",
+    "from_cloud_monitoring",
+    "from_gmp",
     "from_prometheus",
     "from_samples",
     "load",

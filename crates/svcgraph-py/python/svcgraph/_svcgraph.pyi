@@ -7,7 +7,16 @@ from typing import Any, Literal, Union, final
 
 from svcgraph._types import EdgeRecord, LayoutStats, NodeRecord
 
-__all__ = ["Graph", "SCHEMAS", "__version__", "from_prometheus", "from_samples", "load"]
+__all__ = [
+    "Graph",
+    "SCHEMAS",
+    "__version__",
+    "from_cloud_monitoring",
+    "from_gmp",
+    "from_prometheus",
+    "from_samples",
+    "load",
+]
 
 __version__: str
 SCHEMAS: tuple[str, ...]
@@ -123,4 +132,32 @@ def from_prometheus(
     bearer_token: str | None = None,
     timeout: float = 30.0,
     filters: _Filters = None,
+) -> Graph: ...
+def from_gmp(
+    project: str,
+    *,
+    schema: str = "auto",
+    cluster: str | None = None,
+    namespace: str | None = None,
+    window: str | timedelta = "5m",
+    at: _Time | None = None,
+    filters: _Filters = None,
+    credentials_file: str | os.PathLike[str] | None = None,
+    quota_project: str | None = None,
+    endpoint: str | None = None,
+    timeout: float = 30.0,
+) -> Graph: ...
+def from_cloud_monitoring(
+    project: str,
+    *,
+    schema: str = "auto",
+    cluster: str | None = None,
+    namespace: str | None = None,
+    window: str | timedelta = "5m",
+    at: _Time | None = None,
+    filters: _Filters = None,
+    credentials_file: str | os.PathLike[str] | None = None,
+    quota_project: str | None = None,
+    endpoint: str | None = None,
+    timeout: float = 30.0,
 ) -> Graph: ...
