@@ -380,13 +380,7 @@ fn graph_from_bytes(bytes: &[u8], args: &RenderArgs, notes: &Notes) -> Result<Se
             };
             let mut matchers = filters;
             if let Some(cluster) = &args.series_filter.cluster {
-                let label = schema.cluster_label.as_deref().with_context(|| {
-                    format!(
-                        "schema `{}` has no cluster label; use --filter",
-                        schema.name
-                    )
-                })?;
-                matchers.push(LabelMatcher::equal(label, cluster)?);
+                matchers.push(schema.cluster_matcher(cluster)?);
             }
             results.retain_matching(&matchers)?;
             let built = schema.build(&results)?;
@@ -407,7 +401,7 @@ fn detect_schema(requests: Option<&SeriesSet>, notes: &Notes) -> Result<Schema> 
     let Some(found) = Schema::detect(requests) else {
         bail!(
             "no schema preset fits the input's labels ({}); name one with --schema or write your own (see `svcgraph schemas --show servicegraph`)",
-            label_names(requests)
+            requests.label_summary()
         );
     };
     notes.note(&format!(
@@ -565,22 +559,6 @@ fn series_matchers(f: &SeriesFilterArgs) -> Result<Vec<LabelMatcher>> {
         .iter()
         .map(|m| m.parse::<LabelMatcher>().map_err(anyhow::Error::from))
         .collect()
-}
-
-fn label_names(set: &SeriesSet) -> String {
-    let mut names: Vec<&str> = set
-        .samples
-        .iter()
-        .take(50)
-        .flat_map(|s| s.labels.keys().map(String::as_str))
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    if names.is_empty() {
-        "no labels".into()
-    } else {
-        format!("labels: {}", names.join(", "))
-    }
 }
 
 fn output_format(flag: Option<Format>, path: Option<&Path>) -> Result<Format> {

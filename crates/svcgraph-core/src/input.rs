@@ -50,6 +50,17 @@ pub struct SnapshotResult {
 }
 
 impl Snapshot {
+    /// A snapshot of this library's format and version.
+    pub fn new(schema: Schema, query: Option<GraphQuery>, results: Vec<SnapshotResult>) -> Self {
+        Snapshot {
+            format: SNAPSHOT_FORMAT.to_owned(),
+            version: SNAPSHOT_VERSION,
+            schema,
+            query,
+            results,
+        }
+    }
+
     /// The parsed results, ready for [`Schema::build`].
     pub fn results(&self) -> Result<QueryResults> {
         let mut out = QueryResults::default();

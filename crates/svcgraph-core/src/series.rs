@@ -55,6 +55,24 @@ pub struct SeriesSet {
 }
 
 impl SeriesSet {
+    /// The label names the first samples carry, sorted, for messages: `labels: a, b` or
+    /// `no labels`.
+    pub fn label_summary(&self) -> String {
+        let mut names: Vec<&str> = self
+            .samples
+            .iter()
+            .take(50)
+            .flat_map(|s| s.labels.keys().map(String::as_str))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        if names.is_empty() {
+            "no labels".into()
+        } else {
+            format!("labels: {}", names.join(", "))
+        }
+    }
+
     /// A result holding these samples and no warnings.
     pub fn from_samples(samples: Vec<Sample>) -> Self {
         SeriesSet {

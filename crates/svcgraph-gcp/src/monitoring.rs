@@ -45,7 +45,7 @@ use google_cloud_monitoring_v3::model::list_time_series_request::TimeSeriesView;
 use google_cloud_monitoring_v3::model::{Aggregation, TimeInterval, TimeSeries};
 use serde_json::json;
 use serde_json::value::RawValue;
-use svcgraph_core::input::{SNAPSHOT_FORMAT, SNAPSHOT_VERSION, Snapshot, SnapshotResult};
+use svcgraph_core::input::{Snapshot, SnapshotResult};
 use svcgraph_core::query::{EvalTime, GraphQuery, LabelMatcher, MatchOp, QueryPurpose};
 use svcgraph_core::schema::{QueryResults, Schema};
 use svcgraph_core::series::{Sample, SeriesSet};
@@ -170,13 +170,7 @@ pub fn plan(schema: &Schema, query: &GraphQuery) -> Result<Vec<TimeSeriesQuery>>
         base.push(filter_term(m));
     }
     if let Some(cluster) = &query.cluster {
-        let label = schema.cluster_label.as_deref().ok_or_else(|| {
-            Error::Config(format!(
-                "schema `{}` has no cluster label; filter with --filter instead",
-                schema.name
-            ))
-        })?;
-        base.push(format!("{} = {}", filter_field(label), quoted(cluster)));
+        base.push(filter_term(&schema.cluster_matcher(cluster)?));
     }
     for m in &query.matchers {
         base.push(filter_term(m));
@@ -304,13 +298,7 @@ impl CloudMonitoring {
             }
         }
         Ok(Fetched {
-            snapshot: Snapshot {
-                format: SNAPSHOT_FORMAT.to_owned(),
-                version: SNAPSHOT_VERSION,
-                schema: schema.clone(),
-                query: Some(query),
-                results: saved,
-            },
+            snapshot: Snapshot::new(schema.clone(), Some(query), saved),
             results,
             warnings,
         })

@@ -3,7 +3,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures_util::future::join_all;
-use svcgraph_core::input::{SNAPSHOT_FORMAT, SNAPSHOT_VERSION, Snapshot, SnapshotResult};
+use svcgraph_core::input::{Snapshot, SnapshotResult};
 use svcgraph_core::query::{EvalTime, GraphQuery};
 use svcgraph_core::schema::{Built, QueryResults, Schema};
 
@@ -68,13 +68,7 @@ pub async fn fetch(client: &Client, schema: &Schema, query: &GraphQuery) -> Resu
         });
     }
     Ok(Fetched {
-        snapshot: Snapshot {
-            format: SNAPSHOT_FORMAT.to_owned(),
-            version: SNAPSHOT_VERSION,
-            schema: schema.clone(),
-            query: Some(query),
-            results: saved,
-        },
+        snapshot: Snapshot::new(schema.clone(), Some(query), saved),
         results,
         warnings,
     })

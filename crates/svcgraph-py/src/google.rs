@@ -6,7 +6,6 @@
 #![allow(clippy::needless_pass_by_value)]
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use pyo3::prelude::*;
 use svcgraph_core::schema::Schema;
@@ -28,15 +27,9 @@ struct Google {
 
 impl Google {
     fn config(self, mode: Mode) -> Result<GcpConfig> {
-        if !(self.timeout.is_finite() && self.timeout > 0.0) {
-            return Err(Error::Input(format!(
-                "timeout must be a positive number of seconds, not {}",
-                self.timeout
-            )));
-        }
         let mut config = GcpConfig::new(self.project)
             .mode(mode)
-            .timeout(Duration::from_secs_f64(self.timeout));
+            .timeout(options::timeout(self.timeout)?);
         if let Some(path) = self.credentials_file {
             config = config.credentials(CredentialSource::File(path));
         }

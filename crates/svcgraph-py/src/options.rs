@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyMapping, PyString};
@@ -107,6 +107,17 @@ pub fn non_negative(argument: &str, value: f64) -> Result<f64> {
     } else {
         Err(Error::Input(format!(
             "{argument} must be a finite number of zero or more, not {value}"
+        )))
+    }
+}
+
+/// A per-request timeout: a positive, finite number of seconds.
+pub fn timeout(seconds: f64) -> Result<Duration> {
+    if seconds.is_finite() && seconds > 0.0 {
+        Ok(Duration::from_secs_f64(seconds))
+    } else {
+        Err(Error::Input(format!(
+            "timeout must be a positive number of seconds, not {seconds}"
         )))
     }
 }

@@ -33,21 +33,9 @@ fn detect(requests: Option<&SeriesSet>) -> Result<Schema> {
         return Ok(Schema::preset("gmp-beyla")?);
     };
     Schema::detect(requests).ok_or_else(|| {
-        let mut names: Vec<&str> = requests
-            .samples
-            .iter()
-            .take(50)
-            .flat_map(|s| s.labels.keys().map(String::as_str))
-            .collect();
-        names.sort_unstable();
-        names.dedup();
         Error::Input(format!(
             "no schema preset fits the labels of the series ({}); pass schema= a preset name or a schema file",
-            if names.is_empty() {
-                "no labels".to_owned()
-            } else {
-                format!("labels: {}", names.join(", "))
-            }
+            requests.label_summary()
         ))
     })
 }
@@ -66,13 +54,7 @@ fn build_series(
         (None, None) => detect(results.get(QueryPurpose::Requests))?,
     };
     if let Some(cluster) = cluster {
-        let label = schema.cluster_label.as_deref().ok_or_else(|| {
-            Error::Input(format!(
-                "schema `{}` has no cluster label; use filters=",
-                schema.name
-            ))
-        })?;
-        matchers.push(LabelMatcher::equal(label, cluster)?);
+        matchers.push(schema.cluster_matcher(cluster)?);
     }
     results.retain_matching(&matchers)?;
     let built = schema.build(&results)?;
@@ -352,15 +334,9 @@ pub fn from_prometheus(
     timeout: f64,
     filters: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Graph> {
-    if !(timeout.is_finite() && timeout > 0.0) {
-        return Err(Error::Input(format!(
-            "timeout must be a positive number of seconds, not {timeout}"
-        ))
-        .into());
-    }
     let named = options::schema(&schema)?;
     let query = server_query(cluster, namespace, window, at, filters)?;
-    let mut config = ClientConfig::new(url).timeout(Duration::from_secs_f64(timeout));
+    let mut config = ClientConfig::new(url).timeout(options::timeout(timeout)?);
     let headers = match headers.filter(|h| !h.is_none()) {
         Some(h) => options::string_map("headers", h)?,
         None => BTreeMap::new(),

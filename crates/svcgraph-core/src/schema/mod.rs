@@ -192,6 +192,18 @@ impl Schema {
         toml::to_string(self).unwrap_or_default()
     }
 
+    /// The matcher that keeps one cluster's series, on the schema's cluster label; an error
+    /// for a schema without one.
+    pub fn cluster_matcher(&self, cluster: &str) -> Result<LabelMatcher> {
+        let label = self.cluster_label.as_deref().ok_or_else(|| {
+            Error::Invalid(format!(
+                "schema `{}` has no cluster label; filter with a label matcher instead",
+                self.name
+            ))
+        })?;
+        LabelMatcher::equal(label, cluster)
+    }
+
     /// Checks every metric and label name, so a schema cannot produce malformed PromQL.
     pub fn validate(&self) -> Result<()> {
         let context = |e: Error| Error::Invalid(format!("schema `{}`: {e}", excerpt(&self.name)));

@@ -22,13 +22,7 @@ impl Schema {
     pub fn plan(&self, query: &GraphQuery) -> Result<Vec<PlannedQuery>> {
         let mut base: Vec<String> = self.selector.iter().map(LabelMatcher::to_promql).collect();
         if let Some(cluster) = &query.cluster {
-            let label = self.cluster_label.as_deref().ok_or_else(|| {
-                Error::Invalid(format!(
-                    "schema `{}` has no cluster label; filter with a label matcher instead",
-                    self.name
-                ))
-            })?;
-            base.push(format!("{label}={}", promql_string(cluster)));
+            base.push(self.cluster_matcher(cluster)?.to_promql());
         }
         base.extend(query.matchers.iter().map(LabelMatcher::to_promql));
 
