@@ -1,14 +1,11 @@
 //! A layered (Sugiyama) layout built for speed on service graphs.
 //!
 //! Phases, each linear or near-linear in the size of the layered graph, none recursive:
-//! 1. cycle breaking ([`acyclic`]): Eades–Lin–Smyth, the back edges of a depth-first search
-//!    from the entry points, or the edges pointing back to shallower vertices (breadth-first
-//!    depth from the entry points), Eades–Lin–Smyth (fewest reversals) unless its layering needs
-//!    more than 10 · (V + E) dummies; then whichever costs least, counting each dummy once and
-//!    each reversed edge as eight layers of detour — on large call graphs with many calls back
-//!    up the shallow layering wins, because every unreversed call back up stretches the
-//!    layering across all tiers. Reversed edges are still drawn from client to server;
-//! 2. layering by longest path plus span reduction ([`rank`]); with edge labels the layers
+//! 1. cycle breaking ([`acyclic`]): Eades–Lin–Smyth and two search orders, each refined by a
+//!    local search, the fewest reversals winning; edge labels play no part. Reversed edges are
+//!    still drawn from client to server;
+//! 2. layering by network simplex within a work budget ([`rank`]), which minimises the total
+//!    edge span and so the dummy vertices; with edge labels the layers
 //!    are doubled so that every label gets a dummy of its own in a layer without nodes, and
 //!    no label can overlap a node;
 //! 3. dummy vertices for edges spanning several layers, their count kept within a budget
@@ -356,56 +353,26 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
         });
         route_of.push(Some(slot));
     }
-    // Candidate sets of edges to reverse, each scored by its layering: the dummies it needs
-    // (what the later phases pay for) and its reversed edges.
+    // Edges to reverse; labels play no part, so turning them on or off never changes which
+    // edges point back.
     let labelled = unique_label.iter().any(Option::is_some);
-    let candidate = |reversed: Vec<bool>| {
-        let dag: Vec<(u32, u32)> = unique
-            .iter()
-            .zip(&reversed)
-            .map(|(&(s, t), &r)| if r { (t, s) } else { (s, t) })
-            .collect();
-        let mut layer = rank::layers(n, &dag);
-        // Layers doubled when labels need rooms of their own.
-        if labelled {
-            for l in &mut layer {
-                *l *= 2;
-            }
-        }
-        let dummies = dag
-            .iter()
-            .map(|&(s, t)| (layer[t as usize] - layer[s as usize]) as usize - 1)
-            .sum();
-        Candidate {
-            dummies,
-            reversed,
-            dag,
-            layer,
-        }
-    };
-    // Eades–Lin–Smyth reverses the fewest edges, so it is kept unless its layering would
-    // need more dummies than a size budget allows; then the cheapest candidate wins, where a
-    // reversed edge (drawn against the flow, which readers pay for) counts as eight layers of
-    // detour (sixteen half-layers when labels double them).
-    let reversal_cost = if labelled { 16 } else { 8 };
-    let mut chosen = candidate(acyclic::reversed_edges(n, &unique));
-    if chosen.dummies > 10 * (n + unique.len()) {
-        for other in [
-            acyclic::dfs_back_edges(n, &unique),
-            acyclic::shallower_edges(n, &unique),
-        ] {
-            let other = candidate(other);
-            if other.cost(reversal_cost) < chosen.cost(reversal_cost) {
-                chosen = other;
-            }
+    let reversed = acyclic::reversed_edges(n, &unique);
+    let dag: Vec<(u32, u32)> = unique
+        .iter()
+        .zip(&reversed)
+        .map(|(&(s, t), &r)| if r { (t, s) } else { (s, t) })
+        .collect();
+    let mut layer = rank::layers(n, &dag);
+    // Layers doubled when labels need rooms of their own.
+    if labelled {
+        for l in &mut layer {
+            *l *= 2;
         }
     }
-    let Candidate {
-        mut dummies,
-        reversed,
-        dag,
-        layer,
-    } = chosen;
+    let mut dummies: usize = dag
+        .iter()
+        .map(|&(s, t)| (layer[t as usize] - layer[s as usize]) as usize - 1)
+        .sum();
     let mut phases = PhaseTimes {
         acyclic: t.elapsed().as_secs_f64(),
         ..PhaseTimes::default()
@@ -763,24 +730,6 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
         height,
         stats,
     })
-}
-
-/// One choice of edges to reverse and the layering it leads to.
-struct Candidate {
-    /// Dummy vertices the layering needs.
-    dummies: usize,
-    /// Per edge, whether it is reversed.
-    reversed: Vec<bool>,
-    /// The edges, oriented to form a DAG.
-    dag: Vec<(u32, u32)>,
-    /// Layer per node (doubled when labels get layers of their own).
-    layer: Vec<u32>,
-}
-
-impl Candidate {
-    fn cost(&self, per_reversal: usize) -> usize {
-        self.dummies + per_reversal * self.reversed.iter().filter(|r| **r).count()
-    }
 }
 
 /// A loop beside its node: on the right in top-to-bottom drawings, below in left-to-right

@@ -15,7 +15,62 @@ use super::{Csr, Layered};
 /// keys; large graphs get a few sweeps and one transposition pass at the end.
 pub(super) fn reduce_crossings(l: &mut Layered) -> u64 {
     initial_order(l);
-    improve(l)
+    let (mut best, rounds) = improve(l);
+    // Restarts from shuffled orders while the work stays small: layer sweeps settle in local
+    // optima that depend on where they start, and on small graphs every crossing shows.
+    let segments: usize = (0..l.layer.len()).map(|v| l.down.neighbours(v).len()).sum();
+    let size = segments + l.layer.len();
+    let restarts = if size > RESTART_SIZE {
+        0
+    } else {
+        (RESTART_WORK / (size * (rounds + 1) + 1)).min(MAX_RESTARTS)
+    };
+    if restarts == 0 || best == 0 {
+        return best;
+    }
+    let mut best_layers = l.layers.clone();
+    let mut rng = SplitMix(0x5EED ^ segments as u64);
+    for _ in 0..restarts {
+        for layer in &mut l.layers {
+            for i in (1..layer.len()).rev() {
+                let j = (rng.next() % (i as u64 + 1)) as usize;
+                layer.swap(i, j);
+            }
+        }
+        l.update_positions();
+        let (now, _) = improve(l);
+        if now < best {
+            best = now;
+            best_layers.clone_from(&l.layers);
+            if best == 0 {
+                break;
+            }
+        }
+    }
+    l.layers = best_layers;
+    l.update_positions();
+    best
+}
+
+/// Work spent on restarts: vertices plus segments, times the rounds of sweeps the first
+/// search needed, summed over restarts.
+const RESTART_WORK: usize = 1_000_000;
+/// Graphs larger than this (vertices plus segments) get no restarts.
+const RESTART_SIZE: usize = 6_000;
+/// Restarts at most.
+const MAX_RESTARTS: usize = 24;
+
+/// `SplitMix64`: deterministic shuffles.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
 }
 
 /// Orders for grouping boxes after [`reduce_crossings`]: `block` names each vertex's block
@@ -53,11 +108,12 @@ pub(super) fn group(l: &mut Layered, block: &[u32], count: usize) -> u64 {
     }
     l.block = ranks;
     l.update_positions();
-    improve(l)
+    improve(l).0
 }
 
-/// Sweeps and transposes from the current order, keeping the best; returns its crossings.
-fn improve(l: &mut Layered) -> u64 {
+/// Sweeps and transposes from the current order, keeping the best; returns its crossings and
+/// the rounds of sweeps run.
+fn improve(l: &mut Layered) -> (u64, usize) {
     let vertices = l.layer.len();
     let (max_rounds, patience, transpose_each_round) = if vertices < 3_000 {
         (48, 8, true)
@@ -71,10 +127,12 @@ fn improve(l: &mut Layered) -> u64 {
     let mut best = total_crossings(l);
     let mut best_layers = l.layers.clone();
     let mut stale = 0;
+    let mut rounds = 0;
     for round in 0..max_rounds {
         if best == 0 {
             break;
         }
+        rounds += 1;
         let median = round % 2 == 1;
         sweep(l, true, median);
         sweep(l, false, median);
@@ -99,7 +157,7 @@ fn improve(l: &mut Layered) -> u64 {
         transpose(l);
         best = total_crossings(l);
     }
-    best
+    (best, rounds)
 }
 
 /// Depth-first from each real vertex in input order, children in input order.
