@@ -4,12 +4,18 @@
 //! ```sh
 //! cargo bench -p svcgraph-core --bench quality             # everything (a few minutes)
 //! cargo bench -p svcgraph-core --bench quality -- mesh     # graphs whose name contains "mesh"
+//! cargo bench -p svcgraph-core --bench quality -- mesh sock # … "mesh" or "sock"
 //! SVCGRAPH_BENCH_TIMEOUT=30 cargo bench ...                # dot's timeout, seconds (60)
-//! SVCGRAPH_GALLERY=/tmp/g cargo bench ...                  # also write NAME.ours.svg, NAME.dot.svg
+//! SVCGRAPH_GALLERY=/tmp/g cargo bench ...                  # also write the drawings (below)
 //! ```
 //!
+//! With `SVCGRAPH_GALLERY=DIR` each graph's measured pair goes to `DIR/NAME.ours.svg` and
+//! `DIR/NAME.dot.svg`, and the graph as users get it to `DIR/NAME.default.svg` (`to_svg` with
+//! default options: what `svcgraph render` draws) and `DIR/NAME.default.dot` (`to_dot` with
+//! default options: what `svcgraph render -f dot` writes), for `scripts/gallery.sh`.
+//!
 //! Graphs: six generated families (tiered with hubs, deep pipelines, wide fan-out, meshes
-//! with many back-calls, many small components, namespaces), each at 30, 70, 150 and 300
+//! with many back-calls, many small components, namespaces), each at 40, 80, 150 and 300
 //! services from its own seed; the published microservice topologies written out in
 //! `examples/data/topologies/`; and the bundled samples in `examples/data/`, read the way
 //! `svcgraph render -i` reads them.
@@ -55,7 +61,7 @@ use svcgraph_core::ServiceGraph;
 use svcgraph_core::input::{Input, read_input};
 use svcgraph_core::query::QueryPurpose;
 use svcgraph_core::render::Grouping;
-use svcgraph_core::render::dot::{DotOptions, RankDir};
+use svcgraph_core::render::dot::{DotOptions, RankDir, to_dot};
 use svcgraph_core::render::svg::{EdgeLabels, SvgOptions, to_svg};
 use svcgraph_core::schema::Schema;
 
@@ -261,10 +267,12 @@ fn run_case(case: &Case, scratch: &Path, gallery: Option<&Path>) -> Row {
             }
         });
     if let Some(dir) = gallery {
-        let _ = std::fs::write(
-            dir.join(format!("{}.ours.svg", file_name(&case.name))),
-            &ours_svg,
-        );
+        let name = file_name(&case.name);
+        let _ = std::fs::write(dir.join(format!("{name}.ours.svg")), &ours_svg);
+        let users = to_svg(&case.graph, &SvgOptions::default()).text;
+        let _ = std::fs::write(dir.join(format!("{name}.default.svg")), users);
+        let dot = to_dot(&case.graph, &DotOptions::default());
+        let _ = std::fs::write(dir.join(format!("{name}.default.dot")), dot);
     }
     Row {
         name: case.name.clone(),
@@ -281,7 +289,8 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
-    let filter = args.first().cloned().unwrap_or_default();
+    // Graphs whose name contains any of the arguments; all without arguments.
+    let wanted = |name: &str| args.is_empty() || args.iter().any(|a| name.contains(a.as_str()));
     let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("quality-bench");
     std::fs::create_dir_all(&scratch).expect("a scratch directory under target/");
     let gallery = std::env::var_os("SVCGRAPH_GALLERY").map(PathBuf::from);
@@ -291,7 +300,7 @@ fn main() {
     report::print_header(timeout());
     let mut rows = Vec::new();
     for case in generated_cases().into_iter().chain(file_cases()) {
-        if !case.name.contains(&filter) {
+        if !wanted(&case.name) {
             continue;
         }
         let row = run_case(&case, &scratch, gallery.as_deref());

@@ -28,7 +28,7 @@ pub const FAMILIES: [(&str, Generator); 6] = [
 ];
 
 /// Sizes drawn in every family, one seed each.
-pub const SIZES: [usize; 4] = [30, 70, 150, 300];
+pub const SIZES: [usize; 4] = [40, 80, 150, 300];
 
 /// Every generated graph: each family at each size, seeds 1, 2, 3, ….
 pub fn all() -> Vec<Generated> {

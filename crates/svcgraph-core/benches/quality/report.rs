@@ -196,7 +196,7 @@ pub fn print_summary(rows: &[Row]) {
     }
     println!();
     println!(
-        "Summary over the generated graphs of 30–300 services where dot finished ({} graphs, {} nodes, {} edges):",
+        "Summary over the generated graphs (40–300 services) where dot finished ({} graphs, {} nodes, {} edges):",
         all.graphs, all.nodes, all.edges
     );
     println!();
