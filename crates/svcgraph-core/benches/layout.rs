@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Rng, Shape, median, plain_dot, service_graph, timed, timeout};
+use common::{Rng, Shape, dot_version, median, plain_dot, service_graph, tier_of, timed, timeout};
 use svcgraph_core::ServiceGraph;
 use svcgraph_core::layout::{LayoutStats, Point, RouteShape};
 use svcgraph_core::render::Grouping;
@@ -41,22 +41,7 @@ fn service_shaped(n: usize, seed: u64) -> Shape {
         _ => 12,
     };
     // Tier sizes grow then shrink: few entry points, wide middle, few databases.
-    let weights: Vec<f64> = (0..tiers)
-        .map(|t| {
-            let x = (t as f64 + 0.5) / tiers as f64;
-            0.3 + (std::f64::consts::PI * x).sin()
-        })
-        .collect();
-    let total: f64 = weights.iter().sum();
-    let mut tier_of = Vec::with_capacity(n);
-    for (t, w) in weights.iter().enumerate() {
-        let count = if t + 1 == tiers {
-            n - tier_of.len()
-        } else {
-            ((w / total) * n as f64).round() as usize
-        };
-        tier_of.extend(std::iter::repeat_n(t, count.min(n - tier_of.len())));
-    }
+    let tier_of = tier_of(n, tiers, 0.3, 0);
     let members: Vec<Vec<usize>> = (0..tiers)
         .map(|t| (0..n).filter(|&v| tier_of[v] == t).collect())
         .collect();
@@ -465,11 +450,7 @@ fn phases_cell(stats: &LayoutStats, total: f64) -> String {
 
 /// The versions compared and the table header.
 fn print_header(limit: Duration) {
-    let dot_version = Command::new("dot")
-        .arg("-V")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stderr).trim().to_owned());
+    let dot_version = dot_version();
     println!(
         "svcgraph layout benchmark; baselines: {}, layout-rs 0.1.3; timeout {} s",
         dot_version.as_deref().unwrap_or("dot not found"),

@@ -34,6 +34,38 @@ impl Rng {
     }
 }
 
+/// The tier of each of `n` nodes over `tiers` tiers whose sizes grow then shrink (few entry
+/// points, a wide middle, few databases): tier `t` gets a share `base + sin(π (t + ½) / tiers)`
+/// of the nodes, at least `at_least` of them while there are nodes left, the last tier the rest.
+pub fn tier_of(n: usize, tiers: usize, base: f64, at_least: usize) -> Vec<usize> {
+    let weights: Vec<f64> = (0..tiers)
+        .map(|t| {
+            let x = (t as f64 + 0.5) / tiers as f64;
+            base + (std::f64::consts::PI * x).sin()
+        })
+        .collect();
+    let total: f64 = weights.iter().sum();
+    let mut tier_of = Vec::with_capacity(n);
+    for (t, w) in weights.iter().enumerate() {
+        let count = if t + 1 == tiers {
+            n - tier_of.len()
+        } else {
+            (((w / total) * n as f64).round() as usize).max(at_least)
+        };
+        tier_of.extend(std::iter::repeat_n(t, count.min(n - tier_of.len())));
+    }
+    tier_of
+}
+
+/// Graphviz's version line, as `dot -V` prints it.
+pub fn dot_version() -> Option<String> {
+    Command::new("dot")
+        .arg("-V")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stderr).trim().to_owned())
+}
+
 /// The shape as a service graph with plausible rates, some failures and latencies.
 pub fn service_graph(shape: &Shape) -> ServiceGraph {
     let mut rng = Rng(shape.nodes as u64 ^ 0xABCD);

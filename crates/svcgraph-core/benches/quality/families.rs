@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::common::{Rng, Shape};
+use crate::common::{Rng, Shape, tier_of};
 
 /// A family's calls, and each node's namespace where the family has them.
 type Calls = (Vec<(usize, usize)>, Option<Vec<String>>);
@@ -63,24 +63,6 @@ pub fn one(
     }
 }
 
-/// `n` nodes split over `tiers` tiers, a wide middle; the tier of each node.
-fn tiers_of(n: usize, tiers: usize) -> Vec<usize> {
-    let weights: Vec<f64> = (0..tiers)
-        .map(|t| 0.4 + (std::f64::consts::PI * (t as f64 + 0.5) / tiers as f64).sin())
-        .collect();
-    let total: f64 = weights.iter().sum();
-    let mut tier_of = Vec::with_capacity(n);
-    for (t, w) in weights.iter().enumerate() {
-        let count = if t + 1 == tiers {
-            n - tier_of.len()
-        } else {
-            (((w / total) * n as f64).round() as usize).max(1)
-        };
-        tier_of.extend(std::iter::repeat_n(t, count.min(n - tier_of.len())));
-    }
-    tier_of
-}
-
 fn pick(rng: &mut Rng, from: &[usize]) -> Option<usize> {
     (!from.is_empty()).then(|| from[rng.below(from.len())])
 }
@@ -89,7 +71,7 @@ fn pick(rng: &mut Rng, from: &[usize]) -> Option<usize> {
 /// 15 % of calls go to a few shared hubs (auth, config, cache), about 3 % back up a tier.
 fn tiered_hubs(n: usize, rng: &mut Rng) -> Calls {
     let tiers = (4 + n / 40).min(9);
-    let tier_of = tiers_of(n, tiers);
+    let tier_of = tier_of(n, tiers, 0.4, 1);
     let members: Vec<Vec<usize>> = (0..tiers)
         .map(|t| (0..n).filter(|&v| tier_of[v] == t).collect())
         .collect();

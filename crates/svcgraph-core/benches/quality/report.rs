@@ -3,17 +3,13 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::process::Command;
 use std::time::Duration;
 
+use crate::common::dot_version;
 use crate::{Quality, Row};
 
 pub fn print_header(limit: Duration) {
-    let version = Command::new("dot")
-        .arg("-V")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stderr).trim().to_owned());
+    let version = dot_version();
     println!(
         "svcgraph quality benchmark: ours against {}, both left to right and unlabelled; dot timeout {} s",
         version.as_deref().unwrap_or("dot not found"),
