@@ -15,43 +15,19 @@
 //! Service-shaped graphs of 1,000 nodes and more are also drawn with namespace boxes (twenty
 //! namespaces over consecutive node numbers) and compared with the same graph unboxed.
 
+mod common;
+
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::{Rng, Shape, dot_version, median, plain_dot, service_graph, tier_of, timed, timeout};
+use svcgraph_core::ServiceGraph;
 use svcgraph_core::layout::{LayoutStats, Point, RouteShape};
 use svcgraph_core::render::Grouping;
-use svcgraph_core::render::dot::{DotOptions, to_dot};
 use svcgraph_core::render::svg::{EdgeLabels, SvgOptions, layout_of, to_svg};
-use svcgraph_core::{Edge, Node, NodeKind, ServiceGraph};
-
-/// A generated graph: `nodes` nodes and directed edges between them.
-struct Shape {
-    name: String,
-    nodes: usize,
-    edges: Vec<(usize, usize)>,
-}
-
-/// `SplitMix64`: small, fast, and the same numbers on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 /// Service-graph-shaped: tiers of services, each service called from the tier above by a few
 /// callers chosen with power-law preference (some services are called by many), about three
@@ -65,22 +41,7 @@ fn service_shaped(n: usize, seed: u64) -> Shape {
         _ => 12,
     };
     // Tier sizes grow then shrink: few entry points, wide middle, few databases.
-    let weights: Vec<f64> = (0..tiers)
-        .map(|t| {
-            let x = (t as f64 + 0.5) / tiers as f64;
-            0.3 + (std::f64::consts::PI * x).sin()
-        })
-        .collect();
-    let total: f64 = weights.iter().sum();
-    let mut tier_of = Vec::with_capacity(n);
-    for (t, w) in weights.iter().enumerate() {
-        let count = if t + 1 == tiers {
-            n - tier_of.len()
-        } else {
-            ((w / total) * n as f64).round() as usize
-        };
-        tier_of.extend(std::iter::repeat_n(t, count.min(n - tier_of.len())));
-    }
+    let tier_of = tier_of(n, tiers, 0.3, 0);
     let members: Vec<Vec<usize>> = (0..tiers)
         .map(|t| (0..n).filter(|&v| tier_of[v] == t).collect())
         .collect();
@@ -235,70 +196,6 @@ fn all_shapes() -> Vec<Shape> {
     ]
 }
 
-/// The shape as a service graph with plausible rates, some failures and latencies.
-fn service_graph(shape: &Shape) -> ServiceGraph {
-    let mut rng = Rng(shape.nodes as u64 ^ 0xABCD);
-    let mut g = ServiceGraph::new();
-    let ids: Vec<_> = (0..shape.nodes)
-        .map(|i| {
-            let name = format!("svc-{i}");
-            g.upsert_node(Node::named(&name, NodeKind::Service))
-        })
-        .collect();
-    for &(s, t) in &shape.edges {
-        let mut e = Edge::with_rate((10f64).powf(3.0 * rng.unit() - 1.0));
-        if rng.unit() < 0.1 {
-            e.failures_per_second = e.requests_per_second * 0.08 * rng.unit();
-        }
-        e.latency.p95 = Some(0.002 + 0.5 * rng.unit() * rng.unit());
-        g.upsert_edge(ids[s], ids[t], e);
-    }
-    g
-}
-
-fn timeout() -> Duration {
-    let secs = std::env::var("SVCGRAPH_BENCH_TIMEOUT")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(60);
-    Duration::from_secs(secs)
-}
-
-/// Runs a command; its wall time, or `None` when it failed or hit the timeout (then killed).
-fn timed(command: &mut Command, limit: Duration) -> Option<(Duration, Vec<u8>)> {
-    let start = Instant::now();
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let mut stdout = child.stdout.take()?;
-    let reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut stdout, &mut buf);
-        buf
-    });
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            let elapsed = start.elapsed();
-            let out = reader.join().unwrap_or_default();
-            return status.success().then_some((elapsed, out));
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        // Polling a child's exit in a benchmark driver; not a timed test.
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 /// Drawing quality: crossings between edge polylines, their total length, area, aspect.
 #[derive(Debug, Clone, Copy)]
 struct Quality {
@@ -346,20 +243,6 @@ fn quality(edges: &[(usize, usize, Vec<Point>)], width: f64, height: f64) -> Qua
         area: width * height,
         aspect: width / height.max(1e-9),
     }
-}
-
-/// The graph as DOT without edge labels: labels double dot's ranks and make it far slower,
-/// so the baselines get the easier, unlabelled problem (and ours is measured unlabelled for
-/// the comparison too).
-fn plain_dot(graph: &ServiceGraph) -> String {
-    let full = to_dot(graph, &DotOptions::default());
-    full.lines()
-        .map(|line| match line.find(" [label=") {
-            Some(at) if line.contains(" -> ") => format!("{};", &line[..at]),
-            _ => line.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Our drawing's quality, unlabelled like dot's input, from the layout behind the SVG.
@@ -567,11 +450,7 @@ fn phases_cell(stats: &LayoutStats, total: f64) -> String {
 
 /// The versions compared and the table header.
 fn print_header(limit: Duration) {
-    let dot_version = Command::new("dot")
-        .arg("-V")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stderr).trim().to_owned());
+    let dot_version = dot_version();
     println!(
         "svcgraph layout benchmark; baselines: {}, layout-rs 0.1.3; timeout {} s",
         dot_version.as_deref().unwrap_or("dot not found"),

@@ -1,0 +1,312 @@
+//! Quality benchmark: our drawing against Graphviz `dot -Tsvg`, in the same run on the same
+//! graph, measured on both SVG documents read the same way.
+//!
+//! ```sh
+//! cargo bench -p svcgraph-core --bench quality             # everything (a few minutes)
+//! cargo bench -p svcgraph-core --bench quality -- mesh     # graphs whose name contains "mesh"
+//! cargo bench -p svcgraph-core --bench quality -- mesh sock # … "mesh" or "sock"
+//! SVCGRAPH_BENCH_TIMEOUT=30 cargo bench ...                # dot's timeout, seconds (60)
+//! SVCGRAPH_GALLERY=/tmp/g cargo bench ...                  # also write the drawings (below)
+//! ```
+//!
+//! With `SVCGRAPH_GALLERY=DIR` each graph's measured pair goes to `DIR/NAME.ours.svg` and
+//! `DIR/NAME.dot.svg`, and the graph as users get it to `DIR/NAME.default.svg` (`to_svg` with
+//! default options: what `svcgraph render` draws) and `DIR/NAME.default.dot` (`to_dot` with
+//! default options: what `svcgraph render -f dot` writes), for `scripts/gallery.sh`.
+//!
+//! Graphs: six generated families (tiered with hubs, deep pipelines, wide fan-out, meshes
+//! with many back-calls, many small components, namespaces), each at 40, 80, 150 and 300
+//! services from its own seed; the published microservice topologies written out in
+//! `examples/data/topologies/`; and the bundled samples in `examples/data/`, read the way
+//! `svcgraph render -i` reads them.
+//!
+//! Both drawings are left to right and unlabelled: ours is `to_svg` with
+//! `EdgeLabels::Never` and no legend, dot gets our DOT with the edge labels taken out (as in
+//! the layout benchmark). The namespace family is drawn with namespace boxes by both (our
+//! `Grouping::Namespace`, dot's clusters). Then, from each SVG (see `quality/drawing.rs` for
+//! how it is read and `quality/metrics.rs` for the exact definitions):
+//! * **crossings** of edges that share no end node (each crossing point counts);
+//! * **overlap %**: share of the edge length within 1.5 px of an edge sharing no end node;
+//! * **area** (`width` × `height` of the SVG as drawn; our px and dot's pt are the same size
+//!   on screen) and **aspect** (width / height);
+//! * **length**: total edge length; **bends**: heading turns above 30°, accumulated along
+//!   each flattened line;
+//! * **reversed**: ours, the edges our SVG marks `reversed`; dot's, the edges whose line
+//!   ends no further right than it starts;
+//! * **time**: ours, the median of in-process `to_svg` runs (layout and SVG text); dot's, the
+//!   wall time of the whole `dot -Tsvg` process, killed at the timeout.
+//!
+//! Per graph and per family (sums over seeds), then a summary over all generated graphs with
+//! the ratios and, plainly, where our drawing is worse than dot's.
+
+#[path = "common/mod.rs"]
+mod common;
+#[path = "quality/drawing.rs"]
+mod drawing;
+#[path = "quality/families.rs"]
+mod families;
+#[path = "quality/metrics.rs"]
+mod metrics;
+#[path = "quality/report.rs"]
+mod report;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use common::{median, plain_dot_with, service_graph, timed, timeout};
+use drawing::read_svg;
+use metrics::{bends, crossings, edge_length, overlap, reversed_geometric};
+use svcgraph_core::ServiceGraph;
+use svcgraph_core::input::{Input, read_input};
+use svcgraph_core::query::QueryPurpose;
+use svcgraph_core::render::Grouping;
+use svcgraph_core::render::dot::{DotOptions, RankDir, to_dot};
+use svcgraph_core::render::svg::{EdgeLabels, SvgOptions, to_svg};
+use svcgraph_core::schema::Schema;
+
+/// One graph to draw both ways.
+#[derive(Debug)]
+struct Case {
+    name: String,
+    /// The generated family, `None` for real topologies and samples.
+    family: Option<&'static str>,
+    graph: ServiceGraph,
+    group: Grouping,
+}
+
+/// Measures of one drawing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Quality {
+    pub crossings: u64,
+    /// Edge length within reach of an edge sharing no end node.
+    pub near: f64,
+    pub length: f64,
+    pub bends: u64,
+    pub reversed: u64,
+    pub width: f64,
+    pub height: f64,
+    /// Seconds: ours the in-process median, dot's the whole process.
+    pub secs: f64,
+}
+
+impl Quality {
+    pub fn area(&self) -> f64 {
+        self.width * self.height
+    }
+}
+
+/// A measured case: ours, and dot's when it finished.
+#[derive(Debug)]
+pub struct Row {
+    pub name: String,
+    pub family: Option<&'static str>,
+    pub nodes: usize,
+    pub edges: usize,
+    pub ours: Quality,
+    pub dot: Option<Quality>,
+}
+
+fn generated_cases() -> Vec<Case> {
+    families::all()
+        .into_iter()
+        .map(|generated| {
+            let graph = service_graph(&generated.shape);
+            let (graph, group) = match &generated.namespaces {
+                Some(names) => {
+                    let graph = graph.map_nodes(|node| {
+                        let mut node = node.clone();
+                        let index = node.name.strip_prefix("svc-").and_then(|i| i.parse().ok());
+                        node.namespace = index.and_then(|i: usize| names.get(i).cloned());
+                        node
+                    });
+                    (graph, Grouping::Namespace)
+                }
+                None => (graph, Grouping::None),
+            };
+            Case {
+                name: generated.shape.name.clone(),
+                family: Some(generated.family),
+                graph,
+                group,
+            }
+        })
+        .collect()
+}
+
+/// A saved input as `svcgraph render -i` reads it: a graph document, a snapshot with its
+/// schema, or a bare Prometheus response with the schema that fits its labels.
+fn load(path: &Path) -> Result<ServiceGraph, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let input = read_input(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(match input {
+        Input::Graph(graph) => graph,
+        Input::Series { schema, results } => {
+            let schema = match schema {
+                Some(s) => s,
+                None => results
+                    .get(QueryPurpose::Requests)
+                    .and_then(Schema::detect)
+                    .ok_or_else(|| format!("{}: no schema fits", path.display()))?,
+            };
+            schema
+                .build(&results)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+                .graph
+        }
+    })
+}
+
+fn file_cases() -> Vec<Case> {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(data.join("topologies"))
+        .map(|dir| dir.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    paths.retain(|p| p.extension().is_some_and(|x| x == "json"));
+    paths.sort();
+    for sample in ["shop.snapshot.json", "gke-pods.json", "seed.json"] {
+        paths.push(data.join(sample));
+    }
+    paths
+        .into_iter()
+        .filter_map(|path| match load(&path) {
+            Ok(graph) => Some(Case {
+                name: path
+                    .file_name()
+                    .map(|f| f.to_string_lossy().trim_end_matches(".json").to_owned())
+                    .unwrap_or_default(),
+                family: None,
+                graph,
+                group: Grouping::None,
+            }),
+            Err(e) => {
+                eprintln!("quality: left out {e}");
+                None
+            }
+        })
+        .collect()
+}
+
+fn measure(drawn: &str, ours: bool) -> Result<Quality, String> {
+    let d = read_svg(drawn)?;
+    let (near, _) = overlap(&d.edges);
+    Ok(Quality {
+        crossings: crossings(&d.edges),
+        near,
+        length: edge_length(&d.edges),
+        bends: bends(&d.edges),
+        reversed: if ours {
+            d.marked_reversed
+        } else {
+            reversed_geometric(&d.edges)
+        },
+        width: d.width,
+        height: d.height,
+        secs: 0.0,
+    })
+}
+
+/// Median seconds of `to_svg`, and its text.
+fn time_ours(graph: &ServiceGraph, options: &SvgOptions) -> (f64, String) {
+    let text = to_svg(graph, options).text;
+    let runs: Vec<f64> = (0..11)
+        .map(|_| {
+            let start = Instant::now();
+            std::hint::black_box(to_svg(graph, options).text.len());
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    (median(runs), text)
+}
+
+fn file_name(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
+}
+
+fn run_case(case: &Case, scratch: &Path, gallery: Option<&Path>) -> Row {
+    let options = SvgOptions {
+        edge_labels: EdgeLabels::Never,
+        no_legend: true,
+        group: case.group,
+        ..SvgOptions::default()
+    };
+    let (ours_secs, ours_svg) = time_ours(&case.graph, &options);
+    let mut ours = measure(&ours_svg, true).unwrap_or_else(|e| {
+        eprintln!("quality: {}: our SVG: {e}", case.name);
+        Quality::default()
+    });
+    ours.secs = ours_secs;
+    let dot_file = scratch.join(format!("{}.dot", file_name(&case.name)));
+    let dot_text = plain_dot_with(
+        &case.graph,
+        &DotOptions {
+            rankdir: RankDir::LeftToRight,
+            group: case.group,
+        },
+    );
+    let dot = std::fs::write(&dot_file, dot_text)
+        .ok()
+        .and_then(|()| timed(Command::new("dot").arg("-Tsvg").arg(&dot_file), timeout()))
+        .and_then(|(took, out)| {
+            let svg = String::from_utf8_lossy(&out).into_owned();
+            if let Some(dir) = gallery {
+                let _ =
+                    std::fs::write(dir.join(format!("{}.dot.svg", file_name(&case.name))), &svg);
+            }
+            match measure(&svg, false) {
+                Ok(mut q) => {
+                    q.secs = took.as_secs_f64();
+                    Some(q)
+                }
+                Err(e) => {
+                    eprintln!("quality: {}: dot's SVG: {e}", case.name);
+                    None
+                }
+            }
+        });
+    if let Some(dir) = gallery {
+        let name = file_name(&case.name);
+        let _ = std::fs::write(dir.join(format!("{name}.ours.svg")), &ours_svg);
+        let users = to_svg(&case.graph, &SvgOptions::default()).text;
+        let _ = std::fs::write(dir.join(format!("{name}.default.svg")), users);
+        let dot = to_dot(&case.graph, &DotOptions::default());
+        let _ = std::fs::write(dir.join(format!("{name}.default.dot")), dot);
+    }
+    Row {
+        name: case.name.clone(),
+        family: case.family,
+        nodes: case.graph.node_count(),
+        edges: case.graph.edge_count(),
+        ours,
+        dot,
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    // Graphs whose name contains any of the arguments; all without arguments.
+    let wanted = |name: &str| args.is_empty() || args.iter().any(|a| name.contains(a.as_str()));
+    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("quality-bench");
+    std::fs::create_dir_all(&scratch).expect("a scratch directory under target/");
+    let gallery = std::env::var_os("SVCGRAPH_GALLERY").map(PathBuf::from);
+    if let Some(dir) = &gallery {
+        std::fs::create_dir_all(dir).expect("SVCGRAPH_GALLERY names a directory we can create");
+    }
+    report::print_header(timeout());
+    let mut rows = Vec::new();
+    for case in generated_cases().into_iter().chain(file_cases()) {
+        if !wanted(&case.name) {
+            continue;
+        }
+        let row = run_case(&case, &scratch, gallery.as_deref());
+        report::print_row(&row);
+        rows.push(row);
+    }
+    report::print_families(&rows);
+    report::print_summary(&rows);
+}
