@@ -104,6 +104,17 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
         no_legend: args.no_legend,
         group,
     };
+    if format == Format::Svg
+        && svg_options.edge_labels == svg::EdgeLabels::Auto
+        && !svg_options.edge_labels.shown(graph.edge_count())
+    {
+        notes.note(&format!(
+            "edge labels left out: {} edges is more than {} (hover an edge for its numbers, \
+             or --edge-labels always to draw them)",
+            graph.edge_count(),
+            svg::EdgeLabels::AUTO_LIMIT
+        ));
+    }
     let (text, stats) = match format {
         Format::Svg => {
             let drawn = svg::to_svg(&graph, &svg_options);

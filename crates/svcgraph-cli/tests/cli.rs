@@ -688,3 +688,31 @@ fn a_bad_baseline_or_threshold_fails_without_touching_the_output() {
     assert!(!out.status.success());
     assert_eq!(std::fs::read_to_string(target).unwrap(), "keep me");
 }
+
+#[test]
+fn labels_left_out_for_size_are_announced_with_the_way_to_force_them() {
+    let names: Vec<(String, String)> = (0..1001)
+        .map(|i| (format!("caller-{}", i % 40), format!("callee-{i}")))
+        .collect();
+    let labels: Vec<[(&str, &str); 2]> = names
+        .iter()
+        .map(|(c, s)| [("client", c.as_str()), ("server", s.as_str())])
+        .collect();
+    let series: Vec<(&[(&str, &str)], &str)> = labels.iter().map(|l| (&l[..], "1.5")).collect();
+    let big = prometheus_response(&series);
+    let out = run(&["render", "-i", "-"], big.as_bytes());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("edge labels left out") && err.contains("--edge-labels always"),
+        "{err}"
+    );
+    let forced = run(
+        &["render", "-i", "-", "--edge-labels", "always"],
+        big.as_bytes(),
+    );
+    assert!(!stderr(&forced).contains("edge labels left out"));
+    // Under the limit nothing is said.
+    let small = run(&["render", "--demo"], b"");
+    assert!(!stderr(&small).contains("edge labels left out"));
+}

@@ -12,8 +12,11 @@
 //!    (edges over it are drawn straight, counted in [`LayoutStats::direct_edges`]);
 //! 4. crossing reduction by barycenter sweeps and transposition ([`order`]);
 //! 5. Brandes–Köpf coordinates from the real label widths ([`position`]);
-//! 6. routes through the dummies; self-loops beside their node; the two edges of a 2-cycle
-//!    bent apart; parallel edges merged into one route;
+//! 6. routes ([`route`]): each edge leaves and enters its nodes at ports of its own, spread
+//!    along the node's side in the order of the other ends, runs straight through the layers
+//!    (along its dummies) and turns onto a track of its own in the channel between two
+//!    layers, so that no two edges run on top of each other; each channel is as wide as its
+//!    tracks need. Self-loops beside their node; parallel edges merged into one route;
 //! 7. optional grouping boxes (say, one per namespace): each group's vertices stay contiguous
 //!    in every layer, in one order of groups for all layers, and each box gets a band of its
 //!    own across the flow, so boxes never overlap each other or a node outside them.
@@ -39,6 +42,7 @@ mod acyclic;
 mod order;
 mod position;
 mod rank;
+mod route;
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -178,8 +182,10 @@ impl Rect {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RouteShape {
-    /// Through every point, smoothly (tangents along the flow at each point).
-    Flow,
+    /// Runs parallel to the axes from point to point: along the flow out of the source, across
+    /// it on the edge's own track between two layers, along it again; the renderer rounds
+    /// the corners.
+    Orthogonal,
     /// A self-loop: the four points are a cubic Bézier curve.
     Loop,
     /// A straight line (edges over the dummy budget).
@@ -283,8 +289,6 @@ const GROUP_LABEL_INSET: (f64, f64) = (6.0, 4.0);
 const LOOP: f64 = 26.0;
 /// Space between an edge line and its label text.
 const LABEL_PAD: f64 = 4.0;
-/// How far the two edges of a 2-cycle between adjacent layers are bent apart.
-const TWO_CYCLE_BEND: f64 = 9.0;
 
 /// Lays out `graph`. Errors only on edges that name a node that does not exist.
 #[allow(clippy::too_many_lines)]
@@ -410,8 +414,10 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     let mut chains: Vec<u32> = Vec::with_capacity(dummies);
     let mut label_vertex: Vec<Option<u32>> = vec![None; dag.len()];
     let mut segments: Vec<(u32, u32)> = Vec::with_capacity(dummies + dag.len());
+    let mut segment_start = Vec::with_capacity(dag.len() + 1);
     for (i, &(s, t)) in dag.iter().enumerate() {
         chain_start.push(chains.len());
+        segment_start.push(segments.len());
         if direct[i] {
             continue;
         }
@@ -447,10 +453,15 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
         segments.push((previous, t));
     }
     chain_start.push(chains.len());
+    segment_start.push(segments.len());
     let mut l = Layered::new(vertex_layer, n, &segments);
     phases.layering = t.elapsed().as_secs_f64();
 
     t = Instant::now();
+    if !grouped {
+        // Separate parts of the graph stay apart in every layer, so their edges never cross.
+        l.block = components(l.layer.len(), &segments);
+    }
     let mut crossings = order::reduce_crossings(&mut l);
     let groups = grouped.then(|| {
         let blocks = Blocks::new(
@@ -477,7 +488,40 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     } else {
         position::coordinates(&l, &spacing)
     };
-    // Across the layers: each layer as thick as its thickest vertex.
+    // Group boxes along the layers, packed apart.
+    let label_sizes: Vec<(f64, f64)> = graph
+        .groups
+        .iter()
+        .map(|s| (clean(s.width), clean(s.height)))
+        .collect();
+    let along_boxes: Vec<Option<[f64; 2]>> = match &groups {
+        Some(blocks) => {
+            let (placed, boxes) = blocks.place(&l, &spacing, &label_sizes, lr);
+            x = placed;
+            boxes
+        }
+        None => Vec::new(),
+    };
+
+    // Ports along each node's side and a track per edge in each channel between layers.
+    let side: Vec<f64> = (0..l.layer.len())
+        .map(|v| if v < n { node_extent[v].0 } else { 0.0 })
+        .collect();
+    let line: Vec<f64> = (0..l.layer.len())
+        .map(|v| {
+            if v >= n && !bare[v] {
+                // Beside a label: the line runs along one side of the label's room.
+                if lr { along[v] / 2.0 } else { -along[v] / 2.0 }
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let ports = route::ports(&l, &segments, &x, &side, &line);
+    let tracks = route::tracks(&l, &segments, &ports);
+
+    // Across the layers: each layer as thick as its thickest vertex, each channel as wide as
+    // its tracks need.
     let gap = if labelled {
         options.layer_gap / 2.0
     } else {
@@ -487,13 +531,13 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     for (v, &ly) in l.layer.iter().enumerate() {
         thickness[ly as usize] = thickness[ly as usize].max(across[v]);
     }
+    let channel_width: Vec<f64> = tracks
+        .count
+        .iter()
+        .map(|&c| gap.max(f64::from(c + 1) * route::TRACK_GAP))
+        .collect();
     // Room for the boxes beyond the first and last layer, and their label above them in
     // top-to-bottom drawings.
-    let label_sizes: Vec<(f64, f64)> = graph
-        .groups
-        .iter()
-        .map(|s| (clean(s.width), clean(s.height)))
-        .collect();
     let (room_before, room_after) = if grouped {
         let tallest = label_sizes.iter().map(|s| s.1).fold(0.0, f64::max);
         (GROUP_PAD + if lr { 0.0 } else { tallest }, GROUP_PAD)
@@ -502,21 +546,23 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     };
     let mut layer_center = Vec::with_capacity(thickness.len());
     let mut cursor = options.margin + room_before;
-    for &th in &thickness {
+    for (i, &th) in thickness.iter().enumerate() {
         layer_center.push(cursor + th / 2.0);
-        cursor += th + gap;
+        cursor += th + channel_width.get(i).copied().unwrap_or(0.0);
     }
-    let mut extent_across = (cursor - gap + room_after + options.margin).max(2.0 * options.margin);
-    // Group boxes as (along from, along to, across from, across to), bands separated.
+    let mut extent_across = (cursor + room_after + options.margin).max(2.0 * options.margin);
     let boxes: Vec<Option<[f64; 4]>> = match &groups {
         Some(blocks) => {
             let across_of = |v: usize| {
                 let c = layer_center[l.layer[v] as usize];
                 (c - node_extent[v].1 / 2.0, c + node_extent[v].1 / 2.0)
             };
-            let (placed, boxes) = blocks.place(&l, &spacing, across_of, &label_sizes, lr);
-            x = placed;
-            boxes
+            let across = blocks.across(n, across_of, &label_sizes, lr);
+            along_boxes
+                .iter()
+                .zip(across)
+                .map(|(b, [c0, c1])| b.map(|[a0, a1]| [a0, a1, c0, c1]))
+                .collect()
         }
         None => Vec::new(),
     };
@@ -589,92 +635,69 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
         })
         .collect();
 
-    let mut two_cycles: HashMap<(u32, u32), usize> = HashMap::new();
-    for (i, &(s, t)) in dag.iter().enumerate() {
-        if chain_start[i] == chain_start[i + 1] && !direct[i] {
-            *two_cycles.entry((s, t)).or_insert(0) += 1;
-        }
-    }
-    let mut bent: HashMap<(u32, u32), usize> = HashMap::new();
+    // Where track t of channel i runs, across the flow.
+    let band = |ly: usize| thickness[ly] / 2.0;
+    let track_at = |ly: usize, t: u32| {
+        let start = layer_center[ly] + band(ly);
+        start + f64::from(t + 1) * channel_width[ly] / f64::from(tracks.count[ly] + 1)
+    };
     let mut routes: Vec<EdgeRoute> = Vec::with_capacity(dag.len());
     for (i, &(s, t)) in dag.iter().enumerate() {
         let (s, t) = (s as usize, t as usize);
-        let start = (a_of(s), c_of(s) + node_extent[s].1 / 2.0);
-        let end = (a_of(t), c_of(t) - node_extent[t].1 / 2.0);
         let mut label = None;
-        let mut points: Vec<Point> =
-            Vec::with_capacity(4 + 2 * (chain_start[i + 1] - chain_start[i]));
-        points.push(to_xy(start.0, start.1));
-        // Within a layer's band every edge runs straight along the flow, so curves happen
-        // only between layers, where there are no nodes and no labels to cross.
-        let band = |v: usize| thickness[l.layer[v] as usize] / 2.0;
         let shape = if direct[i] {
             RouteShape::Straight
         } else {
-            if band(s) > node_extent[s].1 / 2.0 + 0.5 {
-                points.push(to_xy(start.0, c_of(s) + band(s)));
-            }
-            for &d in &chains[chain_start[i]..chain_start[i + 1]] {
-                let d = d as usize;
-                let (mut a, c) = (a_of(d), c_of(d));
-                if label_vertex[i] == Some(d as u32) {
-                    // The line runs along one side of the label's room; the text sits beside it.
-                    let (la, lc) = (along[d] - 2.0 * LABEL_PAD, across[d]);
-                    let (text_at, line_at) = if lr {
-                        (a - LABEL_PAD / 2.0, a + la / 2.0 + LABEL_PAD)
-                    } else {
-                        (a + LABEL_PAD / 2.0, a - la / 2.0 - LABEL_PAD)
-                    };
-                    let p = to_xy(text_at, c);
-                    let (w, h) = if lr { (lc, la) } else { (la, lc) };
-                    label = Some(Rect {
-                        x: p.x,
-                        y: p.y,
-                        width: w,
-                        height: h,
-                    });
-                    a = line_at;
-                }
-                if band(d) > 0.0 {
-                    points.push(to_xy(a, c - band(d)));
-                    points.push(to_xy(a, c + band(d)));
-                } else {
-                    points.push(to_xy(a, c));
-                }
-            }
-            RouteShape::Flow
+            RouteShape::Orthogonal
         };
-        // The two edges of a 2-cycle between adjacent layers would overlap: bend them apart,
-        // in the gap between the two bands.
-        let entry = (shape == RouteShape::Flow && band(t) > node_extent[t].1 / 2.0 + 0.5)
-            .then(|| to_xy(end.0, c_of(t) - band(t)));
-        let key = (s as u32, t as u32);
-        let hop = chain_start[i] == chain_start[i + 1];
-        if shape == RouteShape::Flow && hop && two_cycles.get(&key) == Some(&2) {
-            let k = bent.entry(key).or_insert(0);
-            let side = if *k == 0 { -1.0 } else { 1.0 };
-            *k += 1;
-            let from = points[points.len() - 1];
-            let to = entry.unwrap_or(to_xy(end.0, end.1));
-            let mid = Point {
-                x: from.x.midpoint(to.x),
-                y: from.y.midpoint(to.y),
-            };
-            let bend = side * TWO_CYCLE_BEND;
-            points.push(if lr {
-                Point {
-                    x: mid.x,
-                    y: mid.y + bend,
+        let mut points: Vec<Point> =
+            Vec::with_capacity(2 + 2 * (chain_start[i + 1] - chain_start[i]));
+        if direct[i] {
+            points.push(to_xy(a_of(s), c_of(s) + node_extent[s].1 / 2.0));
+            points.push(to_xy(a_of(t), c_of(t) - node_extent[t].1 / 2.0));
+        } else {
+            let first = segment_start[i];
+            points.push(to_xy(
+                ports.out[first] + shift,
+                c_of(s) + node_extent[s].1 / 2.0,
+            ));
+            for (k, &(u, _)) in segments
+                .iter()
+                .enumerate()
+                .take(segment_start[i + 1])
+                .skip(first)
+            {
+                let track = tracks.track[k];
+                if track != u32::MAX {
+                    let c = track_at(l.layer[u as usize] as usize, track);
+                    points.push(to_xy(ports.out[k] + shift, c));
+                    points.push(to_xy(ports.into[k] + shift, c));
                 }
-            } else {
-                Point {
-                    x: mid.x + bend,
-                    y: mid.y,
-                }
-            });
+            }
+            let last = segment_start[i + 1] - 1;
+            points.push(to_xy(
+                ports.into[last] + shift,
+                c_of(t) - node_extent[t].1 / 2.0,
+            ));
+            if let Some(d) = label_vertex[i] {
+                let d = d as usize;
+                // The text sits beside the line, in the label's room.
+                let (la, lc) = (along[d] - 2.0 * LABEL_PAD, across[d]);
+                let text_at = if lr {
+                    a_of(d) - LABEL_PAD / 2.0
+                } else {
+                    a_of(d) + LABEL_PAD / 2.0
+                };
+                let p = to_xy(text_at, c_of(d));
+                let (w, h) = if lr { (lc, la) } else { (la, lc) };
+                label = Some(Rect {
+                    x: p.x,
+                    y: p.y,
+                    width: w,
+                    height: h,
+                });
+            }
         }
-        points.extend(entry);
-        points.push(to_xy(end.0, end.1));
         if reversed[i] {
             points.reverse();
         }
@@ -849,18 +872,16 @@ impl Blocks {
     /// own (Brandes–Köpf over its vertices and the segments inside it), then the blocks are
     /// packed in rank order, each as far towards the start as its neighbours in every layer
     /// allow, a group's box keeping clear of everything before it and anything else keeping
-    /// clear of boxes. Returns the coordinates and each group's box as `[along from, along
-    /// to, across from, across to]`. `across_of` gives a node's extent across the layers;
-    /// `labels` each group's label (width, height), which sits inside the box at its top
-    /// left.
+    /// clear of boxes. Returns the coordinates and each group's box along the layers as
+    /// `[from, to]`; `labels` holds each group's label (width, height), which sits inside the
+    /// box at its top left.
     fn place(
         &self,
         l: &Layered,
         spacing: &position::Spacing,
-        across_of: impl Fn(usize) -> (f64, f64),
         labels: &[(f64, f64)],
         lr: bool,
-    ) -> (Vec<f64>, Vec<Option<[f64; 4]>>) {
+    ) -> (Vec<f64>, Vec<Option<[f64; 2]>>) {
         let n = l.layer.len();
         // Members of each block rank in (layer, position) order, by a counting sort.
         let mut start = vec![0usize; self.count + 1];
@@ -879,17 +900,6 @@ impl Blocks {
                 fill[r] += 1;
             }
         }
-        let mut c_lo = vec![f64::INFINITY; self.groups];
-        let mut c_hi = vec![f64::NEG_INFINITY; self.groups];
-        for v in 0..l.real {
-            let g = self.of[v] as usize;
-            if g < self.groups {
-                let (a, b) = across_of(v);
-                c_lo[g] = c_lo[g].min(a);
-                c_hi[g] = c_hi[g].max(b);
-            }
-        }
-
         let inset = 2.0 * GROUP_LABEL_INSET.0;
         let mut x = vec![0.0f64; n];
         let mut local = vec![0u32; n];
@@ -953,6 +963,34 @@ impl Blocks {
             reach_all = reach_all.max(to + offset);
             if boxed {
                 reach_boxes = reach_boxes.max(to + offset);
+                boxes[g] = Some([from + offset, to + offset]);
+            }
+        }
+        (x, boxes)
+    }
+
+    /// Each group's box across the layers, `[from, to]`, around its nodes' extents
+    /// (`across_of`) and with room for its label.
+    fn across(
+        &self,
+        real: usize,
+        across_of: impl Fn(usize) -> (f64, f64),
+        labels: &[(f64, f64)],
+        lr: bool,
+    ) -> Vec<[f64; 2]> {
+        let mut c_lo = vec![f64::INFINITY; self.groups];
+        let mut c_hi = vec![f64::NEG_INFINITY; self.groups];
+        for v in 0..real {
+            let g = self.of[v] as usize;
+            if g < self.groups {
+                let (a, b) = across_of(v);
+                c_lo[g] = c_lo[g].min(a);
+                c_hi[g] = c_hi[g].max(b);
+            }
+        }
+        let inset = 2.0 * GROUP_LABEL_INSET.0;
+        (0..self.groups)
+            .map(|g| {
                 let (lw, lh) = labels[g];
                 let c0 = c_lo[g] - GROUP_PAD - if lr { 0.0 } else { lh };
                 let c1 = (c_hi[g] + GROUP_PAD).max(if lr {
@@ -960,10 +998,9 @@ impl Blocks {
                 } else {
                     f64::NEG_INFINITY
                 });
-                boxes[g] = Some([from + offset, to + offset, c0, c1]);
-            }
-        }
-        (x, boxes)
+                [c0, c1]
+            })
+            .collect()
     }
 }
 
@@ -1022,6 +1059,40 @@ fn own_layout(
         },
     );
     (global, sub, width, xs)
+}
+
+/// The representative of `v`'s set in a union-find forest (`up`), halving paths on the way.
+pub(super) fn find(up: &mut [u32], mut v: u32) -> u32 {
+    while up[v as usize] != v {
+        let next = up[up[v as usize] as usize];
+        up[v as usize] = next;
+        v = next;
+    }
+    v
+}
+
+/// The connected part of each vertex, numbered in order of each part's lowest vertex; empty
+/// when everything is one part.
+fn components(n: usize, segments: &[(u32, u32)]) -> Vec<u32> {
+    let mut up: Vec<u32> = (0..n as u32).collect();
+    for &(a, b) in segments {
+        let (ra, rb) = (find(&mut up, a), find(&mut up, b));
+        if ra != rb {
+            up[ra.max(rb) as usize] = ra.min(rb);
+        }
+    }
+    let mut number = vec![u32::MAX; n];
+    let mut next = 0u32;
+    let mut part = vec![0u32; n];
+    for v in 0..n as u32 {
+        let r = find(&mut up, v) as usize;
+        if number[r] == u32::MAX {
+            number[r] = next;
+            next += 1;
+        }
+        part[v as usize] = number[r];
+    }
+    if next <= 1 { Vec::new() } else { part }
 }
 
 /// Compressed adjacency lists: the neighbours of `v` are `items[start[v]..start[v + 1]]`,

@@ -15,22 +15,19 @@ use super::{Csr, Layered};
 /// keys; large graphs get a few sweeps and one transposition pass at the end.
 pub(super) fn reduce_crossings(l: &mut Layered) -> u64 {
     initial_order(l);
-    let (mut best, rounds) = improve(l);
+    let (mut best, mut spent) = improve(l);
     // Restarts from shuffled orders while the work stays small: layer sweeps settle in local
     // optima that depend on where they start, and on small graphs every crossing shows.
     let segments: usize = (0..l.layer.len()).map(|v| l.down.neighbours(v).len()).sum();
-    let size = segments + l.layer.len();
-    let restarts = if size > RESTART_SIZE {
-        0
-    } else {
-        (RESTART_WORK / (size * (rounds + 1) + 1)).min(MAX_RESTARTS)
-    };
-    if restarts == 0 || best == 0 {
+    if best == 0 || segments + l.layer.len() > RESTART_SIZE {
         return best;
     }
     let mut best_layers = l.layers.clone();
     let mut rng = SplitMix(0x5EED ^ segments as u64);
-    for _ in 0..restarts {
+    for _ in 0..MAX_RESTARTS {
+        if spent >= RESTART_WORK {
+            break;
+        }
         for layer in &mut l.layers {
             for i in (1..layer.len()).rev() {
                 let j = (rng.next() % (i as u64 + 1)) as usize;
@@ -38,7 +35,8 @@ pub(super) fn reduce_crossings(l: &mut Layered) -> u64 {
             }
         }
         l.update_positions();
-        let (now, _) = improve(l);
+        let (now, work) = improve(l);
+        spent += work;
         if now < best {
             best = now;
             best_layers.clone_from(&l.layers);
@@ -52,9 +50,9 @@ pub(super) fn reduce_crossings(l: &mut Layered) -> u64 {
     best
 }
 
-/// Work spent on restarts: vertices plus segments, times the rounds of sweeps the first
-/// search needed, summed over restarts.
-const RESTART_WORK: usize = 1_000_000;
+/// Work (vertices and segments visited, summed over sweeps, transpositions and crossing
+/// counts) after which no restart begins.
+const RESTART_WORK: usize = 1_500_000;
 /// Graphs larger than this (vertices plus segments) get no restarts.
 const RESTART_SIZE: usize = 6_000;
 /// Restarts at most.
@@ -111,8 +109,8 @@ pub(super) fn group(l: &mut Layered, block: &[u32], count: usize) -> u64 {
     improve(l).0
 }
 
-/// Sweeps and transposes from the current order, keeping the best; returns its crossings and
-/// the rounds of sweeps run.
+/// Sweeps and transposes from the current order, keeping the best, then sifts; returns the
+/// crossings and the work done.
 fn improve(l: &mut Layered) -> (u64, usize) {
     let vertices = l.layer.len();
     let (max_rounds, patience, transpose_each_round) = if vertices < 3_000 {
@@ -127,17 +125,18 @@ fn improve(l: &mut Layered) -> (u64, usize) {
     let mut best = total_crossings(l);
     let mut best_layers = l.layers.clone();
     let mut stale = 0;
-    let mut rounds = 0;
+    let segments: usize = (0..vertices).map(|v| l.down.neighbours(v).len()).sum();
+    let mut work = segments;
     for round in 0..max_rounds {
         if best == 0 {
             break;
         }
-        rounds += 1;
+        work += 3 * (vertices + segments);
         let median = round % 2 == 1;
         sweep(l, true, median);
         sweep(l, false, median);
         if transpose_each_round {
-            transpose(l);
+            work += transpose(l);
         }
         let now = total_crossings(l);
         if now < best {
@@ -154,10 +153,96 @@ fn improve(l: &mut Layered) -> (u64, usize) {
     l.layers = best_layers;
     l.update_positions();
     if best > 0 {
-        transpose(l);
+        work += transpose(l) + segments;
         best = total_crossings(l);
     }
-    (best, rounds)
+    if best > 0 && vertices + segments <= SIFT_SIZE {
+        for _ in 0..SIFT_PASSES {
+            work += sift(l) + segments;
+            let now = total_crossings(l);
+            let improved = now < best;
+            best = best.min(now);
+            if !improved {
+                break;
+            }
+        }
+    }
+    (best, work)
+}
+
+/// Graphs larger than this (vertices plus segments) are not sifted.
+const SIFT_SIZE: usize = 20_000;
+/// Sifting passes at most.
+const SIFT_PASSES: usize = 4;
+
+/// Sifting: each vertex in turn, most connected first, moves to the place in its layer (within
+/// its block) where its segments cross the fewest others, counted towards both neighbouring
+/// layers; a move never adds crossings. Returns the work done.
+fn sift(l: &mut Layered) -> usize {
+    let mut work = 0;
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let degree = |l: &Layered, v: usize| l.up.neighbours(v).len() + l.down.neighbours(v).len();
+    for i in 0..l.layers.len() {
+        let mut by_degree: Vec<u32> = l.layers[i].clone();
+        by_degree.sort_by_key(|&v| (std::cmp::Reverse(degree(l, v as usize)), v));
+        for &v in &by_degree {
+            let v = v as usize;
+            // Long edges' dummies stay where the sweeps put them: moved one by one they
+            // zig-zag, and the coordinates can no longer draw them straight.
+            if v >= l.real || degree(l, v) == 0 {
+                continue;
+            }
+            let layer = &l.layers[i];
+            let p = l.pos[v] as usize;
+            // The stretch of the layer v may move in: its block, or all of it.
+            let (mut lo, mut hi) = (p, p);
+            if l.block.is_empty() {
+                lo = 0;
+                hi = layer.len() - 1;
+            } else {
+                while lo > 0 && l.block[layer[lo - 1] as usize] == l.block[v] {
+                    lo -= 1;
+                }
+                while hi + 1 < layer.len() && l.block[layer[hi + 1] as usize] == l.block[v] {
+                    hi += 1;
+                }
+            }
+            // Cost with k others of the stretch left of v, relative to none: passing u
+            // trades the crossings of (v before u) for those of (u before v).
+            let mut cost = 0i64;
+            let (mut best, mut best_k) = (0i64, 0usize);
+            let mut here = 0i64;
+            let mut k = 0usize;
+            for &u in &layer[lo..=hi] {
+                let u = u as usize;
+                if u == v {
+                    here = cost;
+                    continue;
+                }
+                work += degree(l, u) + degree(l, v);
+                let v_first = pair_crossings(l, &l.up, v, u, &mut a, &mut b)
+                    + pair_crossings(l, &l.down, v, u, &mut a, &mut b);
+                let u_first = pair_crossings(l, &l.up, u, v, &mut a, &mut b)
+                    + pair_crossings(l, &l.down, u, v, &mut a, &mut b);
+                cost += i64::try_from(u_first).unwrap_or(i64::MAX)
+                    - i64::try_from(v_first).unwrap_or(i64::MAX);
+                k += 1;
+                if cost < best {
+                    best = cost;
+                    best_k = k;
+                }
+            }
+            if best < here {
+                let layer = &mut l.layers[i];
+                layer.remove(p);
+                layer.insert(lo + best_k, v as u32);
+                for (k, &w) in layer.iter().enumerate().skip(lo).take(hi - lo + 1) {
+                    l.pos[w as usize] = k as u32;
+                }
+            }
+        }
+    }
+    work
 }
 
 /// Depth-first from each real vertex in input order, children in input order.
@@ -307,10 +392,11 @@ fn layer_crossings(
 }
 
 /// Swaps adjacent vertices while a swap removes crossings, within a budget of work
-/// proportional to the number of segments.
-fn transpose(l: &mut Layered) {
+/// proportional to the number of segments; returns the work done.
+fn transpose(l: &mut Layered) -> usize {
     let segments: usize = (0..l.layer.len()).map(|v| l.down.neighbours(v).len()).sum();
-    let mut budget = 40 * segments + 10_000;
+    let full = 40 * segments + 10_000;
+    let mut budget = full;
     let mut a = Vec::new();
     let mut b = Vec::new();
     for _ in 0..6 {
@@ -326,7 +412,7 @@ fn transpose(l: &mut Layered) {
                     + l.down.neighbours(u).len()
                     + l.down.neighbours(v).len();
                 if budget < work {
-                    return;
+                    return full - budget;
                 }
                 budget -= work + 1;
                 let keep = pair_crossings(l, &l.up, u, v, &mut a, &mut b)
@@ -342,9 +428,10 @@ fn transpose(l: &mut Layered) {
             }
         }
         if !improved {
-            return;
+            break;
         }
     }
+    full - budget
 }
 
 /// Crossings among the edges of `left` and `right` (left placed before right) towards one

@@ -12,7 +12,7 @@
 //! budget can stop the search at any step. The greedy pass that follows moves a vertex with
 //! more outgoing than incoming edges down as far as its closest successor allows.
 
-use super::Csr;
+use super::{Csr, find};
 
 const SPAN_REDUCTION_PASSES: usize = 3;
 /// Work (vertices and edges visited) the network simplex may spend, beyond a multiple of
@@ -97,14 +97,6 @@ impl Simplex {
     fn new(n: usize, edges: &[(u32, u32)], layer: &[u32]) -> Self {
         // Connected parts (undirected) by union-find, to join each to the root.
         let mut up: Vec<u32> = (0..n as u32).collect();
-        let find = |up: &mut Vec<u32>, mut v: u32| {
-            while up[v as usize] != v {
-                let next = up[up[v as usize] as usize];
-                up[v as usize] = next;
-                v = next;
-            }
-            v
-        };
         for &(s, t) in edges {
             let (a, b) = (find(&mut up, s), find(&mut up, t));
             if a != b {

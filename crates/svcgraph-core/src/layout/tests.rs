@@ -103,6 +103,46 @@ fn assert_sound(g: &LayoutGraph, out: &Layout) {
             assert!(p.x >= 0.0 && p.y >= 0.0 && p.x <= out.width && p.y <= out.height);
         }
     }
+    assert_no_edge_on_another(g, out);
+}
+
+/// No run of one edge lies within 1.5 px of a parallel run of an edge that shares no node
+/// with it, for more than 1.5 px.
+fn assert_no_edge_on_another(g: &LayoutGraph, out: &Layout) {
+    // (coordinate across the run, from, to, edge) for horizontal and for vertical runs.
+    let mut runs: [Vec<(f64, f64, f64, usize)>; 2] = [Vec::new(), Vec::new()];
+    for (i, route) in out.edges.iter().enumerate() {
+        if route.shape != RouteShape::Orthogonal {
+            continue;
+        }
+        for w in route.points.windows(2) {
+            let (p, q) = (w[0], w[1]);
+            if (p.y - q.y).abs() < 1e-9 && (p.x - q.x).abs() > 1e-9 {
+                runs[0].push((p.y, p.x.min(q.x), p.x.max(q.x), i));
+            } else if (p.x - q.x).abs() < 1e-9 && (p.y - q.y).abs() > 1e-9 {
+                runs[1].push((p.x, p.y.min(q.y), p.y.max(q.y), i));
+            }
+        }
+    }
+    for list in &mut runs {
+        list.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (k, a) in list.iter().enumerate() {
+            for b in &list[k + 1..] {
+                if b.0 - a.0 >= 1.5 {
+                    break;
+                }
+                let (ea, eb) = (&g.edges[a.3], &g.edges[b.3]);
+                let shared = [ea.source, ea.target]
+                    .iter()
+                    .any(|v| *v == eb.source || *v == eb.target);
+                let overlap = a.2.min(b.2) - a.1.max(b.1);
+                assert!(
+                    shared || overlap <= 1.5,
+                    "edges {ea:?} and {eb:?} run on top of each other: {a:?} {b:?}"
+                );
+            }
+        }
+    }
 }
 
 #[test]
@@ -182,7 +222,7 @@ fn two_cycles_self_loops_and_parallel_edges_are_drawn_apart() {
     let out = layout(&g, &LayoutOptions::default()).unwrap();
     assert_sound(&g, &out);
     assert_eq!(out.stats.edges, 3);
-    // The 2-cycle's edges are bent to opposite sides.
+    // The 2-cycle's edges leave and enter at ports of their own.
     assert_ne!(out.edges[0].points, {
         let mut p = out.edges[1].points.clone();
         p.reverse();
@@ -294,11 +334,13 @@ fn group_boxes_hold_their_nodes_and_nothing_else() {
             let mut again = layout(&g, &options).unwrap();
             again.stats.phases = out.stats.phases.clone();
             assert_eq!(again, out);
-            // Grouping costs room, but not an order of magnitude of it.
+            // Grouping costs room, but not an order of magnitude of it: boxes take bands of
+            // their own along the layers, so edges between groups run further across the
+            // flow and need more tracks.
             let plain = layout(&service_like(200, with_labels), &options).unwrap();
             let area = |l: &Layout| l.width * l.height;
             assert!(
-                area(&out) < 4.0 * area(&plain),
+                area(&out) < 8.0 * area(&plain),
                 "{} x {} grouped, {} x {} plain",
                 out.width,
                 out.height,

@@ -35,6 +35,20 @@ pub enum EdgeLabels {
     Never,
 }
 
+impl EdgeLabels {
+    /// Most edges a graph may have for [`EdgeLabels::Auto`] to draw their labels.
+    pub const AUTO_LIMIT: usize = 1000;
+
+    /// Whether a graph of `edges` edges is drawn with its labels.
+    pub fn shown(self, edges: usize) -> bool {
+        match self {
+            EdgeLabels::Always => true,
+            EdgeLabels::Never => false,
+            EdgeLabels::Auto => edges <= Self::AUTO_LIMIT,
+        }
+    }
+}
+
 /// Options for [`to_svg`].
 #[derive(Debug, Clone, Default)]
 pub struct SvgOptions {
@@ -81,11 +95,7 @@ fn prepare(graph: &ServiceGraph, options: &SvgOptions) -> Prepared {
     let g = graph.graph();
     let nodes = graph.sorted_nodes();
     let edges = graph.sorted_edges();
-    let with_labels = match options.edge_labels {
-        EdgeLabels::Always => true,
-        EdgeLabels::Never => false,
-        EdgeLabels::Auto => edges.len() <= 1000,
-    };
+    let with_labels = options.edge_labels.shown(edges.len());
     let names: Vec<String> = nodes
         .iter()
         .map(|&v| shorten(&g[v].name, MAX_NAME))
@@ -213,17 +223,8 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
         };
     }
 
-    let lr = options.direction == Direction::LeftToRight;
     write_groups(&mut out, &groups, &drawn.groups);
-    write_edges(
-        &mut out,
-        graph,
-        &edges,
-        &labels,
-        &drawn.edges,
-        lr,
-        with_labels,
-    );
+    write_edges(&mut out, graph, &edges, &labels, &drawn.edges, with_labels);
     write_nodes(&mut out, graph, &nodes, &names, &drawn.nodes);
     if legend {
         write_legend(&mut out, graph, drawn.height);
@@ -319,7 +320,6 @@ fn write_edges(
     edges: &[EdgeIndex],
     labels: &[String],
     routes: &[EdgeRoute],
-    lr: bool,
     with_labels: bool,
 ) {
     let g = graph.graph();
@@ -379,7 +379,7 @@ fn write_edges(
             text(&edge_details(&g[s], &g[t], edge).join("\n"))
         );
         let halo = matches!(change, Some(Change::New | Change::Changed)).then_some(HALO);
-        write_route(out, route, stroke, lr, halo);
+        write_route(out, route, stroke, halo);
         if let Some(r) = route.label.filter(|_| with_labels) {
             let _ = write!(
                 out,
@@ -489,33 +489,71 @@ fn write_style(out: &mut String) {
     );
 }
 
+/// Radius of an edge's rounded corners.
+const CORNER: f64 = 8.0;
+
+fn distance(a: Point, b: Point) -> f64 {
+    ((b.x - a.x).powi(2) + (b.y - a.y).powi(2)).sqrt()
+}
+
+/// Path commands through `pts` after the first, ending at `end` instead of the last point,
+/// with every corner rounded at most halfway along its runs.
+fn push_rounded(d: &mut String, pts: &[Point], end: Point) {
+    for i in 1..pts.len() - 1 {
+        let (a, p) = (pts[i - 1], pts[i]);
+        let b = if i + 2 == pts.len() { end } else { pts[i + 1] };
+        let (l1, l2) = (distance(a, p), distance(p, b));
+        let r = CORNER.min(l1 / 2.0).min(l2 / 2.0);
+        if r < 0.05 {
+            d.push_str(" L");
+            push_point(d, p);
+            continue;
+        }
+        let before = Point {
+            x: p.x + (a.x - p.x) * r / l1,
+            y: p.y + (a.y - p.y) * r / l1,
+        };
+        let after = Point {
+            x: p.x + (b.x - p.x) * r / l2,
+            y: p.y + (b.y - p.y) * r / l2,
+        };
+        d.push_str(" L");
+        push_point(d, before);
+        d.push_str(" Q");
+        push_point(d, p);
+        d.push(' ');
+        push_point(d, after);
+    }
+    d.push_str(" L");
+    push_point(d, end);
+}
+
 /// The edge's line, shortened to leave room for the arrowhead, and the arrowhead.
 /// With `halo`, a wider line of that much extra width is drawn under it (the `halo` class).
-fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, lr: bool, halo: Option<f64>) {
+fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, halo: Option<f64>) {
     let pts = &route.points;
     if pts.len() < 2 {
         return;
     }
     let head = 6.0 + 1.6 * stroke;
     let tip = pts[pts.len() - 1];
-    // Direction the edge arrives from.
+    // Direction the edge arrives from; the line stops short of the tip, within its last run.
     let (dx, dy) = match route.shape {
-        RouteShape::Straight => (tip.x - pts[pts.len() - 2].x, tip.y - pts[pts.len() - 2].y),
-        RouteShape::Loop => (tip.x - pts[2].x, tip.y - pts[2].y),
-        RouteShape::Flow => {
-            let before = pts[pts.len() - 2];
-            if lr {
-                (tip.x - before.x, 0.0)
-            } else {
-                (0.0, tip.y - before.y)
-            }
+        RouteShape::Straight | RouteShape::Orthogonal => {
+            (tip.x - pts[pts.len() - 2].x, tip.y - pts[pts.len() - 2].y)
         }
+        RouteShape::Loop => (tip.x - pts[2].x, tip.y - pts[2].y),
     };
     let len = (dx * dx + dy * dy).sqrt().max(1e-9);
     let (ux, uy) = (dx / len, dy / len);
+    let back = if route.shape == RouteShape::Loop {
+        head * 0.8
+    } else {
+        (head * 0.8).min(len)
+    };
     let end = Point {
-        x: tip.x - ux * head * 0.8,
-        y: tip.y - uy * head * 0.8,
+        x: tip.x - ux * back,
+        y: tip.y - uy * back,
     };
 
     let mut d = String::with_capacity(32 * pts.len());
@@ -534,36 +572,7 @@ fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, lr: bool, halo:
             }
             d.pop();
         }
-        RouteShape::Flow => {
-            for i in 1..pts.len() {
-                let (a, b) = (pts[i - 1], if i + 1 == pts.len() { end } else { pts[i] });
-                let straight = if lr {
-                    num(a.y).0 == num(b.y).0
-                } else {
-                    num(a.x).0 == num(b.x).0
-                };
-                if straight {
-                    // Across a layer's band edges run straight (equal as printed).
-                    d.push_str(" L");
-                    push_point(&mut d, b);
-                    continue;
-                }
-                // Tangents along the flow at every point make the curve smooth through them.
-                let (c1, c2) = if lr {
-                    let h = (b.x - a.x) / 2.0;
-                    (Point { x: a.x + h, y: a.y }, Point { x: b.x - h, y: b.y })
-                } else {
-                    let h = (b.y - a.y) / 2.0;
-                    (Point { x: a.x, y: a.y + h }, Point { x: b.x, y: b.y - h })
-                };
-                d.push_str(" C");
-                push_point(&mut d, c1);
-                d.push(' ');
-                push_point(&mut d, c2);
-                d.push(' ');
-                push_point(&mut d, b);
-            }
-        }
+        RouteShape::Orthogonal => push_rounded(&mut d, pts, end),
     }
     if let Some(extra) = halo {
         let _ = write!(

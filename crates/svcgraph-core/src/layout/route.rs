@@ -1,0 +1,330 @@
+//! Edge routing between layers: ports along each node's side and a track of its own for each
+//! edge in the channel between two layers.
+//!
+//! Drawing every edge as a curve through the middle of the channel puts the steep part of all
+//! of them on one line, where edges from different services run on top of each other. Here an
+//! edge leaves its node at a port of its own (a node's ports spread along its side, ordered
+//! by where the other end is, so edges leaving one node do not cross each other), runs along
+//! the flow into the channel, turns onto its track, runs across the flow to the height of its
+//! next vertex and turns again. Tracks are ordered as orthogonal routers order them: for each
+//! pair of edges whose runs across the flow overlap, the order that crosses fewer times wins,
+//! and an edge that starts at the height where another one ends goes first, so that their
+//! runs along the flow never lie on top of each other. Those preferences form a graph whose
+//! cycles are broken like the layout's own; a track is a vertex's depth in what remains, so
+//! runs that do not overlap share a track. Very dense channels fall back to a sort and a
+//! first-fit assignment, linearithmic.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use super::{Csr, Layered, acyclic};
+
+/// Closest two ports of one node, along its side.
+const PORT_GAP: f64 = 8.0;
+/// Share of a node's side that its ports may use.
+const PORT_SPAN: f64 = 0.8;
+/// Runs across the flow at least this far apart; more than twice the distance at which two
+/// lines read as one.
+pub(super) const TRACK_GAP: f64 = 5.0;
+/// Offsets along the layer up to this are drawn as a slight slope, without a track.
+const STRAIGHT: f64 = 0.5;
+/// Clearance between two runs on one track.
+const TRACK_CLEARANCE: f64 = 4.0;
+/// Pairs of overlapping runs in one channel beyond which the tracks are assigned by sorting.
+const PAIR_LIMIT: usize = 200_000;
+
+/// Where segments meet their vertices along the layer: `out[k]` at the upper end of segment
+/// `k`, `into[k]` at its lower end.
+pub(super) struct Ports {
+    pub out: Vec<f64>,
+    pub into: Vec<f64>,
+}
+
+/// Spreads the segments at each vertex along its side. `x` is each vertex's center along the
+/// layer, `side` the length of a node's side (0 for dummies), `line` where a dummy's line runs
+/// relative to its center (beside a label).
+pub(super) fn ports(
+    l: &Layered,
+    segments: &[(u32, u32)],
+    x: &[f64],
+    side: &[f64],
+    line: &[f64],
+) -> Ports {
+    let n = l.layer.len();
+    let mut out = vec![0.0; segments.len()];
+    let mut into = vec![0.0; segments.len()];
+    let leaving = Csr::new(
+        n,
+        segments
+            .iter()
+            .enumerate()
+            .map(|(k, &(u, _))| (u, k as u32)),
+    );
+    let entering = Csr::new(
+        n,
+        segments
+            .iter()
+            .enumerate()
+            .map(|(k, &(_, w))| (w, k as u32)),
+    );
+    let mut order: Vec<u32> = Vec::new();
+    for v in 0..n {
+        for (list, far, place) in [
+            (leaving.neighbours(v), 1usize, &mut out),
+            (entering.neighbours(v), 0usize, &mut into),
+        ] {
+            order.clear();
+            order.extend_from_slice(list);
+            let other = |k: u32| {
+                let (u, w) = segments[k as usize];
+                if far == 1 { w } else { u }
+            };
+            order.sort_by(|&a, &b| {
+                x[other(a) as usize]
+                    .total_cmp(&x[other(b) as usize])
+                    .then(other(a).cmp(&other(b)))
+                    .then(a.cmp(&b))
+            });
+            let count = order.len();
+            let step = if count > 1 {
+                PORT_GAP.min(PORT_SPAN * side[v] / (count - 1) as f64)
+            } else {
+                0.0
+            };
+            for (j, &k) in order.iter().enumerate() {
+                place[k as usize] = x[v] + line[v] + (j as f64 - (count as f64 - 1.0) / 2.0) * step;
+            }
+        }
+    }
+    Ports { out, into }
+}
+
+/// Tracks in each channel: `track[k]` for segment `k` (`u32::MAX` for a straight run), and
+/// the number of tracks per channel (channel `i` lies between layers `i` and `i + 1`).
+pub(super) struct Tracks {
+    pub track: Vec<u32>,
+    pub count: Vec<u32>,
+}
+
+/// A run across the flow in one channel, from where it leaves the layer above to where it
+/// enters the layer below; a bus's extent covers all its members.
+#[derive(Clone, Copy)]
+struct Run {
+    segment: u32,
+    from: f64,
+    to: f64,
+    lo: f64,
+    hi: f64,
+}
+
+impl Run {
+    fn new(segment: u32, from: f64, to: f64) -> Self {
+        Run {
+            segment,
+            from,
+            to,
+            lo: from.min(to),
+            hi: from.max(to),
+        }
+    }
+    fn lo(&self) -> f64 {
+        self.lo
+    }
+    fn hi(&self) -> f64 {
+        self.hi
+    }
+    /// Strictly inside the run's extent.
+    fn holds(&self, y: f64) -> bool {
+        self.lo < y && y < self.hi
+    }
+}
+
+/// Assigns tracks to the runs of every channel. (Runs that share a node could share a track,
+/// like a bus, and save room; but every edge crossing a bus then crosses all its members
+/// at once, which measured worse.)
+pub(super) fn tracks(l: &Layered, segments: &[(u32, u32)], ports: &Ports) -> Tracks {
+    let channels = l.layers.len().saturating_sub(1);
+    let mut runs: Vec<Vec<Run>> = vec![Vec::new(); channels];
+    let mut track = vec![u32::MAX; segments.len()];
+    for (k, &(u, _)) in segments.iter().enumerate() {
+        let (from, to) = (ports.out[k], ports.into[k]);
+        if (from - to).abs() > STRAIGHT {
+            runs[l.layer[u as usize] as usize].push(Run::new(k as u32, from, to));
+        }
+    }
+    let mut count = vec![0u32; channels];
+    for (c, channel) in runs.iter().enumerate() {
+        let mut merged: Vec<Run> = channel
+            .iter()
+            .enumerate()
+            .map(|(i, run)| Run {
+                segment: i as u32,
+                ..*run
+            })
+            .collect();
+        // Deterministic order: by extent, then input order.
+        merged.sort_by(|a, b| {
+            a.lo()
+                .total_cmp(&b.lo())
+                .then(a.hi().total_cmp(&b.hi()))
+                .then(a.segment.cmp(&b.segment))
+        });
+        // Preferences can chain runs into more tracks than the channel's densest point
+        // needs; beyond a margin, fewer tracks (a wider drawing costs more than a few
+        // crossings) win.
+        let fewest = first_fit(&merged);
+        let fewest_count = fewest.iter().max().map_or(0, |&t| t + 1);
+        let assigned = match ordered_tracks(&merged) {
+            Some(ordered) if ordered.iter().max().map_or(0, |&t| t + 1) <= 2 * fewest_count + 2 => {
+                ordered
+            }
+            _ => fewest,
+        };
+        let mut track_of_merged = vec![0u32; merged.len()];
+        for (run, &t) in merged.iter().zip(&assigned) {
+            track_of_merged[run.segment as usize] = t;
+            count[c] = count[c].max(t + 1);
+        }
+        for (i, run) in channel.iter().enumerate() {
+            track[run.segment as usize] = track_of_merged[i];
+        }
+    }
+    Tracks { track, count }
+}
+
+/// Tracks from pairwise preferences, or `None` when the channel has too many overlapping
+/// pairs. `runs` is sorted by the low end of their extent.
+fn ordered_tracks(runs: &[Run]) -> Option<Vec<u32>> {
+    let mut arcs: Vec<(u32, u32)> = Vec::new();
+    for (i, a) in runs.iter().enumerate() {
+        for (j, b) in runs.iter().enumerate().skip(i + 1) {
+            if b.lo() > a.hi() + TRACK_CLEARANCE {
+                break;
+            }
+            if arcs.len() >= PAIR_LIMIT {
+                return None;
+            }
+            // With a's track first (nearer the upper layer), b's entry run crosses a's
+            // track run when b starts inside a's extent, and a's exit run crosses b's track
+            // run when a ends inside b's; the other order likewise.
+            let mut a_first = u32::from(a.holds(b.from)) + u32::from(b.holds(a.to));
+            let mut b_first = u32::from(b.holds(a.from)) + u32::from(a.holds(b.to));
+            // A run that starts where another ends goes first, or their runs along the flow
+            // would lie on top of each other.
+            if (a.from - b.to).abs() < TRACK_CLEARANCE {
+                b_first += 4;
+            }
+            if (b.from - a.to).abs() < TRACK_CLEARANCE {
+                a_first += 4;
+            }
+            arcs.push(match a_first.cmp(&b_first) {
+                Ordering::Greater => (j as u32, i as u32),
+                _ => (i as u32, j as u32),
+            });
+        }
+    }
+    let reversed = acyclic::reversed_edges(runs.len(), &arcs);
+    let dag: Vec<(u32, u32)> = arcs
+        .iter()
+        .zip(&reversed)
+        .map(|(&(a, b), &r)| if r { (b, a) } else { (a, b) })
+        .collect();
+    // A run's track is its depth: one past the deepest run that must come before it.
+    let after = Csr::new(runs.len(), dag.iter().copied());
+    let mut indeg = vec![0u32; runs.len()];
+    for &(_, b) in &dag {
+        indeg[b as usize] += 1;
+    }
+    let mut depth = vec![0u32; runs.len()];
+    let mut ready: Vec<u32> = (0..runs.len() as u32)
+        .filter(|&v| indeg[v as usize] == 0)
+        .collect();
+    while let Some(v) = ready.pop() {
+        for &w in after.neighbours(v as usize) {
+            depth[w as usize] = depth[w as usize].max(depth[v as usize] + 1);
+            indeg[w as usize] -= 1;
+            if indeg[w as usize] == 0 {
+                ready.push(w);
+            }
+        }
+    }
+    Some(depth)
+}
+
+/// Fewest tracks, first come first served in order of extent: every run gets the lowest
+/// track free at its low end.
+fn first_fit(runs: &[Run]) -> Vec<u32> {
+    // Busy tracks by the end of their last run, and free tracks, both smallest first.
+    let mut busy: BinaryHeap<std::cmp::Reverse<(Key, u32)>> = BinaryHeap::new();
+    let mut free: BinaryHeap<std::cmp::Reverse<u32>> = BinaryHeap::new();
+    let mut next = 0u32;
+    runs.iter()
+        .map(|run| {
+            while let Some(std::cmp::Reverse((Key(end), t))) = busy.peek().copied() {
+                if end + TRACK_CLEARANCE >= run.lo() {
+                    break;
+                }
+                busy.pop();
+                free.push(std::cmp::Reverse(t));
+            }
+            let t = free.pop().map_or_else(
+                || {
+                    next += 1;
+                    next - 1
+                },
+                |std::cmp::Reverse(t)| t,
+            );
+            busy.push(std::cmp::Reverse((Key(run.hi()), t)));
+            t
+        })
+        .collect()
+}
+
+/// A finite coordinate ordered totally, for the heap.
+#[derive(Clone, Copy, PartialEq)]
+struct Key(f64);
+
+impl Eq for Key {}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(segment: u32, from: f64, to: f64) -> Run {
+        Run::new(segment, from, to)
+    }
+
+    #[test]
+    fn overlapping_runs_get_tracks_of_their_own_and_others_share() {
+        let runs = [run(0, 0.0, 50.0), run(1, 10.0, 60.0), run(2, 100.0, 150.0)];
+        let t = ordered_tracks(&runs).expect("few pairs");
+        assert_ne!(t[0], t[1]);
+        assert_eq!(t[2], 0, "a run apart from the others takes the first track");
+        // Two runs down: the one that starts lower goes first, and neither crosses.
+        assert!(t[1] < t[0]);
+        let f = first_fit(&runs);
+        assert_ne!(f[0], f[1]);
+        assert_eq!(f[2], 0);
+    }
+
+    #[test]
+    fn a_run_that_starts_where_another_ends_goes_first() {
+        // The second run starts at 40, where the first ends: its run along the flow into the
+        // channel would lie on the first one's run out of it unless it turns first.
+        let runs = [run(0, 0.0, 40.0), run(1, 40.0, 80.0)];
+        let t = ordered_tracks(&runs).expect("few pairs");
+        assert!(t[1] < t[0]);
+    }
+}
