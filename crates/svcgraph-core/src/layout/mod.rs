@@ -120,7 +120,7 @@ pub struct LayoutOptions {
     pub layer_gap: f64,
     /// Margin around the drawing.
     pub margin: f64,
-    /// Most dummy vertices to create; `None` picks `20 · (V + E) + 10,000`.
+    /// Most dummy vertices to create; `None` picks `4 · (V + E) + 10,000`.
     pub dummy_budget: Option<usize>,
 }
 
@@ -387,7 +387,7 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     let span = |(s, t): (u32, u32)| (layer[t as usize] - layer[s as usize]) as usize;
     let budget = options
         .dummy_budget
-        .unwrap_or(20 * (n + unique.len()) + 10_000);
+        .unwrap_or(4 * (n + unique.len()) + 10_000);
     let mut direct = vec![false; dag.len()];
     if dummies > budget {
         let mut longest: Vec<usize> = (0..dag.len()).collect();

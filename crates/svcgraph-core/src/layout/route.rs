@@ -31,7 +31,7 @@ const STRAIGHT: f64 = 0.5;
 /// Clearance between two runs on one track.
 const TRACK_CLEARANCE: f64 = 4.0;
 /// Pairs of overlapping runs in one channel beyond which the tracks are assigned by sorting.
-const PAIR_LIMIT: usize = 200_000;
+const PAIR_LIMIT: usize = 5_000;
 
 /// Where segments meet their vertices along the layer: `out[k]` at the upper end of segment
 /// `k`, `into[k]` at its lower end.
