@@ -1,20 +1,20 @@
 //! A layered (Sugiyama) layout built for speed on service graphs.
 //!
 //! Phases, each linear or near-linear in the size of the layered graph, none recursive:
-//! 1. cycle breaking ([`acyclic`]): Eades–Lin–Smyth, the back edges of a depth-first search
+//! 1. cycle breaking (`acyclic`): Eades–Lin–Smyth, the back edges of a depth-first search
 //!    from the entry points, or the edges pointing back to shallower vertices (breadth-first
 //!    depth from the entry points), Eades–Lin–Smyth (fewest reversals) unless its layering needs
 //!    more than 10 · (V + E) dummies; then whichever costs least, counting each dummy once and
 //!    each reversed edge as eight layers of detour — on large call graphs with many calls back
 //!    up the shallow layering wins, because every unreversed call back up stretches the
 //!    layering across all tiers. Reversed edges are still drawn from client to server;
-//! 2. layering by longest path plus span reduction ([`rank`]); with edge labels the layers
+//! 2. layering by longest path plus span reduction (`rank`); with edge labels the layers
 //!    are doubled so that every label gets a dummy of its own in a layer without nodes, and
 //!    no label can overlap a node;
 //! 3. dummy vertices for edges spanning several layers, their count kept within a budget
 //!    (edges over it are drawn straight, counted in [`LayoutStats::direct_edges`]);
-//! 4. crossing reduction by barycenter sweeps and transposition ([`order`]);
-//! 5. Brandes–Köpf coordinates from the real label widths ([`position`]);
+//! 4. crossing reduction by barycenter sweeps and transposition (`order`);
+//! 5. Brandes–Köpf coordinates from the real label widths (`position`);
 //! 6. routes through the dummies; self-loops beside their node; the two edges of a 2-cycle
 //!    bent apart; parallel edges merged into one route;
 //! 7. optional grouping boxes (say, one per namespace): each group's vertices stay contiguous
