@@ -18,7 +18,7 @@
 //!
 //! One call reads a saved input — a Prometheus `/api/v1/query` response, a svcgraph snapshot
 //! or a graph document — and tells which it was, which schema mapped it, and what to warn
-//! about ([`load`], [`load_with`]); the renderers draw the result:
+//! about ([`load()`], [`load_with`]); the renderers draw the result:
 //!
 //! ```
 //! use svcgraph_core::{Direction, SvgOptions, load, render::svg::to_svg};

@@ -52,8 +52,8 @@ def test_nodes_and_edges_by_id_or_name(shop: svcgraph.Graph) -> None:
     checkout = shop.node("checkout")
     assert checkout == next(n for n in shop.nodes if n["name"] == "checkout")
     assert shop.node(checkout["id"]) == checkout
-    with pytest.raises(svcgraph.InputError, match="no node is named `chekout`; did you mean"):
-        shop.node("chekout")
+    with pytest.raises(svcgraph.InputError, match="no node is named `check`; did you mean `checkout`"):
+        shop.node("check")
     call = shop.edges[0]
     assert shop.edge(call["source_name"], call["target_name"]) == call
     assert shop.edge(call["source"], call["target"]) == call
