@@ -7,7 +7,7 @@
 # against the built module on the newest. Installs python3-venv and prometheus when missing,
 # so it works on a bare Debian machine; running it again installs nothing new.
 #
-#   SVCGRAPH_WHEEL_PROFILE=wheel bash scripts/python-checks.sh   # the published wheel's profile
+#   SVCGRAPH_WHEEL_PROFILE=release bash scripts/python-checks.sh   # the published wheel's profile
 #   PYTHON_OLDEST=/usr/bin/python3.9 PYTHON_NEWEST=/usr/bin/python3.13 bash scripts/python-checks.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,7 @@ work=$PWD/target/python       # everything generated stays under target/ (git-ig
 maturin_version=1.16.0
 auditwheel_version=6.8.2
 ziglang_version=0.15.2
-# The dev profile reuses what `cargo test` compiled; the published wheel's profile (`wheel`,
+# The dev profile reuses what `cargo test` compiled; the published wheel's profile (`release`,
 # see BENCHMARKS.md) takes minutes more.
 profile=${SVCGRAPH_WHEEL_PROFILE:-dev}
 mkdir -p "$work"

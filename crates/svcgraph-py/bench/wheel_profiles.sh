@@ -4,7 +4,9 @@
 # and reports build time, wheel and extension size, and the in-process time to draw the
 # 1,000-node benchmark graph (`svcgraph.load(path).to_svg()`, median of 15 runs).
 #
-#   bash crates/svcgraph-py/bench/wheel_profiles.sh [PROFILE...]    # default: release wheel
+#   bash crates/svcgraph-py/bench/wheel_profiles.sh [PROFILE...]    # default: release
+#
+# To compare another profile, add it to the workspace Cargo.toml first (the sdist carries it).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 out=$PWD/target/wheel-profiles
@@ -14,14 +16,17 @@ mkdir -p "$out"
 rm -f "$out"/sdist/*.tar.gz
 "$out/venv/bin/maturin" sdist --manifest-path crates/svcgraph-py/Cargo.toml --out "$out/sdist" >/dev/null
 sdist=$(ls "$out"/sdist/svcgraph-*.tar.gz)
-for profile in "${@:-release wheel}"; do
+for profile in "${@:-release}"; do
   for p in $profile; do
     rm -rf "$out/$p" && mkdir -p "$out/$p"
-    start=$(date +%s)
     # A clean build: pip unpacks the sdist into a fresh directory, so nothing is reused.
-    MATURIN_PEP517_ARGS="--profile $p" "$out/venv/bin/pip" wheel -q --no-deps --no-cache-dir \
-      -w "$out/$p" "$sdist"
-    seconds=$(( $(date +%s) - start ))
+    # Wall time is what a user waits; CPU time (user + system) does not depend on what else
+    # the machine is doing.
+    TIMEFORMAT='%R %U %S'
+    { time MATURIN_PEP517_ARGS="--profile $p" "$out/venv/bin/pip" wheel -q --no-deps \
+        --no-cache-dir -w "$out/$p" "$sdist" 2>"$out/$p/build.log"; } 2>"$out/$p/time"
+    read -r wall user system <"$out/$p/time"
+    seconds="${wall%.*} s wall, $(( ${user%.*} + ${system%.*} )) s CPU"
     wheel=$(ls "$out/$p"/svcgraph-*.whl)
     "$python" -m venv --clear "$out/$p/venv" && "$out/$p/venv/bin/pip" install -q "$wheel"
     so=$(cd "$out/$p" && unzip -o -q "$wheel" 'svcgraph/_svcgraph*.so' && stat -c %s svcgraph/_svcgraph*.so)
@@ -42,6 +47,6 @@ for _ in range(15):
 print(f"{statistics.median(times) * 1000:.1f}")
 PY
 )
-    echo "$p: build ${seconds} s, wheel $(stat -c %s "$wheel") bytes, extension $so bytes, draw 1000 nodes ${median} ms"
+    echo "$p: build ${seconds}, wheel $(stat -c %s "$wheel") bytes, extension $so bytes, draw 1000 nodes ${median} ms"
   done
 done
