@@ -74,7 +74,8 @@ fn source_of(value: &Bound<'_, PyAny>) -> Result<Source> {
 /// does. `schema="auto"` uses a snapshot's own schema, else the preset whose labels fit the
 /// series; a preset name or a schema file (TOML, or JSON by extension) overrides that.
 /// `cluster` and `filters` keep only matching series (they do not apply to a graph document,
-/// which has no series left: use `Graph.filter` there).
+/// which has no series left: use `Graph.filter` there). A file that cannot be read raises what
+/// `open` would: `FileNotFoundError`, `PermissionError`, `IsADirectoryError`, ….
 ///
 /// Example:
 ///
