@@ -5,9 +5,11 @@
 
 use std::path::PathBuf;
 
-/// A file of the bundled sample data (`examples/data/`).
-pub fn data(name: &str) -> PathBuf {
+/// A bundled sample file, by its path from the repository root. Each sample lives in the
+/// crate that uses it: the demo snapshot in `crates/svcgraph-cli/data/`, the preset fixtures
+/// in `crates/svcgraph-core/tests/fixtures/`, the comparison baseline in `examples/data/`.
+pub fn data(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("data")
-        .join(name)
+        .join("..")
+        .join(path)
 }

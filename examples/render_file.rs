@@ -1,5 +1,6 @@
 //! Render a saved input — a Prometheus response, a svcgraph snapshot or a graph document — to
-//! an SVG file, with the same steps the CLI takes: read, map with the schema, transform, draw.
+//! an SVG file, with the same steps the CLI takes: load (read, map with the schema),
+//! transform, draw.
 //!
 //! ```sh
 //! cargo run -p svcgraph-examples --example render_file -- [INPUT] [OUTPUT.svg]
@@ -10,40 +11,28 @@
 use std::error::Error;
 use std::path::PathBuf;
 
-use svcgraph_core::input::{Input, read_input};
-use svcgraph_core::query::QueryPurpose;
-use svcgraph_core::render::Grouping;
-use svcgraph_core::render::svg::{SvgOptions, to_svg};
-use svcgraph_core::schema::Schema;
-use svcgraph_core::transform;
+use svcgraph_core::render::svg::to_svg;
+use svcgraph_core::{Grouping, SvgOptions, transform};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
     let input = args.next().map_or_else(
-        || svcgraph_examples::data("shop.snapshot.json"),
+        || svcgraph_examples::data("crates/svcgraph-cli/data/shop.snapshot.json"),
         PathBuf::from,
     );
     let output = args.next().unwrap_or_else(|| "shop.svg".into());
 
     let bytes = std::fs::read(&input)?;
-    let graph = match read_input(&bytes)? {
-        Input::Graph(graph) => graph,
-        Input::Series { schema, results } => {
-            // A snapshot names its schema; a bare response is recognised by its labels.
-            let schema = match schema {
-                Some(schema) => schema,
-                None => results
-                    .get(QueryPurpose::Requests)
-                    .and_then(Schema::detect)
-                    .ok_or("no schema preset fits the input's labels")?,
-            };
-            let built = schema.build(&results)?;
-            for warning in &built.warnings {
-                eprintln!("warning: {warning}");
-            }
-            built.graph
-        }
-    };
+    // One call: recognises the document, takes a snapshot's own schema or the preset whose
+    // labels fit a bare response, and returns the warnings instead of printing them.
+    let loaded = svcgraph_core::load(&bytes)?;
+    if let Some(choice) = &loaded.schema {
+        eprintln!("schema `{}` ({:?})", choice.schema.name, choice.source);
+    }
+    for warning in &loaded.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let graph = loaded.graph;
 
     // Leave out the trickle: edges under one request per second.
     let graph = transform::prune(&graph, 1.0);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace. Installs what the tests need when it is missing
-# (Graphviz, rsvg-convert, Prometheus, openssl, rustfmt, clippy, Python venvs with maturin and
-# the test packages), so it works on a bare machine; running it again installs nothing.
+# (Graphviz, rsvg-convert, Prometheus, openssl, rustfmt, clippy, Python venvs with maturin,
+# zig and the test packages, actionlint), so it works on a bare machine; running it again
+# installs nothing. Release checks (rustdoc, `cargo publish --dry-run`, actionlint):
+# scripts/release-checks.sh; the wheel on CPython 3.9 and 3.13: scripts/python-checks.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,5 +30,6 @@ fi
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+bash scripts/release-checks.sh
 bash scripts/deploy-checks.sh
 bash scripts/python-checks.sh

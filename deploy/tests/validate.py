@@ -583,7 +583,7 @@ def svcgraph_command(repo: Path) -> list[str]:
     binary = repo / "target" / "debug" / "svcgraph"
     if binary.is_file():
         return [str(binary)]
-    return ["cargo", "run", "-q", "-p", "svcgraph-cli", "--"]
+    return ["cargo", "run", "-q", "-p", "svcgraph", "--"]
 
 
 def svcgraph_schema(repo: Path, name: str) -> dict:

@@ -1,5 +1,9 @@
 #!/usr/bin/env python3
-"""Writes the bundled sample inputs in this folder. Deterministic: no randomness, no clock.
+"""Writes the bundled sample inputs. Deterministic: no randomness, no clock.
+
+Each file lives in the crate that uses it, so that the published crates are self-contained:
+the demo in `crates/svcgraph-cli/data/`, the preset fixtures in
+`crates/svcgraph-core/tests/fixtures/`, the comparison baseline here in `examples/data/`.
 
     python3 examples/data/generate.py      (needs the svcgraph binary: cargo build)
 
@@ -204,14 +208,14 @@ def seed():
     }
 
 
-def write(name, document):
-    path = HERE / name
+def write(relative, document):
+    path = ROOT / relative
     path.write_text(json.dumps(document, indent=1, sort_keys=False) + "\n")
     print(f"wrote {path.relative_to(ROOT)}", file=sys.stderr)
 
 
 if __name__ == "__main__":
-    write("shop.snapshot.json", shop_snapshot())
-    write("shop-yesterday.snapshot.json", shop_snapshot(yesterday(), EVAL_TIME - 86400))
-    write("gke-pods.json", gke_pods())
-    write("seed.json", seed())
+    write("crates/svcgraph-cli/data/shop.snapshot.json", shop_snapshot())
+    write("examples/data/shop-yesterday.snapshot.json", shop_snapshot(yesterday(), EVAL_TIME - 86400))
+    write("crates/svcgraph-core/tests/fixtures/gke-pods.json", gke_pods())
+    write("crates/svcgraph-core/tests/fixtures/seed.json", seed())

@@ -33,7 +33,7 @@ fn svcgraph_binary() -> PathBuf {
     let path = profile_dir().join("svcgraph");
     assert!(
         path.is_file(),
-        "{} is missing: `cargo test --workspace` builds it (or cargo build -p svcgraph-cli)",
+        "{} is missing: `cargo test --workspace` builds it (or cargo build -p svcgraph)",
         path.display()
     );
     path
@@ -64,7 +64,9 @@ fn render_file_draws_the_bundled_sample() {
     let dir = tempfile::tempdir().unwrap();
     let svg = dir.path().join("shop.svg");
     let out = example("render_file")
-        .arg(svcgraph_examples::data("shop.snapshot.json"))
+        .arg(svcgraph_examples::data(
+            "crates/svcgraph-cli/data/shop.snapshot.json",
+        ))
         .arg(&svg)
         .output()
         .unwrap();
@@ -86,7 +88,9 @@ fn render_file_reads_a_bare_prometheus_response_too() {
     let dir = tempfile::tempdir().unwrap();
     let svg = dir.path().join("pods.svg");
     let out = example("render_file")
-        .arg(svcgraph_examples::data("gke-pods.json"))
+        .arg(svcgraph_examples::data(
+            "crates/svcgraph-core/tests/fixtures/gke-pods.json",
+        ))
         .arg(&svg)
         .output()
         .unwrap();

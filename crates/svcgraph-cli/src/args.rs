@@ -135,17 +135,35 @@ pub struct CompareArgs {
     #[arg(long, value_name = "TIME")]
     pub compare_at: Option<String>,
 
-    /// An edge's rate changed when it moved by at least this many percent.
-    #[arg(long, value_name = "PERCENT", default_value_t = 50.0)]
+    /// An edge's rate changed when it moved by at least this much of itself: a fraction
+    /// (0.5) or a percentage (50%).
+    #[arg(long, value_name = "FRACTION", default_value = "50%", value_parser = parse_fraction)]
     pub rate_change: f64,
 
-    /// An edge's error ratio changed when it moved by at least this many percentage points.
-    #[arg(long, value_name = "POINTS", default_value_t = 1.0)]
+    /// An edge's error ratio changed when it moved by at least this much: a fraction (0.01)
+    /// or percentage points (1%).
+    #[arg(long, value_name = "FRACTION", default_value = "1%", value_parser = parse_fraction)]
     pub error_change: f64,
 
-    /// An edge's p95 latency changed when it moved by at least this many percent.
-    #[arg(long, value_name = "PERCENT", default_value_t = 50.0)]
+    /// An edge's p95 latency changed when it moved by at least this much of itself: a
+    /// fraction (0.5) or a percentage (50%).
+    #[arg(long, value_name = "FRACTION", default_value = "50%", value_parser = parse_fraction)]
     pub p95_change: f64,
+}
+
+/// A threshold as the library and the Python package take it, a fraction (`0.5`), or as a
+/// percentage (`50%`).
+fn parse_fraction(text: &str) -> Result<f64, String> {
+    let (number, scale) = match text.trim().strip_suffix('%') {
+        Some(percent) => (percent, 100.0),
+        None => (text.trim(), 1.0),
+    };
+    match number.trim().parse::<f64>() {
+        Ok(value) if value.is_finite() && value >= 0.0 => Ok(value / scale),
+        _ => Err(format!(
+            "`{text}` is not a threshold; write a fraction (0.5) or a percentage (50%) of zero or more"
+        )),
+    }
 }
 
 #[allow(clippy::struct_excessive_bools)]

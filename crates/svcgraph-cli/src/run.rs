@@ -8,13 +8,10 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use regex::Regex;
 use svcgraph_core::diff::{self, Change};
-use svcgraph_core::input::{Input, read_input};
-use svcgraph_core::layout;
-use svcgraph_core::query::{GraphQuery, LabelMatcher, QueryPurpose, Window};
+use svcgraph_core::query::{GraphQuery, LabelMatcher, Window};
 use svcgraph_core::render::{Grouping, dot, json, svg};
 use svcgraph_core::schema::Schema;
-use svcgraph_core::series::SeriesSet;
-use svcgraph_core::{ServiceGraph, transform};
+use svcgraph_core::{Direction, LoadOptions, SchemaSource, ServiceGraph, layout, transform};
 
 use crate::args::{
     Aggregate, Cli, Command, CompareArgs, EdgeLabelsArg, FetchArgs, FocusDirection, Format,
@@ -25,7 +22,7 @@ use crate::source::Server;
 use crate::{output, source};
 
 /// The bundled sample: a shop of a dozen services, as a snapshot of the `servicegraph` schema.
-const DEMO: &str = include_str!("../../../examples/data/shop.snapshot.json");
+const DEMO: &str = include_str!("../data/shop.snapshot.json");
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -62,7 +59,7 @@ fn one_line(text: &str) -> String {
 fn render(args: &RenderArgs) -> Result<ExitCode> {
     let notes = Notes { quiet: args.quiet };
     let format = output_format(args.format, args.output.as_deref())?;
-    let thresholds = thresholds(&args.compare)?;
+    let thresholds = thresholds(&args.compare);
     let (graph, fetched_baseline) = match source_of(args)? {
         SourceKind::File => (load_graph(args, &notes)?, None),
         SourceKind::Prometheus => fetch_graphs(args, &notes, ServerKind::Prometheus)?,
@@ -87,8 +84,8 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
         notes.note("the graph is empty: no edges match the input and filters");
     }
     let direction = match args.rankdir {
-        RankDir::Lr => layout::Direction::LeftToRight,
-        RankDir::Tb => layout::Direction::TopToBottom,
+        RankDir::Lr => Direction::LeftToRight,
+        RankDir::Tb => Direction::TopToBottom,
     };
     let group = match args.group {
         GroupBy::None => Grouping::None,
@@ -120,16 +117,10 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
             let drawn = svg::to_svg(&graph, &svg_options);
             (drawn.text, Some(drawn.layout.stats))
         }
-        Format::Dot => {
-            let rankdir = match direction {
-                layout::Direction::LeftToRight => dot::RankDir::LeftToRight,
-                layout::Direction::TopToBottom => dot::RankDir::TopToBottom,
-            };
-            (
-                dot::to_dot(&graph, &dot::DotOptions { rankdir, group }),
-                None,
-            )
-        }
+        Format::Dot => (
+            dot::to_dot(&graph, &dot::DotOptions { direction, group }),
+            None,
+        ),
         Format::Json if args.stats => {
             let stats = svg::layout_of(&graph, &svg_options).stats;
             (json::to_json_with_layout(&graph, Some(&stats)), Some(stats))
@@ -272,7 +263,7 @@ fn fetch_graphs(
     })?;
     for moment in std::iter::once(&now).chain(&before) {
         for w in &moment.warnings {
-            notes.warn(w);
+            notes.warn(&w.to_string());
         }
         notes.note(&format!(
             "fetched {} edges at {} from {} in {:.0} ms",
@@ -312,7 +303,7 @@ fn fetch(args: &FetchArgs) -> Result<ExitCode> {
         notes.note(&note);
     }
     for w in &moment.warnings {
-        notes.warn(w);
+        notes.warn(&w.to_string());
     }
     output::write(
         args.output.as_deref(),
@@ -331,22 +322,14 @@ fn fetch(args: &FetchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The thresholds of `--rate-change`, `--error-change` and `--p95-change`.
-fn thresholds(args: &CompareArgs) -> Result<diff::Thresholds> {
-    for (flag, value) in [
-        ("--rate-change", args.rate_change),
-        ("--error-change", args.error_change),
-        ("--p95-change", args.p95_change),
-    ] {
-        if !(value.is_finite() && value >= 0.0) {
-            bail!("{flag} must be a number of zero or more, not {value}");
-        }
+/// The thresholds of `--rate-change`, `--error-change` and `--p95-change` (fractions: the
+/// flags' parser has turned `50%` into 0.5 and refused negative numbers).
+fn thresholds(args: &CompareArgs) -> diff::Thresholds {
+    diff::Thresholds {
+        rate: args.rate_change,
+        error_ratio: args.error_change,
+        p95: args.p95_change,
     }
-    Ok(diff::Thresholds {
-        rate: args.rate_change / 100.0,
-        error_ratio: args.error_change / 100.0,
-        p95: args.p95_change / 100.0,
-    })
 }
 
 /// `compared with the baseline: 2 new, 1 gone, 3 changed edges (of 20)`.
@@ -368,58 +351,40 @@ fn comparison_summary(graph: &ServiceGraph) -> String {
 
 /// A graph from a saved input, with the schema and series filters of the command line.
 fn graph_from_bytes(bytes: &[u8], args: &RenderArgs, notes: &Notes) -> Result<ServiceGraph> {
-    let schema_choice = schema_from_flag(&args.schema)?;
-    let filters = series_matchers(&args.series_filter)?;
-
-    Ok(match read_input(bytes)? {
-        Input::Graph(graph) => {
-            if !filters.is_empty() || args.series_filter.cluster.is_some() {
-                bail!(
-                    "--cluster and --filter apply to series; a graph document has none left (use --namespace, --name or --exclude)"
-                );
-            }
-            graph
-        }
-        Input::Series {
-            schema: carried,
-            mut results,
-        } => {
-            let schema = match (schema_choice, carried) {
-                (Some(chosen), _) => chosen,
-                (None, Some(carried)) => carried,
-                (None, None) => detect_schema(results.get(QueryPurpose::Requests), notes)?,
-            };
-            let mut matchers = filters;
-            if let Some(cluster) = &args.series_filter.cluster {
-                matchers.push(schema.cluster_matcher(cluster)?);
-            }
-            results.retain_matching(&matchers)?;
-            let built = schema.build(&results)?;
-            for w in &built.warnings {
-                notes.warn(w);
-            }
-            built.graph
-        }
-    })
+    let options = LoadOptions {
+        schema: schema_from_flag(&args.schema)?,
+        cluster: args.series_filter.cluster.clone(),
+        matchers: series_matchers(&args.series_filter)?,
+    };
+    let loaded = svcgraph_core::load_with(bytes, &options).map_err(with_flag_hint)?;
+    if let Some(choice) = &loaded.schema
+        && choice.source == SchemaSource::Detected
+    {
+        notes.note(&format!(
+            "schema `{}` fits the input's labels (choose another with --schema)",
+            choice.schema.name
+        ));
+    }
+    for w in &loaded.warnings {
+        notes.warn(&w.to_string());
+    }
+    Ok(loaded.graph)
 }
 
-/// The preset whose labels fit a bare response's request series (any preset for an empty
-/// one: there is nothing to map).
-fn detect_schema(requests: Option<&SeriesSet>, notes: &Notes) -> Result<Schema> {
-    let Some(requests) = requests.filter(|r| !r.samples.is_empty()) else {
-        return Ok(Schema::preset("gmp-beyla")?);
+/// A core error with the flags that answer it: the library's messages name no flags.
+fn with_flag_hint(err: svcgraph_core::Error) -> anyhow::Error {
+    use svcgraph_core::Error as E;
+    let hint = match &err {
+        E::MissingLabel { .. } => "choose the schema with --schema",
+        E::NoSchemaFits { .. } => {
+            "name one with --schema, or write your own (see `svcgraph schemas --show servicegraph`)"
+        }
+        E::SeriesFilterOnGraph => {
+            "--cluster and --filter select series; use --namespace, --name or --exclude"
+        }
+        _ => return err.into(),
     };
-    let Some(found) = Schema::detect(requests) else {
-        bail!(
-            "no schema preset fits the input's labels ({}); name one with --schema or write your own (see `svcgraph schemas --show servicegraph`)",
-            requests.label_summary()
-        );
-    };
-    notes.note(&format!(
-        "schema `{}` fits the input's labels (choose another with --schema)",
-        found.name
-    ));
-    Ok(found)
+    anyhow::anyhow!("{err} ({hint})")
 }
 
 /// Layout statistics on standard error (printed even with --quiet: they were asked for).
@@ -479,9 +444,9 @@ fn apply_transforms(mut graph: ServiceGraph, t: &TransformArgs) -> Result<Servic
     }
     if let Some(node) = &t.focus {
         let direction = match t.direction {
-            FocusDirection::Up => transform::Direction::Upstream,
-            FocusDirection::Down => transform::Direction::Downstream,
-            FocusDirection::Both => transform::Direction::Both,
+            FocusDirection::Up => svcgraph_core::FocusDirection::Upstream,
+            FocusDirection::Down => svcgraph_core::FocusDirection::Downstream,
+            FocusDirection::Both => svcgraph_core::FocusDirection::Both,
         };
         graph = transform::focus(&graph, node, t.depth, direction)?;
     }

@@ -192,7 +192,7 @@ pub async fn choose_schema(
 pub struct Moment {
     pub fetched: Fetched,
     pub graph: ServiceGraph,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<svcgraph_core::Warning>,
     pub took: Duration,
 }
 

@@ -8,8 +8,11 @@ fn svcgraph() -> Command {
     Command::new(env!("CARGO_BIN_EXE_svcgraph"))
 }
 
-fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data")
+/// A bundled sample, by its path from the repository root (these tests are not packaged).
+fn sample(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
 }
 
 /// Runs svcgraph with `args`, feeding `stdin`.
@@ -99,7 +102,7 @@ fn prometheus_response(series: &[(&[(&str, &str)], &str)]) -> String {
 
 #[test]
 fn seed_test_vector_renders_four_nodes_and_three_edges_graphviz_accepts() {
-    let seed = examples().join("seed.json");
+    let seed = sample("crates/svcgraph-core/tests/fixtures/seed.json");
     let out = run(
         &["render", "--input", seed.to_str().unwrap(), "-f", "dot"],
         b"",
@@ -261,7 +264,7 @@ fn transforms_change_the_picture() {
         ]
     );
 
-    let pods = examples().join("gke-pods.json");
+    let pods = sample("crates/svcgraph-core/tests/fixtures/gke-pods.json");
     let namespaces = run(
         &[
             "render",
@@ -546,7 +549,7 @@ fn a_closed_pipe_ends_quietly() {
 
 #[test]
 fn a_baseline_marks_new_gone_and_changed_edges_in_every_format() {
-    let yesterday = examples().join("shop-yesterday.snapshot.json");
+    let yesterday = sample("examples/data/shop-yesterday.snapshot.json");
     let yesterday = yesterday.to_str().unwrap();
     let compare = ["render", "--demo", "--baseline", yesterday];
     let out = run(&[&compare[..], &["-f", "json"]].concat(), b"");
@@ -639,7 +642,7 @@ fn a_baseline_marks_new_gone_and_changed_edges_in_every_format() {
 
     // Thresholds decide what counts as changed.
     let lax = run(
-        &[&compare[..], &["-f", "json", "--error-change", "10"]].concat(),
+        &[&compare[..], &["-f", "json", "--error-change", "10%"]].concat(),
         b"",
     );
     assert!(stderr(&lax).contains("2 changed"), "{}", stderr(&lax));
@@ -715,4 +718,65 @@ fn labels_left_out_for_size_are_announced_with_the_way_to_force_them() {
     // Under the limit nothing is said.
     let small = run(&["render", "--demo"], b"");
     assert!(!stderr(&small).contains("edge labels left out"));
+}
+
+#[test]
+fn thresholds_are_fractions_or_percentages() {
+    let yesterday = sample("examples/data/shop-yesterday.snapshot.json");
+    let compare = |threshold: &str| {
+        let out = run(
+            &[
+                "render",
+                "--demo",
+                "--baseline",
+                yesterday.to_str().unwrap(),
+                "-f",
+                "json",
+                "--error-change",
+                threshold,
+            ],
+            b"",
+        );
+        assert!(out.status.success(), "{threshold}: {}", stderr(&out));
+        let notes = stderr(&out);
+        (out.stdout, notes)
+    };
+    // The library's and the Python package's unit, and the same as a percentage.
+    let (fraction, notes) = compare("0.1");
+    assert_eq!(compare("10%").0, fraction);
+    assert!(notes.contains("2 changed"), "{notes}");
+    assert_ne!(compare("0.001").0, fraction);
+    for bad in ["-0.5", "ten", "5%%", "inf"] {
+        let out = run(&["render", "--demo", &format!("--rate-change={bad}")], b"");
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(
+            stderr(&out).contains("is not a threshold"),
+            "{bad}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn library_errors_gain_the_flag_that_answers_them() {
+    // No preset fits these labels: the CLI names --schema, the library does not.
+    let odd = prometheus_response(&[(&[("from", "a"), ("to", "b")], "1")]);
+    let out = run(&["render", "-i", "-"], odd.as_bytes());
+    let err = stderr(&out);
+    assert!(err.contains("no schema preset fits the labels"), "{err}");
+    assert!(err.contains("--schema"), "{err}");
+    // Series filters on a graph document.
+    let doc = run(&["render", "--demo", "-f", "json"], b"").stdout;
+    let out = run(&["render", "-i", "-", "--cluster", "prod"], &doc);
+    let err = stderr(&out);
+    assert!(err.contains("a graph document has none left"), "{err}");
+    assert!(err.contains("--namespace, --name or --exclude"), "{err}");
+    // A detected schema is a note on standard error.
+    let seed = sample("crates/svcgraph-core/tests/fixtures/seed.json");
+    let out = run(&["render", "-i", seed.to_str().unwrap(), "-f", "dot"], b"");
+    assert!(
+        stderr(&out).contains("schema `gmp-beyla` fits the input's labels"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -15,7 +15,10 @@ use std::process::{Command, Output};
 use fake_server::{FakeServer, Recorded, Reply};
 use google::{GMP_PATH, LIST_PATH, PROJECT, SCOPE, jwt_parts, seed_pages, seed_response};
 
-const SEED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/seed.json");
+const SEED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../svcgraph-core/tests/fixtures/seed.json"
+);
 const AT: &str = "2026-11-24T17:00:00Z";
 
 /// The binary with no Google or svcgraph settings inherited, and a home without gcloud files.

@@ -33,13 +33,13 @@ pub enum Error {
 
     /// The response holds a result type that carries no series per edge.
     #[error(
-        "expected a vector or matrix of series (one per edge), got a {0} result; save the response of a query that groups by client and server (see `svcgraph query`)"
+        "expected a vector or matrix of series (one per edge), got a {0} result; save the response of a query that groups by client and server, such as a schema's requests query"
     )]
     ResultType(String),
 
     /// A series lacks the labels the schema needs to find one end of an edge.
     #[error(
-        "a series has no {side} label ({wanted}) for schema `{schema}`: {{{series}}}; is this the right --schema?"
+        "a series has no {side} label ({wanted}) for schema `{schema}`: {{{series}}}; is it the right schema?"
     )]
     MissingLabel {
         /// The schema in use.
@@ -51,6 +51,22 @@ pub enum Error {
         /// The series' labels, for the user to compare.
         series: String,
     },
+
+    /// No schema preset fits the labels of the series, so none can be chosen for them.
+    #[error(
+        "no schema preset fits the labels of the series ({labels}); name a preset or a schema of your own"
+    )]
+    NoSchemaFits {
+        /// The label names the series carry, for the user to compare with the presets.
+        labels: String,
+    },
+
+    /// Series filters (a cluster, label matchers) were given for a graph document, which has
+    /// no series left to filter.
+    #[error(
+        "cluster and label filters select series, and a graph document has none left; filter its nodes instead"
+    )]
+    SeriesFilterOnGraph,
 
     /// A user-supplied value is not acceptable (label name, duration, time, regex, …).
     #[error("{0}")]

@@ -1,4 +1,5 @@
-//! Reading a saved input: which of the three JSON documents svcgraph accepts it is.
+//! The saved inputs svcgraph reads: which of the three JSON documents an input is, and the
+//! snapshot format. [`load`](crate::load()) is the one call that reads them.
 //!
 //! * a Prometheus API response (has `status`): the result of the requests query;
 //! * a snapshot (`"format": "svcgraph-snapshot"`): every query's response plus the schema that
@@ -84,7 +85,7 @@ impl Snapshot {
 // One value per run: boxing the larger variant would buy nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
-pub enum Input {
+pub(crate) enum Input {
     /// A finished graph document.
     Graph(ServiceGraph),
     /// Query results still to be mapped by a schema; a snapshot names its own.
@@ -103,7 +104,7 @@ struct Probe {
 }
 
 /// Recognises and parses a saved input.
-pub fn read_input(bytes: &[u8]) -> Result<Input> {
+pub(crate) fn read_input(bytes: &[u8]) -> Result<Input> {
     let text = std::str::from_utf8(bytes).map_err(|err| Error::Json {
         what: "the input".into(),
         detail: format!(

@@ -12,35 +12,84 @@
 //! * [`diff`] — one graph of two moments: new, gone and changed edges;
 //! * [`layout`] — our layered layout, for any graph;
 //! * [`render`] — SVG, DOT and JSON;
-//! * [`input`] — recognising a saved response, snapshot or graph document.
+//! * [`input`] and [`load`](mod@load) — recognising a saved response, snapshot or graph
+//!   document, and the one call that reads it;
+//! * [`Warning`] — what a caller should hear about, returned rather than printed.
+//!
+//! One call reads a saved input — a Prometheus `/api/v1/query` response, a svcgraph snapshot
+//! or a graph document — and tells which it was, which schema mapped it, and what to warn
+//! about ([`load()`], [`load_with`]); the renderers draw the result:
 //!
 //! ```
-//! use svcgraph_core::{render, schema::{QueryResults, Schema}, series::SeriesSet};
+//! use svcgraph_core::{Direction, SvgOptions, load, render::svg::to_svg};
 //!
 //! let response = br#"{"status":"success","data":{"resultType":"vector","result":[
 //!   {"metric":{"client":"root","client_address":"10.4.2.54",
 //!              "server":"child1","server_address":"10.4.1.85"},
 //!    "value":[1700000000,"9.7341795580096"]}]}}"#;
-//! let schema = Schema::preset("gmp-beyla")?;
-//! let built = schema.build(&QueryResults::from_requests(SeriesSet::from_json(response)?))?;
-//! assert_eq!((built.graph.node_count(), built.graph.edge_count()), (2, 1));
+//! let loaded = load(response)?;
+//! assert_eq!(loaded.schema.as_ref().map(|s| s.schema.name.as_str()), Some("gmp-beyla"));
+//! assert!(loaded.warnings.is_empty());
+//! let graph = &loaded.graph;
+//! assert_eq!((graph.node_count(), graph.edge_count()), (2, 1));
 //!
-//! let dot = render::dot::to_dot(&built.graph, &Default::default());
+//! let svg = to_svg(graph, &SvgOptions { direction: Direction::TopToBottom, ..Default::default() });
+//! assert!(svg.to_string().starts_with("<svg"));
+//! let dot = svcgraph_core::render::dot::to_dot(graph, &Default::default());
 //! assert!(dot.contains(r#""10.4.2.54" -> "10.4.1.85" [label="9.73 req/s""#));
 //! # Ok::<(), svcgraph_core::Error>(())
 //! ```
+//!
+//! The README's quick start is compiled and run as a test too.
+//!
+//! ## Types from other crates
+//!
+//! Two dependencies show in the public API, and are re-exported so that you can name their
+//! types at the version this crate uses:
+//!
+//! * [`petgraph`] 0.8: [`ServiceGraph::graph`] lends the underlying
+//!   `petgraph::graph::DiGraph<Node, Edge>`, and `NodeIndex`/`EdgeIndex` are the handles of
+//!   [`ServiceGraph::upsert_node`], [`ServiceGraph::sorted_nodes`], [`ServiceGraph::subgraph`]
+//!   and friends;
+//! * [`regex`] 1: [`transform::Filter`] holds its name patterns as `regex::Regex`.
+//!
+//! Everything else in the API is this crate's own (or `std`'s).
 #![warn(missing_docs)]
 
 pub mod diff;
 mod error;
 pub mod input;
 pub mod layout;
+pub mod load;
 pub mod model;
 pub mod query;
 pub mod render;
 pub mod schema;
 pub mod series;
 pub mod transform;
+mod warning;
 
+pub use petgraph;
+pub use regex;
+
+pub use diff::Thresholds;
 pub use error::{Error, Result, Suggestions};
+pub use input::Snapshot;
+pub use layout::{Direction, LayoutStats};
+pub use load::{
+    InputKind, LoadOptions, Loaded, SchemaChoice, SchemaSource, load, load_series, load_with,
+};
 pub use model::{Edge, Latency, Node, NodeKind, ServiceGraph};
+pub use query::{EvalTime, GraphQuery, LabelMatcher, Window};
+pub use render::Grouping;
+pub use render::dot::DotOptions;
+pub use render::svg::{EdgeLabels, Svg, SvgOptions};
+pub use schema::{Built, QueryResults, Schema};
+pub use series::{Sample, SeriesSet};
+pub use transform::{Filter, FocusDirection};
+pub use warning::{LeftOutReason, Warning};
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -73,9 +73,10 @@ pub fn filter(graph: &ServiceGraph, f: &Filter) -> ServiceGraph {
     )
 }
 
-/// Which way [`focus`] walks from the focused node.
+/// Which way [`focus`] walks from the focused node: along the calls, not across the page
+/// (that is [`layout::Direction`](crate::layout::Direction)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Direction {
+pub enum FocusDirection {
     /// Its callers, their callers, …
     Upstream,
     /// What it calls, and so on.
@@ -91,24 +92,15 @@ pub fn focus(
     graph: &ServiceGraph,
     selector: &str,
     depth: usize,
-    direction: Direction,
+    direction: FocusDirection,
 ) -> Result<ServiceGraph> {
     let g = graph.graph();
-    let seeds: Vec<NodeIndex> = g
-        .node_indices()
-        .filter(|&i| g[i].id == selector || g[i].name == selector)
-        .collect();
-    if seeds.is_empty() {
-        return Err(Error::NodeNotFound {
-            query: excerpt(selector),
-            hint: suggestions(graph, selector),
-        });
-    }
+    let seeds = select(graph, selector)?;
     let mut keep = vec![false; g.node_count()];
     let walks: &[Dir] = match direction {
-        Direction::Upstream => &[Dir::Incoming],
-        Direction::Downstream => &[Dir::Outgoing],
-        Direction::Both => &[Dir::Incoming, Dir::Outgoing],
+        FocusDirection::Upstream => &[Dir::Incoming],
+        FocusDirection::Downstream => &[Dir::Outgoing],
+        FocusDirection::Both => &[Dir::Incoming, Dir::Outgoing],
     };
     for &dir in walks {
         let mut seen = vec![false; g.node_count()];
@@ -131,6 +123,25 @@ pub fn focus(
         }
     }
     Ok(graph.subgraph(|i, _| keep[i.index()], |_, _, _| true))
+}
+
+/// The nodes whose id or name is `selector`, in id order; [`Error::NodeNotFound`] with close
+/// names when there is none. An id names one node; a name may name several (the same
+/// service in two namespaces).
+pub fn select(graph: &ServiceGraph, selector: &str) -> Result<Vec<NodeIndex>> {
+    let g = graph.graph();
+    let found: Vec<NodeIndex> = graph
+        .sorted_nodes()
+        .into_iter()
+        .filter(|&i| g[i].id == selector || g[i].name == selector)
+        .collect();
+    if found.is_empty() {
+        return Err(Error::NodeNotFound {
+            query: excerpt(selector),
+            hint: suggestions(graph, selector),
+        });
+    }
+    Ok(found)
 }
 
 /// Up to five node names close to `selector`: containing it, ignoring case.
@@ -327,33 +338,35 @@ mod tests {
     #[test]
     fn focus_walks_the_requested_direction_and_depth() {
         let g = shop();
-        let down = focus(&g, "front", 1, Direction::Downstream).unwrap();
+        let down = focus(&g, "front", 1, FocusDirection::Downstream).unwrap();
         assert_eq!(names(&down), ["cart", "catalog", "front"]);
-        let down2 = focus(&g, "front", 2, Direction::Downstream).unwrap();
+        let down2 = focus(&g, "front", 2, FocusDirection::Downstream).unwrap();
         assert_eq!(
             names(&down2),
             ["1.2.3.4", "cart", "catalog", "front", "redis"]
         );
-        let up = focus(&g, "catalog", usize::MAX, Direction::Upstream).unwrap();
+        let up = focus(&g, "catalog", usize::MAX, FocusDirection::Upstream).unwrap();
         assert_eq!(names(&up), ["batch", "catalog", "front", "user"]);
         // Both directions, but not siblings: catalog is front's callee, not cart's neighbour.
-        let both = focus(&g, "cart", 1, Direction::Both).unwrap();
+        let both = focus(&g, "cart", 1, FocusDirection::Both).unwrap();
         assert_eq!(names(&both), ["1.2.3.4", "cart", "front", "redis"]);
         assert_eq!(both.edge_count(), 3);
         assert_eq!(
-            focus(&g, "cart", 0, Direction::Both).unwrap().node_count(),
+            focus(&g, "cart", 0, FocusDirection::Both)
+                .unwrap()
+                .node_count(),
             1
         );
     }
 
     #[test]
     fn focus_on_a_missing_node_suggests_close_names() {
-        let err = focus(&shop(), "CAT", 1, Direction::Both).unwrap_err();
+        let err = focus(&shop(), "CAT", 1, FocusDirection::Both).unwrap_err();
         assert_eq!(
             err.to_string(),
             "no node is named `CAT`; did you mean `catalog`?"
         );
-        let err = focus(&shop(), "zzz", 1, Direction::Both).unwrap_err();
+        let err = focus(&shop(), "zzz", 1, FocusDirection::Both).unwrap_err();
         assert_eq!(err.to_string(), "no node is named `zzz`");
     }
 

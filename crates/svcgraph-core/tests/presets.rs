@@ -8,7 +8,7 @@ use svcgraph_core::query::QueryPurpose;
 use svcgraph_core::render::json::to_json;
 use svcgraph_core::schema::{Built, QueryResults, Schema};
 use svcgraph_core::series::SeriesSet;
-use svcgraph_core::{Edge, NodeKind, ServiceGraph};
+use svcgraph_core::{Edge, LeftOutReason, NodeKind, ServiceGraph, Warning};
 
 fn fixture(path: &Path) -> SeriesSet {
     let bytes = std::fs::read(path).unwrap();
@@ -29,6 +29,12 @@ fn build(preset: &str) -> Built {
     Schema::preset(preset).unwrap().build(&results).unwrap()
 }
 
+/// The warnings as the lines a user reads.
+fn lines(warnings: &[Warning]) -> String {
+    let lines: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+    lines.join("\n")
+}
+
 fn edge<'g>(g: &'g ServiceGraph, client: &str, server: &str) -> &'g Edge {
     g.edges()
         .find_map(|(c, s, e)| (c.id == client && s.id == server).then_some(e))
@@ -45,7 +51,7 @@ fn close(a: f64, b: f64) -> bool {
 
 #[test]
 fn seed_test_vector() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data/seed.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed.json");
     let results = QueryResults::from_requests(fixture(&path));
     let built = Schema::preset("gmp-beyla")
         .unwrap()
@@ -67,7 +73,7 @@ fn seed_test_vector() {
 
 #[test]
 fn gmp_beyla_pods() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data/gke-pods.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gke-pods.json");
     let results = QueryResults::from_requests(fixture(&path));
     let built = Schema::preset("gmp-beyla")
         .unwrap()
@@ -107,7 +113,7 @@ fn servicegraph_connector() {
     // NaN and idle series are left out, and the user hears about it; so does a failure
     // series without a matching edge.
     assert!(g.node("search").is_none() && g.node("legacy").is_none());
-    insta::assert_snapshot!(format!("{}\n{}", to_json(g), built.warnings.join("\n")));
+    insta::assert_snapshot!(format!("{}\n{}", to_json(g), lines(&built.warnings)));
 }
 
 #[test]
@@ -128,8 +134,12 @@ fn beyla_native() {
     ));
     // An infinite quantile is reported, not drawn.
     assert_eq!(edge(g, "shop/cart", "data/redis").latency.p95, None);
-    assert!(built.warnings.iter().any(|w| w.contains("infinite")));
-    insta::assert_snapshot!(format!("{}\n{}", to_json(g), built.warnings.join("\n")));
+    assert!(built.warnings.contains(&Warning::LeftOut {
+        purpose: QueryPurpose::LatencyP95,
+        count: 1,
+        reason: LeftOutReason::Invalid,
+    }));
+    insta::assert_snapshot!(format!("{}\n{}", to_json(g), lines(&built.warnings)));
 }
 
 #[test]
@@ -175,7 +185,7 @@ fn missing_labels_are_an_error_naming_the_schema() {
         .to_string();
     assert_eq!(
         err,
-        r#"a series has no server label (`server`) for schema `servicegraph`: {client="a", pod="x"}; is this the right --schema?"#
+        r#"a series has no server label (`server`) for schema `servicegraph`: {client="a", pod="x"}; is it the right schema?"#
     );
 }
 

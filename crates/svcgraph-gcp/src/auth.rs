@@ -25,7 +25,7 @@ pub(crate) struct GoogleCredentials {
 /// What to do when no token can be had: the cause, then how to get working credentials.
 pub(crate) fn guidance(cause: &str) -> String {
     format!(
-        "cannot get a Google access token: {}; run `gcloud auth application-default login` (or `gcloud auth application-default print-access-token` to check), set GOOGLE_APPLICATION_CREDENTIALS or --credentials-file to a service-account key file, or on GKE/GCE check that the metadata server is reachable and Workload Identity is set up",
+        "cannot get a Google access token: {}; run `gcloud auth application-default login` (or `gcloud auth application-default print-access-token` to check), name a service-account key file in GOOGLE_APPLICATION_CREDENTIALS or as the credentials file, or on GKE/GCE check that the metadata server is reachable and Workload Identity is set up",
         one_line(cause, 400)
     )
 }
@@ -87,7 +87,7 @@ pub(crate) fn credentials(
                 }
                 other => {
                     return Err(Error::Credentials(format!(
-                        "the credentials file {} is of type `{}`, which --credentials-file does not read; use a service-account key, an `authorized_user` file from `gcloud auth application-default login`, or name the file in GOOGLE_APPLICATION_CREDENTIALS instead",
+                        "the credentials file {} is of type `{}`, which svcgraph does not read as a credentials file; use a service-account key, an `authorized_user` file from `gcloud auth application-default login`, or name the file in GOOGLE_APPLICATION_CREDENTIALS instead",
                         path.display(),
                         one_line(other, 60)
                     )));

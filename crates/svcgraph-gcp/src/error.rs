@@ -19,7 +19,7 @@ pub enum Error {
 
     /// Google refused the credentials (HTTP 401, `UNAUTHENTICATED`): expired or revoked.
     #[error(
-        "Google Cloud did not accept the credentials ({detail}); refresh Application Default Credentials with `gcloud auth application-default login`, or check the key file named by GOOGLE_APPLICATION_CREDENTIALS or --credentials-file (on GKE: the Workload Identity setup)"
+        "Google Cloud did not accept the credentials ({detail}); refresh Application Default Credentials with `gcloud auth application-default login`, or check the key file named by GOOGLE_APPLICATION_CREDENTIALS or given as the credentials file (on GKE: the Workload Identity setup)"
     )]
     Unauthenticated {
         /// Google's status and message.
@@ -50,7 +50,7 @@ pub enum Error {
 
     /// The API's quota ran out (HTTP 429, `RESOURCE_EXHAUSTED`).
     #[error(
-        "the Monitoring API quota is exhausted ({detail}); wait a minute and try again, query less often or a narrower scope (--cluster, --namespace), or bill another project with --quota-project"
+        "the Monitoring API quota is exhausted ({detail}); wait a minute and try again, query less often or a narrower scope (a cluster, a namespace), or bill another project as the quota project"
     )]
     QuotaExhausted {
         /// Google's status and message.
@@ -59,7 +59,7 @@ pub enum Error {
 
     /// The project does not exist, or the endpoint has no such path (HTTP 404).
     #[error(
-        "project `{project}` was not found ({detail}); check --project-id: it is the project ID shown by `gcloud projects list`, not the display name{endpoint_hint}"
+        "project `{project}` was not found ({detail}); check the project: it is the project ID shown by `gcloud projects list`, not the display name{endpoint_hint}"
     )]
     ProjectNotFound {
         /// The project asked for.
@@ -73,7 +73,7 @@ pub enum Error {
     /// No answer within the per-request timeout (Cloud Monitoring mode; GMP reports
     /// [`svcgraph_prometheus::Error::Timeout`]).
     #[error(
-        "no answer from {url} within {seconds} s; raise --timeout or narrow the query (--cluster, --namespace)"
+        "no answer from {url} within {seconds} s; raise the timeout or narrow the query (a cluster, a namespace)"
     )]
     Timeout {
         /// The endpoint.
@@ -138,7 +138,7 @@ impl GoogleFailure<'_> {
                 project,
                 detail,
                 endpoint_hint: if self.endpoint_overridden {
-                    ", and that --endpoint is the Monitoring API's address (scheme, host and port only)".into()
+                    ", and that the endpoint is the Monitoring API's address (scheme, host and port only)".into()
                 } else {
                     String::new()
                 },
@@ -384,6 +384,13 @@ mod tests {
             assert!(text.contains(expected), "{expected}: {text}");
             assert!(text.contains(message), "{text}");
             assert!(!text.contains('\n'));
+            // A library's advice names no command-line flag (the CLI adds its own).
+            let flags = text.replace(
+                "gcloud services enable monitoring.googleapis.com --project",
+                "",
+            );
+            let flags = flags.replace("--member=ACCOUNT --role=", "");
+            assert!(!flags.contains(" --"), "names a flag: {text}");
         }
         assert!(classify(403, "PERMISSION_DENIED", "x").contains("Workload Identity"));
         assert!(classify(500, "INTERNAL", "boom").is_empty());

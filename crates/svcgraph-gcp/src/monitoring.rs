@@ -184,7 +184,7 @@ pub fn plan(schema: &Schema, query: &GraphQuery) -> Result<Vec<TimeSeriesQuery>>
         match terms.len() {
             0 => {
                 return Err(Error::Config(format!(
-                    "schema `{}` has no namespace label; filter with --filter instead",
+                    "schema `{}` has no namespace label; filter with a label matcher instead",
                     schema.name
                 )));
             }
@@ -259,7 +259,7 @@ impl CloudMonitoring {
         let window = Duration::from_millis(query.window.as_millis());
         if window < Duration::from_secs(60) {
             return Err(Error::Config(format!(
-                "Cloud Monitoring aligns over at least 60 s, and the window is {}; use --window 1m or more (or the gmp mode)",
+                "Cloud Monitoring aligns over at least 60 s, and the window is {}; use a window of 1m or more (or the gmp mode)",
                 query.window
             )));
         }
@@ -365,7 +365,7 @@ impl CloudMonitoring {
         Err(Error::CloudMonitoring {
             url: self.url.clone(),
             detail: format!(
-                "the list did not end after {MAX_PAGES} pages; narrow the query with --cluster or --namespace"
+                "the list did not end after {MAX_PAGES} pages; narrow the query to a cluster or a namespace"
             ),
         })
     }

@@ -16,7 +16,6 @@ use common::google::{
     seed_pages, seed_response, service_account_key,
 };
 use fake_server::{FakeServer, Recorded, Reply};
-use svcgraph_core::input::{Input, read_input};
 use svcgraph_core::query::{EvalTime, GraphQuery};
 use svcgraph_core::schema::Schema;
 use svcgraph_gcp::{CredentialSource, Error, GcpConfig, GcpSource, Mode};
@@ -267,10 +266,8 @@ fn cloud_monitoring_follows_pages_aligns_rates_and_drops_idle_edges() {
 
     // The snapshot replays offline to the same graph.
     let text = serde_json::to_string(&fetched.snapshot).unwrap();
-    let Input::Series { schema, results } = read_input(text.as_bytes()).unwrap() else {
-        panic!("not a series input");
-    };
-    let replayed = schema.unwrap().build(&results).unwrap();
+    let replayed = svcgraph_core::load(text.as_bytes()).unwrap();
+    assert_eq!(replayed.kind, svcgraph_core::InputKind::Snapshot);
     assert_eq!(replayed.graph.edge_count(), 3);
     assert!(
         fetched.snapshot.results[0]

@@ -402,7 +402,7 @@ async fn fetch_runs_every_planned_query_and_forwards_warnings() {
         built
             .warnings
             .iter()
-            .any(|w| w == "latency p99: too many buckets")
+            .any(|w| w.to_string() == "latency p99: too many buckets")
     );
 }
 

@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use common::data::{self, EdgeSpec, ODD_NAMESPACE, STEP};
 use common::prometheus::{self, Prometheus, free_port, unix_now};
-use svcgraph_core::input::{Input, read_input};
 use svcgraph_core::query::{EvalTime, GraphQuery, LabelMatcher};
 use svcgraph_core::render::json::to_json;
 use svcgraph_core::schema::Schema;
@@ -171,14 +170,8 @@ async fn check_preset(preset: &str) {
 
         // The snapshot rebuilds the same graph offline.
         let json = serde_json::to_string(&fetched.snapshot).unwrap();
-        let Input::Series {
-            schema: Some(saved),
-            results,
-        } = read_input(json.as_bytes()).unwrap()
-        else {
-            panic!("{what}: the snapshot did not read back as series");
-        };
-        let rebuilt = saved.build(&results).unwrap();
+        let rebuilt = svcgraph_core::load(json.as_bytes()).unwrap();
+        assert_eq!(rebuilt.kind, svcgraph_core::InputKind::Snapshot, "{what}");
         assert_eq!(to_json(&rebuilt.graph), to_json(&built.graph), "{what}");
     }
 

@@ -12,6 +12,9 @@
 //! ├── InputError         unusable input or argument (also a ValueError)
 //! └── OutputError        a file could not be written (also an OSError)
 //! ```
+//!
+//! A file that cannot be read raises the `OSError` Python's own `open` would
+//! (`FileNotFoundError`, `PermissionError`, …), with `filename` set.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -120,6 +123,8 @@ fn core_class(e: &svcgraph_core::Error) -> Class {
         | E::Format(_)
         | E::ResultType(_)
         | E::MissingLabel { .. }
+        | E::NoSchemaFits { .. }
+        | E::SeriesFilterOnGraph
         | E::Invalid(_)
         | E::UnknownSchema { .. }
         | E::NodeNotFound { .. } => Class::Input,
@@ -172,23 +177,66 @@ fn gcp_class(e: &svcgraph_gcp::Error) -> Class {
     }
 }
 
+/// The keyword argument that answers a core error, for its message: the library's messages
+/// name no arguments.
+fn core_hint(e: &svcgraph_core::Error) -> Option<&'static str> {
+    use svcgraph_core::Error as E;
+    match e {
+        E::MissingLabel { .. } => Some("choose the schema with schema="),
+        E::NoSchemaFits { .. } => Some("pass schema= a preset name or a schema file"),
+        E::SeriesFilterOnGraph => {
+            Some("cluster= and filters= select series; use Graph.filter on a graph document")
+        }
+        _ => None,
+    }
+}
+
+/// The `OSError` subclass Python raises for this I/O error, with errno, text and file name.
+fn os_error(path: &std::path::Path, source: &std::io::Error) -> PyErr {
+    use pyo3::exceptions::{
+        PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyPermissionError,
+    };
+    use std::io::ErrorKind;
+    let errno = source.raw_os_error().unwrap_or(0);
+    // Python's own text ("No such file or directory"), without Rust's " (os error 2)".
+    let text = source.to_string();
+    let text = text
+        .strip_suffix(&format!(" (os error {errno})"))
+        .unwrap_or(&text)
+        .to_owned();
+    let args = (errno, text, path.to_string_lossy().into_owned());
+    match source.kind() {
+        ErrorKind::NotFound => PyFileNotFoundError::new_err(args),
+        ErrorKind::PermissionDenied => PyPermissionError::new_err(args),
+        ErrorKind::IsADirectory => PyIsADirectoryError::new_err(args),
+        _ => PyOSError::new_err(args),
+    }
+}
+
 impl From<Error> for PyErr {
     fn from(e: Error) -> PyErr {
         let e = match e {
             Error::Python(err) => return err,
+            Error::Read { path, source } => return os_error(&path, &source),
             other => other,
         };
         let class = match &e {
             Error::Core(core) => core_class(core),
             Error::Prometheus(client) => prometheus_class(client),
             Error::Gcp(google) => gcp_class(google),
-            Error::Input(_) | Error::Read { .. } => Class::Input,
+            Error::Input(_) => Class::Input,
             Error::Source(_) => Class::Source,
             Error::Write { .. } => Class::Output,
-            // Returned above: it is a Python exception already.
-            Error::Python(_) => Class::Base,
+            // Returned above: a Python exception already, or Python's own OSError.
+            Error::Python(_) | Error::Read { .. } => Class::Base,
         };
-        let message = e.to_string();
+        let message = match &e {
+            Error::Core(core) => match core_hint(core) {
+                Some(hint) => format!("{core} ({hint})"),
+                None => core.to_string(),
+            },
+            _ => e.to_string(),
+        };
         match class {
             Class::Base => SvcgraphError::new_err(message),
             Class::Source => SourceError::new_err(message),

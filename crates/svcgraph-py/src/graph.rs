@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
+use svcgraph_core::diff::Change;
+use svcgraph_core::petgraph::graph::NodeIndex;
 use svcgraph_core::render::{json, svg};
 use svcgraph_core::{ServiceGraph, diff, transform};
 
@@ -23,7 +25,7 @@ use crate::{options, records};
 /// new graph, so they chain:
 ///
 /// ```python
-/// >>> g = svcgraph.load("examples/data/shop.snapshot.json")
+/// >>> g = svcgraph.load("crates/svcgraph-cli/data/shop.snapshot.json")
 /// >>> g.aggregate("workload").focus("checkout", depth=2).prune(0.5)
 /// <svcgraph.Graph: 17 nodes, 20 edges>
 /// ```
@@ -57,6 +59,29 @@ impl Graph {
     /// the graph before transforms, so it does not carry over.
     fn derived(&self, graph: ServiceGraph) -> Graph {
         Graph::new(graph, self.schema.clone(), self.warnings.clone())
+    }
+
+    /// The one node an id or name selects.
+    fn one_node(&self, selector: &str) -> Result<NodeIndex> {
+        let found = transform::select(&self.inner, selector)?;
+        if let Some(exact) = found
+            .iter()
+            .find(|&&i| self.inner.graph()[i].id == selector)
+        {
+            return Ok(*exact);
+        }
+        if let [one] = found[..] {
+            return Ok(one);
+        }
+        let ids: Vec<&str> = found
+            .iter()
+            .map(|&i| self.inner.graph()[i].id.as_str())
+            .collect();
+        Err(Error::Input(format!(
+            "`{selector}` names {} nodes ({}); pass one of their ids",
+            ids.len(),
+            ids.join(", ")
+        )))
     }
 
     fn svg(&self, py: Python<'_>, options: &svg::SvgOptions) -> String {
@@ -192,12 +217,72 @@ impl Graph {
         self.inner.node_count()
     }
 
+    /// `"checkout" in g`: whether a node has this id or name.
+    fn __contains__(&self, node: &Bound<'_, PyAny>) -> bool {
+        // Anything but text is simply not a node (as `1 in {"a": 1}` is False).
+        let Ok(node) = node.extract::<String>() else {
+            return false;
+        };
+        transform::select(&self.inner, &node).is_ok()
+    }
+
+    /// `<svcgraph.Graph: 19 nodes, 23 edges>`; after `diff`, the comparison's counts too:
+    /// `<svcgraph.Graph diff: 19 nodes, 24 edges (1 new, 1 gone, 3 changed, 19 same)>`.
     fn __repr__(&self) -> String {
+        let (nodes, edges) = (self.inner.node_count(), self.inner.edge_count());
+        let mut counts = [0usize; 4];
+        let mut is_diff = self.inner.nodes().any(|n| n.diff.is_some());
+        for e in self.inner.graph().edge_weights() {
+            if let Some(d) = &e.diff {
+                is_diff = true;
+                counts[d.change as usize] += 1;
+            }
+        }
+        if !is_diff {
+            return format!("<svcgraph.Graph: {nodes} nodes, {edges} edges>");
+        }
+        let count = |c: Change| counts[c as usize];
         format!(
-            "<svcgraph.Graph: {} nodes, {} edges>",
-            self.inner.node_count(),
-            self.inner.edge_count()
+            "<svcgraph.Graph diff: {nodes} nodes, {edges} edges ({} new, {} gone, {} changed, {} same)>",
+            count(Change::New),
+            count(Change::Gone),
+            count(Change::Changed),
+            count(Change::Same),
         )
+    }
+
+    /// The node with this id or name, as a dict like those of `nodes`. Raises `InputError`
+    /// (with close names) when there is none, and when a name belongs to several nodes (the
+    /// same service in two namespaces): pass the id then.
+    ///
+    /// ```python
+    /// >>> g.node("checkout")["kind"]
+    /// 'service'
+    /// ```
+    fn node<'py>(&self, py: Python<'py>, node: String) -> PyResult<Bound<'py, PyDict>> {
+        let index = self.one_node(&node)?;
+        records::node(py, &self.inner, index)
+    }
+
+    /// The edge from `source` to `target` (each an id or a name), as a dict like those of
+    /// `edges`; None when the first does not call the second. Raises `InputError` for a node
+    /// that is not in the graph.
+    ///
+    /// ```python
+    /// >>> g.edge("frontend", "checkout")["requests_per_second"]
+    /// 8.0
+    /// ```
+    fn edge<'py>(
+        &self,
+        py: Python<'py>,
+        source: String,
+        target: String,
+    ) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let (s, t) = (self.one_node(&source)?, self.one_node(&target)?);
+        match self.inner.find_edge(s, t) {
+            Some(index) => records::edge(py, &self.inner, index),
+            None => Ok(None),
+        }
     }
 
     /// A node (by id or name) and everything within `depth` calls of it: `direction="up"`
@@ -341,46 +426,46 @@ impl Graph {
         Ok(self.derived(py.detach(|| diff::diff(now, before, &thresholds))))
     }
 
-    /// The picture as a self-contained SVG document: `direction` `"lr"` (callers left) or
-    /// `"tb"` (callers on top); `edge_labels` `"auto"` (up to 1,000 edges), `"always"` or
+    /// The picture as a self-contained SVG document: `rankdir` `"lr"` (callers left) or
+    /// `"tb"` (callers on top), as the command line's `--rankdir`; `edge_labels` `"auto"` (up to 1,000 edges), `"always"` or
     /// `"never"`; `group="namespace"` boxes each namespace; `legend=False` leaves out the
     /// legend. Tooltips carry every number.
     ///
     /// ```python
-    /// >>> g.to_svg(direction="tb", group="namespace").startswith("<svg")
+    /// >>> g.to_svg(rankdir="tb", group="namespace").startswith("<svg")
     /// True
     /// ```
     #[pyo3(
         signature = (
-            *, direction = "lr".to_owned(), edge_labels = "auto".to_owned(), group = None,
+            *, rankdir = "lr".to_owned(), edge_labels = "auto".to_owned(), group = None,
             legend = true
         ),
-        text_signature = "($self, *, direction='lr', edge_labels='auto', group=None, legend=True)"
+        text_signature = "($self, *, rankdir='lr', edge_labels='auto', group=None, legend=True)"
     )]
     fn to_svg(
         &self,
         py: Python<'_>,
-        direction: String,
+        rankdir: String,
         edge_labels: String,
         group: Option<String>,
         legend: bool,
     ) -> PyResult<String> {
-        let options = options::svg_options(&direction, &edge_labels, group.as_deref(), legend)?;
+        let options = options::svg_options(&rankdir, &edge_labels, group.as_deref(), legend)?;
         Ok(self.svg(py, &options))
     }
 
-    /// The graph as Graphviz DOT (`dot -Tpdf` draws it): `direction` `"lr"` or `"tb"`,
+    /// The graph as Graphviz DOT (`dot -Tpdf` draws it): `rankdir` `"lr"` or `"tb"`,
     /// `group="namespace"` for a cluster per namespace.
     ///
     /// ```python
-    /// >>> print(g.to_dot(direction="tb"))
+    /// >>> print(g.to_dot(rankdir="tb"))
     /// ```
     #[pyo3(
-        signature = (*, direction = "lr".to_owned(), group = None),
-        text_signature = "($self, *, direction='lr', group=None)"
+        signature = (*, rankdir = "lr".to_owned(), group = None),
+        text_signature = "($self, *, rankdir='lr', group=None)"
     )]
-    fn to_dot(&self, py: Python<'_>, direction: String, group: Option<String>) -> PyResult<String> {
-        let options = options::dot_options(&direction, group.as_deref())?;
+    fn to_dot(&self, py: Python<'_>, rankdir: String, group: Option<String>) -> PyResult<String> {
+        let options = options::dot_options(&rankdir, group.as_deref())?;
         let graph = &self.inner;
         Ok(py.detach(|| svcgraph_core::render::dot::to_dot(graph, &options)))
     }
@@ -406,10 +491,10 @@ impl Graph {
     /// ```
     #[pyo3(
         signature = (
-            path, *, format = None, direction = "lr".to_owned(), edge_labels = "auto".to_owned(),
+            path, *, format = None, rankdir = "lr".to_owned(), edge_labels = "auto".to_owned(),
             group = None, legend = true
         ),
-        text_signature = "($self, path, *, format=None, direction='lr', edge_labels='auto', group=None, legend=True)"
+        text_signature = "($self, path, *, format=None, rankdir='lr', edge_labels='auto', group=None, legend=True)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn save(
@@ -417,14 +502,14 @@ impl Graph {
         py: Python<'_>,
         path: PathBuf,
         format: Option<String>,
-        direction: String,
+        rankdir: String,
         edge_labels: String,
         group: Option<String>,
         legend: bool,
     ) -> PyResult<()> {
         let format = format_of(&path, format.as_deref())?;
-        let svg_options = options::svg_options(&direction, &edge_labels, group.as_deref(), legend)?;
-        let dot_options = options::dot_options(&direction, group.as_deref())?;
+        let svg_options = options::svg_options(&rankdir, &edge_labels, group.as_deref(), legend)?;
+        let dot_options = options::dot_options(&rankdir, group.as_deref())?;
         let graph = &self.inner;
         py.detach(|| {
             let text = match format {
@@ -447,17 +532,17 @@ impl Graph {
     /// 5
     /// ```
     #[pyo3(
-        signature = (*, direction = "lr".to_owned(), edge_labels = "auto".to_owned(), group = None),
-        text_signature = "($self, *, direction='lr', edge_labels='auto', group=None)"
+        signature = (*, rankdir = "lr".to_owned(), edge_labels = "auto".to_owned(), group = None),
+        text_signature = "($self, *, rankdir='lr', edge_labels='auto', group=None)"
     )]
     fn layout_stats<'py>(
         &self,
         py: Python<'py>,
-        direction: String,
+        rankdir: String,
         edge_labels: String,
         group: Option<String>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let options = options::svg_options(&direction, &edge_labels, group.as_deref(), true)?;
+        let options = options::svg_options(&rankdir, &edge_labels, group.as_deref(), true)?;
         let graph = &self.inner;
         let stats = py.detach(|| svg::layout_of(graph, &options).stats);
         records::layout_stats(py, &stats)

@@ -7,11 +7,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyMapping, PyString};
 use regex::Regex;
-use svcgraph_core::layout;
 use svcgraph_core::query::{EvalTime, LabelMatcher, Window};
 use svcgraph_core::render::{Grouping, dot, svg};
 use svcgraph_core::schema::Schema;
-use svcgraph_core::transform;
+use svcgraph_core::{Direction, FocusDirection};
 
 use crate::error::{Error, Result};
 
@@ -23,12 +22,12 @@ fn one_of(argument: &str, value: &str, allowed: &[&str]) -> Error {
     ))
 }
 
-/// `"lr"` or `"tb"`.
-pub fn direction(value: &str) -> Result<layout::Direction> {
+/// `rankdir`: `"lr"` or `"tb"`.
+pub fn rankdir(value: &str) -> Result<Direction> {
     match value {
-        "lr" => Ok(layout::Direction::LeftToRight),
-        "tb" => Ok(layout::Direction::TopToBottom),
-        other => Err(one_of("direction", other, &["lr", "tb"])),
+        "lr" => Ok(Direction::LeftToRight),
+        "tb" => Ok(Direction::TopToBottom),
+        other => Err(one_of("rankdir", other, &["lr", "tb"])),
     }
 }
 
@@ -45,13 +44,13 @@ pub fn group(value: Option<&str>) -> Result<Grouping> {
 
 /// The SVG options of `to_svg`, `save` and `layout_stats`.
 pub fn svg_options(
-    direction_: &str,
+    rankdir_: &str,
     edge_labels: &str,
     group_: Option<&str>,
     legend: bool,
 ) -> Result<svg::SvgOptions> {
     Ok(svg::SvgOptions {
-        direction: direction(direction_)?,
+        direction: rankdir(rankdir_)?,
         edge_labels: match edge_labels {
             "auto" => svg::EdgeLabels::Auto,
             "always" => svg::EdgeLabels::Always,
@@ -66,22 +65,19 @@ pub fn svg_options(
 }
 
 /// The DOT options of `to_dot` and `save`.
-pub fn dot_options(direction_: &str, group_: Option<&str>) -> Result<dot::DotOptions> {
+pub fn dot_options(rankdir_: &str, group_: Option<&str>) -> Result<dot::DotOptions> {
     Ok(dot::DotOptions {
-        rankdir: match direction(direction_)? {
-            layout::Direction::LeftToRight => dot::RankDir::LeftToRight,
-            layout::Direction::TopToBottom => dot::RankDir::TopToBottom,
-        },
+        direction: rankdir(rankdir_)?,
         group: group(group_)?,
     })
 }
 
 /// `"up"`, `"down"` or `"both"`.
-pub fn focus_direction(value: &str) -> Result<transform::Direction> {
+pub fn focus_direction(value: &str) -> Result<FocusDirection> {
     match value {
-        "up" => Ok(transform::Direction::Upstream),
-        "down" => Ok(transform::Direction::Downstream),
-        "both" => Ok(transform::Direction::Both),
+        "up" => Ok(FocusDirection::Upstream),
+        "down" => Ok(FocusDirection::Downstream),
+        "both" => Ok(FocusDirection::Both),
         other => Err(one_of("direction", other, &["up", "down", "both"])),
     }
 }
@@ -120,6 +116,14 @@ pub fn timeout(seconds: f64) -> Result<Duration> {
             "timeout must be a positive number of seconds, not {seconds}"
         )))
     }
+}
+
+/// How many times a request is made: 1 or more.
+pub fn attempts(attempts: i64) -> Result<u32> {
+    u32::try_from(attempts)
+        .ok()
+        .filter(|a| *a >= 1)
+        .ok_or_else(|| Error::Input(format!("attempts must be 1 or more, not {attempts}")))
 }
 
 /// `None` for `"auto"`; a preset by name; else a schema file (TOML, or JSON by extension),

@@ -7,23 +7,32 @@ use pyo3::types::{PyDict, PyList};
 use svcgraph_core::ServiceGraph;
 use svcgraph_core::diff::Metric;
 use svcgraph_core::layout::LayoutStats;
+use svcgraph_core::petgraph::graph::{EdgeIndex, NodeIndex};
 
 /// Every node, in id order (the order the renderers use).
 pub fn nodes<'py>(py: Python<'py>, graph: &ServiceGraph) -> PyResult<Bound<'py, PyList>> {
-    let g = graph.graph();
     let list = PyList::empty(py);
     for index in graph.sorted_nodes() {
-        let n = &g[index];
-        let d = PyDict::new(py);
-        d.set_item("id", &n.id)?;
-        d.set_item("name", &n.name)?;
-        d.set_item("namespace", n.namespace.as_deref())?;
-        d.set_item("kind", n.kind.as_str())?;
-        d.set_item("addresses", PyList::new(py, &n.addresses)?)?;
-        d.set_item("change", n.diff.map(svcgraph_core::diff::Change::as_str))?;
-        list.append(d)?;
+        list.append(node(py, graph, index)?)?;
     }
     Ok(list)
+}
+
+/// One node.
+pub fn node<'py>(
+    py: Python<'py>,
+    graph: &ServiceGraph,
+    index: NodeIndex,
+) -> PyResult<Bound<'py, PyDict>> {
+    let n = &graph.graph()[index];
+    let d = PyDict::new(py);
+    d.set_item("id", &n.id)?;
+    d.set_item("name", &n.name)?;
+    d.set_item("namespace", n.namespace.as_deref())?;
+    d.set_item("kind", n.kind.as_str())?;
+    d.set_item("addresses", PyList::new(py, &n.addresses)?)?;
+    d.set_item("change", n.diff.map(svcgraph_core::diff::Change::as_str))?;
+    Ok(d)
 }
 
 fn metric_name(m: Metric) -> &'static str {
@@ -36,41 +45,52 @@ fn metric_name(m: Metric) -> &'static str {
 
 /// Every edge, in (client id, server id) order.
 pub fn edges<'py>(py: Python<'py>, graph: &ServiceGraph) -> PyResult<Bound<'py, PyList>> {
-    let g = graph.graph();
     let list = PyList::empty(py);
     for index in graph.sorted_edges() {
-        let Some((s, t)) = g.edge_endpoints(index) else {
-            continue;
-        };
-        let (client, server, e) = (&g[s], &g[t], &g[index]);
-        let d = PyDict::new(py);
-        d.set_item("source", &client.id)?;
-        d.set_item("target", &server.id)?;
-        d.set_item("source_name", &client.name)?;
-        d.set_item("target_name", &server.name)?;
-        d.set_item("requests_per_second", e.requests_per_second)?;
-        d.set_item("failures_per_second", e.failures_per_second)?;
-        d.set_item("error_ratio", e.error_ratio())?;
-        d.set_item("p50", e.latency.p50)?;
-        d.set_item("p95", e.latency.p95)?;
-        d.set_item("p99", e.latency.p99)?;
-        d.set_item("connection_type", e.connection_type.as_deref())?;
-        let diff = e.diff.as_deref();
-        d.set_item("change", diff.map(|d| d.change.as_str()))?;
-        let moved: Vec<&str> = diff
-            .map(|d| d.moved.iter().map(|m| metric_name(*m)).collect())
-            .unwrap_or_default();
-        d.set_item("moved", PyList::new(py, moved)?)?;
-        let before = diff.and_then(|d| d.before);
-        d.set_item(
-            "before_requests_per_second",
-            before.map(|b| b.requests_per_second),
-        )?;
-        d.set_item("before_error_ratio", before.map(|b| b.error_ratio()))?;
-        d.set_item("before_p95", before.and_then(|b| b.latency.p95))?;
-        list.append(d)?;
+        if let Some(d) = edge(py, graph, index)? {
+            list.append(d)?;
+        }
     }
     Ok(list)
+}
+
+/// One edge (`None` for an index the graph does not have).
+pub fn edge<'py>(
+    py: Python<'py>,
+    graph: &ServiceGraph,
+    index: EdgeIndex,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
+    let g = graph.graph();
+    let Some((s, t)) = g.edge_endpoints(index) else {
+        return Ok(None);
+    };
+    let (client, server, e) = (&g[s], &g[t], &g[index]);
+    let d = PyDict::new(py);
+    d.set_item("source", &client.id)?;
+    d.set_item("target", &server.id)?;
+    d.set_item("source_name", &client.name)?;
+    d.set_item("target_name", &server.name)?;
+    d.set_item("requests_per_second", e.requests_per_second)?;
+    d.set_item("failures_per_second", e.failures_per_second)?;
+    d.set_item("error_ratio", e.error_ratio())?;
+    d.set_item("p50", e.latency.p50)?;
+    d.set_item("p95", e.latency.p95)?;
+    d.set_item("p99", e.latency.p99)?;
+    d.set_item("connection_type", e.connection_type.as_deref())?;
+    let diff = e.diff.as_deref();
+    d.set_item("change", diff.map(|d| d.change.as_str()))?;
+    let moved: Vec<&str> = diff
+        .map(|d| d.moved.iter().map(|m| metric_name(*m)).collect())
+        .unwrap_or_default();
+    d.set_item("moved", PyList::new(py, moved)?)?;
+    let before = diff.and_then(|d| d.before);
+    d.set_item(
+        "before_requests_per_second",
+        before.map(|b| b.requests_per_second),
+    )?;
+    d.set_item("before_error_ratio", before.map(|b| b.error_ratio()))?;
+    d.set_item("before_p95", before.and_then(|b| b.latency.p95))?;
+    Ok(Some(d))
 }
 
 /// Layout statistics, times in seconds.

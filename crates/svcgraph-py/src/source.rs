@@ -13,11 +13,11 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
-use svcgraph_core::input::{Input, read_input};
-use svcgraph_core::query::{GraphQuery, LabelMatcher, QueryPurpose};
-use svcgraph_core::schema::{QueryResults, Schema};
+use svcgraph_core::query::{GraphQuery, QueryPurpose};
+use svcgraph_core::schema::QueryResults;
 use svcgraph_core::series::{Sample, SeriesSet};
-use svcgraph_prometheus::{Client, ClientConfig, Fetched};
+use svcgraph_core::{LoadOptions, Loaded};
+use svcgraph_prometheus::{Client, ClientConfig, Fetched, RetryPolicy};
 
 use crate::error::{Error, Result};
 use crate::graph::Graph;
@@ -26,39 +26,13 @@ use crate::options;
 /// How often a wait on the network lets Python handle a pending signal (Ctrl-C).
 const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
-/// The preset whose labels fit the request series (any preset for none: nothing to map),
-/// as the command line chooses for a bare response.
-fn detect(requests: Option<&SeriesSet>) -> Result<Schema> {
-    let Some(requests) = requests.filter(|r| !r.samples.is_empty()) else {
-        return Ok(Schema::preset("gmp-beyla")?);
-    };
-    Schema::detect(requests).ok_or_else(|| {
-        Error::Input(format!(
-            "no schema preset fits the labels of the series ({}); pass schema= a preset name or a schema file",
-            requests.label_summary()
-        ))
-    })
-}
-
-/// Maps series with the chosen (or carried, or detected) schema after the label filters.
-fn build_series(
-    chosen: Option<Schema>,
-    carried: Option<Schema>,
-    mut results: QueryResults,
-    cluster: Option<&str>,
-    mut matchers: Vec<LabelMatcher>,
-) -> Result<Graph> {
-    let schema = match (chosen, carried) {
-        (Some(chosen), _) => chosen,
-        (None, Some(carried)) => carried,
-        (None, None) => detect(results.get(QueryPurpose::Requests))?,
-    };
-    if let Some(cluster) = cluster {
-        matchers.push(schema.cluster_matcher(cluster)?);
-    }
-    results.retain_matching(&matchers)?;
-    let built = schema.build(&results)?;
-    Ok(Graph::new(built.graph, Some(schema.name), built.warnings))
+/// A graph of what the core loaded, named after its schema, with its warnings as lines.
+fn loaded_graph(loaded: Loaded) -> Graph {
+    Graph::new(
+        loaded.graph,
+        loaded.schema.map(|choice| choice.schema.name),
+        loaded.warnings.iter().map(ToString::to_string).collect(),
+    )
 }
 
 /// What `load` was given.
@@ -100,13 +74,14 @@ fn source_of(value: &Bound<'_, PyAny>) -> Result<Source> {
 /// does. `schema="auto"` uses a snapshot's own schema, else the preset whose labels fit the
 /// series; a preset name or a schema file (TOML, or JSON by extension) overrides that.
 /// `cluster` and `filters` keep only matching series (they do not apply to a graph document,
-/// which has no series left: use `Graph.filter` there).
+/// which has no series left: use `Graph.filter` there). A file that cannot be read raises what
+/// `open` would: `FileNotFoundError`, `PermissionError`, `IsADirectoryError`, ….
 ///
 /// Example:
 ///
 /// ```python
 /// >>> import svcgraph
-/// >>> g = svcgraph.load("examples/data/seed.json")
+/// >>> g = svcgraph.load("crates/svcgraph-core/tests/fixtures/seed.json")
 /// >>> len(g), len(g.edges), g.schema
 /// (4, 3, 'gmp-beyla')
 /// ```
@@ -132,19 +107,12 @@ pub fn load(
                 std::fs::read(&path).map_err(|source| Error::Read { path, source })?
             }
         };
-        match read_input(&bytes)? {
-            Input::Graph(graph) => {
-                if !matchers.is_empty() || cluster.is_some() {
-                    return Err(Error::Input(
-                        "cluster= and filters= apply to series; a graph document has none left (use Graph.filter)".into(),
-                    ));
-                }
-                Ok(Graph::new(graph, chosen.map(|s| s.name), Vec::new()))
-            }
-            Input::Series { schema, results } => {
-                build_series(chosen, schema, results, cluster.as_deref(), matchers)
-            }
-        }
+        let options = LoadOptions {
+            schema: chosen,
+            cluster,
+            matchers,
+        };
+        Ok(loaded_graph(svcgraph_core::load_with(&bytes, &options)?))
     })?;
     Ok(graph)
 }
@@ -257,7 +225,13 @@ pub fn from_samples(
             results.insert(purpose, set);
         }
     }
-    Ok(py.detach(move || build_series(chosen, None, results, None, Vec::new()))?)
+    let options = LoadOptions {
+        schema: chosen,
+        ..LoadOptions::default()
+    };
+    Ok(py.detach(move || -> Result<Graph> {
+        Ok(loaded_graph(svcgraph_core::load_series(results, &options)?))
+    })?)
 }
 
 fn check_signals(py: Python<'_>) -> PyResult<()> {
@@ -301,9 +275,12 @@ where
 /// `namespace` (edges touching it) and `filters` (`"label=value"` strings or a dict) become
 /// PromQL matchers, escaped. `window` is the `rate()` window (`"5m"`, or a `timedelta`);
 /// `at` is RFC 3339 text, Unix seconds, a duration ago (`"1h"`) or a `datetime`.
-/// `headers` (such as `{"X-Scope-OrgID": "team-a"}`) and `bearer_token` go with every request;
-/// each request may take `timeout` seconds and is retried on connection errors, timeouts,
-/// 429 and 5xx. The GIL is released while waiting, and Ctrl-C interrupts the wait.
+/// `headers` (such as `{"X-Scope-OrgID": "team-a"}`) and `bearer_token` or `basic_auth`
+/// (a `(user, password)` pair) go with every request; `ca_file` (PEM) is trusted as well as
+/// the system's certificates, and `insecure=True` accepts any certificate (testing only).
+/// Each request may take `timeout` seconds and is made up to `attempts` times, retrying
+/// connection errors, timeouts, 429 and 5xx. The GIL is released while waiting, and Ctrl-C
+/// interrupts the wait.
 ///
 /// Example:
 ///
@@ -316,9 +293,10 @@ where
 #[pyo3(
     signature = (
     url, *, schema = "auto".to_owned(), cluster = None, namespace = None, window = None, at = None,
-    headers = None, bearer_token = None, timeout = 30.0, filters = None
+    headers = None, bearer_token = None, basic_auth = None, ca_file = None, insecure = false,
+    timeout = 30.0, attempts = 3, filters = None
 ),
-    text_signature = "(url, *, schema='auto', cluster=None, namespace=None, window='5m', at=None, headers=None, bearer_token=None, timeout=30.0, filters=None)"
+    text_signature = "(url, *, schema='auto', cluster=None, namespace=None, window='5m', at=None, headers=None, bearer_token=None, basic_auth=None, ca_file=None, insecure=False, timeout=30.0, attempts=3, filters=None)"
 )]
 #[allow(clippy::too_many_arguments)]
 pub fn from_prometheus(
@@ -331,12 +309,31 @@ pub fn from_prometheus(
     at: Option<&Bound<'_, PyAny>>,
     headers: Option<&Bound<'_, PyAny>>,
     bearer_token: Option<String>,
+    basic_auth: Option<(String, String)>,
+    ca_file: Option<PathBuf>,
+    insecure: bool,
     timeout: f64,
+    attempts: i64,
     filters: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Graph> {
     let named = options::schema(&schema)?;
     let query = server_query(cluster, namespace, window, at, filters)?;
-    let mut config = ClientConfig::new(url).timeout(options::timeout(timeout)?);
+    let mut config = ClientConfig::new(url)
+        .timeout(options::timeout(timeout)?)
+        .retry(RetryPolicy {
+            attempts: options::attempts(attempts)?,
+            ..RetryPolicy::default()
+        })
+        .insecure(insecure);
+    if bearer_token.is_some() && basic_auth.is_some() {
+        return Err(Error::Input("pass bearer_token or basic_auth, not both".into()).into());
+    }
+    if let Some((user, password)) = basic_auth {
+        config = config.basic_auth(user, Some(password));
+    }
+    if let Some(path) = ca_file {
+        config = config.ca_file(path);
+    }
     let headers = match headers.filter(|h| !h.is_none()) {
         Some(h) => options::string_map("headers", h)?,
         None => BTreeMap::new(),
@@ -398,7 +395,7 @@ pub(crate) fn fetched_graph(py: Python<'_>, fetched: Fetched) -> PyResult<Graph>
         let mut graph = Graph::new(
             built.graph,
             Some(fetched.snapshot.schema.name.clone()),
-            built.warnings,
+            built.warnings.iter().map(ToString::to_string).collect(),
         );
         graph.set_snapshot(snapshot + "\n");
         Ok(graph)

@@ -24,6 +24,9 @@ import openmetrics  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[3]
 DATA = REPO / "examples" / "data"
+# The bundled samples live in the crates that use them (so the published crates are whole).
+SHOP = REPO / "crates" / "svcgraph-cli" / "data" / "shop.snapshot.json"
+SEED = REPO / "crates" / "svcgraph-core" / "tests" / "fixtures" / "seed.json"
 
 
 def in_ci() -> bool:
@@ -37,7 +40,7 @@ def repo() -> Path:
 
 @pytest.fixture(scope="session")
 def cli() -> Optional[Path]:
-    """The debug `svcgraph` binary, when it has been built (`cargo build -p svcgraph-cli`)."""
+    """The debug `svcgraph` binary, when it has been built (`cargo build -p svcgraph`)."""
     binary = REPO / "target" / "debug" / "svcgraph"
     return binary if binary.is_file() else None
 

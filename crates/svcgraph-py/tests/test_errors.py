@@ -16,7 +16,7 @@ import pytest
 
 import svcgraph
 
-from conftest import DATA, Handler, free_port
+from conftest import SEED, Handler, free_port
 
 
 def test_the_exception_tree() -> None:
@@ -46,7 +46,6 @@ def test_the_exception_tree() -> None:
          "got a scalar result"),
         ('{"status": "success", "data": {"resultType": "vector", "result": '
          '[{"metric": {"pod": "x"}, "value": [1, "1"]}]}}', "no schema preset fits"),
-        ("no-such-file.json", "cannot read no-such-file.json"),
     ],
 )
 def test_hostile_inputs_raise_input_error(source: object, message: str) -> None:
@@ -56,6 +55,36 @@ def test_hostile_inputs_raise_input_error(source: object, message: str) -> None:
     assert "\n" not in str(err.value)
 
 
+def test_a_missing_file_is_file_not_found_like_open(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.json"
+    for source in (str(missing), missing):
+        with pytest.raises(FileNotFoundError) as err:
+            svcgraph.load(source)
+        assert err.value.filename == str(missing)
+        assert err.value.errno == 2
+    with pytest.raises(IsADirectoryError):
+        svcgraph.load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("source", "kwargs", "message"),
+    [
+        ('{"status": "success", "data": {"resultType": "vector", "result": '
+         '[{"metric": {"pod": "x"}, "value": [1, "1"]}]}}', {}, "pass schema="),
+        ('{"status": "success", "data": {"resultType": "vector", "result": '
+         '[{"metric": {"client": "x"}, "value": [1, "1"]}]}}', {"schema": "servicegraph"},
+         "choose the schema with schema="),
+    ],
+)
+def test_messages_name_python_arguments_not_command_line_flags(
+    source: str, kwargs: dict[str, str], message: str
+) -> None:
+    with pytest.raises(svcgraph.InputError) as err:
+        svcgraph.load(source, **kwargs)  # type: ignore[arg-type]
+    assert message in str(err.value)
+    assert "--" not in str(err.value), str(err.value)
+
+
 def test_a_failed_query_in_a_saved_response_is_a_query_error() -> None:
     failed = {"status": "error", "errorType": "bad_data", "error": "parse error at char 3"}
     with pytest.raises(svcgraph.QueryError, match=r"the query failed on the server \(bad_data\)"):
@@ -63,14 +92,14 @@ def test_a_failed_query_in_a_saved_response_is_a_query_error() -> None:
 
 
 def test_bad_arguments_raise_input_error_or_type_error() -> None:
-    seed = DATA / "seed.json"
+    seed = SEED
     with pytest.raises(svcgraph.InputError, match="unknown schema `nope`; presets are"):
         svcgraph.load(seed, schema="nope")
     with pytest.raises(svcgraph.InputError, match="filter"):
         svcgraph.load(seed, filters="not a matcher")
     with pytest.raises(svcgraph.InputError, match="filters must map"):
         svcgraph.load(seed, filters={"client": 1})  # type: ignore[dict-item]
-    with pytest.raises(svcgraph.InputError, match="apply to series"):
+    with pytest.raises(svcgraph.InputError, match="use Graph.filter"):
         svcgraph.load(svcgraph.load(seed).to_json(), filters="client=root")
     with pytest.raises(svcgraph.InputError, match="cluster"):
         svcgraph.load(seed, cluster="prod")
@@ -80,7 +109,7 @@ def test_bad_arguments_raise_input_error_or_type_error() -> None:
 
 def test_a_label_value_with_quotes_stays_a_value() -> None:
     hostile = 'a"} or vector(1) #'
-    g = svcgraph.load(DATA / "seed.json", filters={"client": hostile})
+    g = svcgraph.load(SEED, filters={"client": hostile})
     assert len(g) == 0
 
 
@@ -134,6 +163,37 @@ def test_credentials_and_headers_are_sent(http_server: Callable[[Handler], str])
     assert len(g) == 0
     assert seen and all(s == ("Bearer s3cret", "team-a") for s in seen)
     assert g.snapshot is not None and '"svcgraph-snapshot"' in g.snapshot
+
+
+def test_basic_auth_and_attempts_are_used(http_server: Callable[[Handler], str]) -> None:
+    seen: list[str] = []
+
+    def answer(request: http.server.BaseHTTPRequestHandler) -> Tuple[int, str]:
+        seen.append(request.headers["Authorization"])
+        # The first request of each query fails with a 503 and is retried.
+        if len(seen) == 1:
+            return 503, "busy"
+        return 200, '{"status":"success","data":{"resultType":"vector","result":[]}}'
+
+    url = http_server(answer)
+    g = svcgraph.from_prometheus(
+        url, schema="servicegraph", basic_auth=("ann", "pw"), attempts=2, timeout=5
+    )
+    assert len(g) == 0
+    # "ann:pw" in base64.
+    assert seen and all(s == "Basic YW5uOnB3" for s in seen)
+    seen.clear()
+    with pytest.raises(svcgraph.SourceError, match="503"):
+        svcgraph.from_prometheus(url, schema="servicegraph", attempts=1, timeout=5)
+
+
+def test_tls_and_retry_arguments_are_checked(tmp_path: Path) -> None:
+    with pytest.raises(svcgraph.InputError, match="attempts must be 1 or more"):
+        svcgraph.from_prometheus("http://127.0.0.1:1", attempts=0)
+    with pytest.raises(svcgraph.InputError, match="not both"):
+        svcgraph.from_prometheus("http://127.0.0.1:1", bearer_token="t", basic_auth=("a", "b"))
+    with pytest.raises(svcgraph.SvcgraphError, match="nope.pem"):
+        svcgraph.from_prometheus("https://127.0.0.1:1", ca_file=tmp_path / "nope.pem")
 
 
 def test_a_server_without_known_metrics_is_a_source_error(http_server: Callable[[Handler], str]) -> None:

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 import svcgraph
-from conftest import DATA, Handler
+from conftest import SEED, Handler
 
 PROJECT = "test-proj"
 GMP_PATH = f"/v1/projects/{PROJECT}/location/global/prometheus/api/v1/query"
@@ -59,7 +59,7 @@ def test_from_gmp_draws_the_seed_vector_like_the_file(
     http_server: Callable[[Handler], str], key_file: Path
 ) -> None:
     seen: List[Tuple[str, dict, dict]] = []
-    seed = (DATA / "seed.json").read_text()
+    seed = (SEED).read_text()
 
     def answer(request: http.server.BaseHTTPRequestHandler) -> Tuple[int, str]:
         url = urlsplit(request.path)
@@ -82,7 +82,7 @@ def test_from_gmp_draws_the_seed_vector_like_the_file(
         endpoint=endpoint,
         timeout=10,
     )
-    from_file = svcgraph.load(DATA / "seed.json", schema="gmp-beyla")
+    from_file = svcgraph.load(SEED, schema="gmp-beyla")
     assert g.to_json() == from_file.to_json()
     assert sorted(n["name"] for n in g.nodes) == ["child1", "leaf1", "leaf2", "root"]
     assert len(g.edges) == 3

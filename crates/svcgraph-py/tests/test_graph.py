@@ -11,12 +11,12 @@ import pytest
 
 import svcgraph
 
-from conftest import DATA
+from conftest import DATA, SHOP
 
 
 @pytest.fixture(scope="module")
 def shop() -> svcgraph.Graph:
-    return svcgraph.load(DATA / "shop.snapshot.json")
+    return svcgraph.load(SHOP)
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +43,46 @@ def test_len_repr_and_records(shop: svcgraph.Graph) -> None:
     assert isinstance(shop.warnings, list)
     with pytest.raises(TypeError):
         svcgraph.Graph()  # type: ignore[call-arg]
+
+
+def test_nodes_and_edges_by_id_or_name(shop: svcgraph.Graph) -> None:
+    assert "checkout" in shop
+    assert "shop/checkout" in shop
+    assert "chekout" not in shop and 42 not in shop
+    checkout = shop.node("checkout")
+    assert checkout == next(n for n in shop.nodes if n["name"] == "checkout")
+    assert shop.node(checkout["id"]) == checkout
+    with pytest.raises(svcgraph.InputError, match="no node is named `check`; did you mean `checkout`"):
+        shop.node("check")
+    call = shop.edges[0]
+    assert shop.edge(call["source_name"], call["target_name"]) == call
+    assert shop.edge(call["source"], call["target"]) == call
+    assert shop.edge(call["target"], call["source"]) is None or call["source"] == call["target"]
+    with pytest.raises(svcgraph.InputError, match="no node is named"):
+        shop.edge("nobody", call["target"])
+
+
+def test_a_name_of_two_nodes_needs_an_id() -> None:
+    g = svcgraph.from_samples(
+        [({"client": "cart", "client_service_namespace": "shop", "server": "cart",
+           "server_service_namespace": "staging"}, 1.0)],
+        schema="beyla",
+    )
+    assert "cart" in g
+    with pytest.raises(svcgraph.InputError, match="names 2 nodes"):
+        g.node("cart")
+    assert g.edge("shop/cart", "staging/cart") is not None
+
+
+def test_a_diff_says_so_in_its_repr(shop: svcgraph.Graph, yesterday: svcgraph.Graph) -> None:
+    changes = shop.diff(yesterday)
+    counts = {c: sum(e["change"] == c for e in changes.edges) for c in ("new", "gone", "changed", "same")}
+    assert repr(changes) == (
+        f"<svcgraph.Graph diff: {len(changes)} nodes, {len(changes.edges)} edges "
+        f"({counts['new']} new, {counts['gone']} gone, {counts['changed']} changed, "
+        f"{counts['same']} same)>"
+    )
+    assert repr(shop).startswith("<svcgraph.Graph: ")
 
 
 def test_records_are_copies(shop: svcgraph.Graph) -> None:
@@ -130,13 +170,13 @@ def test_svg_dot_and_json(shop: svcgraph.Graph) -> None:
     root = ET.fromstring(svg)
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert shop.to_svg() == svg, "output is byte-identical from run to run"
-    assert shop.to_svg(direction="tb", edge_labels="never", group="namespace", legend=False) != svg
+    assert shop.to_svg(rankdir="tb", edge_labels="never", group="namespace", legend=False) != svg
     assert 'class="legend' not in shop.to_svg(legend=False)
-    dot = shop.to_dot(direction="tb", group="namespace")
+    dot = shop.to_dot(rankdir="tb", group="namespace")
     assert dot.startswith("digraph") and "rankdir=TB" in dot and "subgraph cluster" in dot
     assert '"format": "svcgraph-graph"' in shop.to_json()
     with pytest.raises(svcgraph.InputError, match='"lr" or "tb"'):
-        shop.to_svg(direction="up")  # type: ignore[arg-type]
+        shop.to_svg(rankdir="up")  # type: ignore[arg-type]
     with pytest.raises(svcgraph.InputError, match="edge_labels"):
         shop.to_svg(edge_labels="some")  # type: ignore[arg-type]
     with pytest.raises(svcgraph.InputError, match="group"):
@@ -159,7 +199,7 @@ def test_layout_stats(shop: svcgraph.Graph) -> None:
     assert stats["seconds"]["total"] == pytest.approx(
         sum(v for k, v in stats["seconds"].items() if k != "total")
     )
-    boxed = shop.layout_stats(direction="tb", edge_labels="never", group="namespace")
+    boxed = shop.layout_stats(rankdir="tb", edge_labels="never", group="namespace")
     assert boxed["nodes"] == stats["nodes"]
 
 
@@ -171,8 +211,8 @@ def test_save_picks_the_format_from_the_extension(shop: svcgraph.Graph, tmp_path
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
     shop.save(str(tmp_path / "forced.out"), format="dot")
     assert (tmp_path / "forced.out").read_text().startswith("digraph")
-    shop.save(tmp_path / "g.svg", group="namespace", direction="tb")
-    assert (tmp_path / "g.svg").read_text() == shop.to_svg(group="namespace", direction="tb")
+    shop.save(tmp_path / "g.svg", group="namespace", rankdir="tb")
+    assert (tmp_path / "g.svg").read_text() == shop.to_svg(group="namespace", rankdir="tb")
     with pytest.raises(svcgraph.InputError, match="extension"):
         shop.save(tmp_path / "g.png")
     with pytest.raises(svcgraph.InputError, match="without an extension"):

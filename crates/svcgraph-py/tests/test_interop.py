@@ -8,12 +8,12 @@ import pytest
 
 import svcgraph
 
-from conftest import DATA
+from conftest import SHOP
 
 
 @pytest.fixture(scope="module")
 def shop() -> svcgraph.Graph:
-    return svcgraph.load(DATA / "shop.snapshot.json")
+    return svcgraph.load(SHOP)
 
 
 def test_to_networkx(shop: svcgraph.Graph) -> None:

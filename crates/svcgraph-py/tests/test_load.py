@@ -11,13 +11,13 @@ import pytest
 
 import svcgraph
 
-from conftest import DATA
+from conftest import SEED, SHOP
 
 SEED_RATE = 9.7341795580096
 
 
 def test_seed_vector_gives_four_pods_and_three_edges() -> None:
-    g = svcgraph.load(str(DATA / "seed.json"))
+    g = svcgraph.load(str(SEED))
     assert (len(g), len(g.edges)) == (4, 3)
     assert g.schema == "gmp-beyla"
     assert sorted(n["name"] for n in g.nodes) == ["child1", "leaf1", "leaf2", "root"]
@@ -38,8 +38,8 @@ def test_seed_vector_gives_four_pods_and_three_edges() -> None:
 
 def test_seed_vector_matches_the_command_line(cli: Optional[Path]) -> None:
     if cli is None:
-        pytest.skip("target/debug/svcgraph is not built (cargo build -p svcgraph-cli)")
-    seed = DATA / "seed.json"
+        pytest.skip("target/debug/svcgraph is not built (cargo build -p svcgraph)")
+    seed = SEED
     out = subprocess.run(
         [str(cli), "render", "-q", "-i", str(seed), "-f", "json"],
         check=True, capture_output=True, text=True,
@@ -50,7 +50,7 @@ def test_seed_vector_matches_the_command_line(cli: Optional[Path]) -> None:
 
 
 def test_demo_snapshot_uses_its_own_schema() -> None:
-    g = svcgraph.load(DATA / "shop.snapshot.json")
+    g = svcgraph.load(SHOP)
     assert g.schema == "servicegraph"
     assert len(g) == len(g.nodes) > 10
     assert any(e["p95"] is not None for e in g.edges)
@@ -61,7 +61,7 @@ def test_demo_snapshot_uses_its_own_schema() -> None:
 
 
 def test_json_text_bytes_and_paths_are_all_accepted() -> None:
-    path = DATA / "seed.json"
+    path = SEED
     text = path.read_text()
     expected = svcgraph.load(path).to_json()
     for source in (text, text.encode(), str(path), path, "  \n" + text):
@@ -69,7 +69,7 @@ def test_json_text_bytes_and_paths_are_all_accepted() -> None:
 
 
 def test_a_graph_document_reads_back_to_the_same_bytes(tmp_path: Path) -> None:
-    g = svcgraph.load(DATA / "shop.snapshot.json")
+    g = svcgraph.load(SHOP)
     again = svcgraph.load(g.to_json())
     assert again.to_json() == g.to_json()
     assert again.schema is None
@@ -78,7 +78,7 @@ def test_a_graph_document_reads_back_to_the_same_bytes(tmp_path: Path) -> None:
 
 
 def test_schema_and_filters_apply_to_series() -> None:
-    seed = DATA / "seed.json"
+    seed = SEED
     only_root = svcgraph.load(seed, filters="client=root")
     assert len(only_root.edges) == 2
     same = svcgraph.load(seed, filters={"client": "root"})
@@ -97,7 +97,7 @@ def test_a_schema_file_is_read_like_the_command_line(tmp_path: Path, cli: Option
     ).stdout
     schema = tmp_path / "mine.toml"
     schema.write_text(toml.replace('name = "gmp-beyla"', 'name = "mine"'))
-    g = svcgraph.load(DATA / "seed.json", schema=str(schema))
+    g = svcgraph.load(SEED, schema=str(schema))
     assert g.schema == "mine"
     assert len(g.edges) == 3
 

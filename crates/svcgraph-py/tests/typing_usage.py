@@ -13,8 +13,8 @@ from svcgraph import EdgeRecord, Graph, LayoutStats, NodeRecord
 
 def use_sources(url: str) -> List[Graph]:
     graphs = [
-        svcgraph.load("examples/data/seed.json"),
-        svcgraph.load(Path("examples/data/shop.snapshot.json"), schema="auto", cluster=None),
+        svcgraph.load("crates/svcgraph-core/tests/fixtures/seed.json"),
+        svcgraph.load(Path("crates/svcgraph-cli/data/shop.snapshot.json"), schema="auto", cluster=None),
         svcgraph.load(b"{}", filters={"cluster": "prod"}),
         svcgraph.load('{"status": "success"}', filters=["pod=~cart-.*", "namespace!=kube-system"]),
         svcgraph.from_samples(
@@ -33,11 +33,15 @@ def use_sources(url: str) -> List[Graph]:
             at="2026-11-24T17:00:00Z",
             headers={"X-Scope-OrgID": "team-a"},
             bearer_token="token",
+            ca_file=Path("ca.pem"),
+            insecure=False,
             timeout=10.0,
+            attempts=5,
             filters="app=shop",
         ),
         svcgraph.from_prometheus(url, window=timedelta(minutes=5), at=datetime.now(timezone.utc)),
         svcgraph.from_prometheus(url, at=1795539600),
+        svcgraph.from_prometheus(url, basic_auth=("user", "password"), ca_file="ca.pem"),
         svcgraph.from_gmp("my-project"),
         svcgraph.from_gmp(
             "my-project",
@@ -79,15 +83,19 @@ def use_graph(g: Graph, baseline: Graph) -> None:
         .focus("checkout")
         .diff(baseline, rate_change=0.2, error_change=0.01, p95_change=0.5)
     )
-    svg: str = smaller.to_svg(direction="tb", edge_labels="never", group="namespace", legend=False)
-    dot: str = smaller.to_dot(direction="lr", group=None)
+    svg: str = smaller.to_svg(rankdir="tb", edge_labels="never", group="namespace", legend=False)
+    dot: str = smaller.to_dot(rankdir="lr", group=None)
     document: str = smaller.to_json()
     smaller.save("graph.svg")
-    smaller.save(Path("graph.dot"), format="dot", direction="tb", group="namespace")
-    stats: LayoutStats = smaller.layout_stats(direction="lr", edge_labels="auto", group=None)
+    smaller.save(Path("graph.dot"), format="dot", rankdir="tb", group="namespace")
+    stats: LayoutStats = smaller.layout_stats(rankdir="lr", edge_labels="auto", group=None)
     crossings: int = stats["crossings"]
     total: float = stats["seconds"]["total"]
     shown: str = smaller._repr_svg_()
+    present: bool = "checkout" in g
+    checkout: NodeRecord = g.node("checkout")
+    call: Optional[EdgeRecord] = g.edge("frontend", "checkout")
+    print(present, checkout, call)
     print(name, namespace, rate, p95, count, schema, warnings, snapshot, svg, dot, document,
           crossings, total, shown, smaller.to_networkx(), smaller.to_pandas())
 
@@ -95,6 +103,8 @@ def use_graph(g: Graph, baseline: Graph) -> None:
 def use_errors() -> None:
     try:
         svcgraph.load("missing.json")
+    except FileNotFoundError as err:
+        print("no such file", err.filename)
     except svcgraph.AuthError as err:
         print("credentials", err)
     except svcgraph.SourceError as err:

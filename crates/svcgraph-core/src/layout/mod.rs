@@ -1,18 +1,21 @@
 //! A layered (Sugiyama) layout built for speed on service graphs.
 //!
 //! Phases, each linear or near-linear in the size of the layered graph, none recursive:
-//! 1. cycle breaking ([`acyclic`]): Eades–Lin–Smyth and two search orders, each refined by a
-//!    local search, the fewest reversals winning; edge labels play no part. Reversed edges are
+//! 1. cycle breaking (`acyclic`): Eades–Lin–Smyth and two search orders, each refined by a
+//!    local search; of those reversing no more edges than Eades–Lin–Smyth, the one whose
+//!    layering stretches least; edge labels play no part. Reversed edges are
 //!    still drawn from client to server;
-//! 2. layering by network simplex within a work budget ([`rank`]), which minimises the total
+//! 2. layering by network simplex within a work budget (`rank`), which minimises the total
 //!    edge span and so the dummy vertices; with edge labels the layers
 //!    are doubled so that every label gets a dummy of its own in a layer without nodes, and
 //!    no label can overlap a node;
 //! 3. dummy vertices for edges spanning several layers, their count kept within a budget
 //!    (edges over it are drawn straight, counted in [`LayoutStats::direct_edges`]);
-//! 4. crossing reduction by barycenter sweeps and transposition ([`order`]);
-//! 5. Brandes–Köpf coordinates from the real label widths ([`position`]);
-//! 6. routes ([`route`]): each edge leaves and enters its nodes at ports of its own, spread
+//! 4. crossing reduction (`order`): barycenter and median sweeps with transposition, then
+//!    sifting of nodes, restarted from shuffled orders while a work budget lasts; separate
+//!    connected parts stay apart in every layer;
+//! 5. Brandes–Köpf coordinates from the real label widths (`position`);
+//! 6. routes (`route`): each edge leaves and enters its nodes at ports of its own, spread
 //!    along the node's side in the order of the other ends, runs straight through the layers
 //!    (along its dummies) and turns onto a track of its own in the channel between two
 //!    layers, so that no two edges run on top of each other; each channel is as wide as its

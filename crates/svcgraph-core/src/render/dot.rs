@@ -10,23 +10,14 @@ use std::fmt::Write;
 use super::Grouping;
 use super::text::{edge_details, edge_label, edge_width, error_color, node_details};
 use crate::diff::Change;
+use crate::layout::Direction;
 use crate::model::{Node, NodeKind, ServiceGraph};
-
-/// Which way calls flow on the page.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum RankDir {
-    /// Left to right (callers on the left).
-    #[default]
-    LeftToRight,
-    /// Top to bottom (callers on top).
-    TopToBottom,
-}
 
 /// Options for [`to_dot`].
 #[derive(Debug, Clone, Default)]
 pub struct DotOptions {
-    /// Direction of the layout.
-    pub rankdir: RankDir,
+    /// Which way calls flow on the page (Graphviz' `rankdir`), as for SVG.
+    pub direction: Direction,
     /// Nodes grouped into clusters (drawn as boxes by Graphviz).
     pub group: Grouping,
 }
@@ -37,9 +28,9 @@ const FONT: &str = "Helvetica,Arial,sans-serif";
 pub fn to_dot(graph: &ServiceGraph, options: &DotOptions) -> String {
     let g = graph.graph();
     let mut out = String::with_capacity(256 + 200 * (g.node_count() + g.edge_count()));
-    let rankdir = match options.rankdir {
-        RankDir::LeftToRight => "LR",
-        RankDir::TopToBottom => "TB",
+    let rankdir = match options.direction {
+        Direction::LeftToRight => "LR",
+        Direction::TopToBottom => "TB",
     };
     let _ = writeln!(out, "digraph svcgraph {{");
     let _ = writeln!(

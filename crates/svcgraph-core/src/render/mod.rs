@@ -1,5 +1,6 @@
-//! Output formats: [`dot`] (Graphviz) and [`json`] (svcgraph's own, readable back), and the
-//! [`text`] every format shares (edge labels, tooltips, colours, widths).
+//! Output formats: [`svg`] (our own layout), [`dot`] (Graphviz) and [`json`] (svcgraph's own,
+//! readable back), and the [`text`] every format shares (edge labels, tooltips, colours,
+//! widths).
 //!
 //! Every renderer walks nodes and edges in id order, so the same graph gives byte-identical
 //! output however its series arrived.
@@ -9,7 +10,16 @@ pub mod json;
 pub mod svg;
 pub mod text;
 
+use std::fmt;
+
 use crate::model::{Node, NodeKind};
+
+/// The document, so that `println!("{svg}")` or `svg.to_string()` give the SVG text.
+impl fmt::Display for svg::Svg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
 
 /// Which boxes group the nodes (SVG boxes, DOT clusters).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -32,5 +42,18 @@ impl Grouping {
                 .as_deref()
                 .filter(|_| node.kind != NodeKind::Namespace),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::svg::{SvgOptions, to_svg};
+    use crate::ServiceGraph;
+
+    #[test]
+    fn an_svg_displays_as_its_document() {
+        let svg = to_svg(&ServiceGraph::new(), &SvgOptions::default());
+        assert_eq!(svg.to_string(), svg.text);
+        assert!(format!("{svg}").starts_with("<svg"));
     }
 }

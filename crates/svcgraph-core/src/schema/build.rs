@@ -20,6 +20,7 @@ use crate::error::{Error, Result, excerpt};
 use crate::model::{Edge, Node, NodeKind, ServiceGraph};
 use crate::query::QueryPurpose;
 use crate::series::{Sample, SeriesSet};
+use crate::warning::{LeftOutReason, Warning};
 
 /// The results of a schema's queries, by purpose. Only requests are required.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -70,11 +71,11 @@ impl QueryResults {
 pub struct Built {
     /// The graph.
     pub graph: ServiceGraph,
-    /// Server warnings and notes about left-out series, one line each.
-    pub warnings: Vec<String>,
+    /// The servers' warnings and the series left out, in query order.
+    pub warnings: Vec<Warning>,
 }
 
-/// Counts of left-out series, turned into one warning line each.
+/// Counts of left-out series, turned into one warning each.
 #[derive(Default)]
 struct Skipped {
     no_data: usize,
@@ -84,31 +85,28 @@ struct Skipped {
 }
 
 impl Skipped {
-    fn report(&self, purpose: QueryPurpose, warnings: &mut Vec<String>) {
-        let what = purpose.describe();
-        if self.no_data > 0 && purpose.quantile().is_none() {
-            warnings.push(format!(
-                "{what}: {} series had no data in the window (NaN) and were left out",
-                self.no_data
-            ));
-        }
-        if self.idle > 0 && purpose == QueryPurpose::Requests {
-            warnings.push(format!(
-                "{what}: {} idle series (rate 0) were left out",
-                self.idle
-            ));
-        }
-        if self.invalid > 0 {
-            warnings.push(format!(
-                "{what}: {} series with an infinite or negative value were left out",
-                self.invalid
-            ));
-        }
-        if self.unmatched > 0 {
-            warnings.push(format!(
-                "{what}: {} series match no edge with requests and were ignored",
-                self.unmatched
-            ));
+    fn report(&self, purpose: QueryPurpose, warnings: &mut Vec<Warning>) {
+        let reported = [
+            // A NaN quantile only means "no observations": the edge has no latency.
+            (
+                LeftOutReason::NoData,
+                self.no_data * usize::from(purpose.quantile().is_none()),
+            ),
+            (
+                LeftOutReason::Idle,
+                self.idle * usize::from(purpose == QueryPurpose::Requests),
+            ),
+            (LeftOutReason::Invalid, self.invalid),
+            (LeftOutReason::Unmatched, self.unmatched),
+        ];
+        for (reason, count) in reported {
+            if count > 0 {
+                warnings.push(Warning::LeftOut {
+                    purpose,
+                    count,
+                    reason,
+                });
+            }
         }
     }
 }
@@ -129,7 +127,10 @@ impl Schema {
 
         for (purpose, set) in results.iter() {
             for w in &set.warnings {
-                warnings.push(format!("{}: {w}", purpose.describe()));
+                warnings.push(Warning::Response {
+                    purpose,
+                    message: w.clone(),
+                });
             }
         }
 

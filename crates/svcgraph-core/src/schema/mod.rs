@@ -6,8 +6,8 @@
 //! as a starting point.
 //!
 //! A schema does two things:
-//! * [`Schema::plan`] turns a [`GraphQuery`] into the PromQL a source runs
-//!   (see [`plan`](self::plan) for the exact expressions);
+//! * [`Schema::plan`] turns a [`GraphQuery`](crate::query::GraphQuery) into the PromQL a
+//!   source runs (its documentation shows the exact expressions);
 //! * [`Schema::build`] turns the results into a [`ServiceGraph`](crate::ServiceGraph).
 
 mod build;

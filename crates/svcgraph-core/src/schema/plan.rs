@@ -1,16 +1,4 @@
-//! PromQL for a schema and a query.
-//!
-//! With `G` the schema's group labels, `S` the selector (schema matchers, cluster, user
-//! filters) and `w` the window:
-//!
-//! * requests: `sum by (G) (rate(requests{S}[w])) > 0` — idle edges are left out, as the seed
-//!   recipe's `!= 0` did;
-//! * failures: `sum by (G) (rate(failures{S, failure matchers}[w])) > 0`;
-//! * latency `q`: `histogram_quantile(q, sum by (G, le) (rate(bucket{S}[w])))`.
-//!
-//! A namespace filter on a schema with a client and a server namespace label keeps edges
-//! touching the namespace: `rate(m{S, client_ns="n"}[w]) or rate(m{S, server_ns="n"}[w])`.
-//! `or` keeps each series once, so an edge inside the namespace is not counted twice.
+//! PromQL for a schema and a query (the expressions are documented on [`Schema::plan`]).
 
 use super::Schema;
 use crate::error::{Error, Result};
@@ -19,6 +7,18 @@ use crate::query::{GraphQuery, LabelMatcher, PlannedQuery, QueryPurpose, promql_
 impl Schema {
     /// The PromQL queries that fetch this schema's edges for `query`: requests always, then
     /// failures and p50/p95/p99 latency when the schema records them.
+    ///
+    /// With `G` the schema's group labels, `S` the selector (schema matchers, cluster, user
+    /// filters) and `w` the window:
+    ///
+    /// * requests: `sum by (G) (rate(requests{S}[w])) > 0` — idle edges are left out, as the
+    ///   seed recipe's `!= 0` did;
+    /// * failures: `sum by (G) (rate(failures{S, failure matchers}[w])) > 0`;
+    /// * latency `q`: `histogram_quantile(q, sum by (G, le) (rate(bucket{S}[w])))`.
+    ///
+    /// A namespace filter on a schema with a client and a server namespace label keeps edges
+    /// touching the namespace: `rate(m{S, client_ns="n"}[w]) or rate(m{S, server_ns="n"}[w])`.
+    /// `or` keeps each series once, so an edge inside the namespace is not counted twice.
     pub fn plan(&self, query: &GraphQuery) -> Result<Vec<PlannedQuery>> {
         let mut base: Vec<String> = self.selector.iter().map(LabelMatcher::to_promql).collect();
         if let Some(cluster) = &query.cluster {

@@ -124,7 +124,7 @@ pub fn google_error(code: u16, status: &str, message: &str) -> String {
 pub fn seed_response() -> String {
     std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../examples/data/seed.json"
+        "/../svcgraph-core/tests/fixtures/seed.json"
     ))
     .unwrap()
 }

@@ -3,7 +3,7 @@ slow it is — from the service-graph metrics in Prometheus, Thanos, Mimir or
 VictoriaMetrics, drawn inline in Jupyter.
 
 >>> import svcgraph
->>> g = svcgraph.load("examples/data/shop.snapshot.json")   # a saved snapshot or response
+>>> g = svcgraph.load("crates/svcgraph-cli/data/shop.snapshot.json")   # a saved snapshot or response
 >>> g = svcgraph.from_prometheus("http://localhost:9090", namespace="shop")
 >>> g = svcgraph.from_gmp("my-project", cluster="prod")     # Google Managed Prometheus
 >>> g.aggregate("workload").focus("checkout", depth=2)     # shows itself as SVG in Jupyter

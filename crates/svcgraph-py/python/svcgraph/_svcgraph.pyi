@@ -21,7 +21,7 @@ __all__ = [
 __version__: str
 SCHEMAS: tuple[str, ...]
 
-_Direction = Literal["lr", "tb"]
+_RankDir = Literal["lr", "tb"]
 _EdgeLabels = Literal["auto", "always", "never"]
 _Group = Literal["namespace"] | None
 _Filters = Union[str, Sequence[str], Mapping[str, str], None]
@@ -46,6 +46,9 @@ class Graph:
     @property
     def snapshot(self) -> str | None: ...
     def __len__(self) -> int: ...
+    def __contains__(self, node: object, /) -> bool: ...
+    def node(self, node: str) -> NodeRecord: ...
+    def edge(self, source: str, target: str) -> EdgeRecord | None: ...
     def focus(
         self,
         node: str,
@@ -74,19 +77,19 @@ class Graph:
     def to_svg(
         self,
         *,
-        direction: _Direction = "lr",
+        rankdir: _RankDir = "lr",
         edge_labels: _EdgeLabels = "auto",
         group: _Group = None,
         legend: bool = True,
     ) -> str: ...
-    def to_dot(self, *, direction: _Direction = "lr", group: _Group = None) -> str: ...
+    def to_dot(self, *, rankdir: _RankDir = "lr", group: _Group = None) -> str: ...
     def to_json(self) -> str: ...
     def save(
         self,
         path: str | os.PathLike[str],
         *,
         format: Literal["svg", "dot", "gv", "json"] | None = None,
-        direction: _Direction = "lr",
+        rankdir: _RankDir = "lr",
         edge_labels: _EdgeLabels = "auto",
         group: _Group = None,
         legend: bool = True,
@@ -94,7 +97,7 @@ class Graph:
     def layout_stats(
         self,
         *,
-        direction: _Direction = "lr",
+        rankdir: _RankDir = "lr",
         edge_labels: _EdgeLabels = "auto",
         group: _Group = None,
     ) -> LayoutStats: ...
@@ -130,7 +133,11 @@ def from_prometheus(
     at: _Time | None = None,
     headers: Mapping[str, str] | None = None,
     bearer_token: str | None = None,
+    basic_auth: tuple[str, str] | None = None,
+    ca_file: str | os.PathLike[str] | None = None,
+    insecure: bool = False,
     timeout: float = 30.0,
+    attempts: int = 3,
     filters: _Filters = None,
 ) -> Graph: ...
 def from_gmp(
