@@ -377,3 +377,73 @@ fn a_group_without_nodes_has_no_box() {
     assert!(out.groups[0].is_some() && out.groups[2].is_some());
     assert!(out.groups[1].is_none());
 }
+
+#[test]
+fn labels_never_change_which_edges_point_back() {
+    for n in [60, 300] {
+        let plain = layout(&service_like(n, false), &LayoutOptions::default()).unwrap();
+        let labelled = layout(&service_like(n, true), &LayoutOptions::default()).unwrap();
+        let reversed = |l: &Layout| l.edges.iter().map(|e| e.reversed).collect::<Vec<_>>();
+        assert_eq!(reversed(&plain), reversed(&labelled));
+        assert!(plain.stats.reversed_edges > 0);
+    }
+}
+
+#[test]
+fn separate_parts_never_cross_each_other() {
+    // Sixty small parts of different shapes (a few nodes, random calls, some back up),
+    // numbered so that a layer-by-layer order would interleave them.
+    let parts = 60;
+    let mut state = 3u64;
+    let mut next = |m: usize| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 33) % m as u64) as usize
+    };
+    let mut edges = Vec::new();
+    for k in 0..parts {
+        let size = 3 + next(5);
+        let v = |i: usize| i * parts + k;
+        for i in 1..size {
+            edges.push((v(next(i)), v(i)));
+        }
+        for _ in 0..size / 2 {
+            let (a, b) = (next(size), next(size));
+            if a != b {
+                edges.push((v(a), v(b)));
+            }
+        }
+    }
+    let n = 8 * parts;
+    let g = LayoutGraph {
+        nodes: vec![size(60.0, 20.0); n],
+        edges: edges.iter().map(|&(s, t)| LayoutEdge::new(s, t)).collect(),
+        ..LayoutGraph::default()
+    };
+    let out = layout(&g, &LayoutOptions::default()).unwrap();
+    assert_sound(&g, &out);
+    let part = |v: usize| v % parts;
+    let cross = |p: Point, q: Point, r: Point, s: Point| {
+        let o =
+            |a: Point, b: Point, c: Point| (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
+        o(p, q, r) * o(p, q, s) < 0.0 && o(r, s, p) * o(r, s, q) < 0.0
+    };
+    for (i, a) in g.edges.iter().enumerate() {
+        for (j, b) in g.edges.iter().enumerate().skip(i + 1) {
+            if part(a.source) == part(b.source) {
+                continue;
+            }
+            for w in out.edges[i].points.windows(2) {
+                for x in out.edges[j].points.windows(2) {
+                    assert!(
+                        !cross(w[0], w[1], x[0], x[1]),
+                        "parts {} and {} cross",
+                        part(a.source),
+                        part(b.source)
+                    );
+                }
+            }
+        }
+    }
+}
