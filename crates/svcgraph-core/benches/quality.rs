@@ -58,12 +58,9 @@ use common::{median, plain_dot_with, service_graph, timed, timeout};
 use drawing::read_svg;
 use metrics::{bends, crossings, edge_length, overlap, reversed_geometric};
 use svcgraph_core::ServiceGraph;
-use svcgraph_core::input::{Input, read_input};
-use svcgraph_core::query::QueryPurpose;
 use svcgraph_core::render::Grouping;
-use svcgraph_core::render::dot::{DotOptions, RankDir, to_dot};
+use svcgraph_core::render::dot::{DotOptions, to_dot};
 use svcgraph_core::render::svg::{EdgeLabels, SvgOptions, to_svg};
-use svcgraph_core::schema::Schema;
 
 /// One graph to draw both ways.
 #[derive(Debug)]
@@ -138,23 +135,9 @@ fn generated_cases() -> Vec<Case> {
 /// schema, or a bare Prometheus response with the schema that fits its labels.
 fn load(path: &Path) -> Result<ServiceGraph, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let input = read_input(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(match input {
-        Input::Graph(graph) => graph,
-        Input::Series { schema, results } => {
-            let schema = match schema {
-                Some(s) => s,
-                None => results
-                    .get(QueryPurpose::Requests)
-                    .and_then(Schema::detect)
-                    .ok_or_else(|| format!("{}: no schema fits", path.display()))?,
-            };
-            schema
-                .build(&results)
-                .map_err(|e| format!("{}: {e}", path.display()))?
-                .graph
-        }
-    })
+    svcgraph_core::load(&bytes)
+        .map(|loaded| loaded.graph)
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn file_cases() -> Vec<Case> {
@@ -242,7 +225,7 @@ fn run_case(case: &Case, scratch: &Path, gallery: Option<&Path>) -> Row {
     let dot_text = plain_dot_with(
         &case.graph,
         &DotOptions {
-            rankdir: RankDir::LeftToRight,
+            direction: svcgraph_core::layout::Direction::LeftToRight,
             group: case.group,
         },
     );
