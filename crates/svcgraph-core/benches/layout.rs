@@ -181,6 +181,28 @@ fn path(n: usize) -> Shape {
     }
 }
 
+/// Twelve equal tiers, three calls per service, 97 % to the next tier (uniformly) and 3 %
+/// back up to any earlier one: a quick generator for the largest graphs.
+fn tiers(n: usize, seed: u64) -> Shape {
+    let mut rng = Rng(seed);
+    let per = n / 12;
+    let mut edges = std::collections::BTreeSet::new();
+    while edges.len() < 3 * n {
+        let v = rng.below(12 * per);
+        let t = v / per;
+        if rng.unit() < 0.03 && t > 0 {
+            edges.insert((v, rng.below(t * per)));
+        } else if t + 1 < 12 {
+            edges.insert((v, (t + 1) * per + rng.below(per)));
+        }
+    }
+    Shape {
+        name: format!("tiers {n}"),
+        nodes: n,
+        edges: edges.into_iter().collect(),
+    }
+}
+
 fn all_shapes() -> Vec<Shape> {
     vec![
         service_shaped(100, 1),
@@ -193,6 +215,7 @@ fn all_shapes() -> Vec<Shape> {
         three_layers(10_000, 6),
         components(500),
         path(100_000),
+        tiers(100_000, 7),
     ]
 }
 
