@@ -242,11 +242,15 @@ impl RawResponse<'_> {
         }
         if native > 0 {
             warnings.push(format!(
-                "{native} native-histogram series were skipped: svcgraph reads float samples (query rates or quantiles, not raw histograms)"
+                "{native} native-histogram series {} skipped: svcgraph reads float samples (query rates or quantiles, not raw histograms)",
+                crate::error::were(native)
             ));
         }
         if empty > 0 {
-            warnings.push(format!("{empty} series without a value were skipped"));
+            warnings.push(format!(
+                "{empty} series without a value {} skipped",
+                crate::error::were(empty)
+            ));
         }
         Ok(SeriesSet { samples, warnings })
     }

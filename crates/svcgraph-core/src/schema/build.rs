@@ -16,7 +16,7 @@ use std::fmt::Write;
 use petgraph::graph::EdgeIndex;
 
 use super::{NodeKey, Schema, Side, TimeUnit};
-use crate::error::{Error, Result, excerpt};
+use crate::error::{Error, Result, excerpt, were};
 use crate::model::{Edge, Node, NodeKind, ServiceGraph};
 use crate::query::QueryPurpose;
 use crate::series::{Sample, SeriesSet};
@@ -72,6 +72,23 @@ pub struct Built {
     pub graph: ServiceGraph,
     /// Server warnings and notes about left-out series, one line each.
     pub warnings: Vec<String>,
+    /// Edges that more than one request series mapped to, whose rates were added up; also
+    /// summed up in one line of [`warnings`](Self::warnings).
+    pub duplicates: Vec<DuplicateSeries>,
+}
+
+/// Request series that map to the same edge (the same client and server ids). Their rates
+/// are added up; usually the schema leaves out a label that tells the series apart (a
+/// namespace, a cluster), so the ids should include it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateSeries {
+    /// The client node's id.
+    pub client: String,
+    /// The server node's id.
+    pub server: String,
+    /// How many differently identified series (by the labels that name and place the ends:
+    /// namespace, cluster, address…) mapped to the edge; at least 2.
+    pub series: usize,
 }
 
 /// Counts of left-out series, turned into one warning line each.
@@ -88,29 +105,73 @@ impl Skipped {
         let what = purpose.describe();
         if self.no_data > 0 && purpose.quantile().is_none() {
             warnings.push(format!(
-                "{what}: {} series had no data in the window (NaN) and were left out",
-                self.no_data
+                "{what}: {} series had no data in the window (NaN) and {} left out",
+                self.no_data,
+                were(self.no_data)
             ));
         }
         if self.idle > 0 && purpose == QueryPurpose::Requests {
             warnings.push(format!(
-                "{what}: {} idle series (rate 0) were left out",
-                self.idle
+                "{what}: {} idle series (rate 0) {} left out",
+                self.idle,
+                were(self.idle)
             ));
         }
         if self.invalid > 0 {
             warnings.push(format!(
-                "{what}: {} series with an infinite or negative value were left out",
-                self.invalid
+                "{what}: {} series with an infinite or negative value {} left out",
+                self.invalid,
+                were(self.invalid)
             ));
         }
         if self.unmatched > 0 {
             warnings.push(format!(
-                "{what}: {} series match no edge with requests and were ignored",
-                self.unmatched
+                "{what}: {} series {} no edge with requests and {} ignored",
+                self.unmatched,
+                if self.unmatched == 1 {
+                    "matches"
+                } else {
+                    "match"
+                },
+                were(self.unmatched)
             ));
         }
     }
+}
+
+/// The edges several request series mapped to, and one warning line about them.
+fn duplicates(
+    graph: &ServiceGraph,
+    repeated: &BTreeMap<EdgeIndex, usize>,
+    warnings: &mut Vec<String>,
+) -> Vec<DuplicateSeries> {
+    let g = graph.graph();
+    let found: Vec<DuplicateSeries> = repeated
+        .iter()
+        .filter_map(|(&e, &series)| {
+            let (s, t) = g.edge_endpoints(e)?;
+            Some(DuplicateSeries {
+                client: g[s].id.clone(),
+                server: g[t].id.clone(),
+                series,
+            })
+        })
+        .collect();
+    if let Some(first) = found.first() {
+        let edges = if found.len() == 1 {
+            "1 edge".to_owned()
+        } else {
+            format!("{} edges", found.len())
+        };
+        warnings.push(format!(
+            "{}: several series map to the same edge on {edges} (e.g. {} series for `{}` -> `{}`), and their rates were added up; the schema's node ids may leave out a label that tells them apart (a namespace or cluster)",
+            QueryPurpose::Requests.describe(),
+            first.series,
+            excerpt(&first.client),
+            excerpt(&first.server),
+        ));
+    }
+    found
 }
 
 impl Schema {
@@ -133,6 +194,18 @@ impl Schema {
             }
         }
 
+        let derived = if results.get(QueryPurpose::Failures).is_none() {
+            self.failures_from_requests(requests)
+        } else {
+            None
+        };
+        // Series that map to an edge another series already has while telling a different
+        // story about who the ends are (another namespace, cluster, address…), per edge.
+        // Series split only by labels the schema does not read (the connector's `failed`,
+        // Istio's `response_code`, collector replicas' `instance`) add up by design.
+        let identity = self.identity_labels();
+        let mut first_seen: BTreeMap<EdgeIndex, Vec<Option<&str>>> = BTreeMap::new();
+        let mut repeated: BTreeMap<EdgeIndex, usize> = BTreeMap::new();
         for sample in &requests.samples {
             let Some(rate) = checked_rate(sample.value, &mut skipped) else {
                 continue;
@@ -140,17 +213,20 @@ impl Schema {
             let (client, server, connection_type) = self.endpoints(sample)?;
             let c = graph.upsert_node(client);
             let s = graph.upsert_node(server);
+            let seen: Vec<Option<&str>> = identity.iter().map(|l| sample.label(l)).collect();
             let mut edge = Edge::with_rate(rate);
             edge.connection_type = connection_type;
-            graph.upsert_edge(c, s, edge);
+            let index = graph.upsert_edge(c, s, edge);
+            match first_seen.get(&index) {
+                None => {
+                    first_seen.insert(index, seen);
+                }
+                Some(first) if *first != seen => *repeated.entry(index).or_insert(1) += 1,
+                Some(_) => {}
+            }
         }
         skipped.report(QueryPurpose::Requests, &mut warnings);
-
-        let derived = if results.get(QueryPurpose::Failures).is_none() {
-            self.failures_from_requests(requests)
-        } else {
-            None
-        };
+        let duplicates = duplicates(&graph, &repeated, &mut warnings);
         let failures = results.get(QueryPurpose::Failures).or(derived.as_ref());
         if let Some(set) = failures {
             let mut skipped = Skipped::default();
@@ -205,7 +281,11 @@ impl Schema {
             }
             skipped.report(purpose, &mut warnings);
         }
-        Ok(Built { graph, warnings })
+        Ok(Built {
+            graph,
+            warnings,
+            duplicates,
+        })
     }
 
     /// Failures selected from the request series themselves, when their labels allow it.
@@ -244,6 +324,24 @@ impl Schema {
     }
 
     /// The two nodes a series connects, and its connection type.
+    /// The labels that say who an edge's ends are: names, addresses, namespaces, cluster,
+    /// connection type.
+    fn identity_labels(&self) -> Vec<&str> {
+        let mut labels: Vec<&str> = Vec::new();
+        for side in [&self.client, &self.server] {
+            labels.extend(side.name.iter().map(String::as_str));
+            labels.extend(side.external.iter().map(String::as_str));
+            labels.extend(side.namespace.as_deref());
+            labels.extend(side.address.as_deref());
+        }
+        labels.extend(self.namespace_labels.iter().map(String::as_str));
+        labels.extend(self.cluster_label.as_deref());
+        labels.extend(self.connection_type.as_deref());
+        labels.sort_unstable();
+        labels.dedup();
+        labels
+    }
+
     fn endpoints(&self, sample: &Sample) -> Result<(Node, Node, Option<String>)> {
         let client = self.node(&self.client, "client", sample)?;
         let mut server = self.node(&self.server, "server", sample)?;
