@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace. Installs what the tests need when it is missing
-# (Graphviz, rsvg-convert, Prometheus, openssl, rustfmt, clippy, Python venvs with maturin and
+# (Graphviz, rsvg-convert, Prometheus, openssl, groff, rustfmt, clippy, Python venvs with maturin and
 # the test packages), so it works on a bare machine; running it again installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,8 @@ command -v rsvg-convert >/dev/null 2>&1 || apt_missing+=(librsvg2-bin)
 { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || apt_missing+=(prometheus)
 # svcgraph-gcp tests make service-account keys and check JWT signatures with openssl.
 command -v openssl >/dev/null 2>&1 || apt_missing+=(openssl)
+# The CLI tests check that `svcgraph man` renders.
+command -v groff >/dev/null 2>&1 || apt_missing+=(groff-base)
 if [ "${#apt_missing[@]}" -gt 0 ]; then
   echo "test.sh: installing ${apt_missing[*]}" >&2
   as_root apt-get update -qq

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use clap::CommandFactory;
 use regex::Regex;
 use svcgraph_core::diff::{self, Change};
 use svcgraph_core::input::{Input, read_input};
@@ -22,7 +23,7 @@ use crate::args::{
     SeriesFilterArgs, ServerKind, SourceKind, TimeArgs, TransformArgs,
 };
 use crate::source::Server;
-use crate::{output, source};
+use crate::{output, progress, source};
 
 /// The bundled sample: a shop of a dozen services, as a snapshot of the `servicegraph` schema.
 const DEMO: &str = include_str!("../../../examples/data/shop.snapshot.json");
@@ -33,6 +34,31 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Fetch(args) => fetch(&args),
         Command::Query(args) => query(&args),
         Command::Schemas(args) => schemas(&args),
+        Command::Completions(args) => {
+            let mut text = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "svcgraph", &mut text);
+            output::write(None, &text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let mut text = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut text)
+                .context("cannot write the manual page")?;
+            output::write(None, &text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `1 edge`, `2 edges`: a count with its noun in the right number.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else if noun == "series" {
+        format!("{n} series")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
@@ -45,6 +71,16 @@ impl Notes {
     fn warn(&self, message: &str) {
         if !self.quiet {
             eprintln!("svcgraph: warning: {}", one_line(message));
+        }
+    }
+
+    /// Each distinct warning once (every query of a fetch may report the same redirect).
+    fn warn_all(&self, messages: &[String]) {
+        let mut shown = std::collections::BTreeSet::new();
+        for message in messages {
+            if shown.insert(message.as_str()) {
+                self.warn(message);
+            }
         }
     }
 
@@ -63,6 +99,16 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
     let notes = Notes { quiet: args.quiet };
     let format = output_format(args.format, args.output.as_deref())?;
     let thresholds = thresholds(&args.compare)?;
+    if output::is_stdout(args.output.as_deref())
+        && args
+            .save_snapshot
+            .as_deref()
+            .is_some_and(|p| output::is_stdout(Some(p)))
+    {
+        bail!(
+            "--save-snapshot - and the picture would both go to standard output; write one of them to a file with -o or --save-snapshot FILE"
+        );
+    }
     let (graph, fetched_baseline) = match source_of(args)? {
         SourceKind::File => (load_graph(args, &notes)?, None),
         SourceKind::Prometheus => fetch_graphs(args, &notes, ServerKind::Prometheus)?,
@@ -132,12 +178,16 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
         }
     }
     output::write(args.output.as_deref(), text.as_bytes())?;
-    if let Some(path) = &args.output {
+    if let Some(path) = args
+        .output
+        .as_deref()
+        .filter(|p| !output::is_stdout(Some(p)))
+    {
         notes.note(&format!(
-            "wrote {} ({} nodes, {} edges)",
+            "wrote {} ({}, {})",
             path.display(),
-            graph.node_count(),
-            graph.edge_count()
+            count(graph.node_count(), "node"),
+            count(graph.edge_count(), "edge")
         ));
     }
     Ok(ExitCode::SUCCESS)
@@ -240,32 +290,46 @@ fn fetch_graphs(
         .transpose()?;
     let named = schema_from_flag(&args.schema)?;
     let runtime = source::runtime()?;
+    let progress = progress::enabled(args.quiet);
     let (client, now, before) = runtime.block_on(async {
         let client = connect(kind, &args.prometheus, &args.gcp).await?;
-        let (schema, note) = source::choose_schema(&client, named, &query).await?;
+        let asking = format!("asking {}", client.endpoint());
+        let (schema, note) = progress::show(
+            progress,
+            &asking,
+            source::choose_schema(&client, named, &query),
+        )
+        .await?;
         if let Some(note) = note {
             notes.note(&note);
         }
-        let now = source::moment(&client, &schema, &query).await?;
+        let now =
+            progress::show(progress, &asking, source::moment(&client, &schema, &query)).await?;
         let before = match compare_at {
             Some(at) => {
                 let earlier = GraphQuery {
                     at: Some(at),
                     ..query.clone()
                 };
-                Some(source::moment(&client, &schema, &earlier).await?)
+                Some(
+                    progress::show(
+                        progress,
+                        &asking,
+                        source::moment(&client, &schema, &earlier),
+                    )
+                    .await?,
+                )
             }
             None => None,
         };
         anyhow::Ok((client, now, before))
     })?;
     for moment in std::iter::once(&now).chain(&before) {
-        for w in &moment.warnings {
-            notes.warn(w);
-        }
+        notes.warn_all(&moment.redirects());
+        notes.warn_all(&moment.warnings);
         notes.note(&format!(
-            "fetched {} edges at {} from {} in {:.0} ms",
-            moment.graph.edge_count(),
+            "fetched {} at {} from {} in {:.0} ms",
+            count(moment.graph.edge_count(), "edge"),
             moment
                 .fetched
                 .snapshot
@@ -279,7 +343,9 @@ fn fetch_graphs(
     }
     if let Some(path) = &args.save_snapshot {
         output::write(Some(path), source::snapshot_json(&now.fetched)?.as_bytes())?;
-        notes.note(&format!("saved the snapshot to {}", path.display()));
+        if !output::is_stdout(Some(path)) {
+            notes.note(&format!("saved the snapshot to {}", path.display()));
+        }
     }
     Ok((now.graph, before.map(|m| m.graph)))
 }
@@ -291,30 +357,38 @@ fn fetch(args: &FetchArgs) -> Result<ExitCode> {
     let query = server_query(&args.series_filter, &namespaces, &args.time)?;
     let named = schema_from_flag(&args.schema)?;
     let runtime = source::runtime()?;
+    let progress = progress::enabled(args.quiet);
     let (client, moment, note) = runtime.block_on(async {
         let client = connect(args.source, &args.prometheus, &args.gcp).await?;
-        let (schema, note) = source::choose_schema(&client, named, &query).await?;
-        let moment = source::moment(&client, &schema, &query).await?;
+        let asking = format!("asking {}", client.endpoint());
+        let (schema, note) = progress::show(
+            progress,
+            &asking,
+            source::choose_schema(&client, named, &query),
+        )
+        .await?;
+        let moment =
+            progress::show(progress, &asking, source::moment(&client, &schema, &query)).await?;
         anyhow::Ok((client, moment, note))
     })?;
     if let Some(note) = note {
         notes.note(&note);
     }
-    for w in &moment.warnings {
-        notes.warn(w);
-    }
+    notes.warn_all(&moment.redirects());
+    notes.warn_all(&moment.warnings);
     output::write(
         args.output.as_deref(),
         source::snapshot_json(&moment.fetched)?.as_bytes(),
     )?;
     notes.note(&format!(
-        "fetched {} series ({} edges) from {} in {:.0} ms{}",
-        moment.fetched.results.sample_count(),
-        moment.graph.edge_count(),
+        "fetched {} ({}) from {} in {:.0} ms{}",
+        count(moment.fetched.results.sample_count(), "series"),
+        count(moment.graph.edge_count(), "edge"),
         client.endpoint(),
         moment.took.as_secs_f64() * 1000.0,
         args.output
-            .as_ref()
+            .as_deref()
+            .filter(|p| !output::is_stdout(Some(p)))
             .map_or_else(String::new, |p| format!("; wrote {}", p.display()))
     ));
     Ok(ExitCode::SUCCESS)
@@ -347,11 +421,16 @@ fn comparison_summary(graph: &ServiceGraph) -> String {
         }
     }
     format!(
-        "compared with the baseline: {} new, {} gone, {} changed, {} unchanged edges",
+        "compared with the baseline: {} new, {} gone, {} changed, {} unchanged {}",
         counts[Change::New as usize],
         counts[Change::Gone as usize],
         counts[Change::Changed as usize],
         counts[Change::Same as usize],
+        if counts[Change::Same as usize] == 1 {
+            "edge"
+        } else {
+            "edges"
+        }
     )
 }
 
@@ -384,9 +463,7 @@ fn graph_from_bytes(bytes: &[u8], args: &RenderArgs, notes: &Notes) -> Result<Se
             }
             results.retain_matching(&matchers)?;
             let built = schema.build(&results)?;
-            for w in &built.warnings {
-                notes.warn(w);
-            }
+            notes.warn_all(&built.warnings);
             built.graph
         }
     })

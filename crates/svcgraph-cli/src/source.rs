@@ -93,7 +93,8 @@ pub fn client(args: &PrometheusArgs) -> Result<Client> {
     let mut config = ClientConfig::new(url.as_str())
         .timeout(timeout)
         .retry(retry)
-        .insecure(args.insecure);
+        .insecure(args.insecure)
+        .max_response_bytes(args.max_response_size);
     if let Some(token) = &args.bearer_token {
         config = config.bearer_token(token.as_str());
     }
@@ -194,6 +195,17 @@ pub struct Moment {
     pub graph: ServiceGraph,
     pub warnings: Vec<String>,
     pub took: Duration,
+}
+
+impl Moment {
+    /// The redirects the server answered with, one line each.
+    pub fn redirects(&self) -> Vec<String> {
+        self.fetched
+            .redirects
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
 }
 
 /// Fetches and builds the graph of one moment.
