@@ -294,7 +294,7 @@ impl Client {
         if !status.is_success() {
             return Err(self.status_error(status, &bytes, retry_after));
         }
-        let (body, series) = self.parse(&bytes)?;
+        let (body, series) = self.parse(bytes)?;
         Ok((body, series, redirects))
     }
 
@@ -354,8 +354,10 @@ impl Client {
         if announced.is_some_and(|n| n > limit) {
             return Err(too_large());
         }
-        // Trust the announced length for the first allocation only up to a few MiB.
-        let capacity = announced.unwrap_or(0).min(limit).min(8 << 20);
+        // The announced length, within the limit, sizes the buffer once: growing it by doubling
+        // would hold two copies of a large answer for a moment. Pages not written to cost no
+        // memory, so a server announcing more than it sends costs nothing.
+        let capacity = announced.unwrap_or(0).min(limit);
         let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
         while let Some(chunk) = response.chunk().await.map_err(|e| self.transport(&e))? {
             if (body.len() + chunk.len()) as u64 > limit {
@@ -435,13 +437,26 @@ impl Client {
         }
     }
 
-    /// A 2xx body to samples, keeping the body verbatim.
-    fn parse(&self, bytes: &[u8]) -> Result<(Box<RawValue>, SeriesSet)> {
-        let series = SeriesSet::from_json(bytes).map_err(|e| self.unusable(bytes, &e))?;
+    /// A 2xx body to samples, keeping the body verbatim (moved, not copied: a large answer
+    /// is held once).
+    fn parse(&self, bytes: Vec<u8>) -> Result<(Box<RawValue>, SeriesSet)> {
+        let series = SeriesSet::from_json(&bytes).map_err(|e| self.unusable(&bytes, &e))?;
         // `from_json` has checked that this is one JSON document in UTF-8.
-        let text = std::str::from_utf8(bytes).map_err(|e| self.unusable(bytes, &e))?;
-        let body =
-            RawValue::from_string(text.trim().to_owned()).map_err(|e| self.unusable(bytes, &e))?;
+        let mut text = String::from_utf8(bytes).map_err(|e| {
+            let bytes = e.as_bytes();
+            self.unusable(bytes, &e.utf8_error())
+        })?;
+        let end = text.trim_end().len();
+        text.truncate(end);
+        let start = text.len() - text.trim_start().len();
+        if start > 0 {
+            text.drain(..start);
+        }
+        let unusable = |e: &serde_json::Error, text: &str| self.unusable(text.as_bytes(), e);
+        let body = match RawValue::from_string(text) {
+            Ok(body) => body,
+            Err(e) => return Err(unusable(&e, "")),
+        };
         Ok((body, series))
     }
 

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use petgraph::graph::EdgeIndex;
+use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use super::{NodeKey, Schema, Side, TimeUnit};
 use crate::error::{Error, Result, excerpt, were};
@@ -204,25 +204,28 @@ impl Schema {
         // Series split only by labels the schema does not read (the connector's `failed`,
         // Istio's `response_code`, collector replicas' `instance`) add up by design.
         let identity = self.identity_labels();
-        let mut first_seen: BTreeMap<EdgeIndex, Vec<Option<&str>>> = BTreeMap::new();
+        // The first series of each edge, by edge index (edges are numbered in the order they
+        // are added); compared only when another series lands on the same edge.
+        let mut first_seen: Vec<&Sample> = Vec::with_capacity(requests.samples.len());
+        let mut scratch = String::new();
         let mut repeated: BTreeMap<EdgeIndex, usize> = BTreeMap::new();
         for sample in &requests.samples {
             let Some(rate) = checked_rate(sample.value, &mut skipped) else {
                 continue;
             };
             let (client, server, connection_type) = self.endpoints(sample)?;
-            let c = graph.upsert_node(client);
-            let s = graph.upsert_node(server);
-            let seen: Vec<Option<&str>> = identity.iter().map(|l| sample.label(l)).collect();
+            let c = client.upsert(&mut graph, &mut scratch);
+            let s = server.upsert(&mut graph, &mut scratch);
             let mut edge = Edge::with_rate(rate);
-            edge.connection_type = connection_type;
-            let index = graph.upsert_edge(c, s, edge);
-            match first_seen.get(&index) {
-                None => {
-                    first_seen.insert(index, seen);
-                }
-                Some(first) if *first != seen => *repeated.entry(index).or_insert(1) += 1,
-                Some(_) => {}
+            edge.connection_type = connection_type.map(str::to_owned);
+            let index = graph.upsert_edge(c, s, edge).index();
+            if index == first_seen.len() {
+                first_seen.push(sample);
+            } else if first_seen
+                .get(index)
+                .is_some_and(|first| identity.iter().any(|l| first.label(l) != sample.label(l)))
+            {
+                *repeated.entry(EdgeIndex::new(index)).or_insert(1) += 1;
             }
         }
         skipped.report(QueryPurpose::Requests, &mut warnings);
@@ -315,15 +318,16 @@ impl Schema {
     /// The existing edge a failure or latency series belongs to.
     fn edge_of(&self, graph: &ServiceGraph, sample: &Sample) -> Result<Option<EdgeIndex>> {
         let (client, server, _) = self.endpoints(sample)?;
+        let mut scratch = String::new();
+        let client = graph.node_index(client.id.text(&mut scratch));
         Ok(
-            match (graph.node_index(&client.id), graph.node_index(&server.id)) {
+            match (client, graph.node_index(server.id.text(&mut scratch))) {
                 (Some(c), Some(s)) => graph.find_edge(c, s),
                 _ => None,
             },
         )
     }
 
-    /// The two nodes a series connects, and its connection type.
     /// The labels that say who an edge's ends are: names, addresses, namespaces, cluster,
     /// connection type.
     fn identity_labels(&self) -> Vec<&str> {
@@ -342,17 +346,20 @@ impl Schema {
         labels
     }
 
-    fn endpoints(&self, sample: &Sample) -> Result<(Node, Node, Option<String>)> {
+    /// The two nodes a series connects, and its connection type.
+    fn endpoints<'s>(
+        &self,
+        sample: &'s Sample,
+    ) -> Result<(NodeRef<'s>, NodeRef<'s>, Option<&'s str>)> {
         let client = self.node(&self.client, "client", sample)?;
         let mut server = self.node(&self.server, "server", sample)?;
         let connection_type = self
             .connection_type
             .as_deref()
-            .and_then(|label| sample.label(label))
-            .map(str::to_owned);
+            .and_then(|label| sample.label(label));
         // The servicegraph vocabulary: a database edge ends at a database; a virtual-node edge
         // has one uninstrumented end, the client when it has a virtual name, else the server.
-        match connection_type.as_deref() {
+        match connection_type {
             Some("database") if server.kind == self.server.kind => {
                 server.kind = NodeKind::Database;
             }
@@ -366,7 +373,12 @@ impl Schema {
         Ok((client, server, connection_type))
     }
 
-    fn node(&self, side: &Side, which: &'static str, sample: &Sample) -> Result<Node> {
+    fn node<'s>(
+        &self,
+        side: &Side,
+        which: &'static str,
+        sample: &'s Sample,
+    ) -> Result<NodeRef<'s>> {
         let usable = |label: &String| {
             sample
                 .label(label)
@@ -412,24 +424,91 @@ impl Schema {
             .namespace
             .as_ref()
             .and_then(usable)
-            .filter(|_| identified)
-            .map(str::to_owned);
+            .filter(|_| identified);
         let address = side.address.as_ref().and_then(|l| sample.label(l));
         let id = match (self.key, address) {
-            (NodeKey::Address, Some(address)) => address.to_owned(),
-            _ => match &namespace {
-                Some(ns) => format!("{ns}/{name}"),
-                None => name.to_owned(),
+            (NodeKey::Address, Some(address)) => NodeId::Plain(address),
+            _ => match namespace {
+                Some(ns) => NodeId::Joined(ns, name),
+                None => NodeId::Plain(name),
             },
         };
-        Ok(Node {
+        Ok(NodeRef {
             id,
-            name: name.to_owned(),
+            name,
             namespace,
             kind,
-            addresses: address.map(str::to_owned).into_iter().collect(),
-            diff: None,
+            address,
         })
+    }
+}
+
+/// A node as one series describes it, borrowing the series' labels: most series name nodes
+/// that an earlier series already added, and then nothing needs to be allocated.
+struct NodeRef<'s> {
+    id: NodeId<'s>,
+    name: &'s str,
+    namespace: Option<&'s str>,
+    kind: NodeKind,
+    address: Option<&'s str>,
+}
+
+/// A node id: a label's value, or `namespace/name`.
+#[derive(Clone, Copy)]
+enum NodeId<'s> {
+    Plain(&'s str),
+    Joined(&'s str, &'s str),
+}
+
+impl<'s> NodeId<'s> {
+    /// The id as text, written into `scratch` when it has to be joined.
+    fn text<'a>(self, scratch: &'a mut String) -> &'a str
+    where
+        's: 'a,
+    {
+        match self {
+            NodeId::Plain(id) => id,
+            NodeId::Joined(namespace, name) => {
+                scratch.clear();
+                scratch.push_str(namespace);
+                scratch.push('/');
+                scratch.push_str(name);
+                scratch
+            }
+        }
+    }
+}
+
+impl NodeRef<'_> {
+    /// Adds the node, or merges it into the node with the same id as [`Node::absorb`] does.
+    /// `scratch` holds a joined id while it is looked up, so a known node costs no allocation.
+    fn upsert(self, graph: &mut ServiceGraph, scratch: &mut String) -> NodeIndex {
+        let id = self.id.text(scratch);
+        let Some(index) = graph.node_index(id) else {
+            return graph.upsert_node(Node {
+                id: id.to_owned(),
+                name: self.name.to_owned(),
+                namespace: self.namespace.map(str::to_owned),
+                kind: self.kind,
+                addresses: self.address.map(str::to_owned).into_iter().collect(),
+                diff: None,
+            });
+        };
+        if let Some(node) = graph.node_mut(index) {
+            if self.kind.certainty() > node.kind.certainty() {
+                node.kind = self.kind;
+                self.name.clone_into(&mut node.name);
+            }
+            if node.namespace.is_none() {
+                node.namespace = self.namespace.map(str::to_owned);
+            }
+            if let Some(address) = self.address {
+                if !node.addresses.contains(address) {
+                    node.addresses.insert(address.to_owned());
+                }
+            }
+        }
+        index
     }
 }
 
