@@ -275,6 +275,50 @@ async fn connect(kind: ServerKind, prometheus: &PrometheusArgs, gcp: &GcpArgs) -
     }
 }
 
+/// A server to fetch from, the schema to ask it with, and how to show the wait.
+struct Session {
+    client: Server,
+    schema: Schema,
+    /// Why this schema, when it was not named.
+    note: Option<String>,
+    /// The progress line's text, when progress is drawn.
+    progress: Option<String>,
+}
+
+impl Session {
+    /// Connects and chooses the schema (the one named, or the one the server's metrics fit).
+    async fn open(
+        kind: ServerKind,
+        (prometheus, gcp): (&PrometheusArgs, &GcpArgs),
+        named: Option<Schema>,
+        query: &GraphQuery,
+        quiet: bool,
+    ) -> Result<Session> {
+        let client = connect(kind, prometheus, gcp).await?;
+        let progress = progress::enabled(quiet).then(|| format!("asking {}", client.endpoint()));
+        let label = progress.as_deref().unwrap_or_default();
+        let (schema, note) = progress::show(
+            progress.is_some(),
+            label,
+            source::choose_schema(&client, named, query),
+        )
+        .await?;
+        Ok(Session {
+            client,
+            schema,
+            note,
+            progress,
+        })
+    }
+
+    /// One moment's fetch and graph, with the progress line while it runs.
+    async fn moment(&self, query: &GraphQuery) -> Result<source::Moment> {
+        let label = self.progress.as_deref().unwrap_or_default();
+        let work = source::moment(&self.client, &self.schema, query);
+        progress::show(self.progress.is_some(), label, work).await
+    }
+}
+
 /// The graph now from the server, and the graph at `--compare-at` when asked.
 fn fetch_graphs(
     args: &RenderArgs,
@@ -290,40 +334,32 @@ fn fetch_graphs(
         .transpose()?;
     let named = schema_from_flag(&args.schema)?;
     let runtime = source::runtime()?;
-    let progress = progress::enabled(args.quiet);
-    let (client, now, before) = runtime.block_on(async {
-        let client = connect(kind, &args.prometheus, &args.gcp).await?;
-        let asking = format!("asking {}", client.endpoint());
-        let (schema, note) = progress::show(
-            progress,
-            &asking,
-            source::choose_schema(&client, named, &query),
+    let (session, now, before) = runtime.block_on(async {
+        let session = Session::open(
+            kind,
+            (&args.prometheus, &args.gcp),
+            named,
+            &query,
+            args.quiet,
         )
         .await?;
-        if let Some(note) = note {
-            notes.note(&note);
+        if let Some(note) = &session.note {
+            notes.note(note);
         }
-        let now =
-            progress::show(progress, &asking, source::moment(&client, &schema, &query)).await?;
+        let now = session.moment(&query).await?;
         let before = match compare_at {
             Some(at) => {
                 let earlier = GraphQuery {
                     at: Some(at),
                     ..query.clone()
                 };
-                Some(
-                    progress::show(
-                        progress,
-                        &asking,
-                        source::moment(&client, &schema, &earlier),
-                    )
-                    .await?,
-                )
+                Some(session.moment(&earlier).await?)
             }
             None => None,
         };
-        anyhow::Ok((client, now, before))
+        anyhow::Ok((session, now, before))
     })?;
+    let client = &session.client;
     for moment in std::iter::once(&now).chain(&before) {
         notes.warn_all(&moment.redirects());
         notes.warn_all(&moment.warnings);
@@ -357,23 +393,16 @@ fn fetch(args: &FetchArgs) -> Result<ExitCode> {
     let query = server_query(&args.series_filter, &namespaces, &args.time)?;
     let named = schema_from_flag(&args.schema)?;
     let runtime = source::runtime()?;
-    let progress = progress::enabled(args.quiet);
-    let (client, moment, note) = runtime.block_on(async {
-        let client = connect(args.source, &args.prometheus, &args.gcp).await?;
-        let asking = format!("asking {}", client.endpoint());
-        let (schema, note) = progress::show(
-            progress,
-            &asking,
-            source::choose_schema(&client, named, &query),
-        )
-        .await?;
-        let moment =
-            progress::show(progress, &asking, source::moment(&client, &schema, &query)).await?;
-        anyhow::Ok((client, moment, note))
+    let (session, moment) = runtime.block_on(async {
+        let servers = (&args.prometheus, &args.gcp);
+        let session = Session::open(args.source, servers, named, &query, args.quiet).await?;
+        let moment = session.moment(&query).await?;
+        anyhow::Ok((session, moment))
     })?;
-    if let Some(note) = note {
-        notes.note(&note);
+    if let Some(note) = &session.note {
+        notes.note(note);
     }
+    let client = &session.client;
     notes.warn_all(&moment.redirects());
     notes.warn_all(&moment.warnings);
     output::write(

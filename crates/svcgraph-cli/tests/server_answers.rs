@@ -1,30 +1,18 @@
 //! `svcgraph render --url` against scripted fake servers on loopback ports: what the user
 //! is told about failures, redirects, oversized answers and progress.
 
+mod common;
 #[allow(dead_code)]
 #[path = "../../svcgraph-prometheus/tests/common/fake_server.rs"]
 mod fake_server;
 
-use std::process::{Command, Output};
+use std::process::Command;
 
+use common::{run, stderr};
 use fake_server::{FakeServer, Reply};
 
 const ONE_EDGE: &str = r#"{"status":"success","data":{"resultType":"vector","result":[
   {"metric":{"client":"a","server":"b"},"value":[1700000000,"2"]}]}}"#;
-
-fn svcgraph() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_svcgraph"));
-    command.env_remove("SVCGRAPH_PROMETHEUS_URL");
-    command
-}
-
-fn run(args: &[&str]) -> Output {
-    svcgraph().args(args).output().unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// Parts of a message (split at `: ` and `; `) longer than a word that appear twice.
 fn repeated_parts(message: &str) -> Vec<String> {
@@ -127,32 +115,27 @@ fn an_answer_over_max_response_size_is_a_clear_error() {
         " ".repeat(4096)
     );
     let server = FakeServer::start(move |_, _| Reply::json(padded.clone()));
-    let out = run(&[
-        "render",
-        "--url",
-        &server.url(),
-        "--schema",
-        "servicegraph",
-        "--max-response-size",
-        "2KiB",
-        "-f",
-        "json",
-    ]);
+    let capped = |size: &str| {
+        run(&[
+            "render",
+            "--url",
+            &server.url(),
+            "--schema",
+            "servicegraph",
+            "--max-response-size",
+            size,
+            "-f",
+            "json",
+        ])
+    };
+    let out = capped("2KiB");
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("sent an answer larger than the limit of 2048 bytes (2 KiB)"),
         "{}",
         stderr(&out)
     );
-    let out = run(&[
-        "render",
-        "--url",
-        &server.url(),
-        "--schema",
-        "servicegraph",
-        "--max-response-size",
-        "lots",
-    ]);
+    let out = capped("lots");
     assert_eq!(out.status.code(), Some(2));
 }
 

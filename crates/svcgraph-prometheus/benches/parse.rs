@@ -80,6 +80,17 @@ fn serve(body: Arc<String>) -> String {
     url
 }
 
+/// A client of a loopback server answering `body`, and a runtime to run it on.
+fn client_of(body: &Arc<String>) -> (Client, tokio::runtime::Runtime) {
+    let url = serve(Arc::clone(body));
+    let client = Client::new(ClientConfig::new(url).retry(RetryPolicy::NONE)).expect("client");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    (client, runtime)
+}
+
 /// Response to graph: one query over HTTP, then the graph built from its samples.
 fn end_to_end(client: &Client, runtime: &tokio::runtime::Runtime, schema: &Schema) -> usize {
     let answer = runtime
@@ -112,12 +123,7 @@ fn status_bytes(field: &str) -> u64 {
 fn memory_child(series: usize) {
     let body = Arc::new(response(series));
     let schema = Schema::preset("servicegraph").expect("preset");
-    let url = serve(Arc::clone(&body));
-    let client = Client::new(ClientConfig::new(url).retry(RetryPolicy::NONE)).expect("client");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let (client, runtime) = client_of(&body);
     let before = status_bytes("VmRSS:");
     let edges = end_to_end(&client, &runtime, &schema);
     let peak = status_bytes("VmHWM:");
@@ -163,12 +169,7 @@ fn main() {
         "parse: {series} series, {mb:.1} MB response, median of {runs} runs (after one warm-up)"
     );
 
-    let url = serve(Arc::clone(&body));
-    let client = Client::new(ClientConfig::new(url).retry(RetryPolicy::NONE)).expect("client");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let (client, runtime) = client_of(&body);
 
     // (wall, cpu) per step.
     let mut steps: [(Vec<Duration>, Vec<Duration>); 4] = Default::default();
