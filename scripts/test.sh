@@ -30,5 +30,7 @@ fi
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# Fuzz targets (fuzz/, outside the workspace) for about 30 s in all; installs cargo-fuzz.
+bash scripts/fuzz.sh 30
 bash scripts/deploy-checks.sh
 bash scripts/python-checks.sh
