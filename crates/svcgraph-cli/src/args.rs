@@ -95,8 +95,8 @@ pub struct RenderArgs {
     #[arg(long, short = 'f', value_enum, help_heading = "Output")]
     pub format: Option<Format>,
 
-    /// Write to FILE instead of standard output. An existing file is replaced only when the
-    /// whole output is ready, never left half-written.
+    /// Write to FILE instead of standard output (`-` is standard output). An existing file is
+    /// replaced only when the whole output is ready, never left half-written.
     #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
 
@@ -463,7 +463,8 @@ pub struct FetchArgs {
     #[command(flatten)]
     pub gcp: GcpArgs,
 
-    /// Write the snapshot to FILE (replaced only when complete) instead of standard output.
+    /// Write the snapshot to FILE (replaced only when complete) instead of standard output
+    /// (`-` is standard output).
     #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
 
