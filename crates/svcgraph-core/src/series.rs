@@ -379,43 +379,108 @@ impl<'de> de::DeserializeSeed<'de> for ResultSeed {
     }
 }
 
-/// One series of a result, its strings borrowed from the body where they have no escapes.
-#[derive(Deserialize)]
-struct RawSeries<'a> {
-    #[serde(default, borrow)]
-    metric: RawLabels<'a>,
-    #[serde(borrow)]
+/// One series of a result: its labels (shared strings, in the order sent) and its points,
+/// whose values are borrowed from the body where they have no escapes.
+struct ParsedSeries<'a> {
+    labels: Vec<(Arc<str>, Arc<str>)>,
     value: Option<RawPoint<'a>>,
-    #[serde(borrow)]
     values: Option<Vec<RawPoint<'a>>>,
-    histogram: Option<IgnoredAny>,
-    histograms: Option<IgnoredAny>,
+    native: bool,
 }
 
-/// `metric`: name-value pairs in the order sent.
-#[derive(Default)]
-struct RawLabels<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
+/// Reads one series object, sharing its label strings through the interner as they are read:
+/// no intermediate copy of the labels, one allocation for them, sized like the previous
+/// series'.
+struct SeriesSeed<'i> {
+    interner: &'i mut Interner,
+    capacity: usize,
+}
 
-impl<'de: 'a, 'a> Deserialize<'de> for RawLabels<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        struct PairsVisitor<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for PairsVisitor<'a> {
-            type Value = RawLabels<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object of label names to string values")
-            }
-            fn visit_map<M: MapAccess<'de>>(
-                self,
-                mut map: M,
-            ) -> std::result::Result<Self::Value, M::Error> {
-                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some((name, value)) = map.next_entry::<BorrowedText, BorrowedText>()? {
-                    pairs.push((name.0, value.0));
+impl<'de> de::DeserializeSeed<'de> for SeriesSeed<'_> {
+    type Value = ParsedSeries<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SeriesSeed<'_> {
+    type Value = ParsedSeries<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a series: an object with `metric` and `value` or `values`")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(
+        self,
+        mut map: M,
+    ) -> std::result::Result<Self::Value, M::Error> {
+        let mut series = ParsedSeries {
+            labels: Vec::new(),
+            value: None,
+            values: None,
+            native: false,
+        };
+        while let Some(key) = map.next_key::<BorrowedText<'de>>()? {
+            match &*key.0 {
+                "metric" => {
+                    series.labels = map.next_value_seed(MetricSeed {
+                        interner: &mut *self.interner,
+                        capacity: self.capacity,
+                    })?;
                 }
-                Ok(RawLabels(pairs))
+                "value" => series.value = map.next_value()?,
+                "values" => series.values = map.next_value()?,
+                "histogram" | "histograms" => {
+                    series.native |= map.next_value::<Option<IgnoredAny>>()?.is_some();
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
-        deserializer.deserialize_map(PairsVisitor(std::marker::PhantomData))
+        Ok(series)
+    }
+}
+
+/// Reads `metric` into shared name-value pairs, in the order sent.
+struct MetricSeed<'i> {
+    interner: &'i mut Interner,
+    capacity: usize,
+}
+
+impl<'de> de::DeserializeSeed<'de> for MetricSeed<'_> {
+    type Value = Vec<(Arc<str>, Arc<str>)>;
+
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MetricSeed<'_> {
+    type Value = Vec<(Arc<str>, Arc<str>)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of label names to string values")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(
+        self,
+        mut map: M,
+    ) -> std::result::Result<Self::Value, M::Error> {
+        let mut pairs = Vec::with_capacity(self.capacity);
+        while let Some(name) = map.next_key::<BorrowedText<'de>>()? {
+            let value = map.next_value::<BorrowedText<'de>>()?;
+            let shared_name = self.interner.name(pairs.len(), &name.0);
+            pairs.push((shared_name, self.interner.get(&value.0)));
+        }
+        Ok(pairs)
     }
 }
 
@@ -481,7 +546,16 @@ impl<'de> Visitor<'de> for ResultVisitor<'_> {
             ..ReadSeries::default()
         };
         let mut index = 0usize;
-        while let Some(series) = seq.next_element::<RawSeries<'_>>()? {
+        let mut capacity = 8;
+        loop {
+            let seed = SeriesSeed {
+                interner: &mut *self.interner,
+                capacity,
+            };
+            let Some(series) = seq.next_element_seed(seed)? else {
+                break;
+            };
+            capacity = series.labels.len().max(1);
             let point = if self.matrix {
                 // The newest point; servers send them in time order but nothing relies on it.
                 series
@@ -492,7 +566,7 @@ impl<'de> Visitor<'de> for ResultVisitor<'_> {
                 series.value.as_ref()
             };
             let Some(point) = point else {
-                if series.histogram.is_some() || series.histograms.is_some() {
+                if series.native {
                     read.native += 1;
                 } else {
                     read.empty += 1;
@@ -507,15 +581,8 @@ impl<'de> Visitor<'de> for ResultVisitor<'_> {
                 index += 1;
                 continue;
             };
-            let pairs = series
-                .metric
-                .0
-                .iter()
-                .enumerate()
-                .map(|(i, (name, value))| (self.interner.name(i, name), self.interner.get(value)))
-                .collect();
             read.samples.push(Sample {
-                labels: Labels::from_pairs(pairs),
+                labels: Labels::from_pairs(series.labels),
                 value,
             });
             index += 1;
