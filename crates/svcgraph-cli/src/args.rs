@@ -379,8 +379,8 @@ pub struct PrometheusArgs {
     )]
     pub attempts: u32,
 
-    /// The largest answer accepted per query, e.g. 256MiB, 1GiB or a number of bytes; a
-    /// larger answer is an error (narrow the query with --cluster, -n or -l).
+    /// The largest answer accepted per query (--url and --source gmp), e.g. 256MiB, 1GiB or a
+    /// number of bytes; a larger answer is an error (narrow the query with --cluster, -n or -l).
     #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size, help_heading = "Prometheus")]
     pub max_response_size: u64,
 }

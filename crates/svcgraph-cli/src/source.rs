@@ -71,7 +71,8 @@ pub async fn gcp_source(mode: Mode, gcp: &GcpArgs, limits_from: &PrometheusArgs)
     let mut config = GcpConfig::new(project.as_str())
         .mode(mode)
         .timeout(timeout)
-        .retry(retry);
+        .retry(retry)
+        .max_response_bytes(limits_from.max_response_size);
     if let Some(path) = &gcp.credentials_file {
         config = config.credentials(CredentialSource::File(path.clone()));
     }

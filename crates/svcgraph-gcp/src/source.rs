@@ -56,7 +56,8 @@ impl GcpSource {
             Mode::Gmp => {
                 let mut prom = ClientConfig::new(config.gmp_base_url()?)
                     .timeout(config.timeout)
-                    .retry(config.retry);
+                    .retry(config.retry)
+                    .max_response_bytes(config.max_response_bytes);
                 if let Some(source) = credentials.token_source() {
                     prom = prom.token_source(source);
                 }

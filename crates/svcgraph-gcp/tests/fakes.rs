@@ -412,3 +412,19 @@ fn an_endpoint_never_shows_its_credentials_or_query() {
         source.endpoint()
     );
 }
+
+#[test]
+fn gmp_answers_over_the_size_limit_are_refused() {
+    let server = FakeServer::start(|_, _| Reply::json(seed_response()));
+    let err = fetch(
+        config(&server, Mode::Gmp).max_response_bytes(64),
+        "gmp-beyla",
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("sent an answer larger than the limit of 64 bytes"),
+        "{err}"
+    );
+    assert!(fetch(config(&server, Mode::Gmp), "gmp-beyla").is_ok());
+}
