@@ -254,17 +254,23 @@ impl SeriesSet {
 
     /// Parses a Prometheus API response body.
     pub fn from_json(body: &[u8]) -> Result<Self> {
-        if let Err(err) = std::str::from_utf8(body) {
-            return Err(Error::Json {
-                what: "the response".into(),
-                detail: format!(
-                    "it is not UTF-8 (invalid byte at offset {})",
-                    err.valid_up_to()
-                ),
-            });
-        }
+        let text = std::str::from_utf8(body).map_err(|err| Error::Json {
+            what: "the response".into(),
+            detail: format!(
+                "it is not UTF-8 (invalid byte at offset {})",
+                err.valid_up_to()
+            ),
+        })?;
+        Self::from_json_text(text)
+    }
+
+    /// Parses a Prometheus API response body that is already text: [`from_json`](Self::from_json)
+    /// without its UTF-8 check, for a caller that has made it (a client keeping the body as a
+    /// `String`).
+    pub fn from_json_text(text: &str) -> Result<Self> {
+        // Parsing text known to be UTF-8 spares the parser checking every string again.
         let raw: RawResponse =
-            serde_json::from_slice(body).map_err(|e| response_error(&e, body))?;
+            serde_json::from_str(text).map_err(|e| response_error(&e, text.as_bytes()))?;
         raw.into_series()
     }
 

@@ -440,12 +440,19 @@ impl Client {
     /// A 2xx body to samples, keeping the body verbatim (moved, not copied: a large answer
     /// is held once).
     fn parse(&self, bytes: Vec<u8>) -> Result<(Box<RawValue>, SeriesSet)> {
-        let series = SeriesSet::from_json(&bytes).map_err(|e| self.unusable(&bytes, &e))?;
-        // `from_json` has checked that this is one JSON document in UTF-8.
-        let mut text = String::from_utf8(bytes).map_err(|e| {
-            let bytes = e.as_bytes();
-            self.unusable(bytes, &e.utf8_error())
-        })?;
+        let mut text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            // `from_json` says where the text stops being UTF-8.
+            Err(e) => {
+                let bytes = e.into_bytes();
+                return Err(match SeriesSet::from_json(&bytes) {
+                    Err(error) => self.unusable(&bytes, &error),
+                    Ok(_) => self.unusable(&bytes, &"the body is not UTF-8"),
+                });
+            }
+        };
+        let series =
+            SeriesSet::from_json_text(&text).map_err(|e| self.unusable(text.as_bytes(), &e))?;
         let end = text.trim_end().len();
         text.truncate(end);
         let start = text.len() - text.trim_start().len();
