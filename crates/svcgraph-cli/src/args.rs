@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// See your service graph: who calls whom, how often, how often it fails, how slow it is.
 #[derive(Debug, Parser)]
-#[command(name = "svcgraph", version, about, propagate_version = true)]
+#[command(name = "svcgraph", version, about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -26,21 +26,33 @@ pub enum Command {
     Query(QueryArgs),
     /// List the schema presets, or print one as TOML to start your own from.
     Schemas(SchemasArgs),
+    /// Print a shell completion script: `svcgraph completions bash > /etc/bash_completion.d/svcgraph`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff): `svcgraph man | man -l -`.
+    Man,
 }
 
 // Command-line switches are booleans by nature.
 #[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args)]
 pub struct RenderArgs {
+    // Every flag carries its heading: clap's `next_help_heading` of a flattened group would
+    // otherwise carry over to the flags declared after it.
     /// A Prometheus API response (/api/v1/query), a svcgraph snapshot or a svcgraph graph
     /// JSON document; `-` reads standard input.
-    #[arg(long, short = 'i', value_name = "FILE", conflicts_with = "demo")]
+    #[arg(
+        long,
+        short = 'i',
+        value_name = "FILE",
+        conflicts_with = "demo",
+        help_heading = "Input"
+    )]
     pub input: Option<PathBuf>,
 
     /// Where the series come from: `prometheus` (asks --url), `gmp` or `cloud-monitoring`
     /// (Google Cloud, asks --project-id), or `file` (--input or --demo). By default: the file
     /// when one is given, else the server when a URL is.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help_heading = "Input")]
     pub source: Option<SourceKind>,
 
     #[command(flatten)]
@@ -53,16 +65,21 @@ pub struct RenderArgs {
     pub time: TimeArgs,
 
     /// With a server source: also save what was fetched as a snapshot (see `fetch`).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub save_snapshot: Option<PathBuf>,
 
     /// Use the bundled sample: a small shop of a dozen services with rates, failures and latency.
-    #[arg(long)]
+    #[arg(long, help_heading = "Input")]
     pub demo: bool,
 
     /// A preset (gmp-beyla, servicegraph, beyla, istio, linkerd), a schema file (TOML or JSON),
     /// or `auto`: a snapshot's own schema, else the preset whose labels fit the series.
-    #[arg(long, default_value = "auto", value_name = "NAME|FILE")]
+    #[arg(
+        long,
+        default_value = "auto",
+        value_name = "NAME|FILE",
+        help_heading = "Input"
+    )]
     pub schema: String,
 
     #[command(flatten)]
@@ -75,37 +92,37 @@ pub struct RenderArgs {
     pub compare: CompareArgs,
 
     /// Output format; by default taken from the -o extension (.svg, .dot/.gv, .json), else svg.
-    #[arg(long, short = 'f', value_enum)]
+    #[arg(long, short = 'f', value_enum, help_heading = "Output")]
     pub format: Option<Format>,
 
-    /// Write to FILE instead of standard output. An existing file is replaced only when the
-    /// whole output is ready, never left half-written.
-    #[arg(long, short = 'o', value_name = "FILE")]
+    /// Write to FILE instead of standard output (`-` is standard output). An existing file is
+    /// replaced only when the whole output is ready, never left half-written.
+    #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
 
     /// Direction of calls on the page.
-    #[arg(long, value_enum, default_value_t = RankDir::Lr)]
+    #[arg(long, value_enum, default_value_t = RankDir::Lr, help_heading = "Output")]
     pub rankdir: RankDir,
 
     /// Edge labels on the SVG picture (auto: up to 1,000 edges; tooltips always have them).
-    #[arg(long, value_enum, default_value_t = EdgeLabelsArg::Auto)]
+    #[arg(long, value_enum, default_value_t = EdgeLabelsArg::Auto, help_heading = "Output")]
     pub edge_labels: EdgeLabelsArg,
 
     /// Leave the legend out of the SVG picture.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub no_legend: bool,
 
     /// Draw a box around the nodes of each namespace (SVG boxes, DOT clusters).
-    #[arg(long, value_enum, default_value_t = GroupBy::None)]
+    #[arg(long, value_enum, default_value_t = GroupBy::None, help_heading = "Output")]
     pub group: GroupBy,
 
     /// Print layout statistics (layers, crossings, size, time per phase) on standard error;
     /// with --format json they are also added to the document as `layout`.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub stats: bool,
 
     /// Print no warnings or notes on standard error (errors are still printed).
-    #[arg(long, short = 'q')]
+    #[arg(long, short = 'q', help_heading = "Output")]
     pub quiet: bool,
 }
 
@@ -113,41 +130,53 @@ pub struct RenderArgs {
 #[derive(Debug, Args)]
 pub struct SeriesFilterArgs {
     /// Only series from this cluster (the schema's cluster label).
-    #[arg(long)]
+    #[arg(long, help_heading = "Filters")]
     pub cluster: Option<String>,
 
     /// A label filter: label=value, label!=value, label=~regex or label!~regex. Repeatable.
-    #[arg(long = "filter", short = 'l', value_name = "MATCHER")]
+    #[arg(
+        long = "filter",
+        short = 'l',
+        value_name = "MATCHER",
+        help_heading = "Filters"
+    )]
     pub matchers: Vec<String>,
 }
 
 /// One picture of two moments.
 #[derive(Debug, Args)]
-#[command(next_help_heading = "Comparison")]
 pub struct CompareArgs {
     /// Compare with a baseline: a saved response, snapshot or graph JSON of another moment,
     /// read and transformed like the input. New, gone and changed edges are marked.
-    #[arg(long, value_name = "FILE", conflicts_with = "compare_at")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "compare_at",
+        help_heading = "Comparison"
+    )]
     pub baseline: Option<PathBuf>,
 
     /// With a server source (prometheus, gmp, cloud-monitoring): compare with the same queries
     /// at this time (RFC 3339, Unix seconds, or a duration ago such as 1h or 1d).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", help_heading = "Comparison")]
     pub compare_at: Option<String>,
 
     /// An edge's rate changed when it moved by at least this much of itself: a fraction
     /// (0.5) or a percentage (50%).
-    #[arg(long, value_name = "FRACTION", default_value = "50%", value_parser = parse_fraction)]
+    #[arg(long, value_name = "FRACTION", default_value = "50%", value_parser = parse_fraction,
+        help_heading = "Comparison")]
     pub rate_change: f64,
 
     /// An edge's error ratio changed when it moved by at least this much: a fraction (0.01)
     /// or percentage points (1%).
-    #[arg(long, value_name = "FRACTION", default_value = "1%", value_parser = parse_fraction)]
+    #[arg(long, value_name = "FRACTION", default_value = "1%", value_parser = parse_fraction,
+        help_heading = "Comparison")]
     pub error_change: f64,
 
     /// An edge's p95 latency changed when it moved by at least this much of itself: a
     /// fraction (0.5) or a percentage (50%).
-    #[arg(long, value_name = "FRACTION", default_value = "50%", value_parser = parse_fraction)]
+    #[arg(long, value_name = "FRACTION", default_value = "50%", value_parser = parse_fraction,
+        help_heading = "Comparison")]
     pub p95_change: f64,
 }
 
@@ -170,43 +199,48 @@ fn parse_fraction(text: &str) -> Result<f64, String> {
 #[derive(Debug, Args)]
 pub struct TransformArgs {
     /// Merge pods into workloads, or everything into namespaces. Applied first.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help_heading = "Transforms")]
     pub aggregate: Option<Aggregate>,
 
     /// Keep edges touching this namespace (and the peers at their other end). Repeatable.
-    #[arg(long, short = 'n', value_name = "NAMESPACE")]
+    #[arg(
+        long,
+        short = 'n',
+        value_name = "NAMESPACE",
+        help_heading = "Transforms"
+    )]
     pub namespace: Vec<String>,
 
     /// Keep only nodes whose name or id matches this regex.
-    #[arg(long, value_name = "REGEX")]
+    #[arg(long, value_name = "REGEX", help_heading = "Transforms")]
     pub name: Option<String>,
 
     /// Drop nodes whose name or id matches this regex.
-    #[arg(long, value_name = "REGEX")]
+    #[arg(long, value_name = "REGEX", help_heading = "Transforms")]
     pub exclude: Option<String>,
 
     /// Drop virtual nodes (uninstrumented callers and callees such as `user`).
-    #[arg(long)]
+    #[arg(long, help_heading = "Transforms")]
     pub hide_virtual: bool,
 
     /// Drop external and unknown nodes (callers known only by an IP, hosts outside the mesh).
-    #[arg(long)]
+    #[arg(long, help_heading = "Transforms")]
     pub hide_external: bool,
 
     /// Drop edges under this many requests per second (and nodes left without edges).
-    #[arg(long, value_name = "REQ_PER_SEC")]
+    #[arg(long, value_name = "REQ_PER_SEC", help_heading = "Transforms")]
     pub min_rate: Option<f64>,
 
     /// Show only this node (id or name) and its neighbourhood. Applied last.
-    #[arg(long, value_name = "NODE")]
+    #[arg(long, value_name = "NODE", help_heading = "Transforms")]
     pub focus: Option<String>,
 
     /// How many calls away from the focused node to go: a number or `all`.
-    #[arg(long, default_value = "1", requires = "focus", value_parser = parse_depth)]
+    #[arg(long, default_value = "1", requires = "focus", value_parser = parse_depth, help_heading = "Transforms")]
     pub depth: usize,
 
     /// Which way to go from the focused node.
-    #[arg(long, value_enum, default_value_t = FocusDirection::Both, requires = "focus")]
+    #[arg(long, value_enum, default_value_t = FocusDirection::Both, requires = "focus", help_heading = "Transforms")]
     pub direction: FocusDirection,
 }
 
@@ -250,35 +284,48 @@ pub enum ServerKind {
 /// else the metadata server (GKE Workload Identity, GCE; `GCE_METADATA_HOST` overrides its
 /// address).
 #[derive(Debug, Args)]
-#[command(next_help_heading = "Google Cloud")]
 pub struct GcpArgs {
     /// The Google Cloud project whose metrics to read.
-    #[arg(long, env = "GOOGLE_CLOUD_PROJECT", value_name = "PROJECT")]
+    #[arg(
+        long,
+        env = "GOOGLE_CLOUD_PROJECT",
+        value_name = "PROJECT",
+        help_heading = "Google Cloud"
+    )]
     pub project_id: Option<String>,
 
     /// A service-account key or `authorized_user` credentials file, instead of Application
     /// Default Credentials (which read the environment: `GOOGLE_APPLICATION_CREDENTIALS`,
     /// gcloud's file, or the metadata server at `GCE_METADATA_HOST`).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Google Cloud")]
     pub credentials_file: Option<PathBuf>,
 
     /// Bill the API calls to this project and use its quota (`x-goog-user-project`).
-    #[arg(long, env = "GOOGLE_CLOUD_QUOTA_PROJECT", value_name = "PROJECT")]
+    #[arg(
+        long,
+        env = "GOOGLE_CLOUD_QUOTA_PROJECT",
+        value_name = "PROJECT",
+        help_heading = "Google Cloud"
+    )]
     pub quota_project: Option<String>,
 
     /// Another address for the Monitoring API, e.g. a Private Service Connect endpoint
     /// (default `https://monitoring.googleapis.com`).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", help_heading = "Google Cloud")]
     pub endpoint: Option<String>,
 }
 
 /// How to reach a Prometheus-compatible server.
 #[derive(Debug, Args)]
-#[command(next_help_heading = "Prometheus")]
 pub struct PrometheusArgs {
     /// Base URL of a Prometheus-compatible API; a path prefix is kept
     /// (`https://mimir.example/prometheus`, `http://thanos:10902`, `http://vm:8428`).
-    #[arg(long, env = "SVCGRAPH_PROMETHEUS_URL", value_name = "URL")]
+    #[arg(
+        long,
+        env = "SVCGRAPH_PROMETHEUS_URL",
+        value_name = "URL",
+        help_heading = "Prometheus"
+    )]
     pub url: Option<String>,
 
     /// Send `Authorization: Bearer TOKEN`.
@@ -287,7 +334,8 @@ pub struct PrometheusArgs {
         env = "SVCGRAPH_PROMETHEUS_TOKEN",
         hide_env_values = true,
         value_name = "TOKEN",
-        conflicts_with = "basic_auth"
+        conflicts_with = "basic_auth",
+        help_heading = "Prometheus"
     )]
     pub bearer_token: Option<String>,
 
@@ -296,42 +344,96 @@ pub struct PrometheusArgs {
         long,
         env = "SVCGRAPH_PROMETHEUS_BASIC_AUTH",
         hide_env_values = true,
-        value_name = "USER:PASSWORD"
+        value_name = "USER:PASSWORD",
+        help_heading = "Prometheus"
     )]
     pub basic_auth: Option<String>,
 
     /// An extra request header, `Name: value` (e.g. `X-Scope-OrgID: team-a`). Repeatable.
-    #[arg(long = "header", short = 'H', value_name = "HEADER")]
+    #[arg(
+        long = "header",
+        short = 'H',
+        value_name = "HEADER",
+        help_heading = "Prometheus"
+    )]
     pub headers: Vec<String>,
 
     /// Trust this CA certificate (PEM) as well as the system's.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Prometheus")]
     pub ca_file: Option<PathBuf>,
 
     /// Accept any TLS certificate (testing only).
-    #[arg(long)]
+    #[arg(long, help_heading = "Prometheus")]
     pub insecure: bool,
 
     /// Seconds to wait for each request (every server source).
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 30.0,
+        help_heading = "Prometheus"
+    )]
     pub timeout: f64,
 
     /// Requests per query, retrying connection errors, timeouts, 429 and 5xx (never other
     /// 4xx; cloud-monitoring retries only 503 and connection errors). Every server source.
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 3,
+        help_heading = "Prometheus"
+    )]
     pub attempts: u32,
+
+    /// The largest answer accepted per query (--url and --source gmp), e.g. 256MiB, 1GiB or a
+    /// number of bytes; a larger answer is an error (narrow the query with --cluster, -n or -l).
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size, help_heading = "Prometheus")]
+    pub max_response_size: u64,
+}
+
+/// `256MiB`, `1GiB`, `500MB`, `64KiB` or a plain number of bytes.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        _ => {
+            return Err(format!(
+                "`{text}` is not a size; write e.g. 256MiB, 1GiB or 1000000"
+            ));
+        }
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size; write e.g. 256MiB, 1GiB or 1000000"))?;
+    let bytes = value * multiplier as f64;
+    if !(bytes.is_finite() && bytes >= 1.0 && bytes <= u64::MAX as f64) {
+        return Err(format!(
+            "`{text}` is not a usable size: give at least one byte"
+        ));
+    }
+    Ok(bytes as u64)
 }
 
 /// When and over what window to ask.
 #[derive(Debug, Args)]
 pub struct TimeArgs {
     /// The `rate()` window, e.g. 5m, 1h30m (default 5m).
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", help_heading = "Time")]
     pub window: Option<String>,
 
     /// Evaluate at this time instead of now: RFC 3339, Unix seconds, or a duration ago such
     /// as 1h.
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", help_heading = "Time")]
     pub at: Option<String>,
 }
 
@@ -339,18 +441,23 @@ pub struct TimeArgs {
 pub struct FetchArgs {
     /// Where to ask: `prometheus` (--url), `gmp` or `cloud-monitoring` (--project-id). A
     /// cloud-monitoring snapshot holds its time series as Prometheus-shaped vectors.
-    #[arg(long, value_enum, default_value_t = ServerKind::Prometheus)]
+    #[arg(long, value_enum, default_value_t = ServerKind::Prometheus, help_heading = "Input")]
     pub source: ServerKind,
 
     /// A preset, a schema file, or `auto`: the preset whose metrics the server holds.
-    #[arg(long, default_value = "auto", value_name = "NAME|FILE")]
+    #[arg(
+        long,
+        default_value = "auto",
+        value_name = "NAME|FILE",
+        help_heading = "Input"
+    )]
     pub schema: String,
 
     #[command(flatten)]
     pub series_filter: SeriesFilterArgs,
 
     /// Only edges touching this namespace.
-    #[arg(long, short = 'n', value_name = "NAMESPACE")]
+    #[arg(long, short = 'n', value_name = "NAMESPACE", help_heading = "Filters")]
     pub namespace: Option<String>,
 
     #[command(flatten)]
@@ -362,12 +469,13 @@ pub struct FetchArgs {
     #[command(flatten)]
     pub gcp: GcpArgs,
 
-    /// Write the snapshot to FILE (replaced only when complete) instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
+    /// Write the snapshot to FILE (replaced only when complete) instead of standard output
+    /// (`-` is standard output).
+    #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
 
     /// No notes on standard error, only errors.
-    #[arg(long, short = 'q')]
+    #[arg(long, short = 'q', help_heading = "Output")]
     pub quiet: bool,
 }
 
@@ -381,20 +489,27 @@ pub struct QueryArgs {
     pub series_filter: SeriesFilterArgs,
 
     /// Only edges touching this namespace.
-    #[arg(long, short = 'n')]
+    #[arg(long, short = 'n', help_heading = "Filters")]
     pub namespace: Option<String>,
 
     /// The `rate()` window, e.g. 5m, 1h30m.
-    #[arg(long, default_value = "5m")]
+    #[arg(long, default_value = "5m", help_heading = "Time")]
     pub window: String,
 
     /// Evaluate at this time instead of now: RFC 3339, Unix seconds, or a duration ago (1h).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", help_heading = "Time")]
     pub at: Option<String>,
 
     /// Print the queries as JSON.
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -450,4 +565,21 @@ pub enum FocusDirection {
     Down,
     /// Callers and callees.
     Both,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_with_binary_and_decimal_units() {
+        assert_eq!(parse_size("256MiB"), Ok(256 << 20));
+        assert_eq!(parse_size("1gib"), Ok(1 << 30));
+        assert_eq!(parse_size("500MB"), Ok(500_000_000));
+        assert_eq!(parse_size("1.5KiB"), Ok(1536));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        for bad in ["", "MiB", "12 parsecs", "0", "-1"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -2,6 +2,7 @@
 
 mod args;
 mod output;
+mod progress;
 mod run;
 mod source;
 
@@ -10,6 +11,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    remove_temporary_files_on_signal();
     match run::run(args::Cli::parse()) {
         Ok(code) => code,
         Err(err) if run::is_broken_pipe(&err) => ExitCode::SUCCESS,
@@ -21,4 +23,21 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// On SIGINT, SIGTERM or SIGHUP, deletes the output file being written (a hidden
+/// `.svcgraph-*` next to the target) and exits with 128 + the signal number, as the shell
+/// would report a process the signal killed.
+fn remove_temporary_files_on_signal() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    // Without a handler the signal still ends the process; only the cleanup is lost.
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            output::remove_on_signal();
+            std::process::exit(128 + signal);
+        }
+    });
 }

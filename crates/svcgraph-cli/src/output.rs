@@ -1,54 +1,115 @@
 //! Writing results: to standard output, or atomically to a file.
+//!
+//! A file is written to a hidden temporary file in the same directory and renamed over the
+//! target only once complete, so a failed run never leaves a truncated or half-written file.
+//! The temporary file is registered while it exists, so that [`remove_on_signal`] can delete
+//! it when SIGINT or SIGTERM ends the process mid-write.
 
 use std::fs;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 
-/// Writes `bytes` to `path`, or to standard output when `path` is `None`.
-///
-/// A file is written to a temporary file in the same directory and renamed over the target
-/// only once complete, so a failed run never leaves a truncated or half-written file.
+/// Temporary files being written, removed by the signal handler.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Whether `path` means standard output: absent, or `-`.
+pub fn is_stdout(path: Option<&Path>) -> bool {
+    path.is_none_or(|p| p.as_os_str() == "-")
+}
+
+/// Writes `bytes` to `path`, or to standard output when `path` is `None` or `-`.
 pub fn write(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
-    let Some(path) = path else {
+    let Some(path) = path.filter(|p| !is_stdout(Some(p))) else {
         let mut out = io::stdout().lock();
         out.write_all(bytes)?;
         out.flush()?;
         return Ok(());
     };
+    write_file(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
+    let existing_mode = existing_permissions(path);
+    let tmp = new_file_builder()
         .prefix(".svcgraph-")
         .tempfile_in(dir)
-        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+        .map_err(without_path)?;
+    let registered = Registered::new(tmp.path());
+    let mut tmp = tmp;
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    widen_permissions(tmp.path(), path)?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot replace {}", path.display()))?;
+        .map_err(without_path)?;
+    if let Some(permissions) = existing_mode {
+        fs::set_permissions(tmp.path(), permissions).map_err(without_path)?;
+    }
+    tmp.persist(path).map_err(|e| without_path(e.error))?;
+    drop(registered);
     Ok(())
 }
 
-/// Temporary files are private (rw-------); the output gets the existing file's mode, or
-/// rw-r--r-- like any new file.
-#[cfg(unix)]
-fn widen_permissions(tmp: &Path, target: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let permissions = match fs::metadata(target) {
-        Ok(meta) => meta.permissions(),
-        Err(_) => fs::Permissions::from_mode(0o644),
-    };
-    fs::set_permissions(tmp, permissions)
-        .with_context(|| format!("cannot set permissions on {}", target.display()))
+/// A new output file gets the mode any new file would (0666 less the umask): the temporary
+/// file is created with it, and the kernel applies the umask.
+fn new_file_builder() -> tempfile::Builder<'static, 'static> {
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    builder
 }
 
-#[cfg(not(unix))]
-fn widen_permissions(_tmp: &Path, _target: &Path) -> Result<()> {
-    Ok(())
+/// A file being replaced keeps its mode.
+fn existing_permissions(path: &Path) -> Option<fs::Permissions> {
+    fs::metadata(path)
+        .ok()
+        .filter(fs::Metadata::is_file)
+        .map(|m| m.permissions())
+}
+
+/// tempfile's errors name the temporary file (`… at path "/dir/.svcgraph-B5An8Y"`), which
+/// means nothing to the user; keep only the cause. The message names the user's path.
+fn without_path(error: io::Error) -> io::Error {
+    let text = error.to_string();
+    match text.rfind(" at path ") {
+        Some(end) => io::Error::new(error.kind(), &text[..end]),
+        None => error,
+    }
+}
+
+/// Registers a temporary file for removal on a signal while it lives.
+struct Registered(PathBuf);
+
+impl Registered {
+    fn new(path: &Path) -> Self {
+        pending().push(path.to_path_buf());
+        Registered(path.to_path_buf())
+    }
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        pending().retain(|p| p != &self.0);
+    }
+}
+
+fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    // A panic while holding the lock leaves the list itself intact.
+    PENDING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Removes every temporary file being written; called by the signal handler before it exits.
+pub fn remove_on_signal() {
+    for path in pending().drain(..) {
+        let _ = fs::remove_file(path);
+    }
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use clap::CommandFactory;
 use regex::Regex;
 use svcgraph_core::diff::{self, Change};
 use svcgraph_core::query::{GraphQuery, LabelMatcher, Window};
@@ -19,7 +20,7 @@ use crate::args::{
     SeriesFilterArgs, ServerKind, SourceKind, TimeArgs, TransformArgs,
 };
 use crate::source::Server;
-use crate::{output, source};
+use crate::{output, progress, source};
 
 /// The bundled sample: a shop of a dozen services, as a snapshot of the `servicegraph` schema.
 const DEMO: &str = include_str!("../data/shop.snapshot.json");
@@ -30,6 +31,31 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Fetch(args) => fetch(&args),
         Command::Query(args) => query(&args),
         Command::Schemas(args) => schemas(&args),
+        Command::Completions(args) => {
+            let mut text = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "svcgraph", &mut text);
+            output::write(None, &text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let mut text = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut text)
+                .context("cannot write the manual page")?;
+            output::write(None, &text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `1 edge`, `2 edges`: a count with its noun in the right number.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else if noun == "series" {
+        format!("{n} series")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
@@ -42,6 +68,16 @@ impl Notes {
     fn warn(&self, message: &str) {
         if !self.quiet {
             eprintln!("svcgraph: warning: {}", one_line(message));
+        }
+    }
+
+    /// Each distinct warning once (every query of a fetch may report the same redirect).
+    fn warn_all(&self, messages: &[String]) {
+        let mut shown = std::collections::BTreeSet::new();
+        for message in messages {
+            if shown.insert(message.as_str()) {
+                self.warn(message);
+            }
         }
     }
 
@@ -60,6 +96,16 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
     let notes = Notes { quiet: args.quiet };
     let format = output_format(args.format, args.output.as_deref())?;
     let thresholds = thresholds(&args.compare);
+    if output::is_stdout(args.output.as_deref())
+        && args
+            .save_snapshot
+            .as_deref()
+            .is_some_and(|p| output::is_stdout(Some(p)))
+    {
+        bail!(
+            "--save-snapshot - and the picture would both go to standard output; write one of them to a file with -o or --save-snapshot FILE"
+        );
+    }
     let (graph, fetched_baseline) = match source_of(args)? {
         SourceKind::File => (load_graph(args, &notes)?, None),
         SourceKind::Prometheus => fetch_graphs(args, &notes, ServerKind::Prometheus)?,
@@ -134,12 +180,16 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
         }
     }
     output::write(args.output.as_deref(), text.as_bytes())?;
-    if let Some(path) = &args.output {
+    if let Some(path) = args
+        .output
+        .as_deref()
+        .filter(|p| !output::is_stdout(Some(p)))
+    {
         notes.note(&format!(
-            "wrote {} ({} nodes, {} edges)",
+            "wrote {} ({}, {})",
             path.display(),
-            graph.node_count(),
-            graph.edge_count()
+            count(graph.node_count(), "node"),
+            count(graph.edge_count(), "edge")
         ));
     }
     Ok(ExitCode::SUCCESS)
@@ -227,6 +277,50 @@ async fn connect(kind: ServerKind, prometheus: &PrometheusArgs, gcp: &GcpArgs) -
     }
 }
 
+/// A server to fetch from, the schema to ask it with, and how to show the wait.
+struct Session {
+    client: Server,
+    schema: Schema,
+    /// Why this schema, when it was not named.
+    note: Option<String>,
+    /// The progress line's text, when progress is drawn.
+    progress: Option<String>,
+}
+
+impl Session {
+    /// Connects and chooses the schema (the one named, or the one the server's metrics fit).
+    async fn open(
+        kind: ServerKind,
+        (prometheus, gcp): (&PrometheusArgs, &GcpArgs),
+        named: Option<Schema>,
+        query: &GraphQuery,
+        quiet: bool,
+    ) -> Result<Session> {
+        let client = connect(kind, prometheus, gcp).await?;
+        let progress = progress::enabled(quiet).then(|| format!("asking {}", client.endpoint()));
+        let label = progress.as_deref().unwrap_or_default();
+        let (schema, note) = progress::show(
+            progress.is_some(),
+            label,
+            source::choose_schema(&client, named, query),
+        )
+        .await?;
+        Ok(Session {
+            client,
+            schema,
+            note,
+            progress,
+        })
+    }
+
+    /// One moment's fetch and graph, with the progress line while it runs.
+    async fn moment(&self, query: &GraphQuery) -> Result<source::Moment> {
+        let label = self.progress.as_deref().unwrap_or_default();
+        let work = source::moment(&self.client, &self.schema, query);
+        progress::show(self.progress.is_some(), label, work).await
+    }
+}
+
 /// The graph now from the server, and the graph at `--compare-at` when asked.
 fn fetch_graphs(
     args: &RenderArgs,
@@ -242,32 +336,40 @@ fn fetch_graphs(
         .transpose()?;
     let named = schema_from_flag(&args.schema)?;
     let runtime = source::runtime()?;
-    let (client, now, before) = runtime.block_on(async {
-        let client = connect(kind, &args.prometheus, &args.gcp).await?;
-        let (schema, note) = source::choose_schema(&client, named, &query).await?;
-        if let Some(note) = note {
-            notes.note(&note);
+    let (session, now, before) = runtime.block_on(async {
+        let session = Session::open(
+            kind,
+            (&args.prometheus, &args.gcp),
+            named,
+            &query,
+            args.quiet,
+        )
+        .await?;
+        if let Some(note) = &session.note {
+            notes.note(note);
         }
-        let now = source::moment(&client, &schema, &query).await?;
+        let now = session.moment(&query).await?;
         let before = match compare_at {
             Some(at) => {
                 let earlier = GraphQuery {
                     at: Some(at),
                     ..query.clone()
                 };
-                Some(source::moment(&client, &schema, &earlier).await?)
+                Some(session.moment(&earlier).await?)
             }
             None => None,
         };
-        anyhow::Ok((client, now, before))
+        anyhow::Ok((session, now, before))
     })?;
+    let client = &session.client;
     for moment in std::iter::once(&now).chain(&before) {
+        notes.warn_all(&moment.redirects());
         for w in &moment.warnings {
             notes.warn(&w.to_string());
         }
         notes.note(&format!(
-            "fetched {} edges at {} from {} in {:.0} ms",
-            moment.graph.edge_count(),
+            "fetched {} at {} from {} in {:.0} ms",
+            count(moment.graph.edge_count(), "edge"),
             moment
                 .fetched
                 .snapshot
@@ -281,7 +383,9 @@ fn fetch_graphs(
     }
     if let Some(path) = &args.save_snapshot {
         output::write(Some(path), source::snapshot_json(&now.fetched)?.as_bytes())?;
-        notes.note(&format!("saved the snapshot to {}", path.display()));
+        if !output::is_stdout(Some(path)) {
+            notes.note(&format!("saved the snapshot to {}", path.display()));
+        }
     }
     Ok((now.graph, before.map(|m| m.graph)))
 }
@@ -293,15 +397,17 @@ fn fetch(args: &FetchArgs) -> Result<ExitCode> {
     let query = server_query(&args.series_filter, &namespaces, &args.time)?;
     let named = schema_from_flag(&args.schema)?;
     let runtime = source::runtime()?;
-    let (client, moment, note) = runtime.block_on(async {
-        let client = connect(args.source, &args.prometheus, &args.gcp).await?;
-        let (schema, note) = source::choose_schema(&client, named, &query).await?;
-        let moment = source::moment(&client, &schema, &query).await?;
-        anyhow::Ok((client, moment, note))
+    let (session, moment) = runtime.block_on(async {
+        let servers = (&args.prometheus, &args.gcp);
+        let session = Session::open(args.source, servers, named, &query, args.quiet).await?;
+        let moment = session.moment(&query).await?;
+        anyhow::Ok((session, moment))
     })?;
-    if let Some(note) = note {
-        notes.note(&note);
+    if let Some(note) = &session.note {
+        notes.note(note);
     }
+    let client = &session.client;
+    notes.warn_all(&moment.redirects());
     for w in &moment.warnings {
         notes.warn(&w.to_string());
     }
@@ -310,13 +416,14 @@ fn fetch(args: &FetchArgs) -> Result<ExitCode> {
         source::snapshot_json(&moment.fetched)?.as_bytes(),
     )?;
     notes.note(&format!(
-        "fetched {} series ({} edges) from {} in {:.0} ms{}",
-        moment.fetched.results.sample_count(),
-        moment.graph.edge_count(),
+        "fetched {} ({}) from {} in {:.0} ms{}",
+        count(moment.fetched.results.sample_count(), "series"),
+        count(moment.graph.edge_count(), "edge"),
         client.endpoint(),
         moment.took.as_secs_f64() * 1000.0,
         args.output
-            .as_ref()
+            .as_deref()
+            .filter(|p| !output::is_stdout(Some(p)))
             .map_or_else(String::new, |p| format!("; wrote {}", p.display()))
     ));
     Ok(ExitCode::SUCCESS)
@@ -341,11 +448,16 @@ fn comparison_summary(graph: &ServiceGraph) -> String {
         }
     }
     format!(
-        "compared with the baseline: {} new, {} gone, {} changed, {} unchanged edges",
+        "compared with the baseline: {} new, {} gone, {} changed, {} unchanged {}",
         counts[Change::New as usize],
         counts[Change::Gone as usize],
         counts[Change::Changed as usize],
         counts[Change::Same as usize],
+        if counts[Change::Same as usize] == 1 {
+            "edge"
+        } else {
+            "edges"
+        }
     )
 }
 

@@ -71,7 +71,8 @@ pub async fn gcp_source(mode: Mode, gcp: &GcpArgs, limits_from: &PrometheusArgs)
     let mut config = GcpConfig::new(project.as_str())
         .mode(mode)
         .timeout(timeout)
-        .retry(retry);
+        .retry(retry)
+        .max_response_bytes(limits_from.max_response_size);
     if let Some(path) = &gcp.credentials_file {
         config = config.credentials(CredentialSource::File(path.clone()));
     }
@@ -93,7 +94,8 @@ pub fn client(args: &PrometheusArgs) -> Result<Client> {
     let mut config = ClientConfig::new(url.as_str())
         .timeout(timeout)
         .retry(retry)
-        .insecure(args.insecure);
+        .insecure(args.insecure)
+        .max_response_bytes(args.max_response_size);
     if let Some(token) = &args.bearer_token {
         config = config.bearer_token(token.as_str());
     }
@@ -194,6 +196,17 @@ pub struct Moment {
     pub graph: ServiceGraph,
     pub warnings: Vec<svcgraph_core::Warning>,
     pub took: Duration,
+}
+
+impl Moment {
+    /// The redirects the server answered with, one line each.
+    pub fn redirects(&self) -> Vec<String> {
+        self.fetched
+            .redirects
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
 }
 
 /// Fetches and builds the graph of one moment.

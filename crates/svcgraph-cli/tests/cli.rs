@@ -780,3 +780,292 @@ fn library_errors_gain_the_flag_that_answers_them() {
         stderr(&out)
     );
 }
+
+/// The flags listed under each heading of `--help` (`Heading:` lines, then indented flags).
+fn help_sections(help: &str) -> Vec<(String, Vec<String>)> {
+    let mut sections: Vec<(String, Vec<String>)> = Vec::new();
+    for line in help.lines() {
+        if let Some(heading) = line.strip_suffix(':').filter(|h| !h.starts_with(' ')) {
+            sections.push((heading.to_owned(), Vec::new()));
+        } else if let Some((_, flags)) = sections.last_mut() {
+            let trimmed = line.trim_start();
+            // A flag line starts with `-x, --long` or `--long`; wrapped help text does not
+            // start at the flag column.
+            let indent = line.len() - trimmed.len();
+            if trimmed.starts_with('-') && indent <= 6 {
+                let long = trimmed
+                    .split([' ', ','])
+                    .find(|w| w.starts_with("--"))
+                    .unwrap_or(trimmed);
+                let short = trimmed
+                    .split([' ', ','])
+                    .find(|w| w.len() == 2 && w.starts_with('-'));
+                flags.push(short.map_or_else(|| long.to_owned(), |s| format!("{s} {long}")));
+            }
+        }
+    }
+    sections
+}
+
+#[test]
+fn every_flag_of_render_is_listed_under_its_own_heading() {
+    let out = run(&["render", "--help"], b"");
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    let sections = help_sections(&help);
+    let heading_of = |flag: &str| {
+        sections
+            .iter()
+            .find(|(_, flags)| flags.iter().any(|f| f.split(' ').any(|w| w == flag)))
+            .map_or_else(
+                || panic!("{flag} is not in the help: {help}"),
+                |(h, _)| h.as_str(),
+            )
+    };
+    for (flag, heading) in [
+        ("--input", "Input"),
+        ("--schema", "Input"),
+        ("--url", "Prometheus"),
+        ("--max-response-size", "Prometheus"),
+        ("--project-id", "Google Cloud"),
+        ("--window", "Time"),
+        ("--at", "Time"),
+        ("--cluster", "Filters"),
+        ("-l", "Filters"),
+        ("--aggregate", "Transforms"),
+        ("--focus", "Transforms"),
+        ("--depth", "Transforms"),
+        ("--baseline", "Comparison"),
+        ("--p95-change", "Comparison"),
+        ("-o", "Output"),
+        ("-f", "Output"),
+        ("-q", "Output"),
+        ("--stats", "Output"),
+    ] {
+        assert_eq!(heading_of(flag), heading, "{flag}\n{help}");
+    }
+    for command in [&["fetch", "--help"][..], &["query", "--help"]] {
+        let out = run(command, b"");
+        let help = String::from_utf8(out.stdout).unwrap();
+        let sections = help_sections(&help);
+        let output = sections.iter().find(|(h, _)| h == "Output").unwrap();
+        assert!(
+            output
+                .1
+                .iter()
+                .all(|f| ["-o --output", "-q --quiet", "--json"].contains(&f.as_str())),
+            "{command:?}: {help}"
+        );
+    }
+}
+
+#[test]
+fn only_the_top_level_command_has_a_version() {
+    let out = run(&["--version"], b"");
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("svcgraph {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let out = run(&["render", "--version"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("svcgraph-render"));
+}
+
+#[test]
+fn errors_name_the_users_output_path_not_the_temporary_file() {
+    let out = run(
+        &["render", "--demo", "-o", "/nonexistent/dir/graph.svg"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    assert!(
+        message.starts_with("svcgraph: error: cannot write /nonexistent/dir/graph.svg: "),
+        "{message}"
+    );
+    assert!(!message.contains(".svcgraph-"), "{message}");
+}
+
+#[test]
+fn a_mistyped_focus_suggests_the_nearest_names() {
+    let out = run(&["render", "--demo", "--focus", "chekout"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no node is named `chekout`; did you mean `checkout`?"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn dash_as_output_means_standard_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = svcgraph()
+        .current_dir(dir.path())
+        .args(["render", "--demo", "-f", "dot", "-o", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stdout.starts_with(b"digraph"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    assert!(!stderr(&out).contains("wrote"), "{}", stderr(&out));
+}
+
+#[test]
+fn counts_agree_with_their_nouns() {
+    let one = prometheus_response(&[(&[("client", "a"), ("server", "b")], "1.5")]);
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("g.json");
+    let out = run(
+        &[
+            "render",
+            "-i",
+            "-",
+            "--schema",
+            "servicegraph",
+            "-o",
+            target.to_str().unwrap(),
+        ],
+        one.as_bytes(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("(2 nodes, 1 edge)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        &[
+            "render",
+            "--demo",
+            "--focus",
+            "checkout",
+            "--depth",
+            "0",
+            "-o",
+            target.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(
+        stderr(&out).contains("(1 node, 0 edges)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn completions_source_in_bash_and_exist_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = run(&["completions", shell], b"");
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            script.contains("svcgraph") && script.contains("render"),
+            "{shell}"
+        );
+        assert!(script.contains("max-response-size"), "{shell}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("svcgraph.bash");
+    std::fs::write(&script, run(&["completions", "bash"], b"").stdout).unwrap();
+    // Sourcing defines the completion function and registers it; asking it to complete
+    // `svcgraph ren` offers `render`.
+    let check = format!(
+        "source {}; complete -p svcgraph >/dev/null && \
+         COMP_WORDS=(svcgraph ren); COMP_CWORD=1; COMP_LINE='svcgraph ren'; COMP_POINT=12; \
+         _svcgraph svcgraph ren svcgraph; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display()
+    );
+    let out = Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", &check])
+        .output()
+        .expect("bash");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "render");
+}
+
+#[test]
+fn the_manual_page_renders() {
+    let out = run(&["man"], b"");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let roff = out.stdout;
+    assert!(
+        roff.starts_with(b".ie") || roff.starts_with(b".TH"),
+        "{}",
+        String::from_utf8_lossy(&roff)
+    );
+    let mut child = Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("groff is needed: install the groff-base package (scripts/test.sh does)");
+    child.stdin.take().unwrap().write_all(&roff).unwrap();
+    let checked = child.wait_with_output().unwrap();
+    assert!(checked.status.success(), "{}", stderr(&checked));
+    assert_eq!(stderr(&checked), "", "groff warnings");
+    let mut child = Command::new("groff")
+        .args(["-man", "-Tutf8"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&roff).unwrap();
+    let typed = String::from_utf8_lossy(&child.wait_with_output().unwrap().stdout).into_owned();
+    // The terminal device prints bold as `N\bN`: keep the printed characters.
+    let mut page = String::new();
+    for c in typed.chars() {
+        if c == '\u{8}' {
+            page.pop();
+        } else {
+            page.push(c);
+        }
+    }
+    for text in ["NAME", "svcgraph", "SUBCOMMANDS", "render", "completions"] {
+        assert!(page.contains(text), "{text}: {page}");
+    }
+}
+
+#[test]
+fn xml_invalid_characters_in_names_give_dot_graphviz_draws_as_valid_xml() {
+    let hostile = prometheus_response(&[(
+        &[
+            ("client", "a\u{FFFE}b\u{FFFF}\u{1}"),
+            ("server", "c\u{FDD0}\u{1FFFF}d"),
+        ],
+        "2",
+    )]);
+    let out = run(
+        &["render", "-i", "-", "--schema", "servicegraph", "-f", "dot"],
+        hostile.as_bytes(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let drawn = graphviz_svg(&out.stdout);
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..roxmltree::ParsingOptions::default()
+    };
+    roxmltree::Document::parse_with_options(&drawn, options)
+        .unwrap_or_else(|e| panic!("{e}: {drawn}"));
+    let ours = run(
+        &["render", "-i", "-", "--schema", "servicegraph", "-f", "svg"],
+        hostile.as_bytes(),
+    );
+    roxmltree::Document::parse(std::str::from_utf8(&ours.stdout).unwrap()).unwrap();
+    let json = run(
+        &[
+            "render",
+            "-i",
+            "-",
+            "--schema",
+            "servicegraph",
+            "-f",
+            "json",
+        ],
+        hostile.as_bytes(),
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(node_fields(&doc, "name").contains(&"a\u{FFFE}b\u{FFFF}\u{1}"));
+}

@@ -1,6 +1,7 @@
 //! `svcgraph render --url` and `svcgraph fetch` against a real Prometheus loaded with known
 //! data by promtool (the data and the server come from svcgraph-prometheus' test harness).
 
+mod common;
 #[allow(dead_code)]
 #[path = "../../svcgraph-prometheus/tests/common/data.rs"]
 mod data;
@@ -9,25 +10,11 @@ mod data;
 mod prometheus;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
+use common::{run, stderr, svcgraph};
 use data::{EdgeSpec, FAILED, P95, STEP};
 use prometheus::{Prometheus, available, free_port, unix_now};
-
-fn svcgraph() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_svcgraph"));
-    // The tests choose the server; nothing from the environment.
-    command.env_remove("SVCGRAPH_PROMETHEUS_URL");
-    command
-}
-
-fn run(args: &[&str]) -> Output {
-    svcgraph().args(args).output().unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 fn json(out: &Output) -> serde_json::Value {
     assert!(out.status.success(), "{}", stderr(out));

@@ -128,6 +128,11 @@ impl Error {
     }
 }
 
+/// `was` for one, `were` for any other count: "1 series was", "2 series were".
+pub(crate) fn were(count: usize) -> &'static str {
+    if count == 1 { "was" } else { "were" }
+}
+
 /// Shortens a value for an error message so a 10 kB label cannot flood the terminal, and
 /// makes control characters visible so the message stays on one line.
 pub(crate) fn excerpt(value: &str) -> String {

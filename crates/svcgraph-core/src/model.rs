@@ -70,7 +70,7 @@ impl NodeKind {
     /// How much a kind tells about a node. When the same node is seen twice, the more telling
     /// kind wins: a caller first seen only by its IP (external) that also serves requests as a
     /// named pod is a pod.
-    fn certainty(self) -> u8 {
+    pub(crate) fn certainty(self) -> u8 {
         match self {
             NodeKind::Unknown => 0,
             NodeKind::External => 1,
@@ -232,8 +232,8 @@ impl Edge {
 #[derive(Debug, Clone, Default)]
 pub struct ServiceGraph {
     graph: DiGraph<Node, Edge>,
-    ids: HashMap<String, NodeIndex>,
-    pairs: HashMap<(NodeIndex, NodeIndex), EdgeIndex>,
+    ids: HashMap<String, NodeIndex, foldhash::fast::RandomState>,
+    pairs: HashMap<(NodeIndex, NodeIndex), EdgeIndex, foldhash::fast::RandomState>,
 }
 
 impl ServiceGraph {
@@ -281,6 +281,11 @@ impl ServiceGraph {
     /// The edge from one node to another, by index.
     pub fn find_edge(&self, source: NodeIndex, target: NodeIndex) -> Option<EdgeIndex> {
         self.pairs.get(&(source, target)).copied()
+    }
+
+    /// A node, to change anything but its id (which indexes it).
+    pub(crate) fn node_mut(&mut self, index: NodeIndex) -> Option<&mut Node> {
+        self.graph.node_weight_mut(index)
     }
 
     /// Mutable access to an edge's numbers.

@@ -4,7 +4,6 @@
 //! metric name is checked against Prometheus' name grammar, so no filter value can change the
 //! shape of a query (`a"} or vector(1) #` stays one string literal).
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -99,8 +98,8 @@ impl LabelMatcher {
 
     /// Whether a series with these labels passes, with PromQL's semantics (a missing label
     /// compares as the empty string; regexes are fully anchored).
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
-        let actual = labels.get(&self.label).map_or("", String::as_str);
+    pub fn matches(&self, labels: &crate::series::Labels) -> bool {
+        let actual = labels.get(&self.label).unwrap_or("");
         match (&self.op, &self.regex) {
             (MatchOp::Equal, _) => actual == self.value,
             (MatchOp::NotEqual, _) => actual != self.value,
@@ -597,7 +596,7 @@ mod tests {
 
     #[test]
     fn matching_follows_promql() {
-        let labels: BTreeMap<String, String> = [("pod".to_owned(), "cart-1".to_owned())].into();
+        let labels: crate::series::Labels = [("pod", "cart-1")].into_iter().collect();
         assert!(
             "pod=~cart-.*"
                 .parse::<LabelMatcher>()

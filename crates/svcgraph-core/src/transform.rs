@@ -10,7 +10,7 @@
 //! (an upper bound: quantiles cannot be combined exactly without the histograms).
 //! The CLI applies them in the order aggregate → filter → prune → focus.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 use petgraph::Direction as Dir;
 use petgraph::graph::NodeIndex;
@@ -144,18 +144,54 @@ pub fn select(graph: &ServiceGraph, selector: &str) -> Result<Vec<NodeIndex>> {
     Ok(found)
 }
 
-/// Up to five node names close to `selector`: containing it, ignoring case.
+/// Up to five node names close to `selector`, closest first: those within a few edits
+/// (typos such as `chekout` for `checkout`), or containing it or contained in it, ignoring
+/// case.
 fn suggestions(graph: &ServiceGraph, selector: &str) -> Suggestions {
     let wanted = selector.to_lowercase();
-    let names: BTreeSet<&str> = graph
+    // About one typo per four characters, at least one.
+    let allowed = (wanted.chars().count() / 4).max(1);
+    // Ranked by edits, a name containing the selector (or contained in it) counting as one
+    // edit and coming before a true typo at the same distance.
+    let mut close: Vec<(usize, bool, &str)> = graph
         .nodes()
-        .filter(|n| {
-            n.name.to_lowercase().contains(&wanted) || wanted.contains(&n.name.to_lowercase())
-        })
         .map(|n| n.name.as_str())
         .filter(|n| !n.is_empty())
+        .filter_map(|name| {
+            let lower = name.to_lowercase();
+            if lower.contains(&wanted) || wanted.contains(&lower) {
+                return Some((1, false, name));
+            }
+            let distance = edit_distance(&wanted, &lower);
+            (distance <= allowed).then_some((distance, true, name))
+        })
         .collect();
-    Suggestions(names.into_iter().take(5).map(excerpt).collect())
+    close.sort_unstable();
+    close.dedup_by(|a, b| a.2 == b.2);
+    Suggestions(
+        close
+            .into_iter()
+            .take(5)
+            .map(|(_, _, name)| excerpt(name))
+            .collect(),
+    )
+}
+
+/// Levenshtein distance between two strings, in characters (insertions, deletions and
+/// substitutions each cost one).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
 }
 
 /// How far [`aggregate`] merges.
@@ -364,10 +400,33 @@ mod tests {
         let err = focus(&shop(), "CAT", 1, FocusDirection::Both).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "no node is named `CAT`; did you mean `catalog`?"
+            "no node is named `CAT`; did you mean `catalog`, `cart`?"
         );
         let err = focus(&shop(), "zzz", 1, FocusDirection::Both).unwrap_err();
         assert_eq!(err.to_string(), "no node is named `zzz`");
+    }
+
+    #[test]
+    fn focus_suggests_names_a_typo_away() {
+        let err = focus(&shop(), "catlog", 1, FocusDirection::Both).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no node is named `catlog`; did you mean `catalog`?"
+        );
+        let err = focus(&shop(), "Frnt", 1, FocusDirection::Both).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no node is named `Frnt`; did you mean `front`?"
+        );
+    }
+
+    #[test]
+    fn edit_distance_counts_insertions_deletions_and_substitutions() {
+        assert_eq!(edit_distance("checkout", "checkout"), 0);
+        assert_eq!(edit_distance("chekout", "checkout"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("naïve", "naive"), 1);
     }
 
     #[test]

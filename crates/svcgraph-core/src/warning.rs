@@ -26,6 +26,14 @@ pub enum Warning {
         /// Why.
         reason: LeftOutReason,
     },
+    /// Several request series mapped to the same edge on `edges` edges, and their rates were
+    /// added up; the schema's node ids may leave out a label that tells them apart.
+    Duplicates {
+        /// How many edges.
+        edges: usize,
+        /// The first of them.
+        example: crate::schema::DuplicateSeries,
+    },
 }
 
 /// Why series were left out of the graph.
@@ -54,24 +62,35 @@ impl fmt::Display for Warning {
                 reason,
             } => {
                 let what = purpose.describe();
+                let were = crate::error::were(*count);
                 match reason {
                     LeftOutReason::NoData => write!(
                         f,
-                        "{what}: {count} series had no data in the window (NaN) and were left out"
+                        "{what}: {count} series had no data in the window (NaN) and {were} left out"
                     ),
                     LeftOutReason::Idle => {
-                        write!(f, "{what}: {count} idle series (rate 0) were left out")
+                        write!(f, "{what}: {count} idle series (rate 0) {were} left out")
                     }
                     LeftOutReason::Invalid => write!(
                         f,
-                        "{what}: {count} series with an infinite or negative value were left out"
+                        "{what}: {count} series with an infinite or negative value {were} left out"
                     ),
                     LeftOutReason::Unmatched => write!(
                         f,
-                        "{what}: {count} series match no edge with requests and were ignored"
+                        "{what}: {count} series {} no edge with requests and {were} ignored",
+                        if *count == 1 { "matches" } else { "match" }
                     ),
                 }
             }
+            Warning::Duplicates { edges, example } => write!(
+                f,
+                "{}: several series map to the same edge on {edges} {} (e.g. {} series for `{}` -> `{}`), and their rates were added up; the schema's node ids may leave out a label that tells them apart (a namespace or cluster)",
+                QueryPurpose::Requests.describe(),
+                if *edges == 1 { "edge" } else { "edges" },
+                example.series,
+                crate::error::excerpt(&example.client),
+                crate::error::excerpt(&example.server),
+            ),
         }
     }
 }

@@ -209,3 +209,56 @@ fn output_does_not_depend_on_series_order() {
     );
     assert_eq!(forward, backward);
 }
+
+#[test]
+fn series_that_map_to_one_edge_are_summed_with_a_typed_warning() {
+    // Two clusters' `checkout -> db` series: the servicegraph preset's ids are the names, so
+    // both land on one edge.
+    let set = SeriesSet::from_json(
+        br#"{"status":"success","data":{"resultType":"vector","result":[
+          {"metric":{"client":"checkout","server":"db","cluster":"a","failed":"false"},"value":[1,"1"]},
+          {"metric":{"client":"checkout","server":"db","cluster":"a","failed":"true"},"value":[1,"0.5"]},
+          {"metric":{"client":"checkout","server":"db","cluster":"b","failed":"false"},"value":[1,"2"]},
+          {"metric":{"client":"checkout","server":"cart"},"value":[1,"1"]}]}}"#,
+    )
+    .unwrap();
+    let built = Schema::preset("servicegraph")
+        .unwrap()
+        .build(&QueryResults::from_requests(set))
+        .unwrap();
+    assert_eq!(built.graph.edge_count(), 2);
+    assert_eq!(built.duplicates.len(), 1);
+    let duplicate = &built.duplicates[0];
+    assert_eq!(duplicate.series, 2);
+    let g = built.graph.graph();
+    let summed = g
+        .edge_weights()
+        .find(|e| close(e.requests_per_second, 3.5))
+        .is_some();
+    assert!(summed);
+    assert!(duplicate.client.contains("checkout") && duplicate.server.contains("db"));
+    assert_eq!(built.warnings.len(), 1, "{:?}", built.warnings);
+    assert!(
+        built.warnings[0]
+            .to_string()
+            .contains("several series map to the same edge on 1 edge"),
+        "{}",
+        built.warnings[0]
+    );
+}
+
+#[test]
+fn istio_series_split_by_response_code_are_not_duplicates() {
+    let set = SeriesSet::from_json(
+        br#"{"status":"success","data":{"resultType":"vector","result":[
+          {"metric":{"source_workload":"a","source_workload_namespace":"x","destination_workload":"b","destination_workload_namespace":"x","response_code":"200"},"value":[1,"5"]},
+          {"metric":{"source_workload":"a","source_workload_namespace":"x","destination_workload":"b","destination_workload_namespace":"x","response_code":"503"},"value":[1,"1"]}]}}"#,
+    )
+    .unwrap();
+    let built = Schema::preset("istio")
+        .unwrap()
+        .build(&QueryResults::from_requests(set))
+        .unwrap();
+    assert!(built.duplicates.is_empty());
+    assert!(built.warnings.is_empty(), "{:?}", built.warnings);
+}

@@ -74,6 +74,9 @@ pub struct GcpConfig {
     pub timeout: Duration,
     /// When and how often a failed request is sent again (both modes).
     pub retry: RetryPolicy,
+    /// The largest answer accepted from GMP's PromQL endpoint, in bytes (see
+    /// [`ClientConfig::max_response_bytes`](svcgraph_prometheus::ClientConfig::max_response_bytes)).
+    pub max_response_bytes: u64,
 }
 
 impl fmt::Debug for GcpConfig {
@@ -86,6 +89,7 @@ impl fmt::Debug for GcpConfig {
             .field("endpoint", &self.endpoint)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -102,6 +106,7 @@ impl GcpConfig {
             endpoint: None,
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
+            max_response_bytes: svcgraph_prometheus::ClientConfig::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 
@@ -138,6 +143,12 @@ impl GcpConfig {
     /// Sets the retry policy.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Sets the largest answer accepted from GMP's PromQL endpoint, in bytes.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
         self
     }
 

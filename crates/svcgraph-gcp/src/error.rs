@@ -182,7 +182,7 @@ impl Error {
         let mut inner = &error;
         loop {
             match inner {
-                P::Query { source, .. } => inner = source,
+                P::Query { cause, .. } => inner = cause,
                 P::RetriesExhausted { last, .. } => inner = last,
                 _ => break,
             }

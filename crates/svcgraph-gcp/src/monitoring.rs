@@ -301,6 +301,7 @@ impl CloudMonitoring {
             snapshot: Snapshot::new(schema.clone(), Some(query), saved),
             results,
             warnings,
+            redirects: Vec::new(),
         })
     }
 

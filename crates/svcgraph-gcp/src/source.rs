@@ -46,7 +46,8 @@ impl GcpSource {
         let endpoint = config.endpoint_or_default().to_owned();
         if !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
             return Err(Error::Config(format!(
-                "the endpoint `{endpoint}` needs http:// or https:// in front, e.g. https://monitoring.googleapis.com"
+                "the endpoint `{}` needs http:// or https:// in front, e.g. https://monitoring.googleapis.com",
+                svcgraph_prometheus::redact(&endpoint)
             )));
         }
         let credentials = auth::credentials(&config.credentials, config.quota_project.as_deref())?;
@@ -55,7 +56,8 @@ impl GcpSource {
             Mode::Gmp => {
                 let mut prom = ClientConfig::new(config.gmp_base_url()?)
                     .timeout(config.timeout)
-                    .retry(config.retry);
+                    .retry(config.retry)
+                    .max_response_bytes(config.max_response_bytes);
                 if let Some(source) = credentials.token_source() {
                     prom = prom.token_source(source);
                 }
@@ -83,7 +85,11 @@ impl GcpSource {
                     .build()
                     .await
                     .map_err(|e| Error::Credentials(auth::guidance(&source_chain(&e))))?;
-                let shown = format!("{endpoint}/v3/projects/{}/timeSeries", config.project_id);
+                // An endpoint with credentials or a query shows neither in messages.
+                let shown = svcgraph_prometheus::redact(&format!(
+                    "{endpoint}/v3/projects/{}/timeSeries",
+                    config.project_id
+                ));
                 let cm = CloudMonitoring {
                     client,
                     project: config.project_id.clone(),

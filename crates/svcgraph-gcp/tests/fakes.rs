@@ -382,3 +382,46 @@ fn a_bad_credentials_file_is_named_with_the_fix() {
     assert!(err.contains("cannot read the credentials file"), "{err}");
     assert!(err.contains("service-account key"), "{err}");
 }
+
+#[test]
+fn an_endpoint_never_shows_its_credentials_or_query() {
+    let err = runtime()
+        .block_on(GcpSource::connect(
+            GcpConfig::new(PROJECT)
+                .endpoint("user:SECRET@host:443/?key=SECRET2")
+                .credentials(CredentialSource::Anonymous),
+        ))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("needs http:// or https://"), "{err}");
+    assert!(!err.contains("SECRET"), "{err}");
+
+    let server = FakeServer::start(|_, _| Reply::status(200, "{}"));
+    let endpoint = server.url().replace("http://", "http://user:SECRET@") + "/?key=SECRET2";
+    let source = runtime()
+        .block_on(GcpSource::connect(
+            config(&server, Mode::CloudMonitoring).endpoint(endpoint),
+        ))
+        .unwrap();
+    assert!(
+        !source.endpoint().contains("SECRET"),
+        "{}",
+        source.endpoint()
+    );
+}
+
+#[test]
+fn gmp_answers_over_the_size_limit_are_refused() {
+    let server = FakeServer::start(|_, _| Reply::json(seed_response()));
+    let err = fetch(
+        config(&server, Mode::Gmp).max_response_bytes(64),
+        "gmp-beyla",
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("sent an answer larger than the limit of 64 bytes"),
+        "{err}"
+    );
+    assert!(fetch(config(&server, Mode::Gmp), "gmp-beyla").is_ok());
+}

@@ -4,13 +4,15 @@ use std::error::Error as _;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
 use serde_json::value::RawValue;
 use svcgraph_core::query::EvalTime;
 use svcgraph_core::series::SeriesSet;
 use url::Url;
 
-use crate::config::{Auth, ClientConfig, RetryPolicy, query_endpoint, shown_url};
+use crate::config::{
+    Auth, ClientConfig, RetryPolicy, query_endpoint, random_unit, redact_urls_in, shown_url,
+};
 use crate::error::{Error, Result, excerpt};
 
 /// Queries whose `GET` URL would be longer than this many bytes are sent as a `POST` form
@@ -22,6 +24,9 @@ pub const MAX_GET_URL_BYTES: usize = 4096;
 /// Longest excerpt of a server's body quoted in an error message.
 const EXCERPT_CHARS: usize = 200;
 
+/// Redirects followed per request before giving up, as browsers and curl do.
+const MAX_REDIRECTS: usize = 10;
+
 /// A connection to one Prometheus-compatible HTTP API.
 ///
 /// Cheap to clone (clones share one connection pool). Needs a Tokio runtime to run queries.
@@ -30,9 +35,39 @@ pub struct Client {
     http: reqwest::Client,
     endpoint: Url,
     shown: String,
+    /// The configured headers: sent with each request to the endpoint's origin, never to
+    /// another origin a redirect points at.
+    headers: std::sync::Arc<HeaderMap>,
     auth: Option<Auth>,
     timeout: Duration,
     retry: RetryPolicy,
+    max_response_bytes: u64,
+}
+
+/// A redirect the server answered with, and which was followed.
+///
+/// When it leads to another origin (scheme, host or port), the configured headers and
+/// credentials were not sent there: a redirect must not hand a token to another server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    /// Where the request went, as shown in messages (no credentials, no query).
+    pub from: String,
+    /// Where the server sent it.
+    pub to: String,
+    /// Whether `to` is another origin than the configured URL's.
+    pub cross_origin: bool,
+}
+
+impl std::fmt::Display for Redirect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} redirected to {}", self.from, self.to)?;
+        if self.cross_origin {
+            f.write_str(
+                "; another origin, so the configured headers and credentials were not sent there (use that address as the URL if it is the right server)",
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// One query's answer: the body exactly as the server sent it, and its samples.
@@ -44,6 +79,8 @@ pub struct QueryResponse {
     pub series: SeriesSet,
     /// How many requests it took (1 when the first one succeeded).
     pub attempts: u32,
+    /// The redirects followed on the way to the answer.
+    pub redirects: Vec<Redirect>,
 }
 
 impl QueryResponse {
@@ -90,7 +127,8 @@ impl Client {
         let _ = rustls::crypto::ring::default_provider().install_default();
 
         let mut builder = reqwest::Client::builder()
-            .default_headers(headers)
+            // Redirects are followed by `send`, which decides what each hop may be sent.
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(config.timeout)
             .user_agent(concat!("svcgraph/", env!("CARGO_PKG_VERSION")));
         if let Some(path) = &config.ca_file {
@@ -120,13 +158,20 @@ impl Client {
                 error_chain(&e)
             ))
         })?;
+        if config.max_response_bytes == 0 {
+            return Err(Error::Config(
+                "the response size limit must be at least one byte".into(),
+            ));
+        }
         Ok(Client {
             http,
             endpoint,
             shown,
+            headers: std::sync::Arc::new(headers),
             auth: config.auth,
             timeout: config.timeout,
             retry: config.retry,
+            max_response_bytes: config.max_response_bytes,
         })
     }
 
@@ -143,11 +188,12 @@ impl Client {
         let mut attempt = 1;
         loop {
             let error = match self.send(promql, at).await {
-                Ok((body, series)) => {
+                Ok((body, series, redirects)) => {
                     return Ok(QueryResponse {
                         body,
                         series,
                         attempts: attempt,
+                        redirects,
                     });
                 }
                 Err(error) => error,
@@ -165,7 +211,7 @@ impl Client {
                     }
                 });
             }
-            let mut wait = self.retry.backoff(attempt);
+            let mut wait = self.retry.jittered(attempt, random_unit());
             if let Error::Status {
                 retry_after: Some(seconds),
                 ..
@@ -188,8 +234,12 @@ impl Client {
         }
     }
 
-    /// One request, no retries.
-    async fn send(&self, promql: &str, at: Option<EvalTime>) -> Result<(Box<RawValue>, SeriesSet)> {
+    /// One request, no retries; redirects followed (up to [`MAX_REDIRECTS`]).
+    async fn send(
+        &self,
+        promql: &str,
+        at: Option<EvalTime>,
+    ) -> Result<(Box<RawValue>, SeriesSet, Vec<Redirect>)> {
         let time = at.map(EvalTime::to_prometheus_param);
         let mut params: Vec<(&str, &str)> = vec![("query", promql)];
         if let Some(time) = &time {
@@ -197,32 +247,125 @@ impl Client {
         }
         let mut get_url = self.endpoint.clone();
         get_url.query_pairs_mut().extend_pairs(&params);
-        let request = if get_url.as_str().len() <= MAX_GET_URL_BYTES {
-            self.http.get(get_url)
-        } else {
-            self.http.post(self.endpoint.clone()).form(&params)
-        };
-        let request = match &self.auth {
-            None => request,
-            Some(Auth::Bearer(token)) => request.bearer_auth(token),
-            Some(Auth::TokenSource(source)) => request.bearer_auth(source.token().await?),
-            Some(Auth::Basic { username, password }) => {
-                request.basic_auth(username, password.as_ref())
+        let post = get_url.as_str().len() > MAX_GET_URL_BYTES;
+        let mut url = if post { self.endpoint.clone() } else { get_url };
+        let mut redirects = Vec::new();
+        let response = loop {
+            let request = if post {
+                self.http.post(url.clone()).form(&params)
+            } else {
+                self.http.get(url.clone())
+            };
+            // Headers and credentials go to the configured origin only.
+            let request = if url.origin() == self.endpoint.origin() {
+                self.authorize(request.headers(HeaderMap::clone(&self.headers)))
+                    .await?
+            } else {
+                request
+            };
+            let response = request.send().await.map_err(|e| self.transport(&e))?;
+            let Some(next) = self.redirect_target(&url, &response)? else {
+                break response;
+            };
+            if redirects.len() == MAX_REDIRECTS {
+                return Err(Error::Response {
+                    url: self.shown.clone(),
+                    detail: format!(
+                        "more than {MAX_REDIRECTS} redirects (the last to {}); check the URL",
+                        shown_url(&next)
+                    ),
+                });
             }
+            redirects.push(Redirect {
+                from: shown_url(&url),
+                to: shown_url(&next),
+                cross_origin: next.origin() != self.endpoint.origin(),
+            });
+            url = next;
         };
 
-        let response = request.send().await.map_err(|e| self.transport(&e))?;
         let status = response.status();
         let retry_after = response
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
-        let bytes = response.bytes().await.map_err(|e| self.transport(&e))?;
+        let bytes = self.read_body(response).await?;
         if !status.is_success() {
             return Err(self.status_error(status, &bytes, retry_after));
         }
-        self.parse(&bytes)
+        let (body, series) = self.parse(bytes)?;
+        Ok((body, series, redirects))
+    }
+
+    /// The request with this client's credentials.
+    async fn authorize(&self, request: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder> {
+        Ok(match &self.auth {
+            None => request,
+            Some(Auth::Bearer(token)) => request.bearer_auth(token),
+            Some(Auth::TokenSource(source)) => request.bearer_auth(source.token().await?),
+            Some(Auth::Basic { username, password }) => {
+                request.basic_auth(username, password.as_ref())
+            }
+        })
+    }
+
+    /// Where a 3xx answer with a `Location` sends the request next (credentials in that
+    /// address dropped), or `None` when the answer is not a redirect.
+    fn redirect_target(&self, from: &Url, response: &reqwest::Response) -> Result<Option<Url>> {
+        if !response.status().is_redirection() {
+            return Ok(None);
+        }
+        let Some(location) = response.headers().get(LOCATION) else {
+            return Ok(None);
+        };
+        let unusable = |why: &str| Error::Response {
+            url: self.shown.clone(),
+            detail: format!("HTTP {} redirect {why}", response.status().as_u16()),
+        };
+        let location = location
+            .to_str()
+            .map_err(|_| unusable("with a Location that is not text"))?;
+        let mut next = from
+            .join(location)
+            .map_err(|_| unusable("to an address that is not a URL"))?;
+        if !matches!(next.scheme(), "http" | "https") {
+            return Err(unusable(&format!(
+                "to `{}`, not http or https",
+                next.scheme()
+            )));
+        }
+        if next.origin() != self.endpoint.origin() {
+            // Both only fail for URLs that cannot carry credentials, which then have none.
+            let _ = next.set_username("");
+            let _ = next.set_password(None);
+        }
+        Ok(Some(next))
+    }
+
+    /// The body as it arrives, stopping with [`Error::TooLarge`] past the size limit.
+    async fn read_body(&self, mut response: reqwest::Response) -> Result<Vec<u8>> {
+        let limit = self.max_response_bytes;
+        let too_large = || Error::TooLarge {
+            url: self.shown.clone(),
+            limit_bytes: limit,
+        };
+        let announced = response.content_length();
+        if announced.is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        // The announced length, within the limit, sizes the buffer once: growing it by doubling
+        // would hold two copies of a large answer for a moment. Pages not written to cost no
+        // memory, so a server announcing more than it sends costs nothing.
+        let capacity = announced.unwrap_or(0).min(limit);
+        let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport(&e))? {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     /// A transport failure in this client's words.
@@ -294,13 +437,33 @@ impl Client {
         }
     }
 
-    /// A 2xx body to samples, keeping the body verbatim.
-    fn parse(&self, bytes: &[u8]) -> Result<(Box<RawValue>, SeriesSet)> {
-        let series = SeriesSet::from_json(bytes).map_err(|e| self.unusable(bytes, &e))?;
-        // `from_json` has checked that this is one JSON document in UTF-8.
-        let text = std::str::from_utf8(bytes).map_err(|e| self.unusable(bytes, &e))?;
-        let body =
-            RawValue::from_string(text.trim().to_owned()).map_err(|e| self.unusable(bytes, &e))?;
+    /// A 2xx body to samples, keeping the body verbatim (moved, not copied: a large answer
+    /// is held once).
+    fn parse(&self, bytes: Vec<u8>) -> Result<(Box<RawValue>, SeriesSet)> {
+        let mut text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            // `from_json` says where the text stops being UTF-8.
+            Err(e) => {
+                let bytes = e.into_bytes();
+                return Err(match SeriesSet::from_json(&bytes) {
+                    Err(error) => self.unusable(&bytes, &error),
+                    Ok(_) => self.unusable(&bytes, &"the body is not UTF-8"),
+                });
+            }
+        };
+        let series =
+            SeriesSet::from_json_text(&text).map_err(|e| self.unusable(text.as_bytes(), &e))?;
+        let end = text.trim_end().len();
+        text.truncate(end);
+        let start = text.len() - text.trim_start().len();
+        if start > 0 {
+            text.drain(..start);
+        }
+        let unusable = |e: &serde_json::Error, text: &str| self.unusable(text.as_bytes(), e);
+        let body = match RawValue::from_string(text) {
+            Ok(body) => body,
+            Err(e) => return Err(unusable(&e, "")),
+        };
         Ok((body, series))
     }
 
@@ -383,7 +546,7 @@ fn error_chain(error: &reqwest::Error) -> String {
             "request failed".into()
         });
     }
-    excerpt(&parts.join(": "), 300)
+    excerpt(&redact_urls_in(&parts.join(": ")), 300)
 }
 
 /// The error envelopes of Prometheus (`{"status":"error","errorType","error"}`) and of

@@ -37,6 +37,11 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// When and how often a failed request is sent again.
     pub retry: RetryPolicy,
+    /// The largest answer accepted, in bytes ([`ClientConfig::DEFAULT_MAX_RESPONSE_BYTES`]
+    /// by default). The body is read as it arrives and reading stops at the limit, so a huge
+    /// answer costs at most this much memory per query; the query fails with
+    /// [`Error::TooLarge`].
+    pub max_response_bytes: u64,
 }
 
 /// Credentials for the metric store.
@@ -116,6 +121,7 @@ impl fmt::Debug for ClientConfig {
             .field("insecure", &self.insecure)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -132,7 +138,9 @@ impl fmt::Debug for ClientConfig {
 /// made.
 ///
 /// The wait before retry `n` (1-based) is `initial_backoff × 2^(n-1)`, capped at
-/// `max_backoff`. A `Retry-After: <seconds>` header on a 429 or 5xx answer is honoured when it
+/// `max_backoff` ([`RetryPolicy::backoff`]); the client waits a random time between half of
+/// it and all of it ([`RetryPolicy::jittered`]), so that many clients failing at once do not
+/// retry in step. A `Retry-After: <seconds>` header on a 429 or 5xx answer is honoured when it
 /// asks for longer; when it asks for more than `max_backoff`, the client stops retrying and
 /// returns the server's answer, which says so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,6 +170,29 @@ impl RetryPolicy {
     }
 }
 
+impl RetryPolicy {
+    /// The wait before retry number `retry` with "equal jitter": half of
+    /// [`backoff`](Self::backoff), plus `unit` (a number in `[0, 1)`) times the other half.
+    pub fn jittered(&self, retry: u32, unit: f64) -> Duration {
+        let full = self.backoff(retry);
+        let half = full / 2;
+        half + full.saturating_sub(half).mul_f64(unit.clamp(0.0, 1.0))
+    }
+}
+
+/// A number in `[0, 1)`, different on every call: the jitter of retry waits. Built from the
+/// standard library's randomly seeded hasher keys, which is plenty for spreading retries.
+pub(crate) fn random_unit() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64),
+    );
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
 impl Default for RetryPolicy {
     /// Three attempts, waiting 0.5 s and then 1 s, never more than 8 s.
     fn default() -> Self {
@@ -177,6 +208,11 @@ impl ClientConfig {
     /// The default per-request timeout, 30 seconds.
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+    /// The default limit on an answer's size, 256 MiB: far above any service graph (a
+    /// 100,000-edge answer is about 26 MB), far below what would exhaust a laptop's memory
+    /// when five queries run at once.
+    pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 << 20;
+
     /// A configuration for this base URL with no credentials, a 30 s timeout and the default
     /// [`RetryPolicy`]. The URL is checked when the [`Client`](crate::Client) is made.
     pub fn new(base_url: impl Into<String>) -> Self {
@@ -188,6 +224,7 @@ impl ClientConfig {
             insecure: false,
             timeout: Self::DEFAULT_TIMEOUT,
             retry: RetryPolicy::default(),
+            max_response_bytes: Self::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 
@@ -242,6 +279,12 @@ impl ClientConfig {
         self.retry = retry;
         self
     }
+
+    /// Sets the largest answer accepted, in bytes.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
 }
 
 /// The instant-query endpoint for a base URL: `<base>/api/v1/query`, keeping the base's path
@@ -287,15 +330,83 @@ pub(crate) fn shown_url(url: &Url) -> String {
     shown.to_string()
 }
 
-fn shown_url_text(text: &str) -> String {
+/// Text that the user gave as a URL, as shown in messages. A well-formed http(s) URL loses
+/// its credentials and query; anything else (`user:SECRET@host:9090` parses as a URL of
+/// scheme `user`) goes through [`redact`].
+pub(crate) fn shown_url_text(text: &str) -> String {
     match Url::parse(text) {
-        Ok(url) => shown_url(&url),
-        Err(_) => match text.rsplit_once('@') {
-            // Unparseable but maybe with credentials: show only what follows them.
-            Some((_, host)) => format!("…@{host}"),
-            None => text.to_owned(),
-        },
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => shown_url(&url),
+        _ => redact(text),
     }
+}
+
+/// Redacts the secrets a URL-like text may hold, whether or not it parses: the password of
+/// its user info (`user:***@host`; everything before the `@` when it cannot tell) and every
+/// query value (`?token=***`). The fragment is dropped.
+pub fn redact(text: &str) -> String {
+    let text = text.split('#').next().unwrap_or_default();
+    let (before_query, query) = match text.split_once('?') {
+        Some((before, query)) => (before, Some(query)),
+        None => (text, None),
+    };
+    let (scheme, rest) = match before_query.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, before_query),
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let mut out = String::with_capacity(text.len());
+    if let Some(scheme) = scheme {
+        out.push_str(scheme);
+        out.push_str("://");
+    }
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            match userinfo.split_once(':') {
+                Some((user, _password)) => {
+                    out.push_str(user);
+                    out.push_str(":***");
+                }
+                None => out.push_str("***"),
+            }
+            out.push('@');
+            out.push_str(host);
+        }
+        None => out.push_str(authority),
+    }
+    out.push_str(path);
+    if let Some(query) = query {
+        out.push('?');
+        for (i, pair) in query.split('&').enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            match pair.split_once('=') {
+                Some((name, _value)) => {
+                    out.push_str(name);
+                    out.push_str("=***");
+                }
+                None if pair.is_empty() => {}
+                None => out.push_str("***"),
+            }
+        }
+    }
+    out
+}
+
+/// Every `scheme://…` word of `text` through [`redact`]: for causes from the HTTP stack,
+/// which may quote a URL.
+pub(crate) fn redact_urls_in(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            if word.contains("://") || word.contains('@') || word.contains('?') {
+                redact(word)
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -384,6 +495,51 @@ mod tests {
         assert!(
             basic.contains("alice") && !basic.contains("\"pw\""),
             "{basic}"
+        );
+    }
+
+    #[test]
+    fn secrets_in_urls_never_show_in_errors() {
+        for (base, secret) in [
+            ("user:SECRET@host:9090", "SECRET"),
+            ("host:9090/?token=SECRET", "SECRET"),
+            ("ftp://user:SECRET@host/?token=SECRET2", "SECRET"),
+            ("http://[bad/?token=SECRET", "SECRET"),
+            ("http://SECRET@host:99999", "SECRET"),
+        ] {
+            let err = query_endpoint(base).unwrap_err().to_string();
+            assert!(!err.contains(secret), "{base}: {err}");
+        }
+        assert_eq!(
+            redact("user:SECRET@host:9090/p?token=abc&x=1&flag#frag"),
+            "user:***@host:9090/p?token=***&x=***&***"
+        );
+        assert_eq!(redact("http://alice@host/"), "http://***@host/");
+        let shown = redact_urls_in("error for url (http://u:pw@h/?q=up): refused");
+        assert!(!shown.contains("pw") && !shown.contains("up"), "{shown}");
+        assert!(
+            shown.starts_with("error for url (http://u:***@h/"),
+            "{shown}"
+        );
+        assert!(shown.ends_with(" refused"), "{shown}");
+    }
+
+    #[test]
+    fn jitter_stays_between_half_and_all_of_the_backoff() {
+        let policy = RetryPolicy {
+            attempts: 5,
+            initial_backoff: Duration::from_millis(400),
+            max_backoff: Duration::from_secs(8),
+        };
+        assert_eq!(policy.jittered(1, 0.0), Duration::from_millis(200));
+        assert_eq!(policy.jittered(1, 0.5), Duration::from_millis(300));
+        assert_eq!(policy.jittered(2, 1.0), Duration::from_millis(800));
+        let units: Vec<f64> = (0..20).map(|_| random_unit()).collect();
+        assert!(units.iter().all(|u| (0.0..1.0).contains(u)), "{units:?}");
+        // Twenty equal draws from 2^53 values would mean there is no randomness at all.
+        assert!(
+            units.iter().any(|u| u.to_bits() != units[0].to_bits()),
+            "{units:?}"
         );
     }
 

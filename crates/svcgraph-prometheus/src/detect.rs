@@ -75,7 +75,7 @@ fn detect_in(series: &SeriesSet) -> Option<Schema> {
         let samples: Vec<Sample> = series
             .samples
             .iter()
-            .filter(|s| s.labels.get("__name__") == Some(&schema.requests))
+            .filter(|s| s.labels.get("__name__") == Some(schema.requests.as_str()))
             .filter(|s| schema.selector.iter().all(|m| m.matches(&s.labels)))
             .map(|s| {
                 let mut s = s.clone();

@@ -92,12 +92,29 @@ pub enum Error {
     },
 
     /// One of the planned queries of a fetch failed.
-    #[error("the {} query failed: {source}", .purpose.describe())]
+    ///
+    /// The cause is part of the message and not also the error's
+    /// [`source`](std::error::Error::source), so that printing the chain shows it once.
+    #[error("the {} query failed: {cause}", .purpose.describe())]
     Query {
         /// Which query.
         purpose: QueryPurpose,
         /// Why.
-        source: Box<Error>,
+        cause: Box<Error>,
+    },
+
+    /// The answer was larger than the client accepts
+    /// ([`ClientConfig::max_response_bytes`](crate::ClientConfig::max_response_bytes)); reading
+    /// stopped there.
+    #[error(
+        "{url} sent an answer larger than the limit of {limit_bytes} bytes ({}); narrow the query (cluster, namespace or label filters) or raise the limit (--max-response-size)",
+        human_bytes(*.limit_bytes)
+    )]
+    TooLarge {
+        /// The endpoint, without credentials or query.
+        url: String,
+        /// The limit, in bytes.
+        limit_bytes: u64,
     },
 
     /// Planning the queries or reading the results failed in `svcgraph-core`.
@@ -121,9 +138,26 @@ impl Error {
             | Error::Response { .. }
             | Error::RetriesExhausted { .. }
             | Error::Query { .. }
+            | Error::TooLarge { .. }
             | Error::Core(_) => false,
         }
     }
+}
+
+/// `256 MiB`, `1.5 GiB`, `512 KiB`, `100 bytes`.
+pub(crate) fn human_bytes(bytes: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    for (unit, size) in UNITS {
+        if bytes >= size {
+            let value = bytes as f64 / size as f64;
+            return if bytes % size == 0 {
+                format!("{} {unit}", bytes / size)
+            } else {
+                format!("{value:.1} {unit}")
+            };
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 /// Shortens text from a server for an error message: at most `max` characters, control
@@ -183,6 +217,33 @@ mod tests {
             }
             .is_retryable()
         );
+    }
+
+    #[test]
+    fn a_failed_query_names_its_cause_once_in_the_chain() {
+        let err = Error::Query {
+            purpose: QueryPurpose::Requests,
+            cause: Box::new(Error::Unreachable {
+                url: "http://h/api/v1/query".into(),
+                detail: "connection refused".into(),
+            }),
+        };
+        let mut chain = vec![err.to_string()];
+        let mut source = std::error::Error::source(&err);
+        while let Some(cause) = source {
+            chain.push(cause.to_string());
+            source = cause.source();
+        }
+        let shown = chain.join(": ");
+        assert_eq!(shown.matches("connection refused").count(), 1, "{shown}");
+    }
+
+    #[test]
+    fn sizes_are_shown_in_binary_units() {
+        assert_eq!(human_bytes(256 << 20), "256 MiB");
+        assert_eq!(human_bytes(1536 << 20), "1.5 GiB");
+        assert_eq!(human_bytes(2048), "2 KiB");
+        assert_eq!(human_bytes(100), "100 bytes");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use svcgraph_core::input::{Snapshot, SnapshotResult};
 use svcgraph_core::query::{EvalTime, GraphQuery};
 use svcgraph_core::schema::{Built, QueryResults, Schema};
 
-use crate::client::Client;
+use crate::client::{Client, Redirect};
 use crate::error::{Error, Result};
 
 /// What [`fetch`] brings back.
@@ -22,6 +22,9 @@ pub struct Fetched {
     /// [`results`](Self::results) reports the same lines in [`Built::warnings`]; show one of
     /// the two.
     pub warnings: Vec<String>,
+    /// The redirects the server answered with, each once; show them to the user, since the
+    /// data came from somewhere else than the configured URL.
+    pub redirects: Vec<Redirect>,
 }
 
 impl Fetched {
@@ -53,11 +56,17 @@ pub async fn fetch(client: &Client, schema: &Schema, query: &GraphQuery) -> Resu
     let mut results = QueryResults::default();
     let mut saved = Vec::with_capacity(plan.len());
     let mut warnings = Vec::new();
+    let mut redirects = Vec::new();
     for (planned, answer) in plan.into_iter().zip(answers) {
-        let answer = answer.map_err(|source| Error::Query {
+        let answer = answer.map_err(|cause| Error::Query {
             purpose: planned.purpose,
-            source: Box::new(source),
+            cause: Box::new(cause),
         })?;
+        for redirect in &answer.redirects {
+            if !redirects.contains(redirect) {
+                redirects.push(redirect.clone());
+            }
+        }
         let what = planned.purpose.describe();
         warnings.extend(answer.warnings().iter().map(|w| format!("{what}: {w}")));
         results.insert(planned.purpose, answer.series);
@@ -71,6 +80,7 @@ pub async fn fetch(client: &Client, schema: &Schema, query: &GraphQuery) -> Resu
         snapshot: Snapshot::new(schema.clone(), Some(query), saved),
         results,
         warnings,
+        redirects,
     })
 }
 

@@ -50,8 +50,9 @@ mod detect;
 mod error;
 mod fetch;
 
+pub use client::Redirect;
 pub use client::{Client, MAX_GET_URL_BYTES, QueryResponse};
-pub use config::{Auth, ClientConfig, RetryPolicy, TokenFuture, TokenSource};
+pub use config::{Auth, ClientConfig, RetryPolicy, TokenFuture, TokenSource, redact};
 pub use detect::{detect_schema, detection_promql};
 pub use error::{Error, Result};
 pub use fetch::{Fetched, fetch};

@@ -488,3 +488,145 @@ async fn server_side_query_errors_in_a_200_are_reported() {
     );
     assert_eq!(server.requests().len(), 1);
 }
+
+#[tokio::test]
+async fn an_answer_over_the_size_limit_is_refused_and_read_no_further() {
+    // Announced length over the limit: refused before the body is read.
+    let big = format!(
+        r#"{{"status":"success","data":{{"resultType":"vector","result":[]}},"pad":"{}"}}"#,
+        "x".repeat(10_000)
+    );
+    let server = FakeServer::start(move |_, _| Reply::json(big.clone()));
+    let client = Client::new(ClientConfig::new(server.url()).max_response_bytes(4096)).unwrap();
+    let err = client.query("x", None).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::TooLarge {
+                limit_bytes: 4096,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(!err.is_retryable());
+    assert!(
+        err.to_string()
+            .contains("larger than the limit of 4096 bytes (4 KiB)"),
+        "{err}"
+    );
+
+    // No length: read as a stream and dropped at the limit, long before the 1 GiB the
+    // server would send.
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&sent);
+    let server = FakeServer::start(move |_, _| Reply::Stream {
+        chunk: vec![b' '; 64 * 1024],
+        times: 16 * 1024,
+        sent: std::sync::Arc::clone(&counter),
+    });
+    let client = Client::new(
+        ClientConfig::new(server.url())
+            .max_response_bytes(1 << 20)
+            .retry(RetryPolicy::NONE),
+    )
+    .unwrap();
+    let err = client.query("x", None).await.unwrap_err();
+    assert!(matches!(err, Error::TooLarge { .. }), "{err}");
+    // Socket buffers hold a few MiB at most; the rest was never sent.
+    let written = sent.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(written < 64 << 20, "{written} bytes were sent");
+
+    // Under the limit, the same client reads the answer.
+    let server = FakeServer::start(|_, _| Reply::json(ONE_EDGE));
+    let client = Client::new(ClientConfig::new(server.url()).max_response_bytes(4096)).unwrap();
+    assert_eq!(
+        client.query("x", None).await.unwrap().series.samples.len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn headers_and_credentials_never_follow_a_redirect_to_another_origin() {
+    let target = FakeServer::start(|_, _| Reply::json(ONE_EDGE));
+    let target_url = target.url();
+    // Same origin first (a moved path), then another origin (another port).
+    let origin = FakeServer::start(move |_, request| {
+        let location = if request.target.starts_with("/old/") {
+            request.target.replacen("/old/", "/", 1)
+        } else {
+            format!("{target_url}{}", request.target)
+        };
+        Reply::Respond {
+            status: 302,
+            headers: vec![("Location".into(), location)],
+            body: Vec::new(),
+        }
+    });
+    let client = Client::new(
+        ClientConfig::new(format!("{}/old", origin.url()))
+            .header("X-Api-Key", "k-secret")
+            .bearer_token("t-secret"),
+    )
+    .unwrap();
+    let answer = client.query("up", None).await.unwrap();
+    assert_eq!(answer.series.samples.len(), 1);
+
+    let asked = origin.requests();
+    assert_eq!(asked.len(), 2);
+    for request in &asked {
+        assert_eq!(request.header("x-api-key"), Some("k-secret"));
+        assert_eq!(request.header("authorization"), Some("Bearer t-secret"));
+    }
+    let redirected = target.requests();
+    assert_eq!(redirected.len(), 1);
+    assert_eq!(redirected[0].param("query").as_deref(), Some("up"));
+    assert_eq!(redirected[0].header("x-api-key"), None);
+    assert_eq!(redirected[0].header("authorization"), None);
+
+    // Both redirects are reported; the second as another origin's.
+    assert_eq!(answer.redirects.len(), 2);
+    assert!(!answer.redirects[0].cross_origin);
+    assert!(answer.redirects[1].cross_origin);
+    let shown = answer.redirects[1].to_string();
+    assert!(
+        shown.contains(&format!("redirected to {}/api/v1/query", target.url())),
+        "{shown}"
+    );
+    assert!(shown.contains("were not sent"), "{shown}");
+    assert!(!shown.contains("secret"), "{shown}");
+}
+
+#[tokio::test]
+async fn a_redirect_loop_ends_with_an_error() {
+    let server = FakeServer::start(|_, request| Reply::Respond {
+        status: 307,
+        headers: vec![("Location".into(), request.target.clone())],
+        body: Vec::new(),
+    });
+    let err = client_for(&server, 1).query("x", None).await.unwrap_err();
+    assert!(err.to_string().contains("more than 10 redirects"), "{err}");
+    assert_eq!(server.requests().len(), 11);
+}
+
+#[tokio::test]
+async fn a_failed_fetch_names_each_cause_once() {
+    let server = FakeServer::start(|_, _| Reply::status(503, "overloaded"));
+    let err = fetch(
+        &client_for(&server, 2),
+        &Schema::preset("servicegraph").unwrap(),
+        &GraphQuery::default(),
+    )
+    .await
+    .unwrap_err();
+    // What `anyhow`'s `{:#}` prints: the message, then each source.
+    let mut shown = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        shown.push_str(": ");
+        shown.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    assert_eq!(shown.matches("overloaded").count(), 1, "{shown}");
+    assert_eq!(shown.matches("gave up after").count(), 1, "{shown}");
+}

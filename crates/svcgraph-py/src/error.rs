@@ -137,7 +137,9 @@ fn prometheus_class(e: &svcgraph_prometheus::Error) -> Class {
     use svcgraph_prometheus::Error as E;
     match e {
         E::Config(_) => Class::Input,
-        E::Unreachable { .. } | E::Timeout { .. } | E::Response { .. } => Class::Source,
+        E::Unreachable { .. } | E::Timeout { .. } | E::Response { .. } | E::TooLarge { .. } => {
+            Class::Source
+        }
         // A token source that could not supply a token: the credentials are the problem.
         E::Auth { .. } | E::Credentials(_) => Class::Auth,
         // A PromQL error comes as 400 or 422 with the Prometheus error envelope; 404, 429
@@ -152,7 +154,7 @@ fn prometheus_class(e: &svcgraph_prometheus::Error) -> Class {
             }
         }
         E::RetriesExhausted { last, .. } => prometheus_class(last),
-        E::Query { source, .. } => prometheus_class(source),
+        E::Query { cause, .. } => prometheus_class(cause),
         E::Core(core) => core_class(core),
         _ => Class::Base,
     }

@@ -154,7 +154,10 @@ fn sample(item: &Bound<'_, PyAny>, what: &str, i: usize) -> Result<Sample> {
             .extract::<f64>()
             .map_err(|_| bad("has a value that is not a number"))?
     };
-    Ok(Sample { labels, value })
+    Ok(Sample {
+        labels: labels.into(),
+        value,
+    })
 }
 
 fn series(value: Option<&Bound<'_, PyAny>>, what: &str) -> Result<Option<SeriesSet>> {

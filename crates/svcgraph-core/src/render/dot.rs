@@ -178,10 +178,18 @@ fn push_escaped(out: &mut String, text: &str) {
             '"' => out.push_str("\\\""),
             // A newline in a name is shown as a line break, never as a raw newline.
             '\n' => out.push_str("\\n"),
-            c if c.is_control() => out.push('\u{FFFD}'),
+            // Graphviz copies names into its SVG, and XML forbids control characters and
+            // U+FFFE/U+FFFF; the other noncharacters are not for interchange either.
+            c if c.is_control() || is_noncharacter(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
+}
+
+/// U+FDD0..U+FDEF and the last two code points of every plane (U+FFFE, U+1FFFF, …).
+fn is_noncharacter(c: char) -> bool {
+    let n = u32::from(c);
+    (0xFDD0..=0xFDEF).contains(&n) || n & 0xFFFE == 0xFFFE
 }
 
 #[cfg(test)]
@@ -201,6 +209,27 @@ mod tests {
         // One statement per node and edge line, none split by the hostile newline.
         assert_eq!(dot.lines().filter(|l| l.contains(" -> ")).count(), 1 + 1);
         assert!(dot.lines().all(|l| !l.contains('\u{7}')));
+    }
+
+    #[test]
+    fn noncharacters_and_controls_become_replacement_characters() {
+        let mut g = ServiceGraph::new();
+        let a = g.upsert_node(Node::named(
+            "a\u{FFFE}b\u{FFFF}\u{FDD0}\u{1FFFE}\u{10FFFF}",
+            NodeKind::Service,
+        ));
+        let b = g.upsert_node(Node::named("c\u{0}\u{1b}d", NodeKind::Service));
+        g.upsert_edge(a, b, Edge::with_rate(1.0));
+        let dot = to_dot(&g, &DotOptions::default());
+        assert!(
+            dot.contains("\"a\u{FFFD}b\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\""),
+            "{dot}"
+        );
+        assert!(dot.contains("\"c\u{FFFD}\u{FFFD}d\""), "{dot}");
+        assert!(
+            !dot.chars()
+                .any(|c| is_noncharacter(c) || (c.is_control() && c != '\n'))
+        );
     }
 
     #[test]

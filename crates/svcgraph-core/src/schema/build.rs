@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use petgraph::graph::EdgeIndex;
+use petgraph::graph::{EdgeIndex, NodeIndex};
 
 use super::{NodeKey, Schema, Side, TimeUnit};
 use crate::error::{Error, Result, excerpt};
@@ -73,6 +73,23 @@ pub struct Built {
     pub graph: ServiceGraph,
     /// The servers' warnings and the series left out, in query order.
     pub warnings: Vec<Warning>,
+    /// Edges that more than one request series mapped to, whose rates were added up; also
+    /// summed up in one of the [`warnings`](Self::warnings).
+    pub duplicates: Vec<DuplicateSeries>,
+}
+
+/// Request series that map to the same edge (the same client and server ids). Their rates
+/// are added up; usually the schema leaves out a label that tells the series apart (a
+/// namespace, a cluster), so the ids should include it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateSeries {
+    /// The client node's id.
+    pub client: String,
+    /// The server node's id.
+    pub server: String,
+    /// How many differently identified series (by the labels that name and place the ends:
+    /// namespace, cluster, address…) mapped to the edge; at least 2.
+    pub series: usize,
 }
 
 /// Counts of left-out series, turned into one warning each.
@@ -111,6 +128,46 @@ impl Skipped {
     }
 }
 
+/// The servers' warnings and infos, in query order.
+fn response_warnings(results: &QueryResults) -> Vec<Warning> {
+    results
+        .iter()
+        .flat_map(|(purpose, set)| {
+            set.warnings.iter().map(move |w| Warning::Response {
+                purpose,
+                message: w.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The edges several request series mapped to, and one warning about them.
+fn duplicates(
+    graph: &ServiceGraph,
+    repeated: &BTreeMap<EdgeIndex, usize>,
+    warnings: &mut Vec<Warning>,
+) -> Vec<DuplicateSeries> {
+    let g = graph.graph();
+    let found: Vec<DuplicateSeries> = repeated
+        .iter()
+        .filter_map(|(&e, &series)| {
+            let (s, t) = g.edge_endpoints(e)?;
+            Some(DuplicateSeries {
+                client: g[s].id.clone(),
+                server: g[t].id.clone(),
+                series,
+            })
+        })
+        .collect();
+    if let Some(first) = found.first() {
+        warnings.push(Warning::Duplicates {
+            edges: found.len(),
+            example: first.clone(),
+        });
+    }
+    found
+}
+
 impl Schema {
     /// Builds the graph from the results of the queries [`Schema::plan`] made (or from saved
     /// responses of them).
@@ -120,38 +177,47 @@ impl Schema {
     /// grouped by `response_code`, say), failures are taken from the request series.
     pub fn build(&self, results: &QueryResults) -> Result<Built> {
         let mut graph = ServiceGraph::new();
-        let mut warnings = Vec::new();
+        let mut warnings = response_warnings(results);
         let empty = SeriesSet::default();
         let requests = results.get(QueryPurpose::Requests).unwrap_or(&empty);
         let mut skipped = Skipped::default();
-
-        for (purpose, set) in results.iter() {
-            for w in &set.warnings {
-                warnings.push(Warning::Response {
-                    purpose,
-                    message: w.clone(),
-                });
-            }
-        }
-
-        for sample in &requests.samples {
-            let Some(rate) = checked_rate(sample.value, &mut skipped) else {
-                continue;
-            };
-            let (client, server, connection_type) = self.endpoints(sample)?;
-            let c = graph.upsert_node(client);
-            let s = graph.upsert_node(server);
-            let mut edge = Edge::with_rate(rate);
-            edge.connection_type = connection_type;
-            graph.upsert_edge(c, s, edge);
-        }
-        skipped.report(QueryPurpose::Requests, &mut warnings);
 
         let derived = if results.get(QueryPurpose::Failures).is_none() {
             self.failures_from_requests(requests)
         } else {
             None
         };
+        // Series that map to an edge another series already has while telling a different
+        // story about who the ends are (another namespace, cluster, address…), per edge.
+        // Series split only by labels the schema does not read (the connector's `failed`,
+        // Istio's `response_code`, collector replicas' `instance`) add up by design.
+        let identity = self.identity_labels();
+        // The first series of each edge, by edge index (edges are numbered in the order they
+        // are added); compared only when another series lands on the same edge.
+        let mut first_seen: Vec<&Sample> = Vec::with_capacity(requests.samples.len());
+        let mut scratch = String::new();
+        let mut repeated: BTreeMap<EdgeIndex, usize> = BTreeMap::new();
+        for sample in &requests.samples {
+            let Some(rate) = checked_rate(sample.value, &mut skipped) else {
+                continue;
+            };
+            let (client, server, connection_type) = self.endpoints(sample)?;
+            let c = client.upsert(&mut graph, &mut scratch);
+            let s = server.upsert(&mut graph, &mut scratch);
+            let mut edge = Edge::with_rate(rate);
+            edge.connection_type = connection_type.map(str::to_owned);
+            let index = graph.upsert_edge(c, s, edge).index();
+            if index == first_seen.len() {
+                first_seen.push(sample);
+            } else if first_seen
+                .get(index)
+                .is_some_and(|first| identity.iter().any(|l| first.label(l) != sample.label(l)))
+            {
+                *repeated.entry(EdgeIndex::new(index)).or_insert(1) += 1;
+            }
+        }
+        skipped.report(QueryPurpose::Requests, &mut warnings);
+        let duplicates = duplicates(&graph, &repeated, &mut warnings);
         let failures = results.get(QueryPurpose::Failures).or(derived.as_ref());
         if let Some(set) = failures {
             let mut skipped = Skipped::default();
@@ -206,7 +272,11 @@ impl Schema {
             }
             skipped.report(purpose, &mut warnings);
         }
-        Ok(Built { graph, warnings })
+        Ok(Built {
+            graph,
+            warnings,
+            duplicates,
+        })
     }
 
     /// Failures selected from the request series themselves, when their labels allow it.
@@ -236,26 +306,48 @@ impl Schema {
     /// The existing edge a failure or latency series belongs to.
     fn edge_of(&self, graph: &ServiceGraph, sample: &Sample) -> Result<Option<EdgeIndex>> {
         let (client, server, _) = self.endpoints(sample)?;
+        let mut scratch = String::new();
+        let client = graph.node_index(client.id.text(&mut scratch));
         Ok(
-            match (graph.node_index(&client.id), graph.node_index(&server.id)) {
+            match (client, graph.node_index(server.id.text(&mut scratch))) {
                 (Some(c), Some(s)) => graph.find_edge(c, s),
                 _ => None,
             },
         )
     }
 
+    /// The labels that say who an edge's ends are: names, addresses, namespaces, cluster,
+    /// connection type.
+    fn identity_labels(&self) -> Vec<&str> {
+        let mut labels: Vec<&str> = Vec::new();
+        for side in [&self.client, &self.server] {
+            labels.extend(side.name.iter().map(String::as_str));
+            labels.extend(side.external.iter().map(String::as_str));
+            labels.extend(side.namespace.as_deref());
+            labels.extend(side.address.as_deref());
+        }
+        labels.extend(self.namespace_labels.iter().map(String::as_str));
+        labels.extend(self.cluster_label.as_deref());
+        labels.extend(self.connection_type.as_deref());
+        labels.sort_unstable();
+        labels.dedup();
+        labels
+    }
+
     /// The two nodes a series connects, and its connection type.
-    fn endpoints(&self, sample: &Sample) -> Result<(Node, Node, Option<String>)> {
+    fn endpoints<'s>(
+        &self,
+        sample: &'s Sample,
+    ) -> Result<(NodeRef<'s>, NodeRef<'s>, Option<&'s str>)> {
         let client = self.node(&self.client, "client", sample)?;
         let mut server = self.node(&self.server, "server", sample)?;
         let connection_type = self
             .connection_type
             .as_deref()
-            .and_then(|label| sample.label(label))
-            .map(str::to_owned);
+            .and_then(|label| sample.label(label));
         // The servicegraph vocabulary: a database edge ends at a database; a virtual-node edge
         // has one uninstrumented end, the client when it has a virtual name, else the server.
-        match connection_type.as_deref() {
+        match connection_type {
             Some("database") if server.kind == self.server.kind => {
                 server.kind = NodeKind::Database;
             }
@@ -269,7 +361,12 @@ impl Schema {
         Ok((client, server, connection_type))
     }
 
-    fn node(&self, side: &Side, which: &'static str, sample: &Sample) -> Result<Node> {
+    fn node<'s>(
+        &self,
+        side: &Side,
+        which: &'static str,
+        sample: &'s Sample,
+    ) -> Result<NodeRef<'s>> {
         let usable = |label: &String| {
             sample
                 .label(label)
@@ -315,24 +412,91 @@ impl Schema {
             .namespace
             .as_ref()
             .and_then(usable)
-            .filter(|_| identified)
-            .map(str::to_owned);
+            .filter(|_| identified);
         let address = side.address.as_ref().and_then(|l| sample.label(l));
         let id = match (self.key, address) {
-            (NodeKey::Address, Some(address)) => address.to_owned(),
-            _ => match &namespace {
-                Some(ns) => format!("{ns}/{name}"),
-                None => name.to_owned(),
+            (NodeKey::Address, Some(address)) => NodeId::Plain(address),
+            _ => match namespace {
+                Some(ns) => NodeId::Joined(ns, name),
+                None => NodeId::Plain(name),
             },
         };
-        Ok(Node {
+        Ok(NodeRef {
             id,
-            name: name.to_owned(),
+            name,
             namespace,
             kind,
-            addresses: address.map(str::to_owned).into_iter().collect(),
-            diff: None,
+            address,
         })
+    }
+}
+
+/// A node as one series describes it, borrowing the series' labels: most series name nodes
+/// that an earlier series already added, and then nothing needs to be allocated.
+struct NodeRef<'s> {
+    id: NodeId<'s>,
+    name: &'s str,
+    namespace: Option<&'s str>,
+    kind: NodeKind,
+    address: Option<&'s str>,
+}
+
+/// A node id: a label's value, or `namespace/name`.
+#[derive(Clone, Copy)]
+enum NodeId<'s> {
+    Plain(&'s str),
+    Joined(&'s str, &'s str),
+}
+
+impl<'s> NodeId<'s> {
+    /// The id as text, written into `scratch` when it has to be joined.
+    fn text<'a>(self, scratch: &'a mut String) -> &'a str
+    where
+        's: 'a,
+    {
+        match self {
+            NodeId::Plain(id) => id,
+            NodeId::Joined(namespace, name) => {
+                scratch.clear();
+                scratch.push_str(namespace);
+                scratch.push('/');
+                scratch.push_str(name);
+                scratch
+            }
+        }
+    }
+}
+
+impl NodeRef<'_> {
+    /// Adds the node, or merges it into the node with the same id as [`Node::absorb`] does.
+    /// `scratch` holds a joined id while it is looked up, so a known node costs no allocation.
+    fn upsert(self, graph: &mut ServiceGraph, scratch: &mut String) -> NodeIndex {
+        let id = self.id.text(scratch);
+        let Some(index) = graph.node_index(id) else {
+            return graph.upsert_node(Node {
+                id: id.to_owned(),
+                name: self.name.to_owned(),
+                namespace: self.namespace.map(str::to_owned),
+                kind: self.kind,
+                addresses: self.address.map(str::to_owned).into_iter().collect(),
+                diff: None,
+            });
+        };
+        if let Some(node) = graph.node_mut(index) {
+            if self.kind.certainty() > node.kind.certainty() {
+                node.kind = self.kind;
+                self.name.clone_into(&mut node.name);
+            }
+            if node.namespace.is_none() {
+                node.namespace = self.namespace.map(str::to_owned);
+            }
+            if let Some(address) = self.address {
+                if !node.addresses.contains(address) {
+                    node.addresses.insert(address.to_owned());
+                }
+            }
+        }
+        index
     }
 }
 

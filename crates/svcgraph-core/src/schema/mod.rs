@@ -17,7 +17,7 @@ mod presets;
 
 use serde::{Deserialize, Serialize};
 
-pub use build::{Built, QueryResults};
+pub use build::{Built, DuplicateSeries, QueryResults};
 
 use crate::error::{Error, Result, excerpt};
 use crate::model::NodeKind;

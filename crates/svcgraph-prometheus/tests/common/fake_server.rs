@@ -64,6 +64,16 @@ pub enum Reply {
     },
     /// Say nothing and keep the connection open until the client gives up and closes it.
     Hang,
+    /// A 200 answer without a length: `chunk` sent `times` times, then the connection closed.
+    /// Stops early when the client closes its end; records how many bytes went out.
+    Stream {
+        /// What each write sends.
+        chunk: Vec<u8>,
+        /// How many writes at most.
+        times: usize,
+        /// Bytes written, updated as they go.
+        sent: Arc<std::sync::atomic::AtomicUsize>,
+    },
     /// Close the connection without answering.
     Close,
 }
@@ -171,6 +181,19 @@ fn serve(mut stream: TcpStream, log: &Mutex<Vec<Recorded>>, script: &Script) {
             head.push_str("\r\n");
             let _ = stream.write_all(head.as_bytes());
             let _ = stream.write_all(&body);
+        }
+        Reply::Stream { chunk, times, sent } => {
+            let head =
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n";
+            if stream.write_all(head.as_bytes()).is_err() {
+                return;
+            }
+            for _ in 0..times {
+                if stream.write_all(&chunk).is_err() {
+                    return;
+                }
+                sent.fetch_add(chunk.len(), Ordering::SeqCst);
+            }
         }
         Reply::Hang => {
             // Blocks until the client closes its end.

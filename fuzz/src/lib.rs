@@ -1,0 +1,187 @@
+//! The properties the fuzz targets check, for any bytes: nothing panics, every error is an
+//! `Error` with a message, the SVG is well-formed XML, the DOT has no character Graphviz
+//! would copy into invalid XML, and graph JSON reads back to the same bytes.
+
+use svcgraph_core::input::{Input, read_input};
+use svcgraph_core::query::{GraphQuery, QueryPurpose};
+use svcgraph_core::render::{Grouping, dot, json, svg};
+use svcgraph_core::schema::{QueryResults, Schema};
+use svcgraph_core::series::SeriesSet;
+use svcgraph_core::{ServiceGraph, layout, transform};
+
+/// The graph the bytes hold, as `svcgraph render --input` would read them.
+fn graph_of(data: &[u8]) -> Option<ServiceGraph> {
+    match read_input(data) {
+        Ok(Input::Graph(graph)) => Some(graph),
+        Ok(Input::Series { schema, results }) => {
+            let schema = schema
+                .or_else(|| results.get(QueryPurpose::Requests).and_then(Schema::detect))
+                .or_else(|| Schema::preset("gmp-beyla").ok())?;
+            match schema.build(&results) {
+                Ok(built) => Some(built.graph),
+                Err(e) => {
+                    assert!(!e.to_string().is_empty());
+                    None
+                }
+            }
+        }
+        Err(e) => {
+            assert!(!e.to_string().is_empty());
+            None
+        }
+    }
+}
+
+/// Graph JSON reads back, and writing it again gives the same bytes.
+fn check_json(graph: &ServiceGraph) {
+    let text = json::to_json(graph);
+    let back = json::from_json(&text).expect("written graph JSON reads back");
+    assert_eq!(json::to_json(&back), text, "graph JSON round trip");
+}
+
+/// The SVG parses as XML.
+fn check_svg(graph: &ServiceGraph, options: &svg::SvgOptions) {
+    let drawn = svg::to_svg(graph, options);
+    if let Err(e) = roxmltree::Document::parse(&drawn.text) {
+        panic!("the SVG is not well-formed XML: {e}");
+    }
+}
+
+/// The DOT keeps names inside quotes and has no character XML forbids.
+fn check_dot(graph: &ServiceGraph, options: &dot::DotOptions) {
+    let text = dot::to_dot(graph, options);
+    for c in text.chars() {
+        let n = u32::from(c);
+        assert!(
+            !(c.is_control() && c != '\n') && n != 0xFFFE && n != 0xFFFF,
+            "DOT holds U+{n:04X}"
+        );
+    }
+    assert!(text.ends_with("}\n"));
+}
+
+/// Input recognition: a response, a snapshot or a graph document, or a clear error.
+pub fn input(data: &[u8]) {
+    if let Some(graph) = graph_of(data) {
+        check_json(&graph);
+    }
+}
+
+/// A schema (TOML or JSON, up to the first NUL byte) planning queries and building a graph
+/// from a response (the rest).
+pub fn schema(data: &[u8]) {
+    let split = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+    let (definition, response) = (&data[..split], data.get(split + 1..).unwrap_or_default());
+    let Ok(text) = std::str::from_utf8(definition) else {
+        return;
+    };
+    let Ok(schema) = Schema::from_toml(text).or_else(|_| Schema::from_json(text)) else {
+        return;
+    };
+    if schema.validate().is_err() {
+        return;
+    }
+    let _ = schema.to_toml();
+    let query = GraphQuery {
+        namespace: Some("shop\"}\\".into()),
+        cluster: Some("prod".into()),
+        ..GraphQuery::default()
+    };
+    if let Ok(plan) = schema.plan(&query) {
+        assert!(!plan.is_empty());
+    }
+    if let Ok(set) = SeriesSet::from_json(response) {
+        if let Ok(built) = schema.build(&QueryResults::from_requests(set)) {
+            check_json(&built.graph);
+        }
+    }
+}
+
+/// Aggregation, filters, pruning and focus, chosen by the first bytes, on the graph the
+/// rest holds.
+pub fn transforms(data: &[u8]) {
+    let Some((&choice, rest)) = data.split_first() else {
+        return;
+    };
+    let Some((&depth, rest)) = rest.split_first() else {
+        return;
+    };
+    let Some(mut graph) = graph_of(rest) else {
+        return;
+    };
+    if choice & 1 != 0 {
+        graph = transform::aggregate(&graph, transform::Level::Workload);
+    }
+    if choice & 2 != 0 {
+        graph = transform::aggregate(&graph, transform::Level::Namespace);
+    }
+    let some_name = graph.nodes().next().map(|n| n.name.clone());
+    let filter = transform::Filter {
+        namespaces: graph
+            .nodes()
+            .filter_map(|n| n.namespace.clone())
+            .take(usize::from(choice >> 6))
+            .collect(),
+        hide_virtual: choice & 4 != 0,
+        hide_external: choice & 8 != 0,
+        ..transform::Filter::default()
+    };
+    graph = transform::filter(&graph, &filter);
+    if choice & 16 != 0 {
+        graph = transform::prune(&graph, f64::from(depth) / 10.0);
+    }
+    if let Some(name) = some_name {
+        let direction = match depth % 3 {
+            0 => transform::Direction::Upstream,
+            1 => transform::Direction::Downstream,
+            _ => transform::Direction::Both,
+        };
+        let depth = if depth > 200 {
+            usize::MAX
+        } else {
+            usize::from(depth % 4)
+        };
+        match transform::focus(&graph, &name, depth, direction) {
+            Ok(focused) => graph = focused,
+            Err(e) => assert!(!e.to_string().is_empty()),
+        }
+    }
+    check_json(&graph);
+}
+
+/// The three renderers on the graph the bytes hold, with options from the first byte.
+pub fn render(data: &[u8]) {
+    let Some((&choice, rest)) = data.split_first() else {
+        return;
+    };
+    let Some(graph) = graph_of(rest) else {
+        return;
+    };
+    let group = if choice & 1 != 0 {
+        Grouping::Namespace
+    } else {
+        Grouping::None
+    };
+    let direction = if choice & 2 != 0 {
+        layout::Direction::TopToBottom
+    } else {
+        layout::Direction::LeftToRight
+    };
+    let svg_options = svg::SvgOptions {
+        direction,
+        edge_labels: match choice >> 2 & 3 {
+            0 => svg::EdgeLabels::Auto,
+            1 => svg::EdgeLabels::Always,
+            _ => svg::EdgeLabels::Never,
+        },
+        no_legend: choice & 16 != 0,
+        group,
+    };
+    check_svg(&graph, &svg_options);
+    let rankdir = match direction {
+        layout::Direction::LeftToRight => dot::RankDir::LeftToRight,
+        layout::Direction::TopToBottom => dot::RankDir::TopToBottom,
+    };
+    check_dot(&graph, &dot::DotOptions { rankdir, group });
+    check_json(&graph);
+}
