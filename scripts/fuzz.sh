@@ -22,7 +22,7 @@ export RUSTC_BOOTSTRAP=1
 seeds=target/fuzz-seeds
 rm -rf "$seeds"
 mkdir -p "$seeds"/input "$seeds"/schema "$seeds"/transforms "$seeds"/render
-for file in examples/data/*.json crates/svcgraph-core/tests/fixtures/*.json fuzz/seeds/input/*; do
+for file in examples/data/*.json crates/svcgraph-cli/data/*.json crates/svcgraph-core/tests/fixtures/*.json fuzz/seeds/input/*; do
   name=$(basename "$file")
   cp "$file" "$seeds/input/$name"
   { printf '\000\001'; cat "$file"; } >"$seeds/transforms/a-$name"

@@ -2,8 +2,7 @@
 //! `Error` with a message, the SVG is well-formed XML, the DOT has no character Graphviz
 //! would copy into invalid XML, and graph JSON reads back to the same bytes.
 
-use svcgraph_core::input::{Input, read_input};
-use svcgraph_core::query::{GraphQuery, QueryPurpose};
+use svcgraph_core::query::GraphQuery;
 use svcgraph_core::render::{Grouping, dot, json, svg};
 use svcgraph_core::schema::{QueryResults, Schema};
 use svcgraph_core::series::SeriesSet;
@@ -11,19 +10,12 @@ use svcgraph_core::{ServiceGraph, layout, transform};
 
 /// The graph the bytes hold, as `svcgraph render --input` would read them.
 fn graph_of(data: &[u8]) -> Option<ServiceGraph> {
-    match read_input(data) {
-        Ok(Input::Graph(graph)) => Some(graph),
-        Ok(Input::Series { schema, results }) => {
-            let schema = schema
-                .or_else(|| results.get(QueryPurpose::Requests).and_then(Schema::detect))
-                .or_else(|| Schema::preset("gmp-beyla").ok())?;
-            match schema.build(&results) {
-                Ok(built) => Some(built.graph),
-                Err(e) => {
-                    assert!(!e.to_string().is_empty());
-                    None
-                }
+    match svcgraph_core::load(data) {
+        Ok(loaded) => {
+            for w in &loaded.warnings {
+                assert!(!w.to_string().is_empty());
             }
+            Some(loaded.graph)
         }
         Err(e) => {
             assert!(!e.to_string().is_empty());
@@ -132,9 +124,9 @@ pub fn transforms(data: &[u8]) {
     }
     if let Some(name) = some_name {
         let direction = match depth % 3 {
-            0 => transform::Direction::Upstream,
-            1 => transform::Direction::Downstream,
-            _ => transform::Direction::Both,
+            0 => transform::FocusDirection::Upstream,
+            1 => transform::FocusDirection::Downstream,
+            _ => transform::FocusDirection::Both,
         };
         let depth = if depth > 200 {
             usize::MAX
@@ -178,10 +170,6 @@ pub fn render(data: &[u8]) {
         group,
     };
     check_svg(&graph, &svg_options);
-    let rankdir = match direction {
-        layout::Direction::LeftToRight => dot::RankDir::LeftToRight,
-        layout::Direction::TopToBottom => dot::RankDir::TopToBottom,
-    };
-    check_dot(&graph, &dot::DotOptions { rankdir, group });
+    check_dot(&graph, &dot::DotOptions { direction, group });
     check_json(&graph);
 }

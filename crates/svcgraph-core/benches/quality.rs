@@ -17,8 +17,8 @@
 //! Graphs: six generated families (tiered with hubs, deep pipelines, wide fan-out, meshes
 //! with many back-calls, many small components, namespaces), each at 40, 80, 150 and 300
 //! services from its own seed; the published microservice topologies written out in
-//! `examples/data/topologies/`; and the bundled samples in `examples/data/`, read the way
-//! `svcgraph render -i` reads them.
+//! `examples/data/topologies/`; and the bundled samples (the demo shop, the GKE pod-level
+//! and seed fixtures), read the way `svcgraph render -i` reads them.
 //!
 //! Both drawings are left to right and unlabelled: ours is `to_svg` with
 //! `EdgeLabels::Never` and no legend, dot gets our DOT with the edge labels taken out (as in
@@ -147,8 +147,13 @@ fn file_cases() -> Vec<Case> {
         .unwrap_or_default();
     paths.retain(|p| p.extension().is_some_and(|x| x == "json"));
     paths.sort();
-    for sample in ["shop.snapshot.json", "gke-pods.json", "seed.json"] {
-        paths.push(data.join(sample));
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for sample in [
+        "svcgraph-cli/data/shop.snapshot.json",
+        "svcgraph-core/tests/fixtures/gke-pods.json",
+        "svcgraph-core/tests/fixtures/seed.json",
+    ] {
+        paths.push(crates.join(sample));
     }
     paths
         .into_iter()

@@ -52,7 +52,7 @@ pub(super) fn reduce_crossings(l: &mut Layered) -> u64 {
 
 /// Work (vertices and segments visited, summed over sweeps, transpositions and crossing
 /// counts) after which no restart begins.
-const RESTART_WORK: usize = 3_000_000;
+const RESTART_WORK: usize = 2_000_000;
 /// Graphs larger than this (vertices plus segments) get no restarts.
 const RESTART_SIZE: usize = 6_000;
 /// Restarts at most.
