@@ -56,7 +56,7 @@ const RESTART_WORK: usize = 2_000_000;
 /// Graphs larger than this (vertices plus segments) get no restarts.
 const RESTART_SIZE: usize = 6_000;
 /// Restarts at most.
-const MAX_RESTARTS: usize = 24;
+const MAX_RESTARTS: usize = 6;
 
 /// `SplitMix64`: deterministic shuffles.
 struct SplitMix(u64);
