@@ -69,14 +69,19 @@ pub(super) fn reversed_edges(n: usize, edges: &[(u32, u32)]) -> Vec<bool> {
 /// the flow.
 const REVERSAL_COST: usize = 8;
 
-/// Total span beyond one layer of the edges, oriented by `reversed`, in a longest-path
-/// layering: a cheap measure of how far a choice stretches the drawing.
-fn span_cost(n: usize, edges: &[(u32, u32)], reversed: &[bool]) -> usize {
-    let dag: Vec<(u32, u32)> = edges
+/// The edges with those marked in `reversed` turned around.
+pub(super) fn oriented(edges: &[(u32, u32)], reversed: &[bool]) -> Vec<(u32, u32)> {
+    edges
         .iter()
         .zip(reversed)
         .map(|(&(s, t), &r)| if r { (t, s) } else { (s, t) })
-        .collect();
+        .collect()
+}
+
+/// Total span beyond one layer of the edges, oriented by `reversed`, in a longest-path
+/// layering: a cheap measure of how far a choice stretches the drawing.
+fn span_cost(n: usize, edges: &[(u32, u32)], reversed: &[bool]) -> usize {
+    let dag = oriented(edges, reversed);
     let out = Csr::new(n, dag.iter().copied());
     let mut indeg = vec![0usize; n];
     for &(_, t) in &dag {
@@ -337,11 +342,7 @@ mod tests {
     use super::*;
 
     fn is_acyclic(n: usize, edges: &[(u32, u32)], reversed: &[bool]) -> bool {
-        let dag: Vec<(u32, u32)> = edges
-            .iter()
-            .zip(reversed)
-            .map(|(&(s, t), &r)| if r { (t, s) } else { (s, t) })
-            .collect();
+        let dag = oriented(edges, reversed);
         let out = Csr::new(n, dag.iter().copied());
         let mut indeg = vec![0usize; n];
         for &(_, t) in &dag {

@@ -364,11 +364,7 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     // edges point back.
     let labelled = unique_label.iter().any(Option::is_some);
     let reversed = acyclic::reversed_edges(n, &unique);
-    let dag: Vec<(u32, u32)> = unique
-        .iter()
-        .zip(&reversed)
-        .map(|(&(s, t), &r)| if r { (t, s) } else { (s, t) })
-        .collect();
+    let dag = acyclic::oriented(&unique, &reversed);
     let mut layer = rank::layers(n, &dag);
     // Layers doubled when labels need rooms of their own.
     if labelled {

@@ -224,11 +224,7 @@ fn ordered_tracks(runs: &[Run]) -> Option<Vec<u32>> {
         }
     }
     let reversed = acyclic::reversed_edges(runs.len(), &arcs);
-    let dag: Vec<(u32, u32)> = arcs
-        .iter()
-        .zip(&reversed)
-        .map(|(&(a, b), &r)| if r { (b, a) } else { (a, b) })
-        .collect();
+    let dag = acyclic::oriented(&arcs, &reversed);
     // A run's track is its depth: one past the deepest run that must come before it.
     let after = Csr::new(runs.len(), dag.iter().copied());
     let mut indeg = vec![0u32; runs.len()];
