@@ -48,16 +48,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// `1 edge`, `2 edges`: a count with its noun in the right number.
-fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else if noun == "series" {
-        format!("{n} series")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
+use svcgraph_core::counted as count;
 
 /// Diagnostics on standard error, unless `--quiet`.
 struct Notes {

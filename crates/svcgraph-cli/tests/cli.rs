@@ -935,6 +935,17 @@ fn counts_agree_with_their_nouns() {
         "{}",
         stderr(&out)
     );
+    // The picture's own description too.
+    let svg = run(
+        &["render", "-i", "-", "--schema", "servicegraph"],
+        one.as_bytes(),
+    );
+    assert!(
+        String::from_utf8_lossy(&svg.stdout)
+            .contains(r#"aria-label="Service graph: 2 nodes, 1 edge""#),
+        "{}",
+        String::from_utf8_lossy(&svg.stdout)
+    );
     let out = run(
         &[
             "render",

@@ -79,7 +79,7 @@ pub use layout::{Direction, LayoutStats};
 pub use load::{
     InputKind, LoadOptions, Loaded, SchemaChoice, SchemaSource, load, load_series, load_with,
 };
-pub use model::{Edge, Latency, Node, NodeKind, ServiceGraph};
+pub use model::{Edge, Latency, Node, NodeKind, ServiceGraph, counted};
 pub use query::{EvalTime, GraphQuery, LabelMatcher, Window};
 pub use render::Grouping;
 pub use render::dot::DotOptions;

@@ -400,6 +400,17 @@ impl ServiceGraph {
     }
 }
 
+/// `1 edge`, `2 edges`: a count with its noun in the right number (`series` stays `series`).
+pub fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else if noun == "series" {
+        format!("{n} series")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,6 +446,13 @@ mod tests {
         assert_eq!(e.latency.p95, Some(0.2));
         assert_eq!(e.latency.p99, Some(0.4));
         assert_eq!(e.connection_type, None);
+    }
+
+    #[test]
+    fn counts_take_the_right_number() {
+        assert_eq!(counted(1, "edge"), "1 edge");
+        assert_eq!(counted(0, "edge"), "0 edges");
+        assert_eq!(counted(2, "series"), "2 series");
     }
 
     #[test]

@@ -229,7 +229,8 @@ impl Graph {
     /// `<svcgraph.Graph: 19 nodes, 23 edges>`; after `diff`, the comparison's counts too:
     /// `<svcgraph.Graph diff: 19 nodes, 24 edges (1 new, 1 gone, 3 changed, 19 same)>`.
     fn __repr__(&self) -> String {
-        let (nodes, edges) = (self.inner.node_count(), self.inner.edge_count());
+        let nodes = svcgraph_core::counted(self.inner.node_count(), "node");
+        let edges = svcgraph_core::counted(self.inner.edge_count(), "edge");
         let mut counts = [0usize; 4];
         let mut is_diff = self.inner.nodes().any(|n| n.diff.is_some());
         for e in self.inner.graph().edge_weights() {
@@ -239,11 +240,11 @@ impl Graph {
             }
         }
         if !is_diff {
-            return format!("<svcgraph.Graph: {nodes} nodes, {edges} edges>");
+            return format!("<svcgraph.Graph: {nodes}, {edges}>");
         }
         let count = |c: Change| counts[c as usize];
         format!(
-            "<svcgraph.Graph diff: {nodes} nodes, {edges} edges ({} new, {} gone, {} changed, {} same)>",
+            "<svcgraph.Graph diff: {nodes}, {edges} ({} new, {} gone, {} changed, {} same)>",
             count(Change::New),
             count(Change::Gone),
             count(Change::Changed),

@@ -69,6 +69,7 @@ def test_a_name_of_two_nodes_needs_an_id() -> None:
         schema="beyla",
     )
     assert "cart" in g
+    assert repr(g) == "<svcgraph.Graph: 2 nodes, 1 edge>"
     with pytest.raises(svcgraph.InputError, match="names 2 nodes"):
         g.node("cart")
     assert g.edge("shop/cart", "staging/cart") is not None

@@ -193,11 +193,11 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
     let mut out = String::with_capacity(1024 + 600 * (nodes.len() + edges.len()));
     let _ = writeln!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" class="svcgraph" role="img" aria-label="Service graph: {n} nodes, {m} edges">"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" class="svcgraph" role="img" aria-label="Service graph: {n}, {m}">"#,
         w = num(width),
         h = num(height),
-        n = nodes.len(),
-        m = edges.len(),
+        n = crate::model::counted(nodes.len(), "node"),
+        m = crate::model::counted(edges.len(), "edge"),
     );
     let _ = writeln!(
         out,
