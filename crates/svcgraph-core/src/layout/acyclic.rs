@@ -83,24 +83,10 @@ pub(super) fn oriented(edges: &[(u32, u32)], reversed: &[bool]) -> Vec<(u32, u32
 fn span_cost(n: usize, edges: &[(u32, u32)], reversed: &[bool]) -> usize {
     let dag = oriented(edges, reversed);
     let out = Csr::new(n, dag.iter().copied());
-    let mut indeg = vec![0usize; n];
-    for &(_, t) in &dag {
-        indeg[t as usize] += 1;
-    }
-    let mut layer = vec![0usize; n];
-    let mut queue: Vec<usize> = (0..n).filter(|&v| indeg[v] == 0).collect();
-    while let Some(v) = queue.pop() {
-        for &w in out.neighbours(v) {
-            let w = w as usize;
-            layer[w] = layer[w].max(layer[v] + 1);
-            indeg[w] -= 1;
-            if indeg[w] == 0 {
-                queue.push(w);
-            }
-        }
-    }
+    let inc = Csr::new(n, dag.iter().map(|&(s, t)| (t, s)));
+    let (_, layer) = super::rank::longest_path(n, &out, &inc);
     dag.iter()
-        .map(|&(s, t)| layer[t as usize].saturating_sub(layer[s as usize] + 1))
+        .map(|&(s, t)| (layer[t as usize] - layer[s as usize]) as usize - 1)
         .sum()
 }
 
@@ -402,13 +388,7 @@ mod tests {
     #[test]
     fn the_local_search_never_adds_a_backward_edge() {
         // Pseudo-random dense graphs from arbitrary starting sequences.
-        let mut state = 7u64;
-        let mut next = |m: u64| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 33) % m
-        };
+        let mut next = super::super::test_sequence(7);
         for n in [5usize, 20, 80] {
             let edges: Vec<(u32, u32)> = (0..4 * n)
                 .map(|_| (next(n as u64) as u32, next(n as u64) as u32))

@@ -459,7 +459,10 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     t = Instant::now();
     if !grouped {
         // Separate parts of the graph stay apart in every layer, so their edges never cross.
-        l.block = components(l.layer.len(), &segments);
+        let (part, parts) = components(l.layer.len(), &segments);
+        if parts > 1 {
+            l.block = part;
+        }
     }
     let mut crossings = order::reduce_crossings(&mut l);
     let groups = grouped.then(|| {
@@ -1060,21 +1063,19 @@ fn own_layout(
     (global, sub, width, xs)
 }
 
-/// The representative of `v`'s set in a union-find forest (`up`), halving paths on the way.
-pub(super) fn find(up: &mut [u32], mut v: u32) -> u32 {
-    while up[v as usize] != v {
-        let next = up[up[v as usize] as usize];
-        up[v as usize] = next;
-        v = next;
+/// The connected part (ignoring direction) of each of `n` vertices, numbered in order of each
+/// part's lowest vertex, and the number of parts.
+pub(super) fn components(n: usize, edges: &[(u32, u32)]) -> (Vec<u32>, u32) {
+    fn find(up: &mut [u32], mut v: u32) -> u32 {
+        while up[v as usize] != v {
+            let next = up[up[v as usize] as usize];
+            up[v as usize] = next;
+            v = next;
+        }
+        v
     }
-    v
-}
-
-/// The connected part of each vertex, numbered in order of each part's lowest vertex; empty
-/// when everything is one part.
-fn components(n: usize, segments: &[(u32, u32)]) -> Vec<u32> {
     let mut up: Vec<u32> = (0..n as u32).collect();
-    for &(a, b) in segments {
+    for &(a, b) in edges {
         let (ra, rb) = (find(&mut up, a), find(&mut up, b));
         if ra != rb {
             up[ra.max(rb) as usize] = ra.min(rb);
@@ -1091,7 +1092,7 @@ fn components(n: usize, segments: &[(u32, u32)]) -> Vec<u32> {
         }
         part[v as usize] = number[r];
     }
-    if next <= 1 { Vec::new() } else { part }
+    (part, next)
 }
 
 /// Compressed adjacency lists: the neighbours of `v` are `items[start[v]..start[v + 1]]`,
@@ -1201,6 +1202,18 @@ impl Layered {
                 self.pos[v as usize] = p as u32;
             }
         }
+    }
+}
+
+/// A small deterministic sequence for tests: each call gives a number below its argument.
+#[cfg(test)]
+pub(super) fn test_sequence(seed: u64) -> impl FnMut(u64) -> u64 {
+    let mut state = seed;
+    move |m| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % m
     }
 }
 

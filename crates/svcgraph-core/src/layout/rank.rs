@@ -12,7 +12,7 @@
 //! budget can stop the search at any step. The greedy pass that follows moves a vertex with
 //! more outgoing than incoming edges down as far as its closest successor allows.
 
-use super::{Csr, find};
+use super::{Csr, components};
 
 const SPAN_REDUCTION_PASSES: usize = 3;
 /// Work (vertices and edges visited) the network simplex may spend, beyond a multiple of
@@ -25,16 +25,7 @@ const SIMPLEX_WORK_PER_ITEM: usize = 60;
 pub(super) fn layers(n: usize, edges: &[(u32, u32)]) -> Vec<u32> {
     let out = Csr::new(n, edges.iter().copied());
     let inc = Csr::new(n, edges.iter().map(|&(s, t)| (t, s)));
-    let order = topological_order(n, &out, &inc);
-
-    let mut layer = vec![0u32; n];
-    for &v in &order {
-        let v = v as usize;
-        for &w in out.neighbours(v) {
-            let w = w as usize;
-            layer[w] = layer[w].max(layer[v] + 1);
-        }
-    }
+    let (order, mut layer) = longest_path(n, &out, &inc);
     if n > 1 && !edges.is_empty() {
         let budget = SIMPLEX_BASE_WORK + SIMPLEX_WORK_PER_ITEM * (n + edges.len());
         Simplex::new(n, edges, &layer).run(budget, &mut layer);
@@ -95,21 +86,17 @@ const NONE: u32 = u32::MAX;
 
 impl Simplex {
     fn new(n: usize, edges: &[(u32, u32)], layer: &[u32]) -> Self {
-        // Connected parts (undirected) by union-find, to join each to the root.
-        let mut up: Vec<u32> = (0..n as u32).collect();
-        for &(s, t) in edges {
-            let (a, b) = (find(&mut up, s), find(&mut up, t));
-            if a != b {
-                up[a.max(b) as usize] = a.min(b);
-            }
-        }
+        // One vertex of each connected part (its lowest) is joined to the root.
+        let (part, _) = components(n, edges);
+        let mut joined = 0u32;
         let root = n as u32;
         let mut tail: Vec<u32> = edges.iter().map(|e| e.0).collect();
         let mut head: Vec<u32> = edges.iter().map(|e| e.1).collect();
         let mut weight = vec![1i64; edges.len()];
         let mut minlen = vec![1i64; edges.len()];
         for v in 0..n as u32 {
-            if find(&mut up, v) == v {
+            if part[v as usize] == joined {
+                joined += 1;
                 tail.push(root);
                 head.push(v);
                 weight.push(0);
@@ -369,6 +356,21 @@ impl Simplex {
     }
 }
 
+/// The longest-path layering of a DAG (each vertex one layer below its lowest predecessor,
+/// sources in layer 0) and the topological order it was computed in.
+pub(super) fn longest_path(n: usize, out: &Csr, inc: &Csr) -> (Vec<u32>, Vec<u32>) {
+    let order = topological_order(n, out, inc);
+    let mut layer = vec![0u32; n];
+    for &v in &order {
+        let v = v as usize;
+        for &w in out.neighbours(v) {
+            let w = w as usize;
+            layer[w] = layer[w].max(layer[v] + 1);
+        }
+    }
+    (order, layer)
+}
+
 /// Kahn's algorithm; vertices in input order among equals. The input is acyclic.
 fn topological_order(n: usize, out: &Csr, inc: &Csr) -> Vec<u32> {
     let mut indeg: Vec<usize> = (0..n).map(|v| inc.neighbours(v).len()).collect();
@@ -408,13 +410,7 @@ mod tests {
     fn the_total_span_is_the_least_possible() {
         // Small DAGs (edges from lower to higher index, some vertices unconnected), each
         // against every layering with layers below the vertex count.
-        let mut state = 11u64;
-        let mut next = |m: u64| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 33) % m
-        };
+        let mut next = super::super::test_sequence(11);
         for _ in 0..12 {
             let n = 6usize;
             let mut edges: Vec<(u32, u32)> = (0..9)

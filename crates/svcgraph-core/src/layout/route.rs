@@ -107,35 +107,24 @@ pub(super) struct Tracks {
 }
 
 /// A run across the flow in one channel, from where it leaves the layer above to where it
-/// enters the layer below; a bus's extent covers all its members.
+/// enters the layer below.
 #[derive(Clone, Copy)]
 struct Run {
     segment: u32,
     from: f64,
     to: f64,
-    lo: f64,
-    hi: f64,
 }
 
 impl Run {
-    fn new(segment: u32, from: f64, to: f64) -> Self {
-        Run {
-            segment,
-            from,
-            to,
-            lo: from.min(to),
-            hi: from.max(to),
-        }
-    }
     fn lo(&self) -> f64 {
-        self.lo
+        self.from.min(self.to)
     }
     fn hi(&self) -> f64 {
-        self.hi
+        self.from.max(self.to)
     }
     /// Strictly inside the run's extent.
     fn holds(&self, y: f64) -> bool {
-        self.lo < y && y < self.hi
+        self.lo() < y && y < self.hi()
     }
 }
 
@@ -149,21 +138,17 @@ pub(super) fn tracks(l: &Layered, segments: &[(u32, u32)], ports: &Ports) -> Tra
     for (k, &(u, _)) in segments.iter().enumerate() {
         let (from, to) = (ports.out[k], ports.into[k]);
         if (from - to).abs() > STRAIGHT {
-            runs[l.layer[u as usize] as usize].push(Run::new(k as u32, from, to));
+            runs[l.layer[u as usize] as usize].push(Run {
+                segment: k as u32,
+                from,
+                to,
+            });
         }
     }
     let mut count = vec![0u32; channels];
-    for (c, channel) in runs.iter().enumerate() {
-        let mut merged: Vec<Run> = channel
-            .iter()
-            .enumerate()
-            .map(|(i, run)| Run {
-                segment: i as u32,
-                ..*run
-            })
-            .collect();
-        // Deterministic order: by extent, then input order.
-        merged.sort_by(|a, b| {
+    for (c, channel) in runs.iter_mut().enumerate() {
+        // Deterministic order: by extent, then segment.
+        channel.sort_by(|a, b| {
             a.lo()
                 .total_cmp(&b.lo())
                 .then(a.hi().total_cmp(&b.hi()))
@@ -172,21 +157,17 @@ pub(super) fn tracks(l: &Layered, segments: &[(u32, u32)], ports: &Ports) -> Tra
         // Preferences can chain runs into more tracks than the channel's densest point
         // needs; beyond a margin, fewer tracks (a wider drawing costs more than a few
         // crossings) win.
-        let fewest = first_fit(&merged);
+        let fewest = first_fit(channel);
         let fewest_count = fewest.iter().max().map_or(0, |&t| t + 1);
-        let assigned = match ordered_tracks(&merged) {
+        let assigned = match ordered_tracks(channel) {
             Some(ordered) if ordered.iter().max().map_or(0, |&t| t + 1) <= 2 * fewest_count + 2 => {
                 ordered
             }
             _ => fewest,
         };
-        let mut track_of_merged = vec![0u32; merged.len()];
-        for (run, &t) in merged.iter().zip(&assigned) {
-            track_of_merged[run.segment as usize] = t;
+        for (run, &t) in channel.iter().zip(&assigned) {
+            track[run.segment as usize] = t;
             count[c] = count[c].max(t + 1);
-        }
-        for (i, run) in channel.iter().enumerate() {
-            track[run.segment as usize] = track_of_merged[i];
         }
     }
     Tracks { track, count }
@@ -227,23 +208,8 @@ fn ordered_tracks(runs: &[Run]) -> Option<Vec<u32>> {
     let dag = acyclic::oriented(&arcs, &reversed);
     // A run's track is its depth: one past the deepest run that must come before it.
     let after = Csr::new(runs.len(), dag.iter().copied());
-    let mut indeg = vec![0u32; runs.len()];
-    for &(_, b) in &dag {
-        indeg[b as usize] += 1;
-    }
-    let mut depth = vec![0u32; runs.len()];
-    let mut ready: Vec<u32> = (0..runs.len() as u32)
-        .filter(|&v| indeg[v as usize] == 0)
-        .collect();
-    while let Some(v) = ready.pop() {
-        for &w in after.neighbours(v as usize) {
-            depth[w as usize] = depth[w as usize].max(depth[v as usize] + 1);
-            indeg[w as usize] -= 1;
-            if indeg[w as usize] == 0 {
-                ready.push(w);
-            }
-        }
-    }
+    let before = Csr::new(runs.len(), dag.iter().map(|&(a, b)| (b, a)));
+    let (_, depth) = super::rank::longest_path(runs.len(), &after, &before);
     Some(depth)
 }
 
@@ -299,7 +265,7 @@ mod tests {
     use super::*;
 
     fn run(segment: u32, from: f64, to: f64) -> Run {
-        Run::new(segment, from, to)
+        Run { segment, from, to }
     }
 
     #[test]

@@ -394,13 +394,8 @@ fn separate_parts_never_cross_each_other() {
     // Sixty small parts of different shapes (a few nodes, random calls, some back up),
     // numbered so that a layer-by-layer order would interleave them.
     let parts = 60;
-    let mut state = 3u64;
-    let mut next = |m: usize| {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((state >> 33) % m as u64) as usize
-    };
+    let mut sequence = test_sequence(3);
+    let mut next = |m: usize| sequence(m as u64) as usize;
     let mut edges = Vec::new();
     for k in 0..parts {
         let size = 3 + next(5);
