@@ -12,7 +12,9 @@ use svcgraph_core::diff::{self, Change};
 use svcgraph_core::query::{GraphQuery, LabelMatcher, Window};
 use svcgraph_core::render::{Grouping, dot, json, svg};
 use svcgraph_core::schema::Schema;
-use svcgraph_core::{Direction, LoadOptions, SchemaSource, ServiceGraph, layout, transform};
+use svcgraph_core::{
+    Direction, LoadOptions, SchemaSource, ServiceGraph, counted as count, layout, transform,
+};
 
 use crate::args::{
     Aggregate, Cli, Command, CompareArgs, EdgeLabelsArg, FetchArgs, FocusDirection, Format,
@@ -47,8 +49,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
 }
-
-use svcgraph_core::counted as count;
 
 /// Diagnostics on standard error, unless `--quiet`.
 struct Notes {
@@ -494,9 +494,9 @@ fn with_flag_hint(err: svcgraph_core::Error) -> anyhow::Error {
 fn print_stats(s: &layout::LayoutStats) {
     let ms = |secs: f64| format!("{:.2} ms", secs * 1000.0);
     eprintln!(
-        "svcgraph: layout: {} nodes, {} edges, {} layers, {} reversed, {} dummies, {} direct, {} crossings, {:.0}x{:.0} px",
-        s.nodes,
-        s.edges,
+        "svcgraph: layout: {}, {}, {} layers, {} reversed, {} dummies, {} direct, {} crossings, {:.0}x{:.0} px",
+        count(s.nodes, "node"),
+        count(s.edges, "edge"),
         s.layers,
         s.reversed_edges,
         s.dummies,

@@ -942,7 +942,9 @@ fn counts_agree_with_their_nouns() {
     );
     assert!(
         String::from_utf8_lossy(&svg.stdout)
-            .contains(r#"aria-label="Service graph: 2 nodes, 1 edge""#),
+            .contains(r#"aria-label="Service graph: 2 nodes, 1 edge""#)
+            && String::from_utf8_lossy(&svg.stdout)
+                .contains("<title>Service graph: 2 nodes, 1 edge</title>"),
         "{}",
         String::from_utf8_lossy(&svg.stdout)
     );

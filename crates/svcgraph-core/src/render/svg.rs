@@ -191,20 +191,18 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
     let height = drawn.height + if legend { LEGEND_HEIGHT } else { 0.0 };
     let height = if graph.is_empty() { 80.0 } else { height };
     let mut out = String::with_capacity(1024 + 600 * (nodes.len() + edges.len()));
+    let described = format!(
+        "Service graph: {}, {}",
+        crate::model::counted(nodes.len(), "node"),
+        crate::model::counted(edges.len(), "edge")
+    );
     let _ = writeln!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" class="svcgraph" role="img" aria-label="Service graph: {n}, {m}">"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" class="svcgraph" role="img" aria-label="{described}">"#,
         w = num(width),
         h = num(height),
-        n = crate::model::counted(nodes.len(), "node"),
-        m = crate::model::counted(edges.len(), "edge"),
     );
-    let _ = writeln!(
-        out,
-        "<title>Service graph: {} nodes, {} edges</title>",
-        nodes.len(),
-        edges.len()
-    );
+    let _ = writeln!(out, "<title>{described}</title>");
     write_style(&mut out);
     let _ = writeln!(
         out,
