@@ -75,7 +75,7 @@ pub use regex;
 pub use diff::Thresholds;
 pub use error::{Error, Result, Suggestions};
 pub use input::Snapshot;
-pub use layout::{Direction, LayoutStats};
+pub use layout::{Direction, LayoutHint, LayoutStats};
 pub use load::{
     InputKind, LoadOptions, Loaded, SchemaChoice, SchemaSource, load, load_series, load_with,
 };

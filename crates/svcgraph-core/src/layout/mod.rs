@@ -42,6 +42,7 @@
 //! ```
 
 mod acyclic;
+mod hint;
 mod order;
 mod position;
 mod rank;
@@ -50,7 +51,9 @@ mod route;
 use std::collections::HashMap;
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+pub use hint::LayoutHint;
 
 use crate::error::{Error, Result};
 
@@ -125,6 +128,9 @@ pub struct LayoutOptions {
     pub margin: f64,
     /// Most dummy vertices to create; `None` picks `4 · (V + E) + 10,000`.
     pub dummy_budget: Option<usize>,
+    /// Where an earlier drawing put each node's center, by input index (empty, or one entry
+    /// per node): nodes with a point keep their place as far as the graph allows.
+    pub previous: Vec<Option<Point>>,
 }
 
 impl Default for LayoutOptions {
@@ -136,12 +142,13 @@ impl Default for LayoutOptions {
             layer_gap: 40.0,
             margin: 16.0,
             dummy_budget: None,
+            previous: Vec::new(),
         }
     }
 }
 
 /// A point in the drawing.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Point {
     /// Horizontal coordinate.
     pub x: f64,

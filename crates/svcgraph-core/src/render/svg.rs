@@ -14,8 +14,8 @@ use super::text::{
     text_width,
 };
 use crate::layout::{
-    Direction, EdgeRoute, GroupBox, Layout, LayoutEdge, LayoutGraph, LayoutOptions, LayoutStats,
-    Point, Rect, RouteShape, Size, layout,
+    Direction, EdgeRoute, GroupBox, Layout, LayoutEdge, LayoutGraph, LayoutHint, LayoutOptions,
+    LayoutStats, Point, Rect, RouteShape, Size, layout,
 };
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
@@ -60,6 +60,9 @@ pub struct SvgOptions {
     pub no_legend: bool,
     /// Draw a box around the nodes of each namespace.
     pub group: Grouping,
+    /// An earlier drawing's node positions ([`Svg::hint`]): nodes that were in it stay
+    /// where they were as far as the graph allows.
+    pub hint: Option<LayoutHint>,
 }
 
 /// The SVG document and the layout behind it.
@@ -107,8 +110,13 @@ fn prepare(graph: &ServiceGraph, options: &SvgOptions) -> Prepared {
     } else {
         group_nodes(graph, &nodes, options.group, &mut input)
     };
+    let previous = match &options.hint {
+        Some(hint) if !hint.is_empty() => nodes.iter().map(|&v| hint.get(&g[v].id)).collect(),
+        _ => Vec::new(),
+    };
     let options_layout = LayoutOptions {
         direction: options.direction,
+        previous,
         ..LayoutOptions::default()
     };
     // Indices in `input` are in range by construction, so layout cannot fail; an empty
@@ -231,6 +239,21 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
     Svg {
         text: out,
         layout: drawn,
+    }
+}
+
+impl Svg {
+    /// Where each node of `graph` was drawn, by node id: the hint for the next drawing of
+    /// the same view ([`SvgOptions::hint`]). `graph` must be the graph this was drawn from.
+    pub fn hint(&self, graph: &ServiceGraph) -> LayoutHint {
+        let g = graph.graph();
+        let nodes = graph
+            .sorted_nodes()
+            .into_iter()
+            .zip(&self.layout.nodes)
+            .map(|(v, rect)| (g[v].id.clone(), Point { x: rect.x, y: rect.y }))
+            .collect();
+        LayoutHint { nodes }
     }
 }
 
