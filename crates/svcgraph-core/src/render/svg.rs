@@ -852,6 +852,7 @@ mod tests {
                     edge_labels,
                     no_legend: false,
                     group,
+                    hint: None,
                 };
                 let svg = to_svg(&g, &options).text;
                 let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{e}: {svg}"));
