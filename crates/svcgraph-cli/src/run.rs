@@ -137,6 +137,7 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
         },
         no_legend: args.no_legend,
         group,
+        hint: None,
     };
     if format == Format::Svg
         && svg_options.edge_labels == svg::EdgeLabels::Auto

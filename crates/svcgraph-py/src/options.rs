@@ -60,6 +60,7 @@ pub fn svg_options(
             }
         },
         no_legend: !legend,
+        hint: None,
         group: group(group_)?,
     })
 }
