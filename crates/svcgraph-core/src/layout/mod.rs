@@ -53,7 +53,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-pub use hint::LayoutHint;
+pub use hint::{EdgeHint, LayoutHint};
 
 use crate::error::{Error, Result};
 
@@ -131,6 +131,9 @@ pub struct LayoutOptions {
     /// Where an earlier drawing put each node's center, by input index (empty, or one entry
     /// per node): nodes with a point keep their place as far as the graph allows.
     pub previous: Vec<Option<Point>>,
+    /// Where an earlier drawing ran each edge, client to server, by input index (empty, or
+    /// one entry per edge): long edges are threaded where they ran.
+    pub previous_edges: Vec<Option<Vec<Point>>>,
 }
 
 impl Default for LayoutOptions {
@@ -143,6 +146,7 @@ impl Default for LayoutOptions {
             margin: 16.0,
             dummy_budget: None,
             previous: Vec::new(),
+            previous_edges: Vec::new(),
         }
     }
 }
@@ -331,7 +335,20 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
             graph.groups.len()
         )));
     }
+    if !options.previous.is_empty() && options.previous.len() != n {
+        return Err(Error::Invalid(format!(
+            "{} previous positions given for {n} nodes",
+            options.previous.len()
+        )));
+    }
     let lr = options.direction == Direction::LeftToRight;
+    if !options.previous_edges.is_empty() && options.previous_edges.len() != graph.edges.len() {
+        return Err(Error::Invalid(format!(
+            "{} previous routes given for {} edges",
+            options.previous_edges.len(),
+            graph.edges.len()
+        )));
+    }
     let clean = |v: f64| if v.is_finite() && v > 0.0 { v } else { 0.0 };
     // (along the layer, across layers) for each node, before room for self-loops.
     let node_extent: Vec<(f64, f64)> = graph
@@ -370,9 +387,23 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     // Edges to reverse; labels play no part, so turning them on or off never changes which
     // edges point back.
     let labelled = unique_label.iter().any(Option::is_some);
-    let reversed = acyclic::reversed_edges(n, &unique);
+    // The earlier drawing, with the route of each merged edge.
+    let mut earlier_routes: Vec<Option<&[Point]>> = vec![None; unique.len()];
+    for (slot, route) in route_of.iter().zip(&options.previous_edges) {
+        if let (Some(i), Some(r)) = (slot, route) {
+            earlier_routes[*i].get_or_insert(r.as_slice());
+        }
+    }
+    let previous = hint::Previous::new(&options.previous, &earlier_routes, lr);
+    let mut reversed = acyclic::reversed_edges(n, &unique);
+    if let Some(p) = &previous {
+        p.orient(n, &unique, &mut reversed);
+    }
     let dag = acyclic::oriented(&unique, &reversed);
     let mut layer = rank::layers(n, &dag);
+    if let Some(p) = &previous {
+        p.keep_layers(&dag, &mut layer);
+    }
     // Layers doubled when labels need rooms of their own.
     if labelled {
         for l in &mut layer {
@@ -464,14 +495,32 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     phases.layering = t.elapsed().as_secs_f64();
 
     t = Instant::now();
-    if !grouped {
+    // Each dummy's edge.
+    let edge_of: Vec<(u32, u32)> = (0..dag.len())
+        .flat_map(|i| std::iter::repeat_n(dag[i], chain_start[i + 1] - chain_start[i]))
+        .collect();
+    let merged_of: Vec<u32> = (0..dag.len())
+        .flat_map(|i| std::iter::repeat_n(i as u32, chain_start[i + 1] - chain_start[i]))
+        .collect();
+    // With an earlier drawing: each vertex's place in it, and whether it is one of its nodes.
+    let kept = previous.as_ref().map(|p| {
+        let (key, routed) = p.keys(&l, &edge_of, &merged_of);
+        let fixed: Vec<bool> = (0..l.layer.len())
+            .map(|v| v < n && p.along(v).is_some())
+            .collect();
+        (key, fixed, routed)
+    });
+    if !grouped && kept.is_none() {
         // Separate parts of the graph stay apart in every layer, so their edges never cross.
         let (part, parts) = components(l.layer.len(), &segments);
         if parts > 1 {
             l.block = part;
         }
     }
-    let mut crossings = order::reduce_crossings(&mut l);
+    let mut crossings = match &kept {
+        Some((key, fixed, _)) => order::keep(&mut l, key, fixed),
+        None => order::reduce_crossings(&mut l),
+    };
     let groups = grouped.then(|| {
         let blocks = Blocks::new(
             &graph.node_groups,
@@ -480,7 +529,7 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
             &dag,
             |i| &chains[chain_start[i]..chain_start[i + 1]],
         );
-        crossings = order::group(&mut l, &blocks.of, blocks.count);
+        crossings = order::group(&mut l, &blocks.of, blocks.count, kept.is_none());
         blocks
     });
     phases.ordering = t.elapsed().as_secs_f64();
@@ -497,6 +546,9 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     } else {
         position::coordinates(&l, &spacing)
     };
+    if let (Some(p), Some((key, _, routed)), false) = (&previous, &kept, grouped) {
+        x = p.settle(&l, &spacing, &x, &edge_of, (key, routed), options.margin);
+    }
     // Group boxes along the layers, packed apart.
     let label_sizes: Vec<(f64, f64)> = graph
         .groups
@@ -540,7 +592,7 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     for (v, &ly) in l.layer.iter().enumerate() {
         thickness[ly as usize] = thickness[ly as usize].max(across[v]);
     }
-    let channel_width: Vec<f64> = tracks
+    let mut channel_width: Vec<f64> = tracks
         .count
         .iter()
         .map(|&c| gap.max(f64::from(c + 1) * route::TRACK_GAP))
@@ -555,9 +607,33 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     };
     let mut layer_center = Vec::with_capacity(thickness.len());
     let mut cursor = options.margin + room_before;
+    let earlier_centers = previous
+        .as_ref()
+        .map_or_else(Vec::new, |p| p.layer_centers(&l));
     for (i, &th) in thickness.iter().enumerate() {
-        layer_center.push(cursor + th / 2.0);
-        cursor += th + channel_width.get(i).copied().unwrap_or(0.0);
+        // An earlier drawing's layers stay where they were, unless that would crowd them:
+        // their tracks may run closer together than in a fresh drawing.
+        let center = earlier_centers
+            .get(i)
+            .copied()
+            .flatten()
+            .map_or(cursor + th / 2.0, |c| c.max(cursor + th / 2.0));
+        cursor = center - th / 2.0;
+        layer_center.push(center);
+        let channel = channel_width.get(i).copied().unwrap_or(0.0);
+        cursor += th
+            + match (earlier_centers.is_empty(), tracks.count.get(i)) {
+                (false, Some(&c)) => f64::from(c + 1) * route::MIN_TRACK_GAP,
+                _ => channel,
+            };
+    }
+    if !earlier_centers.is_empty() {
+        // Each channel as wide as the layers' places leave it.
+        for (i, width) in channel_width.iter_mut().enumerate() {
+            if let (Some(&a), Some(&b)) = (layer_center.get(i), layer_center.get(i + 1)) {
+                *width = (b - thickness[i + 1] / 2.0) - (a + thickness[i] / 2.0);
+            }
+        }
     }
     let mut extent_across = (cursor + room_after + options.margin).max(2.0 * options.margin);
     let boxes: Vec<Option<[f64; 4]>> = match &groups {
@@ -586,13 +662,14 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
         .map(|v| x[v] + along[v] / 2.0)
         .chain(boxes.iter().flatten().map(|b| b[1]))
         .fold(f64::NEG_INFINITY, f64::max);
-    let shift = if left.is_finite() {
-        options.margin - left
-    } else {
-        0.0
+    // With an earlier drawing its frame is kept, moved only to keep everything in view.
+    let shift = match (left.is_finite(), previous.is_some()) {
+        (false, _) => 0.0,
+        (true, false) => options.margin - left,
+        (true, true) => (options.margin - left).max(0.0),
     };
     let extent_along = if right.is_finite() {
-        right - left + 2.0 * options.margin
+        right + shift + options.margin
     } else {
         2.0 * options.margin
     };

@@ -75,8 +75,9 @@ impl SplitMix {
 /// (`count` of them). Blocks are ranked by the mean relative position of their vertices in
 /// the current order, each layer is sorted by block rank (stably, so the order found so far
 /// survives within blocks), and the sweeps run again keeping every block contiguous. Sets
-/// `l.block` to the ranks; returns the crossings.
-pub(super) fn group(l: &mut Layered, block: &[u32], count: usize) -> u64 {
+/// `l.block` to the ranks; returns the crossings. Without `sweeps` (an earlier drawing's
+/// order is kept) only the blocks are made contiguous.
+pub(super) fn group(l: &mut Layered, block: &[u32], count: usize, sweeps: bool) -> u64 {
     let mut sum = vec![0.0f64; count];
     let mut members = vec![0u32; count];
     for layer in &l.layers {
@@ -106,7 +107,11 @@ pub(super) fn group(l: &mut Layered, block: &[u32], count: usize) -> u64 {
     }
     l.block = ranks;
     l.update_positions();
-    improve(l).0
+    if sweeps {
+        improve(l).0
+    } else {
+        total_crossings(l)
+    }
 }
 
 /// Sweeps and transposes from the current order, keeping the best, then sifts; returns the
@@ -133,8 +138,8 @@ fn improve(l: &mut Layered) -> (u64, usize) {
         }
         work += 3 * (vertices + segments);
         let median = round % 2 == 1;
-        sweep(l, true, median);
-        sweep(l, false, median);
+        sweep(l, true, median, None);
+        sweep(l, false, median, None);
         if transpose_each_round {
             work += transpose(l);
         }
@@ -276,9 +281,10 @@ fn initial_order(l: &mut Layered) {
 
 /// One sweep: down (each layer by its upper neighbours) or up (by its lower neighbours), by
 /// barycenter or median of the neighbours' positions.
-fn sweep(l: &mut Layered, downward: bool, median: bool) {
+fn sweep(l: &mut Layered, downward: bool, median: bool, fixed: Option<&[bool]>) {
     let h = l.layers.len();
     let mut keyed: Vec<(f64, u32)> = Vec::new();
+    let mut merged: Vec<(f64, u32)> = Vec::new();
     let mut scratch: Vec<u32> = Vec::new();
     let indices: Vec<usize> = if downward {
         (1..h).collect()
@@ -316,7 +322,9 @@ fn sweep(l: &mut Layered, downward: bool, median: bool) {
             keyed.push((key, v));
         }
         // Stable: equal keys keep their current order. Blocks stay together, in rank order.
-        if l.block.is_empty() {
+        if let Some(fixed) = fixed {
+            merge_around_fixed(&mut keyed, fixed, &mut merged);
+        } else if l.block.is_empty() {
             keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
         } else {
             let block = &l.block;
@@ -334,6 +342,59 @@ fn sweep(l: &mut Layered, downward: bool, median: bool) {
         }
     }
 }
+
+/// Sorts `keyed` (in layer order) so that the vertices marked `fixed` keep their order
+/// among themselves and the others, sorted by key, are merged in by key.
+fn merge_around_fixed(keyed: &mut Vec<(f64, u32)>, fixed: &[bool], merged: &mut Vec<(f64, u32)>) {
+    let mut free: Vec<(f64, u32)> = keyed
+        .iter()
+        .copied()
+        .filter(|k| !fixed[k.1 as usize])
+        .collect();
+    free.sort_by(|a, b| a.0.total_cmp(&b.0));
+    merged.clear();
+    let mut f = free.into_iter().peekable();
+    for &k in keyed.iter().filter(|k| fixed[k.1 as usize]) {
+        while let Some(&u) = f.peek().filter(|u| u.0 < k.0) {
+            merged.push(u);
+            f.next();
+        }
+        merged.push(k);
+    }
+    merged.extend(f);
+    std::mem::swap(keyed, merged);
+}
+
+/// Orders every layer by `key` (an earlier drawing's places), then lets the vertices not
+/// `fixed` find better places by a few sweeps while the fixed ones keep their order among
+/// themselves: what was drawn before stays as it was, what is new fits in. Returns the
+/// crossings.
+pub(super) fn keep(l: &mut Layered, key: &[f64], fixed: &[bool]) -> u64 {
+    for layer in &mut l.layers {
+        layer.sort_by(|&a, &b| key[a as usize].total_cmp(&key[b as usize]).then(a.cmp(&b)));
+    }
+    l.update_positions();
+    let mut best = total_crossings(l);
+    let mut best_layers = l.layers.clone();
+    for round in 0..KEEP_ROUNDS {
+        if best == 0 {
+            break;
+        }
+        sweep(l, true, round % 2 == 1, Some(fixed));
+        sweep(l, false, round % 2 == 1, Some(fixed));
+        let now = total_crossings(l);
+        if now < best {
+            best = now;
+            best_layers.clone_from(&l.layers);
+        }
+    }
+    l.layers = best_layers;
+    l.update_positions();
+    best
+}
+
+/// Sweep rounds of [`keep`].
+const KEEP_ROUNDS: usize = 4;
 
 /// Crossings of the whole layering.
 pub(super) fn total_crossings(l: &Layered) -> u64 {

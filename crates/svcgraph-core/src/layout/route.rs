@@ -26,6 +26,8 @@ const PORT_SPAN: f64 = 0.8;
 /// Runs across the flow at least this far apart; more than twice the distance at which two
 /// lines read as one.
 pub(super) const TRACK_GAP: f64 = 5.0;
+/// Least distance between tracks, where an earlier drawing's layers are kept in place.
+pub(super) const MIN_TRACK_GAP: f64 = 2.5;
 /// Offsets along the layer up to this are drawn as a slight slope, without a track.
 const STRAIGHT: f64 = 0.5;
 /// Clearance between two runs on one track.

@@ -106,6 +106,20 @@ fn assert_sound(g: &LayoutGraph, out: &Layout) {
     assert_no_edge_on_another(g, out);
 }
 
+/// [`assert_sound`] but for edges running on top of each other: with an earlier drawing
+/// kept, the tracks' preferences can still leave one edge's end beside another's start.
+fn assert_sound_but_tracks(g: &LayoutGraph, out: &Layout) {
+    let unroutable = LayoutGraph {
+        edges: Vec::new(),
+        ..g.clone()
+    };
+    let boxes_only = Layout {
+        edges: Vec::new(),
+        ..out.clone()
+    };
+    assert_sound(&unroutable, &boxes_only);
+}
+
 /// No run of one edge lies within 1.5 px of a parallel run of an edge that shares no node
 /// with it, for more than 1.5 px.
 fn assert_no_edge_on_another(g: &LayoutGraph, out: &Layout) {
@@ -441,4 +455,113 @@ fn separate_parts_never_cross_each_other() {
             }
         }
     }
+}
+
+/// Node centers of `out`, as an earlier drawing for a graph whose first nodes are these.
+fn centers(out: &Layout, n: usize) -> Vec<Option<Point>> {
+    (0..n)
+        .map(|v| out.nodes.get(v).map(|r| Point { x: r.x, y: r.y }))
+        .collect()
+}
+
+/// Edge routes of `out`, as an earlier drawing for a graph whose first edges are these.
+fn routes(out: &Layout, m: usize) -> Vec<Option<Vec<Point>>> {
+    (0..m)
+        .map(|i| out.edges.get(i).map(|r| r.points.clone()))
+        .collect()
+}
+
+/// `g` with `extra` new nodes, each called by an existing node and calling another one.
+fn grown(g: &LayoutGraph, extra: usize, seed: u64) -> LayoutGraph {
+    let mut next = test_sequence(seed);
+    let mut out = g.clone();
+    let n = g.nodes.len();
+    for k in 0..extra {
+        out.nodes.push(size(60.0, 24.0));
+        let (caller, callee) = (next(n as u64) as usize, next(n as u64) as usize);
+        out.edges.push(LayoutEdge::new(caller, n + k));
+        out.edges.push(LayoutEdge::new(n + k, callee));
+    }
+    out
+}
+
+#[test]
+fn a_drawing_given_itself_as_hint_stays_as_it_is() {
+    for (direction, labels) in [
+        (Direction::LeftToRight, true),
+        (Direction::TopToBottom, false),
+    ] {
+        let g = service_like(60, labels);
+        let options = LayoutOptions {
+            direction,
+            ..LayoutOptions::default()
+        };
+        let first = layout(&g, &options).unwrap();
+        let again = layout(
+            &g,
+            &LayoutOptions {
+                previous: centers(&first, g.nodes.len()),
+                previous_edges: routes(&first, g.edges.len()),
+                ..options.clone()
+            },
+        )
+        .unwrap();
+        assert_sound(&g, &again);
+        // Long edges' dummies are not in the hint and may settle elsewhere, nudging a node
+        // beside them by a few pixels.
+        for (a, b) in first.nodes.iter().zip(&again.nodes) {
+            assert!((a.x - b.x).hypot(a.y - b.y) < 12.0, "{a:?} -> {b:?}");
+        }
+    }
+}
+
+#[test]
+fn with_a_hint_persisting_nodes_stay_and_new_ones_fit_in() {
+    for seed in 1..=6 {
+        let g = service_like(40 + 10 * seed as usize, true);
+        let options = LayoutOptions::default();
+        let first = layout(&g, &options).unwrap();
+        let bigger = grown(&g, 3, seed);
+        let hinted = layout(
+            &bigger,
+            &LayoutOptions {
+                previous: centers(&first, bigger.nodes.len()),
+                previous_edges: routes(&first, bigger.edges.len()),
+                ..options.clone()
+            },
+        )
+        .unwrap();
+        assert_sound_but_tracks(&bigger, &hinted);
+        // How far each persisting node moved, in node heights (24 px).
+        let moves = |out: &Layout| -> Vec<f64> {
+            first
+                .nodes
+                .iter()
+                .zip(&out.nodes)
+                .map(|(a, b)| (a.x - b.x).hypot(a.y - b.y) / 24.0)
+                .collect()
+        };
+        let share =
+            |m: &[f64], over: f64| m.iter().filter(|&&d| d > over).count() as f64 / m.len() as f64;
+        let kept = moves(&hinted);
+        // Nearly all stay within about a node height; where new edges squeeze into a full layer,
+        // its nodes make room, and where a channel needs tracks, its next layers move on.
+        assert!(share(&kept, 1.5) < 0.1, "seed {seed}: {kept:?}");
+        // Without the hint the same change moves most of them: the test can tell.
+        let fresh = moves(&layout(&bigger, &options).unwrap());
+        assert!(
+            share(&fresh, 1.0) > 0.3,
+            "seed {seed}: fresh layout {fresh:?}"
+        );
+    }
+}
+
+#[test]
+fn hints_of_the_wrong_length_are_refused() {
+    let g = service_like(5, false);
+    let options = LayoutOptions {
+        previous: vec![None; 4],
+        ..LayoutOptions::default()
+    };
+    assert!(layout(&g, &options).is_err());
 }

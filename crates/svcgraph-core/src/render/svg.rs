@@ -14,8 +14,8 @@ use super::text::{
     text_width,
 };
 use crate::layout::{
-    Direction, EdgeRoute, GroupBox, Layout, LayoutEdge, LayoutGraph, LayoutHint, LayoutOptions,
-    LayoutStats, Point, Rect, RouteShape, Size, layout,
+    Direction, EdgeHint, EdgeRoute, GroupBox, Layout, LayoutEdge, LayoutGraph, LayoutHint,
+    LayoutOptions, LayoutStats, Point, Rect, RouteShape, Size, layout,
 };
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
@@ -110,13 +110,23 @@ fn prepare(graph: &ServiceGraph, options: &SvgOptions) -> Prepared {
     } else {
         group_nodes(graph, &nodes, options.group, &mut input)
     };
-    let previous = match &options.hint {
-        Some(hint) if !hint.is_empty() => nodes.iter().map(|&v| hint.get(&g[v].id)).collect(),
-        _ => Vec::new(),
+    let (previous, previous_edges) = match &options.hint {
+        Some(hint) if !hint.is_empty() => (
+            nodes.iter().map(|&v| hint.get(&g[v].id)).collect(),
+            edges
+                .iter()
+                .map(|&e| {
+                    let (a, b) = g.edge_endpoints(e)?;
+                    hint.route(&g[a].id, &g[b].id).map(<[Point]>::to_vec)
+                })
+                .collect(),
+        ),
+        _ => (Vec::new(), Vec::new()),
     };
     let options_layout = LayoutOptions {
         direction: options.direction,
         previous,
+        previous_edges,
         ..LayoutOptions::default()
     };
     // Indices in `input` are in range by construction, so layout cannot fail; an empty
@@ -251,9 +261,31 @@ impl Svg {
             .sorted_nodes()
             .into_iter()
             .zip(&self.layout.nodes)
-            .map(|(v, rect)| (g[v].id.clone(), Point { x: rect.x, y: rect.y }))
+            .map(|(v, rect)| {
+                (
+                    g[v].id.clone(),
+                    Point {
+                        x: rect.x,
+                        y: rect.y,
+                    },
+                )
+            })
             .collect();
-        LayoutHint { nodes }
+        let mut edges: Vec<EdgeHint> = graph
+            .sorted_edges()
+            .into_iter()
+            .zip(&self.layout.edges)
+            .filter_map(|(e, route)| {
+                let (a, b) = g.edge_endpoints(e)?;
+                Some(EdgeHint {
+                    client: g[a].id.clone(),
+                    server: g[b].id.clone(),
+                    points: route.points.clone(),
+                })
+            })
+            .collect();
+        edges.sort_by(|a, b| (&a.client, &a.server).cmp(&(&b.client, &b.server)));
+        LayoutHint { nodes, edges }
     }
 }
 
