@@ -24,6 +24,12 @@
 //!    in every layer, in one order of groups for all layers, and each box gets a band of its
 //!    own across the flow, so boxes never overlap each other or a node outside them.
 //!
+//! With an earlier drawing ([`LayoutOptions::previous`], [`LayoutHint`]) the layout keeps
+//! it: edges between earlier nodes keep their direction, earlier nodes their layers, their
+//! order and (as far as new vertices leave room) their places; new nodes are fitted in
+//! beside their neighbours, and their calls that would push earlier nodes on are drawn
+//! reversed instead. A live view that redraws every few seconds stays where it was.
+//!
 //! It works on any graph: build a [`LayoutGraph`] of node sizes and edges.
 //!
 //! ```
