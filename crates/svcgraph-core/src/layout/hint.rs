@@ -351,15 +351,8 @@ impl Previous {
                 (fresh[v] + by, 1e-4)
             })
             .unzip();
-        let first = |v: usize| spacing.width[v] / 2.0;
-        let mut x = settle(
-            l,
-            |a, b| spacing.separation(a, b),
-            first,
-            floor,
-            &target,
-            &weight,
-        );
+        let lowest = |_, v: usize| floor + spacing.width[v] / 2.0;
+        let mut x = settle(l, |a, b| spacing.separation(a, b), lowest, &target, &weight);
         straighten(l, spacing, &mut x, floor);
         x
     }
@@ -417,13 +410,12 @@ fn acyclic(n: usize, edges: &[(u32, u32)]) -> bool {
 
 /// Places each layer's vertices, in their order and at least `separation` apart, as close
 /// as possible to their targets (least weighted squares, by pooling adjacent violators);
-/// each layer's first vertex at least `first(v)` after `floor`, so nothing moves out of
-/// the drawing's frame.
+/// the first vertex `v` of layer `i` no lower than `lowest(i, v)`, so nothing moves out of
+/// the drawing's frame or into what lies before it.
 pub(super) fn settle(
     l: &super::Layered,
     separation: impl Fn(usize, usize) -> f64,
-    first: impl Fn(usize) -> f64,
-    floor: f64,
+    lowest: impl Fn(usize, usize) -> f64,
     target: &[f64],
     weight: &[f64],
 ) -> Vec<f64> {
@@ -435,10 +427,12 @@ pub(super) fn settle(
         sum: f64,
         floor: bool,
     }
-    let mean = |p: &Pool| if p.floor { floor } else { p.sum / p.weight };
     let mut x = vec![0.0; target.len()];
     let mut pools: Vec<Pool> = Vec::new();
-    for layer in &l.layers {
+    for (index, layer) in l.layers.iter().enumerate() {
+        let Some(&head) = layer.first() else { continue };
+        let floor = lowest(index, head as usize);
+        let mean = |p: &Pool| if p.floor { floor } else { p.sum / p.weight };
         pools.clear();
         pools.push(Pool {
             start: 0,
@@ -450,11 +444,9 @@ pub(super) fn settle(
         let mut offsets = Vec::with_capacity(layer.len());
         for (i, &v) in layer.iter().enumerate() {
             let v = v as usize;
-            offset += if i > 0 {
-                separation(layer[i - 1] as usize, v)
-            } else {
-                first(v)
-            };
+            if i > 0 {
+                offset += separation(layer[i - 1] as usize, v);
+            }
             offsets.push(offset);
             // In the frame where the separations are taken out, the order is plain.
             let w = weight[v].max(1e-9);

@@ -511,8 +511,15 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     // With an earlier drawing: each vertex's place in it, and whether it is one of its nodes.
     let kept = previous.as_ref().map(|p| {
         let (key, routed) = p.keys(&l, &edge_of, &merged_of);
+        // Earlier nodes and the dummies of earlier edges keep their order.
         let fixed: Vec<bool> = (0..l.layer.len())
-            .map(|v| v < n && p.along(v).is_some())
+            .map(|v| {
+                if v < n {
+                    p.along(v).is_some()
+                } else {
+                    routed[v]
+                }
+            })
             .collect();
         (key, fixed, routed)
     });
@@ -524,7 +531,19 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
         }
     }
     let mut crossings = match &kept {
-        Some((key, fixed, _)) => order::keep(&mut l, key, fixed),
+        Some((key, fixed, _)) => {
+            let top = (0..l.layer.len())
+                .filter(|&v| fixed[v])
+                .map(|v| key[v] - along[v] / 2.0)
+                .fold(f64::INFINITY, f64::min);
+            let room = order::Room {
+                key,
+                width: &along,
+                gap: options.node_gap,
+                top: if top.is_finite() { top } else { 0.0 },
+            };
+            order::keep(&mut l, fixed, &room)
+        }
         None => order::reduce_crossings(&mut l),
     };
     let groups = grouped.then(|| {
@@ -563,7 +582,23 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
         .collect();
     let along_boxes: Vec<Option<[f64; 2]>> = match &groups {
         Some(blocks) => {
-            let (placed, boxes) = blocks.place(&l, &spacing, &label_sizes, lr);
+            // With an earlier drawing: where each vertex was, and how firmly it stays there.
+            let targets: Option<Vec<(f64, f64)>> =
+                previous
+                    .as_ref()
+                    .zip(kept.as_ref())
+                    .map(|(p, (key, _, routed))| {
+                        (0..l.layer.len())
+                            .map(|v| match p.along(v).filter(|_| v < n) {
+                                Some(a) => (a, 1.0),
+                                None if v < n => (key[v], 0.01),
+                                None if routed[v] => (key[v], 0.05),
+                                None => (f64::NAN, 0.0),
+                            })
+                            .collect()
+                    });
+            let kept_places = targets.as_deref().map(|t| (t, options.margin));
+            let (placed, boxes) = blocks.place(&l, &spacing, &label_sizes, lr, kept_places);
             x = placed;
             boxes
         }
@@ -967,12 +1002,18 @@ impl Blocks {
     /// clear of boxes. Returns the coordinates and each group's box along the layers as
     /// `[from, to]`; `labels` holds each group's label (width, height), which sits inside the
     /// box at its top left.
+    ///
+    /// With `kept` (an earlier drawing: each vertex's place in the final frame and how
+    /// firmly it holds it, NaN where unknown), each block is settled toward those places
+    /// instead, still clear of what comes before it and of `floor`.
+    #[allow(clippy::too_many_lines)]
     fn place(
         &self,
         l: &Layered,
         spacing: &position::Spacing,
         labels: &[(f64, f64)],
         lr: bool,
+        kept: Option<(&[(f64, f64)], f64)>,
     ) -> (Vec<f64>, Vec<Option<[f64; 2]>>) {
         let n = l.layer.len();
         // Members of each block rank in (layer, position) order, by a counting sort.
@@ -1005,9 +1046,64 @@ impl Blocks {
                 continue;
             };
             let top = l.layer[first as usize];
-            let (global, sub, width, xs) = own_layout(l, block, r as u32, &mut local, spacing);
+            let (global, sub, width, own) = own_layout(l, block, r as u32, &mut local, spacing);
             let g = self.of[first as usize] as usize;
             let boxed = g < self.groups;
+            // Room a box needs before its first vertex, and its least width.
+            let (pad_before, least) = if boxed {
+                let (lw, lh) = labels[g];
+                (
+                    GROUP_PAD + if lr { lh } else { 0.0 },
+                    if lr { 0.0 } else { lw + inset },
+                )
+            } else {
+                (0.0, 0.0)
+            };
+            let limit = if boxed { reach_all } else { reach_boxes };
+            let xs: Vec<f64> = if let Some((targets, floor)) = kept {
+                // Each layer's first vertex clear of the vertex before it and of the boxes.
+                let lowest = |ly: usize, v: usize| {
+                    let mut low = floor + pad_before + width[v] / 2.0;
+                    if let Some(before) = last_in_layer[top as usize + ly] {
+                        low = low.max(
+                            x[before as usize]
+                                + spacing.separation(before as usize, global[v] as usize),
+                        );
+                    }
+                    if limit.is_finite() {
+                        low = low.max(limit + spacing.node_gap + pad_before + width[v] / 2.0);
+                    }
+                    low
+                };
+                settle_block(&sub, &global, &own, targets, spacing, lowest)
+            } else {
+                let lo = own
+                    .iter()
+                    .zip(&width)
+                    .map(|(x, w)| x - w / 2.0)
+                    .fold(f64::INFINITY, f64::min);
+                // The offset: clear of the previous vertex in every layer, and of boxes.
+                let mut offset = f64::NEG_INFINITY;
+                for (ly, vertices) in sub.layers.iter().enumerate() {
+                    let (Some(&v), Some(before)) =
+                        (vertices.first(), last_in_layer[top as usize + ly])
+                    else {
+                        continue;
+                    };
+                    let v = global[v as usize];
+                    offset = offset.max(
+                        x[before as usize] + spacing.separation(before as usize, v as usize)
+                            - own[local[v as usize] as usize],
+                    );
+                }
+                if limit.is_finite() {
+                    offset = offset.max(limit + spacing.node_gap - (lo - pad_before));
+                }
+                if !offset.is_finite() {
+                    offset = 0.0;
+                }
+                own.iter().map(|x| x + offset).collect()
+            };
             let lo = (0..global.len())
                 .map(|i| xs[i] - width[i] / 2.0)
                 .fold(f64::INFINITY, f64::min);
@@ -1016,46 +1112,21 @@ impl Blocks {
                 .fold(f64::NEG_INFINITY, f64::max);
             let (mut from, mut to) = (lo, hi);
             if boxed {
-                let (lw, lh) = labels[g];
-                from -= GROUP_PAD + if lr { lh } else { 0.0 };
-                to = (to + GROUP_PAD).max(if lr {
-                    f64::NEG_INFINITY
-                } else {
-                    from + lw + inset
-                });
-            }
-            // The offset: clear of the previous vertex in every layer, and of boxes.
-            let mut offset = f64::NEG_INFINITY;
-            for (ly, vertices) in sub.layers.iter().enumerate() {
-                let (Some(&v), Some(before)) = (vertices.first(), last_in_layer[top as usize + ly])
-                else {
-                    continue;
-                };
-                let v = global[v as usize];
-                offset = offset.max(
-                    x[before as usize] + spacing.separation(before as usize, v as usize)
-                        - xs[local[v as usize] as usize],
-                );
-            }
-            let limit = if boxed { reach_all } else { reach_boxes };
-            if limit.is_finite() {
-                offset = offset.max(limit + spacing.node_gap - from);
-            }
-            if !offset.is_finite() {
-                offset = 0.0;
+                from -= pad_before;
+                to = (to + GROUP_PAD).max(from + least);
             }
             for (i, &v) in global.iter().enumerate() {
-                x[v as usize] = xs[i] + offset;
+                x[v as usize] = xs[i];
             }
             for (ly, vertices) in sub.layers.iter().enumerate() {
                 if let Some(&v) = vertices.last() {
                     last_in_layer[top as usize + ly] = Some(global[v as usize]);
                 }
             }
-            reach_all = reach_all.max(to + offset);
+            reach_all = reach_all.max(to);
             if boxed {
-                reach_boxes = reach_boxes.max(to + offset);
-                boxes[g] = Some([from + offset, to + offset]);
+                reach_boxes = reach_boxes.max(to);
+                boxes[g] = Some([from, to]);
             }
         }
         (x, boxes)
@@ -1094,6 +1165,39 @@ impl Blocks {
             })
             .collect()
     }
+}
+
+/// A block's vertices (`global`, laid out on their own at `own`) settled toward an earlier
+/// drawing's places (`targets`: place and weight by global vertex, NaN where unknown; those
+/// follow `own`, moved as the block's known vertices moved), each layer's first vertex no
+/// lower than `lowest(layer, local vertex)`.
+fn settle_block(
+    sub: &Layered,
+    global: &[u32],
+    own: &[f64],
+    targets: &[(f64, f64)],
+    spacing: &position::Spacing,
+    lowest: impl Fn(usize, usize) -> f64,
+) -> Vec<f64> {
+    let mut moved: Vec<f64> = global
+        .iter()
+        .enumerate()
+        .filter(|&(_, &v)| !targets[v as usize].0.is_nan())
+        .map(|(i, &v)| targets[v as usize].0 - own[i])
+        .collect();
+    moved.sort_by(f64::total_cmp);
+    let typical = moved.get(moved.len() / 2).copied().unwrap_or(0.0);
+    let (target, weight): (Vec<f64>, Vec<f64>) = global
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| match targets[v as usize] {
+            (t, w) if !t.is_nan() => (t, w),
+            _ => (own[i] + typical, 1e-4),
+        })
+        .unzip();
+    let separation =
+        |a: usize, b: usize| spacing.separation(global[a] as usize, global[b] as usize);
+    hint::settle(sub, separation, lowest, &target, &weight)
 }
 
 /// One block laid out on its own: its vertices (`block`, in layer and position order, of

@@ -14,6 +14,9 @@ use super::{Csr, Layered};
 /// each a down and an up sweep followed by transposition, alternating barycenter and median
 /// keys; large graphs get a few sweeps and one transposition pass at the end.
 pub(super) fn reduce_crossings(l: &mut Layered) -> u64 {
+    if !l.block.is_empty() {
+        return by_part(l);
+    }
     initial_order(l);
     let (mut best, mut spent) = improve(l);
     // Restarts from shuffled orders while the work stays small: layer sweeps settle in local
@@ -48,6 +51,58 @@ pub(super) fn reduce_crossings(l: &mut Layered) -> u64 {
     l.layers = best_layers;
     l.update_positions();
     best
+}
+
+/// [`reduce_crossings`] for each separate part (`l.block`, numbered from 0) on its own: parts
+/// never cross each other, so each part's best order is kept whatever the others' restarts
+/// find, and each small part gets the restarts a small graph gets. The parts then follow one
+/// another in every layer in the order of their numbers.
+fn by_part(l: &mut Layered) -> u64 {
+    let n = l.layer.len();
+    let parts = l.block.iter().map(|&b| b as usize + 1).max().unwrap_or(0);
+    // Local numbering: each part's vertices in global order, so its nodes come first.
+    let mut local = vec![0u32; n];
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); parts];
+    for (v, slot) in local.iter_mut().enumerate() {
+        let b = l.block[v] as usize;
+        *slot = members[b].len() as u32;
+        members[b].push(v as u32);
+    }
+    let mut total = 0;
+    let mut ordered: Vec<Vec<Vec<u32>>> = Vec::with_capacity(parts);
+    for vertices in &members {
+        let layer: Vec<u32> = vertices.iter().map(|&v| l.layer[v as usize]).collect();
+        let real = vertices.iter().filter(|&&v| (v as usize) < l.real).count();
+        let segments: Vec<(u32, u32)> = vertices
+            .iter()
+            .flat_map(|&v| {
+                let from = local[v as usize];
+                l.down
+                    .neighbours(v as usize)
+                    .iter()
+                    .map(move |&w| (from, w))
+            })
+            .map(|(from, w)| (from, local[w as usize]))
+            .collect();
+        let mut part = Layered::new(layer, real, &segments);
+        total += reduce_crossings(&mut part);
+        ordered.push(
+            part.layers
+                .iter()
+                .map(|layer| layer.iter().map(|&u| vertices[u as usize]).collect())
+                .collect(),
+        );
+    }
+    for (i, layer) in l.layers.iter_mut().enumerate() {
+        layer.clear();
+        for part in &ordered {
+            if let Some(mine) = part.get(i) {
+                layer.extend_from_slice(mine);
+            }
+        }
+    }
+    l.update_positions();
+    total
 }
 
 /// Work (vertices and segments visited, summed over sweeps, transpositions and crossing
@@ -281,7 +336,7 @@ fn initial_order(l: &mut Layered) {
 
 /// One sweep: down (each layer by its upper neighbours) or up (by its lower neighbours), by
 /// barycenter or median of the neighbours' positions.
-fn sweep(l: &mut Layered, downward: bool, median: bool, fixed: Option<&[bool]>) {
+fn sweep(l: &mut Layered, downward: bool, median: bool, fixed: Option<(&[bool], &Room)>) {
     let h = l.layers.len();
     let mut keyed: Vec<(f64, u32)> = Vec::new();
     let mut merged: Vec<(f64, u32)> = Vec::new();
@@ -322,8 +377,8 @@ fn sweep(l: &mut Layered, downward: bool, median: bool, fixed: Option<&[bool]>) 
             keyed.push((key, v));
         }
         // Stable: equal keys keep their current order. Blocks stay together, in rank order.
-        if let Some(fixed) = fixed {
-            merge_around_fixed(&mut keyed, fixed, &mut merged);
+        if let Some((fixed, room)) = fixed {
+            merge_around_fixed(&mut keyed, fixed, room, &mut merged);
         } else if l.block.is_empty() {
             keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
         } else {
@@ -343,9 +398,25 @@ fn sweep(l: &mut Layered, downward: bool, median: bool, fixed: Option<&[bool]>) 
     }
 }
 
+/// What an earlier drawing left room for: each vertex's place in it (`key`), its extent
+/// along the layer and the gap between neighbours; `top` is where its layers began.
+pub(super) struct Room<'a> {
+    pub key: &'a [f64],
+    pub width: &'a [f64],
+    pub gap: f64,
+    pub top: f64,
+}
+
 /// Sorts `keyed` (in layer order) so that the vertices marked `fixed` keep their order
-/// among themselves and the others, sorted by key, are merged in by key.
-fn merge_around_fixed(keyed: &mut Vec<(f64, u32)>, fixed: &[bool], merged: &mut Vec<(f64, u32)>) {
+/// among themselves and the others, sorted by key, are merged in by key: each into its
+/// place when the earlier drawing left room there (`room`), else into the next place with
+/// room, or after all the others, so that fixed vertices need not move for it.
+fn merge_around_fixed(
+    keyed: &mut Vec<(f64, u32)>,
+    fixed: &[bool],
+    room: &Room,
+    merged: &mut Vec<(f64, u32)>,
+) {
     let mut free: Vec<(f64, u32)> = keyed
         .iter()
         .copied()
@@ -354,13 +425,34 @@ fn merge_around_fixed(keyed: &mut Vec<(f64, u32)>, fixed: &[bool], merged: &mut 
     free.sort_by(|a, b| a.0.total_cmp(&b.0));
     merged.clear();
     let mut f = free.into_iter().peekable();
+    let mut waiting: Vec<(f64, u32)> = Vec::new();
+    let mut before: Option<usize> = None;
+    let half = |v: usize| room.width[v] / 2.0;
     for &k in keyed.iter().filter(|k| fixed[k.1 as usize]) {
+        let kv = k.1 as usize;
+        let free_room = match before {
+            Some(b) => room.key[kv] - room.key[b] - half(kv) - half(b) - room.gap,
+            None => room.key[kv] - half(kv) - room.gap - room.top,
+        };
+        let mut used = 0.0;
+        let mut wanting = std::mem::take(&mut waiting);
         while let Some(&u) = f.peek().filter(|u| u.0 < k.0) {
-            merged.push(u);
+            wanting.push(u);
             f.next();
         }
+        for u in wanting {
+            let need = room.width[u.1 as usize] + room.gap;
+            if used + need <= free_room {
+                used += need;
+                merged.push(u);
+            } else {
+                waiting.push(u);
+            }
+        }
         merged.push(k);
+        before = Some(kv);
     }
+    merged.extend(waiting);
     merged.extend(f);
     std::mem::swap(keyed, merged);
 }
@@ -369,9 +461,17 @@ fn merge_around_fixed(keyed: &mut Vec<(f64, u32)>, fixed: &[bool], merged: &mut 
 /// `fixed` find better places by a few sweeps while the fixed ones keep their order among
 /// themselves: what was drawn before stays as it was, what is new fits in. Returns the
 /// crossings.
-pub(super) fn keep(l: &mut Layered, key: &[f64], fixed: &[bool]) -> u64 {
+pub(super) fn keep(l: &mut Layered, fixed: &[bool], room: &Room) -> u64 {
+    let key = room.key;
+    let (mut keyed, mut merged) = (Vec::new(), Vec::new());
     for layer in &mut l.layers {
         layer.sort_by(|&a, &b| key[a as usize].total_cmp(&key[b as usize]).then(a.cmp(&b)));
+        keyed.clear();
+        keyed.extend(layer.iter().map(|&v| (key[v as usize], v)));
+        merge_around_fixed(&mut keyed, fixed, room, &mut merged);
+        for (slot, &(_, v)) in layer.iter_mut().zip(&keyed) {
+            *slot = v;
+        }
     }
     l.update_positions();
     let mut best = total_crossings(l);
@@ -380,8 +480,8 @@ pub(super) fn keep(l: &mut Layered, key: &[f64], fixed: &[bool]) -> u64 {
         if best == 0 {
             break;
         }
-        sweep(l, true, round % 2 == 1, Some(fixed));
-        sweep(l, false, round % 2 == 1, Some(fixed));
+        sweep(l, true, round % 2 == 1, Some((fixed, room)));
+        sweep(l, false, round % 2 == 1, Some((fixed, room)));
         let now = total_crossings(l);
         if now < best {
             best = now;

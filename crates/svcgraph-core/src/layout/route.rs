@@ -162,7 +162,7 @@ pub(super) fn tracks(l: &Layered, segments: &[(u32, u32)], ports: &Ports) -> Tra
         let fewest = first_fit(channel);
         let fewest_count = fewest.iter().max().map_or(0, |&t| t + 1);
         let assigned = match ordered_tracks(channel) {
-            Some(ordered) if ordered.iter().max().map_or(0, |&t| t + 1) <= 2 * fewest_count + 2 => {
+            Some(ordered) if ordered.iter().max().map_or(0, |&t| t + 1) <= 4 * fewest_count + 4 => {
                 ordered
             }
             _ => fewest,
