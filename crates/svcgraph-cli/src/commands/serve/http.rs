@@ -13,7 +13,7 @@ use axum::response::Response;
 use axum::routing::get;
 use svcgraph_core::query::Window;
 
-use super::live::{Live, Refusal, Rendered};
+use super::live::{Live, Refusal, Rendered, html_safe};
 use super::page;
 
 /// The policy of everything but the page: nothing but the SVG's inline styles.
@@ -126,7 +126,7 @@ async fn graph_json(State(live): State<Arc<Live>>, RawQuery(query): RawQuery) ->
         Ok((view, _)) => with_type(
             StatusCode::OK,
             "application/json",
-            view.graph_json.get().to_owned(),
+            html_safe(view.graph_json.get()),
         ),
         Err(refusal) => error(&refusal),
     }
@@ -188,7 +188,7 @@ fn seconds(text: &str) -> Option<f64> {
 fn error(refusal: &Refusal) -> Response {
     let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::BAD_GATEWAY);
     let body = serde_json::json!({ "error": refusal.message.replace(['\n', '\r'], " ") });
-    with_type(status, "application/json", body.to_string())
+    with_type(status, "application/json", html_safe(&body.to_string()))
 }
 
 fn text(status: StatusCode, message: &'static str) -> Response {
