@@ -29,6 +29,11 @@ pub enum Command {
     /// Serve a live view over HTTP: the graph refreshed on an interval, a time slider and a
     /// comparison with another moment; one upstream query set per refresh, whatever the
     /// number of browsers. Read-only; binds to 127.0.0.1 unless told otherwise.
+    ///
+    /// Routes: `/` the page; `/api/view?at=UNIX_SECONDS&compare=SECONDS` the view as JSON
+    /// (`svg`, `graph`, `at`, `notes`, `positions`; `at` empty is now, `compare` marks what
+    /// changed since that many seconds before); `/graph.svg` and `/graph.json` (same query);
+    /// `/healthz`. Ctrl-C or SIGTERM stops it gracefully (exit status 130 or 143).
     Serve(ServeArgs),
     /// Print a shell completion script: `svcgraph completions bash > /etc/bash_completion.d/svcgraph`.
     Completions(CompletionsArgs),

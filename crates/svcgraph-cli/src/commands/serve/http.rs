@@ -16,8 +16,10 @@ use svcgraph_core::query::Window;
 use super::live::{Live, Refusal, Rendered, html_safe};
 use super::page;
 
-/// The policy of everything but the page: nothing but the SVG's inline styles.
+/// The policy of a page that declares none: nothing but the SVG's inline styles.
 const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'";
+/// The policy of everything but the page: the same, and no framing.
+const STRICT: &str = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
 
 /// The routes over the live view. With `loopback_only`, requests must name a loopback host.
 pub fn router(live: Arc<Live>, loopback_only: bool) -> Router {
@@ -46,10 +48,7 @@ async fn guard(State(loopback_only): State<bool>, request: Request, next: Next) 
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(concat!(
-                "default-src 'none'; style-src 'unsafe-inline'",
-                "; frame-ancestors 'none'"
-            )),
+            HeaderValue::from_static(STRICT),
         );
     }
     headers.insert(
@@ -94,9 +93,11 @@ async fn index(State(live): State<Arc<Live>>) -> Response {
             message: "drawing the page stopped unexpectedly".into(),
         });
     };
+    // The page's own policy, so the header allows exactly what the page needs; framing can
+    // only be refused by a header.
     let policy = format!(
         "{}; frame-ancestors 'none'",
-        page::declared_policy(&html).unwrap_or(POLICY)
+        page::declared_policy(&html).as_deref().unwrap_or(POLICY)
     );
     let mut response = with_type(StatusCode::OK, "text/html; charset=utf-8", html);
     if let Ok(value) = HeaderValue::from_str(&policy) {

@@ -22,10 +22,10 @@ use super::secrets::Secrets;
 use crate::args::TransformArgs;
 use crate::run::apply_transforms;
 
-/// Other moments and comparisons kept drawn.
-const VIEWS_KEPT: usize = 32;
+/// Other moments and comparisons kept drawn (each holds its SVG and graph document).
+const VIEWS_KEPT: usize = 16;
 /// Other moments kept fetched (a comparison needs two).
-const MOMENTS_KEPT: usize = 64;
+const MOMENTS_KEPT: usize = 32;
 /// The coarsest rounding of a requested moment: with long refresh intervals, the time
 /// slider still moves by at most a minute.
 const MAX_STEP: Duration = Duration::from_secs(60);
@@ -207,6 +207,8 @@ impl Live {
         let history = i64::try_from(self.settings.history.as_millis()).unwrap_or(i64::MAX);
         let now = unix_millis_now();
         let asked = match at {
+            // A moment still to come is now.
+            Some(secs) if secs.is_finite() && secs * 1000.0 >= now as f64 => None,
             None => None,
             Some(secs) if secs.is_finite() => Some((secs * 1000.0) as i64),
             Some(_) => return Err(Refusal::bad_request("at= must be Unix seconds")),

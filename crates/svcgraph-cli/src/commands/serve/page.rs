@@ -95,13 +95,38 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// The Content-Security-Policy a page declares in its meta tag, for the same header.
-pub fn declared_policy(page: &str) -> Option<&str> {
-    const TAG: &str = "<meta http-equiv=\"Content-Security-Policy\" content=\"";
+/// The Content-Security-Policy a page declares in a `<meta http-equiv>` tag of its head,
+/// with character references decoded, for the same header.
+pub fn declared_policy(page: &str) -> Option<String> {
     let head = &page[..page.find("</head>").unwrap_or(page.len())];
-    let start = head.find(TAG)? + TAG.len();
-    let end = head[start..].find('"')?;
-    Some(&head[start..start + end])
+    let mut rest = head;
+    while let Some(start) = rest.find("<meta") {
+        let tag_and_after = &rest[start..];
+        let end = tag_and_after.find('>')?;
+        let tag = &tag_and_after[..end];
+        if tag
+            .to_ascii_lowercase()
+            .contains("http-equiv=\"content-security-policy\"")
+        {
+            let content = tag.find("content=\"")? + "content=\"".len();
+            let value = &tag[content..];
+            let value = &value[..value.find('"')?];
+            return Some(unescape(value));
+        }
+        rest = &tag_and_after[end..];
+    }
+    None
+}
+
+/// The character references an attribute value may use for the policy's quotes.
+fn unescape(text: &str) -> String {
+    text.replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&apos;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 #[cfg(test)]
@@ -120,6 +145,18 @@ mod tests {
         assert!(page.contains("<title>&lt;img src=x onerror=alert(1)&gt;</title>"));
         assert!(!page.contains("<img"));
         assert!(!page.contains("http-equiv=\"refresh\""));
-        assert_eq!(declared_policy(&page), Some(POLICY));
+        assert_eq!(declared_policy(&page).as_deref(), Some(POLICY));
+    }
+
+    #[test]
+    fn a_policy_is_found_whatever_the_attribute_order_and_quoting() {
+        let page = "<html><head><meta charset=\"utf-8\"><meta content=\"default-src &#39;none&#39;; \
+                    script-src &#39;sha256-abc=&#39;\" http-equiv=\"Content-Security-Policy\"></head>\
+                    <body><meta http-equiv=\"content-security-policy\" content=\"x\"></body>";
+        assert_eq!(
+            declared_policy(page).as_deref(),
+            Some("default-src 'none'; script-src 'sha256-abc='")
+        );
+        assert_eq!(declared_policy("<html><head></head></html>"), None);
     }
 }
