@@ -397,8 +397,8 @@ fn fifty_browsers_cost_one_query_set_per_refresh() {
     let per_set = 5;
     serve.view_until("the shop in the live view", |v| has_names(v, &SERVICES));
 
-    // Queries answered minus those of the refreshes so far, read when no refresh is
-    // between its first query and its count.
+    // Queries answered beyond those of the refreshes so far, read while no refresh runs:
+    // none before the count and none after it, and the same number done.
     let beyond_refreshes = || {
         poll("a reading between refreshes", || {
             let before = serve.health();
@@ -406,9 +406,13 @@ fn fifty_browsers_cost_one_query_set_per_refresh() {
             let after = serve.health();
             let refreshes = after["refreshes"].as_u64().unwrap();
             assert_eq!(after["failed_refreshes"], 0, "{after}");
-            (before["refreshes"] == after["refreshes"] && queries >= per_set * refreshes)
-                .then(|| queries - per_set * refreshes)
-                .filter(|extra| extra % per_set == 0)
+            let quiet = before["refreshing"] == false
+                && after["refreshing"] == false
+                && before["refreshes"] == after["refreshes"];
+            quiet.then(|| {
+                assert!(queries >= per_set * refreshes, "{queries} queries, {after}");
+                queries - per_set * refreshes
+            })
         })
     };
     let base = beyond_refreshes();

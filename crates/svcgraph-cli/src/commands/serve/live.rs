@@ -95,6 +95,8 @@ pub struct Health {
     pub source: String,
     pub refreshes: u64,
     pub failed_refreshes: u64,
+    /// Whether a refresh is under way (its queries may be in flight).
+    pub refreshing: bool,
     pub last_success_seconds_ago: Option<f64>,
     pub error: Option<String>,
 }
@@ -110,6 +112,8 @@ struct State {
     last_error: Option<String>,
     refreshes: u64,
     failed_refreshes: u64,
+    /// Whether a refresh is under way.
+    refreshing: bool,
 }
 
 pub struct Live {
@@ -152,21 +156,22 @@ impl Live {
     /// One refresh: fetch now, draw from the last positions, publish. On failure the last
     /// good view stays, and says what failed.
     async fn refresh(self: &Arc<Self>) {
+        self.write().refreshing = true;
         let outcome = match self.take(None).await {
             Ok(moment) => {
                 let moment = Arc::new(moment);
-                let hint = self.hint();
                 let rendered = self.draw(
                     moment.graph.clone(),
                     moment.at_millis,
                     moment.notes.clone(),
-                    hint,
+                    self.current(),
                 );
                 rendered.await.map(|r| (moment, r))
             }
             Err(message) => Err(message),
         };
         let mut state = self.write();
+        state.refreshing = false;
         match outcome {
             Ok((moment, rendered)) => {
                 if state.last_error.is_some() && !self.settings.quiet {
@@ -284,8 +289,8 @@ impl Live {
                     graph = diff::diff(&graph, &before.graph, &this.settings.thresholds);
                     notes.extend(before.notes.iter().map(|n| format!("baseline: {n}")));
                 }
-                let hint = this.hint();
-                this.draw(graph, moment.at_millis, notes, hint).await
+                this.draw(graph, moment.at_millis, notes, this.current())
+                    .await
             })
             .await
             .map_err(|message| Refusal::upstream(message.to_string()))?;
@@ -330,6 +335,7 @@ impl Live {
             source: self.source(),
             refreshes: state.refreshes,
             failed_refreshes: state.failed_refreshes,
+            refreshing: state.refreshing,
             last_success_seconds_ago: state.last_success.map(|t| t.elapsed().as_secs_f64()),
             error: state.last_error.clone(),
         }
@@ -390,25 +396,34 @@ impl Live {
         })
     }
 
-    /// Draws off the async threads: a big graph's layout takes a while.
+    /// Draws off the async threads (a big graph's layout takes a while), starting from the
+    /// positions of `previous`, the live view; the same graph as it keeps its drawing.
     async fn draw(
         &self,
         graph: ServiceGraph,
         at_millis: i64,
         notes: Vec<String>,
-        hint: Option<LayoutHint>,
+        previous: Option<Arc<Rendered>>,
     ) -> Result<Rendered, String> {
         let options = SvgOptions {
-            hint,
+            hint: previous.as_ref().map(|p| p.positions.clone()),
             ..self.settings.svg.clone()
         };
         tokio::task::spawn_blocking(move || {
-            let drawn = svg::to_svg(&graph, &options);
-            let positions = drawn.hint(&graph);
             let graph_json = RawValue::from_string(json::to_json(&graph).trim_end().to_owned())
                 .map_err(|e| format!("cannot write the graph document: {e}"))?;
+            let (svg, positions) = match previous {
+                Some(p) if p.graph_json.get() == graph_json.get() => {
+                    (p.svg.clone(), p.positions.clone())
+                }
+                _ => {
+                    let drawn = svg::to_svg(&graph, &options);
+                    let positions = drawn.hint(&graph);
+                    (drawn.text, positions)
+                }
+            };
             Ok(Rendered {
-                svg: drawn.text,
+                svg,
                 graph_json,
                 positions,
                 at_millis,
@@ -421,9 +436,9 @@ impl Live {
         .map_err(|_| "drawing the graph stopped unexpectedly".to_owned())?
     }
 
-    /// The live view's last positions.
-    fn hint(&self) -> Option<LayoutHint> {
-        self.read().view.as_ref().map(|v| v.positions.clone())
+    /// The live view as last drawn.
+    fn current(&self) -> Option<Arc<Rendered>> {
+        self.read().view.clone()
     }
 
     /// How requested moments are rounded: the refresh interval, at most a minute.
