@@ -5,6 +5,12 @@
 #[allow(dead_code)]
 mod common;
 #[allow(dead_code)]
+#[path = "../../svcgraph-prometheus/tests/common/fake_server.rs"]
+mod fake_server;
+#[allow(dead_code)]
+#[path = "../../svcgraph-gcp/tests/common/google.rs"]
+mod google;
+#[allow(dead_code)]
 #[path = "../../svcgraph-prometheus/tests/common/prometheus.rs"]
 mod prometheus;
 
@@ -13,7 +19,7 @@ use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -37,7 +43,12 @@ struct Serve {
 impl Serve {
     /// Starts `svcgraph serve ARGS` and waits for the line that names its address.
     fn start(args: &[&str]) -> Serve {
-        let (child, stderr, first) = spawn(args);
+        Serve::start_command(common::svcgraph().arg("serve").args(args))
+    }
+
+    /// Starts `command` (a `svcgraph serve`) and waits for the line that names its address.
+    fn start_command(command: &mut Command) -> Serve {
+        let (child, stderr, first) = spawn_command(command);
         let line = first
             .recv_timeout(PATIENCE)
             .unwrap_or_else(|_| panic!("serve printed no address:\n{}", stderr.lock().unwrap()));
@@ -110,9 +121,11 @@ impl Drop for Serve {
 /// Starts the binary with its standard error collected; the channel gets the first line
 /// naming an address (`serving http://…`).
 fn spawn(args: &[&str]) -> (Child, Arc<Mutex<String>>, mpsc::Receiver<String>) {
-    let mut child = common::svcgraph()
-        .arg("serve")
-        .args(args)
+    spawn_command(common::svcgraph().arg("serve").args(args))
+}
+
+fn spawn_command(command: &mut Command) -> (Child, Arc<Mutex<String>>, mpsc::Receiver<String>) {
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -700,4 +713,62 @@ fn bad_flags_are_refused_before_serving() {
         assert!(stderr.contains(message), "{args:?}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
     }
+}
+
+/// Google Managed Prometheus (a fake of its PromQL endpoint on loopback) with a service
+/// account key: the view shows the graph, and the token svcgraph sent stays in the process.
+#[test]
+fn gmp_is_a_live_source_and_its_token_stays_in_the_process() {
+    let home = tempfile::tempdir().unwrap();
+    let (key, _) = google::service_account_key(home.path());
+    let gmp = fake_server::FakeServer::start(|_, r| {
+        let authorized = r
+            .header("authorization")
+            .is_some_and(|a| a.starts_with("Bearer "));
+        if !authorized || !r.target.starts_with(google::GMP_PATH) {
+            return fake_server::Reply::status(
+                401,
+                google::google_error(401, "UNAUTHENTICATED", "no credentials"),
+            );
+        }
+        fake_server::Reply::json(google::seed_response())
+    });
+    let mut command = common::svcgraph();
+    for var in [
+        "GOOGLE_APPLICATION_CREDENTIALS",
+        "GOOGLE_CLOUD_PROJECT",
+        "GOOGLE_CLOUD_QUOTA_PROJECT",
+        "GCE_METADATA_HOST",
+        "CLOUDSDK_CONFIG",
+    ] {
+        command.env_remove(var);
+    }
+    command
+        .env("HOME", home.path())
+        .env("GOOGLE_CLOUD_PROJECT", google::PROJECT)
+        .args(["serve", "--source", "gmp", "--schema", "gmp-beyla"])
+        .args(["--endpoint", &gmp.url(), "--credentials-file"])
+        .arg(&key)
+        .args(["--listen", "127.0.0.1:0", "--refresh", "1s"]);
+    let serve = Serve::start_command(&mut command);
+    let view = serve.view_until("the seed graph", |v| {
+        v["graph"]["nodes"].as_array().is_some_and(|n| n.len() == 4)
+    });
+    assert_eq!(view["graph"]["edges"].as_array().unwrap().len(), 3);
+    let token = gmp.requests()[0]
+        .header("authorization")
+        .unwrap()
+        .trim_start_matches("Bearer ")
+        .to_owned();
+    assert!(token.len() > 20);
+    let signature = token.rsplit('.').next().unwrap().to_owned();
+    for path in ["/", "/api/view", "/graph.json", "/graph.svg", "/healthz"] {
+        let answer = serve.get(path);
+        assert_eq!(answer.status, 200, "{path}");
+        assert!(
+            !answer.body.contains(&signature) && !answer.body.contains("Bearer"),
+            "{path} shows the token"
+        );
+    }
+    assert!(!serve.stderr().contains(&signature));
 }
