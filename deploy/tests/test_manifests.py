@@ -228,3 +228,13 @@ def test_validator_reports_a_root_image(tmp_path):
     problems = validate.check_dockerfile(tmp_path, tmp_path / "deploy")
     assert "Dockerfile: the runtime stage runs as root, not a non-root user" in problems
     assert any("is not pinned to a version" in p for p in problems), problems
+
+
+def test_validator_reports_a_build_on_another_debian(tmp_path):
+    (tmp_path / "deploy").mkdir()
+    shutil.copy(REPO / ".dockerignore", tmp_path)
+    text = (REPO / "Dockerfile").read_text()
+    assert text.count("-slim-bookworm") == 1
+    (tmp_path / "Dockerfile").write_text(text.replace("-slim-bookworm", "-slim-trixie"))
+    problems = validate.check_dockerfile(tmp_path, tmp_path / "deploy")
+    assert problems == ["Dockerfile: the build stage is not on bookworm, the runtime's Debian"]

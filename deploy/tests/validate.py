@@ -789,6 +789,9 @@ def dockerfile_stages(text: str) -> list[dict]:
     return stages
 
 
+DEBIAN_CODENAMES = {"11": "bullseye", "12": "bookworm", "13": "trixie"}
+
+
 def image_pinned(image: str) -> bool:
     """A tag that names a version (or a digest); `latest` and no tag float."""
     if "@sha256:" in image:
@@ -809,6 +812,11 @@ def check_dockerfile(repo: Path, deploy: Path) -> list[str]:
         if not image_pinned(s["image"])
     ]
     build, runtime = stages[:-1], stages[-1]
+    # A binary built against a newer glibc than the runtime's does not start.
+    release = re.search(r"debian(\d+)", runtime["image"])
+    codename = DEBIAN_CODENAMES.get(release.group(1)) if release else None
+    if codename and not any(codename in s["image"] for s in build):
+        problems.append(f"Dockerfile: the build stage is not on {codename}, the runtime's Debian")
     runs = " ".join(rest for s in build for instruction, rest in s["steps"] if instruction == "RUN")
     if not re.search(r"cargo build --release --locked -p svcgraph\b", runs):
         problems.append("Dockerfile: no `cargo build --release --locked -p svcgraph`")
