@@ -376,12 +376,15 @@ fn persisting_services_keep_their_place_across_refreshes() {
         let dy = b["y"].as_f64().unwrap() - a["y"].as_f64().unwrap();
         let distance = dx.hypot(dy);
         if distance >= height {
-            moved.push(format!("{id} moved {distance:.1}"));
+            moved.push(format!(
+                "{id} moved {distance:.1} from ({}, {}) to ({}, {})",
+                a["x"], a["y"], b["x"], b["y"]
+            ));
         }
     }
     assert!(
         moved.is_empty(),
-        "services moved a node height ({height}) or more: {moved:?}"
+        "services moved a node height ({height}) or more: {moved:?}\nbefore: {was}\nafter: {now}"
     );
 }
 

@@ -3,6 +3,7 @@
 //! ask. Every drawing starts from the live view's last positions, so services keep their
 //! place across refreshes and while moving through time.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, Instant};
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use svcgraph_core::diff;
+use svcgraph_core::layout::Point;
 use svcgraph_core::query::EvalTime;
 use svcgraph_core::render::json;
 use svcgraph_core::render::svg::{self, SvgOptions};
@@ -351,7 +353,8 @@ impl Rendered {
             graph: &'a RawValue,
             at: f64,
             notes: Vec<&'a str>,
-            positions: &'a LayoutHint,
+            /// Node centers by id: the hint's nodes (its edge routes are the server's own).
+            positions: &'a BTreeMap<String, Point>,
         }
         let body = Body {
             svg: &self.svg,
@@ -362,7 +365,7 @@ impl Rendered {
                 .chain(&self.notes)
                 .map(String::as_str)
                 .collect(),
-            positions: &self.positions,
+            positions: &self.positions.nodes,
         };
         // Serializing strings, numbers and already-valid JSON cannot fail.
         let text = serde_json::to_string(&body).unwrap_or_default();
