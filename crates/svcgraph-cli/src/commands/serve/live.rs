@@ -420,7 +420,7 @@ impl Live {
                     (p.svg.clone(), p.positions.clone())
                 }
                 _ => {
-                    let drawn = svg::to_svg(&graph, &options);
+                    let drawn = svg::to_svg(&graph, &page::drawing_options(&graph, &options));
                     let positions = drawn.hint(&graph);
                     (drawn.text, positions)
                 }

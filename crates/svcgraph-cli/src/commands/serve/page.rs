@@ -1,7 +1,7 @@
 //! The page `serve` answers `/` with. A plain document until the interactive page of
 //! `svcgraph_core::render::html` is available: the picture inline, and a meta refresh instead
-//! of a script. [`PageOptions`] mirrors that renderer's options, so that [`page`] is the one
-//! place to change.
+//! of a script. [`PageOptions`] mirrors that renderer's options, so that [`page`] and
+//! [`drawing_options`] are the places to change.
 
 use std::fmt::Write;
 
@@ -32,6 +32,12 @@ pub struct LiveOptions {
 /// The policy of this page: no script, no network; the SVG's inline styles only.
 const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
                       base-uri 'none'; form-action 'none'";
+
+/// The options a view of `graph` is drawn with: `/api/view` must draw as the page does
+/// (this page draws with `options` as they are).
+pub fn drawing_options(_graph: &ServiceGraph, options: &SvgOptions) -> SvgOptions {
+    options.clone()
+}
 
 /// A complete HTML document showing `graph`.
 pub fn page(graph: &ServiceGraph, options: &PageOptions) -> String {
