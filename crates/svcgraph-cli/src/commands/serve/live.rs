@@ -8,6 +8,7 @@ use std::fmt::Write;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use svcgraph_core::diff;
@@ -62,6 +63,8 @@ pub struct Rendered {
     pub positions: LayoutHint,
     pub at_millis: i64,
     notes: Vec<String>,
+    /// The answer of `/api/view` without extra notes, once asked for.
+    body: OnceLock<Bytes>,
     page: OnceLock<String>,
 }
 
@@ -345,8 +348,19 @@ impl Live {
 }
 
 impl Rendered {
-    /// The answer of `/api/view`, with `extra_notes` first.
-    pub fn body(&self, extra_notes: &[String]) -> String {
+    /// The answer of `/api/view`, with `extra_notes` first. Without them it is written once
+    /// and shared by every request (it holds the whole picture).
+    pub fn body(&self, extra_notes: &[String]) -> Bytes {
+        if extra_notes.is_empty() {
+            return self
+                .body
+                .get_or_init(|| Bytes::from(self.write_body(&[])))
+                .clone();
+        }
+        Bytes::from(self.write_body(extra_notes))
+    }
+
+    fn write_body(&self, extra_notes: &[String]) -> String {
         #[derive(Serialize)]
         struct Body<'a> {
             svg: &'a str,
@@ -431,6 +445,7 @@ impl Live {
                 positions,
                 at_millis,
                 notes,
+                body: OnceLock::new(),
                 page: OnceLock::new(),
                 graph,
             })
