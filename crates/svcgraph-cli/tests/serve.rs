@@ -49,9 +49,15 @@ impl Serve {
     /// Starts `command` (a `svcgraph serve`) and waits for the line that names its address.
     fn start_command(command: &mut Command) -> Serve {
         let (child, stderr, first) = spawn_command(command);
+        // Owned from here, so that a failure below still kills the process.
+        let mut serve = Serve {
+            child,
+            port: 0,
+            stderr,
+        };
         let line = first
             .recv_timeout(PATIENCE)
-            .unwrap_or_else(|_| panic!("serve printed no address:\n{}", stderr.lock().unwrap()));
+            .unwrap_or_else(|_| panic!("serve printed no address:\n{}", serve.stderr()));
         // `serving http://ADDR:PORT/ (…)`; any address it binds includes loopback.
         let port = line
             .split("http://")
@@ -60,11 +66,8 @@ impl Serve {
             .and_then(|address| address.rsplit(':').next())
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| panic!("no port in `{line}`"));
-        Serve {
-            child,
-            port,
-            stderr,
-        }
+        serve.port = port;
+        serve
     }
 
     fn get(&self, path: &str) -> Answer {
@@ -669,13 +672,17 @@ fn an_unreachable_source_is_reported_without_credentials() {
 /// the port); anywhere else it warns that the view is reachable from the network.
 #[test]
 fn it_binds_loopback_unless_told_otherwise() {
-    let (mut child, stderr, first) = spawn(&["--url", "http://127.0.0.1:9/", "-q"]);
+    let (child, stderr, first) = spawn(&["--url", "http://127.0.0.1:9/", "-q"]);
+    let default = Serve {
+        child,
+        port: 7676,
+        stderr,
+    };
     let line = first
         .recv_timeout(PATIENCE)
-        .unwrap_or_else(|_| panic!("no address line:\n{}", stderr.lock().unwrap()));
+        .unwrap_or_else(|_| panic!("no address line:\n{}", default.stderr()));
     assert!(line.contains("127.0.0.1:7676"), "{line}");
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(default);
 
     let serve = Serve::start(&[
         "--url",
