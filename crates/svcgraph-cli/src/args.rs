@@ -26,6 +26,15 @@ pub enum Command {
     Query(QueryArgs),
     /// List the schema presets, or print one as TOML to start your own from.
     Schemas(SchemasArgs),
+    /// Serve a live view over HTTP: the graph refreshed on an interval, a time slider and a
+    /// comparison with another moment; one upstream query set per refresh, whatever the
+    /// number of browsers. Read-only; binds to 127.0.0.1 unless told otherwise.
+    ///
+    /// Routes: `/` the page; `/api/view?at=UNIX_SECONDS&compare=SECONDS` the view as JSON
+    /// (`svg`, `graph`, `at`, `notes`, `positions`; `at` empty is now, `compare` marks what
+    /// changed since that many seconds before); `/graph.svg` and `/graph.json` (same query);
+    /// `/healthz`. Ctrl-C or SIGTERM stops it gracefully (exit status 130 or 143).
+    Serve(ServeArgs),
     /// Print a shell completion script: `svcgraph completions bash > /etc/bash_completion.d/svcgraph`.
     Completions(CompletionsArgs),
     /// Print the manual page (roff): `svcgraph man | man -l -`.
@@ -100,6 +109,22 @@ pub struct RenderArgs {
     #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub draw: DrawArgs,
+
+    /// Print layout statistics (layers, crossings, size, time per phase) on standard error;
+    /// with --format json they are also added to the document as `layout`.
+    #[arg(long, help_heading = "Output")]
+    pub stats: bool,
+
+    /// Print no warnings or notes on standard error (errors are still printed).
+    #[arg(long, short = 'q', help_heading = "Output")]
+    pub quiet: bool,
+}
+
+/// How the picture is drawn (render and serve).
+#[derive(Debug, Args)]
+pub struct DrawArgs {
     /// Direction of calls on the page.
     #[arg(long, value_enum, default_value_t = RankDir::Lr, help_heading = "Output")]
     pub rankdir: RankDir,
@@ -115,15 +140,6 @@ pub struct RenderArgs {
     /// Draw a box around the nodes of each namespace (SVG boxes, DOT clusters).
     #[arg(long, value_enum, default_value_t = GroupBy::None, help_heading = "Output")]
     pub group: GroupBy,
-
-    /// Print layout statistics (layers, crossings, size, time per phase) on standard error;
-    /// with --format json they are also added to the document as `layout`.
-    #[arg(long, help_heading = "Output")]
-    pub stats: bool,
-
-    /// Print no warnings or notes on standard error (errors are still printed).
-    #[arg(long, short = 'q', help_heading = "Output")]
-    pub quiet: bool,
 }
 
 /// Filters applied to series labels: server-side for live sources, to the saved series here.
@@ -161,6 +177,15 @@ pub struct CompareArgs {
     #[arg(long, value_name = "TIME", help_heading = "Comparison")]
     pub compare_at: Option<String>,
 
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
+}
+
+/// When an edge of a comparison counts as changed (render and serve).
+// The fields are named after their flags, which all end in `-change`.
+#[allow(clippy::struct_field_names)]
+#[derive(Debug, Args)]
+pub struct ThresholdArgs {
     /// An edge's rate changed when it moved by at least this much of itself: a fraction
     /// (0.5) or a percentage (50%).
     #[arg(long, value_name = "FRACTION", default_value = "50%", value_parser = parse_fraction,
@@ -196,7 +221,7 @@ fn parse_fraction(text: &str) -> Result<f64, String> {
 }
 
 #[allow(clippy::struct_excessive_bools)]
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct TransformArgs {
     /// Merge pods into workloads, or everything into namespaces. Applied first.
     #[arg(long, value_enum, help_heading = "Transforms")]
@@ -477,6 +502,104 @@ pub struct FetchArgs {
     /// No notes on standard error, only errors.
     #[arg(long, short = 'q', help_heading = "Output")]
     pub quiet: bool,
+}
+
+/// `svcgraph serve`: a live source, how to draw it, and where to listen.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where the series come from: `prometheus` (asks --url), `gmp` or `cloud-monitoring`
+    /// (Google Cloud, asks --project-id), or `snapshots` (a directory, --snapshots). By
+    /// default: the directory when one is given, else the server at --url.
+    #[arg(long, value_enum, help_heading = "Input")]
+    pub source: Option<LiveSourceKind>,
+
+    /// A directory of snapshots (as `svcgraph fetch -o` and `render --save-snapshot` write
+    /// them, `*.json`): the newest is the live view, the time slider picks the newest at or
+    /// before the moment asked. Read again on every refresh, so new files show up.
+    #[arg(long, value_name = "DIR", help_heading = "Input")]
+    pub snapshots: Option<PathBuf>,
+
+    /// A preset (gmp-beyla, servicegraph, beyla, istio, linkerd), a schema file (TOML or JSON),
+    /// or `auto`: the preset whose metrics the server holds (a snapshot's own schema).
+    #[arg(
+        long,
+        default_value = "auto",
+        value_name = "NAME|FILE",
+        help_heading = "Input"
+    )]
+    pub schema: String,
+
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
+
+    #[command(flatten)]
+    pub gcp: GcpArgs,
+
+    /// The `rate()` window, e.g. 5m, 1h30m (default 5m).
+    #[arg(long, value_name = "DURATION", help_heading = "Time")]
+    pub window: Option<String>,
+
+    #[command(flatten)]
+    pub series_filter: SeriesFilterArgs,
+
+    #[command(flatten)]
+    pub transform: TransformArgs,
+
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
+
+    #[command(flatten)]
+    pub draw: DrawArgs,
+
+    /// The address to listen on. Anything but a loopback address makes the view (and the
+    /// metrics behind it) reachable from the network: there is no authentication.
+    #[arg(
+        long,
+        value_name = "ADDR:PORT",
+        default_value = "127.0.0.1:7676",
+        help_heading = "Server"
+    )]
+    pub listen: String,
+
+    /// How often the live view asks the source again (at least 1s): one query set per
+    /// refresh, whatever the number of browsers.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "30s",
+        help_heading = "Server"
+    )]
+    pub refresh: String,
+
+    /// How far back the time slider and the comparison reach.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "6h",
+        help_heading = "Server"
+    )]
+    pub history: String,
+
+    /// The page's title (default: svcgraph and the source).
+    #[arg(long, value_name = "TEXT", help_heading = "Server")]
+    pub title: Option<String>,
+
+    /// Print no notes on standard error, only warnings about refreshes that failed and errors.
+    #[arg(long, short = 'q', help_heading = "Output")]
+    pub quiet: bool,
+}
+
+/// Where `serve` takes its series from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LiveSourceKind {
+    /// A Prometheus-compatible HTTP API (--url).
+    Prometheus,
+    /// Google Managed Service for Prometheus' PromQL endpoint (--project-id).
+    Gmp,
+    /// Google Cloud Monitoring API v3 time series (--project-id).
+    CloudMonitoring,
+    /// A directory of svcgraph snapshots (--snapshots).
+    Snapshots,
 }
 
 #[derive(Debug, Args)]

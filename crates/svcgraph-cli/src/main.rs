@@ -1,9 +1,11 @@
 //! The `svcgraph` command.
 
 mod args;
+mod commands;
 mod output;
 mod progress;
 mod run;
+mod shutdown;
 mod source;
 
 use std::process::ExitCode;
@@ -27,7 +29,8 @@ fn main() -> ExitCode {
 
 /// On SIGINT, SIGTERM or SIGHUP, deletes the output file being written (a hidden
 /// `.svcgraph-*` next to the target) and exits with 128 + the signal number, as the shell
-/// would report a process the signal killed.
+/// would report a process the signal killed. A running `serve` takes the first signal
+/// instead, to stop gracefully (and exit with the same status); a second one exits at once.
 fn remove_temporary_files_on_signal() {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     // Without a handler the signal still ends the process; only the cleanup is lost.
@@ -35,9 +38,11 @@ fn remove_temporary_files_on_signal() {
         return;
     };
     std::thread::spawn(move || {
-        if let Some(signal) = signals.forever().next() {
-            output::remove_on_signal();
-            std::process::exit(128 + signal);
+        for signal in signals.forever() {
+            if !shutdown::hand_over(signal) {
+                output::remove_on_signal();
+                std::process::exit(128 + signal);
+            }
         }
     });
 }

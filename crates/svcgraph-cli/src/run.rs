@@ -17,12 +17,12 @@ use svcgraph_core::{
 };
 
 use crate::args::{
-    Aggregate, Cli, Command, CompareArgs, EdgeLabelsArg, FetchArgs, FocusDirection, Format,
-    GcpArgs, GroupBy, PrometheusArgs, QueryArgs, RankDir, RenderArgs, SchemasArgs,
-    SeriesFilterArgs, ServerKind, SourceKind, TimeArgs, TransformArgs,
+    Aggregate, Cli, Command, DrawArgs, EdgeLabelsArg, FetchArgs, FocusDirection, Format, GcpArgs,
+    GroupBy, PrometheusArgs, QueryArgs, RankDir, RenderArgs, SchemasArgs, SeriesFilterArgs,
+    ServerKind, SourceKind, ThresholdArgs, TimeArgs, TransformArgs,
 };
 use crate::source::Server;
-use crate::{output, progress, source};
+use crate::{commands, output, progress, source};
 
 /// The bundled sample: a shop of a dozen services, as a snapshot of the `servicegraph` schema.
 const DEMO: &str = include_str!("../data/shop.snapshot.json");
@@ -33,6 +33,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Fetch(args) => fetch(&args),
         Command::Query(args) => query(&args),
         Command::Schemas(args) => schemas(&args),
+        Command::Serve(args) => commands::serve::run(&args),
         Command::Completions(args) => {
             let mut text = Vec::new();
             clap_complete::generate(args.shell, &mut Cli::command(), "svcgraph", &mut text);
@@ -47,6 +48,27 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             output::write(None, &text)?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// The drawing the flags ask for, with no layout hint.
+pub(crate) fn svg_options(args: &DrawArgs) -> svg::SvgOptions {
+    svg::SvgOptions {
+        direction: match args.rankdir {
+            RankDir::Lr => Direction::LeftToRight,
+            RankDir::Tb => Direction::TopToBottom,
+        },
+        edge_labels: match args.edge_labels {
+            EdgeLabelsArg::Auto => svg::EdgeLabels::Auto,
+            EdgeLabelsArg::Always => svg::EdgeLabels::Always,
+            EdgeLabelsArg::Never => svg::EdgeLabels::Never,
+        },
+        no_legend: args.no_legend,
+        group: match args.group {
+            GroupBy::None => Grouping::None,
+            GroupBy::Namespace => Grouping::Namespace,
+        },
+        hint: None,
     }
 }
 
@@ -79,14 +101,14 @@ impl Notes {
     }
 }
 
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
 }
 
 fn render(args: &RenderArgs) -> Result<ExitCode> {
     let notes = Notes { quiet: args.quiet };
     let format = output_format(args.format, args.output.as_deref())?;
-    let thresholds = thresholds(&args.compare);
+    let thresholds = thresholds(&args.compare.thresholds);
     if output::is_stdout(args.output.as_deref())
         && args
             .save_snapshot
@@ -120,25 +142,8 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
     if graph.is_empty() {
         notes.note("the graph is empty: no edges match the input and filters");
     }
-    let direction = match args.rankdir {
-        RankDir::Lr => Direction::LeftToRight,
-        RankDir::Tb => Direction::TopToBottom,
-    };
-    let group = match args.group {
-        GroupBy::None => Grouping::None,
-        GroupBy::Namespace => Grouping::Namespace,
-    };
-    let svg_options = svg::SvgOptions {
-        direction,
-        edge_labels: match args.edge_labels {
-            EdgeLabelsArg::Auto => svg::EdgeLabels::Auto,
-            EdgeLabelsArg::Always => svg::EdgeLabels::Always,
-            EdgeLabelsArg::Never => svg::EdgeLabels::Never,
-        },
-        no_legend: args.no_legend,
-        group,
-        hint: None,
-    };
+    let svg_options = svg_options(&args.draw);
+    let (direction, group) = (svg_options.direction, svg_options.group);
     if format == Format::Svg
         && svg_options.edge_labels == svg::EdgeLabels::Auto
         && !svg_options.edge_labels.shown(graph.edge_count())
@@ -259,7 +264,11 @@ fn server_query(
 }
 
 /// The server of `kind`, made inside the runtime (Google credentials need it).
-async fn connect(kind: ServerKind, prometheus: &PrometheusArgs, gcp: &GcpArgs) -> Result<Server> {
+pub(crate) async fn connect(
+    kind: ServerKind,
+    prometheus: &PrometheusArgs,
+    gcp: &GcpArgs,
+) -> Result<Server> {
     match kind {
         ServerKind::Prometheus => Ok(Server::Prometheus(source::client(prometheus)?)),
         ServerKind::Gmp => source::gcp_source(svcgraph_gcp::Mode::Gmp, gcp, prometheus).await,
@@ -423,7 +432,7 @@ fn fetch(args: &FetchArgs) -> Result<ExitCode> {
 
 /// The thresholds of `--rate-change`, `--error-change` and `--p95-change` (fractions: the
 /// flags' parser has turned `50%` into 0.5 and refused negative numbers).
-fn thresholds(args: &CompareArgs) -> diff::Thresholds {
+pub(crate) fn thresholds(args: &ThresholdArgs) -> diff::Thresholds {
     diff::Thresholds {
         rate: args.rate_change,
         error_ratio: args.error_change,
@@ -476,7 +485,7 @@ fn graph_from_bytes(bytes: &[u8], args: &RenderArgs, notes: &Notes) -> Result<Se
 }
 
 /// A core error with the flags that answer it: the library's messages name no flags.
-fn with_flag_hint(err: svcgraph_core::Error) -> anyhow::Error {
+pub(crate) fn with_flag_hint(err: svcgraph_core::Error) -> anyhow::Error {
     use svcgraph_core::Error as E;
     let hint = match &err {
         E::MissingLabel { .. } => "choose the schema with --schema",
@@ -519,7 +528,7 @@ fn print_stats(s: &layout::LayoutStats) {
 }
 
 /// Aggregate, filter, prune, focus: coarse first, so focus and filters see the merged nodes.
-fn apply_transforms(mut graph: ServiceGraph, t: &TransformArgs) -> Result<ServiceGraph> {
+pub(crate) fn apply_transforms(mut graph: ServiceGraph, t: &TransformArgs) -> Result<ServiceGraph> {
     if let Some(level) = t.aggregate {
         // Pods become workloads first, so a namespace node merges workloads, not pods.
         graph = transform::aggregate(&graph, transform::Level::Workload);
@@ -608,7 +617,7 @@ fn schemas(args: &SchemasArgs) -> Result<ExitCode> {
 }
 
 /// `None` for `auto`; a preset by name; else a schema file.
-fn schema_from_flag(spec: &str) -> Result<Option<Schema>> {
+pub(crate) fn schema_from_flag(spec: &str) -> Result<Option<Schema>> {
     if spec == "auto" {
         return Ok(None);
     }
@@ -634,7 +643,7 @@ fn schema_from_flag(spec: &str) -> Result<Option<Schema>> {
     Ok(Some(schema))
 }
 
-fn series_matchers(f: &SeriesFilterArgs) -> Result<Vec<LabelMatcher>> {
+pub(crate) fn series_matchers(f: &SeriesFilterArgs) -> Result<Vec<LabelMatcher>> {
     f.matchers
         .iter()
         .map(|m| m.parse::<LabelMatcher>().map_err(anyhow::Error::from))

@@ -60,6 +60,12 @@ impl Prometheus {
     /// Writes `openmetrics` to a file, turns it into TSDB blocks with promtool, starts
     /// Prometheus on a free loopback port and waits until it reports ready.
     pub fn start(openmetrics: &str) -> Self {
+        Self::start_scraping(openmetrics, "[]")
+    }
+
+    /// Like [`Prometheus::start`], with `scrape_configs` (YAML, flow style) as the
+    /// configuration's scrape jobs: for tests whose data keeps arriving.
+    pub fn start_scraping(openmetrics: &str, scrape_configs: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let input = dir.path().join("data.om");
         let data = dir.path().join("tsdb");
@@ -76,11 +82,11 @@ impl Prometheus {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        // No scrape jobs: the only data is what promtool wrote.
+        // By default no scrape jobs: the only data is what promtool wrote.
         let config = dir.path().join("prometheus.yml");
         fs::write(
             &config,
-            "global:\n  evaluation_interval: 1m\nscrape_configs: []\n",
+            format!("global:\n  evaluation_interval: 1m\nscrape_configs: {scrape_configs}\n"),
         )
         .expect("write config");
 

@@ -1,0 +1,3 @@
+//! Subcommands that have grown a module of their own.
+
+pub mod serve;

@@ -1,0 +1,536 @@
+//! The live view: refreshed in the background, one query set per refresh, and other moments
+//! (the time slider, the comparison) computed once per rounded key however many browsers
+//! ask. Every drawing starts from the live view's last positions, so services keep their
+//! place across refreshes and while moving through time.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use serde::Serialize;
+use serde_json::value::RawValue;
+use svcgraph_core::diff;
+use svcgraph_core::layout::Point;
+use svcgraph_core::query::EvalTime;
+use svcgraph_core::render::json;
+use svcgraph_core::render::svg::{self, SvgOptions};
+use svcgraph_core::{LayoutHint, ServiceGraph};
+
+use super::cache::Coalesced;
+use super::origin::{Origin, Taken, unix_millis_now};
+use super::page::{self, LiveOptions, PageOptions};
+use super::secrets::Secrets;
+use crate::args::TransformArgs;
+use crate::run::apply_transforms;
+
+/// Other moments and comparisons kept drawn (each holds its SVG and graph document).
+const VIEWS_KEPT: usize = 16;
+/// Other moments kept fetched (a comparison needs two).
+const MOMENTS_KEPT: usize = 32;
+/// The coarsest rounding of a requested moment: with long refresh intervals, the time
+/// slider still moves by at most a minute.
+const MAX_STEP: Duration = Duration::from_secs(60);
+
+/// What the view is made of and how it is drawn, from the command line.
+pub struct Settings {
+    pub transform: TransformArgs,
+    pub thresholds: diff::Thresholds,
+    /// The drawing, without a hint (each drawing gets the live view's last positions).
+    pub svg: SvgOptions,
+    pub refresh: Duration,
+    pub history: Duration,
+    pub title: String,
+    pub quiet: bool,
+}
+
+/// One moment's graph after the view's transforms.
+pub struct Moment {
+    graph: ServiceGraph,
+    at_millis: i64,
+    notes: Vec<String>,
+}
+
+/// A drawn view: what `/api/view` answers, and the page made from it on first request.
+pub struct Rendered {
+    /// The graph drawn (with its comparison marks, if any).
+    graph: ServiceGraph,
+    pub svg: String,
+    /// The graph document (`render -f json`).
+    pub graph_json: Box<RawValue>,
+    /// Where each node was drawn: the next drawing's hint.
+    pub positions: LayoutHint,
+    pub at_millis: i64,
+    notes: Vec<String>,
+    /// The answer of `/api/view` without extra notes, once asked for.
+    body: OnceLock<Bytes>,
+    page: OnceLock<String>,
+}
+
+/// A request's answer when it cannot have a view: the HTTP status and one line.
+#[derive(Debug)]
+pub struct Refusal {
+    pub status: u16,
+    pub message: String,
+}
+
+impl Refusal {
+    fn bad_request(message: impl Into<String>) -> Self {
+        Refusal {
+            status: 400,
+            message: message.into(),
+        }
+    }
+
+    fn upstream(message: impl Into<String>) -> Self {
+        Refusal {
+            status: 502,
+            message: message.into(),
+        }
+    }
+}
+
+/// How the live view is doing, for `/healthz`.
+#[derive(Debug, Serialize)]
+pub struct Health {
+    /// `ok`, `degraded` (the last refresh failed; the last good view is served) or
+    /// `starting` (no refresh has succeeded yet).
+    pub status: &'static str,
+    pub source: String,
+    pub refreshes: u64,
+    pub failed_refreshes: u64,
+    /// Whether a refresh is under way (its queries may be in flight).
+    pub refreshing: bool,
+    pub last_success_seconds_ago: Option<f64>,
+    pub error: Option<String>,
+}
+
+#[derive(Default)]
+struct State {
+    /// The live view as drawn.
+    view: Option<Arc<Rendered>>,
+    /// The live moment, for comparisons against it.
+    moment: Option<Arc<Moment>>,
+    last_success: Option<Instant>,
+    /// Why the last refresh failed, when it did.
+    last_error: Option<String>,
+    refreshes: u64,
+    failed_refreshes: u64,
+    /// Whether a refresh is under way.
+    refreshing: bool,
+}
+
+pub struct Live {
+    settings: Settings,
+    origin: Origin,
+    secrets: Secrets,
+    state: RwLock<State>,
+    moments: Coalesced<i64, Moment>,
+    /// By (moment, baseline); the moment is the live view's exact time when it is the live one.
+    views: Coalesced<(i64, Option<i64>), Rendered>,
+}
+
+impl Live {
+    pub fn new(settings: Settings, origin: Origin, secrets: Secrets) -> Self {
+        Live {
+            settings,
+            origin,
+            secrets,
+            state: RwLock::new(State::default()),
+            moments: Coalesced::new(MOMENTS_KEPT),
+            views: Coalesced::new(VIEWS_KEPT),
+        }
+    }
+
+    pub fn source(&self) -> String {
+        self.origin.describe()
+    }
+
+    /// Refreshes the live view every `--refresh`, the first time at once. A refresh that
+    /// takes longer than the interval delays the next one: never two at a time.
+    pub async fn refresh_forever(self: Arc<Self>) {
+        let mut ticks = tokio::time::interval(self.settings.refresh);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            self.refresh().await;
+        }
+    }
+
+    /// One refresh: fetch now, draw from the last positions, publish. On failure the last
+    /// good view stays, and says what failed.
+    async fn refresh(self: &Arc<Self>) {
+        self.write().refreshing = true;
+        let outcome = match self.take(None).await {
+            Ok(moment) => {
+                let moment = Arc::new(moment);
+                let rendered = self.draw(
+                    moment.graph.clone(),
+                    moment.at_millis,
+                    moment.notes.clone(),
+                    self.current(),
+                );
+                rendered.await.map(|r| (moment, r))
+            }
+            Err(message) => Err(message),
+        };
+        let mut state = self.write();
+        state.refreshing = false;
+        match outcome {
+            Ok((moment, rendered)) => {
+                if state.last_error.is_some() && !self.settings.quiet {
+                    eprintln!("svcgraph: refreshed again after a failure");
+                }
+                state.view = Some(Arc::new(rendered));
+                state.moment = Some(moment);
+                state.last_success = Some(Instant::now());
+                state.last_error = None;
+                state.refreshes += 1;
+            }
+            Err(message) => {
+                if state.last_error.as_deref() != Some(message.as_str()) {
+                    eprintln!("svcgraph: warning: refresh failed: {message}");
+                }
+                state.last_error = Some(message);
+                state.failed_refreshes += 1;
+            }
+        }
+    }
+
+    /// The view at `at` (Unix seconds; `None` is now), compared with `compare` seconds
+    /// before it when asked.
+    pub async fn view(
+        self: &Arc<Self>,
+        at: Option<f64>,
+        compare: Option<f64>,
+    ) -> Result<(Arc<Rendered>, Vec<String>), Refusal> {
+        let (live_view, live_moment, degraded) = {
+            let state = self.read();
+            (
+                state.view.clone(),
+                state.moment.clone(),
+                state.last_error.clone(),
+            )
+        };
+        let step = self.step_millis();
+        let history = i64::try_from(self.settings.history.as_millis()).unwrap_or(i64::MAX);
+        let now = unix_millis_now();
+        let asked = match at {
+            // A moment still to come is now.
+            Some(secs) if secs.is_finite() && secs * 1000.0 >= now as f64 => None,
+            None => None,
+            Some(secs) if secs.is_finite() => Some((secs * 1000.0) as i64),
+            Some(_) => return Err(Refusal::bad_request("at= must be Unix seconds")),
+        };
+        if let Some(at) = asked
+            && at < now.saturating_sub(history)
+        {
+            return Err(Refusal::bad_request(format!(
+                "at= is further back than the history kept ({}); start serve with a longer --history",
+                humanize(self.settings.history)
+            )));
+        }
+        // A moment at or after the live one's step is the live one.
+        let past = asked.map(|at| at - at.rem_euclid(step)).filter(|rounded| {
+            live_moment
+                .as_ref()
+                .is_none_or(|m| *rounded < m.at_millis - m.at_millis.rem_euclid(step))
+        });
+        let baseline_back = match compare {
+            None => None,
+            Some(secs) if secs.is_finite() && secs > 0.0 && secs * 1000.0 <= history as f64 => {
+                Some((secs * 1000.0) as i64)
+            }
+            Some(_) => {
+                return Err(Refusal::bad_request(format!(
+                    "compare= must be a number of seconds, more than 0 and at most the history kept ({})",
+                    humanize(self.settings.history)
+                )));
+            }
+        };
+        let live_notes = |view: &Rendered| {
+            let mut notes = Vec::new();
+            if let Some(error) = &degraded {
+                notes.push(format!(
+                    "the last refresh failed ({error}); showing the view of {}",
+                    EvalTime::from_unix_millis(view.at_millis)
+                ));
+            }
+            notes
+        };
+        let at = match (past, &live_moment) {
+            (Some(rounded), _) => rounded,
+            (None, Some(moment)) => moment.at_millis,
+            (None, None) => {
+                let why = degraded.unwrap_or_else(|| "the first refresh is still running".into());
+                return Err(Refusal::upstream(format!("no view yet: {why}")));
+            }
+        };
+        if past.is_none()
+            && baseline_back.is_none()
+            && let Some(view) = live_view
+        {
+            let notes = live_notes(&view);
+            return Ok((view, notes));
+        }
+        let baseline = baseline_back.map(|back| {
+            let t = at - back;
+            t - t.rem_euclid(step)
+        });
+        let this = Arc::clone(self);
+        let live = past.is_none().then(|| live_moment.clone()).flatten();
+        let rendered = self
+            .views
+            .get_or_run((at, baseline), move || async move {
+                let moment = match live {
+                    Some(moment) => moment,
+                    None => this.moment_at(at).await?,
+                };
+                let mut graph = moment.graph.clone();
+                let mut notes = moment.notes.clone();
+                if let Some(baseline) = baseline {
+                    let before = this.moment_at(baseline).await?;
+                    graph = diff::diff(&graph, &before.graph, &this.settings.thresholds);
+                    notes.extend(before.notes.iter().map(|n| format!("baseline: {n}")));
+                }
+                this.draw(graph, moment.at_millis, notes, this.current())
+                    .await
+            })
+            .await
+            .map_err(|message| Refusal::upstream(message.to_string()))?;
+        let notes = if past.is_none() {
+            live_notes(&rendered)
+        } else {
+            Vec::new()
+        };
+        Ok((rendered, notes))
+    }
+
+    /// The page of a view, made on first request.
+    pub fn page(&self, view: Option<&Rendered>) -> String {
+        let options = |hint: Option<LayoutHint>| PageOptions {
+            svg: SvgOptions {
+                hint,
+                ..self.settings.svg.clone()
+            },
+            title: Some(self.settings.title.clone()),
+            live: Some(LiveOptions {
+                refresh_seconds: self.settings.refresh.as_secs().max(1),
+                history_seconds: self.settings.history.as_secs(),
+            }),
+        };
+        match view {
+            Some(view) => view
+                .page
+                .get_or_init(|| page::page(&view.graph, &options(Some(view.positions.clone()))))
+                .clone(),
+            None => page::page(&ServiceGraph::new(), &options(None)),
+        }
+    }
+
+    pub fn health(&self) -> Health {
+        let state = self.read();
+        Health {
+            status: match (&state.view, &state.last_error) {
+                (None, _) => "starting",
+                (Some(_), Some(_)) => "degraded",
+                (Some(_), None) => "ok",
+            },
+            source: self.source(),
+            refreshes: state.refreshes,
+            failed_refreshes: state.failed_refreshes,
+            refreshing: state.refreshing,
+            last_success_seconds_ago: state.last_success.map(|t| t.elapsed().as_secs_f64()),
+            error: state.last_error.clone(),
+        }
+    }
+}
+
+impl Rendered {
+    /// The answer of `/api/view`, with `extra_notes` first. Without them it is written once
+    /// and shared by every request (it holds the whole picture).
+    pub fn body(&self, extra_notes: &[String]) -> Bytes {
+        if extra_notes.is_empty() {
+            return self
+                .body
+                .get_or_init(|| Bytes::from(self.write_body(&[])))
+                .clone();
+        }
+        Bytes::from(self.write_body(extra_notes))
+    }
+
+    fn write_body(&self, extra_notes: &[String]) -> String {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            svg: &'a str,
+            graph: &'a RawValue,
+            at: f64,
+            notes: Vec<&'a str>,
+            /// Node centers by id: the hint's nodes (its edge routes are the server's own).
+            positions: &'a BTreeMap<String, Point>,
+        }
+        let body = Body {
+            svg: &self.svg,
+            graph: &self.graph_json,
+            at: self.at_millis as f64 / 1000.0,
+            notes: extra_notes
+                .iter()
+                .chain(&self.notes)
+                .map(String::as_str)
+                .collect(),
+            positions: &self.positions.nodes,
+        };
+        // Serializing strings, numbers and already-valid JSON cannot fail.
+        let text = serde_json::to_string(&body).unwrap_or_default();
+        html_safe(&text)
+    }
+}
+
+impl Live {
+    /// A past moment, fetched once per rounded time.
+    async fn moment_at(self: &Arc<Self>, at: i64) -> Result<Arc<Moment>, String> {
+        let this = Arc::clone(self);
+        self.moments
+            .get_or_run(at, move || async move { this.take(Some(at)).await })
+            .await
+            .map_err(|message| message.to_string())
+    }
+
+    /// A moment from the source, transformed; errors as one line without secrets.
+    async fn take(&self, at: Option<i64>) -> Result<Moment, String> {
+        let taken = self.origin.take(at).await.map_err(|e| self.line(&e))?;
+        let Taken {
+            graph,
+            at_millis,
+            notes,
+        } = taken;
+        let graph = apply_transforms(graph, &self.settings.transform).map_err(|e| self.line(&e))?;
+        Ok(Moment {
+            graph,
+            at_millis,
+            notes: notes.iter().map(|n| self.secrets.scrub(n)).collect(),
+        })
+    }
+
+    /// Draws off the async threads (a big graph's layout takes a while), starting from the
+    /// positions of `previous`, the live view; the same graph as it keeps its drawing.
+    async fn draw(
+        &self,
+        graph: ServiceGraph,
+        at_millis: i64,
+        notes: Vec<String>,
+        previous: Option<Arc<Rendered>>,
+    ) -> Result<Rendered, String> {
+        let options = SvgOptions {
+            hint: previous.as_ref().map(|p| p.positions.clone()),
+            ..self.settings.svg.clone()
+        };
+        tokio::task::spawn_blocking(move || {
+            let graph_json = RawValue::from_string(json::to_json(&graph).trim_end().to_owned())
+                .map_err(|e| format!("cannot write the graph document: {e}"))?;
+            let (svg, positions) = match previous {
+                Some(p) if p.graph_json.get() == graph_json.get() => {
+                    (p.svg.clone(), p.positions.clone())
+                }
+                _ => {
+                    let drawn = svg::to_svg(&graph, &page::drawing_options(&graph, &options));
+                    let positions = drawn.hint(&graph);
+                    (drawn.text, positions)
+                }
+            };
+            Ok(Rendered {
+                svg,
+                graph_json,
+                positions,
+                at_millis,
+                notes,
+                body: OnceLock::new(),
+                page: OnceLock::new(),
+                graph,
+            })
+        })
+        .await
+        .map_err(|_| "drawing the graph stopped unexpectedly".to_owned())?
+    }
+
+    /// The live view as last drawn.
+    fn current(&self) -> Option<Arc<Rendered>> {
+        self.read().view.clone()
+    }
+
+    /// How requested moments are rounded: the refresh interval, at most a minute.
+    fn step_millis(&self) -> i64 {
+        let step = self.settings.refresh.min(MAX_STEP).as_millis();
+        i64::try_from(step).unwrap_or(1000).max(1000)
+    }
+
+    /// An error as one line, without credentials.
+    fn line(&self, error: &anyhow::Error) -> String {
+        self.secrets
+            .scrub(&format!("{error:#}").replace(['\n', '\r'], " "))
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// JSON with `<`, `>` and `&` written as `\u` escapes: the same value, and no markup even
+/// if a page puts the text inside a `<script>` element. Outside strings JSON has none of
+/// the three, so every occurrence is inside a string, where the escape is valid.
+pub fn html_safe(json: &str) -> String {
+    let mut out = String::with_capacity(json.len() + json.len() / 8);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `30s`, `6h`, `1h30m`, as the flags are written.
+pub fn humanize(duration: Duration) -> String {
+    let mut secs = duration.as_secs();
+    if secs == 0 {
+        return format!("{}ms", duration.as_millis());
+    }
+    let mut out = String::new();
+    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+        if secs >= size {
+            let _ = write!(out, "{}{unit}", secs / size);
+            secs %= size;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_safe_json_has_no_markup_and_the_same_value() {
+        let value = serde_json::json!({"name": "<img src=x onerror=alert(1)> & </script>"});
+        let text = html_safe(&value.to_string());
+        assert!(!text.contains(['<', '>', '&']), "{text}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            value
+        );
+    }
+
+    #[test]
+    fn durations_read_as_the_flags_are_written() {
+        assert_eq!(humanize(Duration::from_secs(30)), "30s");
+        assert_eq!(humanize(Duration::from_secs(5400)), "1h30m");
+        assert_eq!(humanize(Duration::from_millis(500)), "500ms");
+    }
+}

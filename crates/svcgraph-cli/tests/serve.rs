@@ -1,0 +1,784 @@
+//! `svcgraph serve`, the built binary, over real HTTP on loopback: against a real Prometheus
+//! that scrapes a small exporter served by the test (so samples keep arriving), against a
+//! directory of snapshots, and against a server that is not there.
+
+#[allow(dead_code)]
+mod common;
+#[allow(dead_code)]
+#[path = "../../svcgraph-prometheus/tests/common/fake_server.rs"]
+mod fake_server;
+#[allow(dead_code)]
+#[path = "../../svcgraph-gcp/tests/common/google.rs"]
+mod google;
+#[allow(dead_code)]
+#[path = "../../svcgraph-prometheus/tests/common/prometheus.rs"]
+mod prometheus;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use prometheus::{Prometheus, available, free_port, unix_now};
+use serde_json::Value;
+
+/// How long anything the tests wait for may take.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+// ---------------------------------------------------------------------------------------
+// The server under test
+
+/// A running `svcgraph serve`, killed on drop.
+struct Serve {
+    child: Child,
+    port: u16,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Serve {
+    /// Starts `svcgraph serve ARGS` and waits for the line that names its address.
+    fn start(args: &[&str]) -> Serve {
+        Serve::start_command(common::svcgraph().arg("serve").args(args))
+    }
+
+    /// Starts `command` (a `svcgraph serve`) and waits for the line that names its address.
+    fn start_command(command: &mut Command) -> Serve {
+        let (child, stderr, first) = spawn_command(command);
+        // Owned from here, so that a failure below still kills the process.
+        let mut serve = Serve {
+            child,
+            port: 0,
+            stderr,
+        };
+        let line = first
+            .recv_timeout(PATIENCE)
+            .unwrap_or_else(|_| panic!("serve printed no address:\n{}", serve.stderr()));
+        // `serving http://ADDR:PORT/ (…)`; any address it binds includes loopback.
+        let port = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|address| address.rsplit(':').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in `{line}`"));
+        serve.port = port;
+        serve
+    }
+
+    fn get(&self, path: &str) -> Answer {
+        request(self.port, "GET", path, "127.0.0.1")
+    }
+
+    /// `/api/view` with a query string, as JSON; fails on any status but 200.
+    fn view(&self, query: &str) -> Value {
+        let answer = self.get(&format!("/api/view{query}"));
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(answer.header("content-type"), Some("application/json"));
+        serde_json::from_str(&answer.body).unwrap()
+    }
+
+    fn health(&self) -> Value {
+        let answer = self.get("/healthz");
+        assert_eq!(answer.status, 200);
+        serde_json::from_str(&answer.body).unwrap()
+    }
+
+    /// Polls the live view until `done` accepts it.
+    fn view_until(&self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        poll(what, || {
+            let answer = self.get("/api/view");
+            (answer.status == 200)
+                .then(|| serde_json::from_str::<Value>(&answer.body).unwrap())
+                .filter(|v| done(v))
+        })
+    }
+
+    /// Sends `signal` and waits for the process to end.
+    fn stop(mut self, signal: &str) -> ExitStatus {
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let child = &mut self.child;
+        poll("serve to exit", || child.try_wait().unwrap())
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the binary with its standard error collected; the channel gets the first line
+/// naming an address (`serving http://…`).
+fn spawn(args: &[&str]) -> (Child, Arc<Mutex<String>>, mpsc::Receiver<String>) {
+    spawn_command(common::svcgraph().arg("serve").args(args))
+}
+
+fn spawn_command(command: &mut Command) -> (Child, Arc<Mutex<String>>, mpsc::Receiver<String>) {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let (send, receive) = mpsc::channel();
+    let pipe = child.stderr.take().unwrap();
+    let collected = Arc::clone(&stderr);
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            if line.contains("serving http://") || line.contains("cannot listen") {
+                let _ = send.send(line.clone());
+            }
+            let mut all = collected.lock().unwrap();
+            all.push_str(&line);
+            all.push('\n');
+        }
+    });
+    (child, stderr, receive)
+}
+
+/// Calls `probe` until it returns something, for at most [`PATIENCE`].
+fn poll<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(found) = probe() {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A plain HTTP/1.0 client: one request per connection, the whole answer read.
+
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn request(port: u16, method: &str, path: &str, host: &str) -> Answer {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: {host}:{port}\r\nContent-Length: 0\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    Answer {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// An exporter Prometheus scrapes: the servicegraph connector's request counter, growing at
+// each edge's rate from the moment the edge is added.
+
+/// Client, server, requests per second, and since when.
+type ExportedEdge = (String, String, f64, Instant);
+
+#[derive(Clone)]
+struct Exporter {
+    port: u16,
+    edges: Arc<Mutex<Vec<ExportedEdge>>>,
+}
+
+impl Exporter {
+    fn start() -> Exporter {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let exporter = Exporter {
+            port: listener.local_addr().unwrap().port(),
+            edges: Arc::new(Mutex::new(Vec::new())),
+        };
+        let serving = exporter.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut buffer = [0u8; 4096];
+                let _ = stream.read(&mut buffer);
+                let body = serving.metrics();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        exporter
+    }
+
+    fn add(&self, client: &str, server: &str, rate: f64) {
+        self.edges
+            .lock()
+            .unwrap()
+            .push((client.into(), server.into(), rate, Instant::now()));
+    }
+
+    fn metrics(&self) -> String {
+        let mut text = String::from("# TYPE traces_service_graph_request_total counter\n");
+        for (client, server, rate, since) in self.edges.lock().unwrap().iter() {
+            let _ = writeln!(
+                text,
+                "traces_service_graph_request_total{{client=\"{client}\",server=\"{server}\",client_service_namespace=\"shop\",server_service_namespace=\"shop\",connection_type=\"\"}} {}",
+                1000.0 + rate * since.elapsed().as_secs_f64()
+            );
+        }
+        text
+    }
+}
+
+/// A Prometheus scraping `exporter` every second, with nothing else in it.
+fn prometheus_scraping(exporter: &Exporter) -> Prometheus {
+    // promtool needs a sample; this one is far in the past and named like nothing queried.
+    let old = format!(
+        "# TYPE test_start gauge\ntest_start 1 {}\n# EOF\n",
+        unix_now() - 7200
+    );
+    Prometheus::start_scraping(
+        &old,
+        &format!(
+            "[{{job_name: exporter, scrape_interval: 1s, scrape_timeout: 1s, static_configs: [{{targets: ['127.0.0.1:{}']}}]}}]",
+            exporter.port
+        ),
+    )
+}
+
+/// Queries the PromQL API has answered so far (Prometheus' own request counter).
+fn queries_answered(prometheus: &Prometheus) -> u64 {
+    let answer = request(prometheus.port, "GET", "/metrics", "127.0.0.1");
+    answer
+        .body
+        .lines()
+        .filter(|l| {
+            l.starts_with("prometheus_http_requests_total{")
+                && l.contains("handler=\"/api/v1/query\"")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}
+
+/// The names of a view's nodes, by id.
+fn names(view: &Value) -> BTreeMap<String, String> {
+    view["graph"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["id"].as_str().unwrap().to_owned(),
+                n["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn has_names(view: &Value, wanted: &[&str]) -> bool {
+    let names = names(view);
+    wanted.iter().all(|w| names.values().any(|n| n == w))
+}
+
+/// The height of the first node box of an SVG.
+fn node_height(svg: &str) -> f64 {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .find(|n| {
+            n.has_tag_name("g")
+                && n.attribute("class")
+                    .is_some_and(|c| c.split(' ').any(|w| w == "node"))
+        })
+        .and_then(|g| g.children().find(|c| c.has_tag_name("rect")))
+        .and_then(|r| r.attribute("height")?.parse().ok())
+        .unwrap()
+}
+
+const SERVICES: [&str; 5] = ["frontend", "cart", "payments", "api", "auth"];
+
+fn shop(exporter: &Exporter) {
+    exporter.add("frontend", "cart", 5.0);
+    exporter.add("cart", "payments", 3.0);
+    exporter.add("frontend", "api", 8.0);
+    exporter.add("api", "auth", 2.0);
+}
+
+// ---------------------------------------------------------------------------------------
+
+/// After new services appear and the view refreshes, the services that stay keep their
+/// place: each moves less than one node height.
+#[test]
+fn persisting_services_keep_their_place_across_refreshes() {
+    if !available() {
+        return;
+    }
+    let exporter = Exporter::start();
+    shop(&exporter);
+    let prometheus = prometheus_scraping(&exporter);
+    let serve = Serve::start(&[
+        "--url",
+        &prometheus.url,
+        "--schema",
+        "servicegraph",
+        "--listen",
+        "127.0.0.1:0",
+        "--refresh",
+        "1s",
+    ]);
+    let before = serve.view_until("the shop in the live view", |v| has_names(v, &SERVICES));
+    exporter.add("cart", "inventory", 4.0);
+    exporter.add("api", "search", 1.0);
+    exporter.add("search", "index", 1.0);
+    let after = serve.view_until("the new services", |v| {
+        has_names(v, &["inventory", "search", "index"])
+    });
+    let height = node_height(after["svg"].as_str().unwrap());
+    let (was, now) = (&before["positions"], &after["positions"]);
+    let mut moved = Vec::new();
+    for id in names(&before).keys() {
+        let (a, b) = (&was[id], &now[id]);
+        let dx = b["x"].as_f64().unwrap() - a["x"].as_f64().unwrap();
+        let dy = b["y"].as_f64().unwrap() - a["y"].as_f64().unwrap();
+        let distance = dx.hypot(dy);
+        if distance >= height {
+            moved.push(format!(
+                "{id} moved {distance:.1} from ({}, {}) to ({}, {})",
+                a["x"], a["y"], b["x"], b["y"]
+            ));
+        }
+    }
+    assert!(
+        moved.is_empty(),
+        "services moved a node height ({height}) or more: {moved:?}\nbefore: {was}\nafter: {now}"
+    );
+}
+
+/// Fifty browsers at once cost Prometheus nothing beyond the query set of each refresh;
+/// fifty asking for one past moment with a comparison cost one query set per moment. When
+/// Prometheus goes away, the last good view stays, saying why.
+#[test]
+fn fifty_browsers_cost_one_query_set_per_refresh() {
+    if !available() {
+        return;
+    }
+    let exporter = Exporter::start();
+    shop(&exporter);
+    let mut prometheus = prometheus_scraping(&exporter);
+    let serve = Serve::start(&[
+        "--url",
+        &prometheus.url,
+        "--schema",
+        "servicegraph",
+        "--listen",
+        "127.0.0.1:0",
+        "--refresh",
+        "1s",
+    ]);
+    // The servicegraph preset runs five queries per moment (`svcgraph query`).
+    let per_set = 5;
+    serve.view_until("the shop in the live view", |v| has_names(v, &SERVICES));
+
+    // Queries answered beyond those of the refreshes so far, read while no refresh runs:
+    // none before the count and none after it, and the same number done.
+    let beyond_refreshes = || {
+        poll("a reading between refreshes", || {
+            let before = serve.health();
+            let queries = queries_answered(&prometheus);
+            let after = serve.health();
+            let refreshes = after["refreshes"].as_u64().unwrap();
+            assert_eq!(after["failed_refreshes"], 0, "{after}");
+            let quiet = before["refreshing"] == false
+                && after["refreshing"] == false
+                && before["refreshes"] == after["refreshes"];
+            quiet.then(|| {
+                assert!(queries >= per_set * refreshes, "{queries} queries, {after}");
+                queries - per_set * refreshes
+            })
+        })
+    };
+    let base = beyond_refreshes();
+    assert_eq!(base, 0, "queries beyond the refreshes' before any browser");
+
+    let port = serve.port;
+    let browsers = |path: String| {
+        let threads: Vec<_> = (0..50)
+            .map(|i| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let paths = [path.as_str(), "/", "/graph.svg", "/graph.json"];
+                    let answer = request(port, "GET", paths[i % 4], "127.0.0.1");
+                    assert_eq!(answer.status, 200, "{}: {}", paths[i % 4], answer.body);
+                    request(port, "GET", &path, "localhost").status
+                })
+            })
+            .collect();
+        for thread in threads {
+            assert_eq!(thread.join().unwrap(), 200);
+        }
+    };
+    browsers("/api/view".into());
+    assert_eq!(
+        beyond_refreshes(),
+        0,
+        "browsers of the live view caused queries"
+    );
+
+    let at = unix_now() - 300;
+    browsers(format!("/api/view?at={at}&compare=600"));
+    assert_eq!(
+        beyond_refreshes(),
+        2 * per_set,
+        "fifty browsers of one past moment and its baseline: one query set each"
+    );
+    let past = serve.view(&format!("?at={at}&compare=600"));
+    assert!(past["at"].as_f64().unwrap() <= at as f64);
+    assert_eq!(
+        beyond_refreshes(),
+        2 * per_set,
+        "a cached moment was asked again"
+    );
+
+    prometheus.kill();
+    poll("degraded health", || {
+        Some(serve.health()).filter(|h| h["status"] == "degraded")
+    });
+    let kept = serve.view("");
+    assert!(has_names(&kept, &SERVICES));
+    let notes = kept["notes"].as_array().unwrap();
+    assert!(
+        notes[0]
+            .as_str()
+            .unwrap()
+            .contains("the last refresh failed"),
+        "{kept:?}"
+    );
+    assert!(serve.stderr().contains("refresh failed"));
+}
+
+/// A snapshot taken at `at` (Unix seconds) from the bundled sample, with `rename`d
+/// services and without the series whose client is in `drop`.
+fn snapshot(dir: &Path, file: &str, at: i64, rename: &[(&str, &str)], drop: &[&str]) {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/shop.snapshot.json"),
+    )
+    .unwrap();
+    let mut snapshot: Value = serde_json::from_str(&text).unwrap();
+    snapshot["query"]["at"] = Value::from(at.to_string());
+    for result in snapshot["results"].as_array_mut().unwrap() {
+        let series = result["response"]["data"]["result"].as_array_mut().unwrap();
+        series.retain(|s| !drop.contains(&s["metric"]["client"].as_str().unwrap_or_default()));
+        for s in series.iter_mut() {
+            for label in ["client", "server"] {
+                for (from, to) in rename {
+                    if s["metric"][label] == *from {
+                        s["metric"][label] = Value::from(*to);
+                    }
+                }
+            }
+        }
+    }
+    std::fs::write(dir.join(file), snapshot.to_string()).unwrap();
+}
+
+/// The snapshot directory: the newest is live, `at=` picks the newest at or before, a
+/// comparison marks what changed, a new file shows up on the next refresh, and a hostile
+/// service name stays text everywhere.
+#[test]
+fn a_directory_of_snapshots_is_a_live_source_with_a_past() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = unix_now();
+    let hostile = "<img src=x onerror=alert(1)>";
+    let (old, new) = (now - 7200, now - 3600);
+    snapshot(dir.path(), "old.json", old, &[], &[]);
+    snapshot(
+        dir.path(),
+        "new.json",
+        new,
+        &[("frontend", hostile)],
+        &["checkout"],
+    );
+    std::fs::write(dir.path().join("notes.json"), "{\"not\": \"a snapshot\"}").unwrap();
+    let serve = Serve::start(&[
+        "--snapshots",
+        &dir.path().display().to_string(),
+        "--listen",
+        "127.0.0.1:0",
+        "--refresh",
+        "1s",
+    ]);
+    let live = serve.view_until("the newest snapshot", |_| true);
+    assert_eq!(live["at"].as_f64(), Some(new as f64));
+    let names = names(&live);
+    assert!(names.values().any(|n| n == hostile), "{names:?}");
+    assert!(!names.values().any(|n| n == "frontend"));
+    let notes = live["notes"].to_string();
+    assert!(
+        notes.contains("1 file") && notes.contains("not svcgraph snapshots"),
+        "{notes}"
+    );
+
+    // Hostile text: no markup anywhere in the answer, the same value once parsed, and
+    // escaped in the picture.
+    let raw = serve.get("/api/view").body;
+    assert!(!raw.contains('<'), "markup in the JSON text");
+    let svg = live["svg"].as_str().unwrap();
+    assert!(svg.contains("&lt;img src=x onerror=alert(1)&gt;") && !svg.contains("<img"));
+    let page = serve.get("/");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("&lt;img src=x") && !page.body.contains("<img"));
+
+    let past = serve.view(&format!("?at={}", old + 60));
+    assert_eq!(past["at"].as_f64(), Some(old as f64));
+    assert!(has_names(&past, &["frontend"]));
+
+    let compared = serve.view("?compare=3600");
+    let changes: Vec<&str> = compared["graph"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["diff"]["change"].as_str())
+        .collect();
+    assert!(
+        changes.contains(&"gone") && changes.contains(&"new"),
+        "{changes:?}"
+    );
+
+    let too_early = serve.get(&format!("/api/view?at={}", old - 600));
+    assert_eq!(too_early.status, 502);
+    let error: Value = serde_json::from_str(&too_early.body).unwrap();
+    assert!(
+        error["error"].as_str().unwrap().contains("or before"),
+        "{error}"
+    );
+    let bad = serve.get("/api/view?at=yesterday");
+    assert_eq!(bad.status, 400);
+    let beyond = serve.get(&format!("/api/view?at={}", now - 30 * 86_400));
+    assert_eq!(beyond.status, 400, "{}", beyond.body);
+
+    let newest = now - 60;
+    snapshot(dir.path(), "newest.json", newest, &[], &[]);
+    serve.view_until("the snapshot added while serving", |v| {
+        v["at"].as_f64() == Some(newest as f64)
+    });
+}
+
+/// No server behind the URL: the server still starts, says so without the credentials of
+/// the command line, refuses writes and foreign host names, and stops on SIGINT with the
+/// shell's status for it.
+#[test]
+fn an_unreachable_source_is_reported_without_credentials() {
+    let closed = free_port();
+    let url = format!("http://alice:pw-s3cret@127.0.0.1:{closed}/prom?token=q-s3cret");
+    let serve = Serve::start(&[
+        "--url",
+        &url,
+        "-H",
+        "X-Scope-OrgID: tenant-s3cret",
+        "--schema",
+        "servicegraph",
+        "--listen",
+        "127.0.0.1:0",
+        "--refresh",
+        "1s",
+        "--attempts",
+        "1",
+    ]);
+    let health = poll("the failed first refresh", || {
+        Some(serve.health()).filter(|h| !h["error"].is_null())
+    });
+    assert_eq!(health["status"], "starting");
+    let view = serve.get("/api/view");
+    assert_eq!(view.status, 502);
+    let error: Value = serde_json::from_str(&view.body).unwrap();
+    assert!(
+        error["error"].as_str().unwrap().starts_with("no view yet"),
+        "{error}"
+    );
+    let page = serve.get("/");
+    assert_eq!(page.status, 200);
+    for answer in [&view, &page, &serve.get("/healthz")] {
+        assert!(!answer.body.contains("s3cret"), "{}", answer.body);
+    }
+    assert!(!serve.stderr().contains("s3cret"), "{}", serve.stderr());
+
+    for (method, path) in [("POST", "/"), ("PUT", "/api/view"), ("DELETE", "/healthz")] {
+        let answer = request(serve.port, method, path, "127.0.0.1");
+        assert_eq!(answer.status, 405, "{method} {path}");
+    }
+    let head = request(serve.port, "HEAD", "/healthz", "127.0.0.1");
+    assert_eq!(head.status, 200);
+    let foreign = request(serve.port, "GET", "/healthz", "attacker.example");
+    assert_eq!(foreign.status, 403);
+    for header in [
+        "content-security-policy",
+        "x-content-type-options",
+        "referrer-policy",
+    ] {
+        assert!(page.header(header).is_some(), "{header}");
+        assert!(foreign.header(header).is_some(), "{header}");
+    }
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
+    assert!(
+        page.header("content-security-policy")
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    assert_eq!(serve.get("/nothing-here").status, 404);
+
+    let status = serve.stop("INT");
+    assert_eq!(status.code(), Some(130));
+}
+
+/// Without --listen it binds 127.0.0.1:7676 (or says it cannot, when another program has
+/// the port); anywhere else it warns that the view is reachable from the network.
+#[test]
+fn it_binds_loopback_unless_told_otherwise() {
+    let (child, stderr, first) = spawn(&["--url", "http://127.0.0.1:9/", "-q"]);
+    let default = Serve {
+        child,
+        port: 7676,
+        stderr,
+    };
+    let line = first
+        .recv_timeout(PATIENCE)
+        .unwrap_or_else(|_| panic!("no address line:\n{}", default.stderr()));
+    assert!(line.contains("127.0.0.1:7676"), "{line}");
+    drop(default);
+
+    let serve = Serve::start(&[
+        "--url",
+        "http://127.0.0.1:9/",
+        "--listen",
+        "0.0.0.0:0",
+        "-q",
+    ]);
+    assert!(
+        serve.stderr().contains("reachable from the network"),
+        "{}",
+        serve.stderr()
+    );
+    assert_eq!(serve.stop("TERM").code(), Some(143));
+}
+
+#[test]
+fn bad_flags_are_refused_before_serving() {
+    for (args, message) in [
+        (
+            &["--url", "http://h/", "--refresh", "500ms"][..],
+            "at least 1s",
+        ),
+        (
+            &["--url", "http://h/", "--listen", "localhost"][..],
+            "--listen",
+        ),
+        (
+            &["--url", "http://h/", "--name", "("][..],
+            "--name is not a valid regex",
+        ),
+        (&["--snapshots", "/nonexistent/dir"][..], "not a directory"),
+        (&[][..], "give a server with --url"),
+    ] {
+        let out = common::svcgraph().arg("serve").args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = common::stderr(&out);
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+}
+
+/// Google Managed Prometheus (a fake of its PromQL endpoint on loopback) with a service
+/// account key: the view shows the graph, and the token svcgraph sent stays in the process.
+#[test]
+fn gmp_is_a_live_source_and_its_token_stays_in_the_process() {
+    let home = tempfile::tempdir().unwrap();
+    let (key, _) = google::service_account_key(home.path());
+    let gmp = fake_server::FakeServer::start(|_, r| {
+        let authorized = r
+            .header("authorization")
+            .is_some_and(|a| a.starts_with("Bearer "));
+        if !authorized || !r.target.starts_with(google::GMP_PATH) {
+            return fake_server::Reply::status(
+                401,
+                google::google_error(401, "UNAUTHENTICATED", "no credentials"),
+            );
+        }
+        fake_server::Reply::json(google::seed_response())
+    });
+    let mut command = common::svcgraph();
+    for var in [
+        "GOOGLE_APPLICATION_CREDENTIALS",
+        "GOOGLE_CLOUD_PROJECT",
+        "GOOGLE_CLOUD_QUOTA_PROJECT",
+        "GCE_METADATA_HOST",
+        "CLOUDSDK_CONFIG",
+    ] {
+        command.env_remove(var);
+    }
+    command
+        .env("HOME", home.path())
+        .env("GOOGLE_CLOUD_PROJECT", google::PROJECT)
+        .args(["serve", "--source", "gmp", "--schema", "gmp-beyla"])
+        .args(["--endpoint", &gmp.url(), "--credentials-file"])
+        .arg(&key)
+        .args(["--listen", "127.0.0.1:0", "--refresh", "1s"]);
+    let serve = Serve::start_command(&mut command);
+    let view = serve.view_until("the seed graph", |v| {
+        v["graph"]["nodes"].as_array().is_some_and(|n| n.len() == 4)
+    });
+    assert_eq!(view["graph"]["edges"].as_array().unwrap().len(), 3);
+    let token = gmp.requests()[0]
+        .header("authorization")
+        .unwrap()
+        .trim_start_matches("Bearer ")
+        .to_owned();
+    assert!(token.len() > 20);
+    let signature = token.rsplit('.').next().unwrap().to_owned();
+    for path in ["/", "/api/view", "/graph.json", "/graph.svg", "/healthz"] {
+        let answer = serve.get(path);
+        assert_eq!(answer.status, 200, "{path}");
+        assert!(
+            !answer.body.contains(&signature) && !answer.body.contains("Bearer"),
+            "{path} shows the token"
+        );
+    }
+    assert!(!serve.stderr().contains(&signature));
+}
