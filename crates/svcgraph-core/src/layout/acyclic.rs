@@ -350,13 +350,13 @@ fn solve_springs(
 }
 
 /// Rounds of solving and weakening the edges that point back.
-const SPRING_ROUNDS: usize = 3;
+const SPRING_ROUNDS: usize = 2;
 /// Weight of an edge the ranks point backwards, in the next round.
 const SPRING_BACK_WEIGHT: f64 = 0.1;
 /// Keeps the spring model's system regular (separate parts, isolated vertices).
 const SPRING_EPSILON: f64 = 0.01;
 /// Conjugate-gradient iterations of the spring model.
-const SPRING_ITERATIONS: usize = 30;
+const SPRING_ITERATIONS: usize = 20;
 
 /// The state of the peeling: remaining degrees and the queues vertices wait in.
 struct Peeling {
