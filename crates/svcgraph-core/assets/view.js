@@ -351,7 +351,7 @@
   stage.addEventListener('mouseleave', () => setHover(null));
 
   function setHover(el) {
-    for (const m of nearMarked) m.classList.remove('near');
+    for (const m of nearMarked) m.classList.remove('near', 'hovered');
     nearMarked = [];
     hovered = el;
     if (!svg) return;
@@ -362,6 +362,7 @@
       const node = model.nodes.get(el.getAttribute('data-id'));
       if (!node) return;
       mark(node.el);
+      node.el.classList.add('hovered');
       for (const e of node.out) { mark(e.el); mark(elOf(e.t)); }
       for (const e of node.in) { mark(e.el); mark(elOf(e.s)); }
       showNode(node);
