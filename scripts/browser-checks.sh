@@ -5,7 +5,7 @@
 # on a bare Debian machine; running it again installs nothing.
 #
 #   bash scripts/browser-checks.sh            # the tests (also run by scripts/test.sh)
-#   bash scripts/browser-checks.sh --bench    # the page benchmark (BENCHMARKS.md), release build
+#   bash scripts/browser-checks.sh --bench    # the page benchmark (BENCHMARKS.md)
 #
 # The tests write a screenshot of the demo to target/browser/view.png, and to docs/view.png
 # when SVCGRAPH_UPDATE_SCREENSHOT=1 (or when there is none yet).
@@ -34,11 +34,12 @@ if ! cmp -s "$requirements" "$venv/installed.txt" 2>/dev/null; then
   cp "$requirements" "$venv/installed.txt"
 fi
 
+# The debug build writes the same bytes as a release build, and only the browser is timed.
+cargo build --locked -p svcgraph
+export SVCGRAPH=target/debug/svcgraph
 if [ "${1:-}" = "--bench" ]; then
   shift
-  cargo build --release --locked -p svcgraph
-  SVCGRAPH=target/release/svcgraph "$venv/bin/python" tests/browser/bench_view.py "$@"
+  "$venv/bin/python" tests/browser/bench_view.py "$@"
 else
-  cargo build --locked -p svcgraph
-  SVCGRAPH=target/debug/svcgraph "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/browser "$@"
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/browser "$@"
 fi

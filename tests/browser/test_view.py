@@ -64,7 +64,7 @@ def node(driver, node_id: str):  # type: ignore[no-untyped-def]
 
 def shown_nodes(driver) -> set:  # type: ignore[no-untyped-def]
     return set(driver.execute_script(
-        "return [...document.querySelectorAll('#stage svg g.nodes > g.node')]"
+        "return [...document.querySelectorAll('#stage > svg:first-child g.nodes > g.node')]"
         ".filter(n => getComputedStyle(n).display !== 'none').map(n => n.dataset.id)"))
 
 
@@ -254,7 +254,13 @@ def test_hovering_highlights_the_neighbourhood_and_shows_the_numbers(page) -> No
     near = set(page.execute_script(
         "return [...document.querySelectorAll('g.nodes > g.node.near')].map(n => n.dataset.id)"))
     assert near == {"payments/payment", CHECKOUT, "payments/fraud-detection", "card-gateway.example.net"}
-    assert "hovering" in page.find_element(By.CSS_SELECTOR, "#stage svg").get_attribute("class")
+    lifted = set(page.execute_script(
+        "return [...document.querySelectorAll('svg.hover-overlay g.nodes > g.node.near')].map(n => n.dataset.id)"))
+    assert lifted == near, "the neighbourhood is drawn above the veil"
+    assert page.find_elements(By.CSS_SELECTOR, "svg.hover-overlay rect.veil")
+    ActionChains(page).move_to_element(page.find_element(By.ID, "search")).perform()
+    assert not page.find_elements(By.CSS_SELECTOR, "svg.hover-overlay > *")
+    ActionChains(page).move_to_element(node(page, "payments/payment")).perform()
     hover_edge(page, "payments/payment", "card-gateway.example.net")
     text = page.find_element(By.ID, "panel").text
     for expected in ("payment → card-gateway.example.net", "3.90", "1.8%", "60 ms", "240 ms", "750 ms"):

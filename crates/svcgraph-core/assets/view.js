@@ -80,10 +80,16 @@
   const overviewKeys = new Set(config.overview ? [...model.nodes.values()].flatMap((n) => [n.id, n.name]) : []);
   let fullSvg = null; // parsed on first use
   const view = { x: 0, y: 0, k: 1 }; // drawing point at the stage's top-left; pixels per unit
+  // Hover highlights are drawn on a second SVG laid over the drawing, so that the drawing
+  // itself, however big, is neither restyled nor repainted when the mouse moves.
+  const overlay = document.createElementNS(SVG_NS, 'svg');
+  overlay.setAttribute('class', 'svcgraph hover-overlay');
+  overlay.setAttribute('aria-hidden', 'true');
+  overlay.setAttribute('preserveAspectRatio', 'xMinYMin meet');
+  stage.append(overlay);
   let matches = [];
   let matchAt = -1;
   let hovered = null;
-  let nearMarked = [];
 
   function indexDocument(doc) {
     const nodes = new Map();
@@ -128,7 +134,6 @@
     const vb = (root.getAttribute('data-viewbox') || root.getAttribute('viewBox') || '0 0 1 1').split(/[\s,]+/).map(Number);
     root.setAttribute('data-viewbox', vb.join(' '));
     root.setAttribute('preserveAspectRatio', 'xMinYMin meet');
-    root.classList.toggle('big', nodes.size > (config.threshold || 400));
     return { nodes, edges, groups, byNamespace, bounds: { x: vb[0], y: vb[1], w: vb[2] || 1, h: vb[3] || 1 } };
   }
 
@@ -163,7 +168,9 @@
     if (!svg) return;
     const w = Math.max(1, stage.clientWidth);
     const h = Math.max(1, stage.clientHeight);
-    svg.setAttribute('viewBox', `${view.x} ${view.y} ${w / view.k} ${h / view.k}`);
+    const box = `${view.x} ${view.y} ${w / view.k} ${h / view.k}`;
+    svg.setAttribute('viewBox', box);
+    overlay.setAttribute('viewBox', box);
   }
   function fitTo(box, maxScale) {
     if (!box) return;
@@ -350,32 +357,60 @@
   });
   stage.addEventListener('mouseleave', () => setHover(null));
 
+  // The neighbourhood is copied above a translucent veil on the overlay: a hover costs as
+  // much as the neighbourhood, however big the drawing.
   function setHover(el) {
-    for (const m of nearMarked) m.classList.remove('near', 'hovered');
-    nearMarked = [];
     hovered = el;
-    if (!svg) return;
-    svg.classList.toggle('hovering', Boolean(el));
-    if (!el) { showDefaultPanel(); return; }
-    const mark = (x) => { if (x) { x.classList.add('near'); nearMarked.push(x); } };
+    overlay.replaceChildren();
+    if (!svg || !el) { if (svg) showDefaultPanel(); return; }
+    const edges = new Set();
+    const nodes = new Set();
+    const boxes = new Set();
     if (el.classList.contains('node')) {
       const node = model.nodes.get(el.getAttribute('data-id'));
       if (!node) return;
-      mark(node.el);
-      node.el.classList.add('hovered');
-      for (const e of node.out) { mark(e.el); mark(elOf(e.t)); }
-      for (const e of node.in) { mark(e.el); mark(elOf(e.s)); }
+      nodes.add(node.el);
+      for (const e of node.out) { edges.add(e.el); nodes.add(elOf(e.t)); }
+      for (const e of node.in) { edges.add(e.el); nodes.add(elOf(e.s)); }
       showNode(node);
     } else if (el.classList.contains('edge')) {
       const edge = model.edges.find((e) => e.el === el);
-      mark(el);
-      if (edge) { mark(elOf(edge.s)); mark(elOf(edge.t)); showEdge(edge); }
+      edges.add(el);
+      if (edge) { nodes.add(elOf(edge.s)); nodes.add(elOf(edge.t)); showEdge(edge); }
     } else {
       const ns = el.getAttribute('data-namespace');
-      mark(el);
-      for (const e of boundaryEdges(ns)) { mark(e.el); mark(elOf(e.s)); mark(elOf(e.t)); }
+      boxes.add(el);
+      for (const e of boundaryEdges(ns)) { edges.add(e.el); nodes.add(elOf(e.s)); nodes.add(elOf(e.t)); }
       showNamespace(ns);
     }
+    const veil = document.createElementNS(SVG_NS, 'rect');
+    veil.setAttribute('class', 'veil');
+    for (const [k, v] of [['x', -1e6], ['y', -1e6], ['width', 2e6], ['height', 2e6]]) veil.setAttribute(k, v);
+    const lifted = [veil];
+    for (const x of [...edges, ...boxes, ...nodes]) {
+      if (!x || !shown(x)) continue;
+      const copy = x.cloneNode(true);
+      copy.querySelector('title')?.remove();
+      copy.classList.add('near');
+      if (x === el && nodes.has(x)) copy.classList.add('hovered');
+      lifted.push(copy);
+    }
+    // Copies keep their places in the drawing's structure, so its stylesheet applies.
+    const [g1, g2, g3] = ['edges', 'collapsed-layer', 'nodes'].map((cls) => {
+      const g = document.createElementNS(SVG_NS, 'g');
+      g.setAttribute('class', cls);
+      return g;
+    });
+    for (const copy of lifted.slice(1)) {
+      (copy.classList.contains('edge') ? g1 : copy.classList.contains('collapsed-box') ? g2 : g3).append(copy);
+    }
+    overlay.append(veil, g1, g2, g3);
+  }
+  // Whether an element of the drawing is shown (not in a collapsed namespace, not out of focus).
+  function shown(x) {
+    if (x.classList.contains('collapsed-member') || x.classList.contains('collapsed-inside')) return false;
+    if (x.classList.contains('collapsed-box')) return true;
+    return !svg.classList.contains('focusing') || x.classList.contains('focused');
   }
   const elOf = (id) => { const n = model.nodes.get(id); return n ? n.el : null; };
 
@@ -720,17 +755,18 @@
     const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
     const root = doc.documentElement;
     if (!root || root.nodeName !== 'svg' || doc.getElementsByTagName('parsererror').length) return null;
-    return document.importNode(root, true);
+    // Adopted, not imported: a copy of a drawing of thousands of nodes costs as much again.
+    return document.adoptNode(root);
   }
 
   // Puts another drawing on the stage, keeping the view state where it still applies.
   function swapDrawing(next) {
     if (!next || next === svg) return;
     setHover(null);
-    if (svg) svg.replaceWith(next); else stage.append(next);
+    if (svg) svg.replaceWith(next); else stage.prepend(next);
     svg = next;
     model = indexDrawing(svg);
-    svg.classList.remove('hovering', 'focusing');
+    svg.classList.remove('focusing');
   }
 
   function showFull(ns) {
