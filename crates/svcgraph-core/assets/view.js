@@ -892,7 +892,12 @@
     if (state.at) put('at', state.at);
     if (state.compare) put('compare', state.compare);
     const hash = parts.length ? '#' + parts.join('&') : '';
-    if (hash !== location.hash) history.replaceState(null, '', location.pathname + location.search + hash);
+    if (hash === location.hash) return;
+    try {
+      history.replaceState(null, '', location.href.split('#')[0] + hash);
+    } catch (e) {
+      // A sandboxed frame (a notebook's srcdoc) may not rewrite its URL: the view still works.
+    }
   }
 
   function readHash() {
