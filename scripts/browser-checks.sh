@@ -36,6 +36,8 @@ fi
 
 # The debug build writes the same bytes as a release build, and only the browser is timed.
 cargo build --locked -p svcgraph
+# The live page and its replies, as a server writes them (tests/browser/test_live.py).
+cargo build --locked -p svcgraph-examples --example live_page
 export SVCGRAPH=target/debug/svcgraph
 if [ "${1:-}" = "--bench" ]; then
   shift

@@ -1031,7 +1031,7 @@
     for (const [id, n] of before) {
       if (model.nodes.has(id) || !layer || n.el.classList.contains('collapsed-member')) continue;
       const ghost = n.el.cloneNode(true);
-      ghost.setAttribute('class', 'leaving');
+      ghost.classList.add('leaving');
       ghost.addEventListener('animationend', () => ghost.remove());
       layer.append(ghost);
     }

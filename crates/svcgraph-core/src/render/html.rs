@@ -87,10 +87,7 @@ impl Default for LiveOptions {
 /// The page: one HTML document, ending in a newline, byte-identical for the same input.
 pub fn to_html(graph: &ServiceGraph, options: &HtmlOptions) -> String {
     let namespaces = namespaces(graph);
-    let mut svg_options = options.svg.clone();
-    if namespaces.len() > 1 {
-        svg_options.group = Grouping::Namespace;
-    }
+    let svg_options = drawing_options(graph, &options.svg);
     let full = to_svg(graph, &svg_options).text;
     let overview = (graph.node_count() > OVERVIEW_THRESHOLD && namespaces.len() > 1).then(|| {
         let overview_options = SvgOptions {
@@ -170,6 +167,61 @@ pub fn to_html(graph: &ServiceGraph, options: &HtmlOptions) -> String {
     let _ = writeln!(out, "<script>{SCRIPT}</script>");
     out.push_str("</body>\n</html>\n");
     out
+}
+
+/// The options the page draws `graph` with: `options`, with namespace boxes when the graph
+/// has more than one namespace (the page collapses namespaces by their boxes).
+pub fn drawing_options(graph: &ServiceGraph, options: &SvgOptions) -> SvgOptions {
+    let mut options = options.clone();
+    if namespaces(graph).len() > 1 {
+        options.group = Grouping::Namespace;
+    }
+    options
+}
+
+/// One reply of a live page's `api/view` request, and the drawing in it.
+#[derive(Debug, Clone)]
+pub struct LiveView {
+    /// The JSON body: `{"svg": "<svg…>", "graph": {graph document}, "at": unix_seconds,
+    /// "notes": ["…"]}`.
+    pub body: String,
+    /// The drawing; [`Svg::hint`](super::svg::Svg::hint) of it keeps the nodes in place
+    /// in the next reply's drawing (pass it as [`SvgOptions::hint`]).
+    pub svg: super::svg::Svg,
+}
+
+/// The reply to a live page's `api/view?at=…&compare=…` request: `graph` as of `at` (Unix
+/// seconds; for a comparison, the [`diff`] against the earlier moment), drawn as the page
+/// draws it ([`drawing_options`]), with `notes` to show in the page's status line.
+pub fn live_view(
+    graph: &ServiceGraph,
+    options: &SvgOptions,
+    at: i64,
+    notes: &[String],
+) -> LiveView {
+    #[derive(serde::Serialize)]
+    struct Reply<'a> {
+        svg: &'a str,
+        graph: &'a serde_json::value::RawValue,
+        at: i64,
+        notes: &'a [String],
+    }
+    let svg = to_svg(graph, &drawing_options(graph, options));
+    // The graph document as written (our own valid JSON), not parsed and written again.
+    let document = serde_json::value::RawValue::from_string(to_json(graph).trim_end().to_owned());
+    let body = document
+        .ok()
+        .and_then(|graph| {
+            serde_json::to_string(&Reply {
+                svg: &svg.text,
+                graph: &graph,
+                at,
+                notes,
+            })
+            .ok()
+        })
+        .unwrap_or_default();
+    LiveView { body, svg }
 }
 
 #[derive(serde::Serialize)]

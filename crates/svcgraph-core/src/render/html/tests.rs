@@ -230,3 +230,32 @@ fn numbers_read_with_thousands_separators() {
     assert_eq!(thousands(5000), "5,000");
     assert_eq!(thousands(1_234_567), "1,234,567");
 }
+
+#[test]
+fn a_live_view_reply_carries_the_drawing_the_page_would_draw() {
+    let g = shop();
+    let view = live_view(
+        &g,
+        &SvgOptions::default(),
+        1_795_539_600,
+        &["a note".to_owned()],
+    );
+    let reply: serde_json::Value = serde_json::from_str(&view.body).unwrap();
+    assert_eq!(reply["at"], 1_795_539_600);
+    assert_eq!(reply["notes"][0], "a note");
+    assert_eq!(reply["svg"], view.svg.text.as_str());
+    assert!(
+        view.svg
+            .text
+            .contains("<g class=\"group\" data-namespace=\"shop\">"),
+        "boxed like the page"
+    );
+    assert_eq!(
+        reply["graph"],
+        serde_json::from_str::<serde_json::Value>(&to_json(&g)).unwrap()
+    );
+    // The page's own drawing and the reply's are the same drawing.
+    let page = to_html(&g, &HtmlOptions::default());
+    assert!(page.contains(&view.svg.text));
+    assert_eq!(view.svg.hint(&g).nodes.len(), g.node_count());
+}
