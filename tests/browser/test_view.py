@@ -320,7 +320,7 @@ def test_a_big_graph_starts_with_its_namespaces(driver, workdir: Path) -> None:
 def test_screenshot_for_the_readme(page, tmp_path: Path) -> None:
     """The demo with a service hovered and its numbers in the panel: target/browser/view.png,
     copied to docs/view.png when SVCGRAPH_UPDATE_SCREENSHOT=1 or when there is none yet."""
-    page.set_window_size(1400, 820)
+    page.set_window_size(1280, 800)
     page.execute_script("window.svcgraphView.fit()")
     ActionChains(page).move_to_element(node(page, CHECKOUT)).perform()
     out = pages.ROOT / "target" / "browser" / "view.png"

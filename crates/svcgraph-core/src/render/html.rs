@@ -247,9 +247,9 @@ fn write_toolbar(out: &mut String, title: &str, live: Option<&LiveOptions>, over
         escape(title)
     );
     out.push_str(
-        "<span class=\"group\"><input id=\"search\" type=\"search\" placeholder=\"Search services, /regex/\" aria-label=\"Search services (substring, or /regular expression/); Enter for the next match\" autocomplete=\"off\" spellcheck=\"false\"><span id=\"matches\" class=\"matches\"></span></span>\n\
+        "<span class=\"group\"><input id=\"search\" type=\"search\" placeholder=\"Search, or /regex/\" aria-label=\"Search services (substring, or /regular expression/); Enter for the next match\" autocomplete=\"off\" spellcheck=\"false\"><span id=\"matches\" class=\"matches\"></span></span>\n\
          <label class=\"group\">Labels <select id=\"labels\"><option value=\"auto\">as drawn</option><option value=\"rate\">rate</option><option value=\"errors\">error ratio</option><option value=\"p95\">p95</option></select></label>\n\
-         <span class=\"group\"><label>Focus depth <input id=\"depth\" type=\"number\" min=\"1\" max=\"5\" value=\"1\"></label> <select id=\"dir\" aria-label=\"Focus direction\"><option value=\"both\">callers and callees</option><option value=\"callers\">callers</option><option value=\"callees\">callees</option></select></span>\n\
+         <span class=\"group\"><label title=\"Hops around a clicked service\">Focus <input id=\"depth\" type=\"number\" min=\"1\" max=\"5\" value=\"1\"></label> <select id=\"dir\" aria-label=\"Focus direction\"><option value=\"both\">callers + callees</option><option value=\"callers\">callers</option><option value=\"callees\">callees</option></select></span>\n\
          <span class=\"group\"><button id=\"fit\" type=\"button\" title=\"Fit to screen (0)\">Fit</button><label title=\"Refit when the window changes or the drawing refreshes\"><input id=\"always-fit\" type=\"checkbox\"> Always fit</label></span>\n\
          <span class=\"group\"><button id=\"collapse-all\" type=\"button\">Collapse all</button><button id=\"expand-all\" type=\"button\">Expand all</button>",
     );
@@ -257,7 +257,7 @@ fn write_toolbar(out: &mut String, title: &str, live: Option<&LiveOptions>, over
         out.push_str("<button id=\"overview\" type=\"button\" hidden>Namespaces</button>");
     }
     out.push_str(
-        "</span>\n<span class=\"group\"><button id=\"export\" type=\"button\" title=\"Download the current view as SVG\">Export SVG</button></span>\n",
+        "</span>\n<span class=\"group\"><button id=\"export\" type=\"button\" title=\"Download the current view as SVG\">Export</button></span>\n",
     );
     if let Some(live) = live {
         let step = live.refresh_seconds.clamp(1, 3600);
