@@ -80,6 +80,7 @@
   const overviewKeys = new Set(config.overview ? [...model.nodes.values()].flatMap((n) => [n.id, n.name]) : []);
   let fullSvg = null; // parsed on first use
   const view = { x: 0, y: 0, k: 1 }; // drawing point at the stage's top-left; pixels per unit
+  const FAR = 0.25;
   // Hover highlights are drawn on a second SVG laid over the drawing, so that the drawing
   // itself, however big, is neither restyled nor repainted when the mouse moves.
   const overlay = document.createElementNS(SVG_NS, 'svg');
@@ -171,6 +172,9 @@
     const box = `${view.x} ${view.y} ${w / view.k} ${h / view.k}`;
     svg.setAttribute('viewBox', box);
     overlay.setAttribute('viewBox', box);
+    // Names smaller than about 3 pixels cannot be read, and drawing thousands of them is
+    // most of the cost of a big drawing: they show again when zoomed in.
+    svg.classList.toggle('far', view.k < FAR);
   }
   function fitTo(box, maxScale) {
     if (!box) return;
