@@ -10,8 +10,9 @@
 //! block or open a tag; the script puts names into the DOM as text only.
 //!
 //! Graphs of more than [`OVERVIEW_THRESHOLD`] nodes in several namespaces start as an
-//! overview (one node per namespace, [`transform::aggregate`]); the full drawing is embedded
-//! too and shown, focused on a namespace, when that namespace is clicked. Nothing is left out.
+//! overview (one node per namespace, [`aggregate`]); the full
+//! drawing is embedded too and shown, focused on a namespace, when that namespace is clicked.
+//! Nothing is left out.
 //!
 //! ```
 //! use svcgraph_core::render::html::{HtmlOptions, to_html};
