@@ -16,6 +16,7 @@ from typing import Iterator, List
 import pytest
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -330,3 +331,37 @@ def test_screenshot_for_the_readme(page, tmp_path: Path) -> None:
     docs = pages.ROOT / "docs" / "view.png"
     if os.environ.get("SVCGRAPH_UPDATE_SCREENSHOT") == "1" or not docs.exists():
         shutil.copyfile(out, docs)
+
+
+def viewbox(driver) -> List[float]:  # type: ignore[no-untyped-def]
+    box = driver.execute_script("return document.querySelector('#stage > svg:first-child').getAttribute('viewBox')")
+    return [float(v) for v in box.split()]
+
+
+def test_keys_wheel_and_drag_move_the_view_and_always_fit_refits(page) -> None:
+    body = page.find_element(By.TAG_NAME, "body")
+    fitted = viewbox(page)
+    body.send_keys("+")
+    zoomed = viewbox(page)
+    assert zoomed[2] < fitted[2] * 0.9, "+ zooms in"
+    body.send_keys(Keys.ARROW_RIGHT)
+    assert viewbox(page)[0] > zoomed[0], "the right arrow pans right"
+    body.send_keys("0")
+    assert viewbox(page) == fitted, "0 fits again"
+    stage = page.find_element(By.ID, "stage")
+    ActionChains(page).scroll_from_origin(ScrollOrigin.from_element(stage), 0, -300).perform()
+    WebDriverWait(page, 5, poll_frequency=0.02).until(lambda d: viewbox(d)[2] < fitted[2] * 0.8)
+    before = viewbox(page)
+    ActionChains(page).move_to_element_with_offset(stage, 0, 200).click_and_hold() \
+        .move_by_offset(-60, 0).move_by_offset(-60, 0).release().perform()
+    after = viewbox(page)
+    assert after[0] > before[0] and after[2] == before[2], "dragging pans without zooming"
+    assert "focus=" not in fragment(page), "a drag is not a click"
+    # Always fit: the view follows the window, and the link says so.
+    page.find_element(By.ID, "always-fit").click()
+    assert "fit=1" in fragment(page) and viewbox(page) == fitted
+    page.set_window_size(1000, 700)
+    WebDriverWait(page, 5, poll_frequency=0.02).until(lambda d: viewbox(d) != fitted)
+    body.send_keys("+")
+    assert not page.find_element(By.ID, "always-fit").is_selected(), "zooming by hand ends it"
+    page.set_window_size(1400, 900)
