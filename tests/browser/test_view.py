@@ -365,3 +365,27 @@ def test_keys_wheel_and_drag_move_the_view_and_always_fit_refits(page) -> None:
     body.send_keys("+")
     assert not page.find_element(By.ID, "always-fit").is_selected(), "zooming by hand ends it"
     page.set_window_size(1400, 900)
+
+
+def test_a_big_graph_in_one_namespace_starts_with_its_workloads(driver, workdir: Path) -> None:
+    nodes = [{"id": f"10.0.{i // 250}.{i % 250}", "name": f"w{i % 30}-{i // 30}", "namespace": "shop",
+              "kind": "pod"} for i in range(450)]
+    edges = [{"source": a["id"], "target": b["id"], "requests_per_second": 1.0}
+             for a, b in zip(nodes, nodes[1:])]
+    doc = {"format": "svcgraph-graph", "version": 1, "nodes": nodes, "edges": edges}
+    path = pages.render(["-i", str(pages.write_json(doc, workdir / "pods.json"))], workdir / "pods.html")
+    driver.get("about:blank")
+    driver.get_log("browser")
+    pages.open_page(driver, path)
+    assert driver.find_element(By.ID, "notice").text.startswith("450 services in 30 workloads")
+    assert len(driver.find_elements(By.CSS_SELECTOR, "g.nodes > g.node")) == 30
+    click_node(driver, "shop/w7")
+    WebDriverWait(driver, 30, poll_frequency=0.05).until(
+        lambda d: d.execute_script("return window.svcgraphView.state.full"))
+    picked = set(driver.execute_script(
+        "return [...document.querySelectorAll('g.nodes > g.node.picked')].map(n => n.dataset.name)"))
+    assert picked == {f"w7-{i}" for i in range(15)}
+    assert len(shown_nodes(driver)) == 450
+    driver.find_element(By.ID, "overview").click()
+    assert len(driver.find_elements(By.CSS_SELECTOR, "g.nodes > g.node")) == 30
+    assert severe(driver.get_log("browser")) == []

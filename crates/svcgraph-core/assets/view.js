@@ -538,8 +538,8 @@
       for (const [e, n] of slowest) list.append(el('li', `${nameOf(e.t)}: ${formatDuration(n.p95)}`));
       panel.append(list);
     }
-    if (node.kind === 'namespace' && config.overview && !state.full) {
-      panel.append(button(`Expand ${node.name}`, () => showFull(node.ns !== null ? node.ns : node.name)));
+    if (expandable(node)) {
+      panel.append(button(`Expand ${node.name}`, () => expandOverviewNode(node)));
     } else {
       panel.append(button('Focus', () => focusOn(node.id)));
     }
@@ -668,8 +668,8 @@
     if (!nodeEl) return;
     const node = model.nodes.get(nodeEl.getAttribute('data-id'));
     if (!node) return;
-    if (node.kind === 'namespace' && config.overview && !state.full) {
-      showFull(node.ns !== null ? node.ns : node.name);
+    if (expandable(node)) {
+      expandOverviewNode(node);
     } else {
       focusOn(node.id);
     }
@@ -791,10 +791,33 @@
     if (ui.overview) ui.overview.hidden = false;
     notice.textContent = `Showing all ${plural(model.nodes.size, 'service')}` +
       (state.collapsed.size ? `; ${plural(state.collapsed.size, 'namespace')} collapsed (click a box to expand).` : '.') +
-      ' “Namespaces” returns to the overview.';
+      (config.overview_level === 'workload' ? ' “Workloads”' : ' “Namespaces”') + ' returns to the overview.';
     if (ns !== null && ns !== undefined && model.groups.has(ns)) fitTo(model.groups.get(ns).box, 1.5); else fit();
     writeHash();
     showDefaultPanel();
+  }
+
+  // Whether a node of the overview stands for part of the full drawing.
+  function expandable(node) {
+    if (!config.overview || state.full) return false;
+    if (config.overview_level === 'workload') return Boolean(config.members && config.members[node.id]);
+    return node.kind === 'namespace';
+  }
+
+  // The full drawing, on what an overview node stands for: its namespace expanded and the
+  // others collapsed, or its workload's pods highlighted and in view.
+  function expandOverviewNode(node) {
+    if (config.overview_level !== 'workload') {
+      showFull(node.ns !== null ? node.ns : node.name);
+      return;
+    }
+    showFull(null);
+    for (const x of svg.querySelectorAll('.picked')) x.classList.remove('picked');
+    const pods = (config.members[node.id] || []).map((id) => model.nodes.get(id)).filter(Boolean);
+    for (const p of pods) p.el.classList.add('picked');
+    if (pods.length) fitTo(union(pods.map(nodeBox)), 1.5);
+    notice.textContent = `Showing all ${plural(model.nodes.size, 'service')}; ${node.name}'s ` +
+      `${plural(pods.length, 'pod')} highlighted. “Workloads” returns to the overview.`;
   }
 
   function showOverview() {

@@ -9,10 +9,10 @@
 //! JSON strings inside data blocks in which `<` is written `\u003c`, so no name can close a
 //! block or open a tag; the script puts names into the DOM as text only.
 //!
-//! Graphs of more than [`OVERVIEW_THRESHOLD`] nodes in several namespaces start as an
-//! overview (one node per namespace, [`aggregate`]); the full
-//! drawing is embedded too and shown, focused on a namespace, when that namespace is clicked.
-//! Nothing is left out.
+//! Graphs of more than [`OVERVIEW_THRESHOLD`] nodes start as an overview ([`aggregate`]): one
+//! node per namespace when they have several, else one per workload when their pods make
+//! noticeably fewer workloads. The full drawing is embedded too and shown, on the namespace or
+//! workload, when one is clicked. Nothing is left out.
 //!
 //! ```
 //! use svcgraph_core::render::html::{HtmlOptions, to_html};
@@ -27,7 +27,7 @@
 //! assert!(!page.contains("<img"));
 //! ```
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use base64::Engine;
@@ -38,15 +38,15 @@ use super::json::to_json;
 use super::svg::{SvgOptions, to_svg};
 use crate::diff::{Thresholds, diff};
 use crate::model::{Edge, Node, NodeKind, ServiceGraph};
-use crate::transform::{Level, aggregate};
+use crate::transform::{Level, aggregate, workload_name};
 
 /// The page's script, compiled in.
 pub const SCRIPT: &str = include_str!("../../assets/view.js");
 /// The page's stylesheet, compiled in.
 pub const STYLESHEET: &str = include_str!("../../assets/view.css");
 
-/// Graphs with more nodes than this (in more than one namespace) start as an overview of
-/// their namespaces: a few hundred boxes is about what a screen shows legibly.
+/// Graphs with more nodes than this start as an overview of their namespaces (or workloads):
+/// a few hundred boxes is about what a screen shows legibly.
 pub const OVERVIEW_THRESHOLD: usize = 400;
 
 /// Options for [`to_html`].
@@ -90,23 +90,16 @@ pub fn to_html(graph: &ServiceGraph, options: &HtmlOptions) -> String {
     let namespaces = namespaces(graph);
     let svg_options = drawing_options(graph, &options.svg);
     let full = to_svg(graph, &svg_options).text;
-    let overview = (graph.node_count() > OVERVIEW_THRESHOLD && namespaces.len() > 1).then(|| {
+    let overview = overview_of(graph, namespaces.len());
+    let overview_svg = overview.as_ref().map(|o| {
         let overview_options = SvgOptions {
             group: Grouping::None,
             hint: None,
             ..svg_options.clone()
         };
-        to_svg(&aggregate(graph, Level::Namespace), &overview_options).text
+        to_svg(&o.graph, &overview_options).text
     });
-    let notice = overview.as_ref().map(|_| {
-        format!(
-            "{} services in {} namespaces: showing namespaces; click one to expand. \
-             Graphs of more than {} services start collapsed; nothing is left out.",
-            thousands(graph.node_count()),
-            thousands(namespaces.len()),
-            thousands(OVERVIEW_THRESHOLD)
-        )
-    });
+    let notice = notice(graph, namespaces.len(), overview.as_ref());
 
     let config = Config {
         live: options.live.map(|l| LiveConfig {
@@ -115,13 +108,15 @@ pub fn to_html(graph: &ServiceGraph, options: &HtmlOptions) -> String {
         }),
         threshold: OVERVIEW_THRESHOLD,
         overview: overview.is_some(),
+        overview_level: overview.as_ref().map(|o| o.level),
+        members: overview.as_ref().map(|o| &o.members),
         // The full drawing travels as a string and is parsed only when asked for, so a big
         // page starts as fast as its overview.
         full_svg: overview.as_ref().map(|_| full.as_str()),
     };
     let config_json = script_data(&serde_json::to_string(&config).unwrap_or_default());
     let graph_json = script_data(to_json(graph).trim_end());
-    let shown = overview.as_deref().unwrap_or(&full);
+    let shown = overview_svg.as_deref().unwrap_or(&full);
 
     let title = options.title.as_deref().unwrap_or("Service graph");
     let csp = content_security_policy(&[shown, &full, &reference_svg()], options.live.is_some());
@@ -142,7 +137,12 @@ pub fn to_html(graph: &ServiceGraph, options: &HtmlOptions) -> String {
     let _ = writeln!(out, "<title>{}</title>", escape(title));
     let _ = writeln!(out, "<style>{STYLESHEET}</style>");
     out.push_str("</head>\n<body>\n<div class=\"app\">\n");
-    write_toolbar(&mut out, title, options.live.as_ref(), overview.is_some());
+    write_toolbar(
+        &mut out,
+        title,
+        options.live.as_ref(),
+        overview.as_ref().map(|o| o.level),
+    );
     let _ = writeln!(
         out,
         "<p id=\"notice\" class=\"notice\" role=\"status\"{}>{}</p>",
@@ -230,7 +230,84 @@ struct Config<'a> {
     live: Option<LiveConfig>,
     threshold: usize,
     overview: bool,
+    overview_level: Option<&'static str>,
+    /// For a workload overview: the ids of each workload's pods in the full drawing.
+    members: Option<&'a BTreeMap<String, Vec<String>>>,
     full_svg: Option<&'a str>,
+}
+
+/// What a big graph's page shows first.
+struct Overview {
+    /// `"namespace"` or `"workload"`.
+    level: &'static str,
+    graph: ServiceGraph,
+    /// Workload id → its pods' ids (empty for namespaces, which the page finds by their boxes).
+    members: BTreeMap<String, Vec<String>>,
+}
+
+/// The overview of a graph too big to read at once: its namespaces when it has several, else
+/// its workloads when its pods make noticeably fewer of them; `None` for a graph that is
+/// drawn in full.
+fn overview_of(graph: &ServiceGraph, namespaces: usize) -> Option<Overview> {
+    if graph.node_count() <= OVERVIEW_THRESHOLD {
+        return None;
+    }
+    if namespaces > 1 {
+        return Some(Overview {
+            level: "namespace",
+            graph: aggregate(graph, Level::Namespace),
+            members: BTreeMap::new(),
+        });
+    }
+    let workloads = aggregate(graph, Level::Workload);
+    if workloads.node_count() * 5 > graph.node_count() * 4 {
+        return None;
+    }
+    let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for node in graph.nodes().filter(|n| n.kind == NodeKind::Pod) {
+        // The id `aggregate` gives the pod's workload.
+        let name = workload_name(&node.name);
+        let id = match &node.namespace {
+            Some(ns) => format!("{ns}/{name}"),
+            None => name.to_owned(),
+        };
+        members.entry(id).or_default().push(node.id.clone());
+    }
+    for pods in members.values_mut() {
+        pods.sort_unstable();
+    }
+    Some(Overview {
+        level: "workload",
+        graph: workloads,
+        members,
+    })
+}
+
+/// What the page says above the drawing about its size, if anything.
+fn notice(graph: &ServiceGraph, namespaces: usize, overview: Option<&Overview>) -> Option<String> {
+    let n = graph.node_count();
+    let rule = format!(
+        "Graphs of more than {} services start collapsed; nothing is left out.",
+        thousands(OVERVIEW_THRESHOLD)
+    );
+    match overview {
+        Some(o) if o.level == "namespace" => Some(format!(
+            "{} services in {} namespaces: showing namespaces; click one to expand. {rule}",
+            thousands(n),
+            thousands(namespaces)
+        )),
+        Some(o) => Some(format!(
+            "{} services in {} workloads: showing workloads; click one to expand. {rule}",
+            thousands(n),
+            thousands(o.graph.node_count())
+        )),
+        None if n > OVERVIEW_THRESHOLD => Some(format!(
+            "{} services, too many to read at once and none to group by: zoom in, search, or \
+             click a service to focus on it.",
+            thousands(n)
+        )),
+        None => None,
+    }
 }
 
 #[derive(serde::Serialize)]
@@ -241,7 +318,12 @@ struct LiveConfig {
 
 /// The controls above the drawing. Labels and values are fixed words; only the title comes
 /// from the caller, escaped.
-fn write_toolbar(out: &mut String, title: &str, live: Option<&LiveOptions>, overview: bool) {
+fn write_toolbar(
+    out: &mut String,
+    title: &str,
+    live: Option<&LiveOptions>,
+    overview: Option<&str>,
+) {
     let _ = writeln!(
         out,
         "<header class=\"toolbar\">\n<h1 class=\"title\">{}</h1>",
@@ -254,8 +336,14 @@ fn write_toolbar(out: &mut String, title: &str, live: Option<&LiveOptions>, over
          <span class=\"group\"><button id=\"fit\" type=\"button\" title=\"Fit to screen (0)\">Fit</button><label title=\"Refit when the window changes or the drawing refreshes\"><input id=\"always-fit\" type=\"checkbox\"> Always fit</label></span>\n\
          <span class=\"group\"><button id=\"collapse-all\" type=\"button\">Collapse all</button><button id=\"expand-all\" type=\"button\">Expand all</button>",
     );
-    if overview {
-        out.push_str("<button id=\"overview\" type=\"button\" hidden>Namespaces</button>");
+    match overview {
+        Some("workload") => {
+            out.push_str("<button id=\"overview\" type=\"button\" hidden>Workloads</button>");
+        }
+        Some(_) => {
+            out.push_str("<button id=\"overview\" type=\"button\" hidden>Namespaces</button>");
+        }
+        None => {}
     }
     out.push_str(
         "</span>\n<span class=\"group\"><button id=\"export\" type=\"button\" title=\"Download the current view as SVG\">Export</button></span>\n",

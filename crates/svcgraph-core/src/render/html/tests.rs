@@ -259,3 +259,50 @@ fn a_live_view_reply_carries_the_drawing_the_page_would_draw() {
     assert!(page.contains(&view.svg.text));
     assert_eq!(view.svg.hint(&g).nodes.len(), g.node_count());
 }
+
+#[test]
+fn big_graphs_in_one_namespace_start_with_their_workloads() {
+    // 450 pods of 30 StatefulSets (`w7-3`) keyed by address, each calling the next one.
+    let mut g = ServiceGraph::new();
+    let mut previous = None;
+    for i in 0..450 {
+        let mut node = Node::named(&format!("w{}-{}", i % 30, i / 30), NodeKind::Pod);
+        node.id = format!("10.0.{}.{}", i / 250, i % 250);
+        node.namespace = Some("shop".to_owned());
+        let v = g.upsert_node(node);
+        if let Some(p) = previous {
+            g.upsert_edge(p, v, Edge::with_rate(1.0));
+        }
+        previous = Some(v);
+    }
+    let page = to_html(&g, &HtmlOptions::default());
+    assert!(page.contains("450 services in 30 workloads: showing workloads; click one to expand."));
+    assert!(page.contains(r#"<button id="overview" type="button" hidden>Workloads</button>"#));
+    let config = blocks(
+        &page,
+        "<script type=\"application/json\" id=\"svcgraph-config\">",
+        "</script>",
+    )[0];
+    let config: serde_json::Value = serde_json::from_str(config).unwrap();
+    assert_eq!(config["overview_level"], "workload");
+    let members = config["members"].as_object().unwrap();
+    assert_eq!(members.len(), 30);
+    let w7: Vec<&str> = members["shop/w7"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(w7.len(), 15);
+    assert!(w7.windows(2).all(|p| p[0] < p[1]), "sorted: {w7:?}");
+    let full = config["full_svg"].as_str().unwrap();
+    assert!(
+        w7.iter()
+            .all(|id| full.contains(&format!("data-id=\"{id}\"")))
+    );
+
+    // Services with nothing to group them by are drawn in full, and the page says so.
+    let page = to_html(&big(OVERVIEW_THRESHOLD + 100, 1), &HtmlOptions::default());
+    assert!(page.contains("500 services, too many to read at once and none to group by"));
+    assert!(page.contains(r#""overview":false"#));
+}
