@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace. Installs what the tests need when it is missing
 # (Graphviz, rsvg-convert, Prometheus, openssl, groff, rustfmt, clippy, cargo-fuzz, Python
-# venvs with maturin, zig and the test packages, actionlint), so it works on a bare machine;
-# running it again installs nothing. Release checks (rustdoc, `cargo publish --dry-run`,
+# venvs with maturin, zig and the test packages, actionlint, Chromium and chromedriver), so it
+# works on a bare machine; running it again installs nothing. Release checks (rustdoc, `cargo publish --dry-run`,
 # actionlint): scripts/release-checks.sh; the wheel on CPython 3.9 and 3.13:
 # scripts/python-checks.sh.
 set -euo pipefail
@@ -37,4 +37,6 @@ bash scripts/release-checks.sh
 # Fuzz targets (fuzz/, outside the workspace) for about 30 s in all; installs cargo-fuzz.
 bash scripts/fuzz.sh 30
 bash scripts/deploy-checks.sh
+# The interactive HTML page in headless Chromium; installs chromium and chromium-driver.
+bash scripts/browser-checks.sh
 bash scripts/python-checks.sh

@@ -212,3 +212,46 @@ fn the_ci_snippet_leaves_a_snapshot_a_picture_and_a_comparison() {
     );
     assert!(!changes.contains(r#"data-diff="changed""#));
 }
+
+#[test]
+fn live_page_writes_the_page_and_its_replies() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = svcgraph_examples::data("crates/svcgraph-cli/data/shop.snapshot.json");
+    let yesterday = svcgraph_examples::data("examples/data/shop-yesterday.snapshot.json");
+    let page = dir.path().join("live.html");
+    ok(&example("live_page")
+        .args([
+            "page".as_ref(),
+            shop.as_os_str(),
+            page.as_os_str(),
+            "5".as_ref(),
+        ])
+        .output()
+        .unwrap());
+    let text = std::fs::read_to_string(&page).unwrap();
+    assert!(text.contains("connect-src 'self'"));
+    assert!(text.contains(r#""live":{"refresh_seconds":5,"history_seconds":21600}"#));
+
+    let reply = dir.path().join("view.json");
+    ok(&example("live_page")
+        .args([
+            "view".as_ref(),
+            shop.as_os_str(),
+            reply.as_os_str(),
+            "1795539600".as_ref(),
+        ])
+        .arg(&yesterday)
+        .output()
+        .unwrap());
+    let reply: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&reply).unwrap()).unwrap();
+    assert_eq!(reply["at"], 1_795_539_600);
+    assert!(reply["svg"].as_str().unwrap().contains("diff-new"));
+    assert_eq!(reply["graph"]["format"], "svcgraph-graph");
+    assert!(
+        reply["notes"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("compared with")
+    );
+}

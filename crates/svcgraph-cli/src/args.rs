@@ -100,7 +100,9 @@ pub struct RenderArgs {
     #[command(flatten)]
     pub compare: CompareArgs,
 
-    /// Output format; by default taken from the -o extension (.svg, .dot/.gv, .json), else svg.
+    /// Output format; by default taken from the -o extension (.svg, .dot/.gv, .json,
+    /// .html/.htm), else svg. `html` is one self-contained interactive page: pan and zoom,
+    /// search, focus, collapsible namespaces, view state in the URL.
     #[arg(long, short = 'f', value_enum, help_heading = "Output")]
     pub format: Option<Format>,
 
@@ -647,6 +649,7 @@ pub enum Format {
     Svg,
     Dot,
     Json,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,10 +10,11 @@ use clap::CommandFactory;
 use regex::Regex;
 use svcgraph_core::diff::{self, Change};
 use svcgraph_core::query::{GraphQuery, LabelMatcher, Window};
-use svcgraph_core::render::{Grouping, dot, json, svg};
+use svcgraph_core::render::{Grouping, dot, html, json, svg};
 use svcgraph_core::schema::Schema;
 use svcgraph_core::{
-    Direction, LoadOptions, SchemaSource, ServiceGraph, counted as count, layout, transform,
+    Direction, LayoutStats, LoadOptions, SchemaSource, ServiceGraph, counted as count, layout,
+    transform,
 };
 
 use crate::args::{
@@ -143,8 +144,7 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
         notes.note("the graph is empty: no edges match the input and filters");
     }
     let svg_options = svg_options(&args.draw);
-    let (direction, group) = (svg_options.direction, svg_options.group);
-    if format == Format::Svg
+    if matches!(format, Format::Svg | Format::Html)
         && svg_options.edge_labels == svg::EdgeLabels::Auto
         && !svg_options.edge_labels.shown(graph.edge_count())
     {
@@ -155,21 +155,7 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
             svg::EdgeLabels::AUTO_LIMIT
         ));
     }
-    let (text, stats) = match format {
-        Format::Svg => {
-            let drawn = svg::to_svg(&graph, &svg_options);
-            (drawn.text, Some(drawn.layout.stats))
-        }
-        Format::Dot => (
-            dot::to_dot(&graph, &dot::DotOptions { direction, group }),
-            None,
-        ),
-        Format::Json if args.stats => {
-            let stats = svg::layout_of(&graph, &svg_options).stats;
-            (json::to_json_with_layout(&graph, Some(&stats)), Some(stats))
-        }
-        Format::Json => (json::to_json(&graph), None),
-    };
+    let (text, stats) = draw(&graph, format, svg_options, args.stats);
     if args.stats {
         match &stats {
             Some(stats) => print_stats(stats),
@@ -190,6 +176,48 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
         ));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The output text in `format`, and the layout statistics when they were asked for (and the
+/// format uses our layout).
+fn draw(
+    graph: &ServiceGraph,
+    format: Format,
+    svg_options: svg::SvgOptions,
+    stats: bool,
+) -> (String, Option<LayoutStats>) {
+    match format {
+        Format::Svg => {
+            let drawn = svg::to_svg(graph, &svg_options);
+            (drawn.text, Some(drawn.layout.stats))
+        }
+        Format::Dot => (
+            dot::to_dot(
+                graph,
+                &dot::DotOptions {
+                    direction: svg_options.direction,
+                    group: svg_options.group,
+                },
+            ),
+            None,
+        ),
+        Format::Json if stats => {
+            let stats = svg::layout_of(graph, &svg_options).stats;
+            (json::to_json_with_layout(graph, Some(&stats)), Some(stats))
+        }
+        Format::Json => (json::to_json(graph), None),
+        Format::Html => {
+            let stats = stats.then(|| svg::layout_of(graph, &svg_options).stats);
+            let page = html::to_html(
+                graph,
+                &html::HtmlOptions {
+                    svg: svg_options,
+                    ..html::HtmlOptions::default()
+                },
+            );
+            (page, stats)
+        }
+    }
 }
 
 /// The graph the input holds: a graph document as it is, series mapped by the schema (the
@@ -661,8 +689,9 @@ fn output_format(flag: Option<Format>, path: Option<&Path>) -> Result<Format> {
         "svg" => Ok(Format::Svg),
         "dot" | "gv" => Ok(Format::Dot),
         "json" => Ok(Format::Json),
+        "html" | "htm" => Ok(Format::Html),
         other => bail!(
-            "cannot tell the format from the extension `.{other}`; use .svg, .dot, .gv or .json, or --format"
+            "cannot tell the format from the extension `.{other}`; use .svg, .dot, .gv, .json or .html, or --format"
         ),
     }
 }

@@ -1082,3 +1082,45 @@ fn xml_invalid_characters_in_names_give_dot_graphviz_draws_as_valid_xml() {
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert!(node_fields(&doc, "name").contains(&"a\u{FFFE}b\u{FFFF}\u{1}"));
 }
+
+#[test]
+fn an_html_page_from_the_format_flag_or_the_extension() {
+    let out = run(&["render", "--demo", "-f", "html", "--rankdir", "tb"], b"");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
+    assert!(
+        page.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';")
+    );
+    // The demo's three namespaces are boxed, and the render flags reach the drawing.
+    for ns in ["payments", "shop", "tools"] {
+        assert!(
+            page.contains(&format!("<g class=\"group\" data-namespace=\"{ns}\">")),
+            "{ns}"
+        );
+    }
+    assert_eq!(
+        page,
+        String::from_utf8(run(&["render", "--demo", "-f", "html", "--rankdir", "tb"], b"").stdout)
+            .unwrap()
+    );
+    let lr = run(&["render", "--demo", "-f", "html"], b"");
+    assert_ne!(lr.stdout, page.as_bytes(), "--rankdir changes the drawing");
+
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["view.html", "VIEW.HTM"] {
+        let path = dir.path().join(name);
+        let out = run(
+            &["render", "--demo", "-q", "-o", path.to_str().unwrap()],
+            b"",
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(std::fs::read(&path).unwrap(), lr.stdout, "{name}");
+    }
+    let stats = run(&["render", "--demo", "-f", "html", "--stats"], b"");
+    assert!(
+        stderr(&stats).contains("svcgraph: layout: 19 nodes, 23 edges"),
+        "{}",
+        stderr(&stats)
+    );
+}

@@ -11,7 +11,7 @@
 //! * [`transform`] — filter, focus, aggregate, prune;
 //! * [`diff`] — one graph of two moments: new, gone and changed edges;
 //! * [`layout`] — our layered layout, for any graph;
-//! * [`render`] — SVG, DOT and JSON;
+//! * [`render`] — SVG, DOT, JSON and an interactive HTML page;
 //! * [`input`] and [`load`](mod@load) — recognising a saved response, snapshot or graph
 //!   document, and the one call that reads it;
 //! * [`Warning`] — what a caller should hear about, returned rather than printed.
@@ -83,6 +83,7 @@ pub use model::{Edge, Latency, Node, NodeKind, ServiceGraph, counted};
 pub use query::{EvalTime, GraphQuery, LabelMatcher, Window};
 pub use render::Grouping;
 pub use render::dot::DotOptions;
+pub use render::html::{HtmlOptions, LiveOptions};
 pub use render::svg::{EdgeLabels, Svg, SvgOptions};
 pub use schema::{Built, QueryResults, Schema};
 pub use series::{Sample, SeriesSet};

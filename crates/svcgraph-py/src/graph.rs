@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use svcgraph_core::diff::Change;
 use svcgraph_core::petgraph::graph::NodeIndex;
-use svcgraph_core::render::{json, svg};
+use svcgraph_core::render::{html, json, svg};
 use svcgraph_core::{ServiceGraph, diff, transform};
 
 use crate::error::{Error, Result};
@@ -31,7 +31,8 @@ use crate::{options, records};
 /// ```
 ///
 /// `len(g)` is the number of nodes; `g.nodes` and `g.edges` list them as dicts. In Jupyter a
-/// graph shows itself as its SVG picture.
+/// graph shows itself as its interactive page (in a sandboxed iframe), or as its SVG picture
+/// where HTML is not shown.
 #[pyclass(module = "svcgraph", name = "Graph", frozen)]
 #[derive(Debug)]
 pub struct Graph {
@@ -96,6 +97,7 @@ enum Format {
     Svg,
     Dot,
     Json,
+    Html,
 }
 
 fn format_of(path: &Path, format: Option<&str>) -> Result<Format> {
@@ -104,8 +106,9 @@ fn format_of(path: &Path, format: Option<&str>) -> Result<Format> {
             "svg" => Ok(Format::Svg),
             "dot" | "gv" => Ok(Format::Dot),
             "json" => Ok(Format::Json),
+            "html" | "htm" => Ok(Format::Html),
             _ => Err(Error::Input(format!(
-                "format must be \"svg\", \"dot\", \"gv\" or \"json\", not {format:?}"
+                "format must be \"svg\", \"dot\", \"gv\", \"json\" or \"html\", not {format:?}"
             ))),
         };
     }
@@ -117,11 +120,12 @@ fn format_of(path: &Path, format: Option<&str>) -> Result<Format> {
         Some("svg") => Ok(Format::Svg),
         Some("dot" | "gv") => Ok(Format::Dot),
         Some("json") => Ok(Format::Json),
+        Some("html" | "htm") => Ok(Format::Html),
         Some(other) => Err(Error::Input(format!(
-            "cannot tell the format from the extension `.{other}`; use .svg, .dot, .gv or .json, or pass format="
+            "cannot tell the format from the extension `.{other}`; use .svg, .dot, .gv, .json or .html, or pass format="
         ))),
         None => Err(Error::Input(format!(
-            "cannot tell the format of {} without an extension; use .svg, .dot, .gv or .json, or pass format=",
+            "cannot tell the format of {} without an extension; use .svg, .dot, .gv, .json or .html, or pass format=",
             path.display()
         ))),
     }
@@ -164,6 +168,21 @@ fn widen_permissions(tmp: &Path, target: &Path) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn widen_permissions(_tmp: &Path, _target: &Path) -> std::io::Result<()> {
     Ok(())
+}
+
+/// Text for a double-quoted HTML attribute.
+fn html_attribute(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + value.len() / 8);
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn interop<'py>(slf: &Bound<'py, Graph>, function: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -455,6 +474,41 @@ impl Graph {
         Ok(self.svg(py, &options))
     }
 
+    /// The interactive page: one self-contained HTML file with the picture (drawn with the
+    /// options of `to_svg`), pan and zoom, search, hover details, focus, collapsible
+    /// namespaces and the view in the URL fragment; nothing is fetched from the network.
+    /// Graphs with more than one namespace are drawn with namespace boxes; graphs of more than
+    /// 400 services start as an overview of their namespaces. `title` names the page.
+    ///
+    /// ```python
+    /// >>> g.to_html(title="shop").startswith("<!DOCTYPE html>")
+    /// True
+    /// ```
+    #[pyo3(
+        signature = (
+            *, rankdir = "lr".to_owned(), edge_labels = "auto".to_owned(), group = None,
+            legend = true, title = None
+        ),
+        text_signature = "($self, *, rankdir='lr', edge_labels='auto', group=None, legend=True, title=None)"
+    )]
+    fn to_html(
+        &self,
+        py: Python<'_>,
+        rankdir: String,
+        edge_labels: String,
+        group: Option<String>,
+        legend: bool,
+        title: Option<String>,
+    ) -> PyResult<String> {
+        let options = html::HtmlOptions {
+            svg: options::svg_options(&rankdir, &edge_labels, group.as_deref(), legend)?,
+            title,
+            live: None,
+        };
+        let graph = &self.inner;
+        Ok(py.detach(|| html::to_html(graph, &options)))
+    }
+
     /// The graph as Graphviz DOT (`dot -Tpdf` draws it): `rankdir` `"lr"` or `"tb"`,
     /// `group="namespace"` for a cluster per namespace.
     ///
@@ -484,8 +538,8 @@ impl Graph {
     }
 
     /// Writes the graph to `path`, in the format its extension names (`.svg`, `.dot`/`.gv`,
-    /// `.json`) or `format`. The file is replaced atomically: a failure leaves the old one.
-    /// The drawing options are those of `to_svg` (and `to_dot`).
+    /// `.json`, `.html`/`.htm`) or `format`. The file is replaced atomically: a failure leaves
+    /// the old one. The drawing options are those of `to_svg` (and `to_dot`, `to_html`).
     ///
     /// ```python
     /// >>> g.save("shop.svg", group="namespace")
@@ -517,6 +571,13 @@ impl Graph {
                 Format::Svg => svg::to_svg(graph, &svg_options).text,
                 Format::Dot => svcgraph_core::render::dot::to_dot(graph, &dot_options),
                 Format::Json => json::to_json(graph),
+                Format::Html => html::to_html(
+                    graph,
+                    &html::HtmlOptions {
+                        svg: svg_options,
+                        ..html::HtmlOptions::default()
+                    },
+                ),
             };
             write_atomically(&path, text.as_bytes())
         })?;
@@ -549,9 +610,25 @@ impl Graph {
         records::layout_stats(py, &stats)
     }
 
-    /// The SVG picture, for the rich display of Jupyter notebooks.
+    /// The SVG picture, for the rich display of Jupyter notebooks (and frontends that do
+    /// not show HTML).
     fn _repr_svg_(&self, py: Python<'_>) -> String {
         self.svg(py, &svg::SvgOptions::default())
+    }
+
+    /// The interactive page for Jupyter, in an iframe: its `srcdoc` holds the page (escaped),
+    /// and the sandbox lets its script run but keeps it, and its styles, out of the notebook.
+    fn _repr_html_(&self, py: Python<'_>) -> String {
+        let graph = &self.inner;
+        py.detach(|| {
+            let page = html::to_html(graph, &html::HtmlOptions::default());
+            format!(
+                "<iframe srcdoc=\"{}\" sandbox=\"allow-scripts allow-downloads\" title=\"svcgraph: {}\" \
+                 style=\"width: 100%; height: 640px; border: 1px solid #d8dee8; border-radius: 4px;\"></iframe>",
+                html_attribute(&page),
+                html_attribute(&svcgraph_core::counted(graph.node_count(), "service")),
+            )
+        })
     }
 
     /// The graph as a `networkx.DiGraph`: node ids as nodes with the node dicts as

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import stat
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -184,12 +186,29 @@ def test_svg_dot_and_json(shop: svcgraph.Graph) -> None:
         shop.to_dot(group="cluster")  # type: ignore[arg-type]
 
 
-def test_notebook_display_is_the_svg(shop: svcgraph.Graph) -> None:
+def test_notebook_display_is_the_page_in_a_sandboxed_frame_or_the_svg(shop: svcgraph.Graph) -> None:
     assert shop._repr_svg_() == shop.to_svg()
-    assert not hasattr(shop, "_repr_html_")
+    frame = shop._repr_html_()
+    match = re.fullmatch(r'<iframe srcdoc="([^"]*)" sandbox="allow-scripts allow-downloads" ([^<>]*)></iframe>', frame)
+    assert match, frame[:300]
+    assert html.unescape(match.group(1)) == shop.to_html(), "the whole page, escaped once"
+    assert "<" not in match.group(1), "no markup of the page reaches the notebook"
+    assert "allow-same-origin" not in frame
     empty = shop.filter(name="^no such node$")
     assert len(empty) == 0
     ET.fromstring(empty._repr_svg_())
+
+
+def test_the_interactive_page(shop: svcgraph.Graph) -> None:
+    page = shop.to_html()
+    assert page.startswith("<!DOCTYPE html>") and page.endswith("</html>\n")
+    assert page == shop.to_html(), "byte-identical from run to run"
+    assert "content=\"default-src 'none';" in page
+    assert "<title>Service graph</title>" in page
+    titled = shop.to_html(rankdir="tb", edge_labels="never", legend=False, title="<shop>")
+    assert "<title>&lt;shop&gt;</title>" in titled and titled != page
+    with pytest.raises(svcgraph.InputError, match='"lr" or "tb"'):
+        shop.to_html(rankdir="up")  # type: ignore[arg-type]
 
 
 def test_layout_stats(shop: svcgraph.Graph) -> None:
@@ -205,7 +224,10 @@ def test_layout_stats(shop: svcgraph.Graph) -> None:
 
 
 def test_save_picks_the_format_from_the_extension(shop: svcgraph.Graph, tmp_path: Path) -> None:
-    for name, start in (("g.svg", "<svg"), ("g.dot", "digraph"), ("g.gv", "digraph"), ("g.json", "{")):
+    for name, start in (
+        ("g.svg", "<svg"), ("g.dot", "digraph"), ("g.gv", "digraph"), ("g.json", "{"),
+        ("g.html", "<!DOCTYPE html>"), ("g.HTM", "<!DOCTYPE html>"),
+    ):
         path = tmp_path / name
         shop.save(path)
         assert path.read_text().startswith(start), name
@@ -214,6 +236,8 @@ def test_save_picks_the_format_from_the_extension(shop: svcgraph.Graph, tmp_path
     assert (tmp_path / "forced.out").read_text().startswith("digraph")
     shop.save(tmp_path / "g.svg", group="namespace", rankdir="tb")
     assert (tmp_path / "g.svg").read_text() == shop.to_svg(group="namespace", rankdir="tb")
+    shop.save(tmp_path / "g.html", rankdir="tb")
+    assert (tmp_path / "g.html").read_text() == shop.to_html(rankdir="tb")
     with pytest.raises(svcgraph.InputError, match="extension"):
         shop.save(tmp_path / "g.png")
     with pytest.raises(svcgraph.InputError, match="without an extension"):
@@ -221,7 +245,7 @@ def test_save_picks_the_format_from_the_extension(shop: svcgraph.Graph, tmp_path
     with pytest.raises(svcgraph.InputError, match="format must be"):
         shop.save(tmp_path / "g.svg", format="png")  # type: ignore[arg-type]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "forced.out", "g.dot", "g.gv", "g.json", "g.svg"
+        "forced.out", "g.HTM", "g.dot", "g.gv", "g.html", "g.json", "g.svg"
     ], "no temporary files are left behind"
 
 

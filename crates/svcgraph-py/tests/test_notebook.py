@@ -46,6 +46,8 @@ def test_the_notebook_runs_and_shows_graphs(
     for cell in code:
         assert not any(o.get("output_type") == "error" for o in outputs(cell)), cell.source
     assert has_svg(code[0]), "the first cell shows the demo graph inline"
+    frames = [str(o.get("data", {}).get("text/html", "")) for o in outputs(code[0])]
+    assert any(f.startswith("<iframe srcdoc=") for f in frames), "and its interactive page"
     assert sum(has_svg(c) for c in code) >= 5
     live = next(c for c in code if "from_prometheus(url, at=at" in c.source)
     text = "".join(o.get("text", "") for o in outputs(live))

@@ -92,6 +92,8 @@ def use_graph(g: Graph, baseline: Graph) -> None:
     crossings: int = stats["crossings"]
     total: float = stats["seconds"]["total"]
     shown: str = smaller._repr_svg_()
+    page: str = smaller.to_html(rankdir="tb", edge_labels="never", group="namespace", legend=False, title="t")
+    framed: str = smaller._repr_html_()
     present: bool = "checkout" in g
     checkout: NodeRecord = g.node("checkout")
     call: Optional[EdgeRecord] = g.edge("frontend", "checkout")

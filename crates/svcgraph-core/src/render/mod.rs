@@ -1,11 +1,12 @@
-//! Output formats: [`svg`] (our own layout), [`dot`] (Graphviz) and [`json`] (svcgraph's own,
-//! readable back), and the [`text`] every format shares (edge labels, tooltips, colours,
-//! widths).
+//! Output formats: [`svg`] (our own layout), [`dot`] (Graphviz), [`json`] (svcgraph's own,
+//! readable back) and [`html`] (an interactive page around the SVG), and the [`text`] every
+//! format shares (edge labels, tooltips, colours, widths).
 //!
 //! Every renderer walks nodes and edges in id order, so the same graph gives byte-identical
 //! output however its series arrived.
 
 pub mod dot;
+pub mod html;
 pub mod json;
 pub mod svg;
 pub mod text;

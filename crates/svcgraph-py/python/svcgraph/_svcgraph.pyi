@@ -82,13 +82,22 @@ class Graph:
         group: _Group = None,
         legend: bool = True,
     ) -> str: ...
+    def to_html(
+        self,
+        *,
+        rankdir: _RankDir = "lr",
+        edge_labels: _EdgeLabels = "auto",
+        group: _Group = None,
+        legend: bool = True,
+        title: str | None = None,
+    ) -> str: ...
     def to_dot(self, *, rankdir: _RankDir = "lr", group: _Group = None) -> str: ...
     def to_json(self) -> str: ...
     def save(
         self,
         path: str | os.PathLike[str],
         *,
-        format: Literal["svg", "dot", "gv", "json"] | None = None,
+        format: Literal["svg", "dot", "gv", "json", "html", "htm"] | None = None,
         rankdir: _RankDir = "lr",
         edge_labels: _EdgeLabels = "auto",
         group: _Group = None,
@@ -102,6 +111,7 @@ class Graph:
         group: _Group = None,
     ) -> LayoutStats: ...
     def _repr_svg_(self) -> str: ...
+    def _repr_html_(self) -> str: ...
     def to_networkx(self) -> Any:
         """A ``networkx.DiGraph`` (networkx is an optional dependency, hence ``Any``)."""
     def to_pandas(self) -> Any:

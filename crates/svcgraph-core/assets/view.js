@@ -1,0 +1,1115 @@
+/* svcgraph interactive view.
+ *
+ * Works on the inline SVG drawn by svcgraph (nodes `g.nodes > g.node[data-id]`, edges
+ * `g.edges > g.edge[data-source][data-target]` with their numbers in data-* attributes,
+ * namespace boxes `g.groups > g.group[data-namespace]`) and on the graph document embedded
+ * in `#svcgraph-graph`. Pan and zoom change the SVG's viewBox; every other view state is a
+ * class on SVG elements, styled by view.css. Names only ever enter the DOM as text.
+ */
+(function () {
+  'use strict';
+
+  const byId = (id) => document.getElementById(id);
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+  const config = readJson('svcgraph-config') || {};
+  const live = config.live || null;
+  const stage = byId('stage');
+  const panel = byId('panel');
+  const statusLine = byId('status');
+  const notice = byId('notice');
+  const ui = {
+    search: byId('search'), matches: byId('matches'), labels: byId('labels'),
+    depth: byId('depth'), dir: byId('dir'), fit: byId('fit'), alwaysFit: byId('always-fit'),
+    collapseAll: byId('collapse-all'), expandAll: byId('expand-all'), overview: byId('overview'),
+    exportSvg: byId('export'), time: byId('time'), timeLabel: byId('time-label'),
+    compare: byId('compare'), goLive: byId('go-live'), liveState: byId('live-state'),
+  };
+
+  function readJson(id) {
+    const el = byId(id);
+    if (!el) return null;
+    try { return JSON.parse(el.textContent); } catch (e) { return null; }
+  }
+
+  /* ---------- Numbers, written like svcgraph's render::text ---------- */
+
+  function significant(v) {
+    if (v === 0) return '0';
+    const magnitude = Math.floor(Math.log10(Math.abs(v)));
+    return v.toFixed(Math.min(6, Math.max(0, 2 - magnitude)));
+  }
+  function formatRate(v) {
+    if (!Number.isFinite(v)) return String(v);
+    if (v >= 1e7) return significant(v / 1e6) + 'M';
+    if (v >= 1e4) return significant(v / 1e3) + 'k';
+    return significant(v);
+  }
+  function formatPercent(ratio) {
+    const pct = ratio * 100;
+    if (pct >= 10) return pct.toFixed(0) + '%';
+    if (pct >= 1) return pct.toFixed(1) + '%';
+    if (pct >= 0.01) return pct.toFixed(2) + '%';
+    return pct > 0 ? '<0.01%' : '0%';
+  }
+  function formatDuration(seconds) {
+    let value = seconds * 1e6, unit = 'µs';
+    if (seconds >= 1) { value = seconds; unit = 's'; } else if (seconds >= 1e-3) { value = seconds * 1e3; unit = 'ms'; }
+    return (value >= 10 ? value.toFixed(0) : value.toFixed(1)) + ' ' + unit;
+  }
+  function formatTime(unixSeconds) {
+    return new Date(unixSeconds * 1000).toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
+  }
+  const plural = (n, word) => n.toLocaleString('en-US') + ' ' + word + (n === 1 ? '' : 's');
+
+  /* ---------- State ---------- */
+
+  // Everything a link reproduces (see writeHash / readHash).
+  const state = {
+    q: '', focus: '', depth: 1, dir: 'both', labels: 'auto', collapsed: new Set(),
+    fit: false, full: false, at: '', compare: '',
+  };
+  const DIRECTIONS = ['both', 'callers', 'callees'];
+  const LABELS = ['auto', 'rate', 'errors', 'p95'];
+
+  let graphDoc = readJson('svcgraph-graph') || { nodes: [], edges: [] };
+  let docIndex = indexDocument(graphDoc);
+  let svg = stage.querySelector('svg');
+  let model = indexDrawing(svg);
+  const overviewSvg = config.overview ? svg : null;
+  // Ids and names on the overview, to tell whether a link's focus needs the full drawing.
+  const overviewKeys = new Set(config.overview ? [...model.nodes.values()].flatMap((n) => [n.id, n.name]) : []);
+  let fullSvg = null; // parsed on first use
+  const view = { x: 0, y: 0, k: 1 }; // drawing point at the stage's top-left; pixels per unit
+  const FAR = 0.25;
+  // Hover highlights are drawn on a second SVG laid over the drawing, so that the drawing
+  // itself, however big, is neither restyled nor repainted when the mouse moves.
+  const overlay = document.createElementNS(SVG_NS, 'svg');
+  overlay.setAttribute('class', 'svcgraph hover-overlay');
+  overlay.setAttribute('aria-hidden', 'true');
+  overlay.setAttribute('preserveAspectRatio', 'xMinYMin meet');
+  stage.append(overlay);
+  let matches = [];
+  let matchAt = -1;
+  let hovered = null;
+
+  function indexDocument(doc) {
+    const nodes = new Map();
+    const edges = new Map();
+    for (const n of doc.nodes || []) nodes.set(n.id, n);
+    for (const e of doc.edges || []) edges.set(e.source + '\u0000' + e.target, e);
+    return { nodes, edges };
+  }
+
+  /* What the drawing holds: nodes by id with their edges, edges, namespace boxes. */
+  function indexDrawing(root) {
+    const nodes = new Map();
+    const edges = [];
+    const groups = new Map();
+    const byNamespace = new Map();
+    if (!root) return { nodes, edges, groups, byNamespace, bounds: { x: 0, y: 0, w: 1, h: 1 } };
+    for (const el of root.querySelectorAll('g.nodes > g.node')) {
+      const id = el.getAttribute('data-id');
+      const node = {
+        el, id, name: el.getAttribute('data-name') || id, kind: el.getAttribute('data-kind'),
+        ns: el.getAttribute('data-namespace'), out: [], in: [], box: null,
+      };
+      nodes.set(id, node);
+      // Namespace nodes of an overview are not members of a box.
+      if (node.ns !== null && node.kind !== 'namespace') {
+        if (!byNamespace.has(node.ns)) byNamespace.set(node.ns, []);
+        byNamespace.get(node.ns).push(node);
+      }
+    }
+    for (const el of root.querySelectorAll('g.edges > g.edge')) {
+      const edge = { el, s: el.getAttribute('data-source'), t: el.getAttribute('data-target'), label: null };
+      edges.push(edge);
+      const s = nodes.get(edge.s);
+      const t = nodes.get(edge.t);
+      if (s) s.out.push(edge);
+      if (t) t.in.push(edge);
+    }
+    for (const el of root.querySelectorAll('g.groups > g.group')) {
+      const rect = el.querySelector('rect');
+      groups.set(el.getAttribute('data-namespace'), { el, box: rectBox(rect) });
+    }
+    const vb = (root.getAttribute('data-viewbox') || root.getAttribute('viewBox') || '0 0 1 1').split(/[\s,]+/).map(Number);
+    root.setAttribute('data-viewbox', vb.join(' '));
+    root.setAttribute('preserveAspectRatio', 'xMinYMin meet');
+    return { nodes, edges, groups, byNamespace, bounds: { x: vb[0], y: vb[1], w: vb[2] || 1, h: vb[3] || 1 } };
+  }
+
+  function num(element, name) {
+    const v = element.getAttribute(name);
+    return v === null ? null : Number(v);
+  }
+  function rectBox(rect) {
+    return rect ? { x: num(rect, 'x'), y: num(rect, 'y'), w: num(rect, 'width'), h: num(rect, 'height') } : null;
+  }
+  function nodeBox(node) {
+    if (!node.box) {
+      const shape = node.el.querySelector('rect, path');
+      if (shape && shape.tagName === 'rect') node.box = rectBox(shape);
+      else { const b = node.el.getBBox(); node.box = { x: b.x, y: b.y, w: b.width, h: b.height }; }
+    }
+    return node.box;
+  }
+  function union(boxes) {
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (const b of boxes) {
+      if (!b) continue;
+      x0 = Math.min(x0, b.x); y0 = Math.min(y0, b.y);
+      x1 = Math.max(x1, b.x + b.w); y1 = Math.max(y1, b.y + b.h);
+    }
+    return x0 === Infinity ? null : { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+  }
+
+  /* ---------- Pan and zoom ---------- */
+
+  function applyView() {
+    if (!svg) return;
+    const w = Math.max(1, stage.clientWidth);
+    const h = Math.max(1, stage.clientHeight);
+    const box = `${view.x} ${view.y} ${w / view.k} ${h / view.k}`;
+    svg.setAttribute('viewBox', box);
+    overlay.setAttribute('viewBox', box);
+    // Names smaller than about 3 pixels cannot be read, and drawing thousands of them is
+    // most of the cost of a big drawing: they show again when zoomed in.
+    svg.classList.toggle('far', view.k < FAR);
+  }
+  function fitTo(box, maxScale) {
+    if (!box) return;
+    const w = Math.max(1, stage.clientWidth);
+    const h = Math.max(1, stage.clientHeight);
+    const pad = 24;
+    const k = Math.min((w - 2 * pad) / Math.max(box.w, 1), (h - 2 * pad) / Math.max(box.h, 1), maxScale || 2);
+    view.k = Math.max(k, 0.005);
+    view.x = box.x + box.w / 2 - w / 2 / view.k;
+    view.y = box.y + box.h / 2 - h / 2 / view.k;
+    applyView();
+  }
+  function fit() {
+    if (state.focus && model.nodes.has(state.focus)) {
+      fitTo(union([...model.nodes.values()].filter((n) => n.el.classList.contains('focused')).map(nodeBox)));
+    } else {
+      fitTo(model.bounds, 1.5);
+    }
+  }
+  function zoomAt(px, py, factor) {
+    const k = Math.min(40, Math.max(0.005, view.k * factor));
+    view.x += px / view.k - px / k;
+    view.y += py / view.k - py / k;
+    view.k = k;
+    applyView();
+  }
+  function userMoved() {
+    if (state.fit) { state.fit = false; ui.alwaysFit.checked = false; writeHash(); }
+  }
+
+  stage.addEventListener('wheel', (ev) => {
+    ev.preventDefault();
+    const r = stage.getBoundingClientRect();
+    const lines = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1;
+    zoomAt(ev.clientX - r.left, ev.clientY - r.top, Math.exp(-ev.deltaY * lines * 0.0015));
+    userMoved();
+  }, { passive: false });
+
+  let drag = null;
+  let dragged = false;
+  stage.addEventListener('pointerdown', (ev) => {
+    if (ev.button !== 0) return;
+    drag = { x: ev.clientX, y: ev.clientY, vx: view.x, vy: view.y, id: ev.pointerId };
+    dragged = false;
+  });
+  stage.addEventListener('pointermove', (ev) => {
+    if (!drag || ev.pointerId !== drag.id) return;
+    const dx = ev.clientX - drag.x;
+    const dy = ev.clientY - drag.y;
+    if (!dragged && Math.abs(dx) + Math.abs(dy) < 4) return;
+    if (!dragged) { dragged = true; stage.classList.add('dragging'); stage.setPointerCapture(ev.pointerId); }
+    view.x = drag.vx - dx / view.k;
+    view.y = drag.vy - dy / view.k;
+    applyView();
+    userMoved();
+  });
+  const endDrag = () => { drag = null; stage.classList.remove('dragging'); };
+  stage.addEventListener('pointerup', endDrag);
+  stage.addEventListener('pointercancel', endDrag);
+
+  document.addEventListener('keydown', (ev) => {
+    const typing = ev.target instanceof HTMLInputElement || ev.target instanceof HTMLSelectElement;
+    if (ev.key === 'Escape') {
+      if (ev.target === ui.search && ui.search.value) { ui.search.value = ''; search(''); return; }
+      if (state.focus) { clearFocus(); return; }
+      setHover(null);
+      return;
+    }
+    if (typing || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const w = stage.clientWidth, h = stage.clientHeight;
+    const step = 80 / view.k;
+    switch (ev.key) {
+      case '+': case '=': zoomAt(w / 2, h / 2, 1.25); break;
+      case '-': case '_': zoomAt(w / 2, h / 2, 0.8); break;
+      case '0': fit(); return;
+      case 'ArrowLeft': view.x -= step; applyView(); break;
+      case 'ArrowRight': view.x += step; applyView(); break;
+      case 'ArrowUp': view.y -= step; applyView(); break;
+      case 'ArrowDown': view.y += step; applyView(); break;
+      case '/': ui.search.focus(); ui.search.select(); break;
+      default: return;
+    }
+    ev.preventDefault();
+    userMoved();
+  });
+
+  if (typeof ResizeObserver === 'function') {
+    new ResizeObserver(() => (state.fit ? fit() : applyView())).observe(stage);
+  }
+  ui.fit.addEventListener('click', () => fit());
+  ui.alwaysFit.addEventListener('change', () => {
+    state.fit = ui.alwaysFit.checked;
+    if (state.fit) fit();
+    writeHash();
+  });
+
+  /* ---------- Search ---------- */
+
+  // A substring (any case), or a regular expression written /like this/.
+  function matcher(q) {
+    if (q.length > 2 && q.startsWith('/') && q.endsWith('/')) {
+      try {
+        const re = new RegExp(q.slice(1, -1), 'i');
+        return (s) => re.test(s);
+      } catch (e) { return null; }
+    }
+    const lower = q.toLowerCase();
+    return (s) => s.toLowerCase().includes(lower);
+  }
+
+  // Ids of matching services: those drawn, and on an overview also those of the full drawing.
+  function search(q, jump) {
+    state.q = q;
+    for (const id of matches) { const n = model.nodes.get(id); if (n) n.el.classList.remove('match', 'current'); }
+    matches = [];
+    matchAt = -1;
+    const test = q ? matcher(q) : null;
+    ui.search.classList.toggle('invalid', Boolean(q) && !test);
+    if (test) {
+      const seen = new Set();
+      for (const n of model.nodes.values()) {
+        if (test(n.name) || test(n.id)) { matches.push(n.id); seen.add(n.id); }
+      }
+      if (!state.full && config.overview) {
+        for (const n of graphDoc.nodes || []) {
+          if (!seen.has(n.id) && (test(n.name) || test(n.id))) matches.push(n.id);
+        }
+      }
+    }
+    for (const id of matches) { const n = model.nodes.get(id); if (n) n.el.classList.add('match'); }
+    showMatchCount();
+    writeHash();
+    if (jump && matches.length) nextMatch();
+  }
+  function showMatchCount() {
+    if (!state.q) ui.matches.textContent = '';
+    else if (!matches.length) ui.matches.textContent = ui.search.classList.contains('invalid') ? 'bad regex' : 'no match';
+    else if (matchAt < 0) ui.matches.textContent = plural(matches.length, 'match').replace(/matchs$/, 'matches');
+    else ui.matches.textContent = `${matchAt + 1} / ${matches.length}`;
+  }
+  function nextMatch() {
+    if (!matches.length) return;
+    const previous = model.nodes.get(matches[matchAt]);
+    if (previous) previous.el.classList.remove('current');
+    matchAt = (matchAt + 1) % matches.length;
+    const id = matches[matchAt];
+    const node = reveal(id);
+    showMatchCount();
+    if (!node) return;
+    node.el.classList.add('current');
+    const b = nodeBox(node);
+    fitTo({ x: b.x - 150, y: b.y - 100, w: b.w + 300, h: b.h + 200 }, 1.5);
+    showNode(node);
+    userMoved();
+  }
+  ui.search.addEventListener('input', () => search(ui.search.value, true));
+  ui.search.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter') { ev.preventDefault(); nextMatch(); }
+  });
+
+  // Makes a service visible: the full drawing of a big graph, its namespace expanded, out
+  // of a focus that hides it. Returns its node in the drawing, if it is drawn.
+  function reveal(id) {
+    if (!model.nodes.has(id) && config.overview && !state.full) {
+      const doc = docIndex.nodes.get(id);
+      showFull(doc && doc.namespace != null ? doc.namespace : null);
+      search(state.q, false);
+      matchAt = matches.indexOf(id);
+    }
+    const node = model.nodes.get(id);
+    if (!node) return null;
+    if (node.ns !== null && state.collapsed.has(node.ns)) expand(node.ns);
+    if (state.focus && !node.el.classList.contains('focused')) clearFocus(true);
+    return node;
+  }
+
+  /* ---------- Hover and the side panel ---------- */
+
+  const HOVERABLE = 'g.nodes > g.node, g.edges > g.edge, g.collapsed-box';
+  stage.addEventListener('mouseover', (ev) => {
+    if (drag && dragged) return;
+    const el = ev.target instanceof Element ? ev.target.closest(HOVERABLE) : null;
+    if (el !== hovered) setHover(el);
+  });
+  stage.addEventListener('mouseleave', () => setHover(null));
+
+  // The neighbourhood is copied above a translucent veil on the overlay: a hover costs as
+  // much as the neighbourhood, however big the drawing.
+  function setHover(el) {
+    hovered = el;
+    overlay.replaceChildren();
+    if (!svg || !el) { if (svg) showDefaultPanel(); return; }
+    const edges = new Set();
+    const nodes = new Set();
+    const boxes = new Set();
+    if (el.classList.contains('node')) {
+      const node = model.nodes.get(el.getAttribute('data-id'));
+      if (!node) return;
+      nodes.add(node.el);
+      for (const e of node.out) { edges.add(e.el); nodes.add(elOf(e.t)); }
+      for (const e of node.in) { edges.add(e.el); nodes.add(elOf(e.s)); }
+      showNode(node);
+    } else if (el.classList.contains('edge')) {
+      const edge = model.edges.find((e) => e.el === el);
+      edges.add(el);
+      if (edge) { nodes.add(elOf(edge.s)); nodes.add(elOf(edge.t)); showEdge(edge); }
+    } else {
+      const ns = el.getAttribute('data-namespace');
+      boxes.add(el);
+      for (const e of boundaryEdges(ns)) { edges.add(e.el); nodes.add(elOf(e.s)); nodes.add(elOf(e.t)); }
+      showNamespace(ns);
+    }
+    const veil = document.createElementNS(SVG_NS, 'rect');
+    veil.setAttribute('class', 'veil');
+    for (const [k, v] of [['x', -1e6], ['y', -1e6], ['width', 2e6], ['height', 2e6]]) veil.setAttribute(k, v);
+    const lifted = [veil];
+    for (const x of [...edges, ...boxes, ...nodes]) {
+      if (!x || !shown(x)) continue;
+      const copy = x.cloneNode(true);
+      copy.querySelector('title')?.remove();
+      copy.classList.add('near');
+      if (x === el && nodes.has(x)) copy.classList.add('hovered');
+      lifted.push(copy);
+    }
+    // Copies keep their places in the drawing's structure, so its stylesheet applies.
+    const [g1, g2, g3] = ['edges', 'collapsed-layer', 'nodes'].map((cls) => {
+      const g = document.createElementNS(SVG_NS, 'g');
+      g.setAttribute('class', cls);
+      return g;
+    });
+    for (const copy of lifted.slice(1)) {
+      (copy.classList.contains('edge') ? g1 : copy.classList.contains('collapsed-box') ? g2 : g3).append(copy);
+    }
+    overlay.append(veil, g1, g2, g3);
+  }
+  // Whether an element of the drawing is shown (not in a collapsed namespace, not out of focus).
+  function shown(x) {
+    if (x.classList.contains('collapsed-member') || x.classList.contains('collapsed-inside')) return false;
+    if (x.classList.contains('collapsed-box')) return true;
+    return !svg.classList.contains('focusing') || x.classList.contains('focused');
+  }
+  const elOf = (id) => { const n = model.nodes.get(id); return n ? n.el : null; };
+
+  function el(tag, text, cls) {
+    const x = document.createElement(tag);
+    if (text !== undefined && text !== null) x.textContent = String(text);
+    if (cls) x.className = cls;
+    return x;
+  }
+  function table(rows, withBefore) {
+    const t = el('table');
+    if (withBefore) {
+      const head = el('tr');
+      head.append(el('th', ''), el('th', 'now'), el('th', 'before'));
+      t.append(head);
+    }
+    for (const row of rows) {
+      const tr = el('tr');
+      tr.append(el('th', row[0]), el('td', row[1]));
+      if (withBefore) tr.append(el('td', row[2] === undefined ? '' : row[2], 'before'));
+      t.append(tr);
+    }
+    return t;
+  }
+  function button(label, action) {
+    const b = el('button', label);
+    b.type = 'button';
+    b.addEventListener('click', action);
+    return b;
+  }
+
+  // An edge's numbers: the graph document's record when it has one, else the drawing's
+  // data attributes (an overview's merged edges, or a drawing newer than the document).
+  function edgeNumbers(edge) {
+    const doc = docIndex.edges.get(edge.s + '\u0000' + edge.t);
+    const a = (name) => num(edge.el, name);
+    if (doc) {
+      const l = doc.latency_seconds || {};
+      const before = doc.diff && doc.diff.before;
+      const lb = (before && before.latency_seconds) || {};
+      return {
+        rps: doc.requests_per_second, fps: doc.failures_per_second, ratio: doc.error_ratio,
+        p50: l.p50, p95: l.p95, p99: l.p99, connection: doc.connection_type,
+        change: doc.diff ? doc.diff.change : null,
+        before: before ? {
+          rps: before.requests_per_second, fps: before.failures_per_second || 0,
+          ratio: before.requests_per_second > 0 ? Math.min(1, (before.failures_per_second || 0) / before.requests_per_second) : 0,
+          p50: lb.p50, p95: lb.p95, p99: lb.p99,
+        } : null,
+      };
+    }
+    const rps = a('data-rps') || 0;
+    const ratio = a('data-error-ratio') || 0;
+    const hasBefore = edge.el.hasAttribute('data-before-rps');
+    return {
+      rps, fps: rps * ratio, ratio, p50: a('data-p50'), p95: a('data-p95'), p99: a('data-p99'),
+      connection: edge.el.getAttribute('data-connection-type'), change: edge.el.getAttribute('data-diff'),
+      before: hasBefore ? {
+        rps: a('data-before-rps'), ratio: a('data-before-error-ratio'),
+        fps: a('data-before-rps') * a('data-before-error-ratio'), p95: a('data-before-p95'),
+      } : null,
+    };
+  }
+  const dur = (v) => (v === null || v === undefined ? '—' : formatDuration(v));
+
+  function showEdge(edge) {
+    const n = edgeNumbers(edge);
+    const s = model.nodes.get(edge.s);
+    const t = model.nodes.get(edge.t);
+    panel.replaceChildren();
+    panel.append(el('h2', `${s ? s.name : edge.s} → ${t ? t.name : edge.t}`));
+    panel.append(el('p', n.change ? `compared with the baseline: ${n.change}` : 'call', 'sub'));
+    const b = n.before || {};
+    const withBefore = Boolean(n.before);
+    panel.append(table([
+      ['requests/s', formatRate(n.rps), withBefore ? formatRate(b.rps) : undefined],
+      ['failures/s', formatRate(n.fps), withBefore ? formatRate(b.fps) : undefined],
+      ['error ratio', formatPercent(n.ratio), withBefore ? formatPercent(b.ratio) : undefined],
+      ['p50', dur(n.p50), withBefore ? dur(b.p50) : undefined],
+      ['p95', dur(n.p95), withBefore ? dur(b.p95) : undefined],
+      ['p99', dur(n.p99), withBefore ? dur(b.p99) : undefined],
+    ], withBefore));
+    if (n.connection) panel.append(el('p', `connection: ${n.connection}`, 'sub'));
+  }
+
+  function totals(edges) {
+    let rps = 0, fps = 0;
+    for (const e of edges) { const n = edgeNumbers(e); rps += n.rps; fps += n.fps; }
+    return { rps, fps, ratio: rps > 0 ? Math.min(1, fps / rps) : 0 };
+  }
+
+  function showNode(node) {
+    const doc = docIndex.nodes.get(node.id);
+    panel.replaceChildren();
+    panel.append(el('h2', node.name));
+    panel.append(el('p', node.kind + (node.ns !== null ? ` in ${node.ns}` : '') + (node.id !== node.name ? ` · id ${node.id}` : ''), 'sub'));
+    const inn = totals(node.in);
+    const out = totals(node.out);
+    panel.append(table([
+      ['callers', String(new Set(node.in.map((e) => e.s)).size)],
+      ['requests/s in', formatRate(inn.rps)],
+      ['error ratio in', formatPercent(inn.ratio)],
+      ['callees', String(new Set(node.out.map((e) => e.t)).size)],
+      ['requests/s out', formatRate(out.rps)],
+      ['error ratio out', formatPercent(out.ratio)],
+    ]));
+    const change = node.el.getAttribute('data-diff');
+    if (change) panel.append(el('p', `compared with the baseline: ${change}`, 'sub'));
+    if (doc && doc.addresses && doc.addresses.length) {
+      panel.append(el('h3', 'addresses'));
+      const list = el('ul');
+      for (const a of doc.addresses.slice(0, 20)) list.append(el('li', a));
+      if (doc.addresses.length > 20) list.append(el('li', `and ${doc.addresses.length - 20} more`));
+      panel.append(list);
+    }
+    const slowest = [...node.out].map((e) => [e, edgeNumbers(e)]).filter((x) => x[1].p95 != null)
+      .sort((a, b) => b[1].p95 - a[1].p95).slice(0, 5);
+    if (slowest.length) {
+      panel.append(el('h3', 'slowest calls out (p95)'));
+      const list = el('ul');
+      for (const [e, n] of slowest) list.append(el('li', `${nameOf(e.t)}: ${formatDuration(n.p95)}`));
+      panel.append(list);
+    }
+    if (expandable(node)) {
+      panel.append(button(`Expand ${node.name}`, () => expandOverviewNode(node)));
+    } else {
+      panel.append(button('Focus', () => focusOn(node.id)));
+    }
+    if (node.ns !== null && model.groups.has(node.ns)) panel.append(button(`Collapse ${node.ns}`, () => collapse(node.ns)));
+  }
+  const nameOf = (id) => { const n = model.nodes.get(id); return n ? n.name : id; };
+
+  function showNamespace(ns) {
+    const members = model.byNamespace.get(ns) || [];
+    const inside = new Set(members.map((m) => m.id));
+    panel.replaceChildren();
+    panel.append(el('h2', ns));
+    panel.append(el('p', `namespace, collapsed: ${plural(members.length, 'service')}`, 'sub'));
+    const boundary = boundaryEdges(ns);
+    const inn = totals(boundary.filter((e) => inside.has(e.t)));
+    const out = totals(boundary.filter((e) => inside.has(e.s)));
+    panel.append(table([
+      ['requests/s in', formatRate(inn.rps)], ['error ratio in', formatPercent(inn.ratio)],
+      ['requests/s out', formatRate(out.rps)], ['error ratio out', formatPercent(out.ratio)],
+    ]));
+    panel.append(button(`Expand ${ns}`, () => expand(ns)));
+  }
+
+  function showDefaultPanel() {
+    const focused = state.focus && model.nodes.get(state.focus);
+    if (focused) { showNode(focused); return; }
+    panel.replaceChildren();
+    const all = totals(model.edges.filter((e) => model.nodes.has(e.s)));
+    panel.append(el('h2', config.overview && !state.full ? 'Namespaces' : 'Service graph'));
+    panel.append(table([
+      ['services', model.nodes.size.toLocaleString('en-US')],
+      ['calls', model.edges.length.toLocaleString('en-US')],
+      ['requests/s', formatRate(all.rps)],
+      ['error ratio', formatPercent(all.ratio)],
+    ]));
+    panel.append(el('h3', 'how to'));
+    const list = el('ul', null, 'hint');
+    for (const tip of [
+      'Hover a service or call for its numbers.',
+      'Click a service to focus on it; Escape returns.',
+      'Click a namespace name to collapse it; click the box to expand it.',
+      'Drag to pan; wheel, + and - to zoom; 0 fits.',
+      'The address bar keeps the view: copy it to share.',
+    ]) list.append(el('li', tip));
+    panel.append(list);
+  }
+
+  /* ---------- Focus ---------- */
+
+  // A service by id, or by name when the name is unique enough (the first in id order).
+  function resolve(key) {
+    if (model.nodes.has(key)) return key;
+    for (const n of model.nodes.values()) if (n.name === key) return n.id;
+    if (config.overview && !state.full) {
+      for (const n of graphDoc.nodes || []) if (n.id === key || n.name === key) return n.id;
+    }
+    return null;
+  }
+
+  function focusOn(key) {
+    let id = resolve(key);
+    if (id === null) { setStatus(`no service ${key} in this drawing`); return; }
+    if (!model.nodes.has(id)) { reveal(id); id = resolve(key); if (id === null) return; }
+    clearFocus(true);
+    const root = model.nodes.get(id);
+    if (root.ns !== null && state.collapsed.has(root.ns)) expand(root.ns, true);
+    const up = state.dir !== 'callees';
+    const down = state.dir !== 'callers';
+    const reached = new Set([id]);
+    let frontier = [root];
+    for (let d = 0; d < state.depth && frontier.length; d++) {
+      const next = [];
+      for (const n of frontier) {
+        const steps = [];
+        if (down) for (const e of n.out) steps.push(e.t);
+        if (up) for (const e of n.in) steps.push(e.s);
+        for (const m of steps) {
+          if (!reached.has(m) && model.nodes.has(m)) { reached.add(m); next.push(model.nodes.get(m)); }
+        }
+      }
+      frontier = next;
+    }
+    for (const m of reached) {
+      const n = model.nodes.get(m);
+      n.el.classList.add('focused');
+      if (n.ns !== null && model.groups.has(n.ns)) model.groups.get(n.ns).el.classList.add('focused');
+    }
+    for (const e of model.edges) if (reached.has(e.s) && reached.has(e.t)) e.el.classList.add('focused');
+    root.el.classList.add('focus-root');
+    svg.classList.add('focusing');
+    state.focus = id;
+    writeHash();
+    fit();
+    showNode(root);
+  }
+
+  function clearFocus(quiet) {
+    if (!svg) return;
+    for (const x of svg.querySelectorAll('.focused, .focus-root')) x.classList.remove('focused', 'focus-root');
+    svg.classList.remove('focusing');
+    const was = state.focus;
+    state.focus = '';
+    if (!quiet) { writeHash(); if (was) fit(); showDefaultPanel(); }
+  }
+
+  ui.depth.addEventListener('change', () => {
+    state.depth = clampDepth(ui.depth.value);
+    ui.depth.value = state.depth;
+    if (state.focus) focusOn(state.focus); else writeHash();
+  });
+  ui.dir.addEventListener('change', () => {
+    state.dir = ui.dir.value;
+    if (state.focus) focusOn(state.focus); else writeHash();
+  });
+  const clampDepth = (v) => Math.min(5, Math.max(1, Math.round(Number(v)) || 1));
+
+  stage.addEventListener('click', (ev) => {
+    if (dragged) { dragged = false; return; }
+    const target = ev.target instanceof Element ? ev.target : null;
+    if (!target) return;
+    const box = target.closest('g.collapsed-box');
+    if (box) { expand(box.getAttribute('data-namespace')); return; }
+    const group = target.closest('g.groups > g.group');
+    if (group && target.tagName === 'text') { collapse(group.getAttribute('data-namespace')); return; }
+    const nodeEl = target.closest('g.nodes > g.node');
+    if (!nodeEl) return;
+    const node = model.nodes.get(nodeEl.getAttribute('data-id'));
+    if (!node) return;
+    if (expandable(node)) {
+      expandOverviewNode(node);
+    } else {
+      focusOn(node.id);
+    }
+  });
+
+  /* ---------- Collapsing namespaces in place ---------- */
+
+  function boundaryEdges(ns) {
+    const members = model.byNamespace.get(ns) || [];
+    const out = [];
+    for (const m of members) {
+      for (const e of m.out) { const t = model.nodes.get(e.t); if (!t || t.ns !== ns) out.push(e); }
+      for (const e of m.in) { const s = model.nodes.get(e.s); if (!s || s.ns !== ns) out.push(e); }
+    }
+    return out;
+  }
+
+  // Members and inner calls are hidden; an opaque box with the namespace's name, size and
+  // incoming rate covers the group's area, so calls across its border end at the border.
+  function applyCollapsed() {
+    if (!svg) return;
+    for (const x of svg.querySelectorAll('.collapsed-member, .collapsed-inside')) x.classList.remove('collapsed-member', 'collapsed-inside');
+    let layer = svg.querySelector('g.collapsed-layer');
+    if (layer) layer.remove();
+    const shown = [...state.collapsed].filter((ns) => model.groups.has(ns)).sort();
+    if (!shown.length) return;
+    layer = document.createElementNS(SVG_NS, 'g');
+    layer.setAttribute('class', 'collapsed-layer');
+    for (const ns of shown) {
+      const members = model.byNamespace.get(ns) || [];
+      for (const m of members) {
+        m.el.classList.add('collapsed-member');
+        for (const e of m.out) { const t = model.nodes.get(e.t); if (t && t.ns === ns) e.el.classList.add('collapsed-inside'); }
+      }
+      const b = model.groups.get(ns).box;
+      const inside = new Set(members.map((m) => m.id));
+      const incoming = totals(boundaryEdges(ns).filter((e) => inside.has(e.t)));
+      const g = document.createElementNS(SVG_NS, 'g');
+      g.setAttribute('class', 'collapsed-box');
+      g.setAttribute('data-namespace', ns);
+      const title = document.createElementNS(SVG_NS, 'title');
+      title.textContent = `namespace ${ns} (collapsed): click to expand`;
+      const rect = document.createElementNS(SVG_NS, 'rect');
+      for (const [k, v] of [['x', b.x], ['y', b.y], ['width', b.w], ['height', b.h], ['rx', 8]]) rect.setAttribute(k, v);
+      const name = document.createElementNS(SVG_NS, 'text');
+      name.setAttribute('x', b.x + b.w / 2);
+      name.setAttribute('y', b.y + b.h / 2 - 2);
+      name.textContent = ns;
+      const sub = document.createElementNS(SVG_NS, 'text');
+      sub.setAttribute('class', 'sub');
+      sub.setAttribute('x', b.x + b.w / 2);
+      sub.setAttribute('y', b.y + b.h / 2 + 13);
+      sub.textContent = `${plural(members.length, 'service')} · ${formatRate(incoming.rps)} req/s in`;
+      g.append(title, rect, name, sub);
+      layer.append(g);
+    }
+    const nodes = svg.querySelector('g.nodes');
+    if (nodes) nodes.after(layer); else svg.append(layer);
+  }
+  function collapse(ns, quiet) {
+    if (!model.groups.has(ns)) return;
+    state.collapsed.add(ns);
+    if (state.focus) { const f = model.nodes.get(state.focus); if (f && f.ns === ns) clearFocus(true); }
+    applyCollapsed();
+    if (!quiet) { writeHash(); setHover(null); }
+  }
+  function expand(ns, quiet) {
+    state.collapsed.delete(ns);
+    applyCollapsed();
+    if (!quiet) { writeHash(); setHover(null); }
+  }
+  ui.collapseAll.addEventListener('click', () => {
+    clearFocus(true);
+    for (const ns of model.groups.keys()) state.collapsed.add(ns);
+    applyCollapsed(); writeHash(); setHover(null);
+    if (state.fit) fit();
+  });
+  ui.expandAll.addEventListener('click', () => {
+    state.collapsed.clear();
+    applyCollapsed(); writeHash(); setHover(null);
+    if (state.fit) fit();
+  });
+
+  /* ---------- Big graphs: the overview and the full drawing ---------- */
+
+  function parseSvg(text) {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    const root = doc.documentElement;
+    if (!root || root.nodeName !== 'svg' || doc.getElementsByTagName('parsererror').length) return null;
+    // Adopted, not imported: a copy of a drawing of thousands of nodes costs as much again.
+    return document.adoptNode(root);
+  }
+
+  // Puts another drawing on the stage, keeping the view state where it still applies.
+  function swapDrawing(next) {
+    if (!next || next === svg) return;
+    setHover(null);
+    if (svg) svg.replaceWith(next); else stage.prepend(next);
+    svg = next;
+    model = indexDrawing(svg);
+    svg.classList.remove('focusing');
+  }
+
+  function showFull(ns) {
+    if (!config.full_svg) return;
+    if (!fullSvg) {
+      fullSvg = parseSvg(config.full_svg);
+      if (!fullSvg) { setStatus('the full drawing could not be read', true); return; }
+    }
+    clearFocus(true);
+    swapDrawing(fullSvg);
+    state.full = true;
+    if (ns !== null && ns !== undefined && model.groups.has(ns)) {
+      state.collapsed = new Set([...model.groups.keys()].filter((x) => x !== ns));
+    }
+    applyCollapsed();
+    applyLabels();
+    search(state.q, false);
+    if (ui.overview) ui.overview.hidden = false;
+    notice.textContent = `Showing all ${plural(model.nodes.size, 'service')}` +
+      (state.collapsed.size ? `; ${plural(state.collapsed.size, 'namespace')} collapsed (click a box to expand).` : '.') +
+      (config.overview_level === 'workload' ? ' “Workloads”' : ' “Namespaces”') + ' returns to the overview.';
+    if (ns !== null && ns !== undefined && model.groups.has(ns)) fitTo(model.groups.get(ns).box, 1.5); else fit();
+    writeHash();
+    showDefaultPanel();
+  }
+
+  // Whether a node of the overview stands for part of the full drawing.
+  function expandable(node) {
+    if (!config.overview || state.full) return false;
+    if (config.overview_level === 'workload') return Boolean(config.members && config.members[node.id]);
+    return node.kind === 'namespace';
+  }
+
+  // The full drawing, on what an overview node stands for: its namespace expanded and the
+  // others collapsed, or its workload's pods highlighted and in view.
+  function expandOverviewNode(node) {
+    if (config.overview_level !== 'workload') {
+      showFull(node.ns !== null ? node.ns : node.name);
+      return;
+    }
+    showFull(null);
+    for (const x of svg.querySelectorAll('.picked')) x.classList.remove('picked');
+    const pods = (config.members[node.id] || []).map((id) => model.nodes.get(id)).filter(Boolean);
+    for (const p of pods) p.el.classList.add('picked');
+    if (pods.length) fitTo(union(pods.map(nodeBox)), 1.5);
+    notice.textContent = `Showing all ${plural(model.nodes.size, 'service')}; ${node.name}'s ` +
+      `${plural(pods.length, 'pod')} highlighted. “Workloads” returns to the overview.`;
+  }
+
+  function showOverview() {
+    if (!overviewSvg) return;
+    clearFocus(true);
+    state.collapsed.clear();
+    state.full = false;
+    swapDrawing(overviewSvg);
+    applyCollapsed();
+    applyLabels();
+    search(state.q, false);
+    if (ui.overview) ui.overview.hidden = true;
+    notice.textContent = overviewNotice;
+    fit();
+    writeHash();
+    showDefaultPanel();
+  }
+  const overviewNotice = notice ? notice.textContent : '';
+  if (ui.overview) ui.overview.addEventListener('click', showOverview);
+
+  /* ---------- Edge labels ---------- */
+
+  function labelText(edge, kind) {
+    const n = edgeNumbers(edge);
+    switch (kind) {
+      case 'rate': return `${formatRate(n.rps)} req/s`;
+      case 'errors': return `${formatPercent(n.ratio)} err`;
+      case 'p95': return n.p95 == null ? 'p95 —' : `p95 ${formatDuration(n.p95)}`;
+      default: return edge.label;
+    }
+  }
+  function applyLabels() {
+    let drawn = 0;
+    for (const e of model.edges) {
+      const t = e.el.querySelector(':scope > text');
+      if (!t) continue;
+      drawn++;
+      if (e.label === null) e.label = t.textContent;
+      t.textContent = labelText(e, state.labels);
+    }
+    ui.labels.disabled = drawn === 0 && model.edges.length > 0;
+    ui.labels.title = ui.labels.disabled ? 'This drawing has no edge labels (too many edges); hover an edge for its numbers.' : '';
+  }
+  ui.labels.addEventListener('change', () => {
+    state.labels = LABELS.includes(ui.labels.value) ? ui.labels.value : 'auto';
+    applyLabels();
+    writeHash();
+  });
+
+  /* ---------- Export ---------- */
+
+  // The current view as a standalone SVG: what is hidden is left out, and the page's rules
+  // for dimmed and highlighted elements travel along in a <style> block.
+  function exportText() {
+    const clone = svg.cloneNode(true);
+    const hidden = ['.collapsed-member', '.collapsed-inside'];
+    if (svg.classList.contains('focusing')) hidden.push('g.nodes > g.node:not(.focused)', 'g.edges > g.edge:not(.focused)', 'g.groups > g.group:not(.focused)');
+    for (const x of clone.querySelectorAll(hidden.join(', '))) x.remove();
+    const rules = [];
+    for (const sheet of document.styleSheets) {
+      let list = [];
+      try { list = sheet.cssRules; } catch (e) { list = []; }
+      for (const rule of list) {
+        if (rule.selectorText && rule.selectorText.includes('.svcgraph') && !rule.selectorText.includes('entering') && !rule.selectorText.includes('leaving')) rules.push(rule.cssText);
+      }
+    }
+    const style = document.createElementNS(SVG_NS, 'style');
+    style.textContent = rules.join('\n');
+    clone.insertBefore(style, clone.firstChild.nextSibling);
+    clone.setAttribute('width', String(stage.clientWidth));
+    clone.setAttribute('height', String(stage.clientHeight));
+    clone.removeAttribute('data-viewbox');
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(clone) + '\n';
+  }
+  let exportUrl = null;
+  ui.exportSvg.addEventListener('click', () => {
+    // The previous file's URL is released on the next export, once its download has begun.
+    if (exportUrl) URL.revokeObjectURL(exportUrl);
+    exportUrl = URL.createObjectURL(new Blob([exportText()], { type: 'image/svg+xml' }));
+    const a = document.createElement('a');
+    a.href = exportUrl;
+    a.download = 'service-graph.svg';
+    document.body.append(a);
+    a.click();
+    a.remove();
+  });
+
+  /* ---------- The URL fragment ---------- */
+
+  function writeHash() {
+    const parts = [];
+    const put = (k, v) => parts.push(k + '=' + encodeURIComponent(v));
+    if (state.focus) { put('focus', state.focus); put('depth', state.depth); put('dir', state.dir); }
+    if (state.q) put('q', state.q);
+    if (state.labels !== 'auto') put('labels', state.labels);
+    if (state.collapsed.size) parts.push('collapsed=' + [...state.collapsed].sort().map(encodeURIComponent).join(','));
+    if (state.full) put('full', 1);
+    if (state.fit) put('fit', 1);
+    if (state.at) put('at', state.at);
+    if (state.compare) put('compare', state.compare);
+    const hash = parts.length ? '#' + parts.join('&') : '';
+    if (hash === location.hash) return;
+    try {
+      history.replaceState(null, '', location.href.split('#')[0] + hash);
+    } catch (e) {
+      // A sandboxed frame (a notebook's srcdoc) may not rewrite its URL: the view still works.
+    }
+  }
+
+  function readHash() {
+    const p = new Map();
+    for (const part of location.hash.replace(/^#/, '').split('&')) {
+      if (!part) continue;
+      const i = part.indexOf('=');
+      const key = i < 0 ? part : part.slice(0, i);
+      const raw = i < 0 ? '' : part.slice(i + 1);
+      const decode = (s) => { try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch (e) { return s; } };
+      p.set(key, key === 'collapsed' ? raw.split(',').filter(Boolean).map(decode) : decode(raw));
+    }
+    return p;
+  }
+
+  function applyHash() {
+    const p = readHash();
+    state.depth = clampDepth(p.get('depth') || 1);
+    state.dir = DIRECTIONS.includes(p.get('dir')) ? p.get('dir') : 'both';
+    state.labels = LABELS.includes(p.get('labels')) ? p.get('labels') : 'auto';
+    state.fit = p.get('fit') === '1';
+    state.collapsed = new Set(p.get('collapsed') || []);
+    const at = p.get('at') || '';
+    const compare = p.get('compare') || '';
+    const q = p.get('q') || '';
+    const focus = p.get('focus') || '';
+    ui.depth.value = state.depth;
+    ui.dir.value = state.dir;
+    ui.labels.value = state.labels;
+    ui.alwaysFit.checked = state.fit;
+    ui.search.value = q;
+    clearFocus(true);
+    if (config.overview) {
+      const wantFull = p.get('full') === '1' || Boolean(focus && !overviewKeys.has(focus));
+      if (wantFull && !state.full) {
+        const keep = state.collapsed;
+        showFull(null);
+        state.collapsed = keep;
+      } else if (!wantFull && state.full) {
+        const keep = state.collapsed;
+        showOverview();
+        state.collapsed = keep;
+      }
+    }
+    applyCollapsed();
+    applyLabels();
+    search(q, false);
+    let changedTime = false;
+    if (live) {
+      changedTime = at !== state.at || compare !== state.compare;
+      state.at = /^\d+$/.test(at) ? at : '';
+      state.compare = /^\d+$/.test(compare) ? compare : '';
+      syncLiveControls();
+    }
+    if (focus && resolve(focus) !== null) focusOn(focus);
+    else if (q && matches.length && !state.fit) { nextMatch(); }
+    else fit();
+    writeHash();
+    if (!hovered) showDefaultPanel();
+    if (changedTime) refresh();
+  }
+  window.addEventListener('hashchange', applyHash);
+
+  /* ---------- Live mode ---------- */
+
+  let timer = null;
+  let request = 0;
+  let shownAt = null;
+
+  function setStatus(text, error) {
+    statusLine.textContent = text;
+    statusLine.classList.toggle('error', Boolean(error));
+  }
+
+  function syncLiveControls() {
+    if (!live) return;
+    const now = Math.floor(Date.now() / 1000);
+    const offset = state.at ? Math.max(-live.history_seconds, Math.min(0, Number(state.at) - now)) : 0;
+    ui.time.value = String(offset);
+    ui.compare.value = [...ui.compare.options].some((o) => o.value === state.compare) ? state.compare : '';
+    ui.timeLabel.textContent = state.at ? formatTime(Number(state.at)) : 'now';
+    ui.liveState.textContent = state.at ? 'paused' : 'live';
+    ui.liveState.classList.toggle('paused', Boolean(state.at));
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    // A moment in the past does not change: only the present is polled.
+    if (live && !state.at) timer = setTimeout(refresh, live.refresh_seconds * 1000);
+  }
+
+  async function refresh() {
+    if (!live) return;
+    clearTimeout(timer);
+    const mine = ++request;
+    const params = new URLSearchParams({ at: state.at, compare: state.compare });
+    try {
+      const response = await fetch('api/view?' + params.toString(), { cache: 'no-store', credentials: 'same-origin' });
+      if (!response.ok) {
+        const body = (await response.text()).slice(0, 300);
+        throw new Error(`HTTP ${response.status}${body ? ': ' + body : ''}`);
+      }
+      const data = await response.json();
+      if (mine !== request) return; // a newer request is under way
+      const next = data && typeof data.svg === 'string' ? parseSvg(data.svg) : null;
+      if (!next) throw new Error('the server sent no drawing');
+      replaceLive(next, data.graph);
+      shownAt = typeof data.at === 'number' ? data.at : null;
+      const notes = Array.isArray(data.notes) ? data.notes.filter((n) => typeof n === 'string') : [];
+      setStatus((shownAt !== null ? `showing ${formatTime(shownAt)}` : 'updated') +
+        (state.compare ? ` compared with ${formatTime((shownAt || 0) - Number(state.compare))}` : '') +
+        (notes.length ? ' · ' + notes.join(' · ') : ''));
+    } catch (e) {
+      if (mine !== request) return;
+      setStatus(`refresh failed (${e && e.message ? e.message : e}); still showing the last drawing` +
+        (shownAt !== null ? ` of ${formatTime(shownAt)}` : ''), true);
+    } finally {
+      if (mine === request) schedule();
+    }
+  }
+
+  // Swaps in a refreshed drawing: pan, zoom, search, focus, collapsed namespaces and labels
+  // stay; new services fade in, gone ones fade out.
+  function replaceLive(next, doc) {
+    const before = model.nodes;
+    const focus = state.focus;
+    if (doc && typeof doc === 'object') { graphDoc = doc; docIndex = indexDocument(doc); }
+    swapDrawing(next);
+    for (const [id, n] of model.nodes) if (!before.has(id)) n.el.classList.add('entering');
+    const layer = svg.querySelector('g.nodes');
+    for (const [id, n] of before) {
+      if (model.nodes.has(id) || !layer || n.el.classList.contains('collapsed-member')) continue;
+      const ghost = n.el.cloneNode(true);
+      ghost.classList.add('leaving');
+      ghost.addEventListener('animationend', () => ghost.remove());
+      layer.append(ghost);
+    }
+    applyCollapsed();
+    applyLabels();
+    search(state.q, false);
+    if (focus && model.nodes.has(focus)) {
+      const keep = state.fit;
+      focusOn(focus);
+      state.fit = keep;
+    } else if (focus) { state.focus = ''; writeHash(); }
+    if (state.fit) fit(); else applyView();
+  }
+
+  if (live) {
+    ui.time.addEventListener('input', () => {
+      const offset = Number(ui.time.value);
+      ui.timeLabel.textContent = offset === 0 ? 'now' : formatTime(Math.floor(Date.now() / 1000) + offset);
+    });
+    ui.time.addEventListener('change', () => {
+      const offset = Number(ui.time.value);
+      state.at = offset === 0 ? '' : String(Math.floor(Date.now() / 1000) + offset);
+      syncLiveControls(); writeHash(); refresh();
+    });
+    ui.compare.addEventListener('change', () => {
+      state.compare = ui.compare.value;
+      syncLiveControls(); writeHash(); refresh();
+    });
+    ui.goLive.addEventListener('click', () => {
+      state.at = '';
+      syncLiveControls(); writeHash(); refresh();
+    });
+  }
+
+  /* ---------- Start ---------- */
+
+  // A test and debugging handle: the state and a few actions, no data beyond the page's.
+  window.svcgraphView = {
+    state, focus: focusOn, clearFocus: () => clearFocus(), collapse, expand, showFull, showOverview,
+    exportText, refresh, fit, matches: () => matches.slice(), formatRate, formatPercent, formatDuration,
+  };
+
+  applyHash();
+  // A big live graph starts with its namespaces collapsed, unless the link says otherwise.
+  if (live && !location.hash.includes('collapsed=') && model.nodes.size > (config.threshold || 400) && model.groups.size > 1) {
+    for (const ns of model.groups.keys()) state.collapsed.add(ns);
+    applyCollapsed();
+    fit();
+    writeHash();
+  }
+  if (live) { syncLiveControls(); schedule(); setStatus('live: refreshes every ' + live.refresh_seconds + ' s'); }
+  // Ready once the first frame with the drawing has been produced.
+  requestAnimationFrame(() => requestAnimationFrame(() => { window.svcgraphReady = performance.now(); }));
+})();

@@ -1,0 +1,495 @@
+//! One self-contained, interactive HTML page: the SVG drawing inline, the graph document
+//! embedded as data, and a small script and stylesheet (checked in next to this file as
+//! `assets/view.js` and `assets/view.css`) for pan and zoom, search, hover highlight, focus,
+//! collapsing namespaces, switching edge labels, view state in the URL fragment and SVG export.
+//!
+//! Nothing is fetched from the network: a Content-Security-Policy meta tag allows only the
+//! page's own inline script and styles, by their SHA-256 hashes (and, for a live page, requests
+//! back to the server that sent it). Names reach the page only as escaped SVG text and as
+//! JSON strings inside data blocks in which `<` is written `\u003c`, so no name can close a
+//! block or open a tag; the script puts names into the DOM as text only.
+//!
+//! Graphs of more than [`OVERVIEW_THRESHOLD`] nodes start as an overview ([`aggregate`]): one
+//! node per namespace when they have several, else one per workload when their pods make
+//! noticeably fewer workloads. The full drawing is embedded too and shown, on the namespace or
+//! workload, when one is clicked. Nothing is left out.
+//!
+//! ```
+//! use svcgraph_core::render::html::{HtmlOptions, to_html};
+//! use svcgraph_core::{Edge, Node, NodeKind, ServiceGraph};
+//!
+//! let mut g = ServiceGraph::new();
+//! let a = g.upsert_node(Node::named("frontend", NodeKind::Service));
+//! let b = g.upsert_node(Node::named("<img src=x>", NodeKind::Service));
+//! g.upsert_edge(a, b, Edge::with_rate(2.5));
+//! let page = to_html(&g, &HtmlOptions::default());
+//! assert!(page.starts_with("<!DOCTYPE html>"));
+//! assert!(!page.contains("<img"));
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use super::Grouping;
+use super::json::to_json;
+use super::svg::{SvgOptions, to_svg};
+use crate::diff::{Thresholds, diff};
+use crate::model::{Edge, Node, NodeKind, ServiceGraph};
+use crate::transform::{Level, aggregate, workload_name};
+
+/// The page's script, compiled in.
+pub const SCRIPT: &str = include_str!("../../assets/view.js");
+/// The page's stylesheet, compiled in.
+pub const STYLESHEET: &str = include_str!("../../assets/view.css");
+
+/// Graphs with more nodes than this start as an overview of their namespaces (or workloads):
+/// a few hundred boxes is about what a screen shows legibly.
+pub const OVERVIEW_THRESHOLD: usize = 400;
+
+/// Options for [`to_html`].
+#[derive(Debug, Clone, Default)]
+pub struct HtmlOptions {
+    /// How the drawing is made. Graphs with more than one namespace are always drawn with
+    /// namespace boxes on the page, since the page collapses namespaces by their boxes.
+    pub svg: SvgOptions,
+    /// The page title; by default "Service graph".
+    pub title: Option<String>,
+    /// A live page, refreshed from the server that serves it.
+    pub live: Option<LiveOptions>,
+}
+
+/// A page served by `svcgraph serve`: it asks `api/view?at=…&compare=…` (relative to the
+/// page) for a new drawing every `refresh_seconds`, and offers a time slider over the last
+/// `history_seconds`.
+///
+/// The reply is JSON `{"svg": "<svg…>", "graph": {graph document}, "at": unix_seconds,
+/// "notes": ["…"]}`. `at` is empty for now or Unix seconds; `compare` is empty for no
+/// comparison or the seconds before `at` to compare with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiveOptions {
+    /// Seconds between refreshes while the page shows the present.
+    pub refresh_seconds: u64,
+    /// How far back the time slider reaches, in seconds.
+    pub history_seconds: u64,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        LiveOptions {
+            refresh_seconds: 30,
+            history_seconds: 6 * 3600,
+        }
+    }
+}
+
+/// The page: one HTML document, ending in a newline, byte-identical for the same input.
+pub fn to_html(graph: &ServiceGraph, options: &HtmlOptions) -> String {
+    let namespaces = namespaces(graph);
+    let svg_options = drawing_options(graph, &options.svg);
+    let full = to_svg(graph, &svg_options).text;
+    let overview = overview_of(graph, namespaces.len());
+    let overview_svg = overview.as_ref().map(|o| {
+        let overview_options = SvgOptions {
+            group: Grouping::None,
+            hint: None,
+            ..svg_options.clone()
+        };
+        to_svg(&o.graph, &overview_options).text
+    });
+    let notice = notice(graph, namespaces.len(), overview.as_ref());
+
+    let config = Config {
+        live: options.live.map(|l| LiveConfig {
+            refresh_seconds: l.refresh_seconds.max(1),
+            history_seconds: l.history_seconds,
+        }),
+        threshold: OVERVIEW_THRESHOLD,
+        overview: overview.is_some(),
+        overview_level: overview.as_ref().map(|o| o.level),
+        members: overview.as_ref().map(|o| &o.members),
+        // The full drawing travels as a string and is parsed only when asked for, so a big
+        // page starts as fast as its overview.
+        full_svg: overview.as_ref().map(|_| full.as_str()),
+    };
+    let config_json = script_data(&serde_json::to_string(&config).unwrap_or_default());
+    let graph_json = script_data(to_json(graph).trim_end());
+    let shown = overview_svg.as_deref().unwrap_or(&full);
+
+    let title = options.title.as_deref().unwrap_or("Service graph");
+    let csp = content_security_policy(&[shown, &full, &reference_svg()], options.live.is_some());
+
+    let mut out =
+        String::with_capacity(shown.len() + config_json.len() + graph_json.len() + 64 * 1024);
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let _ = writeln!(
+        out,
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
+        escape(&csp)
+    );
+    out.push_str(
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"referrer\" content=\"no-referrer\">\n\
+         <meta name=\"generator\" content=\"svcgraph\">\n",
+    );
+    let _ = writeln!(out, "<title>{}</title>", escape(title));
+    let _ = writeln!(out, "<style>{STYLESHEET}</style>");
+    out.push_str("</head>\n<body>\n<div class=\"app\">\n");
+    write_toolbar(
+        &mut out,
+        title,
+        options.live.as_ref(),
+        overview.as_ref().map(|o| o.level),
+    );
+    let _ = writeln!(
+        out,
+        "<p id=\"notice\" class=\"notice\" role=\"status\"{}>{}</p>",
+        if notice.is_some() { "" } else { " hidden" },
+        escape(notice.as_deref().unwrap_or_default())
+    );
+    out.push_str(
+        "<div class=\"main\">\n<div id=\"stage\" class=\"stage\" tabindex=\"0\" aria-label=\"Service graph drawing: drag to pan, wheel or + and - to zoom\">\n",
+    );
+    out.push_str(shown);
+    out.push_str(
+        "</div>\n<aside id=\"panel\" class=\"panel\" aria-live=\"polite\"></aside>\n</div>\n\
+         <footer id=\"status\" class=\"status\" role=\"status\"></footer>\n</div>\n",
+    );
+    let _ = writeln!(
+        out,
+        "<script type=\"application/json\" id=\"svcgraph-config\">{config_json}</script>"
+    );
+    let _ = writeln!(
+        out,
+        "<script type=\"application/json\" id=\"svcgraph-graph\">{graph_json}</script>"
+    );
+    let _ = writeln!(out, "<script>{SCRIPT}</script>");
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+/// The options the page draws `graph` with: `options`, with namespace boxes when the graph
+/// has more than one namespace (the page collapses namespaces by their boxes).
+pub fn drawing_options(graph: &ServiceGraph, options: &SvgOptions) -> SvgOptions {
+    let mut options = options.clone();
+    if namespaces(graph).len() > 1 {
+        options.group = Grouping::Namespace;
+    }
+    options
+}
+
+/// One reply of a live page's `api/view` request, and the drawing in it.
+#[derive(Debug, Clone)]
+pub struct LiveView {
+    /// The JSON body: `{"svg": "<svg…>", "graph": {graph document}, "at": unix_seconds,
+    /// "notes": ["…"]}`.
+    pub body: String,
+    /// The drawing; [`Svg::hint`](super::svg::Svg::hint) of it keeps the nodes in place
+    /// in the next reply's drawing (pass it as [`SvgOptions::hint`]).
+    pub svg: super::svg::Svg,
+}
+
+/// The reply to a live page's `api/view?at=…&compare=…` request: `graph` as of `at` (Unix
+/// seconds; for a comparison, the [`diff`] against the earlier moment), drawn as the page
+/// draws it ([`drawing_options`]), with `notes` to show in the page's status line.
+pub fn live_view(
+    graph: &ServiceGraph,
+    options: &SvgOptions,
+    at: i64,
+    notes: &[String],
+) -> LiveView {
+    #[derive(serde::Serialize)]
+    struct Reply<'a> {
+        svg: &'a str,
+        graph: &'a serde_json::value::RawValue,
+        at: i64,
+        notes: &'a [String],
+    }
+    let svg = to_svg(graph, &drawing_options(graph, options));
+    // The graph document as written (our own valid JSON), not parsed and written again.
+    let document = serde_json::value::RawValue::from_string(to_json(graph).trim_end().to_owned());
+    let body = document
+        .ok()
+        .and_then(|graph| {
+            serde_json::to_string(&Reply {
+                svg: &svg.text,
+                graph: &graph,
+                at,
+                notes,
+            })
+            .ok()
+        })
+        .unwrap_or_default();
+    LiveView { body, svg }
+}
+
+#[derive(serde::Serialize)]
+struct Config<'a> {
+    live: Option<LiveConfig>,
+    threshold: usize,
+    overview: bool,
+    overview_level: Option<&'static str>,
+    /// For a workload overview: the ids of each workload's pods in the full drawing.
+    members: Option<&'a BTreeMap<String, Vec<String>>>,
+    full_svg: Option<&'a str>,
+}
+
+/// What a big graph's page shows first.
+struct Overview {
+    /// `"namespace"` or `"workload"`.
+    level: &'static str,
+    graph: ServiceGraph,
+    /// Workload id → its pods' ids (empty for namespaces, which the page finds by their boxes).
+    members: BTreeMap<String, Vec<String>>,
+}
+
+/// The overview of a graph too big to read at once: its namespaces when it has several, else
+/// its workloads when its pods make noticeably fewer of them; `None` for a graph that is
+/// drawn in full.
+fn overview_of(graph: &ServiceGraph, namespaces: usize) -> Option<Overview> {
+    if graph.node_count() <= OVERVIEW_THRESHOLD {
+        return None;
+    }
+    if namespaces > 1 {
+        return Some(Overview {
+            level: "namespace",
+            graph: aggregate(graph, Level::Namespace),
+            members: BTreeMap::new(),
+        });
+    }
+    let workloads = aggregate(graph, Level::Workload);
+    if workloads.node_count() * 5 > graph.node_count() * 4 {
+        return None;
+    }
+    let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for node in graph.nodes().filter(|n| n.kind == NodeKind::Pod) {
+        // The id `aggregate` gives the pod's workload.
+        let name = workload_name(&node.name);
+        let id = match &node.namespace {
+            Some(ns) => format!("{ns}/{name}"),
+            None => name.to_owned(),
+        };
+        members.entry(id).or_default().push(node.id.clone());
+    }
+    for pods in members.values_mut() {
+        pods.sort_unstable();
+    }
+    Some(Overview {
+        level: "workload",
+        graph: workloads,
+        members,
+    })
+}
+
+/// What the page says above the drawing about its size, if anything.
+fn notice(graph: &ServiceGraph, namespaces: usize, overview: Option<&Overview>) -> Option<String> {
+    let n = graph.node_count();
+    let rule = format!(
+        "Graphs of more than {} services start collapsed; nothing is left out.",
+        thousands(OVERVIEW_THRESHOLD)
+    );
+    match overview {
+        Some(o) if o.level == "namespace" => Some(format!(
+            "{} services in {} namespaces: showing namespaces; click one to expand. {rule}",
+            thousands(n),
+            thousands(namespaces)
+        )),
+        Some(o) => Some(format!(
+            "{} services in {} workloads: showing workloads; click one to expand. {rule}",
+            thousands(n),
+            thousands(o.graph.node_count())
+        )),
+        None if n > OVERVIEW_THRESHOLD => Some(format!(
+            "{} services, too many to read at once and none to group by: zoom in, search, or \
+             click a service to focus on it.",
+            thousands(n)
+        )),
+        None => None,
+    }
+}
+
+#[derive(serde::Serialize)]
+struct LiveConfig {
+    refresh_seconds: u64,
+    history_seconds: u64,
+}
+
+/// The controls above the drawing. Labels and values are fixed words; only the title comes
+/// from the caller, escaped.
+fn write_toolbar(
+    out: &mut String,
+    title: &str,
+    live: Option<&LiveOptions>,
+    overview: Option<&str>,
+) {
+    let _ = writeln!(
+        out,
+        "<header class=\"toolbar\">\n<h1 class=\"title\">{}</h1>",
+        escape(title)
+    );
+    out.push_str(
+        "<span class=\"group\"><input id=\"search\" type=\"search\" placeholder=\"Search, or /regex/\" aria-label=\"Search services (substring, or /regular expression/); Enter for the next match\" autocomplete=\"off\" spellcheck=\"false\"><span id=\"matches\" class=\"matches\"></span></span>\n\
+         <label class=\"group\">Labels <select id=\"labels\"><option value=\"auto\">as drawn</option><option value=\"rate\">rate</option><option value=\"errors\">error ratio</option><option value=\"p95\">p95</option></select></label>\n\
+         <span class=\"group\"><label title=\"Hops around a clicked service\">Focus <input id=\"depth\" type=\"number\" min=\"1\" max=\"5\" value=\"1\"></label> <select id=\"dir\" aria-label=\"Focus direction\"><option value=\"both\">callers + callees</option><option value=\"callers\">callers</option><option value=\"callees\">callees</option></select></span>\n\
+         <span class=\"group\"><button id=\"fit\" type=\"button\" title=\"Fit to screen (0)\">Fit</button><label title=\"Refit when the window changes or the drawing refreshes\"><input id=\"always-fit\" type=\"checkbox\"> Always fit</label></span>\n\
+         <span class=\"group\"><button id=\"collapse-all\" type=\"button\">Collapse all</button><button id=\"expand-all\" type=\"button\">Expand all</button>",
+    );
+    match overview {
+        Some("workload") => {
+            out.push_str("<button id=\"overview\" type=\"button\" hidden>Workloads</button>");
+        }
+        Some(_) => {
+            out.push_str("<button id=\"overview\" type=\"button\" hidden>Namespaces</button>");
+        }
+        None => {}
+    }
+    out.push_str(
+        "</span>\n<span class=\"group\"><button id=\"export\" type=\"button\" title=\"Download the current view as SVG\">Export</button></span>\n",
+    );
+    if let Some(live) = live {
+        let step = live.refresh_seconds.clamp(1, 3600);
+        let _ = writeln!(
+            out,
+            "<span class=\"group live-controls\"><input id=\"time\" type=\"range\" min=\"-{}\" max=\"0\" step=\"{step}\" value=\"0\" aria-label=\"Time shown\"><output id=\"time-label\" for=\"time\">now</output>\
+             <select id=\"compare\" aria-label=\"Compare with\"><option value=\"\">no comparison</option><option value=\"3600\">compare with 1 h before</option><option value=\"86400\">compare with 1 d before</option><option value=\"604800\">compare with 7 d before</option></select>\
+             <button id=\"go-live\" type=\"button\">Live</button><span id=\"live-state\" class=\"badge\">live</span></span>",
+            live.history_seconds
+        );
+    }
+    out.push_str("</header>\n");
+}
+
+/// The distinct namespaces of the nodes that would be boxed, sorted.
+fn namespaces(graph: &ServiceGraph) -> BTreeSet<&str> {
+    graph
+        .nodes()
+        .filter_map(|n| Grouping::Namespace.of(n))
+        .collect()
+}
+
+/// JSON made safe inside a `<script>` data block: `<`, `>` and `&` only occur inside JSON
+/// strings, where their `\u` escapes mean the same; U+2028/U+2029 likewise, for old parsers.
+fn script_data(json: &str) -> String {
+    let mut out = String::with_capacity(json.len() + json.len() / 16);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text or a double-quoted attribute value in HTML (the page writes no other quotes).
+fn escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `'sha256-…'`, as CSP spells the hash of an inline block.
+fn csp_hash(content: &str) -> String {
+    let digest = Sha256::digest(content.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+/// The policy: nothing from anywhere, except the page's own script and stylesheet, the
+/// drawings' `<style>` blocks and their few `style` attributes (all by hash), images from
+/// `data:` URLs, and for a live page requests to its own server.
+fn content_security_policy(svgs: &[&str], live: bool) -> String {
+    let mut elements = BTreeSet::new();
+    let mut attributes = BTreeSet::new();
+    elements.insert(csp_hash(STYLESHEET));
+    for svg in svgs {
+        for block in between(svg, "<style>", "</style>") {
+            elements.insert(csp_hash(block));
+        }
+        for value in between(svg, " style=\"", "\"") {
+            attributes.insert(csp_hash(value));
+        }
+    }
+    let mut policy = format!(
+        "default-src 'none'; script-src {}; style-src {elements}; style-src-elem {elements}; style-src-attr 'unsafe-hashes' {}; img-src data:; base-uri 'none'; form-action 'none'",
+        csp_hash(SCRIPT),
+        join(&attributes),
+        elements = join(&elements),
+    );
+    if live {
+        policy.push_str("; connect-src 'self'");
+    }
+    policy
+}
+
+fn join(hashes: &BTreeSet<String>) -> String {
+    hashes
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Every text between `open` and the next `close`.
+fn between<'a>(text: &'a str, open: &'a str, close: &'a str) -> impl Iterator<Item = &'a str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let start = rest.find(open)? + open.len();
+        let len = rest[start..].find(close)?;
+        let found = &rest[start..start + len];
+        rest = &rest[start + len + close.len()..];
+        Some(found)
+    })
+}
+
+/// A small drawing with every kind of node and a comparison, so that the policy also covers
+/// every inline style a later drawing (a live refresh) can carry.
+fn reference_svg() -> String {
+    let mut now = ServiceGraph::new();
+    let mut before = ServiceGraph::new();
+    let nodes: Vec<Node> = NodeKind::ALL
+        .into_iter()
+        .enumerate()
+        .map(|(i, kind)| Node::named(&format!("n{i}"), kind))
+        .collect();
+    for (i, pair) in nodes.windows(2).enumerate() {
+        for (g, rate) in [(&mut now, 1.0 + i as f64), (&mut before, 10.0)] {
+            let a = g.upsert_node(pair[0].clone());
+            let b = g.upsert_node(pair[1].clone());
+            g.upsert_edge(a, b, Edge::with_rate(rate));
+        }
+    }
+    let compared = diff(&now, &before, &Thresholds::default());
+    to_svg(&compared, &SvgOptions::default()).text
+}
+
+/// `5000` as `5,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,308 @@
+use super::*;
+use crate::model::{Edge, Node, NodeKind};
+
+const HOSTILE: &str = "</script><script>alert(1)</script><!--<img src=x onerror=alert(2)>";
+
+fn shop() -> ServiceGraph {
+    let mut g = ServiceGraph::new();
+    let node = |name: &str, ns: Option<&str>| {
+        let mut n = Node::named(name, NodeKind::Service);
+        if let Some(ns) = ns {
+            n.id = format!("{ns}/{name}");
+            n.namespace = Some(ns.to_owned());
+        }
+        n
+    };
+    let front = g.upsert_node(node("frontend", Some("shop")));
+    let checkout = g.upsert_node(node("checkout", Some("shop")));
+    let pay = g.upsert_node(node("payment", Some("payments")));
+    let bad = g.upsert_node(node(HOSTILE, None));
+    let mut e = Edge::with_rate(3.9);
+    e.failures_per_second = 0.05;
+    e.latency.p95 = Some(0.31);
+    g.upsert_edge(front, checkout, Edge::with_rate(12.0));
+    g.upsert_edge(checkout, pay, e);
+    g.upsert_edge(pay, bad, Edge::with_rate(1.5));
+    g
+}
+
+/// The contents of every `<open …>…</close>` element whose start tag is exactly `open`.
+fn blocks<'a>(page: &'a str, open: &'a str, close: &'a str) -> Vec<&'a str> {
+    between(page, open, close).collect()
+}
+
+#[test]
+fn the_policy_allows_exactly_the_inline_blocks() {
+    let page = to_html(&shop(), &HtmlOptions::default());
+    let csp = blocks(
+        &page,
+        "http-equiv=\"Content-Security-Policy\" content=\"",
+        "\"",
+    )[0];
+    assert!(csp.starts_with("default-src 'none';"), "{csp}");
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
+    assert!(
+        !csp.contains("connect-src"),
+        "a file page makes no requests"
+    );
+    // The one executable script, and every stylesheet (the page's and the drawing's).
+    let scripts = blocks(&page, "<script>", "</script>");
+    assert_eq!(scripts, [SCRIPT]);
+    assert!(
+        csp.contains(&format!("script-src {};", csp_hash(SCRIPT))),
+        "{csp}"
+    );
+    let styles = blocks(&page, "<style>", "</style>");
+    assert_eq!(styles.len(), 2, "the page's and the drawing's");
+    for style in styles {
+        assert!(csp.contains(&csp_hash(style)), "{style}");
+    }
+    for value in blocks(&page, " style=\"", "\"") {
+        assert!(csp.contains(&csp_hash(value)), "{value}");
+    }
+    // A known answer, so that the hash is SHA-256 in base64 as browsers compute it.
+    assert_eq!(
+        csp_hash("alert(1)"),
+        "'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='"
+    );
+}
+
+#[test]
+fn a_live_page_may_call_its_server_only() {
+    let options = HtmlOptions {
+        live: Some(LiveOptions {
+            refresh_seconds: 15,
+            history_seconds: 7200,
+        }),
+        ..HtmlOptions::default()
+    };
+    let page = to_html(&shop(), &options);
+    assert!(page.contains("; connect-src 'self'\">"));
+    assert!(page.contains(r#"id="time" type="range" min="-7200" max="0" step="15""#));
+    assert!(page.contains(r#""live":{"refresh_seconds":15,"history_seconds":7200}"#));
+    // Every style a refreshed drawing can carry (the legend of a comparison) is allowed.
+    let reference = reference_svg();
+    for value in blocks(&reference, " style=\"", "\"") {
+        assert!(page.contains(&csp_hash(value)), "{value}");
+    }
+}
+
+#[test]
+fn nothing_is_fetched_from_anywhere() {
+    // (The hostile name of `shop` would put ` src=` into the page as text.)
+    let page = to_html(&big(20, 2), &HtmlOptions::default());
+    for (at, _) in page.match_indices("://") {
+        let around = &page[at.saturating_sub(4)..(at + 22).min(page.len())];
+        assert_eq!(
+            around, "http://www.w3.org/2000/svg",
+            "only the SVG namespace name"
+        );
+    }
+    for tag in [
+        "<link", "<iframe", "<img", "<object", "<embed", " src=", "@import", "url(",
+    ] {
+        assert!(!page.contains(tag), "{tag}");
+    }
+}
+
+#[test]
+fn hostile_names_stay_inside_their_data_blocks() {
+    let page = to_html(&shop(), &HtmlOptions::default());
+    assert!(!page.contains("<script>alert") && !page.contains("<img") && !page.contains("<!--"));
+    // Three data or code blocks, each closed once, where it should be.
+    assert_eq!(page.matches("</script>").count(), 3);
+    let graph = blocks(
+        &page,
+        "<script type=\"application/json\" id=\"svcgraph-graph\">",
+        "</script>",
+    )[0];
+    assert!(!graph.contains('<') && !graph.contains('>'), "{graph}");
+    let doc: serde_json::Value = serde_json::from_str(graph).unwrap();
+    let names: Vec<&str> = doc["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["name"].as_str())
+        .collect();
+    assert!(names.contains(&HOSTILE), "the name reads back unchanged");
+    let title = HtmlOptions {
+        title: Some(HOSTILE.to_owned()),
+        ..HtmlOptions::default()
+    };
+    let page = to_html(&shop(), &title);
+    assert!(page.contains("<title>&lt;/script&gt;&lt;script&gt;alert(1)"));
+    assert_eq!(page.matches("</script>").count(), 3);
+}
+
+#[test]
+fn pages_are_byte_identical_for_the_same_graph() {
+    let a = to_html(&shop(), &HtmlOptions::default());
+    let b = to_html(&shop(), &HtmlOptions::default());
+    assert_eq!(a, b);
+    // The same graph built in another order.
+    let mut g = ServiceGraph::new();
+    let original = shop();
+    for (s, t, e) in original.edges().collect::<Vec<_>>().into_iter().rev() {
+        let s = g.upsert_node(s.clone());
+        let t = g.upsert_node(t.clone());
+        g.upsert_edge(s, t, e.clone());
+    }
+    assert_eq!(to_html(&g, &HtmlOptions::default()), a);
+}
+
+#[test]
+fn several_namespaces_are_drawn_in_boxes() {
+    let page = to_html(&shop(), &HtmlOptions::default());
+    assert!(page.contains(r#"<g class="group" data-namespace="shop">"#));
+    assert!(page.contains(r#"<g class="group" data-namespace="payments">"#));
+    assert!(page.contains(r#""overview":false"#) && page.contains(r#""full_svg":null"#));
+    assert!(page.contains("<p id=\"notice\" class=\"notice\" role=\"status\" hidden></p>"));
+}
+
+/// `n` services in `namespaces` namespaces, each calling the next.
+fn big(n: usize, namespaces: usize) -> ServiceGraph {
+    let mut g = ServiceGraph::new();
+    let mut previous = None;
+    for i in 0..n {
+        let ns = format!("ns-{}", i * namespaces / n);
+        let mut node = Node::named(&format!("svc-{i}"), NodeKind::Service);
+        node.id = format!("{ns}/svc-{i}");
+        node.namespace = Some(ns);
+        let v = g.upsert_node(node);
+        if let Some(p) = previous {
+            g.upsert_edge(p, v, Edge::with_rate(1.0));
+        }
+        previous = Some(v);
+    }
+    g
+}
+
+#[test]
+fn big_graphs_start_with_their_namespaces_and_keep_every_service() {
+    let g = big(OVERVIEW_THRESHOLD + 100, 4);
+    let page = to_html(&g, &HtmlOptions::default());
+    assert!(
+        page.contains("500 services in 4 namespaces: showing namespaces; click one to expand.")
+    );
+    assert!(page.contains("Graphs of more than 400 services start collapsed"));
+    let config = blocks(
+        &page,
+        "<script type=\"application/json\" id=\"svcgraph-config\">",
+        "</script>",
+    )[0];
+    let config: serde_json::Value = serde_json::from_str(config).unwrap();
+    assert_eq!(config["overview"], true);
+    let full = config["full_svg"].as_str().unwrap();
+    for i in 0..g.node_count() {
+        let id = format!("data-id=\"ns-{}/svc-{i}\"", i * 4 / g.node_count());
+        assert!(full.contains(&id), "{id} is in the full drawing");
+    }
+    // The drawing shown first is the overview: one node per namespace.
+    let shown = page.split("<div id=\"stage\"").nth(1).unwrap();
+    let shown = &shown[..shown.find("</svg>").unwrap()];
+    assert_eq!(shown.matches("class=\"node kind-namespace\"").count(), 4);
+    assert!(!shown.contains("svc-1\""));
+    // One namespace, however big, is drawn in full.
+    let one = to_html(&big(OVERVIEW_THRESHOLD + 100, 1), &HtmlOptions::default());
+    assert!(one.contains(r#""overview":false"#));
+}
+
+#[test]
+fn the_page_skeleton() {
+    let page = to_html(&shop(), &HtmlOptions::default());
+    let svg_start = page.find("<svg").unwrap();
+    let svg_end = page.find("</svg>\n").unwrap() + "</svg>\n".len();
+    let mut skeleton = format!("{}[SVG]\n{}", &page[..svg_start], &page[svg_end..]);
+    skeleton = skeleton
+        .replace(SCRIPT, "[view.js]")
+        .replace(STYLESHEET, "[view.css]");
+    let graph = to_json(&shop());
+    skeleton = skeleton.replace(&script_data(graph.trim_end()), "[graph]");
+    let hashes = regex::Regex::new("sha256-[A-Za-z0-9+/=]+").unwrap();
+    let skeleton = hashes.replace_all(&skeleton, "sha256-…");
+    insta::assert_snapshot!(skeleton);
+}
+
+#[test]
+fn numbers_read_with_thousands_separators() {
+    assert_eq!(thousands(5), "5");
+    assert_eq!(thousands(400), "400");
+    assert_eq!(thousands(5000), "5,000");
+    assert_eq!(thousands(1_234_567), "1,234,567");
+}
+
+#[test]
+fn a_live_view_reply_carries_the_drawing_the_page_would_draw() {
+    let g = shop();
+    let view = live_view(
+        &g,
+        &SvgOptions::default(),
+        1_795_539_600,
+        &["a note".to_owned()],
+    );
+    let reply: serde_json::Value = serde_json::from_str(&view.body).unwrap();
+    assert_eq!(reply["at"], 1_795_539_600);
+    assert_eq!(reply["notes"][0], "a note");
+    assert_eq!(reply["svg"], view.svg.text.as_str());
+    assert!(
+        view.svg
+            .text
+            .contains("<g class=\"group\" data-namespace=\"shop\">"),
+        "boxed like the page"
+    );
+    assert_eq!(
+        reply["graph"],
+        serde_json::from_str::<serde_json::Value>(&to_json(&g)).unwrap()
+    );
+    // The page's own drawing and the reply's are the same drawing.
+    let page = to_html(&g, &HtmlOptions::default());
+    assert!(page.contains(&view.svg.text));
+    assert_eq!(view.svg.hint(&g).nodes.len(), g.node_count());
+}
+
+#[test]
+fn big_graphs_in_one_namespace_start_with_their_workloads() {
+    // 450 pods of 30 StatefulSets (`w7-3`) keyed by address, each calling the next one.
+    let mut g = ServiceGraph::new();
+    let mut previous = None;
+    for i in 0..450 {
+        let mut node = Node::named(&format!("w{}-{}", i % 30, i / 30), NodeKind::Pod);
+        node.id = format!("10.0.{}.{}", i / 250, i % 250);
+        node.namespace = Some("shop".to_owned());
+        let v = g.upsert_node(node);
+        if let Some(p) = previous {
+            g.upsert_edge(p, v, Edge::with_rate(1.0));
+        }
+        previous = Some(v);
+    }
+    let page = to_html(&g, &HtmlOptions::default());
+    assert!(page.contains("450 services in 30 workloads: showing workloads; click one to expand."));
+    assert!(page.contains(r#"<button id="overview" type="button" hidden>Workloads</button>"#));
+    let config = blocks(
+        &page,
+        "<script type=\"application/json\" id=\"svcgraph-config\">",
+        "</script>",
+    )[0];
+    let config: serde_json::Value = serde_json::from_str(config).unwrap();
+    assert_eq!(config["overview_level"], "workload");
+    let members = config["members"].as_object().unwrap();
+    assert_eq!(members.len(), 30);
+    let w7: Vec<&str> = members["shop/w7"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(w7.len(), 15);
+    assert!(w7.windows(2).all(|p| p[0] < p[1]), "sorted: {w7:?}");
+    let full = config["full_svg"].as_str().unwrap();
+    assert!(
+        w7.iter()
+            .all(|id| full.contains(&format!("data-id=\"{id}\"")))
+    );
+
+    // Services with nothing to group them by are drawn in full, and the page says so.
+    let page = to_html(&big(OVERVIEW_THRESHOLD + 100, 1), &HtmlOptions::default());
+    assert!(page.contains("500 services, too many to read at once and none to group by"));
+    assert!(page.contains(r#""overview":false"#));
+}

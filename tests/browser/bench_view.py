@@ -1,0 +1,141 @@
+"""How fast the interactive page is in headless Chromium (BENCHMARKS.md, "Interactive page").
+
+For the layout benchmark's `service 1000` and `service 5000` graphs (pages.service_graph):
+
+* time until drawn and interactive, from navigation start: to `window.svcgraphReady`, which
+  the page sets in the second animation frame after its script has indexed the drawing,
+  applied the URL fragment and fitted the view; and to the frame after a hover dispatched at
+  that moment (the browser finishes rastering a big drawing only after that frame, so this is
+  when the page has answered a user); for the page as written (a namespace overview, since
+  both graphs have more than 400 services in 20 namespaces), for the same page opened on its
+  full drawing (`#full=1`), and for the graph in one namespace (drawn in full from the start);
+* expanding a namespace on the overview (the full drawing, the other namespaces collapsed):
+  from the call until two frames later, and until the frame after a hover dispatched then;
+* hover latency on the full 5,000-service drawing, once drawn: a `mouseover` dispatched on a
+  node, until the next animation frame after the page has put the highlight up (style and
+  layout forced in that frame), and until the frame after it (paint included).
+
+    bash scripts/browser-checks.sh --bench [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Dict, List
+
+import pages
+
+HOVER = """
+const [index, done] = [arguments[0], arguments[arguments.length - 1]];
+const nodes = document.querySelectorAll('#stage > svg:first-child g.nodes > g.node');
+const node = nodes[(index * 7919) % nodes.length];
+const t0 = performance.now();
+node.dispatchEvent(new MouseEvent('mouseover', { bubbles: true }));
+requestAnimationFrame(() => {
+  document.querySelector('svg.hover-overlay').getBBox();  // style and layout of that frame
+  const styled = performance.now() - t0;
+  requestAnimationFrame(() => done([styled, performance.now() - t0, performance.now()]));
+});
+"""
+
+
+EXPAND = """
+const [ns, done] = [arguments[0], arguments[arguments.length - 1]];
+const t0 = performance.now();
+window.svcgraphView.showFull(ns);
+requestAnimationFrame(() => requestAnimationFrame(() => {
+  const shown = performance.now() - t0;
+  const node = [...document.querySelectorAll('#stage > svg:first-child g.nodes > g.node')]
+    .find((n) => n.dataset.namespace === ns);
+  node.dispatchEvent(new MouseEvent('mouseover', { bubbles: true }));
+  requestAnimationFrame(() => requestAnimationFrame(() => done([shown, performance.now() - t0])));
+}));
+"""
+
+
+def load_times(driver, path: Path, fragment: str, runs: int) -> List[List[float]]:  # type: ignore[no-untyped-def]
+    """Per load: when the page said it was ready, and when a hover dispatched right then had
+    been drawn (the drawing's first raster finishes only then), from navigation start."""
+    times = []
+    pages.open_page(driver, path, fragment)  # warm-up: file cache, compiled script
+    for i in range(runs):
+        driver.get("about:blank")
+        ready = pages.open_page(driver, path, fragment)
+        answered = driver.execute_async_script(HOVER, i)[2]
+        times.append([ready, answered])
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--hovers", type=int, default=25)
+    parser.add_argument("--out", type=Path, help="where to keep the pages (default: a temp dir)")
+    args = parser.parse_args()
+    directory = args.out or Path(tempfile.mkdtemp(prefix="svcgraph-page-bench-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    version = subprocess.run(["chromium", "--version"], capture_output=True, text=True).stdout.strip()
+    print(f"{version}; {args.runs} loads per page after a warm-up, medians (min-max) in ms")
+
+    driver = pages.chromium()
+    results: Dict[str, object] = {}
+    try:
+        for n in (1000, 5000):
+            doc = pages.service_graph(n)
+            boxed = pages.render(["-i", str(pages.write_json(doc, directory / f"service-{n}.json"))],
+                                 directory / f"service-{n}.html")
+            for node in doc["nodes"]:
+                node["namespace"] = "default"
+            single = pages.render(["-i", str(pages.write_json(doc, directory / f"service-{n}-one.json"))],
+                                  directory / f"service-{n}-one.html")
+            for label, path, fragment in (
+                ("overview (as written)", boxed, ""),
+                ("full drawing (#full=1)", boxed, "#full=1"),
+                ("one namespace, full", single, ""),
+            ):
+                times = load_times(driver, path, fragment, args.runs)
+                ready = [t[0] for t in times]
+                answered = [t[1] for t in times]
+                size = path.stat().st_size
+                print(f"service {n} ({len(doc['edges'])} edges) {label}: ready {statistics.median(ready):.0f} "
+                      f"({min(ready):.0f}-{max(ready):.0f}), first hover drawn {statistics.median(answered):.0f} "
+                      f"({min(answered):.0f}-{max(answered):.0f}); page {size / 1e6:.1f} MB")
+                results[f"{n} {label}"] = times
+            expand = []
+            for i in range(args.runs):
+                driver.get("about:blank")
+                pages.open_page(driver, boxed)
+                expand.append(driver.execute_async_script(EXPAND, f"ns-{(i * 7) % 20}"))
+            shown = [e[0] for e in expand]
+            answered = [e[1] for e in expand]
+            print(f"service {n}: a namespace expanded from the overview (full drawing, 19 namespaces "
+                  f"collapsed): shown {statistics.median(shown):.0f} ({min(shown):.0f}-{max(shown):.0f}), "
+                  f"a hover in it drawn {statistics.median(answered):.0f} ({min(answered):.0f}-{max(answered):.0f})")
+            results[f"{n} expand"] = expand
+            if n == 5000:
+                for label, path, fragment in (("full drawing (#full=1)", boxed, "#full=1"),
+                                              ("one namespace, full", single, "")):
+                    pages.open_page(driver, path, fragment)
+                    driver.execute_async_script(HOVER, args.hovers)  # waits out the first raster
+                    samples = [driver.execute_async_script(HOVER, i) for i in range(args.hovers)]
+                    styled = [s[0] for s in samples]
+                    painted = [s[1] for s in samples]
+                    print(f"hover on service 5000 {label}: to the highlighted frame's style "
+                          f"{statistics.median(styled):.1f} ({min(styled):.1f}-{max(styled):.1f}), "
+                          f"to the next frame {statistics.median(painted):.1f} "
+                          f"({min(painted):.1f}-{max(painted):.1f}); {args.hovers} hovers")
+                    results[f"hover {label}"] = samples
+    finally:
+        driver.quit()
+    (directory / "results.json").write_text(json.dumps(results, indent=1))
+    print(f"pages and results in {directory}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,149 @@
+"""The live page against a stand-in for `svcgraph serve` on a loopback port: it polls
+`api/view` (relative to itself), swaps the drawing keeping the focus, shows the time it
+shows, the failures of a refresh, and asks for other moments and comparisons.
+
+The page and the replies are written by examples/live_page.rs (built by scripts/browser-
+checks.sh), the same calls a server makes.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+import pages
+
+SHOP = pages.ROOT / "crates" / "svcgraph-cli" / "data" / "shop.snapshot.json"
+YESTERDAY = pages.ROOT / "examples" / "data" / "shop-yesterday.snapshot.json"
+NOW = 1795539600  # the shop sample's moment, 2026-11-24 17:00 UTC
+
+
+def live_page(*args: str) -> None:
+    example = Path(pages.svcgraph_binary()).parent / "examples" / "live_page"
+    subprocess.run([str(example), *args], check=True)
+
+
+class Stand:
+    """What the server answers: the page at /live/, and `api/view` replies in turn."""
+
+    def __init__(self, page: bytes) -> None:
+        self.page = page
+        self.reply: Optional[bytes] = None
+        self.fail = False
+        self.queries: List[Dict[str, List[str]]] = []
+        self.lock = threading.Lock()
+
+
+@pytest.fixture(scope="module")
+def stand(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+    work = tmp_path_factory.mktemp("live")
+    live_page("page", str(SHOP), str(work / "live.html"), "1")
+    live_page("view", str(YESTERDAY), str(work / "yesterday.json"), str(NOW - 86400))
+    live_page("view", str(SHOP), str(work / "compared.json"), str(NOW), str(YESTERDAY))
+    state = Stand((work / "live.html").read_bytes())
+    replies = {name: (work / f"{name}.json").read_bytes() for name in ("yesterday", "compared")}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            url = urlsplit(self.path)
+            with state.lock:
+                if url.path == "/live/":
+                    body, status, kind = state.page, 200, "text/html; charset=utf-8"
+                elif url.path == "/live/api/view":
+                    state.queries.append(parse_qs(url.query, keep_blank_values=True))
+                    if state.fail or state.reply is None:
+                        body, status, kind = b"upstream unavailable", 503, "text/plain"
+                    else:
+                        body, status, kind = state.reply, 200, "application/json"
+                else:
+                    body, status, kind = b"not found", 404, "text/plain"
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state, replies, f"http://127.0.0.1:{server.server_address[1]}/live/"
+    server.shutdown()
+    server.server_close()
+
+
+def wait(driver, condition, timeout: float = 15):  # type: ignore[no-untyped-def]
+    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(condition)
+
+
+def drawn(driver) -> set:  # type: ignore[no-untyped-def]
+    return set(driver.execute_script(
+        "return [...document.querySelectorAll('#stage > svg:first-child g.nodes > g.node:not(.leaving)')]"
+        ".filter(n => getComputedStyle(n).display !== 'none').map(n => n.dataset.id)"))
+
+
+def test_the_live_page_refreshes_and_keeps_the_view(stand) -> None:  # type: ignore[no-untyped-def]
+    state, replies, url = stand
+    state.reply = replies["yesterday"]
+    driver = pages.chromium()
+    try:
+        driver.get(url + "#focus=checkout")
+        wait(driver, lambda d: d.execute_script("return window.svcgraphReady || false"))
+        assert driver.find_element(By.ID, "live-state").text == "live"
+        assert "payments/fraud-detection" not in drawn(driver)  # focus: checkout ± 1
+        # The next refresh brings yesterday's shop: tax is there, payment's callee is not.
+        status = wait(driver, lambda d: "showing 2026-11-23 17:00:00 UTC" in d.find_element(By.ID, "status").text)
+        assert status
+        assert "shop/tax" in drawn(driver)
+        assert "focus-root" in driver.find_element(
+            By.CSS_SELECTOR, 'g.nodes > g.node[data-id="shop/checkout"]').get_attribute("class")
+        assert "#focus=shop%2Fcheckout" in driver.current_url
+        assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+        origin = url.rsplit("/live/", 1)[0]
+        for request in pages.network_requests(driver):
+            assert request.startswith(origin + "/live/"), request
+        assert state.queries[0] == {"at": [""], "compare": [""]}
+
+        # A failed refresh is reported, and the last drawing stays.
+        state.fail = True
+        wait(driver, lambda d: "refresh failed (HTTP 503: upstream unavailable)" in d.find_element(By.ID, "status").text)
+        assert "error" in driver.find_element(By.ID, "status").get_attribute("class")
+        assert "shop/tax" in drawn(driver)
+        state.fail = False
+
+        # Another moment: the slider asks for it and the page stops polling.
+        state.reply = replies["compared"]
+        asked = len(state.queries)
+        driver.execute_script(
+            "const t = document.getElementById('time'); t.value = -3600;"
+            "t.dispatchEvent(new Event('input')); t.dispatchEvent(new Event('change'));")
+        wait(driver, lambda d: len(state.queries) > asked)
+        at = int(state.queries[asked]["at"][0])
+        assert abs(at - (driver.execute_script("return Date.now() / 1000") - 3600)) < 60
+        assert driver.find_element(By.ID, "live-state").text == "paused"
+        assert f"at={at}" in driver.current_url
+        # A comparison: the reply's diff shows, with before and after.
+        asked = len(state.queries)
+        Select(driver.find_element(By.ID, "compare")).select_by_value("86400")
+        wait(driver, lambda d: len(state.queries) > asked and d.find_elements(By.CSS_SELECTOR, "g.edge.diff-new"))
+        assert state.queries[asked]["compare"] == ["86400"]
+        assert "compare=86400" in driver.current_url
+        # Back to live.
+        asked = len(state.queries)
+        driver.find_element(By.ID, "go-live").click()
+        wait(driver, lambda d: len(state.queries) > asked)
+        assert state.queries[asked]["at"] == [""]
+        assert driver.find_element(By.ID, "live-state").text == "live"
+    finally:
+        driver.quit()

@@ -1,0 +1,391 @@
+"""The interactive page in a real browser (headless Chromium): it loads cleanly and offline,
+and search, focus, the URL fragment, collapsing, labels, export and big graphs work on it.
+
+Run by scripts/browser-checks.sh, which installs Chromium, chromedriver and the pinned
+packages, and builds the binary.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+import pages
+
+SVG = "http://www.w3.org/2000/svg"
+CHECKOUT = "shop/checkout"
+# The demo's services that call checkout or that checkout calls.
+CHECKOUT_NEIGHBOURS = {
+    "shop/frontend", "shop/cart", "shop/product-catalog", "shop/currency", "payments/payment",
+    "shop/shipping", "shop/email", "shop/accounting",
+}
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pages")
+
+
+@pytest.fixture(scope="module")
+def demo(workdir: Path) -> Path:
+    return pages.render(["--demo"], workdir / "demo.html")
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[object]:
+    d = pages.chromium()
+    yield d
+    d.quit()
+
+
+@pytest.fixture
+def page(driver, demo: Path):  # type: ignore[no-untyped-def]
+    """The demo page, freshly loaded, its earlier logs drained."""
+    driver.get("about:blank")
+    driver.get_log("browser")
+    driver.get_log("performance")
+    pages.open_page(driver, demo)
+    return driver
+
+
+def node(driver, node_id: str):  # type: ignore[no-untyped-def]
+    return driver.find_element(By.CSS_SELECTOR, f'g.nodes > g.node[data-id="{node_id}"]')
+
+
+def shown_nodes(driver) -> set:  # type: ignore[no-untyped-def]
+    return set(driver.execute_script(
+        "return [...document.querySelectorAll('#stage > svg:first-child g.nodes > g.node')]"
+        ".filter(n => getComputedStyle(n).display !== 'none').map(n => n.dataset.id)"))
+
+
+def fragment(driver) -> str:  # type: ignore[no-untyped-def]
+    return driver.execute_script("return location.hash")
+
+
+def click_node(driver, node_id: str) -> None:  # type: ignore[no-untyped-def]
+    ActionChains(driver).move_to_element(node(driver, node_id)).click().perform()
+
+
+def hover_edge(driver, source: str, target: str) -> None:  # type: ignore[no-untyped-def]
+    """Moves the mouse onto the middle of an edge's line (its box's centre may be off it)."""
+    stage = driver.find_element(By.ID, "stage")
+    x, y = driver.execute_script(
+        "const [s, t, stage] = arguments;"
+        "const line = [...document.querySelectorAll('g.edges > g.edge')]"
+        "  .find(e => e.dataset.source === s && e.dataset.target === t).querySelector('path.line');"
+        "const p = line.getPointAtLength(line.getTotalLength() / 2).matrixTransform(line.getScreenCTM());"
+        "const r = stage.getBoundingClientRect();"
+        "return [p.x - r.left - r.width / 2, p.y - r.top - r.height / 2];",
+        source, target, stage)
+    ActionChains(driver).move_to_element_with_offset(stage, round(x), round(y)).perform()
+
+
+def severe(logs: List[dict]) -> List[dict]:
+    return [e for e in logs if e["level"] in ("SEVERE", "WARNING")]
+
+
+def test_the_demo_loads_without_console_errors_or_network_requests(page, demo: Path) -> None:
+    # Use the page: hover, search, focus, labels, collapse; then look at what it did.
+    ActionChains(page).move_to_element(node(page, CHECKOUT)).perform()
+    click_node(page, CHECKOUT)
+    page.find_element(By.ID, "search").send_keys("pay")
+    Select(page.find_element(By.ID, "labels")).select_by_value("p95")
+    page.execute_script("window.svcgraphView.collapse('tools')")
+    page.execute_script("window.svcgraphView.exportText()")
+    assert severe(page.get_log("browser")) == []
+    requests = pages.network_requests(page)
+    assert requests, "DevTools reported the page's own load"
+    assert {url.split("#")[0] for url in requests} == {demo.resolve().as_uri()}
+    # Nothing external in the DOM either, and the policy is in force.
+    assert page.execute_script(
+        "return document.querySelectorAll('img, link, iframe, object, embed, [src]').length") == 0
+    csp = page.find_element(By.CSS_SELECTOR, 'meta[http-equiv="Content-Security-Policy"]')
+    assert csp.get_attribute("content").startswith("default-src 'none';")
+
+
+def test_the_policy_blocks_anything_else(page) -> None:
+    # An injected inline script must not run: the policy allows only the page's own.
+    page.execute_script(
+        "const s = document.createElement('script'); s.textContent = 'window.injected = 1';"
+        "document.body.append(s);")
+    assert page.execute_script("return window.injected === undefined")
+    assert any("Content Security Policy" in e["message"] for e in page.get_log("browser"))
+
+
+def test_search_finds_checkout_and_cycles_through_matches(page) -> None:
+    box = page.find_element(By.ID, "search")
+    box.send_keys("checkout")
+    assert page.find_element(By.ID, "matches").text == "1 / 1"
+    classes = node(page, CHECKOUT).get_attribute("class")
+    assert "match" in classes and "current" in classes
+    assert "q=checkout" in fragment(page)
+    # Zoomed to it: the match is in the middle of the stage.
+    stage = page.find_element(By.ID, "stage").rect
+    found = node(page, CHECKOUT).rect
+    assert abs(found["x"] + found["width"] / 2 - (stage["x"] + stage["width"] / 2)) < 5
+
+    box.clear()
+    box.send_keys("/^(cart|currency)$/")
+    assert page.find_element(By.ID, "matches").text == "1 / 2"
+    box.send_keys(Keys.ENTER)
+    assert page.find_element(By.ID, "matches").text == "2 / 2"
+    assert "current" in node(page, "shop/currency").get_attribute("class")
+    box.send_keys(Keys.ENTER)
+    assert "current" in node(page, "shop/cart").get_attribute("class")
+    box.clear()
+    box.send_keys("/(/")
+    assert page.find_element(By.ID, "matches").text == "bad regex"
+
+
+def test_clicking_a_service_focuses_on_its_neighbours(page) -> None:
+    click_node(page, CHECKOUT)
+    assert shown_nodes(page) == CHECKOUT_NEIGHBOURS | {CHECKOUT}
+    assert "focus=shop%2Fcheckout" in fragment(page)
+    panel = page.find_element(By.ID, "panel").text
+    assert panel.startswith("checkout") and "callees" in panel
+    # Callers only, two hops.
+    Select(page.find_element(By.ID, "dir")).select_by_value("callers")
+    depth = page.find_element(By.ID, "depth")
+    depth.clear()
+    depth.send_keys("2", Keys.TAB)
+    assert shown_nodes(page) == {CHECKOUT, "shop/frontend", "user", "tools/load-generator"}
+    # Escape returns to the whole graph.
+    page.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    assert len(shown_nodes(page)) == 19
+    assert "focus=" not in fragment(page)
+
+
+def test_the_fragment_restores_the_view(driver, demo: Path) -> None:
+    driver.get("about:blank")
+    pages.open_page(driver, demo, "#focus=checkout&depth=2&dir=callees&q=pay&labels=p95&collapsed=tools")
+    assert driver.find_element(By.ID, "depth").get_attribute("value") == "2"
+    assert Select(driver.find_element(By.ID, "dir")).first_selected_option.get_attribute("value") == "callees"
+    assert driver.find_element(By.ID, "search").get_attribute("value") == "pay"
+    assert "focus-root" in node(driver, CHECKOUT).get_attribute("class")
+    shown = shown_nodes(driver)
+    assert {"payments/fraud-detection", "postgres", "valkey", "shop/quote"} <= shown
+    assert "shop/frontend" not in shown
+    labels = driver.execute_script(
+        "return [...document.querySelectorAll('g.edges > g.edge.focused > text')].map(t => t.textContent)")
+    assert labels and all(label.startswith("p95 ") for label in labels), labels
+    assert driver.find_elements(By.CSS_SELECTOR, 'g.collapsed-box[data-namespace="tools"]')
+    # Another fragment, by hand: the view follows.
+    driver.execute_script("location.hash = '#focus=payment&dir=both&depth=1'")
+    WebDriverWait(driver, 10, poll_frequency=0.02).until(
+        lambda d: "focus-root" in node(d, "payments/payment").get_attribute("class"))
+    assert shown_nodes(driver) == {
+        "payments/payment", CHECKOUT, "payments/fraud-detection", "card-gateway.example.net"}
+    assert not driver.find_elements(By.CSS_SELECTOR, "g.collapsed-box")
+
+
+def test_a_hostile_service_name_stays_text(driver, workdir: Path) -> None:
+    doc = pages.hostile_graph()
+    path = pages.render(["-i", str(pages.write_json(doc, workdir / "hostile.json"))], workdir / "hostile.html")
+    driver.get("about:blank")
+    driver.get_log("browser")
+    pages.open_page(driver, path)
+    names = [n["name"] for n in doc["nodes"]][1:]
+    for name in names:
+        target = node(driver, [n["id"] for n in doc["nodes"] if n["name"] == name][0])
+        ActionChains(driver).move_to_element(target).perform()
+        assert driver.find_element(By.CSS_SELECTOR, "#panel h2").text == name
+    search = driver.find_element(By.ID, "search")
+    search.send_keys("<img")
+    assert driver.find_element(By.ID, "matches").text == "1 / 1"
+    ns = doc["nodes"][1]["namespace"]
+    driver.execute_script("window.svcgraphView.collapse(arguments[0])", ns)
+    box = driver.find_element(By.CSS_SELECTOR, "g.collapsed-box text")
+    assert box.text == ns
+    ActionChains(driver).move_to_element(box).perform()
+    assert driver.execute_script("return document.querySelectorAll('img, b, #stage script').length") == 0
+    assert driver.execute_script("return window.pwned === undefined")
+    with pytest.raises(NoAlertPresentException):
+        driver.switch_to.alert.text
+    assert severe(driver.get_log("browser")) == []
+
+
+def test_a_namespace_collapses_and_expands(page) -> None:
+    label = page.find_element(By.CSS_SELECTOR, 'g.groups > g.group[data-namespace="shop"] text')
+    label.click()
+    box = page.find_element(By.CSS_SELECTOR, 'g.collapsed-box[data-namespace="shop"]')
+    assert "11 services" in box.text, box.text
+    assert "req/s in" in box.text
+    shown = shown_nodes(page)
+    assert CHECKOUT not in shown and "payments/payment" in shown
+    assert "collapsed=shop" in fragment(page)
+    ActionChains(page).move_to_element(box).click().perform()
+    assert not page.find_elements(By.CSS_SELECTOR, "g.collapsed-box")
+    assert CHECKOUT in shown_nodes(page)
+    assert "collapsed" not in fragment(page)
+    page.find_element(By.ID, "collapse-all").click()
+    assert len(page.find_elements(By.CSS_SELECTOR, "g.collapsed-box")) == 3
+    page.find_element(By.ID, "expand-all").click()
+    assert len(shown_nodes(page)) == 19
+
+
+def test_edge_labels_switch_and_read_like_the_rust_ones(page) -> None:
+    edge = page.find_element(
+        By.CSS_SELECTOR, f'g.edges > g.edge[data-source="{CHECKOUT}"][data-target="payments/payment"] > text')
+    drawn = edge.text
+    assert drawn == "3.90 req/s · 2.1% err · p95 310 ms"
+    labels = Select(page.find_element(By.ID, "labels"))
+    for value, text in [("rate", "3.90 req/s"), ("errors", "2.1% err"), ("p95", "p95 310 ms"), ("auto", drawn)]:
+        labels.select_by_value(value)
+        assert edge.text == text
+    assert page.execute_script(
+        "const v = window.svcgraphView;"
+        "return [v.formatRate(12345), v.formatRate(0.0123), v.formatPercent(0.0005),"
+        " v.formatPercent(0.00001), v.formatDuration(0.00085), v.formatDuration(1.234)]"
+    ) == ["12.3k", "0.0123", "0.05%", "<0.01%", "850 µs", "1.2 s"]
+
+
+def test_hovering_highlights_the_neighbourhood_and_shows_the_numbers(page) -> None:
+    ActionChains(page).move_to_element(node(page, "payments/payment")).perform()
+    near = set(page.execute_script(
+        "return [...document.querySelectorAll('g.nodes > g.node.near')].map(n => n.dataset.id)"))
+    assert near == {"payments/payment", CHECKOUT, "payments/fraud-detection", "card-gateway.example.net"}
+    lifted = set(page.execute_script(
+        "return [...document.querySelectorAll('svg.hover-overlay g.nodes > g.node.near')].map(n => n.dataset.id)"))
+    assert lifted == near, "the neighbourhood is drawn above the veil"
+    assert page.find_elements(By.CSS_SELECTOR, "svg.hover-overlay rect.veil")
+    ActionChains(page).move_to_element(page.find_element(By.ID, "search")).perform()
+    assert not page.find_elements(By.CSS_SELECTOR, "svg.hover-overlay > *")
+    ActionChains(page).move_to_element(node(page, "payments/payment")).perform()
+    hover_edge(page, "payments/payment", "card-gateway.example.net")
+    text = page.find_element(By.ID, "panel").text
+    for expected in ("payment → card-gateway.example.net", "3.90", "1.8%", "60 ms", "240 ms", "750 ms"):
+        assert expected in text, text
+
+
+def test_a_comparison_shows_before_and_after(driver, workdir: Path) -> None:
+    baseline = pages.ROOT / "examples" / "data" / "shop-yesterday.snapshot.json"
+    path = pages.render(["--demo", "--baseline", str(baseline)], workdir / "compared.html")
+    driver.get("about:blank")
+    pages.open_page(driver, path)
+    hover_edge(driver, CHECKOUT, "payments/payment")  # payment was faster the day before
+    text = driver.find_element(By.ID, "panel").text
+    assert "now" in text and "before" in text and "compared with the baseline" in text, text
+
+
+def test_export_keeps_what_the_view_shows(page) -> None:
+    click_node(page, CHECKOUT)
+    text = page.execute_script("return window.svcgraphView.exportText()")
+    root = ET.fromstring(text.encode())
+    ids = {g.get("data-id") for g in root.iter(f"{{{SVG}}}g") if g.get("data-id")}
+    # Drawn nodes plus the legend's samples (which carry no id).
+    assert ids == CHECKOUT_NEIGHBOURS | {CHECKOUT}
+    assert root.get("viewBox") and root.find(f"{{{SVG}}}style") is not None
+    page.find_element(By.ID, "export").click()  # the download path runs without errors
+    assert severe(page.get_log("browser")) == []
+
+
+def test_a_big_graph_starts_with_its_namespaces(driver, workdir: Path) -> None:
+    doc = pages.service_graph(1000)
+    path = pages.render(["-i", str(pages.write_json(doc, workdir / "big.json"))], workdir / "big.html")
+    driver.get("about:blank")
+    driver.get_log("browser")
+    pages.open_page(driver, path)
+    notice = driver.find_element(By.ID, "notice").text
+    assert notice.startswith("1,000 services in 20 namespaces: showing namespaces; click one to expand"), notice
+    assert len(driver.find_elements(By.CSS_SELECTOR, "g.nodes > g.node")) == 20
+    # Expanding a namespace shows the full drawing there, the other namespaces collapsed.
+    click_node(driver, "ns:ns-3")
+    WebDriverWait(driver, 30, poll_frequency=0.05).until(
+        lambda d: d.execute_script("return window.svcgraphView.state.full"))
+    assert len(driver.find_elements(By.CSS_SELECTOR, "g.nodes > g.node")) == 1000
+    assert len(driver.find_elements(By.CSS_SELECTOR, "g.collapsed-box")) == 19
+    shown = shown_nodes(driver)
+    assert shown == {n["id"] for n in doc["nodes"] if n["namespace"] == "ns-3"}
+    assert "full=1" in fragment(driver) and "collapsed=ns-0" in fragment(driver)
+    # Back to the overview; then a search jumps straight into the full drawing.
+    driver.find_element(By.ID, "overview").click()
+    assert len(driver.find_elements(By.CSS_SELECTOR, "g.nodes > g.node")) == 20
+    driver.find_element(By.ID, "search").send_keys("ns-17/svc-871")
+    WebDriverWait(driver, 30, poll_frequency=0.05).until(
+        lambda d: "current" in node(d, "ns-17/svc-871").get_attribute("class"))
+    assert "ns-17/svc-871" in shown_nodes(driver)
+    assert severe(driver.get_log("browser")) == []
+
+
+def test_screenshot_for_the_readme(page, tmp_path: Path) -> None:
+    """The demo with a service hovered and its numbers in the panel: target/browser/view.png,
+    copied to docs/view.png when SVCGRAPH_UPDATE_SCREENSHOT=1 or when there is none yet."""
+    page.set_window_size(1280, 800)
+    page.execute_script("window.svcgraphView.fit()")
+    ActionChains(page).move_to_element(node(page, CHECKOUT)).perform()
+    out = pages.ROOT / "target" / "browser" / "view.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    assert page.save_screenshot(str(out))
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    docs = pages.ROOT / "docs" / "view.png"
+    if os.environ.get("SVCGRAPH_UPDATE_SCREENSHOT") == "1" or not docs.exists():
+        shutil.copyfile(out, docs)
+
+
+def viewbox(driver) -> List[float]:  # type: ignore[no-untyped-def]
+    box = driver.execute_script("return document.querySelector('#stage > svg:first-child').getAttribute('viewBox')")
+    return [float(v) for v in box.split()]
+
+
+def test_keys_wheel_and_drag_move_the_view_and_always_fit_refits(page) -> None:
+    body = page.find_element(By.TAG_NAME, "body")
+    fitted = viewbox(page)
+    body.send_keys("+")
+    zoomed = viewbox(page)
+    assert zoomed[2] < fitted[2] * 0.9, "+ zooms in"
+    body.send_keys(Keys.ARROW_RIGHT)
+    assert viewbox(page)[0] > zoomed[0], "the right arrow pans right"
+    body.send_keys("0")
+    assert viewbox(page) == fitted, "0 fits again"
+    stage = page.find_element(By.ID, "stage")
+    ActionChains(page).scroll_from_origin(ScrollOrigin.from_element(stage), 0, -300).perform()
+    WebDriverWait(page, 5, poll_frequency=0.02).until(lambda d: viewbox(d)[2] < fitted[2] * 0.8)
+    before = viewbox(page)
+    ActionChains(page).move_to_element_with_offset(stage, 0, 200).click_and_hold() \
+        .move_by_offset(-60, 0).move_by_offset(-60, 0).release().perform()
+    after = viewbox(page)
+    assert after[0] > before[0] and after[2] == before[2], "dragging pans without zooming"
+    assert "focus=" not in fragment(page), "a drag is not a click"
+    # Always fit: the view follows the window, and the link says so.
+    page.find_element(By.ID, "always-fit").click()
+    assert "fit=1" in fragment(page) and viewbox(page) == fitted
+    page.set_window_size(1000, 700)
+    WebDriverWait(page, 5, poll_frequency=0.02).until(lambda d: viewbox(d) != fitted)
+    body.send_keys("+")
+    assert not page.find_element(By.ID, "always-fit").is_selected(), "zooming by hand ends it"
+    page.set_window_size(1400, 900)
+
+
+def test_a_big_graph_in_one_namespace_starts_with_its_workloads(driver, workdir: Path) -> None:
+    nodes = [{"id": f"10.0.{i // 250}.{i % 250}", "name": f"w{i % 30}-{i // 30}", "namespace": "shop",
+              "kind": "pod"} for i in range(450)]
+    edges = [{"source": a["id"], "target": b["id"], "requests_per_second": 1.0}
+             for a, b in zip(nodes, nodes[1:])]
+    doc = {"format": "svcgraph-graph", "version": 1, "nodes": nodes, "edges": edges}
+    path = pages.render(["-i", str(pages.write_json(doc, workdir / "pods.json"))], workdir / "pods.html")
+    driver.get("about:blank")
+    driver.get_log("browser")
+    pages.open_page(driver, path)
+    assert driver.find_element(By.ID, "notice").text.startswith("450 services in 30 workloads")
+    assert len(driver.find_elements(By.CSS_SELECTOR, "g.nodes > g.node")) == 30
+    click_node(driver, "shop/w7")
+    WebDriverWait(driver, 30, poll_frequency=0.05).until(
+        lambda d: d.execute_script("return window.svcgraphView.state.full"))
+    picked = set(driver.execute_script(
+        "return [...document.querySelectorAll('g.nodes > g.node.picked')].map(n => n.dataset.name)"))
+    assert picked == {f"w7-{i}" for i in range(15)}
+    assert len(shown_nodes(driver)) == 450
+    driver.find_element(By.ID, "overview").click()
+    assert len(driver.find_elements(By.CSS_SELECTOR, "g.nodes > g.node")) == 30
+    assert severe(driver.get_log("browser")) == []
