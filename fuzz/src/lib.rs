@@ -37,6 +37,15 @@ fn check_svg(graph: &ServiceGraph, options: &svg::SvgOptions) {
     if let Err(e) = roxmltree::Document::parse(&drawn.text) {
         panic!("the SVG is not well-formed XML: {e}");
     }
+    // Drawn again with its own positions as the hint, as a live view's refresh draws.
+    let hinted = svg::SvgOptions {
+        hint: Some(drawn.hint(graph)),
+        ..options.clone()
+    };
+    let again = svg::to_svg(graph, &hinted);
+    if let Err(e) = roxmltree::Document::parse(&again.text) {
+        panic!("the SVG drawn with a hint is not well-formed XML: {e}");
+    }
 }
 
 /// The DOT keeps names inside quotes and has no character XML forbids.
@@ -168,6 +177,7 @@ pub fn render(data: &[u8]) {
         },
         no_legend: choice & 16 != 0,
         group,
+        hint: None,
     };
     check_svg(&graph, &svg_options);
     check_dot(&graph, &dot::DotOptions { direction, group });
