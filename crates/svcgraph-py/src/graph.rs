@@ -455,12 +455,16 @@ impl Graph {
     /// >>> g.to_svg(rankdir="tb", group="namespace").startswith("<svg")
     /// True
     /// ```
+    ///
+    /// `hint`, the text `layout_hint()` gave for an earlier drawing (of this graph or of an
+    /// earlier state of it), keeps the services that were in it where they were, and fits
+    /// new ones in around them: a picture redrawn every few minutes does not jump.
     #[pyo3(
         signature = (
             *, rankdir = "lr".to_owned(), edge_labels = "auto".to_owned(), group = None,
-            legend = true
+            legend = true, hint = None
         ),
-        text_signature = "($self, *, rankdir='lr', edge_labels='auto', group=None, legend=True)"
+        text_signature = "($self, *, rankdir='lr', edge_labels='auto', group=None, legend=True, hint=None)"
     )]
     fn to_svg(
         &self,
@@ -469,9 +473,43 @@ impl Graph {
         edge_labels: String,
         group: Option<String>,
         legend: bool,
+        hint: Option<String>,
     ) -> PyResult<String> {
-        let options = options::svg_options(&rankdir, &edge_labels, group.as_deref(), legend)?;
+        let mut options = options::svg_options(&rankdir, &edge_labels, group.as_deref(), legend)?;
+        options.hint = options::hint(hint.as_deref())?;
         Ok(self.svg(py, &options))
+    }
+
+    /// Where `to_svg` with these options (and `hint`) puts each service and call, as JSON
+    /// text: pass it as `hint` to a later drawing to keep them there.
+    ///
+    /// ```python
+    /// >>> before = g.layout_hint()
+    /// >>> svg = g.to_svg(hint=before)
+    /// ```
+    #[pyo3(
+        signature = (
+            *, rankdir = "lr".to_owned(), edge_labels = "auto".to_owned(), group = None,
+            hint = None
+        ),
+        text_signature = "($self, *, rankdir='lr', edge_labels='auto', group=None, hint=None)"
+    )]
+    fn layout_hint(
+        &self,
+        py: Python<'_>,
+        rankdir: String,
+        edge_labels: String,
+        group: Option<String>,
+        hint: Option<String>,
+    ) -> PyResult<String> {
+        let mut options = options::svg_options(&rankdir, &edge_labels, group.as_deref(), true)?;
+        options.hint = options::hint(hint.as_deref())?;
+        let graph = &self.inner;
+        let text = py.detach(|| {
+            let drawn = svg::to_svg(graph, &options);
+            serde_json::to_string(&drawn.hint(graph))
+        });
+        text.map_err(|e| PyErr::from(crate::error::Error::Input(e.to_string())))
     }
 
     /// The interactive page: one self-contained HTML file with the picture (drawn with the
@@ -487,10 +525,11 @@ impl Graph {
     #[pyo3(
         signature = (
             *, rankdir = "lr".to_owned(), edge_labels = "auto".to_owned(), group = None,
-            legend = true, title = None
+            legend = true, title = None, hint = None
         ),
-        text_signature = "($self, *, rankdir='lr', edge_labels='auto', group=None, legend=True, title=None)"
+        text_signature = "($self, *, rankdir='lr', edge_labels='auto', group=None, legend=True, title=None, hint=None)"
     )]
+    #[allow(clippy::too_many_arguments)]
     fn to_html(
         &self,
         py: Python<'_>,
@@ -499,9 +538,12 @@ impl Graph {
         group: Option<String>,
         legend: bool,
         title: Option<String>,
+        hint: Option<String>,
     ) -> PyResult<String> {
+        let mut svg = options::svg_options(&rankdir, &edge_labels, group.as_deref(), legend)?;
+        svg.hint = options::hint(hint.as_deref())?;
         let options = html::HtmlOptions {
-            svg: options::svg_options(&rankdir, &edge_labels, group.as_deref(), legend)?,
+            svg,
             title,
             live: None,
         };

@@ -31,6 +31,19 @@ pub fn rankdir(value: &str) -> Result<Direction> {
     }
 }
 
+/// `hint`: `None`, or the JSON text `Graph.layout_hint` gave.
+pub fn hint(value: Option<&str>) -> Result<Option<svcgraph_core::LayoutHint>> {
+    value
+        .map(|text| {
+            serde_json::from_str(text).map_err(|e| {
+                Error::Input(format!(
+                    "hint must be the text Graph.layout_hint() returned: {e}"
+                ))
+            })
+        })
+        .transpose()
+}
+
 /// `None` or `"namespace"`.
 pub fn group(value: Option<&str>) -> Result<Grouping> {
     match value {

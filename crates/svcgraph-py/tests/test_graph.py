@@ -262,3 +262,20 @@ def test_save_replaces_atomically_and_keeps_the_old_file_on_failure(
         shop.save(tmp_path / "missing-dir" / "g.svg")
     assert isinstance(err.value, OSError)
     assert "missing-dir" in str(err.value)
+
+
+def test_a_layout_hint_keeps_services_in_place_as_the_graph_grows(shop: svcgraph.Graph) -> None:
+    import json
+
+    before = json.loads(shop.layout_hint())
+    assert set(before) == {"nodes", "edges"} and len(before["nodes"]) == len(shop.nodes)
+    # Drawn again from its own hint: every service within half a node height of its place.
+    again = json.loads(shop.layout_hint(hint=json.dumps(before)))
+    for node, point in before["nodes"].items():
+        moved = abs(point["x"] - again["nodes"][node]["x"]) + abs(point["y"] - again["nodes"][node]["y"])
+        assert moved < 13, (node, point, again["nodes"][node])
+    svg = shop.to_svg(hint=json.dumps(before))
+    assert svg.startswith("<svg")
+    assert shop.to_html(hint=json.dumps(before)).startswith("<!DOCTYPE html>")
+    with pytest.raises(ValueError, match="hint"):
+        shop.to_svg(hint="{not json")

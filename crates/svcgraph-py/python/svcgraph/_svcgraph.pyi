@@ -81,6 +81,15 @@ class Graph:
         edge_labels: _EdgeLabels = "auto",
         group: _Group = None,
         legend: bool = True,
+        hint: str | None = None,
+    ) -> str: ...
+    def layout_hint(
+        self,
+        *,
+        rankdir: _RankDir = "lr",
+        edge_labels: _EdgeLabels = "auto",
+        group: _Group = None,
+        hint: str | None = None,
     ) -> str: ...
     def to_html(
         self,
@@ -90,6 +99,7 @@ class Graph:
         group: _Group = None,
         legend: bool = True,
         title: str | None = None,
+        hint: str | None = None,
     ) -> str: ...
     def to_dot(self, *, rankdir: _RankDir = "lr", group: _Group = None) -> str: ...
     def to_json(self) -> str: ...
