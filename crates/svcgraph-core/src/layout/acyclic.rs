@@ -48,14 +48,16 @@ pub(super) fn reversed_edges(n: usize, edges: &[(u32, u32)]) -> Vec<bool> {
     let cap = count(&backwards(&greedy));
     let mut best: Option<(usize, Vec<bool>)> = None;
     let spring = spring_order(n, edges);
-    let candidates = [
-        refine(out, inc, &greedy),
-        refine(out, inc, &depth_first_order(n, out, inc)),
-        refine(out, inc, &breadth_first_order(n, out, inc)),
-        refine(out, inc, &spring),
-        // Unrefined too: the local search cuts reversals but can stretch the tiers.
-        spring,
-    ];
+    let mut candidates = vec![refine(out, inc, &greedy)];
+    // The search orders stretch large graphs far more than the spring order does (tens of
+    // layers against a few), so beyond a size only the spring order is refined.
+    if n <= SEARCH_ORDERS_UP_TO {
+        candidates.push(refine(out, inc, &depth_first_order(n, out, inc)));
+        candidates.push(refine(out, inc, &breadth_first_order(n, out, inc)));
+    }
+    candidates.push(refine(out, inc, &spring));
+    // Unrefined too: the local search cuts reversals but can stretch the tiers.
+    candidates.push(spring);
     for position in candidates {
         let reversed = backwards(&position);
         let reversals = count(&reversed);
@@ -69,6 +71,9 @@ pub(super) fn reversed_edges(n: usize, edges: &[(u32, u32)]) -> Vec<bool> {
     }
     best.map_or_else(|| vec![false; edges.len()], |(_, r)| r)
 }
+
+/// Most vertices for which the depth-first and breadth-first orders are candidates.
+const SEARCH_ORDERS_UP_TO: usize = 20_000;
 
 /// What a reversed edge costs, in layers of edge span: readers pay for an edge drawn against
 /// the flow.

@@ -19,7 +19,7 @@ const SPAN_REDUCTION_PASSES: usize = 3;
 /// the graph's size.
 const SIMPLEX_BASE_WORK: usize = 4_000_000;
 /// The multiple of V + E the network simplex may spend on top of the base.
-const SIMPLEX_WORK_PER_ITEM: usize = 60;
+const SIMPLEX_WORK_PER_ITEM: usize = 20;
 
 /// A layer per vertex of the DAG `edges`, the sources' lowest layer being 0.
 pub(super) fn layers(n: usize, edges: &[(u32, u32)]) -> Vec<u32> {

@@ -7,6 +7,7 @@
 //! its numbers. Long names are shortened in the middle; the full name is in the tooltip.
 //! Edge width follows the request rate, colour the error ratio. Every text is escaped.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use super::text::{
@@ -103,7 +104,12 @@ fn prepare(graph: &ServiceGraph, options: &SvgOptions) -> Prepared {
         .iter()
         .map(|&v| shorten(&g[v].name, MAX_NAME))
         .collect();
-    let labels: Vec<String> = edges.iter().map(|&e| edge_label(&g[e])).collect();
+    // Label texts only where they are drawn (their sizes shape the layout).
+    let labels: Vec<String> = if with_labels {
+        edges.iter().map(|&e| edge_label(&g[e])).collect()
+    } else {
+        vec![String::new(); edges.len()]
+    };
     let mut input = layout_input(graph, &nodes, &edges, &names, &labels, with_labels);
     let groups = if options.group == Grouping::None {
         Vec::new()
@@ -805,16 +811,23 @@ impl std::fmt::Display for Num {
 }
 
 /// Text content: markup characters escaped, characters XML forbids replaced.
-fn text(value: &str) -> String {
+fn text(value: &str) -> Cow<'_, str> {
     escape(value, false)
 }
 
 /// An attribute value in double quotes.
-fn attr(value: &str) -> String {
+fn attr(value: &str) -> Cow<'_, str> {
     escape(value, true)
 }
 
-fn escape(value: &str, attribute: bool) -> String {
+fn escape(value: &str, attribute: bool) -> Cow<'_, str> {
+    // Most names are plain printable ASCII: nothing to replace, nothing to copy.
+    if value
+        .bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && !matches!(b, b'&' | b'<' | b'>' | b'"'))
+    {
+        return Cow::Borrowed(value);
+    }
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         match c {
@@ -829,7 +842,7 @@ fn escape(value: &str, attribute: bool) -> String {
             c => out.push(c),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
