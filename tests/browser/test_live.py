@@ -147,3 +147,41 @@ def test_the_live_page_refreshes_and_keeps_the_view(stand) -> None:  # type: ign
         assert driver.find_element(By.ID, "live-state").text == "live"
     finally:
         driver.quit()
+
+
+def test_the_page_of_svcgraph_serve_draws_and_refreshes(tmp_path: Path) -> None:
+    """The real server (`svcgraph serve --snapshots`), not a stand-in: its page draws the
+    graph, polls its own `api/view`, asks nothing of any other origin and logs no error."""
+    snapshots = tmp_path / "snapshots"
+    snapshots.mkdir()
+    (snapshots / "shop.json").write_bytes(SHOP.read_bytes())
+    server = subprocess.Popen(
+        [str(pages.svcgraph_binary()), "serve", "--snapshots", str(snapshots),
+         "--listen", "127.0.0.1:0", "--refresh", "1s"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    driver = None
+    try:
+        url = None
+        assert server.stderr is not None
+        for line in server.stderr:  # the address line comes before any request is served
+            if "serving http://" in line:
+                url = line.split("serving ", 1)[1].split()[0]
+                break
+        assert url, "svcgraph serve printed no address"
+        driver = pages.chromium()
+        driver.get(url)
+        wait(driver, lambda d: d.execute_script("return window.svcgraphReady || false"))
+        assert "shop/checkout" in drawn(driver)
+        assert driver.find_element(By.ID, "live-state").text == "live"
+        wait(driver, lambda d: "showing 2026-11-24 17:00:00 UTC" in d.find_element(By.ID, "status").text)
+        assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+        requests = pages.network_requests(driver)
+        assert any("/api/view?" in r for r in requests), requests
+        for request in requests:
+            assert request.startswith(url.rstrip("/")), request
+    finally:
+        if driver is not None:
+            driver.quit()
+        server.terminate()
+        server.wait(timeout=30)
