@@ -386,19 +386,10 @@ fn script_data(json: &str) -> String {
     out
 }
 
-/// Text or a double-quoted attribute value in HTML (the page writes no other quotes).
-fn escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
+/// Text or a double-quoted attribute value in HTML (the page writes no other quotes): the
+/// drawing's own escaping, which also keeps out characters no markup may hold.
+fn escape(value: &str) -> std::borrow::Cow<'_, str> {
+    super::svg::attr(value)
 }
 
 /// `'sha256-…'`, as CSP spells the hash of an inline block.

@@ -816,7 +816,7 @@ fn text(value: &str) -> Cow<'_, str> {
 }
 
 /// An attribute value in double quotes.
-fn attr(value: &str) -> Cow<'_, str> {
+pub(crate) fn attr(value: &str) -> Cow<'_, str> {
     escape(value, true)
 }
 
