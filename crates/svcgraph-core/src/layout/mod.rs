@@ -12,8 +12,9 @@
 //! 3. dummy vertices for edges spanning several layers, their count kept within a budget
 //!    (edges over it are drawn straight, counted in [`LayoutStats::direct_edges`]);
 //! 4. crossing reduction (`order`): barycenter and median sweeps with transposition, then
-//!    sifting of nodes, restarted from shuffled orders while a work budget lasts; separate
-//!    connected parts stay apart in every layer;
+//!    sifting of every vertex (dummies too), restarted from shuffled orders while a work
+//!    budget lasts; separate connected parts stay apart in every layer, each ordered on its
+//!    own;
 //! 5. Brandes–Köpf coordinates from the real label widths (`position`);
 //! 6. routes (`route`): each edge leaves and enters its nodes at ports of its own, spread
 //!    along the node's side in the order of the other ends, runs straight through the layers
