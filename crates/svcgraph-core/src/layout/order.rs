@@ -107,11 +107,11 @@ fn by_part(l: &mut Layered) -> u64 {
 
 /// Work (vertices and segments visited, summed over sweeps, transpositions and crossing
 /// counts) after which no restart begins.
-const RESTART_WORK: usize = 2_000_000;
+const RESTART_WORK: usize = 8_000_000;
 /// Graphs larger than this (vertices plus segments) get no restarts.
 const RESTART_SIZE: usize = 6_000;
 /// Restarts at most.
-const MAX_RESTARTS: usize = 6;
+const MAX_RESTARTS: usize = 12;
 
 /// `SplitMix64`: deterministic shuffles.
 struct SplitMix(u64);
