@@ -295,16 +295,13 @@ impl Previous {
         }
         center
     }
-}
 
-impl Previous {
     /// Coordinates along the layers that keep the earlier drawing's nodes where they were.
     /// `fresh` is a layout of the kept order; each vertex is drawn toward its place there,
     /// moved by as much as the node it hangs from moved between `fresh` and the earlier
     /// drawing (a dummy by its edge's source, else its target; a new node by its earlier
-    /// neighbours): nodes of the earlier drawing firmly, new nodes lightly, dummies more lightly
-    /// still, so long edges
-    /// stay as straight as `fresh` drew them.
+    /// neighbours): nodes of the earlier drawing firmly, new nodes lightly, dummies more
+    /// lightly still, so long edges stay as straight as `fresh` drew them.
     pub(super) fn settle(
         &self,
         l: &super::Layered,
@@ -324,14 +321,14 @@ impl Previous {
         let node_of = |u: usize| if u < n { u } else { edge_of[u - n].0 as usize };
         for v in 0..n {
             if moved[v].is_none() {
-                let near: Vec<f64> = l
-                    .up
-                    .neighbours(v)
-                    .iter()
-                    .chain(l.down.neighbours(v))
-                    .filter_map(|&u| self.along(node_of(u as usize)).map(|_| node_of(u as usize)))
-                    .filter_map(|u| moved[u])
-                    .collect();
+                let near: Vec<f64> =
+                    l.up.neighbours(v)
+                        .iter()
+                        .chain(l.down.neighbours(v))
+                        .map(|&u| node_of(u as usize))
+                        .filter(|&u| self.along(u).is_some())
+                        .filter_map(|u| moved[u])
+                        .collect();
                 if !near.is_empty() {
                     moved[v] = Some(near.iter().sum::<f64>() / near.len() as f64);
                 }
@@ -387,25 +384,11 @@ fn straighten(l: &super::Layered, spacing: &super::position::Spacing, x: &mut [f
     }
 }
 
-/// Whether the directed graph has no cycle (Kahn).
+/// Whether the directed graph has no cycle: a topological order reaches every vertex.
 fn acyclic(n: usize, edges: &[(u32, u32)]) -> bool {
     let out = super::Csr::new(n, edges.iter().copied());
-    let mut indegree = vec![0usize; n];
-    for &(_, t) in edges {
-        indegree[t as usize] += 1;
-    }
-    let mut ready: Vec<usize> = (0..n).filter(|&v| indegree[v] == 0).collect();
-    let mut done = 0;
-    while let Some(v) = ready.pop() {
-        done += 1;
-        for &w in out.neighbours(v) {
-            indegree[w as usize] -= 1;
-            if indegree[w as usize] == 0 {
-                ready.push(w as usize);
-            }
-        }
-    }
-    done == n
+    let inc = super::Csr::new(n, edges.iter().map(|&(s, t)| (t, s)));
+    super::rank::topological_order(n, &out, &inc).len() == n
 }
 
 /// Places each layer's vertices, in their order and at least `separation` apart, as close

@@ -1212,39 +1212,7 @@ fn own_layout(
     local: &mut [u32],
     spacing: &position::Spacing,
 ) -> (Vec<u32>, Layered, Vec<f64>, Vec<f64>) {
-    // The block as a layered graph of its own: nodes first, then dummies.
-    let global: Vec<u32> = block
-        .iter()
-        .copied()
-        .filter(|&v| (v as usize) < l.real)
-        .chain(block.iter().copied().filter(|&v| v as usize >= l.real))
-        .collect();
-    for (i, &v) in global.iter().enumerate() {
-        local[v as usize] = i as u32;
-    }
-    let real = block.iter().filter(|&&v| (v as usize) < l.real).count();
-    let top = l.layer[block[0] as usize];
-    let mut layers: Vec<Vec<u32>> = Vec::new();
-    for &v in block {
-        let ly = (l.layer[v as usize] - top) as usize;
-        if layers.len() <= ly {
-            layers.resize(ly + 1, Vec::new());
-        }
-        layers[ly].push(local[v as usize]);
-    }
-    let layer: Vec<u32> = global.iter().map(|&v| l.layer[v as usize] - top).collect();
-    let local = &*local;
-    let segments: Vec<(u32, u32)> = global
-        .iter()
-        .flat_map(|&v| {
-            l.down
-                .neighbours(v as usize)
-                .iter()
-                .filter(move |&&w| l.block[w as usize] == r)
-                .map(move |&w| (local[v as usize], local[w as usize]))
-        })
-        .collect();
-    let sub = Layered::with_order(layer, layers, real, &segments);
+    let (global, sub, _) = l.part(block, |w| l.block[w as usize] == r, local);
     let width: Vec<f64> = global.iter().map(|&v| spacing.width[v as usize]).collect();
     let bare: Vec<bool> = global.iter().map(|&v| spacing.bare[v as usize]).collect();
     let xs = position::coordinates(
@@ -1389,6 +1357,60 @@ impl Layered {
         };
         out.update_positions();
         out
+    }
+
+    /// Some of the vertices (`members`, not empty) as a layered graph of their own, with
+    /// the segments between them that `keep` accepts; each layer in the order of `members`,
+    /// the layers counted from the topmost, nodes numbered before dummies. Returns the
+    /// members by local number, the graph and the topmost layer; `local` maps global to
+    /// local numbers afterwards.
+    fn part(
+        &self,
+        members: &[u32],
+        keep: impl Fn(u32) -> bool,
+        local: &mut [u32],
+    ) -> (Vec<u32>, Layered, u32) {
+        let is_node = |v: u32| (v as usize) < self.real;
+        let global: Vec<u32> = members
+            .iter()
+            .copied()
+            .filter(|&v| is_node(v))
+            .chain(members.iter().copied().filter(|&v| !is_node(v)))
+            .collect();
+        for (i, &v) in global.iter().enumerate() {
+            local[v as usize] = i as u32;
+        }
+        let real = members.iter().filter(|&&v| is_node(v)).count();
+        let top = members
+            .iter()
+            .map(|&v| self.layer[v as usize])
+            .min()
+            .unwrap_or(0);
+        let mut layers: Vec<Vec<u32>> = Vec::new();
+        for &v in members {
+            let ly = (self.layer[v as usize] - top) as usize;
+            if layers.len() <= ly {
+                layers.resize(ly + 1, Vec::new());
+            }
+            layers[ly].push(local[v as usize]);
+        }
+        let layer: Vec<u32> = global
+            .iter()
+            .map(|&v| self.layer[v as usize] - top)
+            .collect();
+        let (local, keep) = (&*local, &keep);
+        let segments: Vec<(u32, u32)> = global
+            .iter()
+            .flat_map(|&v| {
+                self.down
+                    .neighbours(v as usize)
+                    .iter()
+                    .filter(move |&&w| keep(w))
+                    .map(move |&w| (local[v as usize], local[w as usize]))
+            })
+            .collect();
+        let sub = Layered::with_order(layer, layers, real, &segments);
+        (global, sub, top)
     }
 
     fn update_positions(&mut self) {

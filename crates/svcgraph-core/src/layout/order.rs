@@ -58,45 +58,32 @@ pub(super) fn reduce_crossings(l: &mut Layered) -> u64 {
 /// find, and each small part gets the restarts a small graph gets. The parts then follow one
 /// another in every layer in the order of their numbers.
 fn by_part(l: &mut Layered) -> u64 {
-    let n = l.layer.len();
     let parts = l.block.iter().map(|&b| b as usize + 1).max().unwrap_or(0);
-    // Local numbering: each part's vertices in global order, so its nodes come first.
-    let mut local = vec![0u32; n];
+    // Each part's vertices in global order, so its nodes come first.
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); parts];
-    for (v, slot) in local.iter_mut().enumerate() {
-        let b = l.block[v] as usize;
-        *slot = members[b].len() as u32;
-        members[b].push(v as u32);
+    for (v, &b) in l.block.iter().enumerate() {
+        members[b as usize].push(v as u32);
     }
+    let mut local = vec![0u32; l.layer.len()];
     let mut total = 0;
-    let mut ordered: Vec<Vec<Vec<u32>>> = Vec::with_capacity(parts);
+    let mut ordered: Vec<(usize, Vec<Vec<u32>>)> = Vec::with_capacity(parts);
     for vertices in &members {
-        let layer: Vec<u32> = vertices.iter().map(|&v| l.layer[v as usize]).collect();
-        let real = vertices.iter().filter(|&&v| (v as usize) < l.real).count();
-        let segments: Vec<(u32, u32)> = vertices
-            .iter()
-            .flat_map(|&v| {
-                let from = local[v as usize];
-                l.down
-                    .neighbours(v as usize)
-                    .iter()
-                    .map(move |&w| (from, w))
-            })
-            .map(|(from, w)| (from, local[w as usize]))
-            .collect();
-        let mut part = Layered::new(layer, real, &segments);
+        if vertices.is_empty() {
+            continue;
+        }
+        let (global, mut part, top) = l.part(vertices, |_| true, &mut local);
         total += reduce_crossings(&mut part);
-        ordered.push(
-            part.layers
-                .iter()
-                .map(|layer| layer.iter().map(|&u| vertices[u as usize]).collect())
-                .collect(),
-        );
+        let layers = part
+            .layers
+            .iter()
+            .map(|layer| layer.iter().map(|&u| global[u as usize]).collect())
+            .collect();
+        ordered.push((top as usize, layers));
     }
     for (i, layer) in l.layers.iter_mut().enumerate() {
         layer.clear();
-        for part in &ordered {
-            if let Some(mine) = part.get(i) {
+        for (top, part) in &ordered {
+            if let Some(mine) = i.checked_sub(*top).and_then(|k| part.get(k)) {
                 layer.extend_from_slice(mine);
             }
         }

@@ -371,8 +371,9 @@ pub(super) fn longest_path(n: usize, out: &Csr, inc: &Csr) -> (Vec<u32>, Vec<u32
     (order, layer)
 }
 
-/// Kahn's algorithm; vertices in input order among equals. The input is acyclic.
-fn topological_order(n: usize, out: &Csr, inc: &Csr) -> Vec<u32> {
+/// Kahn's algorithm; vertices in input order among equals. On a graph with a cycle the
+/// order stops short: the vertices on a cycle and after it are left out.
+pub(super) fn topological_order(n: usize, out: &Csr, inc: &Csr) -> Vec<u32> {
     let mut indeg: Vec<usize> = (0..n).map(|v| inc.neighbours(v).len()).collect();
     let mut queue: std::collections::VecDeque<u32> =
         (0..n as u32).filter(|&v| indeg[v as usize] == 0).collect();

@@ -457,18 +457,24 @@ fn separate_parts_never_cross_each_other() {
     }
 }
 
-/// Node centers of `out`, as an earlier drawing for a graph whose first nodes are these.
-fn centers(out: &Layout, n: usize) -> Vec<Option<Point>> {
-    (0..n)
-        .map(|v| out.nodes.get(v).map(|r| Point { x: r.x, y: r.y }))
-        .collect()
-}
-
-/// Edge routes of `out`, as an earlier drawing for a graph whose first edges are these.
-fn routes(out: &Layout, m: usize) -> Vec<Option<Vec<Point>>> {
-    (0..m)
-        .map(|i| out.edges.get(i).map(|r| r.points.clone()))
-        .collect()
+/// `g` laid out with `earlier` as the earlier drawing; `earlier` drew the first nodes and
+/// edges of `g`.
+fn layout_after(g: &LayoutGraph, earlier: &Layout, options: &LayoutOptions) -> Layout {
+    let previous = (0..g.nodes.len())
+        .map(|v| earlier.nodes.get(v).map(|r| Point { x: r.x, y: r.y }))
+        .collect();
+    let previous_edges = (0..g.edges.len())
+        .map(|i| earlier.edges.get(i).map(|r| r.points.clone()))
+        .collect();
+    layout(
+        g,
+        &LayoutOptions {
+            previous,
+            previous_edges,
+            ..options.clone()
+        },
+    )
+    .unwrap()
 }
 
 /// `g` with `extra` new nodes, each called by an existing node and calling another one.
@@ -497,15 +503,7 @@ fn a_drawing_given_itself_as_hint_stays_as_it_is() {
             ..LayoutOptions::default()
         };
         let first = layout(&g, &options).unwrap();
-        let again = layout(
-            &g,
-            &LayoutOptions {
-                previous: centers(&first, g.nodes.len()),
-                previous_edges: routes(&first, g.edges.len()),
-                ..options.clone()
-            },
-        )
-        .unwrap();
+        let again = layout_after(&g, &first, &options);
         assert_sound(&g, &again);
         // Long edges' dummies are not in the hint and may settle elsewhere, nudging a node
         // beside them by a few pixels.
@@ -522,15 +520,7 @@ fn with_a_hint_persisting_nodes_move_less_than_a_node_height() {
         let options = LayoutOptions::default();
         let first = layout(&g, &options).unwrap();
         let bigger = grown(&g, 3, seed);
-        let hinted = layout(
-            &bigger,
-            &LayoutOptions {
-                previous: centers(&first, bigger.nodes.len()),
-                previous_edges: routes(&first, bigger.edges.len()),
-                ..options.clone()
-            },
-        )
-        .unwrap();
+        let hinted = layout_after(&bigger, &first, &options);
         assert_sound_but_tracks(&bigger, &hinted);
         // How far each persisting node moved, in node heights (24 px).
         let moves = |out: &Layout| -> Vec<f64> {
@@ -588,15 +578,7 @@ fn a_namespace_box_keeps_its_services_in_place_as_others_join() {
             ..LayoutOptions::default()
         };
         let first = layout(&before, &options).unwrap();
-        let hinted = layout(
-            &after,
-            &LayoutOptions {
-                previous: centers(&first, after.nodes.len()),
-                previous_edges: routes(&first, after.edges.len()),
-                ..options.clone()
-            },
-        )
-        .unwrap();
+        let hinted = layout_after(&after, &first, &options);
         assert_sound(&after, &hinted);
         for (v, (a, b)) in first.nodes.iter().zip(&hinted.nodes).enumerate() {
             let moved = (a.x - b.x).hypot(a.y - b.y);
