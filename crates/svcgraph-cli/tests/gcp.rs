@@ -3,6 +3,8 @@
 //! `GCE_METADATA_HOST`, `HOME`) are set only on the child processes, so tests never race.
 
 #[allow(dead_code)]
+mod common;
+#[allow(dead_code)]
 #[path = "../../svcgraph-prometheus/tests/common/fake_server.rs"]
 mod fake_server;
 #[allow(dead_code)]
@@ -23,19 +25,7 @@ const AT: &str = "2026-11-24T17:00:00Z";
 
 /// The binary with no Google or svcgraph settings inherited, and a home without gcloud files.
 fn svcgraph(home: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_svcgraph"));
-    for var in [
-        "SVCGRAPH_PROMETHEUS_URL",
-        "GOOGLE_APPLICATION_CREDENTIALS",
-        "GOOGLE_CLOUD_PROJECT",
-        "GOOGLE_CLOUD_QUOTA_PROJECT",
-        "GCE_METADATA_HOST",
-        "CLOUDSDK_CONFIG",
-    ] {
-        command.env_remove(var);
-    }
-    command.env("HOME", home);
-    command
+    common::isolated(home)
 }
 
 fn stderr(out: &Output) -> String {

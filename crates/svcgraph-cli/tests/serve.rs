@@ -743,18 +743,8 @@ fn gmp_is_a_live_source_and_its_token_stays_in_the_process() {
         }
         fake_server::Reply::json(google::seed_response())
     });
-    let mut command = common::svcgraph();
-    for var in [
-        "GOOGLE_APPLICATION_CREDENTIALS",
-        "GOOGLE_CLOUD_PROJECT",
-        "GOOGLE_CLOUD_QUOTA_PROJECT",
-        "GCE_METADATA_HOST",
-        "CLOUDSDK_CONFIG",
-    ] {
-        command.env_remove(var);
-    }
+    let mut command = common::isolated(home.path());
     command
-        .env("HOME", home.path())
         .env("GOOGLE_CLOUD_PROJECT", google::PROJECT)
         .args(["serve", "--source", "gmp", "--schema", "gmp-beyla"])
         .args(["--endpoint", &gmp.url(), "--credentials-file"])
