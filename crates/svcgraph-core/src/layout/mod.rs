@@ -502,15 +502,13 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     phases.layering = t.elapsed().as_secs_f64();
 
     t = Instant::now();
-    // Each dummy's edge.
-    let edge_of: Vec<(u32, u32)> = (0..dag.len())
-        .flat_map(|i| std::iter::repeat_n(dag[i], chain_start[i + 1] - chain_start[i]))
-        .collect();
-    let merged_of: Vec<u32> = (0..dag.len())
-        .flat_map(|i| std::iter::repeat_n(i as u32, chain_start[i + 1] - chain_start[i]))
-        .collect();
-    // With an earlier drawing: each vertex's place in it, and whether it is one of its nodes.
+    // With an earlier drawing: each vertex's place in it, whether it keeps its order, and
+    // whether it is a dummy of an earlier edge; and each dummy's edge.
     let kept = previous.as_ref().map(|p| {
+        let merged_of: Vec<u32> = (0..dag.len())
+            .flat_map(|i| std::iter::repeat_n(i as u32, chain_start[i + 1] - chain_start[i]))
+            .collect();
+        let edge_of: Vec<(u32, u32)> = merged_of.iter().map(|&i| dag[i as usize]).collect();
         let (key, routed) = p.keys(&l, &edge_of, &merged_of);
         // Earlier nodes and the dummies of earlier edges keep their order.
         let fixed: Vec<bool> = (0..l.layer.len())
@@ -522,7 +520,7 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
                 }
             })
             .collect();
-        (key, fixed, routed)
+        (key, fixed, routed, edge_of)
     });
     if !grouped && kept.is_none() {
         // Separate parts of the graph stay apart in every layer, so their edges never cross.
@@ -532,7 +530,7 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
         }
     }
     let mut crossings = match &kept {
-        Some((key, fixed, _)) => {
+        Some((key, fixed, _, _)) => {
             let top = (0..l.layer.len())
                 .filter(|&v| fixed[v])
                 .map(|v| key[v] - along[v] / 2.0)
@@ -572,8 +570,8 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     } else {
         position::coordinates(&l, &spacing)
     };
-    if let (Some(p), Some((key, _, routed)), false) = (&previous, &kept, grouped) {
-        x = p.settle(&l, &spacing, &x, &edge_of, (key, routed), options.margin);
+    if let (Some(p), Some((key, _, routed, edge_of)), false) = (&previous, &kept, grouped) {
+        x = p.settle(&l, &spacing, &x, edge_of, (key, routed), options.margin);
     }
     // Group boxes along the layers, packed apart.
     let label_sizes: Vec<(f64, f64)> = graph
@@ -588,7 +586,7 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
                 previous
                     .as_ref()
                     .zip(kept.as_ref())
-                    .map(|(p, (key, _, routed))| {
+                    .map(|(p, (key, _, routed, _))| {
                         (0..l.layer.len())
                             .map(|v| match p.along(v).filter(|_| v < n) {
                                 Some(a) => (a, 1.0),
