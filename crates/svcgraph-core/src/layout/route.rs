@@ -10,12 +10,13 @@
 //! pair of edges whose runs across the flow overlap, the order that crosses fewer times wins,
 //! and an edge that starts at the height where another one ends goes first, so that their
 //! runs along the flow never lie on top of each other. Those preferences form a graph whose
-//! cycles are broken like the layout's own; a track is a vertex's depth in what remains, so
-//! runs that do not overlap share a track. Very dense channels fall back to a sort and a
-//! first-fit assignment, linearithmic.
+//! cycles are broken like the layout's own; then the tracks are filled one after another,
+//! each with the runs whose predecessors are all placed, as many as fit without touching.
+//! Very dense channels, and channels where the preferences would take far more tracks than
+//! the densest point needs, fall back to a sort and a first-fit assignment, linearithmic.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap};
 
 use super::{Csr, Layered, acyclic};
 
@@ -33,7 +34,10 @@ const STRAIGHT: f64 = 0.5;
 /// Clearance between two runs on one track.
 const TRACK_CLEARANCE: f64 = 4.0;
 /// Pairs of overlapping runs in one channel beyond which the tracks are assigned by sorting.
-const PAIR_LIMIT: usize = 5_000;
+const PAIR_LIMIT: usize = 500_000;
+/// Runs looked at while filling one channel's tracks in order, beyond which they are
+/// assigned by sorting.
+const FILL_LIMIT: usize = 2_000_000;
 
 /// Where segments meet their vertices along the layer: `out[k]` at the upper end of segment
 /// `k`, `into[k]` at its lower end.
@@ -176,17 +180,23 @@ pub(super) fn tracks(l: &Layered, segments: &[(u32, u32)], ports: &Ports) -> Tra
 }
 
 /// Tracks from pairwise preferences, or `None` when the channel has too many overlapping
-/// pairs. `runs` is sorted by the low end of their extent.
+/// pairs or its tracks take too long to fill. `runs` is sorted by the low end of their
+/// extent.
 fn ordered_tracks(runs: &[Run]) -> Option<Vec<u32>> {
+    let n = runs.len();
+    // Pairs whose runs overlap need tracks of their own; those where one order crosses
+    // fewer times also need that order.
+    let mut overlapping: Vec<(u32, u32)> = Vec::new();
     let mut arcs: Vec<(u32, u32)> = Vec::new();
     for (i, a) in runs.iter().enumerate() {
         for (j, b) in runs.iter().enumerate().skip(i + 1) {
             if b.lo() > a.hi() + TRACK_CLEARANCE {
                 break;
             }
-            if arcs.len() >= PAIR_LIMIT {
+            if overlapping.len() >= PAIR_LIMIT {
                 return None;
             }
+            overlapping.push((i as u32, j as u32));
             // With a's track first (nearer the upper layer), b's entry run crosses a's
             // track run when b starts inside a's extent, and a's exit run crosses b's track
             // run when a ends inside b's; the other order likewise.
@@ -200,19 +210,76 @@ fn ordered_tracks(runs: &[Run]) -> Option<Vec<u32>> {
             if (b.from - a.to).abs() < TRACK_CLEARANCE {
                 a_first += 4;
             }
-            arcs.push(match a_first.cmp(&b_first) {
-                Ordering::Greater => (j as u32, i as u32),
-                _ => (i as u32, j as u32),
-            });
+            // Where both orders cross equally often (a run nested in another going the same
+            // way, or two going opposite ways) the pair is left free: such ties, ordered
+            // arbitrarily, chained runs into far more tracks than they need.
+            match a_first.cmp(&b_first) {
+                Ordering::Less => arcs.push((i as u32, j as u32)),
+                Ordering::Greater => arcs.push((j as u32, i as u32)),
+                Ordering::Equal => {}
+            }
         }
     }
-    let reversed = acyclic::reversed_edges(runs.len(), &arcs);
+    let reversed = acyclic::reversed_edges(n, &arcs);
     let dag = acyclic::oriented(&arcs, &reversed);
-    // A run's track is its depth: one past the deepest run that must come before it.
-    let after = Csr::new(runs.len(), dag.iter().copied());
-    let before = Csr::new(runs.len(), dag.iter().map(|&(a, b)| (b, a)));
-    let (_, depth) = super::rank::longest_path(runs.len(), &after, &before);
-    Some(depth)
+    let after = Csr::new(n, dag.iter().copied());
+    let before = Csr::new(n, dag.iter().map(|&(a, b)| (b, a)));
+    // The longest chain of runs that must come after each run.
+    let (order, _) = super::rank::longest_path(n, &after, &before);
+    let mut tail = vec![0u32; n];
+    for &r in order.iter().rev() {
+        for &next in after.neighbours(r as usize) {
+            tail[r as usize] = tail[r as usize].max(tail[next as usize] + 1);
+        }
+    }
+    let mut waiting: Vec<u32> = (0..n).map(|r| before.neighbours(r).len() as u32).collect();
+    // Constrained left edge: fill one track at a time with the runs whose predecessors all
+    // lie on earlier tracks and that clear the runs already on it, those with the longest
+    // chain after them first.
+    let mut track = vec![u32::MAX; n];
+    let mut left: Vec<u32> = (0..n as u32).collect();
+    let mut ready: Vec<u32> = Vec::new();
+    let mut placed: Vec<u32> = Vec::new();
+    // The runs on the track being filled, by low end: their high end.
+    let mut on_track: BTreeMap<(Key, u32), f64> = BTreeMap::new();
+    let mut work = 0usize;
+    let mut t = 0u32;
+    while !left.is_empty() {
+        work += left.len();
+        if work > FILL_LIMIT {
+            return None;
+        }
+        ready.clear();
+        ready.extend(left.iter().copied().filter(|&r| waiting[r as usize] == 0));
+        ready.sort_by(|&a, &b| tail[b as usize].cmp(&tail[a as usize]).then(a.cmp(&b)));
+        on_track.clear();
+        placed.clear();
+        for &r in &ready {
+            let run = &runs[r as usize];
+            let (lo, hi) = (run.lo(), run.hi());
+            let clear_below = on_track
+                .range(..(Key(lo), u32::MAX))
+                .next_back()
+                .is_none_or(|(_, &end)| end + TRACK_CLEARANCE < lo);
+            let clear_above = on_track
+                .range((Key(lo), 0)..)
+                .next()
+                .is_none_or(|(&(Key(start), _), _)| hi + TRACK_CLEARANCE < start);
+            if clear_below && clear_above {
+                on_track.insert((Key(lo), r), hi);
+                track[r as usize] = t;
+                placed.push(r);
+            }
+        }
+        left.retain(|&r| track[r as usize] == u32::MAX);
+        for &r in &placed {
+            for &next in after.neighbours(r as usize) {
+                waiting[next as usize] -= 1;
+            }
+        }
+        t += 1;
+    }
+    Some(track)
 }
 
 /// Fewest tracks, first come first served in order of extent: every run gets the lowest
@@ -290,5 +357,49 @@ mod tests {
         let runs = [run(0, 0.0, 40.0), run(1, 40.0, 80.0)];
         let t = ordered_tracks(&runs).expect("few pairs");
         assert!(t[1] < t[0]);
+    }
+
+    /// Crossings between the runs of a channel, drawn with the given tracks: each run turns
+    /// from its start onto its track, runs across to its end and turns again.
+    fn crossings(runs: &[Run], track: &[u32]) -> u32 {
+        let mut count = 0;
+        for (i, a) in runs.iter().enumerate() {
+            for (j, b) in runs.iter().enumerate().skip(i + 1) {
+                let (first, second) = if track[i] < track[j] { (a, b) } else { (b, a) };
+                count += u32::from(first.holds(second.from)) + u32::from(second.holds(first.to));
+            }
+        }
+        count
+    }
+
+    #[test]
+    fn runs_that_cross_once_whichever_goes_first_are_not_chained_onto_more_tracks() {
+        // Down, up, down, up, each overlapping the next only: every neighbouring pair
+        // crosses once in either order, so two tracks do.
+        let runs = [
+            run(0, 0.0, 10.0),
+            run(1, 30.0, 5.0),
+            run(2, 25.0, 50.0),
+            run(3, 70.0, 45.0),
+        ];
+        let t = ordered_tracks(&runs).expect("few pairs");
+        assert_eq!(t.iter().max(), Some(&1), "{t:?}");
+        assert_eq!(crossings(&runs, &t), 3);
+    }
+
+    #[test]
+    fn a_fan_of_runs_down_is_nested_without_crossings() {
+        // One node's ports from 0 to 9, its calls ending further and further down, and a
+        // call from elsewhere starting among their ends and ending below them all: no two
+        // need to cross, and none do on the ordered tracks, while the fewest tracks make
+        // them cross.
+        let mut runs: Vec<Run> = (0..10)
+            .map(|k| run(k, f64::from(k), 40.0 + 20.0 * f64::from(k)))
+            .collect();
+        runs.push(run(10, 210.0, 260.0));
+        runs.sort_by(|a, b| a.lo().total_cmp(&b.lo()).then(a.hi().total_cmp(&b.hi())));
+        let t = ordered_tracks(&runs).expect("few pairs");
+        assert_eq!(crossings(&runs, &t), 0, "{t:?}");
+        assert!(crossings(&runs, &first_fit(&runs)) > 0);
     }
 }
