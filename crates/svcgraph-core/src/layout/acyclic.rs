@@ -22,21 +22,9 @@ use super::Csr;
 /// reversal counting as [`REVERSAL_COST`] layers of span. On call graphs with calls back up,
 /// the orders from the entry points keep the tiers where the greedy order stretches them.
 pub(super) fn reversed_edges(n: usize, edges: &[(u32, u32)]) -> Vec<bool> {
-    let mut peel = Peeling::new(n, edges);
-    let mut left: Vec<u32> = Vec::with_capacity(n);
-    let mut right: Vec<u32> = Vec::new();
-    while let Some((v, to_left)) = peel.next_vertex() {
-        peel.remove(v);
-        if to_left {
-            left.push(v as u32);
-        } else {
-            right.push(v as u32);
-        }
-    }
-    let mut greedy = vec![0usize; n];
-    for (i, &v) in left.iter().chain(right.iter().rev()).enumerate() {
-        greedy[v as usize] = i;
-    }
+    let Some((peel, greedy)) = greedy_order(n, edges) else {
+        return vec![false; edges.len()];
+    };
     let (out, inc) = (&peel.out, &peel.inc);
     let backwards = |position: &[usize]| -> Vec<bool> {
         edges
@@ -70,6 +58,51 @@ pub(super) fn reversed_edges(n: usize, edges: &[(u32, u32)]) -> Vec<bool> {
         }
     }
     best.map_or_else(|| vec![false; edges.len()], |(_, r)| r)
+}
+
+/// For each edge, whether it must be reversed to make the graph acyclic, caring only that
+/// few are: Eades–Lin–Smyth's sequence, refined by the local search up to
+/// [`REFINE_EDGES_UP_TO`] edges.
+pub(super) fn few_reversed(n: usize, edges: &[(u32, u32)]) -> Vec<bool> {
+    let Some((peel, greedy)) = greedy_order(n, edges) else {
+        return vec![false; edges.len()];
+    };
+    let position = if edges.len() <= REFINE_EDGES_UP_TO {
+        refine(&peel.out, &peel.inc, &greedy)
+    } else {
+        greedy
+    };
+    edges
+        .iter()
+        .map(|&(s, t)| position[s as usize] > position[t as usize])
+        .collect()
+}
+
+/// Most edges for which [`few_reversed`] runs the local search (a few milliseconds).
+const REFINE_EDGES_UP_TO: usize = 20_000;
+
+/// Eades–Lin–Smyth's vertex sequence (each vertex's place in it), or `None` when the graph
+/// has no cycle (one topological sort finds that out) and every edge may stay.
+fn greedy_order(n: usize, edges: &[(u32, u32)]) -> Option<(Peeling, Vec<usize>)> {
+    let mut peel = Peeling::new(n, edges);
+    if super::rank::topological_order(n, &peel.out, &peel.inc).len() == n {
+        return None;
+    }
+    let mut left: Vec<u32> = Vec::with_capacity(n);
+    let mut right: Vec<u32> = Vec::new();
+    while let Some((v, to_left)) = peel.next_vertex() {
+        peel.remove(v);
+        if to_left {
+            left.push(v as u32);
+        } else {
+            right.push(v as u32);
+        }
+    }
+    let mut greedy = vec![0usize; n];
+    for (i, &v) in left.iter().chain(right.iter().rev()).enumerate() {
+        greedy[v as usize] = i;
+    }
+    Some((peel, greedy))
 }
 
 /// Most vertices for which the depth-first and breadth-first orders are candidates.

@@ -6,17 +6,20 @@
 //! edge leaves its node at a port of its own (a node's ports spread along its side, ordered
 //! by where the other end is, so edges leaving one node do not cross each other), runs along
 //! the flow into the channel, turns onto its track, runs across the flow to the height of its
-//! next vertex and turns again. Tracks are ordered as orthogonal routers order them: for each
-//! pair of edges whose runs across the flow overlap, the order that crosses fewer times wins,
-//! and an edge that starts at the height where another one ends goes first, so that their
-//! runs along the flow never lie on top of each other. Those preferences form a graph whose
-//! cycles are broken like the layout's own; then the tracks are filled one after another,
-//! each with the runs whose predecessors are all placed, as many as fit without touching.
-//! Very dense channels, and channels where the preferences would take far more tracks than
-//! the densest point needs, fall back to a sort and a first-fit assignment, linearithmic.
+//! next vertex and turns again. Many edges the same way into one node, or out of one, share
+//! a trunk instead (a fan, as drawn by hand), so that a hub's calls do not take a track each.
+//! Tracks are ordered as orthogonal routers order them: for each pair of runs across the flow
+//! that overlap, the order that crosses fewer times wins (a trunk counts its members'
+//! crossings), and an edge that starts at the height where another one ends goes first, so
+//! that their runs along the flow never lie on top of each other. Those preferences form a
+//! graph whose few cycles are broken with few reversals; then the tracks are filled one after
+//! another, each with the runs whose predecessors are all placed, as many as fit without
+//! touching. Very dense channels, and channels where the preferences would take far more
+//! tracks than the densest point needs, fall back to a sort and a first-fit assignment,
+//! linearithmic.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
 use super::{Csr, Layered, acyclic};
 
@@ -34,10 +37,12 @@ const STRAIGHT: f64 = 0.5;
 /// Clearance between two runs on one track.
 const TRACK_CLEARANCE: f64 = 4.0;
 /// Pairs of overlapping runs in one channel beyond which the tracks are assigned by sorting.
-const PAIR_LIMIT: usize = 500_000;
-/// Runs looked at while filling one channel's tracks in order, beyond which they are
-/// assigned by sorting.
-const FILL_LIMIT: usize = 2_000_000;
+const PAIR_LIMIT: usize = 50_000;
+/// Runs the same way into one vertex, or out of one, from which they share a trunk.
+const TRUNK_MIN: u32 = 8;
+/// Pairs of runs compared, and runs looked at while filling one channel's tracks in order,
+/// beyond which they are assigned by sorting.
+const FILL_LIMIT: usize = 1_000_000;
 
 /// Where segments meet their vertices along the layer: `out[k]` at the upper end of segment
 /// `k`, `into[k]` at its lower end.
@@ -134,60 +139,145 @@ impl Run {
     }
 }
 
-/// Assigns tracks to the runs of every channel. (Runs that share a node could share a track,
-/// like a bus, and save room; but every edge crossing a bus then crosses all its members
-/// at once, which measured worse.)
+/// Assigns tracks to the runs of every channel.
 pub(super) fn tracks(l: &Layered, segments: &[(u32, u32)], ports: &Ports) -> Tracks {
     let channels = l.layers.len().saturating_sub(1);
-    let mut runs: Vec<Vec<Run>> = vec![Vec::new(); channels];
-    let mut track = vec![u32::MAX; segments.len()];
+    let trunk = trunks(segments, ports);
+    // Each channel's runs, a trunk's members together.
+    let mut members: Vec<Vec<(u32, Run)>> = vec![Vec::new(); channels];
     for (k, &(u, _)) in segments.iter().enumerate() {
-        let (from, to) = (ports.out[k], ports.into[k]);
-        if (from - to).abs() > STRAIGHT {
-            runs[l.layer[u as usize] as usize].push(Run {
-                segment: k as u32,
-                from,
-                to,
-            });
+        if trunk[k] != u32::MAX {
+            members[l.layer[u as usize] as usize].push((
+                trunk[k],
+                Run {
+                    segment: k as u32,
+                    from: ports.out[k],
+                    to: ports.into[k],
+                },
+            ));
         }
     }
+    let mut track = vec![u32::MAX; segments.len()];
     let mut count = vec![0u32; channels];
-    for (c, channel) in runs.iter_mut().enumerate() {
+    for (c, channel) in members.iter_mut().enumerate() {
+        channel.sort_by_key(|&(t, run)| (t, run.segment));
+        // One run per trunk, spanning its members.
+        let mut groups: Vec<(Run, &[(u32, Run)])> = channel
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|group| {
+                let first = group[0].1;
+                let down = first.to > first.from;
+                let run = group.iter().fold(first, |acc, &(_, m)| Run {
+                    segment: acc.segment,
+                    from: if down {
+                        acc.from.min(m.from)
+                    } else {
+                        acc.from.max(m.from)
+                    },
+                    to: if down {
+                        acc.to.max(m.to)
+                    } else {
+                        acc.to.min(m.to)
+                    },
+                });
+                (run, group)
+            })
+            .collect();
         // Deterministic order: by extent, then segment.
-        channel.sort_by(|a, b| {
+        groups.sort_by(|(a, _), (b, _)| {
             a.lo()
                 .total_cmp(&b.lo())
                 .then(a.hi().total_cmp(&b.hi()))
                 .then(a.segment.cmp(&b.segment))
         });
+        let runs: Vec<Run> = groups.iter().map(|g| g.0).collect();
         // Preferences can chain runs into more tracks than the channel's densest point
         // needs; beyond a margin, fewer tracks (a wider drawing costs more than a few
         // crossings) win.
-        let fewest = first_fit(channel);
+        let fewest = first_fit(&runs);
         let fewest_count = fewest.iter().max().map_or(0, |&t| t + 1);
-        let assigned = match ordered_tracks(channel) {
+        let of = |i: usize| groups[i].1.iter().map(|&(_, m)| m);
+        let assigned = match ordered_tracks(&runs, of) {
             Some(ordered) if ordered.iter().max().map_or(0, |&t| t + 1) <= 4 * fewest_count + 4 => {
                 ordered
             }
             _ => fewest,
         };
-        for (run, &t) in channel.iter().zip(&assigned) {
-            track[run.segment as usize] = t;
+        for ((_, group), &t) in groups.iter().zip(&assigned) {
+            for &(_, m) in *group {
+                track[m.segment as usize] = t;
+            }
             count[c] = count[c].max(t + 1);
         }
     }
     Tracks { track, count }
 }
 
+/// For each segment with a run across the flow, the trunk it runs on: the first segment of
+/// those it shares one with, else itself; `u32::MAX` for a straight run. Many runs the same
+/// way into one vertex, or out of one, share a trunk: they meet in it as a fan does, where a
+/// track each would make the channel as wide as the fan is large.
+fn trunks(segments: &[(u32, u32)], ports: &Ports) -> Vec<u32> {
+    let runs = |k: usize| (ports.out[k] - ports.into[k]).abs() > STRAIGHT;
+    let down = |k: usize| ports.into[k] > ports.out[k];
+    // Runs per (vertex, entering it, going down).
+    let mut fans: HashMap<(u32, bool, bool), u32> = HashMap::new();
+    for (k, &(u, w)) in segments.iter().enumerate() {
+        if runs(k) {
+            *fans.entry((w, true, down(k))).or_default() += 1;
+            *fans.entry((u, false, down(k))).or_default() += 1;
+        }
+    }
+    let mut first: HashMap<(u32, bool, bool), u32> = HashMap::new();
+    segments
+        .iter()
+        .enumerate()
+        .map(|(k, &(u, w))| {
+            if !runs(k) {
+                return u32::MAX;
+            }
+            let into = (w, true, down(k));
+            let out = (u, false, down(k));
+            let fan = if fans[&into] >= fans[&out] { into } else { out };
+            if fans[&fan] >= TRUNK_MIN {
+                *first.entry(fan).or_insert(k as u32)
+            } else {
+                k as u32
+            }
+        })
+        .collect()
+}
+
+/// Crossings of two runs in a channel with a's track first (nearer the upper layer), and
+/// with b's first. b's entry run crosses a's track run when b starts inside a's extent, and
+/// a's exit run crosses b's track run when a ends inside b's; the other order likewise. A
+/// run that starts where another ends must go first, or their runs along the flow would lie
+/// on top of each other: the other order counts as four crossings.
+fn pair_cost(a: &Run, b: &Run) -> (u32, u32) {
+    let mut a_first = u32::from(a.holds(b.from)) + u32::from(b.holds(a.to));
+    let mut b_first = u32::from(b.holds(a.from)) + u32::from(a.holds(b.to));
+    if (a.from - b.to).abs() < TRACK_CLEARANCE {
+        b_first += 4;
+    }
+    if (b.from - a.to).abs() < TRACK_CLEARANCE {
+        a_first += 4;
+    }
+    (a_first, b_first)
+}
+
 /// Tracks from pairwise preferences, or `None` when the channel has too many overlapping
 /// pairs or its tracks take too long to fill. `runs` is sorted by the low end of their
-/// extent.
-fn ordered_tracks(runs: &[Run]) -> Option<Vec<u32>> {
+/// extent; `members(i)` are the runs drawn on run `i`'s track (itself, or a trunk's).
+fn ordered_tracks<M: Iterator<Item = Run>>(
+    runs: &[Run],
+    members: impl Fn(usize) -> M,
+) -> Option<Vec<u32>> {
     let n = runs.len();
     // Pairs whose runs overlap need tracks of their own; those where one order crosses
     // fewer times also need that order.
     let mut overlapping: Vec<(u32, u32)> = Vec::new();
     let mut arcs: Vec<(u32, u32)> = Vec::new();
+    let mut work = 0usize;
     for (i, a) in runs.iter().enumerate() {
         for (j, b) in runs.iter().enumerate().skip(i + 1) {
             if b.lo() > a.hi() + TRACK_CLEARANCE {
@@ -196,19 +286,18 @@ fn ordered_tracks(runs: &[Run]) -> Option<Vec<u32>> {
             if overlapping.len() >= PAIR_LIMIT {
                 return None;
             }
-            overlapping.push((i as u32, j as u32));
-            // With a's track first (nearer the upper layer), b's entry run crosses a's
-            // track run when b starts inside a's extent, and a's exit run crosses b's track
-            // run when a ends inside b's; the other order likewise.
-            let mut a_first = u32::from(a.holds(b.from)) + u32::from(b.holds(a.to));
-            let mut b_first = u32::from(b.holds(a.from)) + u32::from(a.holds(b.to));
-            // A run that starts where another ends goes first, or their runs along the flow
-            // would lie on top of each other.
-            if (a.from - b.to).abs() < TRACK_CLEARANCE {
-                b_first += 4;
+            work += members(i).count() * members(j).count();
+            if work > FILL_LIMIT {
+                return None;
             }
-            if (b.from - a.to).abs() < TRACK_CLEARANCE {
-                a_first += 4;
+            overlapping.push((i as u32, j as u32));
+            let (mut a_first, mut b_first) = (0, 0);
+            for x in members(i) {
+                for y in members(j) {
+                    let (p, q) = pair_cost(&x, &y);
+                    a_first += p;
+                    b_first += q;
+                }
             }
             // Where both orders cross equally often (a run nested in another going the same
             // way, or two going opposite ways) the pair is left free: such ties, ordered
@@ -220,7 +309,7 @@ fn ordered_tracks(runs: &[Run]) -> Option<Vec<u32>> {
             }
         }
     }
-    let reversed = acyclic::reversed_edges(n, &arcs);
+    let reversed = acyclic::few_reversed(n, &arcs);
     let dag = acyclic::oriented(&arcs, &reversed);
     let after = Csr::new(n, dag.iter().copied());
     let before = Csr::new(n, dag.iter().map(|&(a, b)| (b, a)));
@@ -242,7 +331,6 @@ fn ordered_tracks(runs: &[Run]) -> Option<Vec<u32>> {
     let mut placed: Vec<u32> = Vec::new();
     // The runs on the track being filled, by low end: their high end.
     let mut on_track: BTreeMap<(Key, u32), f64> = BTreeMap::new();
-    let mut work = 0usize;
     let mut t = 0u32;
     while !left.is_empty() {
         work += left.len();
@@ -340,7 +428,7 @@ mod tests {
     #[test]
     fn overlapping_runs_get_tracks_of_their_own_and_others_share() {
         let runs = [run(0, 0.0, 50.0), run(1, 10.0, 60.0), run(2, 100.0, 150.0)];
-        let t = ordered_tracks(&runs).expect("few pairs");
+        let t = ordered_tracks(&runs, |i| std::iter::once(runs[i])).expect("few pairs");
         assert_ne!(t[0], t[1]);
         assert_eq!(t[2], 0, "a run apart from the others takes the first track");
         // Two runs down: the one that starts lower goes first, and neither crosses.
@@ -355,7 +443,7 @@ mod tests {
         // The second run starts at 40, where the first ends: its run along the flow into the
         // channel would lie on the first one's run out of it unless it turns first.
         let runs = [run(0, 0.0, 40.0), run(1, 40.0, 80.0)];
-        let t = ordered_tracks(&runs).expect("few pairs");
+        let t = ordered_tracks(&runs, |i| std::iter::once(runs[i])).expect("few pairs");
         assert!(t[1] < t[0]);
     }
 
@@ -382,7 +470,7 @@ mod tests {
             run(2, 25.0, 50.0),
             run(3, 70.0, 45.0),
         ];
-        let t = ordered_tracks(&runs).expect("few pairs");
+        let t = ordered_tracks(&runs, |i| std::iter::once(runs[i])).expect("few pairs");
         assert_eq!(t.iter().max(), Some(&1), "{t:?}");
         assert_eq!(crossings(&runs, &t), 3);
     }
@@ -398,8 +486,43 @@ mod tests {
             .collect();
         runs.push(run(10, 210.0, 260.0));
         runs.sort_by(|a, b| a.lo().total_cmp(&b.lo()).then(a.hi().total_cmp(&b.hi())));
-        let t = ordered_tracks(&runs).expect("few pairs");
+        let t = ordered_tracks(&runs, |i| std::iter::once(runs[i])).expect("few pairs");
         assert_eq!(crossings(&runs, &t), 0, "{t:?}");
         assert!(crossings(&runs, &first_fit(&runs)) > 0);
+    }
+
+    #[test]
+    fn a_large_fan_into_one_vertex_shares_a_trunk_and_a_small_one_does_not() {
+        // Vertex 0 is called from ten vertices above it, vertex 20 from three.
+        let mut segments: Vec<(u32, u32)> = (1..=10).map(|u| (u, 0)).collect();
+        segments.extend((21..=23).map(|u| (u, 20)));
+        let mut out: Vec<f64> = (0..10).map(|k| f64::from(k) * 30.0).collect();
+        let mut into: Vec<f64> = (0..10).map(|k| 400.0 + f64::from(k)).collect();
+        out.extend([0.0, 10.0, 20.0]);
+        into.extend([500.0, 501.0, 502.0]);
+        let trunk = trunks(&segments, &Ports { out, into });
+        assert!(trunk[..10].iter().all(|&t| t == 0), "{trunk:?}");
+        assert_eq!(&trunk[10..], &[10, 11, 12]);
+    }
+
+    #[test]
+    fn a_trunk_is_ordered_by_the_crossings_of_all_its_members() {
+        // A trunk of three runs down, ending at 100, 110 and 120, and a run down from 105
+        // to 200. With the trunk first, the run's entry at 105 crosses the two members still
+        // running there, and its track crosses their exits at 110 and 120; with the run
+        // first, nothing crosses. Alone, the first member (to 100) is not in its way at all.
+        let trunk = [run(0, 0.0, 100.0), run(1, 1.0, 110.0), run(2, 2.0, 120.0)];
+        let other = run(3, 105.0, 200.0);
+        let runs = [run(0, 0.0, 120.0), other];
+        let t = ordered_tracks(&runs, |i| {
+            if i == 0 { trunk.to_vec() } else { vec![other] }.into_iter()
+        })
+        .expect("few pairs");
+        assert!(t[1] < t[0], "{t:?}");
+        let alone = ordered_tracks(&[trunk[0], other], |i| {
+            std::iter::once([trunk[0], other][i])
+        })
+        .expect("few pairs");
+        assert_eq!(alone, vec![0, 0], "runs apart share a track");
     }
 }
