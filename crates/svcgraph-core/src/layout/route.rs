@@ -19,7 +19,7 @@
 //! linearithmic.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap};
 
 use super::{Csr, Layered, acyclic};
 
@@ -142,7 +142,7 @@ impl Run {
 /// Assigns tracks to the runs of every channel.
 pub(super) fn tracks(l: &Layered, segments: &[(u32, u32)], ports: &Ports) -> Tracks {
     let channels = l.layers.len().saturating_sub(1);
-    let trunk = trunks(segments, ports);
+    let trunk = trunks(l.layer.len(), segments, ports);
     // Each channel's runs, a trunk's members together.
     let mut members: Vec<Vec<(u32, Run)>> = vec![Vec::new(); channels];
     for (k, &(u, _)) in segments.iter().enumerate() {
@@ -217,30 +217,32 @@ pub(super) fn tracks(l: &Layered, segments: &[(u32, u32)], ports: &Ports) -> Tra
 /// those it shares one with, else itself; `u32::MAX` for a straight run. Many runs the same
 /// way into one vertex, or out of one, share a trunk: they meet in it as a fan does, where a
 /// track each would make the channel as wide as the fan is large.
-fn trunks(segments: &[(u32, u32)], ports: &Ports) -> Vec<u32> {
+fn trunks(vertices: usize, segments: &[(u32, u32)], ports: &Ports) -> Vec<u32> {
     let runs = |k: usize| (ports.out[k] - ports.into[k]).abs() > STRAIGHT;
-    let down = |k: usize| ports.into[k] > ports.out[k];
-    // Runs per (vertex, entering it, going down).
-    let mut fans: HashMap<(u32, bool, bool), u32> = HashMap::new();
-    for (k, &(u, w)) in segments.iter().enumerate() {
-        if runs(k) {
-            *fans.entry((w, true, down(k))).or_default() += 1;
-            *fans.entry((u, false, down(k))).or_default() += 1;
-        }
+    // A fan: the runs into one vertex, or out of it, going down or up.
+    let fan = |k: usize, into: bool| {
+        let (u, w) = segments[k];
+        let v = if into { w } else { u } as usize;
+        4 * v + 2 * usize::from(into) + usize::from(ports.into[k] > ports.out[k])
+    };
+    let mut size = vec![0u32; 4 * vertices];
+    for k in (0..segments.len()).filter(|&k| runs(k)) {
+        size[fan(k, true)] += 1;
+        size[fan(k, false)] += 1;
     }
-    let mut first: HashMap<(u32, bool, bool), u32> = HashMap::new();
-    segments
-        .iter()
-        .enumerate()
-        .map(|(k, &(u, w))| {
+    let mut first = vec![u32::MAX; 4 * vertices];
+    (0..segments.len())
+        .map(|k| {
             if !runs(k) {
                 return u32::MAX;
             }
-            let into = (w, true, down(k));
-            let out = (u, false, down(k));
-            let fan = if fans[&into] >= fans[&out] { into } else { out };
-            if fans[&fan] >= TRUNK_MIN {
-                *first.entry(fan).or_insert(k as u32)
+            let (into, out) = (fan(k, true), fan(k, false));
+            let f = if size[into] >= size[out] { into } else { out };
+            if size[f] >= TRUNK_MIN {
+                if first[f] == u32::MAX {
+                    first[f] = k as u32;
+                }
+                first[f]
             } else {
                 k as u32
             }
@@ -500,7 +502,7 @@ mod tests {
         let mut into: Vec<f64> = (0..10).map(|k| 400.0 + f64::from(k)).collect();
         out.extend([0.0, 10.0, 20.0]);
         into.extend([500.0, 501.0, 502.0]);
-        let trunk = trunks(&segments, &Ports { out, into });
+        let trunk = trunks(24, &segments, &Ports { out, into });
         assert!(trunk[..10].iter().all(|&t| t == 0), "{trunk:?}");
         assert_eq!(&trunk[10..], &[10, 11, 12]);
     }
