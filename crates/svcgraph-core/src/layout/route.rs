@@ -33,7 +33,7 @@ pub(super) const TRACK_GAP: f64 = 5.0;
 /// Least distance between tracks, where an earlier drawing's layers are kept in place.
 pub(super) const MIN_TRACK_GAP: f64 = 2.5;
 /// Offsets along the layer up to this are drawn as a slight slope, without a track.
-const STRAIGHT: f64 = 0.5;
+const STRAIGHT: f64 = 3.0;
 /// Clearance between two runs on one track.
 const TRACK_CLEARANCE: f64 = 4.0;
 /// Pairs of overlapping runs in one channel beyond which the tracks are assigned by sorting.
