@@ -316,7 +316,7 @@ fn ordered_tracks<M: Iterator<Item = Run>>(
     let after = Csr::new(n, dag.iter().copied());
     let before = Csr::new(n, dag.iter().map(|&(a, b)| (b, a)));
     // The longest chain of runs that must come after each run.
-    let (order, _) = super::rank::longest_path(n, &after, &before);
+    let order = super::rank::topological_order(n, &after, &before);
     let mut tail = vec![0u32; n];
     for &r in order.iter().rev() {
         for &next in after.neighbours(r as usize) {
