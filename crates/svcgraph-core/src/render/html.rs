@@ -369,9 +369,10 @@ fn namespaces(graph: &ServiceGraph) -> BTreeSet<&str> {
         .collect()
 }
 
-/// JSON made safe inside a `<script>` data block: `<`, `>` and `&` only occur inside JSON
-/// strings, where their `\u` escapes mean the same; U+2028/U+2029 likewise, for old parsers.
-fn script_data(json: &str) -> String {
+/// JSON made safe inside a `<script>` data block, or anywhere a page may put it: `<`, `>`
+/// and `&` only occur inside JSON strings, where their `\u` escapes mean the same; U+2028
+/// and U+2029 likewise, for old parsers. The value is unchanged.
+pub fn script_data(json: &str) -> String {
     let mut out = String::with_capacity(json.len() + json.len() / 16);
     for c in json.chars() {
         match c {

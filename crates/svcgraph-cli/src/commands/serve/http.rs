@@ -12,8 +12,9 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 use svcgraph_core::query::Window;
+use svcgraph_core::render::html::script_data;
 
-use super::live::{Live, Refusal, Rendered, html_safe};
+use super::live::{Live, Refusal, Rendered};
 use super::page;
 
 /// The policy of a page that declares none: nothing but the SVG's inline styles.
@@ -127,7 +128,7 @@ async fn graph_json(State(live): State<Arc<Live>>, RawQuery(query): RawQuery) ->
         Ok((view, _)) => with_type(
             StatusCode::OK,
             "application/json",
-            html_safe(view.graph_json.get()),
+            script_data(view.graph_json.get()),
         ),
         Err(refusal) => error(&refusal),
     }
@@ -189,7 +190,7 @@ fn seconds(text: &str) -> Option<f64> {
 fn error(refusal: &Refusal) -> Response {
     let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::BAD_GATEWAY);
     let body = serde_json::json!({ "error": refusal.message.replace(['\n', '\r'], " ") });
-    with_type(status, "application/json", html_safe(&body.to_string()))
+    with_type(status, "application/json", script_data(&body.to_string()))
 }
 
 fn text(status: StatusCode, message: &'static str) -> Response {

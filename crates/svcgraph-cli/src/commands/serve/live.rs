@@ -14,6 +14,7 @@ use serde_json::value::RawValue;
 use svcgraph_core::diff;
 use svcgraph_core::layout::Point;
 use svcgraph_core::query::EvalTime;
+use svcgraph_core::render::html::script_data;
 use svcgraph_core::render::json;
 use svcgraph_core::render::svg::{self, SvgOptions};
 use svcgraph_core::{LayoutHint, ServiceGraph};
@@ -383,7 +384,7 @@ impl Rendered {
         };
         // Serializing strings, numbers and already-valid JSON cannot fail.
         let text = serde_json::to_string(&body).unwrap_or_default();
-        html_safe(&text)
+        script_data(&text)
     }
 }
 
@@ -480,22 +481,6 @@ impl Live {
     }
 }
 
-/// JSON with `<`, `>` and `&` written as `\u` escapes: the same value, and no markup even
-/// if a page puts the text inside a `<script>` element. Outside strings JSON has none of
-/// the three, so every occurrence is inside a string, where the escape is valid.
-pub fn html_safe(json: &str) -> String {
-    let mut out = String::with_capacity(json.len() + json.len() / 8);
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// `30s`, `6h`, `1h30m`, as the flags are written.
 pub fn humanize(duration: Duration) -> String {
     let mut secs = duration.as_secs();
@@ -515,17 +500,6 @@ pub fn humanize(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn html_safe_json_has_no_markup_and_the_same_value() {
-        let value = serde_json::json!({"name": "<img src=x onerror=alert(1)> & </script>"});
-        let text = html_safe(&value.to_string());
-        assert!(!text.contains(['<', '>', '&']), "{text}");
-        assert_eq!(
-            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
-            value
-        );
-    }
 
     #[test]
     fn durations_read_as_the_flags_are_written() {

@@ -26,6 +26,16 @@ fn shop() -> ServiceGraph {
     g
 }
 
+/// The page's configuration block, parsed.
+fn config(page: &str) -> serde_json::Value {
+    let block = blocks(
+        page,
+        "<script type=\"application/json\" id=\"svcgraph-config\">",
+        "</script>",
+    )[0];
+    serde_json::from_str(block).unwrap()
+}
+
 /// The contents of every `<open …>…</close>` element whose start tag is exactly `open`.
 fn blocks<'a>(page: &'a str, open: &'a str, close: &'a str) -> Vec<&'a str> {
     between(page, open, close).collect()
@@ -185,12 +195,7 @@ fn big_graphs_start_with_their_namespaces_and_keep_every_service() {
         page.contains("500 services in 4 namespaces: showing namespaces; click one to expand.")
     );
     assert!(page.contains("Graphs of more than 400 services start collapsed"));
-    let config = blocks(
-        &page,
-        "<script type=\"application/json\" id=\"svcgraph-config\">",
-        "</script>",
-    )[0];
-    let config: serde_json::Value = serde_json::from_str(config).unwrap();
+    let config = config(&page);
     assert_eq!(config["overview"], true);
     let full = config["full_svg"].as_str().unwrap();
     for i in 0..g.node_count() {
@@ -278,12 +283,7 @@ fn big_graphs_in_one_namespace_start_with_their_workloads() {
     let page = to_html(&g, &HtmlOptions::default());
     assert!(page.contains("450 services in 30 workloads: showing workloads; click one to expand."));
     assert!(page.contains(r#"<button id="overview" type="button" hidden>Workloads</button>"#));
-    let config = blocks(
-        &page,
-        "<script type=\"application/json\" id=\"svcgraph-config\">",
-        "</script>",
-    )[0];
-    let config: serde_json::Value = serde_json::from_str(config).unwrap();
+    let config = config(&page);
     assert_eq!(config["overview_level"], "workload");
     let members = config["members"].as_object().unwrap();
     assert_eq!(members.len(), 30);
@@ -305,4 +305,15 @@ fn big_graphs_in_one_namespace_start_with_their_workloads() {
     let page = to_html(&big(OVERVIEW_THRESHOLD + 100, 1), &HtmlOptions::default());
     assert!(page.contains("500 services, too many to read at once and none to group by"));
     assert!(page.contains(r#""overview":false"#));
+}
+
+#[test]
+fn script_data_has_no_markup_and_the_same_value() {
+    let value = serde_json::json!({"name": "<img src=x onerror=alert(1)> & </script>\u{2028}"});
+    let text = script_data(&value.to_string());
+    assert!(!text.contains(['<', '>', '&', '\u{2028}']), "{text}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+        value
+    );
 }
