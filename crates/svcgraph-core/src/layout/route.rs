@@ -275,9 +275,9 @@ fn ordered_tracks<M: Iterator<Item = Run>>(
     members: impl Fn(usize) -> M,
 ) -> Option<Vec<u32>> {
     let n = runs.len();
-    // Pairs whose runs overlap need tracks of their own; those where one order crosses
-    // fewer times also need that order.
-    let mut overlapping: Vec<(u32, u32)> = Vec::new();
+    // Pairs whose runs overlap need tracks of their own (the filling below sees to that);
+    // those where one order crosses fewer times also need that order.
+    let mut pairs = 0usize;
     let mut arcs: Vec<(u32, u32)> = Vec::new();
     let mut work = 0usize;
     for (i, a) in runs.iter().enumerate() {
@@ -285,14 +285,14 @@ fn ordered_tracks<M: Iterator<Item = Run>>(
             if b.lo() > a.hi() + TRACK_CLEARANCE {
                 break;
             }
-            if overlapping.len() >= PAIR_LIMIT {
+            pairs += 1;
+            if pairs > PAIR_LIMIT {
                 return None;
             }
             work += members(i).count() * members(j).count();
             if work > FILL_LIMIT {
                 return None;
             }
-            overlapping.push((i as u32, j as u32));
             let (mut a_first, mut b_first) = (0, 0);
             for x in members(i) {
                 for y in members(j) {
