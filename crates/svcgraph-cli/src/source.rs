@@ -158,17 +158,17 @@ pub async fn choose_schema(
     if let Some(schema) = named {
         return Ok((schema, None));
     }
-    if let Server::Gcp(source) = server {
-        if source.mode() == Mode::CloudMonitoring {
-            // Cloud Monitoring has no cheap query over several metrics' labels: take the
-            // schema of the GMP recipe, whose metrics this mode is made for.
-            let schema = Schema::preset("gmp-beyla")?;
-            let note = format!(
-                "schema `{}` (cloud-monitoring mode does not detect schemas; choose another with --schema)",
-                schema.name
-            );
-            return Ok((schema, Some(note)));
-        }
+    if let Server::Gcp(source) = server
+        && source.mode() == Mode::CloudMonitoring
+    {
+        // Cloud Monitoring has no cheap query over several metrics' labels: take the
+        // schema of the GMP recipe, whose metrics this mode is made for.
+        let schema = Schema::preset("gmp-beyla")?;
+        let note = format!(
+            "schema `{}` (cloud-monitoring mode does not detect schemas; choose another with --schema)",
+            schema.name
+        );
+        return Ok((schema, Some(note)));
     }
     match server.detect_schema(query).await? {
         Some(schema) => {

@@ -168,10 +168,10 @@ struct Interner {
 impl Interner {
     /// The shared copy of the label name at `position` of a series' `metric`.
     fn name(&mut self, position: usize, text: &str) -> Arc<str> {
-        if let Some(previous) = self.names.get(position) {
-            if **previous == *text {
-                return Arc::clone(previous);
-            }
+        if let Some(previous) = self.names.get(position)
+            && **previous == *text
+        {
+            return Arc::clone(previous);
         }
         let shared = self.get(text);
         if position < self.names.len() {

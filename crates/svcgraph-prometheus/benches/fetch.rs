@@ -67,7 +67,7 @@ fn edges(count: usize) -> Vec<EdgeSpec> {
             continue;
         }
         out.push(EdgeSpec {
-            cluster: if c % 2 == 0 { "c1" } else { "c2" }.into(),
+            cluster: if c.is_multiple_of(2) { "c1" } else { "c2" }.into(),
             client: service(c),
             server: service(s),
             rate: 2.0 * (1 + rng.below(20)) as f64,

@@ -114,10 +114,11 @@ fn connect_orphans(
 ) {
     let called: BTreeSet<usize> = edges.iter().map(|&(_, t)| t).collect();
     for (v, &t) in tier_of.iter().enumerate() {
-        if t > 0 && !called.contains(&v) {
-            if let Some(c) = pick(rng, &members[t - 1]) {
-                edges.insert((c, v));
-            }
+        if t > 0
+            && !called.contains(&v)
+            && let Some(c) = pick(rng, &members[t - 1])
+        {
+            edges.insert((c, v));
         }
     }
 }

@@ -490,10 +490,10 @@ impl NodeRef<'_> {
             if node.namespace.is_none() {
                 node.namespace = self.namespace.map(str::to_owned);
             }
-            if let Some(address) = self.address {
-                if !node.addresses.contains(address) {
-                    node.addresses.insert(address.to_owned());
-                }
+            if let Some(address) = self.address
+                && !node.addresses.contains(address)
+            {
+                node.addresses.insert(address.to_owned());
             }
         }
         index

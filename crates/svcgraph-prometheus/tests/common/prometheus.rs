@@ -117,10 +117,10 @@ impl Prometheus {
     fn wait_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if let Some(child) = self.child.as_mut() {
-                if let Ok(Some(status)) = child.try_wait() {
-                    panic!("prometheus exited ({status}):\n{}", self.log_tail());
-                }
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                panic!("prometheus exited ({status}):\n{}", self.log_tail());
             }
             if get_status(self.port, "/-/ready") == Some(200) {
                 return;
