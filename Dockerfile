@@ -9,7 +9,7 @@
 # Kubernetes Service reaches it; publish it on loopback (as above) or behind your own proxy,
 # since svcgraph serve has no authentication. deploy/gke-gmp/components/serve runs it on GKE.
 
-# The toolchain: at least the workspace's rust-version (1.85), on the Debian release of the
+# The toolchain: at least the workspace's rust-version (1.88), on the Debian release of the
 # runtime image below (bookworm = debian12), so that the binary needs no newer glibc than
 # the runtime has.
 FROM docker.io/library/rust:1.95.0-slim-bookworm AS build

@@ -7,7 +7,7 @@ the demo in `crates/svcgraph-cli/data/`, the preset fixtures in
 
     python3 examples/data/generate.py      (needs the svcgraph binary: cargo build)
 
-* shop.snapshot.json — a shop of a dozen services as the OpenTelemetry `servicegraph`
+* shop.snapshot.json — a shop of 19 services and stores as the OpenTelemetry `servicegraph`
   connector reports them: request, failure and latency (p50/p95/p99) query responses, saved
   as a svcgraph snapshot. `svcgraph render --demo` draws it.
 * shop-yesterday.snapshot.json — the same shop a day earlier, for comparisons

@@ -1,8 +1,11 @@
 //! Command-line arguments.
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, StringValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use svcgraph_core::schema::Schema;
 
 /// See your service graph: who calls whom, how often, how often it fails, how slow it is.
 #[derive(Debug, Parser)]
@@ -37,8 +40,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print a shell completion script: `svcgraph completions bash > /etc/bash_completion.d/svcgraph`.
     Completions(CompletionsArgs),
-    /// Print the manual page (roff): `svcgraph man | man -l -`.
-    Man,
+    /// Print a manual page (roff): `svcgraph man | man -l -` for the command,
+    /// `svcgraph man render | man -l -` for a subcommand; `--out-dir` writes them all.
+    Man(ManArgs),
 }
 
 // Command-line switches are booleans by nature.
@@ -77,7 +81,8 @@ pub struct RenderArgs {
     #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub save_snapshot: Option<PathBuf>,
 
-    /// Use the bundled sample: a small shop of a dozen services with rates, failures and latency.
+    /// Use the bundled sample: a shop of 19 services and stores, 23 calls, with rates, failures
+    /// and latency.
     #[arg(long, help_heading = "Input")]
     pub demo: bool,
 
@@ -87,6 +92,8 @@ pub struct RenderArgs {
         long,
         default_value = "auto",
         value_name = "NAME|FILE",
+        value_parser = SchemaValue { auto: true },
+        hide_possible_values = true,
         help_heading = "Input"
     )]
     pub schema: String,
@@ -476,6 +483,8 @@ pub struct FetchArgs {
         long,
         default_value = "auto",
         value_name = "NAME|FILE",
+        value_parser = SchemaValue { auto: true },
+        hide_possible_values = true,
         help_heading = "Input"
     )]
     pub schema: String,
@@ -527,6 +536,8 @@ pub struct ServeArgs {
         long,
         default_value = "auto",
         value_name = "NAME|FILE",
+        value_parser = SchemaValue { auto: true },
+        hide_possible_values = true,
         help_heading = "Input"
     )]
     pub schema: String,
@@ -607,7 +618,13 @@ pub enum LiveSourceKind {
 #[derive(Debug, Args)]
 pub struct QueryArgs {
     /// A preset or a schema file (TOML or JSON).
-    #[arg(long, default_value = "gmp-beyla", value_name = "NAME|FILE")]
+    #[arg(
+        long,
+        default_value = "gmp-beyla",
+        value_name = "NAME|FILE",
+        value_parser = SchemaValue { auto: false },
+        hide_possible_values = true
+    )]
     pub schema: String,
 
     #[command(flatten)]
@@ -635,6 +652,60 @@ pub struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (svcgraph-COMMAND(1)); without it, svcgraph(1).
+    #[arg(value_name = "COMMAND", value_parser = PossibleValuesParser::new(SUBCOMMANDS))]
+    pub command: Option<String>,
+
+    /// Write every page into DIR instead: svcgraph.1 and svcgraph-COMMAND.1 for each
+    /// subcommand (for a package's or a release archive's man/man1).
+    #[arg(long, value_name = "DIR", conflicts_with = "command")]
+    pub out_dir: Option<PathBuf>,
+}
+
+/// The subcommands, which `man` offers; a test checks them against [`Command`].
+pub const SUBCOMMANDS: [&str; 7] = [
+    "render",
+    "fetch",
+    "query",
+    "schemas",
+    "serve",
+    "completions",
+    "man",
+];
+
+/// A `--schema` value: a preset, a schema file or (`auto: true`) `auto`. Every string is
+/// accepted here (a file is checked when it is read); the preset names are the possible
+/// values, so that shell completion offers them.
+#[derive(Debug, Clone, Copy)]
+pub struct SchemaValue {
+    /// Whether `auto` is one of the values offered.
+    pub auto: bool,
+}
+
+impl TypedValueParser for SchemaValue {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<String, clap::Error> {
+        StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        let auto = self.auto.then_some("auto");
+        Some(Box::new(
+            auto.into_iter()
+                .chain(Schema::PRESETS)
+                .map(PossibleValue::new),
+        ))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -695,7 +766,34 @@ pub enum FocusDirection {
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+
     use super::*;
+
+    #[test]
+    fn man_offers_every_subcommand() {
+        let names: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_owned())
+            .collect();
+        assert_eq!(names, SUBCOMMANDS);
+    }
+
+    #[test]
+    fn schema_accepts_files_and_offers_the_presets() {
+        let cli = Cli::try_parse_from(["svcgraph", "query", "--schema", "./mine.toml"]).unwrap();
+        let Command::Query(args) = cli.command else {
+            panic!("query")
+        };
+        assert_eq!(args.schema, "./mine.toml");
+        let offered: Vec<String> = SchemaValue { auto: true }
+            .possible_values()
+            .unwrap()
+            .map(|v| v.get_name().to_owned())
+            .collect();
+        assert_eq!(offered[0], "auto");
+        assert_eq!(offered[1..], Schema::PRESETS);
+    }
 
     #[test]
     fn sizes_read_with_binary_and_decimal_units() {

@@ -19,13 +19,13 @@ use svcgraph_core::{
 
 use crate::args::{
     Aggregate, Cli, Command, DrawArgs, EdgeLabelsArg, FetchArgs, FocusDirection, Format, GcpArgs,
-    GroupBy, PrometheusArgs, QueryArgs, RankDir, RenderArgs, SchemasArgs, SeriesFilterArgs,
-    ServerKind, SourceKind, ThresholdArgs, TimeArgs, TransformArgs,
+    GroupBy, ManArgs, PrometheusArgs, QueryArgs, RankDir, RenderArgs, SchemasArgs,
+    SeriesFilterArgs, ServerKind, SourceKind, ThresholdArgs, TimeArgs, TransformArgs,
 };
 use crate::source::Server;
 use crate::{commands, output, progress, source};
 
-/// The bundled sample: a shop of a dozen services, as a snapshot of the `servicegraph` schema.
+/// The bundled sample: a shop of 19 services and stores, as a snapshot of the `servicegraph` schema.
 const DEMO: &str = include_str!("../data/shop.snapshot.json");
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -41,15 +41,43 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             output::write(None, &text)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Man => {
-            let mut text = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut text)
-                .context("cannot write the manual page")?;
-            output::write(None, &text)?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Man(args) => man(&args),
     }
+}
+
+/// `svcgraph man`: one page to standard output, or every page into a directory.
+fn man(args: &ManArgs) -> Result<ExitCode> {
+    let mut top = Cli::command().disable_help_subcommand(true);
+    // Gives each subcommand its page name (svcgraph-render) and usage (svcgraph render).
+    top.build();
+    let page = |command: clap::Command| -> Result<Vec<u8>> {
+        let mut text = Vec::new();
+        clap_mangen::Man::new(command)
+            .render(&mut text)
+            .context("cannot write the manual page")?;
+        Ok(text)
+    };
+    let Some(dir) = &args.out_dir else {
+        let command = match &args.command {
+            Some(name) => top
+                .find_subcommand(name)
+                .with_context(|| format!("no subcommand {name}"))?
+                .clone(),
+            None => top,
+        };
+        output::write(None, &page(command)?)?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut pages = vec![("svcgraph.1".to_owned(), top.clone())];
+    pages.extend(
+        top.get_subcommands()
+            .map(|c| (format!("svcgraph-{}.1", c.get_name()), c.clone())),
+    );
+    for (name, command) in pages {
+        output::write(Some(&dir.join(name)), &page(command)?)?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The drawing the flags ask for, with no layout hint.

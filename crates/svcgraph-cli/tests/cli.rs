@@ -4,6 +4,9 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+#[path = "../../svcgraph-prometheus/tests/common/tools.rs"]
+mod tools;
+
 fn svcgraph() -> Command {
     Command::new(env!("CARGO_BIN_EXE_svcgraph"))
 }
@@ -35,8 +38,12 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// Graphviz must accept the DOT; returns the SVG it draws.
-fn graphviz_svg(dot: &[u8]) -> String {
+/// Graphviz must accept the DOT; returns the SVG it draws (`None` when Graphviz is not
+/// installed and not required: [`tools::available`]).
+fn graphviz_svg(dot: &[u8]) -> Option<String> {
+    if !tools::available("dot", "graphviz") {
+        return None;
+    }
     let mut child = Command::new("dot")
         .arg("-Tsvg")
         .stdin(Stdio::piped())
@@ -51,7 +58,7 @@ fn graphviz_svg(dot: &[u8]) -> String {
         "dot refused the file: {}",
         stderr(&out)
     );
-    String::from_utf8(out.stdout).unwrap()
+    Some(String::from_utf8(out.stdout).unwrap())
 }
 
 /// One field of every node of a graph document.
@@ -64,8 +71,12 @@ fn node_fields<'a>(doc: &'a serde_json::Value, field: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// A real renderer must draw the SVG; returns the PNG's size in pixels.
-fn rsvg_png(svg: &[u8]) -> (u32, u32) {
+/// A real renderer must draw the SVG; returns the PNG's size in pixels (`None` when
+/// rsvg-convert is not installed and not required: [`tools::available`]).
+fn rsvg_png(svg: &[u8]) -> Option<(u32, u32)> {
+    if !tools::available("rsvg-convert", "librsvg2-bin") {
+        return None;
+    }
     let mut child = Command::new("rsvg-convert")
         .args(["--format", "png"])
         .stdin(Stdio::piped())
@@ -82,7 +93,7 @@ fn rsvg_png(svg: &[u8]) -> (u32, u32) {
     );
     assert_eq!(&out.stdout[..8], b"\x89PNG\r\n\x1a\n");
     let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
-    (be(&out.stdout[16..20]), be(&out.stdout[20..24]))
+    Some((be(&out.stdout[16..20]), be(&out.stdout[20..24])))
 }
 
 fn prometheus_response(series: &[(&[(&str, &str)], &str)]) -> String {
@@ -115,9 +126,10 @@ fn seed_test_vector_renders_four_nodes_and_three_edges_graphviz_accepts() {
     let edges: Vec<&str> = dot.lines().filter(|l| l.contains(" -> ")).collect();
     assert_eq!(edges.len(), 3);
     assert!(edges.iter().all(|e| e.contains("label=\"9.73 req/s\"")));
-    let svg = graphviz_svg(&out.stdout);
-    assert_eq!(svg.matches("class=\"node\"").count(), 4);
-    assert_eq!(svg.matches("class=\"edge\"").count(), 3);
+    if let Some(svg) = graphviz_svg(&out.stdout) {
+        assert_eq!(svg.matches("class=\"node\"").count(), 4);
+        assert_eq!(svg.matches("class=\"edge\"").count(), 3);
+    }
 }
 
 #[test]
@@ -177,8 +189,9 @@ fn the_demo_svg_renders_in_a_real_renderer_with_every_node_and_edge() {
         23,
         "23 edges, each with its arrow"
     );
-    let (w, h) = rsvg_png(svg.as_bytes());
-    assert!(w > 600 && h > 200, "{w}x{h}");
+    if let Some((w, h)) = rsvg_png(svg.as_bytes()) {
+        assert!(w > 600 && h > 200, "{w}x{h}");
+    }
     let err = stderr(&out);
     assert!(
         err.contains("svcgraph: layout: 19 nodes, 23 edges"),
@@ -224,8 +237,9 @@ fn namespace_boxes_in_svg_and_graphviz_clusters_in_dot() {
     assert!(out.status.success(), "{}", stderr(&out));
     let dot = String::from_utf8(out.stdout.clone()).unwrap();
     assert_eq!(dot.matches("subgraph cluster_").count(), namespaces.len());
-    let drawn = graphviz_svg(&out.stdout);
-    assert_eq!(drawn.matches("class=\"cluster\"").count(), namespaces.len());
+    if let Some(drawn) = graphviz_svg(&out.stdout) {
+        assert_eq!(drawn.matches("class=\"cluster\"").count(), namespaces.len());
+    }
     // Without --group, neither has boxes.
     let plain = run(&["render", "--demo", "-f", "dot"], b"");
     assert!(!String::from_utf8_lossy(&plain.stdout).contains("subgraph"));
@@ -305,9 +319,10 @@ fn hostile_label_values_are_escaped_in_dot_json_and_the_svg_graphviz_draws() {
         response.as_bytes(),
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let svg = graphviz_svg(&out.stdout);
-    assert!(!svg.contains("<script>"), "raw markup leaked into the SVG");
-    assert!(svg.contains("&lt;script&gt;"));
+    if let Some(svg) = graphviz_svg(&out.stdout) {
+        assert!(!svg.contains("<script>"), "raw markup leaked into the SVG");
+        assert!(svg.contains("&lt;script&gt;"));
+    }
 
     let ours = run(&servicegraph, response.as_bytes());
     assert!(ours.status.success(), "{}", stderr(&ours));
@@ -395,7 +410,7 @@ fn an_empty_result_is_an_empty_graph_and_says_so() {
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("the graph is empty"), "{err}");
-    assert!(graphviz_svg(&out.stdout).contains("no edges"));
+    assert!(graphviz_svg(&out.stdout).is_none_or(|svg| svg.contains("no edges")));
     let ours = run(&["render", "-i", "-"], empty);
     assert!(String::from_utf8_lossy(&ours.stdout).contains("No edges"));
     rsvg_png(&ours.stdout);
@@ -999,33 +1014,29 @@ fn completions_source_in_bash_and_exist_for_every_shell() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "render");
 }
 
-#[test]
-fn the_manual_page_renders() {
-    let out = run(&["man"], b"");
-    assert!(out.status.success(), "{}", stderr(&out));
-    let roff = out.stdout;
-    assert!(
-        roff.starts_with(b".ie") || roff.starts_with(b".TH"),
-        "{}",
-        String::from_utf8_lossy(&roff)
-    );
+/// A manual page as groff types it on a terminal (`None` when groff is not installed and not
+/// required); groff must take it without a warning.
+fn typeset(roff: &[u8]) -> Option<String> {
+    if !tools::available("groff", "groff-base") {
+        return None;
+    }
     let mut child = Command::new("groff")
         .args(["-man", "-Tutf8", "-ww", "-z"])
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("groff is needed: install the groff-base package (scripts/test.sh does)");
-    child.stdin.take().unwrap().write_all(&roff).unwrap();
+        .unwrap();
+    child.stdin.take().unwrap().write_all(roff).unwrap();
     let checked = child.wait_with_output().unwrap();
     assert!(checked.status.success(), "{}", stderr(&checked));
     assert_eq!(stderr(&checked), "", "groff warnings");
     let mut child = Command::new("groff")
-        .args(["-man", "-Tutf8"])
+        .args(["-man", "-Tutf8", "-rLL=200n", "-rHY=0"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(&roff).unwrap();
+    child.stdin.take().unwrap().write_all(roff).unwrap();
     let typed = String::from_utf8_lossy(&child.wait_with_output().unwrap().stdout).into_owned();
     // The terminal device prints bold as `N\bN`: keep the printed characters.
     let mut page = String::new();
@@ -1036,9 +1047,137 @@ fn the_manual_page_renders() {
             page.push(c);
         }
     }
-    for text in ["NAME", "svcgraph", "SUBCOMMANDS", "render", "completions"] {
-        assert!(page.contains(text), "{text}: {page}");
+    Some(page)
+}
+
+/// The long options `svcgraph ARGS --help` lists.
+fn long_options(args: &[&str]) -> Vec<String> {
+    let out = run(&[args, &["--help"]].concat(), b"");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let help = String::from_utf8(out.stdout).unwrap();
+    let mut options: Vec<String> = help
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim_start();
+            let start = line
+                .find("--")
+                .filter(|&i| i == 0 || line.starts_with('-'))?;
+            let name: String = line[start..]
+                .chars()
+                .take_while(|c| *c == '-' || c.is_ascii_alphanumeric())
+                .collect();
+            (name.len() > 2).then_some(name)
+        })
+        .collect();
+    options.sort();
+    options.dedup();
+    options
+}
+
+#[test]
+fn a_manual_page_per_subcommand_lists_its_options() {
+    let top = run(&["man"], b"");
+    assert!(top.status.success(), "{}", stderr(&top));
+    assert!(top.stdout.starts_with(b".ie") || top.stdout.starts_with(b".TH"));
+    if let Some(page) = typeset(&top.stdout) {
+        for text in [
+            "NAME",
+            "svcgraph",
+            "SUBCOMMANDS",
+            "svcgraph-render(1)",
+            "completions",
+        ] {
+            assert!(page.contains(text), "{text}: {page}");
+        }
     }
+    let subcommands = [
+        "render",
+        "fetch",
+        "query",
+        "schemas",
+        "serve",
+        "completions",
+        "man",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["man", "--out-dir", dir.path().to_str().unwrap()], b"");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut written: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    written.sort();
+    let mut expected: Vec<String> = subcommands
+        .iter()
+        .map(|c| format!("svcgraph-{c}.1"))
+        .chain(["svcgraph.1".to_owned()])
+        .collect();
+    expected.sort();
+    assert_eq!(written, expected);
+    assert_eq!(
+        std::fs::read(dir.path().join("svcgraph.1")).unwrap(),
+        top.stdout
+    );
+
+    for command in subcommands {
+        let out = run(&["man", command], b"");
+        assert!(out.status.success(), "{command}: {}", stderr(&out));
+        let file = std::fs::read(dir.path().join(format!("svcgraph-{command}.1"))).unwrap();
+        assert_eq!(out.stdout, file, "{command}");
+        let Some(page) = typeset(&out.stdout) else {
+            continue;
+        };
+        let words: Vec<&str> = page.split_whitespace().collect();
+        let name = [format!("svcgraph-{command}"), "-".to_owned()];
+        assert!(words.windows(2).any(|w| w == name), "{command}: {page}");
+        let options = long_options(&[command]);
+        assert!(!options.is_empty(), "{command}");
+        for option in options {
+            assert!(
+                page.contains(&option),
+                "{command}: {option} missing from the page"
+            );
+        }
+    }
+    let out = run(&["man", "nonesuch"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("possible values: render"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn schema_completion_offers_the_presets() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("svcgraph.bash");
+    std::fs::write(&script, run(&["completions", "bash"], b"").stdout).unwrap();
+    let check = format!(
+        "source {}; COMP_WORDS=(svcgraph render --schema ''); COMP_CWORD=3; \
+         COMP_LINE='svcgraph render --schema '; COMP_POINT=25; \
+         _svcgraph svcgraph '' --schema; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display()
+    );
+    let out = Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", &check])
+        .output()
+        .expect("bash");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let offered = String::from_utf8_lossy(&out.stdout);
+    let mut offered: Vec<&str> = offered.split_whitespace().collect();
+    offered.sort_unstable();
+    assert_eq!(
+        offered,
+        [
+            "auto",
+            "beyla",
+            "gmp-beyla",
+            "istio",
+            "linkerd",
+            "servicegraph"
+        ]
+    );
 }
 
 #[test]
@@ -1055,13 +1194,14 @@ fn xml_invalid_characters_in_names_give_dot_graphviz_draws_as_valid_xml() {
         hostile.as_bytes(),
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let drawn = graphviz_svg(&out.stdout);
-    let options = roxmltree::ParsingOptions {
-        allow_dtd: true,
-        ..roxmltree::ParsingOptions::default()
-    };
-    roxmltree::Document::parse_with_options(&drawn, options)
-        .unwrap_or_else(|e| panic!("{e}: {drawn}"));
+    if let Some(drawn) = graphviz_svg(&out.stdout) {
+        let options = roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..roxmltree::ParsingOptions::default()
+        };
+        roxmltree::Document::parse_with_options(&drawn, options)
+            .unwrap_or_else(|e| panic!("{e}: {drawn}"));
+    }
     let ours = run(
         &["render", "-i", "-", "--schema", "servicegraph", "-f", "svg"],
         hostile.as_bytes(),
