@@ -14,19 +14,22 @@
 //! ```
 //!
 //! A file that cannot be read raises the `OSError` Python's own `open` would
-//! (`FileNotFoundError`, `PermissionError`, …), with `filename` set.
+//! (`FileNotFoundError`, `PermissionError`, …), with `filename` set. A file that cannot be
+//! written raises an `OutputError` that is also that `OSError` subclass (built by
+//! `svcgraph._errors._output_error`), with `errno`, `strerror` and `filename` (the path the
+//! caller gave, not the temporary file) set, and a message that says what to do.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
 
-use pyo3::PyErr;
+use pyo3::prelude::*;
 
 pyo3::import_exception!(svcgraph._errors, SvcgraphError);
 pyo3::import_exception!(svcgraph._errors, SourceError);
 pyo3::import_exception!(svcgraph._errors, AuthError);
 pyo3::import_exception!(svcgraph._errors, QueryError);
 pyo3::import_exception!(svcgraph._errors, InputError);
-pyo3::import_exception!(svcgraph._errors, OutputError);
 
 /// What went wrong, before it becomes a Python exception.
 #[derive(Debug)]
@@ -70,9 +73,7 @@ impl fmt::Display for Error {
             Error::Gcp(e) => e.fmt(f),
             Error::Input(message) | Error::Source(message) => f.write_str(message),
             Error::Read { path, source } => write!(f, "cannot read {}: {source}", path.display()),
-            Error::Write { path, source } => {
-                write!(f, "cannot write {}: {source}", path.display())
-            }
+            Error::Write { path, source } => f.write_str(&write_message(path, source)),
             Error::Python(e) => e.fmt(f),
         }
     }
@@ -110,7 +111,6 @@ enum Class {
     Auth,
     Query,
     Input,
-    Output,
 }
 
 /// The class of a core error. The enum is `#[non_exhaustive]`: a variant added later becomes
@@ -193,20 +193,26 @@ fn core_hint(e: &svcgraph_core::Error) -> Option<&'static str> {
     }
 }
 
+/// The operating system's text for an I/O error, as Python's `strerror` ("No such file or
+/// directory"), without Rust's " (os error 2)".
+fn os_text(source: &std::io::Error) -> String {
+    let text = source.to_string();
+    match source.raw_os_error() {
+        Some(errno) => text
+            .strip_suffix(&format!(" (os error {errno})"))
+            .unwrap_or(&text)
+            .to_owned(),
+        None => text,
+    }
+}
+
 /// The `OSError` subclass Python raises for this I/O error, with errno, text and file name.
-fn os_error(path: &std::path::Path, source: &std::io::Error) -> PyErr {
+fn os_error(path: &Path, source: &std::io::Error) -> PyErr {
     use pyo3::exceptions::{
         PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyPermissionError,
     };
-    use std::io::ErrorKind;
     let errno = source.raw_os_error().unwrap_or(0);
-    // Python's own text ("No such file or directory"), without Rust's " (os error 2)".
-    let text = source.to_string();
-    let text = text
-        .strip_suffix(&format!(" (os error {errno})"))
-        .unwrap_or(&text)
-        .to_owned();
-    let args = (errno, text, path.to_string_lossy().into_owned());
+    let args = (errno, os_text(source), path.to_string_lossy().into_owned());
     match source.kind() {
         ErrorKind::NotFound => PyFileNotFoundError::new_err(args),
         ErrorKind::PermissionDenied => PyPermissionError::new_err(args),
@@ -215,11 +221,73 @@ fn os_error(path: &std::path::Path, source: &std::io::Error) -> PyErr {
     }
 }
 
+/// What a failed write of `path` means for the caller, and what to do about it.
+fn write_message(path: &Path, source: &std::io::Error) -> String {
+    let shown = path.display();
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let reason = match source.kind() {
+        ErrorKind::NotFound => format!(
+            "the directory {} does not exist; create it first or choose another path",
+            dir.display()
+        ),
+        ErrorKind::PermissionDenied => format!(
+            "permission denied in the directory {}; choose a directory you can write to",
+            dir.display()
+        ),
+        ErrorKind::IsADirectory => format!(
+            "it is a directory; pass the path of a file, such as {}",
+            path.join("graph.svg").display()
+        ),
+        ErrorKind::NotADirectory => {
+            // The nearest part of the path that exists and is not a directory.
+            match path
+                .ancestors()
+                .skip(1)
+                .find(|a| std::fs::metadata(a).is_ok_and(|m| !m.is_dir()))
+            {
+                Some(file) => format!(
+                    "{} is a file, not a directory; choose another path",
+                    file.display()
+                ),
+                None => format!("{}; choose another path", os_text(source)),
+            }
+        }
+        ErrorKind::ReadOnlyFilesystem => {
+            "the file system is read-only; choose another path".to_owned()
+        }
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded | ErrorKind::FileTooLarge => format!(
+            "{}; free some space or choose another path (an existing file there is unchanged)",
+            os_text(source)
+        ),
+        _ => format!("{} (an existing file there is unchanged)", os_text(source)),
+    };
+    format!("cannot save to {shown}: {reason}")
+}
+
+/// The `OutputError` of a failed write: also the `OSError` subclass Python has for its errno
+/// (`FileNotFoundError`, `PermissionError`, …), so either `except` catches it.
+fn output_error(path: &Path, source: &std::io::Error) -> PyErr {
+    let message = write_message(path, source);
+    let errno = source.raw_os_error();
+    Python::attach(|py| {
+        let made = py.import("svcgraph._errors")?.call_method1(
+            "_output_error",
+            (message, errno, os_text(source), path.as_os_str()),
+        )?;
+        Ok::<_, PyErr>(PyErr::from_value(made))
+    })
+    .unwrap_or_else(|failed| failed)
+}
+
 impl From<Error> for PyErr {
     fn from(e: Error) -> PyErr {
         let e = match e {
             Error::Python(err) => return err,
             Error::Read { path, source } => return os_error(&path, &source),
+            Error::Write { path, source } => return output_error(&path, &source),
             other => other,
         };
         let class = match &e {
@@ -228,9 +296,8 @@ impl From<Error> for PyErr {
             Error::Gcp(google) => gcp_class(google),
             Error::Input(_) => Class::Input,
             Error::Source(_) => Class::Source,
-            Error::Write { .. } => Class::Output,
-            // Returned above: a Python exception already, or Python's own OSError.
-            Error::Python(_) | Error::Read { .. } => Class::Base,
+            // Returned above: a Python exception already, or an OSError with errno and file.
+            Error::Python(_) | Error::Read { .. } | Error::Write { .. } => Class::Base,
         };
         let message = match &e {
             Error::Core(core) => match core_hint(core) {
@@ -245,7 +312,6 @@ impl From<Error> for PyErr {
             Class::Auth => AuthError::new_err(message),
             Class::Query => QueryError::new_err(message),
             Class::Input => InputError::new_err(message),
-            Class::Output => OutputError::new_err(message),
         }
     }
 }

@@ -20,7 +20,8 @@ use crate::{options, records};
 
 /// A service graph: who calls whom, how often, how often it fails, how slow it is.
 ///
-/// Made by `svcgraph.load`, `svcgraph.from_samples` or `svcgraph.from_prometheus`; never
+/// Made by `svcgraph.load`, `svcgraph.from_samples`, `svcgraph.from_prometheus`,
+/// `svcgraph.from_gmp` or `svcgraph.from_cloud_monitoring` (it has no constructor); never
 /// changed in place. Transforms (`focus`, `aggregate`, `filter`, `prune`, `diff`) return a
 /// new graph, so they chain:
 ///
@@ -133,6 +134,10 @@ fn format_of(path: &Path, format: Option<&str>) -> Result<Format> {
 
 /// Writes `bytes` to a temporary file beside `path` and renames it over `path` once
 /// complete, so a failure never leaves a truncated file (as the command line's `-o` does).
+///
+/// Every step reports the operating system's error as it came (tempfile's own `Write` and
+/// `tempfile_in` wrap theirs in a message naming the temporary file, which drops the errno):
+/// the error names the caller's `path`.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let failed = |source| Error::Write {
         path: path.to_owned(),
@@ -142,16 +147,27 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .prefix(".svcgraph-")
-        .tempfile_in(dir)
+        .make_in(dir, private_file)
         .map_err(failed)?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
+    let mut file = tmp.as_file();
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
         .map_err(failed)?;
     widen_permissions(tmp.path(), path).map_err(failed)?;
+    // On failure the returned temporary file is dropped, which deletes it.
     tmp.persist(path).map_err(|e| failed(e.error))?;
     Ok(())
+}
+
+/// A new file only this user can read while it is being written.
+fn private_file(name: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(name)
 }
 
 /// Temporary files are private; the output gets the replaced file's mode, or rw-r--r--.
@@ -159,8 +175,8 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 fn widen_permissions(tmp: &Path, target: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let permissions = match std::fs::metadata(target) {
-        Ok(meta) => meta.permissions(),
-        Err(_) => std::fs::Permissions::from_mode(0o644),
+        Ok(meta) if meta.is_file() => meta.permissions(),
+        _ => std::fs::Permissions::from_mode(0o644),
     };
     std::fs::set_permissions(tmp, permissions)
 }
@@ -224,14 +240,15 @@ impl Graph {
         self.warnings.clone()
     }
 
-    /// For a graph fetched by `from_prometheus`: the snapshot JSON (every response, the
-    /// schema and the time). Save it and `svcgraph.load` redraws the same graph offline.
-    /// None for other graphs and after a transform.
+    /// For a graph fetched by `from_prometheus`, `from_gmp` or `from_cloud_monitoring`: the
+    /// snapshot JSON (every response, the schema and the time). Save it and `svcgraph.load`
+    /// redraws the same graph offline. None for other graphs and after a transform.
     #[getter]
     fn snapshot(&self) -> Option<&str> {
         self.snapshot.as_deref()
     }
 
+    /// `len(g)`: the number of nodes.
     fn __len__(&self) -> usize {
         self.inner.node_count()
     }
@@ -307,7 +324,7 @@ impl Graph {
 
     /// A node (by id or name) and everything within `depth` calls of it: `direction="up"`
     /// its callers, `"down"` what it calls, `"both"` both (not siblings). `depth=None` has
-    /// no limit.
+    /// no limit. Raises `InputError` for a node that is not in the graph or a bad argument.
     ///
     /// ```python
     /// >>> g.focus("checkout", depth=None, direction="down")
@@ -339,7 +356,8 @@ impl Graph {
 
     /// Merges nodes: `"workload"` turns pods into their workload (generated suffixes
     /// stripped); `"namespace"` turns every node with a namespace into its namespace. Merged
-    /// edges add their rates up and keep the largest latency quantile.
+    /// edges add their rates up and keep the largest latency quantile. Another `level`
+    /// raises `InputError`.
     ///
     /// ```python
     /// >>> g.aggregate("namespace").edges[0]["source"]
@@ -372,6 +390,7 @@ impl Graph {
     /// Keeps or drops nodes: `namespace` (one or a list) keeps edges touching it with the
     /// peers at their other end; `name` keeps nodes whose name or id matches the regular
     /// expression, `exclude` drops them; `hide_virtual` and `hide_external` drop those kinds.
+    /// A bad regular expression raises `InputError`.
     ///
     /// ```python
     /// >>> g.filter(namespace="shop", exclude="^loadgen", hide_virtual=True)
@@ -408,6 +427,7 @@ impl Graph {
     }
 
     /// Drops edges under `min_rate` requests per second, and the nodes left without edges.
+    /// A negative or infinite `min_rate` raises `InputError`.
     ///
     /// ```python
     /// >>> g.prune(1.0)
@@ -422,7 +442,8 @@ impl Graph {
     /// same way). Edges and nodes are marked new, gone, changed or the same; an edge has
     /// changed when its rate moved by more than `rate_change` (relative: 0.5 is by half),
     /// its error ratio by more than `error_change` (absolute: 0.01 is one percentage point)
-    /// or its p95 by more than `p95_change` (relative).
+    /// or its p95 by more than `p95_change` (relative). A negative threshold raises
+    /// `InputError`.
     ///
     /// ```python
     /// >>> shop.diff(yesterday, rate_change=0.2).edges[1]["change"]
@@ -459,6 +480,8 @@ impl Graph {
     /// `hint`, the text `layout_hint()` gave for an earlier drawing (of this graph or of an
     /// earlier state of it), keeps the services that were in it where they were, and fits
     /// new ones in around them: a picture redrawn every few minutes does not jump.
+    ///
+    /// An unknown option value, or a `hint` that is not such text, raises `InputError`.
     #[pyo3(
         signature = (
             *, rankdir = "lr".to_owned(), edge_labels = "auto".to_owned(), group = None,
@@ -481,7 +504,8 @@ impl Graph {
     }
 
     /// Where `to_svg` with these options (and `hint`) puts each service and call, as JSON
-    /// text: pass it as `hint` to a later drawing to keep them there.
+    /// text: pass it as `hint` to a later drawing to keep them there. Raises `InputError`
+    /// as `to_svg` does.
     ///
     /// ```python
     /// >>> before = g.layout_hint()
@@ -516,7 +540,8 @@ impl Graph {
     /// options of `to_svg`), pan and zoom, search, hover details, focus, collapsible
     /// namespaces and the view in the URL fragment; nothing is fetched from the network.
     /// Graphs with more than one namespace are drawn with namespace boxes; graphs of more than
-    /// 400 services start as an overview of their namespaces. `title` names the page.
+    /// 400 services start as an overview of their namespaces. `title` names the page. Raises
+    /// `InputError` as `to_svg` does.
     ///
     /// ```python
     /// >>> g.to_html(title="shop").startswith("<!DOCTYPE html>")
@@ -552,7 +577,7 @@ impl Graph {
     }
 
     /// The graph as Graphviz DOT (`dot -Tpdf` draws it): `rankdir` `"lr"` or `"tb"`,
-    /// `group="namespace"` for a cluster per namespace.
+    /// `group="namespace"` for a cluster per namespace. Another value raises `InputError`.
     ///
     /// ```python
     /// >>> print(g.to_dot(rankdir="tb"))
@@ -582,6 +607,11 @@ impl Graph {
     /// Writes the graph to `path`, in the format its extension names (`.svg`, `.dot`/`.gv`,
     /// `.json`, `.html`/`.htm`) or `format`. The file is replaced atomically: a failure leaves
     /// the old one. The drawing options are those of `to_svg` (and `to_dot`, `to_html`).
+    ///
+    /// Raises `InputError` for an unknown format or option, and `OutputError` when the file
+    /// cannot be written: also the `OSError` subclass for its errno (`FileNotFoundError` for
+    /// a missing directory, `PermissionError`, `IsADirectoryError`, …), with `errno`,
+    /// `strerror` and `filename` (this `path`) set.
     ///
     /// ```python
     /// >>> g.save("shop.svg", group="namespace")
@@ -629,7 +659,7 @@ impl Graph {
     /// Numbers about the layout `to_svg` draws with the same options: `nodes`, `edges`,
     /// `layers`, `reversed_edges`, `dummies`, `direct_edges`, `crossings`, `width`,
     /// `height`, and `seconds` per phase (`acyclic`, `layering`, `ordering`,
-    /// `positioning`, `routing`, `total`).
+    /// `positioning`, `routing`, `total`). Another option value raises `InputError`.
     ///
     /// ```python
     /// >>> g.layout_stats()["crossings"]

@@ -4,9 +4,13 @@ and Ctrl-C interrupting a slow fetch."""
 from __future__ import annotations
 
 import _thread
+import errno
 import http.server
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -16,7 +20,7 @@ import pytest
 
 import svcgraph
 
-from conftest import SEED, Handler, free_port
+from conftest import SEED, SHOP, Handler, free_port
 
 
 def test_the_exception_tree() -> None:
@@ -64,6 +68,121 @@ def test_a_missing_file_is_file_not_found_like_open(tmp_path: Path) -> None:
         assert err.value.errno == 2
     with pytest.raises(IsADirectoryError):
         svcgraph.load(tmp_path)
+
+
+def leftovers(directory: Path) -> list[str]:
+    """Temporary files a save left behind."""
+    return sorted(p.name for p in directory.iterdir() if p.name.startswith(".svcgraph-"))
+
+
+def test_saving_into_a_missing_directory_is_file_not_found_naming_the_path(tmp_path: Path) -> None:
+    g = svcgraph.load(SEED)
+    target = tmp_path / "missing" / "g.svg"
+    for path in (target, str(target)):
+        with pytest.raises(FileNotFoundError) as err:
+            g.save(path)
+        # Also svcgraph's own error, for `except svcgraph.SvcgraphError`.
+        assert isinstance(err.value, svcgraph.OutputError)
+        assert err.value.errno == errno.ENOENT
+        assert err.value.strerror == os.strerror(errno.ENOENT)
+        assert err.value.filename == str(target), "the path asked for, not the temporary file"
+        message = str(err.value)
+        assert message.startswith(f"cannot save to {target}: ")
+        assert f"the directory {tmp_path / 'missing'} does not exist" in message
+        assert "create it" in message
+        assert ".svcgraph-" not in message
+    assert not (tmp_path / "missing").exists()
+
+
+def test_saving_to_a_directory_is_a_directory_error(tmp_path: Path) -> None:
+    g = svcgraph.load(SEED)
+    directory = tmp_path / "out.svg"
+    directory.mkdir()
+    for path, kwargs in ((directory, {}), (str(directory), {"format": "json"})):
+        with pytest.raises(IsADirectoryError) as err:
+            g.save(path, **kwargs)  # type: ignore[arg-type]
+        assert isinstance(err.value, svcgraph.OutputError)
+        assert err.value.errno == errno.EISDIR
+        assert err.value.filename == str(directory)
+        assert f"cannot save to {directory}: it is a directory" in str(err.value)
+    assert directory.is_dir() and not any(directory.iterdir())
+    assert leftovers(tmp_path) == []
+
+
+def test_saving_under_a_file_is_not_a_directory_error(tmp_path: Path) -> None:
+    g = svcgraph.load(SEED)
+    (tmp_path / "notes.txt").write_text("notes")
+    target = tmp_path / "notes.txt" / "g.svg"
+    with pytest.raises(NotADirectoryError) as err:
+        g.save(target)
+    assert isinstance(err.value, svcgraph.OutputError)
+    assert err.value.errno == errno.ENOTDIR
+    assert err.value.filename == str(target)
+    assert f"{tmp_path / 'notes.txt'} is a file, not a directory" in str(err.value)
+    assert (tmp_path / "notes.txt").read_text() == "notes"
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0,
+    reason="root may write into a read-only directory",
+)
+def test_saving_into_a_read_only_directory_is_a_permission_error(tmp_path: Path) -> None:
+    g = svcgraph.load(SEED)
+    directory = tmp_path / "read-only"
+    directory.mkdir()
+    existing = directory / "g.svg"
+    existing.write_text("old")
+    directory.chmod(0o555)
+    try:
+        with pytest.raises(PermissionError) as err:
+            g.save(existing)
+        assert isinstance(err.value, svcgraph.OutputError)
+        assert err.value.errno in (errno.EACCES, errno.EPERM)
+        assert err.value.filename == str(existing)
+        assert f"permission denied in the directory {directory}" in str(err.value)
+        assert existing.read_text() == "old"
+        assert leftovers(directory) == []
+    finally:
+        directory.chmod(0o755)
+
+
+# A limit on the size of files this process writes makes the write itself fail (EFBIG), after
+# the temporary file was created: the failure a full disk causes, and one root cannot bypass.
+# In a child process, so that pytest's own files are not limited.
+FULL_DISK = r"""
+import resource, signal, sys
+import svcgraph
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (1000, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+graph = svcgraph.load(sys.argv[1])
+try:
+    graph.save(sys.argv[2])
+except svcgraph.OutputError as err:
+    print(type(err).__name__, err.errno, err.filename, str(err), sep="\n")
+else:
+    print("saved")
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs resource.RLIMIT_FSIZE")
+def test_a_failed_save_leaves_the_existing_file_untouched(tmp_path: Path) -> None:
+    existing = tmp_path / "g.svg"
+    existing.write_text("old")
+    existing.chmod(0o640)
+    run = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, str(SHOP), str(existing)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    kind, number, filename, message = run.stdout.rstrip("\n").split("\n")
+    assert kind == "OutputError"
+    assert int(number) == errno.EFBIG
+    assert filename == str(existing)
+    assert message.startswith(f"cannot save to {existing}: ")
+    assert "an existing file there is unchanged" in message
+    assert existing.read_text() == "old"
+    assert oct(existing.stat().st_mode & 0o777) == oct(0o640)
+    assert leftovers(tmp_path) == [], "the temporary file is removed"
 
 
 @pytest.mark.parametrize(
