@@ -83,6 +83,11 @@ fn fetch(
 /// `namespace`, `window`, `at` and `filters` work as in `from_prometheus`. The GIL is
 /// released while waiting, and Ctrl-C interrupts the wait.
 ///
+/// Raises `AuthError` when there are no credentials or they lack the permission,
+/// `SourceError` when the API is disabled, the quota exhausted, the project unknown, a
+/// request timed out or the answer is unusable, `QueryError` when a query is rejected, and
+/// `InputError` for a bad argument.
+///
 /// Example:
 ///
 /// ```python
@@ -131,7 +136,7 @@ pub fn from_gmp(
 /// periods (at least 60 s), so they can differ slightly from PromQL's `rate()`.
 ///
 /// `schema="auto"` means `gmp-beyla`, the schema of the GMP recipe (this API has no cheap
-/// query to tell producers apart). Everything else works as in `from_gmp`.
+/// query to tell producers apart). Everything else, errors included, works as in `from_gmp`.
 ///
 /// Example:
 ///

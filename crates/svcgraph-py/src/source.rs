@@ -75,7 +75,10 @@ fn source_of(value: &Bound<'_, PyAny>) -> Result<Source> {
 /// series; a preset name or a schema file (TOML, or JSON by extension) overrides that.
 /// `cluster` and `filters` keep only matching series (they do not apply to a graph document,
 /// which has no series left: use `Graph.filter` there). A file that cannot be read raises what
-/// `open` would: `FileNotFoundError`, `PermissionError`, `IsADirectoryError`, ….
+/// `open` would: `FileNotFoundError`, `PermissionError`, `IsADirectoryError`, …; input svcgraph
+/// cannot use (not one of those documents, no schema fits, a bad filter) raises `InputError`,
+/// a saved response of a failed query `QueryError`, and a `source` of another type
+/// `TypeError`.
 ///
 /// Example:
 ///
@@ -189,7 +192,8 @@ fn series(value: Option<&Bound<'_, PyAny>>, what: &str) -> Result<Option<SeriesS
 /// second) and `latency_p50`/`latency_p95`/`latency_p99` (quantiles in the schema's unit:
 /// seconds, or milliseconds for `istio` and `linkerd`) are optional and attach to the edges
 /// the requests make. `schema` names the preset (or schema file) whose labels the series
-/// carry, or `"auto"` to pick the preset that fits the request series.
+/// carry, or `"auto"` to pick the preset that fits the request series. A malformed sample,
+/// or series without the schema's labels, raises `InputError`.
 ///
 /// Example:
 ///
@@ -284,6 +288,10 @@ where
 /// Each request may take `timeout` seconds and is made up to `attempts` times, retrying
 /// connection errors, timeouts, 429 and 5xx. The GIL is released while waiting, and Ctrl-C
 /// interrupts the wait.
+///
+/// Raises `SourceError` when the server cannot be reached or answers unusably (or holds no
+/// service-graph metrics), `AuthError` for HTTP 401/403, `QueryError` when it rejects a
+/// query, and `InputError` for a bad argument.
 ///
 /// Example:
 ///
