@@ -27,13 +27,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let text = match mode.as_str() {
         "page" => {
             let refresh_seconds = rest.first().map_or(Ok(30), |s| s.parse())?;
-            let options = HtmlOptions {
-                live: Some(LiveOptions {
-                    refresh_seconds,
-                    ..LiveOptions::default()
-                }),
-                ..HtmlOptions::default()
-            };
+            let mut live = LiveOptions::default();
+            live.refresh_seconds = refresh_seconds;
+            let mut options = HtmlOptions::default();
+            options.live = Some(live);
             to_html(&graph, &options)
         }
         "view" => {

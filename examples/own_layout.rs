@@ -63,13 +63,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         ],
         node_groups: (0..stages.len()).map(|i| Some(u32::from(i >= 5))).collect(),
     };
-    let drawn = layout(
-        &graph,
-        &LayoutOptions {
-            direction: Direction::TopToBottom,
-            ..LayoutOptions::default()
-        },
-    )?;
+    let mut options = LayoutOptions::default();
+    options.direction = Direction::TopToBottom;
+    let drawn = layout(&graph, &options)?;
 
     std::fs::write(&output, draw(&drawn, &stages))?;
 

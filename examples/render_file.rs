@@ -36,13 +36,10 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // Leave out the trickle: edges under one request per second.
     let graph = transform::prune(&graph, 1.0);
-    let drawn = to_svg(
-        &graph,
-        &SvgOptions {
-            group: Grouping::Namespace,
-            ..SvgOptions::default()
-        },
-    );
+    // Option structs are `#[non_exhaustive]`: start from the default, then set fields.
+    let mut options = SvgOptions::default();
+    options.group = Grouping::Namespace;
+    let drawn = to_svg(&graph, &options);
     std::fs::write(&output, &drawn.text)?;
     let stats = &drawn.layout.stats;
     println!(

@@ -38,10 +38,8 @@ fn check_svg(graph: &ServiceGraph, options: &svg::SvgOptions) {
         panic!("the SVG is not well-formed XML: {e}");
     }
     // Drawn again with its own positions as the hint, as a live view's refresh draws.
-    let hinted = svg::SvgOptions {
-        hint: Some(drawn.hint(graph)),
-        ..options.clone()
-    };
+    let mut hinted = options.clone();
+    hinted.hint = Some(drawn.hint(graph));
     let again = svg::to_svg(graph, &hinted);
     if let Err(e) = roxmltree::Document::parse(&again.text) {
         panic!("the SVG drawn with a hint is not well-formed XML: {e}");
@@ -83,11 +81,9 @@ pub fn schema(data: &[u8]) {
         return;
     }
     let _ = schema.to_toml();
-    let query = GraphQuery {
-        namespace: Some("shop\"}\\".into()),
-        cluster: Some("prod".into()),
-        ..GraphQuery::default()
-    };
+    let query = GraphQuery::default()
+        .with_namespace("shop\"}\\")
+        .with_cluster("prod");
     if let Ok(plan) = schema.plan(&query) {
         assert!(!plan.is_empty());
     }
@@ -117,16 +113,14 @@ pub fn transforms(data: &[u8]) {
         graph = transform::aggregate(&graph, transform::Level::Namespace);
     }
     let some_name = graph.nodes().next().map(|n| n.name.clone());
-    let filter = transform::Filter {
-        namespaces: graph
-            .nodes()
-            .filter_map(|n| n.namespace.clone())
-            .take(usize::from(choice >> 6))
-            .collect(),
-        hide_virtual: choice & 4 != 0,
-        hide_external: choice & 8 != 0,
-        ..transform::Filter::default()
-    };
+    let mut filter = transform::Filter::default();
+    filter.namespaces = graph
+        .nodes()
+        .filter_map(|n| n.namespace.clone())
+        .take(usize::from(choice >> 6))
+        .collect();
+    filter.hide_virtual = choice & 4 != 0;
+    filter.hide_external = choice & 8 != 0;
     graph = transform::filter(&graph, &filter);
     if choice & 16 != 0 {
         graph = transform::prune(&graph, f64::from(depth) / 10.0);
@@ -168,18 +162,19 @@ pub fn render(data: &[u8]) {
     } else {
         layout::Direction::LeftToRight
     };
-    let svg_options = svg::SvgOptions {
-        direction,
-        edge_labels: match choice >> 2 & 3 {
-            0 => svg::EdgeLabels::Auto,
-            1 => svg::EdgeLabels::Always,
-            _ => svg::EdgeLabels::Never,
-        },
-        no_legend: choice & 16 != 0,
-        group,
-        hint: None,
+    let mut svg_options = svg::SvgOptions::default();
+    svg_options.direction = direction;
+    svg_options.edge_labels = match choice >> 2 & 3 {
+        0 => svg::EdgeLabels::Auto,
+        1 => svg::EdgeLabels::Always,
+        _ => svg::EdgeLabels::Never,
     };
+    svg_options.no_legend = choice & 16 != 0;
+    svg_options.group = group;
     check_svg(&graph, &svg_options);
-    check_dot(&graph, &dot::DotOptions { direction, group });
+    let mut dot_options = dot::DotOptions::default();
+    dot_options.direction = direction;
+    dot_options.group = group;
+    check_dot(&graph, &dot_options);
     check_json(&graph);
 }

@@ -82,23 +82,22 @@ fn man(args: &ManArgs) -> Result<ExitCode> {
 
 /// The drawing the flags ask for, with no layout hint.
 pub(crate) fn svg_options(args: &DrawArgs) -> svg::SvgOptions {
-    svg::SvgOptions {
-        direction: match args.rankdir {
-            RankDir::Lr => Direction::LeftToRight,
-            RankDir::Tb => Direction::TopToBottom,
-        },
-        edge_labels: match args.edge_labels {
-            EdgeLabelsArg::Auto => svg::EdgeLabels::Auto,
-            EdgeLabelsArg::Always => svg::EdgeLabels::Always,
-            EdgeLabelsArg::Never => svg::EdgeLabels::Never,
-        },
-        no_legend: args.no_legend,
-        group: match args.group {
-            GroupBy::None => Grouping::None,
-            GroupBy::Namespace => Grouping::Namespace,
-        },
-        hint: None,
-    }
+    let mut options = svg::SvgOptions::default();
+    options.direction = match args.rankdir {
+        RankDir::Lr => Direction::LeftToRight,
+        RankDir::Tb => Direction::TopToBottom,
+    };
+    options.edge_labels = match args.edge_labels {
+        EdgeLabelsArg::Auto => svg::EdgeLabels::Auto,
+        EdgeLabelsArg::Always => svg::EdgeLabels::Always,
+        EdgeLabelsArg::Never => svg::EdgeLabels::Never,
+    };
+    options.no_legend = args.no_legend;
+    options.group = match args.group {
+        GroupBy::None => Grouping::None,
+        GroupBy::Namespace => Grouping::Namespace,
+    };
+    options
 }
 
 /// Diagnostics on standard error, unless `--quiet`.
@@ -219,16 +218,12 @@ fn draw(
             let drawn = svg::to_svg(graph, &svg_options);
             (drawn.text, Some(drawn.layout.stats))
         }
-        Format::Dot => (
-            dot::to_dot(
-                graph,
-                &dot::DotOptions {
-                    direction: svg_options.direction,
-                    group: svg_options.group,
-                },
-            ),
-            None,
-        ),
+        Format::Dot => {
+            let mut options = dot::DotOptions::default();
+            options.direction = svg_options.direction;
+            options.group = svg_options.group;
+            (dot::to_dot(graph, &options), None)
+        }
         Format::Json if stats => {
             let stats = svg::layout_of(graph, &svg_options).stats;
             (json::to_json_with_layout(graph, Some(&stats)), Some(stats))
@@ -236,13 +231,9 @@ fn draw(
         Format::Json => (json::to_json(graph), None),
         Format::Html => {
             let stats = stats.then(|| svg::layout_of(graph, &svg_options).stats);
-            let page = html::to_html(
-                graph,
-                &html::HtmlOptions {
-                    svg: svg_options,
-                    ..html::HtmlOptions::default()
-                },
-            );
+            let mut options = html::HtmlOptions::default();
+            options.svg = svg_options;
+            let page = html::to_html(graph, &options);
             (page, stats)
         }
     }
@@ -306,15 +297,13 @@ fn server_query(
     namespaces: &[String],
     time: &TimeArgs,
 ) -> Result<GraphQuery> {
-    let mut query = GraphQuery {
-        cluster: series.cluster.clone(),
-        namespace: match namespaces {
-            [one] => Some(one.clone()),
-            _ => None,
-        },
-        matchers: series_matchers(series)?,
-        ..GraphQuery::default()
+    let mut query = GraphQuery::default();
+    query.cluster.clone_from(&series.cluster);
+    query.namespace = match namespaces {
+        [one] => Some(one.clone()),
+        _ => None,
     };
+    query.matchers = series_matchers(series)?;
     source::apply_time(&mut query, time)?;
     Ok(query)
 }
@@ -408,10 +397,8 @@ fn fetch_graphs(
         let now = session.moment(&query).await?;
         let before = match compare_at {
             Some(at) => {
-                let earlier = GraphQuery {
-                    at: Some(at),
-                    ..query.clone()
-                };
+                let mut earlier = query.clone();
+                earlier.at = Some(at);
                 Some(session.moment(&earlier).await?)
             }
             None => None,
@@ -489,11 +476,11 @@ fn fetch(args: &FetchArgs) -> Result<ExitCode> {
 /// The thresholds of `--rate-change`, `--error-change` and `--p95-change` (fractions: the
 /// flags' parser has turned `50%` into 0.5 and refused negative numbers).
 pub(crate) fn thresholds(args: &ThresholdArgs) -> diff::Thresholds {
-    diff::Thresholds {
-        rate: args.rate_change,
-        error_ratio: args.error_change,
-        p95: args.p95_change,
-    }
+    let mut thresholds = diff::Thresholds::default();
+    thresholds.rate = args.rate_change;
+    thresholds.error_ratio = args.error_change;
+    thresholds.p95 = args.p95_change;
+    thresholds
 }
 
 /// `compared with the baseline: 2 new, 1 gone, 3 changed edges (of 20)`.
@@ -520,11 +507,10 @@ fn comparison_summary(graph: &ServiceGraph) -> String {
 
 /// A graph from a saved input, with the schema and series filters of the command line.
 fn graph_from_bytes(bytes: &[u8], args: &RenderArgs, notes: &Notes) -> Result<ServiceGraph> {
-    let options = LoadOptions {
-        schema: schema_from_flag(&args.schema)?,
-        cluster: args.series_filter.cluster.clone(),
-        matchers: series_matchers(&args.series_filter)?,
-    };
+    let mut options = LoadOptions::default();
+    options.schema = schema_from_flag(&args.schema)?;
+    options.cluster.clone_from(&args.series_filter.cluster);
+    options.matchers = series_matchers(&args.series_filter)?;
     let loaded = svcgraph_core::load_with(bytes, &options).map_err(with_flag_hint)?;
     if let Some(choice) = &loaded.schema
         && choice.source == SchemaSource::Detected
@@ -597,13 +583,12 @@ pub(crate) fn apply_transforms(mut graph: ServiceGraph, t: &TransformArgs) -> Re
             .map(|t| Regex::new(t).with_context(|| format!("{flag} is not a valid regex")))
             .transpose()
     };
-    let filter = transform::Filter {
-        namespaces: t.namespace.clone(),
-        name: regex("--name", &t.name)?,
-        exclude: regex("--exclude", &t.exclude)?,
-        hide_virtual: t.hide_virtual,
-        hide_external: t.hide_external,
-    };
+    let mut filter = transform::Filter::default();
+    filter.namespaces.clone_from(&t.namespace);
+    filter.name = regex("--name", &t.name)?;
+    filter.exclude = regex("--exclude", &t.exclude)?;
+    filter.hide_virtual = t.hide_virtual;
+    filter.hide_external = t.hide_external;
     graph = transform::filter(&graph, &filter);
     if let Some(min) = t.min_rate {
         if !min.is_finite() || min < 0.0 {
@@ -625,13 +610,12 @@ pub(crate) fn apply_transforms(mut graph: ServiceGraph, t: &TransformArgs) -> Re
 fn query(args: &QueryArgs) -> Result<ExitCode> {
     let schema = schema_from_flag(&args.schema)?
         .context("`auto` needs series to look at; name a preset or a schema file")?;
-    let query = GraphQuery {
-        cluster: args.series_filter.cluster.clone(),
-        namespace: args.namespace.clone(),
-        matchers: series_matchers(&args.series_filter)?,
-        window: args.window.parse::<Window>()?,
-        at: args.at.as_deref().map(source::parse_time).transpose()?,
-    };
+    let mut query = GraphQuery::default();
+    query.cluster.clone_from(&args.series_filter.cluster);
+    query.namespace.clone_from(&args.namespace);
+    query.matchers = series_matchers(&args.series_filter)?;
+    query.window = args.window.parse::<Window>()?;
+    query.at = args.at.as_deref().map(source::parse_time).transpose()?;
     let plan = schema.plan(&query)?;
     let text = if args.json {
         let mut text = serde_json::to_string_pretty(&plan)?;

@@ -128,15 +128,11 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// RFC 3339, Unix seconds, or a duration ago (`1h`, `2d`).
 pub fn parse_time(text: &str) -> Result<EvalTime> {
-    if let Ok(ago) = text.parse::<Window>() {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .context("the system clock is before 1970")?;
-        let millis = i64::try_from(now.as_millis()).unwrap_or(i64::MAX);
-        let ago = i64::try_from(ago.as_millis()).unwrap_or(i64::MAX);
-        return Ok(EvalTime::from_unix_millis(millis.saturating_sub(ago)));
-    }
-    Ok(text.parse::<EvalTime>()?)
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .context("the system clock is before 1970")?;
+    let now = EvalTime::from_unix_millis(i64::try_from(now.as_millis()).unwrap_or(i64::MAX));
+    Ok(EvalTime::parse_or_ago(text, now)?)
 }
 
 /// The query's window and time from the flags.

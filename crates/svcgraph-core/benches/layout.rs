@@ -270,10 +270,8 @@ fn quality(edges: &[(usize, usize, Vec<Point>)], width: f64, height: f64) -> Qua
 
 /// Our drawing's quality, unlabelled like dot's input, from the layout behind the SVG.
 fn our_quality(graph: &ServiceGraph) -> Quality {
-    let options = SvgOptions {
-        edge_labels: EdgeLabels::Never,
-        ..SvgOptions::default()
-    };
+    let mut options = SvgOptions::default();
+    options.edge_labels = EdgeLabels::Never;
     let drawn = layout_of(graph, &options);
     let g = graph.graph();
     let order = graph.sorted_nodes();
@@ -415,10 +413,8 @@ fn time_ours(graph: &ServiceGraph, nodes: usize) -> (f64, f64, LayoutStats) {
         median(times)
     };
     let options = SvgOptions::default();
-    let unlabelled = SvgOptions {
-        edge_labels: EdgeLabels::Never,
-        ..SvgOptions::default()
-    };
+    let mut unlabelled = SvgOptions::default();
+    unlabelled.edge_labels = EdgeLabels::Never;
     let stats = layout_of(graph, &options).stats;
     (
         median_of(&options, runs),
@@ -438,10 +434,8 @@ fn time_grouped(graph: &ServiceGraph) -> (f64, f64) {
         i += 1;
         node
     });
-    let options = SvgOptions {
-        group: Grouping::Namespace,
-        ..SvgOptions::default()
-    };
+    let mut options = SvgOptions::default();
+    options.group = Grouping::Namespace;
     let times: Vec<f64> = (0..=7)
         .map(|_| {
             let start = Instant::now();

@@ -214,12 +214,10 @@ fn file_name(name: &str) -> String {
 }
 
 fn run_case(case: &Case, scratch: &Path, gallery: Option<&Path>) -> Row {
-    let options = SvgOptions {
-        edge_labels: EdgeLabels::Never,
-        no_legend: true,
-        group: case.group,
-        ..SvgOptions::default()
-    };
+    let mut options = SvgOptions::default();
+    options.edge_labels = EdgeLabels::Never;
+    options.no_legend = true;
+    options.group = case.group;
     let (ours_secs, ours_svg) = time_ours(&case.graph, &options);
     let mut ours = measure(&ours_svg, true).unwrap_or_else(|e| {
         eprintln!("quality: {}: our SVG: {e}", case.name);
@@ -227,13 +225,9 @@ fn run_case(case: &Case, scratch: &Path, gallery: Option<&Path>) -> Row {
     });
     ours.secs = ours_secs;
     let dot_file = scratch.join(format!("{}.dot", file_name(&case.name)));
-    let dot_text = plain_dot_with(
-        &case.graph,
-        &DotOptions {
-            direction: svcgraph_core::layout::Direction::LeftToRight,
-            group: case.group,
-        },
-    );
+    let mut dot_options = DotOptions::default();
+    dot_options.group = case.group;
+    let dot_text = plain_dot_with(&case.graph, &dot_options);
     let dot = std::fs::write(&dot_file, dot_text)
         .ok()
         .and_then(|()| timed(Command::new("dot").arg("-Tsvg").arg(&dot_file), timeout()))

@@ -16,6 +16,7 @@ use crate::model::{Edge, Latency, ServiceGraph};
 /// How a node or edge compares with the baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Change {
     /// Only in the graph now.
     New,
@@ -42,6 +43,7 @@ impl Change {
 /// A number of an edge that can move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Metric {
     /// Requests per second.
     Rate,
@@ -51,8 +53,20 @@ pub enum Metric {
     P95,
 }
 
+impl Metric {
+    /// Its name in graph JSON and the Python records (`rate`, `error_ratio`, `p95`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::Rate => "rate",
+            Metric::ErrorRatio => "error_ratio",
+            Metric::P95 => "p95",
+        }
+    }
+}
+
 /// An edge's comparison with the baseline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EdgeDiff {
     /// New, gone, changed or the same.
     pub change: Change,
@@ -66,6 +80,7 @@ pub struct EdgeDiff {
 
 /// An edge's numbers in the baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Before {
     /// Requests per second.
     pub requests_per_second: f64,
@@ -103,6 +118,7 @@ impl Before {
 
 /// How far a number must move to count as changed.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct Thresholds {
     /// Relative change of requests per second (0.5: by half, up or down).
     pub rate: f64,

@@ -24,6 +24,7 @@ pub const SNAPSHOT_VERSION: u32 = 1;
 
 /// Every response a graph was built from, with the schema and query that asked for them.
 #[derive(Debug, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Snapshot {
     /// Always [`SNAPSHOT_FORMAT`].
     pub format: String,
@@ -40,6 +41,7 @@ pub struct Snapshot {
 
 /// One query of a [`Snapshot`] and the server's response, kept verbatim.
 #[derive(Debug, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SnapshotResult {
     /// Which part of the edge model it fills.
     pub purpose: QueryPurpose,
@@ -48,6 +50,17 @@ pub struct SnapshotResult {
     pub promql: String,
     /// The Prometheus API response body.
     pub response: Box<RawValue>,
+}
+
+impl SnapshotResult {
+    /// One query's record: what it is for, its PromQL and the server's response verbatim.
+    pub fn new(purpose: QueryPurpose, promql: String, response: Box<RawValue>) -> Self {
+        SnapshotResult {
+            purpose,
+            promql,
+            response,
+        }
+    }
 }
 
 impl Snapshot {

@@ -33,7 +33,9 @@
 //! let graph = &loaded.graph;
 //! assert_eq!((graph.node_count(), graph.edge_count()), (2, 1));
 //!
-//! let svg = to_svg(graph, &SvgOptions { direction: Direction::TopToBottom, ..Default::default() });
+//! let mut options = SvgOptions::default();
+//! options.direction = Direction::TopToBottom;
+//! let svg = to_svg(graph, &options);
 //! assert!(svg.to_string().starts_with("<svg"));
 //! let dot = svcgraph_core::render::dot::to_dot(graph, &Default::default());
 //! assert!(dot.contains(r#""10.4.2.54" -> "10.4.1.85" [label="9.73 req/s""#));
@@ -41,6 +43,16 @@
 //! ```
 //!
 //! The README's quick start is compiled and run as a test too.
+//!
+//! ## Growing without breaking you
+//!
+//! Option structs ([`SvgOptions`], [`DotOptions`], [`HtmlOptions`], [`LiveOptions`],
+//! [`layout::LayoutOptions`], [`diff::Thresholds`], [`query::GraphQuery`], [`LoadOptions`],
+//! [`Filter`]), the records the library returns (layout, statistics, diffs, plans) and the
+//! enums that may gain a case are `#[non_exhaustive]`: start an option struct from
+//! `Default::default()` (or [`query::GraphQuery`]'s `with_*` methods) and set its fields, read
+//! returned records by field, and give a `match` on such an enum a `_` arm. New fields and
+//! cases then arrive in minor versions.
 //!
 //! ## Types from other crates
 //!

@@ -56,6 +56,7 @@ pub enum SchemaSource {
 
 /// The schema that mapped the series, and how it was chosen.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct SchemaChoice {
     /// The schema.
     pub schema: Schema,
@@ -65,6 +66,7 @@ pub struct SchemaChoice {
 
 /// Choices for [`load_with`]. The default detects the schema and keeps every series.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct LoadOptions {
     /// The schema that maps the series; `None` takes a snapshot's own, or detects one.
     pub schema: Option<Schema>,

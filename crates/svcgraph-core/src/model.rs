@@ -21,6 +21,7 @@ use crate::diff::{Change, EdgeDiff};
 /// What a node stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum NodeKind {
     /// A service, as named by tracing (`service.name`).
     Service,
@@ -89,6 +90,7 @@ impl fmt::Display for NodeKind {
 
 /// A service, pod, workload or other participant in calls.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Node {
     /// Stable identity: the key edges refer to.
     pub id: String,
@@ -137,6 +139,7 @@ impl Node {
 
 /// Latency quantiles of an edge, in seconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Latency {
     /// Median.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -173,6 +176,7 @@ impl Latency {
 
 /// Calls from one node to another over the query window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Edge {
     /// Requests per second.
     pub requests_per_second: f64,
@@ -257,6 +261,11 @@ impl ServiceGraph {
 
     /// Adds an edge, or merges it into the existing edge between the same two nodes (see
     /// [`Edge::absorb`]).
+    ///
+    /// # Panics
+    ///
+    /// If `source` or `target` is not a node of this graph: take them from
+    /// [`ServiceGraph::upsert_node`] or [`ServiceGraph::node_index`] of the same graph.
     pub fn upsert_edge(&mut self, source: NodeIndex, target: NodeIndex, edge: Edge) -> EdgeIndex {
         if let Some(&index) = self.pairs.get(&(source, target)) {
             self.graph[index].absorb(&edge);

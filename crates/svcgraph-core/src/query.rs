@@ -439,6 +439,26 @@ impl FromStr for EvalTime {
     }
 }
 
+impl EvalTime {
+    /// Reads what [`FromStr`] reads, or a duration before `now` (`1h`, `2d`, `30m`: a
+    /// [`Window`]). The caller brings the clock, so this stays free of I/O.
+    pub fn parse_or_ago(text: &str, now: EvalTime) -> Result<Self> {
+        if let Ok(ago) = text.trim().parse::<Window>() {
+            let ago = i64::try_from(ago.as_millis()).unwrap_or(i64::MAX);
+            return Ok(EvalTime {
+                unix_millis: now.unix_millis.saturating_sub(ago),
+            });
+        }
+        text.parse().map_err(|_| {
+            Error::Invalid(format!(
+                "`{}` is not a time; write RFC 3339 (2026-11-24T17:00:00Z), Unix seconds \
+                 (1795539600) or a duration ago (1h, 2d)",
+                excerpt(text.trim())
+            ))
+        })
+    }
+}
+
 impl fmt::Display for EvalTime {
     /// RFC 3339 in UTC.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -467,6 +487,7 @@ impl From<EvalTime> for String {
 /// A [`Schema`](crate::schema::Schema) turns it into PromQL with
 /// [`Schema::plan`](crate::schema::Schema::plan).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GraphQuery {
     /// Only series from this cluster (the schema says which label holds it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -485,9 +506,42 @@ pub struct GraphQuery {
     pub at: Option<EvalTime>,
 }
 
+impl GraphQuery {
+    /// Only series from this cluster.
+    pub fn with_cluster(mut self, cluster: impl Into<String>) -> Self {
+        self.cluster = Some(cluster.into());
+        self
+    }
+
+    /// Only edges that touch this namespace.
+    pub fn with_namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = Some(namespace.into());
+        self
+    }
+
+    /// One more label filter.
+    pub fn with_matcher(mut self, matcher: LabelMatcher) -> Self {
+        self.matchers.push(matcher);
+        self
+    }
+
+    /// The `rate()` window.
+    pub fn with_window(mut self, window: Window) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// Evaluate at this moment instead of now.
+    pub fn with_at(mut self, at: EvalTime) -> Self {
+        self.at = Some(at);
+        self
+    }
+}
+
 /// What a query is for: which part of the edge model its result fills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum QueryPurpose {
     /// Requests per second per edge.
     Requests,
@@ -535,6 +589,7 @@ impl QueryPurpose {
 
 /// One PromQL instant query a source must run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PlannedQuery {
     /// Which part of the edge model its result fills.
     pub purpose: QueryPurpose,
@@ -548,6 +603,25 @@ pub struct PlannedQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_time_or_a_duration_before_now() {
+        let now = EvalTime::from_unix_millis(1_795_539_600_000);
+        let ago = |text| EvalTime::parse_or_ago(text, now).map(EvalTime::unix_millis);
+        assert_eq!(ago("1h").unwrap(), 1_795_539_600_000 - 3_600_000);
+        assert_eq!(ago(" 2d ").unwrap(), 1_795_539_600_000 - 2 * 86_400_000);
+        assert_eq!(ago("1795539000").unwrap(), 1_795_539_000_000);
+        assert_eq!(ago("2026-11-24T17:00:00Z").unwrap(), 1_795_539_600_000);
+        let message = ago("yesterday").unwrap_err().to_string();
+        for form in [
+            "`yesterday` is not a time",
+            "RFC 3339",
+            "Unix seconds",
+            "a duration ago (1h",
+        ] {
+            assert!(message.contains(form), "{form}: {message}");
+        }
+    }
 
     #[test]
     fn hostile_values_stay_one_string_literal() {

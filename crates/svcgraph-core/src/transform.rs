@@ -21,6 +21,7 @@ use crate::model::{Node, NodeKind, ServiceGraph};
 
 /// Which nodes to keep.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Filter {
     /// Keep only edges that touch one of these namespaces (with the peers at their other end).
     /// Empty: no namespace filter.
@@ -196,6 +197,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// How far [`aggregate`] merges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Level {
     /// Pods become their workload (Deployment, StatefulSet, DaemonSet, Job).
     Workload,

@@ -2,7 +2,7 @@
 //! to the last bit of every number, and writing it again gives the same bytes.
 
 use proptest::prelude::*;
-use svcgraph_core::model::{Edge, Latency, Node, NodeKind};
+use svcgraph_core::model::{Edge, Node, NodeKind};
 use svcgraph_core::render::json::{from_json, to_json};
 use svcgraph_core::{ServiceGraph, diff};
 
@@ -84,11 +84,9 @@ fn graph() -> impl Strategy<Value = ServiceGraph> {
             for e in edges {
                 let mut edge = Edge::with_rate(e.requests);
                 edge.failures_per_second = e.failures;
-                edge.latency = Latency {
-                    p50: e.latency[0],
-                    p95: e.latency[1],
-                    p99: e.latency[2],
-                };
+                edge.latency.p50 = e.latency[0];
+                edge.latency.p95 = e.latency[1];
+                edge.latency.p99 = e.latency[2];
                 edge.connection_type = e.connection_type;
                 g.upsert_edge(indices[e.source], indices[e.target], edge);
             }

@@ -289,11 +289,11 @@ impl CloudMonitoring {
                 .collect(),
             };
             for (purpose, set) in sets {
-                saved.push(SnapshotResult {
+                saved.push(SnapshotResult::new(
                     purpose,
-                    promql: description.clone(),
-                    response: vector_response(&set, at)?,
-                });
+                    description.clone(),
+                    vector_response(&set, at)?,
+                ));
                 results.insert(purpose, set);
             }
         }
@@ -530,11 +530,9 @@ mod tests {
     #[test]
     fn the_seed_schema_asks_for_the_counter_grouped_by_its_labels() {
         let schema = Schema::preset("gmp-beyla").unwrap();
-        let query = GraphQuery {
-            cluster: Some("prod".into()),
-            namespace: Some("default".into()),
-            ..GraphQuery::default()
-        };
+        let mut query = GraphQuery::default();
+        query.cluster = Some("prod".into());
+        query.namespace = Some("default".into());
         let plan = plan(&schema, &query).unwrap();
         assert_eq!(plan.len(), 1);
         assert_eq!(
@@ -558,15 +556,13 @@ mod tests {
     #[test]
     fn every_filter_kind_and_hostile_values_stay_in_their_literal() {
         let schema = Schema::preset("servicegraph").unwrap();
-        let query = GraphQuery {
-            namespace: Some("shop".into()),
-            matchers: vec![
-                "job!=a\"b".parse().unwrap(),
-                "client=~front.*".parse().unwrap(),
-                "server!~db\\\\d".parse().unwrap(),
-            ],
-            ..GraphQuery::default()
-        };
+        let mut query = GraphQuery::default();
+        query.namespace = Some("shop".into());
+        query.matchers = vec![
+            "job!=a\"b".parse().unwrap(),
+            "client=~front.*".parse().unwrap(),
+            "server!~db\\\\d".parse().unwrap(),
+        ];
         let plan = plan(&schema, &query).unwrap();
         let purposes: Vec<ListPurpose> = plan.iter().map(|p| p.purpose).collect();
         assert_eq!(

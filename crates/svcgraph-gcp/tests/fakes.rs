@@ -24,10 +24,9 @@ use svcgraph_prometheus::RetryPolicy;
 const AT: i64 = 1_795_539_600_000;
 
 fn query() -> GraphQuery {
-    GraphQuery {
-        at: Some(EvalTime::from_unix_millis(AT)),
-        ..GraphQuery::default()
-    }
+    let mut query = GraphQuery::default();
+    query.at = Some(EvalTime::from_unix_millis(AT));
+    query
 }
 
 fn config(server: &FakeServer, mode: Mode) -> GcpConfig {
@@ -210,10 +209,8 @@ fn cloud_monitoring_follows_pages_aligns_rates_and_drops_idle_edges() {
     let (key, _) = service_account_key(dir.path());
     let server = FakeServer::start(|_, r| seed_lister(r));
     let config = config(&server, Mode::CloudMonitoring).credentials(CredentialSource::File(key));
-    let query = GraphQuery {
-        cluster: Some("prod".into()),
-        ..query()
-    };
+    let mut query = query();
+    query.cluster = Some("prod".into());
     let fetched = runtime()
         .block_on(async {
             let source = GcpSource::connect(config).await?;

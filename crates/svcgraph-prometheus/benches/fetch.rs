@@ -86,11 +86,9 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() {
-    let missing = prometheus::missing();
-    if !missing.is_empty() {
+    if !prometheus::available() {
         println!(
-            "fetch: skipped: {} not installed (apt-get install prometheus)",
-            missing.join(" and ")
+            "fetch: skipped: prometheus or promtool not installed (apt-get install prometheus)"
         );
         return;
     }
@@ -114,10 +112,7 @@ fn main() {
         .expect("tokio runtime");
     let client = Client::new(ClientConfig::new(&server.url)).expect("client");
     let schema = Schema::preset("servicegraph").expect("preset");
-    let query = GraphQuery {
-        at: Some(EvalTime::from_unix_millis(end * 1000)),
-        ..GraphQuery::default()
-    };
+    let query = GraphQuery::default().with_at(EvalTime::from_unix_millis(end * 1000));
     let (mut fetching, mut building, mut drawing, mut total) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut shape = (0, 0, 0, 0);

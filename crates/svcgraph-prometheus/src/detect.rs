@@ -105,10 +105,7 @@ mod tests {
 
     #[test]
     fn the_query_reads_every_preset_metric_and_label_once() {
-        let promql = detection_promql(&GraphQuery {
-            cluster: Some("a\"} or vector(1) #".into()),
-            ..GraphQuery::default()
-        });
+        let promql = detection_promql(&GraphQuery::default().with_cluster("a\"} or vector(1) #"));
         assert!(
             promql.starts_with(
                 "topk by (__name__, source, reporter, direction) (50, group by (__name__, client, "

@@ -70,11 +70,11 @@ pub async fn fetch(client: &Client, schema: &Schema, query: &GraphQuery) -> Resu
         let what = planned.purpose.describe();
         warnings.extend(answer.warnings().iter().map(|w| format!("{what}: {w}")));
         results.insert(planned.purpose, answer.series);
-        saved.push(SnapshotResult {
-            purpose: planned.purpose,
-            promql: planned.promql,
-            response: answer.body,
-        });
+        saved.push(SnapshotResult::new(
+            planned.purpose,
+            planned.promql,
+            answer.body,
+        ));
     }
     Ok(Fetched {
         snapshot: Snapshot::new(schema.clone(), Some(query), saved),

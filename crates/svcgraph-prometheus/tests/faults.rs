@@ -275,11 +275,9 @@ async fn hostile_filter_values_arrive_as_one_escaped_literal() {
     let server = FakeServer::start(|_, _| Reply::json(EMPTY_VECTOR));
     let client = client_for(&server, 1);
     let schema = Schema::preset("gmp-beyla").unwrap();
-    let query = GraphQuery {
-        namespace: Some("a\"} or vector(1) #".into()),
-        at: Some(EvalTime::from_unix_millis(1_700_000_000_500)),
-        ..GraphQuery::default()
-    };
+    let query = GraphQuery::default()
+        .with_namespace("a\"} or vector(1) #")
+        .with_at(EvalTime::from_unix_millis(1_700_000_000_500));
     let fetched = fetch(&client, &schema, &query).await.unwrap();
     assert!(fetched.build().unwrap().graph.is_empty());
     let requests = server.requests();
@@ -455,10 +453,7 @@ async fn detection_is_one_query_and_tells_presets_sharing_a_metric_apart() {
               {"metric":{"__name__":"istio_requests_total","source_workload":"a","destination_workload":"b","reporter":"destination"},"value":[1,"1"]}]}}"#,
         )
     });
-    let query = GraphQuery {
-        cluster: Some("prod".into()),
-        ..GraphQuery::default()
-    };
+    let query = GraphQuery::default().with_cluster("prod");
     let detected = detect_schema(&client_for(&server, 1), &query)
         .await
         .unwrap();

@@ -142,12 +142,9 @@ async fn check_preset(preset: &str) {
     ];
     for (cluster, namespace, time) in cases {
         let what = format!("{preset} cluster={cluster:?} namespace={namespace:?} at={time}");
-        let query = GraphQuery {
-            cluster: cluster.map(str::to_owned),
-            namespace: namespace.map(str::to_owned),
-            at: Some(at(time)),
-            ..GraphQuery::default()
-        };
+        let mut query = GraphQuery::default().with_at(at(time));
+        query.cluster = cluster.map(str::to_owned);
+        query.namespace = namespace.map(str::to_owned);
         let fetched = fetch(&client, &schema, &query)
             .await
             .unwrap_or_else(|e| panic!("{what}: {e}\n{}", server.log_tail()));
@@ -196,25 +193,18 @@ async fn check_preset(preset: &str) {
     }
 
     // Past the data, the window is empty: `at` is really sent.
-    let late = GraphQuery {
-        at: Some(at(set.end + 600)),
-        ..GraphQuery::default()
-    };
+    let late = GraphQuery::default().with_at(at(set.end + 600));
     let fetched = fetch(&client, &schema, &late).await.unwrap();
     assert!(fetched.build().unwrap().graph.is_empty(), "{preset}: late");
 
-    let c1 = GraphQuery {
-        cluster: Some("c1".into()),
-        at: Some(at(set.end)),
-        ..GraphQuery::default()
-    };
+    let c1 = GraphQuery::default()
+        .with_cluster("c1")
+        .with_at(at(set.end));
     let detected = detect_schema(&client, &c1).await.unwrap();
     assert_eq!(detected.map(|s| s.name).as_deref(), Some(preset));
-    let nowhere = GraphQuery {
-        cluster: Some("no-such-cluster".into()),
-        at: Some(at(set.end)),
-        ..GraphQuery::default()
-    };
+    let nowhere = GraphQuery::default()
+        .with_cluster("no-such-cluster")
+        .with_at(at(set.end));
     assert!(detect_schema(&client, &nowhere).await.unwrap().is_none());
 }
 
@@ -253,10 +243,7 @@ async fn detection_sees_mixed_producers_as_servicegraph() {
     }
     let (server, set, _) = start("beyla");
     let client = client(&server.url);
-    let all = GraphQuery {
-        at: Some(at(set.end)),
-        ..GraphQuery::default()
-    };
+    let all = GraphQuery::default().with_at(at(set.end));
     let detected = detect_schema(&client, &all).await.unwrap();
     assert_eq!(detected.map(|s| s.name).as_deref(), Some("servicegraph"));
 }
@@ -273,21 +260,15 @@ async fn hostile_filters_are_plain_strings_to_real_prometheus() {
     let schema = Schema::preset("servicegraph").unwrap();
     let hostile = "a\"} or vector(1) #";
     let queries = [
-        GraphQuery {
-            namespace: Some(hostile.into()),
-            at: Some(at(set.end)),
-            ..GraphQuery::default()
-        },
-        GraphQuery {
-            cluster: Some(hostile.into()),
-            at: Some(at(set.end)),
-            ..GraphQuery::default()
-        },
-        GraphQuery {
-            matchers: vec![LabelMatcher::equal("client", hostile).unwrap()],
-            at: Some(at(set.end)),
-            ..GraphQuery::default()
-        },
+        GraphQuery::default()
+            .with_namespace(hostile)
+            .with_at(at(set.end)),
+        GraphQuery::default()
+            .with_cluster(hostile)
+            .with_at(at(set.end)),
+        GraphQuery::default()
+            .with_matcher(LabelMatcher::equal("client", hostile).unwrap())
+            .with_at(at(set.end)),
     ];
     for query in &queries {
         let fetched = fetch(&client, &schema, query).await.unwrap();
@@ -308,11 +289,9 @@ async fn hostile_filters_are_plain_strings_to_real_prometheus() {
     let answer = client.query(&promql, Some(at(set.end))).await.unwrap();
     assert!(answer.series.samples.is_empty(), "{:?}", answer.series);
 
-    let odd = GraphQuery {
-        namespace: Some(ODD_NAMESPACE.into()),
-        at: Some(at(set.end)),
-        ..GraphQuery::default()
-    };
+    let odd = GraphQuery::default()
+        .with_namespace(ODD_NAMESPACE)
+        .with_at(at(set.end));
     let built = fetch(&client, &schema, &odd)
         .await
         .unwrap()
@@ -360,11 +339,9 @@ async fn promql_errors_show_the_server_message() {
     );
 
     let schema = Schema::preset("istio").unwrap();
-    let query = GraphQuery {
-        matchers: vec!["destination_workload=~a{1001}".parse().unwrap()],
-        at: Some(at(set.end)),
-        ..GraphQuery::default()
-    };
+    let query = GraphQuery::default()
+        .with_matcher("destination_workload=~a{1001}".parse().unwrap())
+        .with_at(at(set.end));
     let err = fetch(&client, &schema, &query).await.unwrap_err();
     let message = err.to_string();
     assert!(
@@ -401,10 +378,7 @@ async fn a_missing_or_killed_server_is_reported() {
     let (mut server, set, _) = start("linkerd");
     let client = client(&server.url);
     let schema = Schema::preset("linkerd").unwrap();
-    let query = GraphQuery {
-        at: Some(at(set.end)),
-        ..GraphQuery::default()
-    };
+    let query = GraphQuery::default().with_at(at(set.end));
     let before = fetch(&client, &schema, &query).await.unwrap();
     assert!(!before.build().unwrap().graph.is_empty());
     server.kill();

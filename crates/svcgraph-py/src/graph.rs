@@ -415,13 +415,12 @@ impl Graph {
                 Error::Input("namespace must be a string or a list of strings".into())
             })?,
         };
-        let filter = transform::Filter {
-            namespaces,
-            name: options::regex("name", name.as_deref())?,
-            exclude: options::regex("exclude", exclude.as_deref())?,
-            hide_virtual,
-            hide_external,
-        };
+        let mut filter = transform::Filter::default();
+        filter.namespaces = namespaces;
+        filter.name = options::regex("name", name.as_deref())?;
+        filter.exclude = options::regex("exclude", exclude.as_deref())?;
+        filter.hide_virtual = hide_virtual;
+        filter.hide_external = hide_external;
         let graph = &self.inner;
         Ok(self.derived(py.detach(|| transform::filter(graph, &filter))))
     }
@@ -458,11 +457,10 @@ impl Graph {
         error_change: f64,
         p95_change: f64,
     ) -> PyResult<Graph> {
-        let thresholds = diff::Thresholds {
-            rate: options::non_negative("rate_change", rate_change)?,
-            error_ratio: options::non_negative("error_change", error_change)?,
-            p95: options::non_negative("p95_change", p95_change)?,
-        };
+        let mut thresholds = diff::Thresholds::default();
+        thresholds.rate = options::non_negative("rate_change", rate_change)?;
+        thresholds.error_ratio = options::non_negative("error_change", error_change)?;
+        thresholds.p95 = options::non_negative("p95_change", p95_change)?;
         let (now, before) = (&self.inner, &baseline.inner);
         Ok(self.derived(py.detach(|| diff::diff(now, before, &thresholds))))
     }
@@ -567,11 +565,9 @@ impl Graph {
     ) -> PyResult<String> {
         let mut svg = options::svg_options(&rankdir, &edge_labels, group.as_deref(), legend)?;
         svg.hint = options::hint(hint.as_deref())?;
-        let options = html::HtmlOptions {
-            svg,
-            title,
-            live: None,
-        };
+        let mut options = html::HtmlOptions::default();
+        options.svg = svg;
+        options.title = title;
         let graph = &self.inner;
         Ok(py.detach(|| html::to_html(graph, &options)))
     }
@@ -643,13 +639,11 @@ impl Graph {
                 Format::Svg => svg::to_svg(graph, &svg_options).text,
                 Format::Dot => svcgraph_core::render::dot::to_dot(graph, &dot_options),
                 Format::Json => json::to_json(graph),
-                Format::Html => html::to_html(
-                    graph,
-                    &html::HtmlOptions {
-                        svg: svg_options,
-                        ..html::HtmlOptions::default()
-                    },
-                ),
+                Format::Html => {
+                    let mut options = html::HtmlOptions::default();
+                    options.svg = svg_options;
+                    html::to_html(graph, &options)
+                }
             };
             write_atomically(&path, text.as_bytes())
         })?;

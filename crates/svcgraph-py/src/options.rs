@@ -62,28 +62,27 @@ pub fn svg_options(
     group_: Option<&str>,
     legend: bool,
 ) -> Result<svg::SvgOptions> {
-    Ok(svg::SvgOptions {
-        direction: rankdir(rankdir_)?,
-        edge_labels: match edge_labels {
-            "auto" => svg::EdgeLabels::Auto,
-            "always" => svg::EdgeLabels::Always,
-            "never" => svg::EdgeLabels::Never,
-            other => {
-                return Err(one_of("edge_labels", other, &["auto", "always", "never"]));
-            }
-        },
-        no_legend: !legend,
-        hint: None,
-        group: group(group_)?,
-    })
+    let mut options = svg::SvgOptions::default();
+    options.direction = rankdir(rankdir_)?;
+    options.edge_labels = match edge_labels {
+        "auto" => svg::EdgeLabels::Auto,
+        "always" => svg::EdgeLabels::Always,
+        "never" => svg::EdgeLabels::Never,
+        other => {
+            return Err(one_of("edge_labels", other, &["auto", "always", "never"]));
+        }
+    };
+    options.no_legend = !legend;
+    options.group = group(group_)?;
+    Ok(options)
 }
 
 /// The DOT options of `to_dot` and `save`.
 pub fn dot_options(rankdir_: &str, group_: Option<&str>) -> Result<dot::DotOptions> {
-    Ok(dot::DotOptions {
-        direction: rankdir(rankdir_)?,
-        group: group(group_)?,
-    })
+    let mut options = dot::DotOptions::default();
+    options.direction = rankdir(rankdir_)?;
+    options.group = group(group_)?;
+    Ok(options)
 }
 
 /// `"up"`, `"down"` or `"both"`.
@@ -230,14 +229,13 @@ pub fn eval_time(value: &Bound<'_, PyAny>) -> Result<EvalTime> {
     if let Ok(text) = value.cast::<PyString>() {
         let text = text.to_cow()?;
         let text = text.as_ref();
-        if let Ok(ago) = text.parse::<Window>() {
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-            let ago = i64::try_from(ago.as_millis()).unwrap_or(i64::MAX);
-            return Ok(EvalTime::from_unix_millis(now.saturating_sub(ago)));
-        }
-        return Ok(text.parse::<EvalTime>()?);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        return Ok(EvalTime::parse_or_ago(
+            text,
+            EvalTime::from_unix_millis(now),
+        )?);
     }
     let datetime = value.py().import("datetime")?.getattr("datetime")?;
     if value.is_instance(&datetime)? {

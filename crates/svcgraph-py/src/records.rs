@@ -35,14 +35,6 @@ pub fn node<'py>(
     Ok(d)
 }
 
-fn metric_name(m: Metric) -> &'static str {
-    match m {
-        Metric::Rate => "rate",
-        Metric::ErrorRatio => "error_ratio",
-        Metric::P95 => "p95",
-    }
-}
-
 /// Every edge, in (client id, server id) order.
 pub fn edges<'py>(py: Python<'py>, graph: &ServiceGraph) -> PyResult<Bound<'py, PyList>> {
     let list = PyList::empty(py);
@@ -80,7 +72,7 @@ pub fn edge<'py>(
     let diff = e.diff.as_deref();
     d.set_item("change", diff.map(|d| d.change.as_str()))?;
     let moved: Vec<&str> = diff
-        .map(|d| d.moved.iter().map(|m| metric_name(*m)).collect())
+        .map(|d| d.moved.iter().map(|m| Metric::as_str(*m)).collect())
         .unwrap_or_default();
     d.set_item("moved", PyList::new(py, moved)?)?;
     let before = diff.and_then(|d| d.before);

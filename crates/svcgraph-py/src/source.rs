@@ -110,11 +110,10 @@ pub fn load(
                 std::fs::read(&path).map_err(|source| Error::Read { path, source })?
             }
         };
-        let options = LoadOptions {
-            schema: chosen,
-            cluster,
-            matchers,
-        };
+        let mut options = LoadOptions::default();
+        options.schema = chosen;
+        options.cluster = cluster;
+        options.matchers = matchers;
         Ok(loaded_graph(svcgraph_core::load_with(&bytes, &options)?))
     })?;
     Ok(graph)
@@ -232,10 +231,8 @@ pub fn from_samples(
             results.insert(purpose, set);
         }
     }
-    let options = LoadOptions {
-        schema: chosen,
-        ..LoadOptions::default()
-    };
+    let mut options = LoadOptions::default();
+    options.schema = chosen;
     Ok(py.detach(move || -> Result<Graph> {
         Ok(loaded_graph(svcgraph_core::load_series(results, &options)?))
     })?)
@@ -382,19 +379,18 @@ pub(crate) fn server_query(
     at: Option<&Bound<'_, PyAny>>,
     filters: Option<&Bound<'_, PyAny>>,
 ) -> Result<GraphQuery> {
-    Ok(GraphQuery {
-        cluster,
-        namespace,
-        matchers: options::filters(filters)?,
-        window: match window.filter(|w| !w.is_none()) {
-            Some(w) => options::window(w)?,
-            None => svcgraph_core::query::Window::default(),
-        },
-        at: at
-            .filter(|a| !a.is_none())
-            .map(options::eval_time)
-            .transpose()?,
-    })
+    let mut query = GraphQuery::default();
+    query.cluster = cluster;
+    query.namespace = namespace;
+    query.matchers = options::filters(filters)?;
+    if let Some(w) = window.filter(|w| !w.is_none()) {
+        query.window = options::window(w)?;
+    }
+    query.at = at
+        .filter(|a| !a.is_none())
+        .map(options::eval_time)
+        .transpose()?;
+    Ok(query)
 }
 
 /// The graph of a fetch, built without the GIL, carrying its snapshot.

@@ -112,6 +112,7 @@ pub struct LayoutGraph {
 /// Which way edges flow.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Direction {
     /// Callers above callees.
     TopToBottom,
@@ -122,6 +123,7 @@ pub enum Direction {
 
 /// Tunables. The defaults suit labelled service graphs.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct LayoutOptions {
     /// Which way edges flow.
     pub direction: Direction,
@@ -202,6 +204,7 @@ impl Rect {
 /// How to draw an edge's points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum RouteShape {
     /// Runs parallel to the axes from point to point: along the flow out of the source, across
     /// it on the edge's own track between two layers, along it again; the renderer rounds
@@ -215,6 +218,7 @@ pub enum RouteShape {
 
 /// Where an edge goes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct EdgeRoute {
     /// From the source node's border to the target node's border, always in the edge's
     /// direction (client to server), even when the edge was reversed to break a cycle.
@@ -229,6 +233,7 @@ pub struct EdgeRoute {
 
 /// Numbers about a layout, for users and benchmarks.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct LayoutStats {
     /// Nodes laid out.
     pub nodes: usize,
@@ -254,6 +259,7 @@ pub struct LayoutStats {
 
 /// Time spent in each phase, in seconds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct PhaseTimes {
     /// Cycle breaking.
     pub acyclic: f64,
@@ -276,6 +282,7 @@ impl PhaseTimes {
 
 /// The drawing: a box per node, a route per edge (same indices as the input).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Layout {
     /// One box per input node.
     pub nodes: Vec<Rect>,
@@ -294,6 +301,7 @@ pub struct Layout {
 
 /// A grouping box and where its label goes (inside the box, at its top left).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct GroupBox {
     /// The box.
     pub rect: Rect,

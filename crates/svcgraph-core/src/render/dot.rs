@@ -15,6 +15,7 @@ use crate::model::{Node, NodeKind, ServiceGraph};
 
 /// Options for [`to_dot`].
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct DotOptions {
     /// Which way calls flow on the page (Graphviz' `rankdir`), as for SVG.
     pub direction: Direction,

@@ -51,6 +51,7 @@ pub const OVERVIEW_THRESHOLD: usize = 400;
 
 /// Options for [`to_html`].
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct HtmlOptions {
     /// How the drawing is made. Graphs with more than one namespace are always drawn with
     /// namespace boxes on the page, since the page collapses namespaces by their boxes.
@@ -69,6 +70,7 @@ pub struct HtmlOptions {
 /// "notes": ["…"]}`. `at` is empty for now or Unix seconds; `compare` is empty for no
 /// comparison or the seconds before `at` to compare with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LiveOptions {
     /// Seconds between refreshes while the page shows the present.
     pub refresh_seconds: u64,
@@ -182,6 +184,7 @@ pub fn drawing_options(graph: &ServiceGraph, options: &SvgOptions) -> SvgOptions
 
 /// One reply of a live page's `api/view` request, and the drawing in it.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct LiveView {
     /// The JSON body: `{"svg": "<svg…>", "graph": {graph document}, "at": unix_seconds,
     /// "notes": ["…"]}`.

@@ -24,6 +24,7 @@ impl fmt::Display for svg::Svg {
 
 /// Which boxes group the nodes (SVG boxes, DOT clusters).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Grouping {
     /// No boxes.
     #[default]

@@ -26,6 +26,7 @@ use crate::model::{NodeKind, ServiceGraph};
 
 /// Whether edges carry their labels on the picture.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EdgeLabels {
     /// On graphs of up to 1,000 edges; above that only in tooltips.
     #[default]
@@ -52,6 +53,7 @@ impl EdgeLabels {
 
 /// Options for [`to_svg`].
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct SvgOptions {
     /// Which way calls flow.
     pub direction: Direction,
@@ -68,6 +70,7 @@ pub struct SvgOptions {
 
 /// The SVG document and the layout behind it.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Svg {
     /// The document, ending in a newline.
     pub text: String,

@@ -68,6 +68,7 @@ impl QueryResults {
 
 /// A graph built from query results, with what the user should hear about.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Built {
     /// The graph.
     pub graph: ServiceGraph,
@@ -82,6 +83,7 @@ pub struct Built {
 /// are added up; usually the schema leaves out a label that tells the series apart (a
 /// namespace, a cluster), so the ids should include it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DuplicateSeries {
     /// The client node's id.
     pub client: String,

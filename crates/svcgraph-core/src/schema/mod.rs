@@ -88,6 +88,7 @@ pub struct LatencyHistogram {
 /// The unit a histogram records durations in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum TimeUnit {
     /// Seconds (Prometheus' convention).
     #[default]
@@ -110,6 +111,7 @@ impl TimeUnit {
 /// What identifies a node, and so when two series talk about the same node.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum NodeKey {
     /// Its name, qualified by its namespace when known (`shop/cart`).
     #[default]

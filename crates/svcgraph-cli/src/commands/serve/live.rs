@@ -310,16 +310,16 @@ impl Live {
 
     /// The page of a view, made on first request.
     pub fn page(&self, view: Option<&Rendered>) -> String {
-        let options = |hint: Option<LayoutHint>| PageOptions {
-            svg: SvgOptions {
-                hint,
-                ..self.settings.svg.clone()
-            },
-            title: Some(self.settings.title.clone()),
-            live: Some(LiveOptions {
-                refresh_seconds: self.settings.refresh.as_secs().max(1),
-                history_seconds: self.settings.history.as_secs(),
-            }),
+        let options = |hint: Option<LayoutHint>| {
+            let mut live = LiveOptions::default();
+            live.refresh_seconds = self.settings.refresh.as_secs().max(1);
+            live.history_seconds = self.settings.history.as_secs();
+            let mut options = PageOptions::default();
+            options.svg = self.settings.svg.clone();
+            options.svg.hint = hint;
+            options.title = Some(self.settings.title.clone());
+            options.live = Some(live);
+            options
         };
         match view {
             Some(view) => view
@@ -423,10 +423,8 @@ impl Live {
         notes: Vec<String>,
         previous: Option<Arc<Rendered>>,
     ) -> Result<Rendered, String> {
-        let options = SvgOptions {
-            hint: previous.as_ref().map(|p| p.positions.clone()),
-            ..self.settings.svg.clone()
-        };
+        let mut options = self.settings.svg.clone();
+        options.hint = previous.as_ref().map(|p| p.positions.clone());
         tokio::task::spawn_blocking(move || {
             let graph_json = RawValue::from_string(json::to_json(&graph).trim_end().to_owned())
                 .map_err(|e| format!("cannot write the graph document: {e}"))?;

@@ -55,15 +55,13 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     apply_transforms(svcgraph_core::ServiceGraph::new(), &checked)?;
     let kind = source_kind(args)?;
     let named = schema_from_flag(&args.schema)?;
-    let mut query = GraphQuery {
-        cluster: args.series_filter.cluster.clone(),
-        namespace: match args.transform.namespace.as_slice() {
-            [one] => Some(one.clone()),
-            _ => None,
-        },
-        matchers: series_matchers(&args.series_filter)?,
-        ..GraphQuery::default()
+    let mut query = GraphQuery::default();
+    query.cluster.clone_from(&args.series_filter.cluster);
+    query.namespace = match args.transform.namespace.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
     };
+    query.matchers = series_matchers(&args.series_filter)?;
     if let Some(window) = &args.window {
         query.window = window.parse::<Window>()?;
     }
@@ -79,11 +77,10 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
                 let Some(dir) = &args.snapshots else {
                     bail!("--source snapshots reads a directory: give it with --snapshots DIR");
                 };
-                let options = LoadOptions {
-                    schema: named,
-                    cluster: query.cluster.clone(),
-                    matchers: query.matchers.clone(),
-                };
+                let mut options = LoadOptions::default();
+                options.schema = named;
+                options.cluster.clone_from(&query.cluster);
+                options.matchers.clone_from(&query.matchers);
                 Origin::Snapshots(Arc::new(SnapshotDir::open(dir, options)?))
             }
             server => {

@@ -88,10 +88,8 @@ impl ServerOrigin {
                 anyhow::Ok(schema)
             })
             .await?;
-        let query = GraphQuery {
-            at: at.map(EvalTime::from_unix_millis),
-            ..self.query.clone()
-        };
+        let mut query = self.query.clone();
+        query.at = at.map(EvalTime::from_unix_millis);
         let moment = source::moment(&self.server, schema, &query).await?;
         let at_millis = moment
             .fetched

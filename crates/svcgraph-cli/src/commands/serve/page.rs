@@ -58,17 +58,12 @@ mod tests {
 
     #[test]
     fn the_live_page_declares_a_policy_that_lets_it_poll_its_server() {
-        let page = page(
-            &ServiceGraph::new(),
-            &PageOptions {
-                title: Some("<img src=x onerror=alert(1)>".into()),
-                live: Some(LiveOptions {
-                    refresh_seconds: 30,
-                    history_seconds: 3600,
-                }),
-                ..PageOptions::default()
-            },
-        );
+        let mut live = LiveOptions::default();
+        live.history_seconds = 3600;
+        let mut options = PageOptions::default();
+        options.title = Some("<img src=x onerror=alert(1)>".into());
+        options.live = Some(live);
+        let page = page(&ServiceGraph::new(), &options);
         assert!(!page.contains("<img src=x"));
         let policy = declared_policy(&page).expect("the page declares its policy");
         assert!(policy.contains("default-src 'none'"), "{policy}");
