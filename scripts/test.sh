@@ -1,42 +1,51 @@
 #!/usr/bin/env bash
-# Runs every check and test of the workspace. Installs what the tests need when it is missing
-# (Graphviz, rsvg-convert, Prometheus, openssl, groff, rustfmt, clippy, cargo-fuzz, Python
-# venvs with maturin, zig and the test packages, actionlint, Chromium and chromedriver), so it
-# works on a bare machine; running it again installs nothing. Release checks (rustdoc, `cargo publish --dry-run`,
-# actionlint): scripts/release-checks.sh; the wheel on CPython 3.9 and 3.13:
-# scripts/python-checks.sh.
+# The full test command (the README's; .ci/run calls it): every check and test of the
+# workspace. Installs what the tests need when it is missing (Graphviz, rsvg-convert,
+# Prometheus, openssl, groff, rustfmt, clippy, the MSRV toolchains, cargo-deny, cargo-fuzz,
+# Python venvs with maturin, zig and the test packages, actionlint, Chromium and
+# chromedriver), so it works on a bare machine; running it again installs nothing. Prints the
+# time of each stage at the end. The contributors' quick loop, without root or browser, is
+# scripts/quick-test.sh; its stages are the first ones here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/stages.sh
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-apt_missing=()
-command -v dot >/dev/null 2>&1 || apt_missing+=(graphviz)
-command -v rsvg-convert >/dev/null 2>&1 || apt_missing+=(librsvg2-bin)
-# svcgraph-prometheus tests run their own `prometheus` on a free loopback port, fed by
-# `promtool`; the package's own service (if the init system starts it) is never used.
-{ command -v prometheus && command -v promtool; } >/dev/null 2>&1 || apt_missing+=(prometheus)
-# svcgraph-gcp tests make service-account keys and check JWT signatures with openssl.
-command -v openssl >/dev/null 2>&1 || apt_missing+=(openssl)
-# The CLI tests check that `svcgraph man` renders.
-command -v groff >/dev/null 2>&1 || apt_missing+=(groff-base)
-if [ "${#apt_missing[@]}" -gt 0 ]; then
-  echo "test.sh: installing ${apt_missing[*]}" >&2
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >/dev/null
-fi
-if command -v rustup >/dev/null 2>&1; then
-  cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
-  cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
-fi
+install() {
+  local apt_missing=()
+  command -v dot >/dev/null 2>&1 || apt_missing+=(graphviz)
+  command -v rsvg-convert >/dev/null 2>&1 || apt_missing+=(librsvg2-bin)
+  # svcgraph-prometheus tests run their own `prometheus` on a free loopback port, fed by
+  # `promtool`; the package's own service (if the init system starts it) is never used.
+  { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || apt_missing+=(prometheus)
+  # svcgraph-gcp tests make service-account keys and check JWT signatures with openssl.
+  command -v openssl >/dev/null 2>&1 || apt_missing+=(openssl)
+  # The CLI tests check that every `svcgraph man` page renders.
+  command -v groff >/dev/null 2>&1 || apt_missing+=(groff-base)
+  # The progress line is tested on a terminal that `script` provides.
+  command -v script >/dev/null 2>&1 || apt_missing+=(util-linux)
+  if [ "${#apt_missing[@]}" -gt 0 ]; then
+    echo "test.sh: installing ${apt_missing[*]}" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >/dev/null
+  fi
+  rust_components
+}
 
-cargo fmt --all --check
-cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --locked
-bash scripts/release-checks.sh
+stage "install test tools" install
+# Everything is installed now: a test that finds a program missing fails instead of skipping.
+export SVCGRAPH_REQUIRE_TOOLS=1
+rust_stages
+# The declared rust-version builds everything; one older is refused by cargo.
+stage "MSRV" bash scripts/msrv-check.sh
+# Packaging, the packaged crates built once, actionlint on the workflows.
+stage "release checks" bash scripts/release-checks.sh
+# cargo deny: licences, duplicate versions, sources (advisories on GitHub Actions).
+stage "supply chain" bash scripts/supply-chain.sh
 # Fuzz targets (fuzz/, outside the workspace) for about 30 s in all; installs cargo-fuzz.
-bash scripts/fuzz.sh 30
-bash scripts/deploy-checks.sh
+stage "fuzz" bash scripts/fuzz.sh 30
+stage "deploy manifests" bash scripts/deploy-checks.sh
 # The interactive HTML page in headless Chromium; installs chromium and chromium-driver.
-bash scripts/browser-checks.sh
-bash scripts/python-checks.sh
+stage "browser" bash scripts/browser-checks.sh
+stage "python" bash scripts/python-checks.sh
