@@ -29,7 +29,7 @@
 //! );
 //!
 //! // What the cloud-monitoring mode asks for the seed recipe's metrics in one cluster:
-//! let query = GraphQuery { cluster: Some("prod".into()), ..GraphQuery::default() };
+//! let query = GraphQuery::default().with_cluster("prod");
 //! let plan = monitoring::plan(&Schema::preset("gmp-beyla")?, &query)?;
 //! assert!(plan[0].filter.contains(r#"resource.labels.cluster = "prod""#));
 //! assert!(plan[0].group_by_fields.contains(&"metric.label.client".to_owned()));
@@ -45,7 +45,7 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let source = GcpSource::connect(GcpConfig::new("my-project")).await?;
 //! let schema = Schema::preset("gmp-beyla")?;
-//! let query = GraphQuery { namespace: Some("default".into()), ..GraphQuery::default() };
+//! let query = GraphQuery::default().with_namespace("default");
 //! let fetched = source.fetch(&schema, &query).await?;
 //! println!("{} edges", fetched.build()?.graph.edge_count());
 //! # Ok(())
@@ -64,3 +64,8 @@ pub use config::{
 };
 pub use error::{Error, Result};
 pub use source::GcpSource;
+
+/// The README's example, compiled as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

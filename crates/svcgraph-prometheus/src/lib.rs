@@ -34,7 +34,7 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::new(ClientConfig::new("http://localhost:9090"))?;
 //! let schema = Schema::preset("servicegraph")?;
-//! let query = GraphQuery { namespace: Some("shop".into()), ..GraphQuery::default() };
+//! let query = GraphQuery::default().with_namespace("shop");
 //! let fetched = fetch(&client, &schema, &query).await?;
 //! std::fs::write("snapshot.json", serde_json::to_string(&fetched.snapshot)?)?;
 //! let built = fetched.build()?;
@@ -56,3 +56,8 @@ pub use config::{Auth, ClientConfig, RetryPolicy, TokenFuture, TokenSource, reda
 pub use detect::{detect_schema, detection_promql};
 pub use error::{Error, Result};
 pub use fetch::{Fetched, fetch};
+
+/// The README's example, compiled as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
