@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks that a release would go through, publishing nothing: every published crate packages
-# (`cargo publish --dry-run`), and the packaged crates build from their own tarballs, each
+# (`cargo package`), and the packaged crates build from their own tarballs, each
 # dependent against its dependencies' packages, not against crates.io; the workflows pass
 # `actionlint`. (The documentation is built with warnings as errors by the quick loop's
 # stages, which scripts/test.sh runs too.)
@@ -15,10 +15,11 @@ work=$PWD/target/release-checks
 actionlint_version=2.0.6
 mkdir -p "$work"
 
-step "cargo publish --dry-run --no-verify: the four published crates package"
-# Packaging checks the manifests and what each .crate holds; building them is the next step.
+step "cargo package --no-verify: the four published crates package"
+# Packaging checks the manifests and what each .crate holds (into target/package/, which
+# `cargo publish --dry-run` would not leave); building them is the next step.
 # --allow-dirty: this checks what the crates would contain, whatever git's state.
-cargo publish --dry-run --no-verify --quiet --locked --allow-dirty \
+cargo package --no-verify --quiet --locked --allow-dirty \
   -p svcgraph-core -p svcgraph-prometheus -p svcgraph-gcp -p svcgraph
 
 step "the packaged crates build from their tarballs, together, once"

@@ -995,23 +995,39 @@ fn completions_source_in_bash_and_exist_for_every_shell() {
         );
         assert!(script.contains("max-response-size"), "{shell}");
     }
+    // Sourcing defines the completion function and registers it; asking it to complete
+    // `svcgraph ren` offers `render`.
+    assert_eq!(bash_completes(&["svcgraph", "ren"]), ["render"]);
+}
+
+/// What the bash completion script offers for the last of `words` (sorted).
+fn bash_completes(words: &[&str]) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("svcgraph.bash");
     std::fs::write(&script, run(&["completions", "bash"], b"").stdout).unwrap();
-    // Sourcing defines the completion function and registers it; asking it to complete
-    // `svcgraph ren` offers `render`.
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let line = words.join(" ");
+    let (last, previous) = (words[words.len() - 1], words[words.len() - 2]);
     let check = format!(
         "source {}; complete -p svcgraph >/dev/null && \
-         COMP_WORDS=(svcgraph ren); COMP_CWORD=1; COMP_LINE='svcgraph ren'; COMP_POINT=12; \
-         _svcgraph svcgraph ren svcgraph; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
-        script.display()
+         COMP_WORDS=({}); COMP_CWORD={}; COMP_LINE='{line}'; COMP_POINT={}; \
+         _svcgraph svcgraph '{last}' '{previous}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        script.display(),
+        quoted.join(" "),
+        words.len() - 1,
+        line.len(),
     );
     let out = Command::new("bash")
         .args(["--norc", "--noprofile", "-c", &check])
         .output()
         .expect("bash");
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "render");
+    let mut offered: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    offered.sort();
+    offered
 }
 
 /// A manual page as groff types it on a terminal (`None` when groff is not installed and not
@@ -1090,15 +1106,19 @@ fn a_manual_page_per_subcommand_lists_its_options() {
             assert!(page.contains(text), "{text}: {page}");
         }
     }
-    let subcommands = [
-        "render",
-        "fetch",
-        "query",
-        "schemas",
-        "serve",
-        "completions",
-        "man",
-    ];
+    // Every subcommand, as `man` names the values it takes.
+    let refused = run(&["man", "nonesuch"], b"");
+    assert_eq!(refused.status.code(), Some(2));
+    let refused = stderr(&refused);
+    let listed = refused
+        .split_once("possible values: ")
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .map_or_else(|| panic!("{refused}"), |(list, _)| list);
+    let subcommands: Vec<&str> = listed.split(", ").collect();
+    assert!(
+        subcommands.len() >= 7 && subcommands.contains(&"render"),
+        "{refused}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let out = run(&["man", "--out-dir", dir.path().to_str().unwrap()], b"");
     assert!(out.status.success(), "{}", stderr(&out));
@@ -1119,7 +1139,7 @@ fn a_manual_page_per_subcommand_lists_its_options() {
         top.stdout
     );
 
-    for command in subcommands {
+    for &command in &subcommands {
         let out = run(&["man", command], b"");
         assert!(out.status.success(), "{command}: {}", stderr(&out));
         let file = std::fs::read(dir.path().join(format!("svcgraph-{command}.1"))).unwrap();
@@ -1139,36 +1159,12 @@ fn a_manual_page_per_subcommand_lists_its_options() {
             );
         }
     }
-    let out = run(&["man", "nonesuch"], b"");
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("possible values: render"),
-        "{}",
-        stderr(&out)
-    );
 }
 
 #[test]
 fn schema_completion_offers_the_presets() {
-    let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("svcgraph.bash");
-    std::fs::write(&script, run(&["completions", "bash"], b"").stdout).unwrap();
-    let check = format!(
-        "source {}; COMP_WORDS=(svcgraph render --schema ''); COMP_CWORD=3; \
-         COMP_LINE='svcgraph render --schema '; COMP_POINT=25; \
-         _svcgraph svcgraph '' --schema; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
-        script.display()
-    );
-    let out = Command::new("bash")
-        .args(["--norc", "--noprofile", "-c", &check])
-        .output()
-        .expect("bash");
-    assert!(out.status.success(), "{}", stderr(&out));
-    let offered = String::from_utf8_lossy(&out.stdout);
-    let mut offered: Vec<&str> = offered.split_whitespace().collect();
-    offered.sort_unstable();
     assert_eq!(
-        offered,
+        bash_completes(&["svcgraph", "render", "--schema", ""]),
         [
             "auto",
             "beyla",
