@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The full test command (the README's; .ci/run calls it): every check and test of the
 # workspace. Installs what the tests need when it is missing (Graphviz, rsvg-convert,
-# Prometheus, openssl, groff, rustfmt, clippy, the MSRV toolchains, cargo-deny, cargo-fuzz,
-# Python venvs with maturin, zig and the test packages, actionlint, Chromium and
-# chromedriver), so it works on a bare machine; running it again installs nothing. Prints the
+# Prometheus, openssl, groff, rustfmt, clippy, the MSRV toolchains, the Windows target and
+# MinGW-w64, cargo-deny, cargo-fuzz, Python venvs with maturin, zig and the test packages,
+# actionlint, Chromium and chromedriver), so it works on a bare machine; running it again installs nothing. Prints the
 # time of each stage at the end. The contributors' quick loop, without root or browser, is
 # scripts/quick-test.sh; its stages are the first ones here.
 set -euo pipefail
@@ -39,6 +39,8 @@ export SVCGRAPH_REQUIRE_TOOLS=1
 rust_stages
 # The declared rust-version builds everything; one older is refused by cargo.
 stage "MSRV" bash scripts/msrv-check.sh
+# Windows code paths compile (a cross-check; the CI workflow runs the tests on Windows).
+stage "Windows build" bash scripts/windows-check.sh
 # Packaging, the packaged crates built once, actionlint on the workflows.
 stage "release checks" bash scripts/release-checks.sh
 # cargo deny: licences, duplicate versions, sources (advisories on GitHub Actions).

@@ -57,6 +57,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
 /// A new output file gets the mode any new file would (0666 less the umask): the temporary
 /// file is created with it, and the kernel applies the umask.
 fn new_file_builder() -> tempfile::Builder<'static, 'static> {
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut builder = tempfile::Builder::new();
     #[cfg(unix)]
     {

@@ -1,5 +1,6 @@
 //! Output files: their mode follows the umask (or the file replaced), and a signal during a
-//! write leaves no temporary file behind.
+//! write leaves no temporary file behind. Modes, umasks and signals are Unix's.
+#![cfg(unix)]
 
 use std::fmt::Write as _;
 use std::os::unix::fs::PermissionsExt;
