@@ -181,9 +181,13 @@ fn widen_permissions(tmp: &Path, target: &Path) -> std::io::Result<()> {
     std::fs::set_permissions(tmp, permissions)
 }
 
+/// Where files have no mode (Windows) the output keeps the replaced file's attributes.
 #[cfg(not(unix))]
-fn widen_permissions(_tmp: &Path, _target: &Path) -> std::io::Result<()> {
-    Ok(())
+fn widen_permissions(tmp: &Path, target: &Path) -> std::io::Result<()> {
+    match std::fs::metadata(target) {
+        Ok(meta) if meta.is_file() => std::fs::set_permissions(tmp, meta.permissions()),
+        _ => Ok(()),
+    }
 }
 
 /// Text for a double-quoted HTML attribute.
