@@ -37,34 +37,34 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
         _ => Path::new("."),
     };
     let existing_mode = existing_permissions(path);
-    let tmp = new_file_builder()
+    // Registered before it is created: a signal between the two must not leave it behind.
+    let mut tmp = tempfile::Builder::new()
         .prefix(".svcgraph-")
-        .tempfile_in(dir)
+        .make_in(dir, |candidate| {
+            let registered = Registered::new(candidate);
+            new_file(candidate).map(|file| (file, registered))
+        })
         .map_err(without_path)?;
-    let registered = Registered::new(tmp.path());
-    let mut tmp = tmp;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
+    let file = &mut tmp.as_file_mut().0;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
         .map_err(without_path)?;
     if let Some(permissions) = existing_mode {
         fs::set_permissions(tmp.path(), permissions).map_err(without_path)?;
     }
-    tmp.persist(path).map_err(|e| without_path(e.error))?;
+    let (_, registered) = tmp.persist(path).map_err(|e| without_path(e.error))?;
     drop(registered);
     Ok(())
 }
 
-/// A new output file gets the mode any new file would (0666 less the umask): the temporary
-/// file is created with it, and the kernel applies the umask.
-fn new_file_builder() -> tempfile::Builder<'static, 'static> {
-    #[cfg_attr(not(unix), allow(unused_mut))]
-    let mut builder = tempfile::Builder::new();
+/// A new output file, created only if the name is free, with the mode any new file would get
+/// (0666 less the umask, which the kernel applies).
+fn new_file(path: &Path) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(fs::Permissions::from_mode(0o666));
-    }
-    builder
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o666);
+    options.open(path)
 }
 
 /// A file being replaced keeps its mode.
