@@ -52,10 +52,7 @@ fn limits(args: &PrometheusArgs) -> Result<(Duration, RetryPolicy)> {
     }
     Ok((
         Duration::from_secs_f64(args.timeout),
-        RetryPolicy {
-            attempts: args.attempts,
-            ..RetryPolicy::default()
-        },
+        RetryPolicy::default().with_attempts(args.attempts),
     ))
 }
 

@@ -16,6 +16,7 @@ pub const MONITORING_READ_SCOPE: &str = "https://www.googleapis.com/auth/monitor
 
 /// Which of Google's two query APIs to read the metrics through.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Mode {
     /// Managed Service for Prometheus' PromQL endpoint (Monitoring API v1,
     /// `…/v1/projects/P/location/global/prometheus/api/v1/query`): the same queries, numbers
@@ -40,6 +41,7 @@ impl Mode {
 
 /// Where the Google credentials come from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CredentialSource {
     /// Application Default Credentials: the file `GOOGLE_APPLICATION_CREDENTIALS` names,
     /// else gcloud's `~/.config/gcloud/application_default_credentials.json`, else the

@@ -70,6 +70,7 @@ const MAX_PAGES: usize = 10_000;
 
 /// What a list request's result fills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ListPurpose {
     /// A rate (requests or failures per second).
     Rate(QueryPurpose),
@@ -79,6 +80,7 @@ pub enum ListPurpose {
 
 /// One `projects.timeSeries.list` request a schema needs.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct TimeSeriesQuery {
     /// What its result fills.
     pub purpose: ListPurpose,
@@ -297,12 +299,11 @@ impl CloudMonitoring {
                 results.insert(purpose, set);
             }
         }
-        Ok(Fetched {
-            snapshot: Snapshot::new(schema.clone(), Some(query), saved),
+        Ok(Fetched::new(
+            Snapshot::new(schema.clone(), Some(query), saved),
             results,
             warnings,
-            redirects: Vec::new(),
-        })
+        ))
     }
 
     /// Every page of one list request, and the API's partial-failure messages.

@@ -172,11 +172,11 @@ fn gmp_retries_a_503_with_the_configured_backoff_then_succeeds() {
             Reply::json(seed_response())
         }
     });
-    let config = config(&server, Mode::Gmp).retry(RetryPolicy {
-        attempts: 2,
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(10),
-    });
+    let config = config(&server, Mode::Gmp).retry(RetryPolicy::new(
+        2,
+        Duration::from_millis(10),
+        Duration::from_millis(10),
+    ));
     let built = fetch(config, "gmp-beyla").unwrap().build().unwrap();
     assert_eq!(built.graph.edge_count(), 3);
     assert_eq!(server.requests().len(), 2);
@@ -322,11 +322,11 @@ fn cloud_monitoring_retries_a_503_reads_the_google_envelope_and_times_out() {
             seed_lister(r)
         }
     });
-    let config = config(&server, Mode::CloudMonitoring).retry(RetryPolicy {
-        attempts: 2,
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(10),
-    });
+    let config = config(&server, Mode::CloudMonitoring).retry(RetryPolicy::new(
+        2,
+        Duration::from_millis(10),
+        Duration::from_millis(10),
+    ));
     let built = fetch(config, "gmp-beyla").unwrap().build().unwrap();
     assert_eq!(built.graph.edge_count(), 3);
 

@@ -49,6 +49,7 @@ pub struct Client {
 /// When it leads to another origin (scheme, host or port), the configured headers and
 /// credentials were not sent there: a redirect must not hand a token to another server.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Redirect {
     /// Where the request went, as shown in messages (no credentials, no query).
     pub from: String,
@@ -72,6 +73,7 @@ impl std::fmt::Display for Redirect {
 
 /// One query's answer: the body exactly as the server sent it, and its samples.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct QueryResponse {
     /// The response body, verbatim (for snapshots).
     pub body: Box<RawValue>,

@@ -46,6 +46,7 @@ pub struct ClientConfig {
 
 /// Credentials for the metric store.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum Auth {
     /// `Authorization: Bearer <token>`.
     Bearer(String),
@@ -144,6 +145,7 @@ impl fmt::Debug for ClientConfig {
 /// asks for longer; when it asks for more than `max_backoff`, the client stops retrying and
 /// returns the server's answer, which says so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Total number of requests, including the first; at least 1.
     pub attempts: u32,
@@ -160,6 +162,22 @@ impl RetryPolicy {
         initial_backoff: Duration::ZERO,
         max_backoff: Duration::ZERO,
     };
+
+    /// `attempts` requests in all (at least 1 is made), waiting `initial_backoff` before the
+    /// first retry and doubling up to `max_backoff`.
+    pub fn new(attempts: u32, initial_backoff: Duration, max_backoff: Duration) -> Self {
+        RetryPolicy {
+            attempts,
+            initial_backoff,
+            max_backoff,
+        }
+    }
+
+    /// The same waits, with `attempts` requests in all.
+    pub fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
+    }
 
     /// The wait before retry number `retry` (1 for the first retry).
     pub fn backoff(&self, retry: u32) -> Duration {

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 
 /// What [`fetch`] brings back.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Fetched {
     /// Every response verbatim, with the schema and the query (its `at` always set): write it
     /// as JSON and `svcgraph render --input` rebuilds the same graph offline.
@@ -28,6 +29,18 @@ pub struct Fetched {
 }
 
 impl Fetched {
+    /// A fetch's result from another source of the same series (Google Cloud Monitoring's
+    /// API, a test): the snapshot that rebuilds it, the parsed results, the warnings, and no
+    /// redirects.
+    pub fn new(snapshot: Snapshot, results: QueryResults, warnings: Vec<String>) -> Self {
+        Fetched {
+            snapshot,
+            results,
+            warnings,
+            redirects: Vec::new(),
+        }
+    }
+
     /// Builds the graph with the snapshot's schema.
     pub fn build(&self) -> svcgraph_core::Result<Built> {
         self.snapshot.schema.build(&self.results)

@@ -19,7 +19,7 @@
 //!     .bearer_token("…")
 //!     .header("X-Scope-OrgID", "team-a")
 //!     .timeout(Duration::from_secs(10))
-//!     .retry(RetryPolicy { attempts: 2, ..RetryPolicy::default() });
+//!     .retry(RetryPolicy::default().with_attempts(2));
 //! let client = Client::new(config)?;
 //! assert_eq!(client.endpoint(), "https://mimir.example/prometheus/api/v1/query");
 //! # Ok::<(), svcgraph_prometheus::Error>(())

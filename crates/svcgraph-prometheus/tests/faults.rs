@@ -14,11 +14,7 @@ use svcgraph_prometheus::{
 };
 
 fn quick_retries(attempts: u32) -> RetryPolicy {
-    RetryPolicy {
-        attempts,
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_secs(2),
-    }
+    RetryPolicy::new(attempts, Duration::from_millis(1), Duration::from_secs(2))
 }
 
 fn client_for(server: &FakeServer, attempts: u32) -> Client {

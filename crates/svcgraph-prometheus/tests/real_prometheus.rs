@@ -19,11 +19,7 @@ use svcgraph_core::{Edge, ServiceGraph};
 use svcgraph_prometheus::{Client, ClientConfig, Error, RetryPolicy, detect_schema, fetch};
 
 fn client(url: &str) -> Client {
-    let quick = RetryPolicy {
-        attempts: 2,
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(10),
-    };
+    let quick = RetryPolicy::new(2, Duration::from_millis(10), Duration::from_millis(10));
     Client::new(
         ClientConfig::new(url)
             .timeout(Duration::from_secs(30))

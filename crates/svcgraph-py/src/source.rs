@@ -328,10 +328,7 @@ pub fn from_prometheus(
     let query = server_query(cluster, namespace, window, at, filters)?;
     let mut config = ClientConfig::new(url)
         .timeout(options::timeout(timeout)?)
-        .retry(RetryPolicy {
-            attempts: options::attempts(attempts)?,
-            ..RetryPolicy::default()
-        })
+        .retry(RetryPolicy::default().with_attempts(options::attempts(attempts)?))
         .insecure(insecure);
     if bearer_token.is_some() && basic_auth.is_some() {
         return Err(Error::Input("pass bearer_token or basic_auth, not both".into()).into());
