@@ -114,7 +114,8 @@ pub struct RenderArgs {
     pub format: Option<Format>,
 
     /// Write to FILE instead of standard output (`-` is standard output). An existing file is
-    /// replaced only when the whole output is ready, never left half-written.
+    /// replaced only when the whole output is ready, never left half-written; a symbolic link
+    /// is followed to its file, a FIFO or a device (/dev/null) written in place.
     #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
 

@@ -4,6 +4,11 @@
 //! target only once complete, so a failed run never leaves a truncated or half-written file.
 //! The temporary file is registered while it exists, so that [`remove_on_signal`] can delete
 //! it when SIGINT or SIGTERM ends the process mid-write.
+//!
+//! Only regular files are replaced that way. A symbolic link is followed to the file it names,
+//! which is then written (replaced, or created where the link points); a FIFO or a device
+//! (`/dev/null`, `/dev/stdout`) is opened and written in place, since replacing it would put a
+//! plain file where the reader or the device was.
 
 use std::fs;
 use std::io::{self, Write};
@@ -32,6 +37,44 @@ pub fn write(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let (path, in_place) = destination(path).map_err(without_path)?;
+    if in_place {
+        let mut file = fs::OpenOptions::new().write(true).open(&path)?;
+        file.write_all(bytes)?;
+        return Ok(file.flush()?);
+    }
+    replace(&path, bytes)
+}
+
+/// Where the output goes, and whether it is written in place: a FIFO, a device or a socket
+/// in place, through any symbolic links (the kernel follows `/dev/stdout`'s too); a regular
+/// file replaced where it really is; a missing one created where a dangling link points, or
+/// at `path`; a directory at `path`, where the rename refuses it.
+fn destination(path: &Path) -> io::Result<(PathBuf, bool)> {
+    match fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok((fs::canonicalize(path)?, false)),
+        Ok(meta) => Ok((path.to_path_buf(), !meta.is_dir())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok((dangling_target(path)?, false)),
+        Err(e) => Err(e),
+    }
+}
+
+/// The missing file that `path`, or the chain of symbolic links starting there, names.
+fn dangling_target(path: &Path) -> io::Result<PathBuf> {
+    let mut path = path.to_path_buf();
+    // metadata() found nothing at the end of the chain, so it is not a loop.
+    while fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+        // A relative link is relative to its own directory (`join` keeps an absolute one).
+        let target = fs::read_link(&path)?;
+        path = path
+            .parent()
+            .map_or_else(|| target.clone(), |dir| dir.join(&target));
+    }
+    Ok(path)
+}
+
+/// Writes `bytes` to a temporary file beside `path` and renames it over `path`.
+fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

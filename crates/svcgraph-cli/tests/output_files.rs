@@ -143,3 +143,91 @@ fn a_signal_during_a_write_removes_the_temporary_file_and_keeps_the_old_output()
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious");
     }
 }
+
+/// `svcgraph render --demo -q -o TARGET` in `dir`.
+fn render_demo_to(dir: &Path, target: &str) -> std::process::Output {
+    Command::new(svcgraph_path())
+        .current_dir(dir)
+        .args(["render", "--demo", "-q", "-o", target])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn links_are_followed_and_fifos_and_devices_written_in_place() {
+    use std::os::unix::fs::{FileTypeExt, symlink};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let demo = Command::new(svcgraph_path())
+        .args(["render", "--demo", "-q"])
+        .output()
+        .unwrap()
+        .stdout;
+    let is_link = |p: &Path| {
+        std::fs::symlink_metadata(p)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    };
+
+    // A link to a file: the file gets the drawing, the link stays a link.
+    std::fs::write(d.join("real.svg"), "old").unwrap();
+    symlink("real.svg", d.join("link.svg")).unwrap();
+    assert!(render_demo_to(d, "link.svg").status.success());
+    assert_eq!(std::fs::read(d.join("real.svg")).unwrap(), demo);
+    assert!(is_link(&d.join("link.svg")));
+
+    // A link to nothing yet: the file is made where it points.
+    std::fs::create_dir(d.join("sub")).unwrap();
+    symlink("sub/new.svg", d.join("dangling.svg")).unwrap();
+    assert!(render_demo_to(d, "dangling.svg").status.success());
+    assert_eq!(std::fs::read(d.join("sub/new.svg")).unwrap(), demo);
+    assert!(is_link(&d.join("dangling.svg")));
+
+    // A FIFO: its reader gets the drawing, and it stays a FIFO.
+    let fifo = d.join("pipe.svg");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    assert!(render_demo_to(d, "pipe.svg").status.success());
+    assert_eq!(reader.join().unwrap(), demo);
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+
+    // Devices are written, never replaced; a full one (Linux has one) is an error.
+    assert!(render_demo_to(d, "/dev/null").status.success());
+    let mut devices = vec!["/dev/null"];
+    if Path::new("/dev/full").exists() {
+        let full = render_demo_to(d, "/dev/full");
+        assert_eq!(full.status.code(), Some(1));
+        let message = String::from_utf8_lossy(&full.stderr);
+        assert!(message.contains("cannot write /dev/full"), "{message}");
+        devices.push("/dev/full");
+    }
+    for device in devices {
+        let kind = std::fs::symlink_metadata(device).unwrap().file_type();
+        assert!(kind.is_char_device(), "{device} is no longer a device");
+    }
+    assert_eq!(temporary_files(d), Vec::<String>::new());
+    assert_eq!(temporary_files(Path::new("/dev")), Vec::<String>::new());
+
+    // A loop of links and a directory: errors, and nothing changed.
+    symlink("loop-b", d.join("loop-a")).unwrap();
+    symlink("loop-a", d.join("loop-b")).unwrap();
+    assert_eq!(render_demo_to(d, "loop-a").status.code(), Some(1));
+    assert!(is_link(&d.join("loop-a")));
+    assert_eq!(render_demo_to(d, "sub").status.code(), Some(1));
+    assert!(d.join("sub").is_dir());
+}
