@@ -143,6 +143,15 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         path: path.to_owned(),
         source,
     };
+    let (target, in_place) = destination(path).map_err(failed)?;
+    if in_place {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(&target)
+            .and_then(|mut file| file.write_all(bytes).and_then(|()| file.flush()))
+            .map_err(failed);
+    }
+    let path = target.as_path();
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -159,6 +168,29 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     // On failure the returned temporary file is dropped, which deletes it.
     tmp.persist(path).map_err(|e| failed(e.error))?;
     Ok(())
+}
+
+/// Where `save` writes, and whether in place: a FIFO or a device (`/dev/null`) in place,
+/// through any symbolic links; a regular file replaced where it really is; a missing one
+/// created where a dangling link points (or at `path`); a directory at `path`, which the
+/// rename refuses with the operating system's error.
+fn destination(path: &Path) -> std::io::Result<(std::path::PathBuf, bool)> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok((std::fs::canonicalize(path)?, false)),
+        Ok(meta) => Ok((path.to_path_buf(), !meta.is_dir())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut end = path.to_path_buf();
+            // Nothing at the end of the chain, so it is no loop.
+            while std::fs::symlink_metadata(&end).is_ok_and(|m| m.file_type().is_symlink()) {
+                let link = std::fs::read_link(&end)?;
+                end = end
+                    .parent()
+                    .map_or_else(|| link.clone(), |dir| dir.join(&link));
+            }
+            Ok((end, false))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// A new file only this user can read while it is being written.
