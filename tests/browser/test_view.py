@@ -215,6 +215,28 @@ def test_a_hostile_service_name_stays_text(driver, workdir: Path) -> None:
     assert severe(driver.get_log("browser")) == []
 
 
+def test_text_direction_overrides_show_as_replacement_characters(driver, workdir: Path) -> None:
+    # U+202E would show "invoice<U+202E>gpj.exe" as "invoiceexe.jpg"; the drawing holds U+FFFD
+    # instead, and the panel still finds the service's own data (its addresses) by that id.
+    spoof = "invoice\u202egpj.exe"
+    doc = {
+        "format": "svcgraph-graph", "version": 1,
+        "nodes": [
+            {"id": "web", "name": "web", "kind": "service"},
+            {"id": spoof, "name": spoof, "kind": "service", "addresses": ["10.0.0.7"]},
+        ],
+        "edges": [{"source": "web", "target": spoof, "requests_per_second": 2.0, "failures_per_second": 0.0}],
+    }
+    path = pages.render(["-i", str(pages.write_json(doc, workdir / "bidi.json"))], workdir / "bidi.html")
+    pages.open_page(driver, path)
+    shown = "invoice\ufffdgpj.exe"
+    ActionChains(driver).move_to_element(node(driver, shown)).perform()
+    assert driver.find_element(By.CSS_SELECTOR, "#panel h2").text == shown
+    assert "10.0.0.7" in driver.find_element(By.ID, "panel").text
+    page_text = driver.execute_script("return document.body.innerText")
+    assert "\u202e" not in page_text
+
+
 def test_a_namespace_collapses_and_expands(page) -> None:
     label = page.find_element(By.CSS_SELECTOR, 'g.groups > g.group[data-namespace="shop"] text')
     label.click()

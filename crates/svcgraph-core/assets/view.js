@@ -11,6 +11,11 @@
 
   const byId = (id) => document.getElementById(id);
   const SVG_NS = 'http://www.w3.org/2000/svg';
+  /* An id as the drawing's attributes carry it: characters no markup may hold and
+     text-direction overrides are U+FFFD there (render::svg), but not in the graph document. */
+  const UNSHOWN = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\uFFFE\uFFFF\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+  const drawnId = (id) => String(id).replace(UNSHOWN, '\uFFFD');
+
   const config = readJson('svcgraph-config') || {};
   const live = config.live || null;
   const stage = byId('stage');
@@ -95,8 +100,8 @@
   function indexDocument(doc) {
     const nodes = new Map();
     const edges = new Map();
-    for (const n of doc.nodes || []) nodes.set(n.id, n);
-    for (const e of doc.edges || []) edges.set(e.source + '\u0000' + e.target, e);
+    for (const n of doc.nodes || []) nodes.set(drawnId(n.id), n);
+    for (const e of doc.edges || []) edges.set(drawnId(e.source) + '\u0000' + drawnId(e.target), e);
     return { nodes, edges };
   }
 

@@ -82,7 +82,7 @@ pub enum Error {
     },
 
     /// A node selector matched no node.
-    #[error("no node is named `{query}`{hint}")]
+    #[error("no node is named `{}`{hint}", crate::render::shown(query))]
     NodeNotFound {
         /// What the user asked for.
         query: String,
@@ -108,7 +108,7 @@ impl fmt::Display for Suggestions {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            write!(f, "`{name}`")?;
+            write!(f, "`{}`", crate::render::shown(name))?;
         }
         f.write_str("?")
     }

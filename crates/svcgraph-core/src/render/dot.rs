@@ -182,6 +182,8 @@ fn push_escaped(out: &mut String, text: &str) {
             // Graphviz copies names into its SVG, and XML forbids control characters and
             // U+FFFE/U+FFFF; the other noncharacters are not for interchange either.
             c if c.is_control() || is_noncharacter(c) => out.push('\u{FFFD}'),
+            // Text-direction overrides would let one name pass for another.
+            c if super::is_bidi_control(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }

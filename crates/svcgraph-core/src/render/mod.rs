@@ -22,6 +22,27 @@ impl fmt::Display for svg::Svg {
     }
 }
 
+/// Whether `c` changes the direction of the text around it (Unicode's bidirectional
+/// formatting characters: embeddings, overrides, isolates and marks). A name holding one can
+/// display as another name (`U+202E` shows `gpj.exe` as `exe.jpg`), so the drawings, DOT and
+/// messages show U+FFFD in its place; graph JSON keeps names as they are.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` for display: bidirectional formatting characters ([`is_bidi_control`]) replaced
+/// by U+FFFD, everything else as it is.
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(is_bidi_control) {
+        text.chars()
+            .map(|c| if is_bidi_control(c) { '\u{FFFD}' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
 /// Which boxes group the nodes (SVG boxes, DOT clusters).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -51,6 +72,44 @@ impl Grouping {
 mod tests {
     use super::svg::{SvgOptions, to_svg};
     use crate::ServiceGraph;
+
+    #[test]
+    fn text_direction_overrides_never_reach_a_drawing_or_a_message() {
+        use crate::model::{Edge, Node, NodeKind};
+        let spoof = "invoice\u{202E}gpj.exe";
+        let mut g = ServiceGraph::new();
+        let mut node = Node::named(spoof, NodeKind::Service);
+        node.namespace = Some("pay\u{2066}ments\u{2069}".into());
+        let a = g.upsert_node(node);
+        let b = g.upsert_node(Node::named("ledger\u{200F}", NodeKind::Database));
+        g.upsert_edge(a, b, Edge::with_rate(1.0));
+        let bidi = |text: &str| text.chars().any(super::is_bidi_control);
+        let svg = to_svg(&g, &SvgOptions::default()).text;
+        assert!(
+            !bidi(&svg) && svg.contains("invoice\u{FFFD}gpj.exe"),
+            "{svg}"
+        );
+        let dot = super::dot::to_dot(&g, &super::dot::DotOptions::default());
+        assert!(
+            !bidi(&dot) && dot.contains("invoice\u{FFFD}gpj.exe"),
+            "{dot}"
+        );
+        let page = super::html::to_html(&g, &super::html::HtmlOptions::default());
+        let drawn = &page[page.find("<svg").unwrap_or(0)..];
+        assert!(!bidi(drawn.split("</svg>").next().unwrap_or_default()));
+        // The graph document keeps the data as it came.
+        assert!(super::json::to_json(&g).contains(spoof));
+        let err =
+            crate::transform::focus(&g, "invoice\u{202E}gpj.ex", 1, crate::FocusDirection::Both)
+                .unwrap_err()
+                .to_string();
+        assert!(!bidi(&err), "{err}");
+        assert_eq!(super::shown("a\u{202E}b"), "a\u{FFFD}b");
+        assert!(matches!(
+            super::shown("plain"),
+            std::borrow::Cow::Borrowed("plain")
+        ));
+    }
 
     #[test]
     fn an_svg_displays_as_its_document() {

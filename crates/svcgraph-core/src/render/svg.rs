@@ -842,6 +842,8 @@ fn escape(value: &str, attribute: bool) -> Cow<'_, str> {
             '\n' | '\t' => out.push(c),
             // XML 1.0 allows no other control characters, not even escaped.
             c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            // Text-direction overrides would let one name pass for another.
+            c if super::is_bidi_control(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
