@@ -566,7 +566,8 @@ pub struct ServeArgs {
     pub draw: DrawArgs,
 
     /// The address to listen on. Anything but a loopback address makes the view (and the
-    /// metrics behind it) reachable from the network: there is no authentication.
+    /// metrics behind it) reachable from the network: require a token there
+    /// (--auth-token-file).
     #[arg(
         long,
         value_name = "ADDR:PORT",
@@ -574,6 +575,18 @@ pub struct ServeArgs {
         help_heading = "Server"
     )]
     pub listen: String,
+
+    /// A host name the server answers to (repeatable), besides localhost and IP addresses:
+    /// the name it is reached by, such as a Service's DNS name. Requests naming any other
+    /// host are refused, so that a web page elsewhere cannot read the view by pointing a
+    /// name of its own at the server (DNS rebinding). `*` answers to any name.
+    #[arg(long = "allow-host", value_name = "NAME", help_heading = "Server")]
+    pub allow_host: Vec<String>,
+
+    /// Require the token this file holds (its first line): `Authorization: Bearer TOKEN`, or
+    /// in a browser `/?token=TOKEN` once, which keeps it in a cookie. `/healthz` stays open.
+    #[arg(long, value_name = "FILE", help_heading = "Server")]
+    pub auth_token_file: Option<PathBuf>,
 
     /// How often the live view asks the source again (at least 1s): one query set per
     /// refresh, whatever the number of browsers.

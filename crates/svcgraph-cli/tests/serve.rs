@@ -183,11 +183,19 @@ impl Answer {
 }
 
 fn request(port: u16, method: &str, path: &str, host: &str) -> Answer {
+    request_with(port, method, path, host, &[])
+}
+
+/// [`request`] with more header lines (`Name: value`).
+fn request_with(port: u16, method: &str, path: &str, host: &str, headers: &[&str]) -> Answer {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    let extra = headers
+        .iter()
+        .fold(String::new(), |all, h| all + h + "\r\n");
     write!(
         stream,
-        "{method} {path} HTTP/1.0\r\nHost: {host}:{port}\r\nContent-Length: 0\r\n\r\n"
+        "{method} {path} HTTP/1.0\r\nHost: {host}:{port}\r\n{extra}Content-Length: 0\r\n\r\n"
     )
     .unwrap();
     let mut raw = Vec::new();
@@ -699,6 +707,81 @@ fn it_binds_loopback_unless_told_otherwise() {
     assert_eq!(serve.stop("TERM").code(), Some(143));
 }
 
+/// On every address: foreign host names refused, allowed ones and IP addresses answered;
+/// with --auth-token-file, nothing but /healthz without the token, which a browser brings
+/// once in the address and keeps in a cookie.
+#[test]
+fn host_names_are_checked_everywhere_and_the_token_is_required_when_set() {
+    let dir = tempfile::tempdir().unwrap();
+    snapshot(dir.path(), "now.json", unix_now() - 60, &[], &[]);
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "0123456789abcdef\n").unwrap();
+    let serve = Serve::start(&[
+        "--snapshots",
+        &dir.path().display().to_string(),
+        "--listen",
+        "0.0.0.0:0",
+        "--allow-host",
+        "svcgraph.monitoring.svc",
+        "--auth-token-file",
+        &token_file.display().to_string(),
+    ]);
+    assert!(
+        !serve.stderr().contains("no authentication"),
+        "{}",
+        serve.stderr()
+    );
+    let ask = |path: &str, host: &str, headers: &[&str]| {
+        request_with(serve.port, "GET", path, host, headers)
+    };
+    let bearer = "Authorization: Bearer 0123456789abcdef";
+
+    assert_eq!(ask("/api/view", "evil.example", &[bearer]).status, 403);
+    assert_eq!(ask("/healthz", "evil.example", &[]).status, 403);
+    assert_eq!(ask("/healthz", "127.0.0.1", &[]).status, 200);
+    poll("the first view", || {
+        (ask("/api/view", "127.0.0.1", &[bearer]).status == 200).then_some(())
+    });
+    for host in ["127.0.0.1", "localhost", "svcgraph.monitoring.svc"] {
+        let refused = ask("/api/view", host, &[]);
+        assert_eq!(refused.status, 401, "{host}");
+        assert_eq!(refused.header("www-authenticate"), Some("Bearer"));
+        assert!(!refused.body.contains("0123456789abcdef"));
+        assert_eq!(ask("/api/view", host, &[bearer]).status, 200, "{host}");
+    }
+    for wrong in [
+        "Authorization: Bearer 0123456789abcdeF",
+        "Authorization: Bearer 0123",
+        "Cookie: svcgraph_token=x",
+    ] {
+        assert_eq!(
+            ask("/graph.svg", "127.0.0.1", &[wrong]).status,
+            401,
+            "{wrong}"
+        );
+    }
+    assert_eq!(ask("/?token=wrong", "127.0.0.1", &[]).status, 401);
+
+    // A browser: the address with the token once, then the cookie.
+    let entry = ask("/?token=0123456789abcdef", "127.0.0.1", &[]);
+    assert_eq!(entry.status, 303);
+    assert_eq!(entry.header("location"), Some("/"));
+    let cookie = entry.header("set-cookie").unwrap_or_default().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let pair = cookie.split(';').next().unwrap_or_default();
+    let page = ask("/", "127.0.0.1", &[&format!("Cookie: {pair}")]);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<svg"));
+    assert_eq!(
+        ask("/api/view", "127.0.0.1", &[&format!("Cookie: a=b; {pair}")]).status,
+        200
+    );
+    assert_eq!(serve.stop("TERM").code(), Some(143));
+}
+
 #[test]
 fn bad_flags_are_refused_before_serving() {
     for (args, message) in [
@@ -715,6 +798,19 @@ fn bad_flags_are_refused_before_serving() {
             "--name is not a valid regex",
         ),
         (&["--snapshots", "/nonexistent/dir"][..], "not a directory"),
+        (
+            &[
+                "--url",
+                "http://h/",
+                "--auth-token-file",
+                "/nonexistent/token",
+            ][..],
+            "cannot read --auth-token-file",
+        ),
+        (
+            &["--url", "http://h/", "--auth-token-file", "/dev/null"][..],
+            "is empty",
+        ),
         (&[][..], "give a server with --url"),
     ] {
         let out = common::svcgraph().arg("serve").args(args).output().unwrap();

@@ -1,6 +1,7 @@
-//! The HTTP side: read-only routes, security headers on every answer, and, on a loopback
-//! address, only loopback host names (a web page elsewhere cannot read the view by
-//! pointing a name of its own at 127.0.0.1).
+//! The HTTP side: read-only routes, security headers on every answer, only the host names
+//! the server was told it goes by (a web page elsewhere cannot read the view by pointing a
+//! name of its own at the server's address: DNS rebinding), and, with a token, only callers
+//! who show it.
 
 use std::sync::Arc;
 
@@ -22,8 +23,20 @@ const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'";
 /// The policy of everything but the page: the same, and no framing.
 const STRICT: &str = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
 
-/// The routes over the live view. With `loopback_only`, requests must name a loopback host.
-pub fn router(live: Arc<Live>, loopback_only: bool) -> Router {
+/// Who may ask: by host name, and by token.
+#[derive(Debug, Default)]
+pub struct Access {
+    /// Host names answered besides `localhost` and IP addresses; `*` answers any.
+    pub hosts: Vec<String>,
+    /// The token callers must show (`Authorization: Bearer`, or the cookie `/?token=` sets).
+    pub token: Option<String>,
+}
+
+/// The cookie a browser keeps the token in, once it opened `/?token=…`.
+const TOKEN_COOKIE: &str = "svcgraph_token";
+
+/// The routes over the live view, for callers `access` lets in.
+pub fn router(live: Arc<Live>, access: Arc<Access>) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/api/view", get(api_view))
@@ -31,17 +44,45 @@ pub fn router(live: Arc<Live>, loopback_only: bool) -> Router {
         .route("/graph.json", get(graph_json))
         .route("/healthz", get(healthz))
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(loopback_only, guard))
+        .layer(middleware::from_fn_with_state(access, guard))
         .with_state(live)
 }
 
-/// Refuses foreign host names on a loopback listener; adds the security headers.
-async fn guard(State(loopback_only): State<bool>, request: Request, next: Next) -> Response {
-    let mut response = if loopback_only && !names_loopback(request.headers()) {
+/// Refuses foreign host names and callers without the token; adds the security headers.
+async fn guard(State(access): State<Arc<Access>>, request: Request, next: Next) -> Response {
+    let mut response = if !access.allows_host(request.headers()) {
         text(
             StatusCode::FORBIDDEN,
-            "this server answers to localhost, 127.0.0.1 and [::1] only\n",
+            "this server does not answer to that host name: reach it by localhost, an IP \
+             address or a name given with --allow-host\n",
         )
+    } else if let Some(token) = &access.token {
+        let uri = request.uri();
+        if request.uri().path() == "/healthz" || shows_token(request.headers(), token) {
+            next.run(request).await
+        } else if uri.path() == "/" && query_token(uri.query()).is_some_and(|t| same(&t, token)) {
+            // Keep the token in a cookie the page's own requests carry, and drop it from
+            // the address bar (and so from history and screenshots).
+            let mut response = text(StatusCode::SEE_OTHER, "");
+            let cookie = format!("{TOKEN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, value);
+            }
+            response
+                .headers_mut()
+                .insert(header::LOCATION, HeaderValue::from_static("/"));
+            response
+        } else {
+            let mut response = text(
+                StatusCode::UNAUTHORIZED,
+                "this server needs its token: open /?token=TOKEN once in the browser, or send \
+                 Authorization: Bearer TOKEN\n",
+            );
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+        }
     } else {
         next.run(request).await
     };
@@ -65,23 +106,59 @@ async fn guard(State(loopback_only): State<bool>, request: Request, next: Next) 
     response
 }
 
-/// Whether the Host header is absent or names a loopback host.
-fn names_loopback(headers: &HeaderMap) -> bool {
-    let Some(host) = headers.get(header::HOST) else {
-        return true;
-    };
-    let Ok(host) = host.to_str() else {
-        return false;
-    };
-    let name = if let Some(rest) = host.strip_prefix('[') {
-        rest.split(']').next().unwrap_or_default()
-    } else {
-        host.rsplit_once(':').map_or(host, |(name, _port)| name)
-    };
-    name.eq_ignore_ascii_case("localhost")
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+impl Access {
+    /// Whether the Host header is absent, or names `localhost`, an IP address (which no
+    /// other site can make a browser send for its own pages) or an allowed name.
+    fn allows_host(&self, headers: &HeaderMap) -> bool {
+        let Some(host) = headers.get(header::HOST) else {
+            return true;
+        };
+        let Ok(host) = host.to_str() else {
+            return false;
+        };
+        let name = if let Some(rest) = host.strip_prefix('[') {
+            rest.split(']').next().unwrap_or_default()
+        } else {
+            host.rsplit_once(':').map_or(host, |(name, _port)| name)
+        };
+        name.eq_ignore_ascii_case("localhost")
+            || name.parse::<std::net::IpAddr>().is_ok()
+            || self
+                .hosts
+                .iter()
+                .any(|allowed| allowed == "*" || allowed.eq_ignore_ascii_case(name))
+    }
+}
+
+/// Whether the request carries `token` as a bearer token or in the cookie.
+fn shows_token(headers: &HeaderMap, token: &str) -> bool {
+    let bearer = headers
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.strip_prefix("Bearer "))
+        .any(|given| same(given.trim(), token));
+    bearer
+        || headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().strip_prefix(TOKEN_COOKIE)?.strip_prefix('='))
+            .any(|given| same(given, token))
+}
+
+/// The `token` parameter of a query string, percent-decoded.
+fn query_token(query: Option<&str>) -> Option<String> {
+    url::form_urlencoded::parse(query?.as_bytes())
+        .find(|(name, _)| name == "token")
+        .map(|(_, value)| value.into_owned())
+}
+
+/// Compares in time that depends on the lengths only, never on where the two differ.
+fn same(given: &str, token: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    given.len() == token.len() && bool::from(given.as_bytes().ct_eq(token.as_bytes()))
 }
 
 async fn index(State(live): State<Arc<Live>>) -> Response {
@@ -217,25 +294,74 @@ mod tests {
     }
 
     #[test]
-    fn only_loopback_host_names_pass() {
+    fn only_localhost_ip_addresses_and_allowed_names_pass() {
+        let access = Access {
+            hosts: vec!["svcgraph.monitoring.svc".into()],
+            token: None,
+        };
         for ok in [
             "localhost",
             "LOCALHOST:7676",
             "127.0.0.1:7676",
             "127.0.0.2",
             "[::1]:7676",
+            "10.0.0.1:7676",
+            "[fe80::1]:80",
+            "svcgraph.monitoring.svc:7676",
+            "SVCGRAPH.monitoring.svc",
         ] {
-            assert!(names_loopback(&host(ok)), "{ok}");
+            assert!(access.allows_host(&host(ok)), "{ok}");
         }
         for bad in [
             "evil.example:7676",
             "evil.example",
-            "10.0.0.1:7676",
-            "[fe80::1]:80",
+            "svcgraph.monitoring.svc.evil.example",
+            "127.0.0.1.evil.example",
         ] {
-            assert!(!names_loopback(&host(bad)), "{bad}");
+            assert!(!access.allows_host(&host(bad)), "{bad}");
         }
-        assert!(names_loopback(&HeaderMap::new()));
+        assert!(access.allows_host(&HeaderMap::new()));
+        let any = Access {
+            hosts: vec!["*".into()],
+            token: None,
+        };
+        assert!(any.allows_host(&host("evil.example")));
+    }
+
+    #[test]
+    fn the_token_is_read_from_the_header_or_the_cookie() {
+        let with = |name, value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(name, HeaderValue::from_str(value).unwrap());
+            headers
+        };
+        let token = "s3cret-token";
+        assert!(shows_token(
+            &with(header::AUTHORIZATION, "Bearer s3cret-token"),
+            token
+        ));
+        assert!(shows_token(
+            &with(header::COOKIE, "a=b; svcgraph_token=s3cret-token"),
+            token
+        ));
+        for wrong in [
+            "Bearer s3cret-tokeN",
+            "Bearer s3cret",
+            "Basic s3cret-token",
+            "",
+        ] {
+            assert!(
+                !shows_token(&with(header::AUTHORIZATION, wrong), token),
+                "{wrong}"
+            );
+        }
+        assert!(!shows_token(
+            &with(header::COOKIE, "svcgraph_token=nope"),
+            token
+        ));
+        assert!(!shows_token(&HeaderMap::new(), token));
+        assert_eq!(query_token(Some("a=1&token=x%2By")).as_deref(), Some("x+y"));
+        assert_eq!(query_token(Some("a=1")), None);
     }
 
     #[test]

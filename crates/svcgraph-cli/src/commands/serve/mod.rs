@@ -49,6 +49,14 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
             args.listen
         )
     })?;
+    let access = Arc::new(http::Access {
+        hosts: args.allow_host.clone(),
+        token: args
+            .auth_token_file
+            .as_deref()
+            .map(read_token)
+            .transpose()?,
+    });
     // Bad regexes and thresholds are the command line's errors: report them before serving.
     let mut checked = args.transform.clone();
     checked.focus = None;
@@ -94,10 +102,9 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         let local = listener.local_addr().context("cannot read the bound address")?;
-        let loopback = local.ip().is_loopback();
-        if !loopback {
+        if !local.ip().is_loopback() && access.token.is_none() {
             eprintln!(
-                "svcgraph: warning: listening on {local}: the view and the metrics behind it are reachable from the network, with no authentication"
+                "svcgraph: warning: listening on {local}: the view and the metrics behind it are reachable from the network, with no authentication (--auth-token-file)"
             );
         }
         let settings = Settings {
@@ -122,7 +129,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
         );
         let signal = shutdown::register();
         tokio::spawn(Arc::clone(&live).refresh_forever());
-        let number = serve_until_signal(listener, live, loopback, signal).await?;
+        let number = serve_until_signal(listener, live, access, signal).await?;
         if !args.quiet {
             eprintln!("svcgraph: stopped");
         }
@@ -133,12 +140,36 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     Ok(code)
 }
 
+/// The token of --auth-token-file: its first line, trimmed; refused when empty or when it
+/// holds what a header or a cookie cannot carry.
+fn read_token(path: &std::path::Path) -> Result<String> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read --auth-token-file {}", path.display()))?;
+    let token = text.lines().next().unwrap_or_default().trim();
+    if token.is_empty() {
+        bail!(
+            "--auth-token-file {} is empty: write the token on its first line",
+            path.display()
+        );
+    }
+    if !token
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && !matches!(b, b';' | b',' | b'"' | b'\\'))
+    {
+        bail!(
+            "--auth-token-file {}: the token must be printable ASCII without spaces, quotes, commas, semicolons or backslashes (e.g. `openssl rand -hex 32`)",
+            path.display()
+        );
+    }
+    Ok(token.to_owned())
+}
+
 /// Serves until a stop signal, then lets open connections finish for at most [`DRAIN`].
 /// Returns the signal's number.
 async fn serve_until_signal(
     listener: tokio::net::TcpListener,
     live: Arc<Live>,
-    loopback: bool,
+    access: Arc<http::Access>,
     signal: tokio::sync::oneshot::Receiver<i32>,
 ) -> Result<i32> {
     let (received, mut stopping) = tokio::sync::watch::channel(0);
@@ -147,7 +178,7 @@ async fn serve_until_signal(
         let number = signal.await.unwrap_or(signal_hook::consts::SIGTERM);
         received.send_replace(number);
     };
-    let server = axum::serve(listener, http::router(live, loopback)).with_graceful_shutdown(stop);
+    let server = axum::serve(listener, http::router(live, access)).with_graceful_shutdown(stop);
     let mut watching = stopping.clone();
     let drain_limit = async move {
         if watching.wait_for(|number| *number != 0).await.is_ok() {
