@@ -186,3 +186,29 @@ fn progress_is_drawn_on_a_terminal_only() {
         "{shown:?}"
     );
 }
+
+/// A server that echoes the request's credentials in its error: the user never sees them.
+#[test]
+fn credentials_a_server_echoes_never_reach_the_message() {
+    let echoing = FakeServer::start(|_, _| {
+        Reply::status(
+            400,
+            r#"{"status":"error","errorType":"bad_data","error":"denied for Authorization: Basic dXNlcjpzM2NyZXQ= and access_token=ya29.a0secretvalue"}"#,
+        )
+    });
+    let out = run(&[
+        "render",
+        "--url",
+        &echoing.url(),
+        "--schema",
+        "servicegraph",
+        "--attempts",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    assert!(message.contains("bad_data"), "{message}");
+    for secret in ["dXNlcjpzM2NyZXQ", "a0secretvalue"] {
+        assert!(!message.contains(secret), "{secret}: {message}");
+    }
+}

@@ -312,9 +312,9 @@ pub(crate) fn source_chain(error: &dyn std::error::Error) -> String {
     one_line(&parts.join(": "), 400)
 }
 
-/// At most `max` characters, line breaks made spaces.
+/// At most `max` characters, line breaks made spaces, echoed credentials scrubbed.
 pub(crate) fn one_line(text: &str, max: usize) -> String {
-    let flat: String = text
+    let flat: String = svcgraph_prometheus::scrub_credentials(text)
         .trim()
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })

@@ -412,6 +412,45 @@ pub fn redact(text: &str) -> String {
     out
 }
 
+/// Credentials that text from a server may echo, replaced by `***`: `Authorization`,
+/// `Cookie` and API-key header lines, `Bearer`/`Basic` credentials, `access_token=`,
+/// `password:` and other secret-named fields, JSON Web Tokens and Google access tokens. Every
+/// server text that reaches a message goes through this (the `excerpt` of errors), so an
+/// upstream that quotes the request cannot show its token to the user, the log, or a
+/// `svcgraph serve` page.
+pub fn scrub_credentials(text: &str) -> std::borrow::Cow<'_, str> {
+    use std::sync::LazyLock;
+
+    use regex::{Captures, Regex};
+    static PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(concat!(
+            r"(?i)\b(?P<header>proxy-authorization|authorization|set-cookie|cookie|x-api-key|api-key)",
+            r"(?P<hsep>\s*[:=]\s*)[^\r\n,;]+",
+            r"|\b(?P<scheme>bearer|basic|negotiate)\s+[A-Za-z0-9._~+/-]{8,}=*",
+            r"|\b(?P<key>access_token|refresh_token|id_token|client_secret|private_key|api_key|apikey|password|passwd|secret|token)",
+            r#"(?P<ksep>["']?\s*[:=]\s*["']?)[^\s"'&,;}\]]+"#,
+            r"|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*",
+            r"|\bya29\.[A-Za-z0-9._-]{10,}",
+        ))
+        .ok()
+    });
+    let Some(pattern) = PATTERN.as_ref() else {
+        return text.into();
+    };
+    pattern.replace_all(text, |c: &Captures<'_>| {
+        let part = |name| c.name(name).map_or("", |m| m.as_str());
+        if c.name("header").is_some() {
+            format!("{}{}***", part("header"), part("hsep"))
+        } else if c.name("scheme").is_some() {
+            format!("{} ***", part("scheme"))
+        } else if c.name("key").is_some() {
+            format!("{}{}***", part("key"), part("ksep"))
+        } else {
+            "***".to_owned()
+        }
+    })
+}
+
 /// Every `scheme://…` word of `text` through [`redact`]: for causes from the HTTP stack,
 /// which may quote a URL.
 pub(crate) fn redact_urls_in(text: &str) -> String {
@@ -488,6 +527,47 @@ mod tests {
             let err = query_endpoint(base).unwrap_err().to_string();
             assert!(err.contains(expected), "{base}: {err}");
             assert!(err.contains("e.g. http://localhost:9090"), "{err}");
+        }
+    }
+
+    #[test]
+    fn echoed_credentials_are_scrubbed_from_server_text() {
+        for (echoed, secret) in [
+            (
+                "missing scope for Authorization: Bearer abc.DEF-123_secret",
+                "abc.DEF-123_secret",
+            ),
+            (
+                "header authorization=Basic dXNlcjpwYXNzd29yZA==",
+                "dXNlcjpwYXNzd29yZA",
+            ),
+            (
+                "got Basic dXNlcjpwYXNzd29yZA== from you",
+                "dXNlcjpwYXNzd29yZA",
+            ),
+            (
+                "GET /api?access_token=ya29.a0AfH6SMsecret&x=1",
+                "a0AfH6SMsecret",
+            ),
+            (r#"{"password": "hunter2!", "user": "bob"}"#, "hunter2"),
+            ("client_secret:GOCSPX-abcdef rejected", "GOCSPX-abcdef"),
+            (
+                "token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl expired",
+                "eyJhbGci",
+            ),
+            ("Cookie: session=abc123; other=1", "abc123"),
+            ("X-Api-Key: k-0123456789", "k-0123456789"),
+        ] {
+            let shown = scrub_credentials(echoed);
+            assert!(!shown.contains(secret), "{echoed} -> {shown}");
+            assert!(shown.contains("***"), "{shown}");
+        }
+        for plain in [
+            "parse error at char 12: unexpected identifier \"token\"",
+            "the token expired; refresh it",
+            "query timed out in expression evaluation",
+        ] {
+            assert_eq!(scrub_credentials(plain), plain);
         }
     }
 

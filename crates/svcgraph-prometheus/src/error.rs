@@ -163,6 +163,7 @@ pub(crate) fn human_bytes(bytes: u64) -> String {
 /// Shortens text from a server for an error message: at most `max` characters, control
 /// characters made visible, so a 50 MB HTML page cannot flood the terminal.
 pub(crate) fn excerpt(text: &str, max: usize) -> String {
+    let text = crate::config::scrub_credentials(text);
     let mut out = String::new();
     let mut count = 0;
     for c in text.trim().chars() {

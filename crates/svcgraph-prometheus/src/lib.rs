@@ -52,7 +52,9 @@ mod fetch;
 
 pub use client::Redirect;
 pub use client::{Client, MAX_GET_URL_BYTES, QueryResponse};
-pub use config::{Auth, ClientConfig, RetryPolicy, TokenFuture, TokenSource, redact};
+pub use config::{
+    Auth, ClientConfig, RetryPolicy, TokenFuture, TokenSource, redact, scrub_credentials,
+};
 pub use detect::{detect_schema, detection_promql};
 pub use error::{Error, Result};
 pub use fetch::{Fetched, fetch};
