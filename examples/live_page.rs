@@ -29,6 +29,8 @@ fn main() -> Result<(), Box<dyn Error>> {
             let refresh_seconds = rest.first().map_or(Ok(30), |s| s.parse())?;
             let mut live = LiveOptions::default();
             live.refresh_seconds = refresh_seconds;
+            // A week back, so that the page offers every comparison (1 d and 7 d included).
+            live.history_seconds = 7 * 86_400;
             let mut options = HtmlOptions::default();
             options.live = Some(live);
             to_html(&graph, &options)

@@ -62,6 +62,16 @@ pub struct HtmlOptions {
     pub live: Option<LiveOptions>,
 }
 
+/// The comparisons a live page offers (seconds before the moment shown), as far as its
+/// history reaches.
+const COMPARISONS: [(u64, &str); 5] = [
+    (600, "10 min"),
+    (3600, "1 h"),
+    (6 * 3600, "6 h"),
+    (86_400, "1 d"),
+    (7 * 86_400, "7 d"),
+];
+
 /// A page served by `svcgraph serve`: it asks `api/view?at=…&compare=…` (relative to the
 /// page) for a new drawing every `refresh_seconds`, and offers a time slider over the last
 /// `history_seconds`.
@@ -353,10 +363,20 @@ fn write_toolbar(
     );
     if let Some(live) = live {
         let step = live.refresh_seconds.clamp(1, 3600);
+        // Only the comparisons the server keeps history for: it refuses the others.
+        let mut choices = String::new();
+        for (seconds, shown) in COMPARISONS {
+            if seconds <= live.history_seconds {
+                let _ = write!(
+                    choices,
+                    "<option value=\"{seconds}\">compare with {shown} before</option>"
+                );
+            }
+        }
         let _ = writeln!(
             out,
             "<span class=\"group live-controls\"><input id=\"time\" type=\"range\" min=\"-{}\" max=\"0\" step=\"{step}\" value=\"0\" aria-label=\"Time shown\"><output id=\"time-label\" for=\"time\">now</output>\
-             <select id=\"compare\" aria-label=\"Compare with\"><option value=\"\">no comparison</option><option value=\"3600\">compare with 1 h before</option><option value=\"86400\">compare with 1 d before</option><option value=\"604800\">compare with 7 d before</option></select>\
+             <select id=\"compare\" aria-label=\"Compare with\"><option value=\"\">no comparison</option>{choices}</select>\
              <button id=\"go-live\" type=\"button\">Live</button><span id=\"live-state\" class=\"badge\">live</span></span>",
             live.history_seconds
         );

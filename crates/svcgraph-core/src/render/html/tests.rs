@@ -90,6 +90,13 @@ fn a_live_page_may_call_its_server_only() {
     assert!(page.contains("; connect-src 'self'\">"));
     assert!(page.contains(r#"id="time" type="range" min="-7200" max="0" step="15""#));
     assert!(page.contains(r#""live":{"refresh_seconds":15,"history_seconds":7200}"#));
+    // Two hours of history: the comparisons that fit, and none the server would refuse.
+    for fits in ["value=\"600\"", "value=\"3600\""] {
+        assert!(page.contains(fits), "{fits}");
+    }
+    for refused in ["value=\"21600\"", "value=\"86400\"", "value=\"604800\""] {
+        assert!(!page.contains(refused), "{refused}");
+    }
     // Every style a refreshed drawing can carry (the legend of a comparison) is allowed.
     let reference = reference_svg();
     for value in blocks(&reference, " style=\"", "\"") {
