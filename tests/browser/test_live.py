@@ -176,6 +176,16 @@ def test_the_page_of_svcgraph_serve_draws_and_refreshes(tmp_path: Path) -> None:
         assert driver.find_element(By.ID, "live-state").text == "live"
         wait(driver, lambda d: "showing 2026-11-24 17:00:00 UTC" in d.find_element(By.ID, "status").text)
         assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+        # Nothing changes in the snapshot directory: later polls are answered 304 Not Modified
+        # and the drawing in the page is kept, not drawn again.
+        driver.execute_script("window.drawnBefore = document.querySelector('#stage > svg')")
+        wait(driver, lambda d: d.execute_script(
+            "return performance.getEntriesByType('resource')"
+            ".filter(e => e.name.includes('/api/view?') && e.responseStatus === 304).length >= 2"))
+        assert driver.execute_script(
+            "return window.drawnBefore !== null"
+            " && window.drawnBefore === document.querySelector('#stage > svg')")
+        assert "showing 2026-11-24 17:00:00 UTC" in driver.find_element(By.ID, "status").text
         requests = pages.network_requests(driver)
         assert any("/api/view?" in r for r in requests), requests
         for request in requests:

@@ -782,6 +782,67 @@ fn host_names_are_checked_everywhere_and_the_token_is_required_when_set() {
     assert_eq!(serve.stop("TERM").code(), Some(143));
 }
 
+/// An unchanged view is answered 304 Not Modified, without a body, to a caller that names
+/// its tag; a changed one (another moment, a comparison) in full with another tag.
+#[test]
+fn an_unchanged_view_is_answered_not_modified() {
+    let dir = tempfile::tempdir().unwrap();
+    snapshot(dir.path(), "now.json", unix_now() - 60, &[], &[]);
+    snapshot(
+        dir.path(),
+        "old.json",
+        unix_now() - 7200,
+        &[],
+        &["checkout"],
+    );
+    let serve = Serve::start(&[
+        "--snapshots",
+        &dir.path().display().to_string(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    serve.view_until("the first view", |_| true);
+    for path in ["/api/view", "/graph.svg", "/graph.json"] {
+        let full = serve.get(path);
+        assert_eq!(full.status, 200, "{path}");
+        let tag = full
+            .header("etag")
+            .unwrap_or_else(|| panic!("{path}: no ETag"))
+            .to_owned();
+        assert!(full.header("x-svcgraph-at").is_some(), "{path}");
+        let again = request_with(
+            serve.port,
+            "GET",
+            path,
+            "127.0.0.1",
+            &[&format!("If-None-Match: {tag}")],
+        );
+        assert_eq!(again.status, 304, "{path}");
+        assert!(again.body.is_empty(), "{path}: {}", again.body);
+        assert_eq!(again.header("etag"), Some(tag.as_str()));
+        let other = request_with(
+            serve.port,
+            "GET",
+            path,
+            "127.0.0.1",
+            &["If-None-Match: \"0-0\""],
+        );
+        assert_eq!(other.status, 200, "{path}");
+        assert_eq!(other.body, full.body, "{path}");
+    }
+    let tag = serve.get("/api/view").header("etag").unwrap().to_owned();
+    let compared = request_with(
+        serve.port,
+        "GET",
+        "/api/view?compare=3600",
+        "127.0.0.1",
+        &[&format!("If-None-Match: {tag}")],
+    );
+    assert_eq!(compared.status, 200);
+    assert_ne!(compared.header("etag"), Some(tag.as_str()));
+    assert_eq!(serve.stop("TERM").code(), Some(143));
+}
+
 #[test]
 fn bad_flags_are_refused_before_serving() {
     for (args, message) in [

@@ -998,6 +998,11 @@
   let timer = null;
   let request = 0;
   let shownAt = null;
+  // The tag of the drawing shown and what it answered: asked again for the same, the server
+  // answers 304 without a body while the drawing is unchanged, and nothing is redrawn.
+  let shownTag = null;
+  let shownAsk = '';
+  let shownNotes = [];
 
   function setStatus(text, error) {
     statusLine.textContent = text;
@@ -1021,13 +1026,27 @@
     if (live && !state.at) timer = setTimeout(refresh, live.refresh_seconds * 1000);
   }
 
+  function showStatus() {
+    setStatus((shownAt !== null ? `showing ${formatTime(shownAt)}` : 'updated') +
+      (state.compare ? ` compared with ${formatTime((shownAt || 0) - Number(state.compare))}` : '') +
+      (shownNotes.length ? ' · ' + shownNotes.join(' · ') : ''));
+  }
+
   async function refresh() {
     if (!live) return;
     clearTimeout(timer);
     const mine = ++request;
-    const params = new URLSearchParams({ at: state.at, compare: state.compare });
+    const ask = new URLSearchParams({ at: state.at, compare: state.compare }).toString();
+    const headers = shownTag && ask === shownAsk ? { 'If-None-Match': shownTag } : {};
     try {
-      const response = await fetch('api/view?' + params.toString(), { cache: 'no-store', credentials: 'same-origin' });
+      const response = await fetch('api/view?' + ask, { cache: 'no-store', credentials: 'same-origin', headers });
+      if (response.status === 304) {
+        if (mine !== request) return;
+        const at = Number(response.headers.get('x-svcgraph-at'));
+        if (response.headers.get('x-svcgraph-at') !== null && Number.isFinite(at)) shownAt = at;
+        showStatus();
+        return;
+      }
       if (!response.ok) {
         const body = (await response.text()).slice(0, 300);
         throw new Error(`HTTP ${response.status}${body ? ': ' + body : ''}`);
@@ -1037,11 +1056,11 @@
       const next = data && typeof data.svg === 'string' ? parseSvg(data.svg) : null;
       if (!next) throw new Error('the server sent no drawing');
       replaceLive(next, data.graph);
+      shownTag = response.headers.get('ETag');
+      shownAsk = ask;
       shownAt = typeof data.at === 'number' ? data.at : null;
-      const notes = Array.isArray(data.notes) ? data.notes.filter((n) => typeof n === 'string') : [];
-      setStatus((shownAt !== null ? `showing ${formatTime(shownAt)}` : 'updated') +
-        (state.compare ? ` compared with ${formatTime((shownAt || 0) - Number(state.compare))}` : '') +
-        (notes.length ? ' · ' + notes.join(' · ') : ''));
+      shownNotes = Array.isArray(data.notes) ? data.notes.filter((n) => typeof n === 'string') : [];
+      showStatus();
     } catch (e) {
       if (mine !== request) return;
       setStatus(`refresh failed (${e && e.message ? e.message : e}); still showing the last drawing` +

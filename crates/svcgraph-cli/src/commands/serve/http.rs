@@ -186,29 +186,83 @@ async fn index(State(live): State<Arc<Live>>) -> Response {
     response
 }
 
-async fn api_view(State(live): State<Arc<Live>>, RawQuery(query): RawQuery) -> Response {
+async fn api_view(
+    State(live): State<Arc<Live>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     match resolve(&live, query.as_deref()).await {
-        Ok((view, notes)) => with_type(StatusCode::OK, "application/json", view.body(&notes)),
+        Ok((view, notes)) => conditional(&headers, &view, &notes, || {
+            with_type(StatusCode::OK, "application/json", view.body(&notes))
+        }),
         Err(refusal) => error(&refusal),
     }
 }
 
-async fn graph_svg(State(live): State<Arc<Live>>, RawQuery(query): RawQuery) -> Response {
+async fn graph_svg(
+    State(live): State<Arc<Live>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     match resolve(&live, query.as_deref()).await {
-        Ok((view, _)) => with_type(StatusCode::OK, "image/svg+xml", view.svg.clone()),
+        Ok((view, notes)) => conditional(&headers, &view, &notes, || {
+            with_type(StatusCode::OK, "image/svg+xml", view.svg.clone())
+        }),
         Err(refusal) => error(&refusal),
     }
 }
 
-async fn graph_json(State(live): State<Arc<Live>>, RawQuery(query): RawQuery) -> Response {
+async fn graph_json(
+    State(live): State<Arc<Live>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     match resolve(&live, query.as_deref()).await {
-        Ok((view, _)) => with_type(
-            StatusCode::OK,
-            "application/json",
-            script_data(view.graph_json.get()),
-        ),
+        Ok((view, notes)) => conditional(&headers, &view, &notes, || {
+            with_type(
+                StatusCode::OK,
+                "application/json",
+                script_data(view.graph_json.get()),
+            )
+        }),
         Err(refusal) => error(&refusal),
     }
+}
+
+/// The header that carries a view's evaluation time (Unix seconds), also on a 304.
+const AT_HEADER: &str = "x-svcgraph-at";
+
+/// 304 Not Modified without a body when the request names the view's tag in
+/// `If-None-Match`, else the full answer; both carry the tag and the evaluation time.
+fn conditional(
+    headers: &HeaderMap,
+    view: &Rendered,
+    notes: &[String],
+    full: impl FnOnce() -> Response,
+) -> Response {
+    let tag = view.tag(notes);
+    let known = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|given| given.trim() == tag || given.trim() == "*");
+    let mut response = if known {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        response
+    } else {
+        full()
+    };
+    let answer = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&tag) {
+        answer.insert(header::ETAG, value);
+    }
+    let at = format!("{}", view.at_millis as f64 / 1000.0);
+    if let Ok(value) = HeaderValue::from_str(&at) {
+        answer.insert(AT_HEADER, value);
+    }
+    response
 }
 
 async fn healthz(State(live): State<Arc<Live>>) -> Response {

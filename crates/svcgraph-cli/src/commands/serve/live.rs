@@ -351,6 +351,20 @@ impl Live {
 impl Rendered {
     /// The answer of `/api/view`, with `extra_notes` first. Without them it is written once
     /// and shared by every request (it holds the whole picture).
+    /// The entity tag of this view's answers with `extra_notes`: the same drawing, graph and
+    /// notes give the same tag (the evaluation time is left out: it moves on every refresh
+    /// while the picture often does not), so a page that has them is answered 304.
+    pub fn tag(&self, extra_notes: &[String]) -> String {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        // SipHash with fixed keys: the same tag for the same content in every process.
+        let mut hasher = DefaultHasher::new();
+        self.svg.hash(&mut hasher);
+        self.graph_json.get().hash(&mut hasher);
+        extra_notes.hash(&mut hasher);
+        self.notes.hash(&mut hasher);
+        format!("\"{:016x}-{}\"", hasher.finish(), self.svg.len())
+    }
+
     pub fn body(&self, extra_notes: &[String]) -> Bytes {
         if extra_notes.is_empty() {
             return self
