@@ -390,6 +390,24 @@ pub struct EvalTime {
 }
 
 impl EvalTime {
+    /// Reads what [`FromStr`] reads, or a duration before `now` (`1h`, `2d`, `30m`: a
+    /// [`Window`]). The caller brings the clock, so this stays free of I/O.
+    pub fn parse_or_ago(text: &str, now: EvalTime) -> Result<Self> {
+        if let Ok(ago) = text.trim().parse::<Window>() {
+            let ago = i64::try_from(ago.as_millis()).unwrap_or(i64::MAX);
+            return Ok(EvalTime {
+                unix_millis: now.unix_millis.saturating_sub(ago),
+            });
+        }
+        text.parse().map_err(|_| {
+            Error::Invalid(format!(
+                "`{}` is not a time; write RFC 3339 (2026-11-24T17:00:00Z), Unix seconds \
+                 (1795539600) or a duration ago (1h, 2d)",
+                excerpt(text.trim())
+            ))
+        })
+    }
+
     /// From Unix time in milliseconds.
     pub fn from_unix_millis(unix_millis: i64) -> Self {
         EvalTime { unix_millis }
@@ -436,26 +454,6 @@ impl FromStr for EvalTime {
                 excerpt(text)
             ))),
         }
-    }
-}
-
-impl EvalTime {
-    /// Reads what [`FromStr`] reads, or a duration before `now` (`1h`, `2d`, `30m`: a
-    /// [`Window`]). The caller brings the clock, so this stays free of I/O.
-    pub fn parse_or_ago(text: &str, now: EvalTime) -> Result<Self> {
-        if let Ok(ago) = text.trim().parse::<Window>() {
-            let ago = i64::try_from(ago.as_millis()).unwrap_or(i64::MAX);
-            return Ok(EvalTime {
-                unix_millis: now.unix_millis.saturating_sub(ago),
-            });
-        }
-        text.parse().map_err(|_| {
-            Error::Invalid(format!(
-                "`{}` is not a time; write RFC 3339 (2026-11-24T17:00:00Z), Unix seconds \
-                 (1795539600) or a duration ago (1h, 2d)",
-                excerpt(text.trim())
-            ))
-        })
     }
 }
 

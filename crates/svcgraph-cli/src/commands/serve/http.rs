@@ -56,33 +56,12 @@ async fn guard(State(access): State<Arc<Access>>, request: Request, next: Next) 
             "this server does not answer to that host name: reach it by localhost, an IP \
              address or a name given with --allow-host\n",
         )
-    } else if let Some(token) = &access.token {
-        let uri = request.uri();
-        if request.uri().path() == "/healthz" || shows_token(request.headers(), token) {
-            next.run(request).await
-        } else if uri.path() == "/" && query_token(uri.query()).is_some_and(|t| same(&t, token)) {
-            // Keep the token in a cookie the page's own requests carry, and drop it from
-            // the address bar (and so from history and screenshots).
-            let mut response = text(StatusCode::SEE_OTHER, "");
-            let cookie = format!("{TOKEN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().insert(header::SET_COOKIE, value);
-            }
-            response
-                .headers_mut()
-                .insert(header::LOCATION, HeaderValue::from_static("/"));
-            response
-        } else {
-            let mut response = text(
-                StatusCode::UNAUTHORIZED,
-                "this server needs its token: open /?token=TOKEN once in the browser, or send \
-                 Authorization: Bearer TOKEN\n",
-            );
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            response
-        }
+    } else if let Some(answer) = access
+        .token
+        .as_deref()
+        .and_then(|token| without_token(&request, token))
+    {
+        answer
     } else {
         next.run(request).await
     };
@@ -128,6 +107,38 @@ impl Access {
                 .iter()
                 .any(|allowed| allowed == "*" || allowed.eq_ignore_ascii_case(name))
     }
+}
+
+/// The answer to a request that does not show `token` (`None` when it does, or asks for
+/// `/healthz`): `/?token=TOKEN` keeps the token in a cookie and redirects to `/`, anything
+/// else is 401.
+fn without_token(request: &Request, token: &str) -> Option<Response> {
+    let uri = request.uri();
+    if uri.path() == "/healthz" || shows_token(request.headers(), token) {
+        return None;
+    }
+    if uri.path() == "/" && query_token(uri.query()).is_some_and(|t| same(&t, token)) {
+        // Keep the token in a cookie the page's own requests carry, and drop it from the
+        // address bar (and so from history and screenshots).
+        let mut response = text(StatusCode::SEE_OTHER, "");
+        let cookie = format!("{TOKEN_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().insert(header::SET_COOKIE, value);
+        }
+        response
+            .headers_mut()
+            .insert(header::LOCATION, HeaderValue::from_static("/"));
+        return Some(response);
+    }
+    let mut response = text(
+        StatusCode::UNAUTHORIZED,
+        "this server needs its token: open /?token=TOKEN once in the browser, or send \
+         Authorization: Bearer TOKEN\n",
+    );
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    Some(response)
 }
 
 /// Whether the request carries `token` as a bearer token or in the cookie.

@@ -349,8 +349,6 @@ impl Live {
 }
 
 impl Rendered {
-    /// The answer of `/api/view`, with `extra_notes` first. Without them it is written once
-    /// and shared by every request (it holds the whole picture).
     /// The entity tag of this view's answers with `extra_notes`: the same drawing, graph and
     /// notes give the same tag (the evaluation time is left out: it moves on every refresh
     /// while the picture often does not), so a page that has them is answered 304.
@@ -365,6 +363,8 @@ impl Rendered {
         format!("\"{:016x}-{}\"", hasher.finish(), self.svg.len())
     }
 
+    /// The answer of `/api/view`, with `extra_notes` first. Without them it is written once
+    /// and shared by every request (it holds the whole picture).
     pub fn body(&self, extra_notes: &[String]) -> Bytes {
         if extra_notes.is_empty() {
             return self
