@@ -76,6 +76,24 @@ def test_serve_component_runs_read_only_non_root_with_workload_identity():
     assert validate.check_serve_component(DEPLOY, KUSTOMIZE) == []
 
 
+def test_serve_component_files_pass_the_serve_checks_without_kustomize():
+    # The memory caps, read from the component's own files.
+    assert validate.check_serve_structure(DEPLOY) == []
+
+
+def test_sizes_are_read_as_svcgraph_and_kubernetes_read_them():
+    assert validate.svcgraph_size("64MiB") == 64 << 20
+    assert validate.svcgraph_size("1.5gib") == 3 << 29
+    assert validate.svcgraph_size("500MB") == 500_000_000
+    assert validate.svcgraph_size("64Mi") is None  # svcgraph refuses it: no `Mi`
+    assert validate.quantity_bytes("512Mi") == 512 << 20
+    assert validate.quantity_bytes("1G") == 10**9
+    assert validate.quantity_bytes("5e8") == 5 * 10**8
+    assert validate.quantity_bytes(536870912) == 512 << 20
+    assert validate.quantity_bytes("512m") == 0.512  # a thousandth, not a mebibyte
+    assert validate.quantity_bytes("512MiB") is None
+
+
 @needs_kustomize
 def test_the_readme_overlay_with_the_serve_component_builds(tmp_path):
     readme = (DEPLOY / "gke-gmp" / "README.md").read_text()
@@ -205,6 +223,35 @@ def test_validator_reports_a_serve_service_outside_the_cluster(broken):
         "gke-gmp/components/serve (built): Service svcgraph-serve is LoadBalancer, "
         "expected ClusterIP"
     ) in problems
+
+
+SERVE = Path("gke-gmp") / "components" / "serve"
+
+
+def serve_problems_of(broken: Path) -> list[str]:
+    """The serve checks on the component's files, and on its build when kustomize is here."""
+    problems = validate.check_serve_structure(broken)
+    if KUSTOMIZE is not None:
+        problems += validate.check_serve_component(broken, KUSTOMIZE)
+    return problems
+
+
+def test_validator_reports_a_memory_limit_under_the_response_cap(broken):
+    # 2 query sets x 256 MiB x 2 + 96 MiB + 64 MiB = 1184 MiB, over the 512Mi limit.
+    deployment = broken / SERVE / "deployment.yaml"
+    replace_once(deployment, "--max-response-size=64MiB", "--max-response-size=256MiB")
+    problems = serve_problems_of(broken)
+    expected = "under what the flags allow: --max-query-sets x --max-response-size x 2"
+    assert any(expected in p and "= 1184Mi" in p for p in problems), problems
+    assert len(problems) == (2 if KUSTOMIZE else 1), problems
+
+
+def test_validator_reports_a_size_svcgraph_does_not_read(broken):
+    replace_once(broken / SERVE / "deployment.yaml", "--cache-size=96MiB", "--cache-size=96Mi")
+    problems = validate.check_serve_structure(broken)
+    assert problems == [
+        f"{validate.SERVE_COMPONENT}: --cache-size=96Mi is not a value svcgraph accepts"
+    ]
 
 
 def test_validator_reports_a_namespace_in_a_component(broken):

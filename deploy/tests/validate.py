@@ -686,6 +686,47 @@ SERVE_COMPONENT = "gke-gmp/components/serve"
 SERVE_NAME = "svcgraph-serve"
 SERVE_PORT = 7676
 WORKLOAD_IDENTITY = "iam.gke.io/gcp-service-account"
+# What svcgraph serve needs besides the memory its flags cap: the program and one request.
+SERVE_BASE_MEMORY = 64 << 20
+MIB = 1 << 20
+
+# svcgraph's sizes (svcgraph-cli's args::parse_size): case-insensitive, no `Mi`.
+SVCGRAPH_SIZE_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "kib": 1 << 10}
+SVCGRAPH_SIZE_UNITS |= {"m": 10**6, "mb": 10**6, "mib": 1 << 20}
+SVCGRAPH_SIZE_UNITS |= {"g": 10**9, "gb": 10**9, "gib": 1 << 30}
+# Kubernetes quantities: case-sensitive (`m` is a thousandth, `M` a million).
+QUANTITY_SUFFIXES = {f"{p}i": 1 << (10 * (i + 1)) for i, p in enumerate("KMGTPE")}
+QUANTITY_SUFFIXES |= {"n": 1e-9, "u": 1e-6, "m": 1e-3, "": 1, "k": 10**3, "M": 10**6}
+QUANTITY_SUFFIXES |= {"G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18}
+
+
+def svcgraph_size(text: str) -> int | None:
+    """Bytes in a size as svcgraph reads it (64MiB, 1GiB, 500MB, 1000000), or None."""
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", text)
+    multiplier = found and SVCGRAPH_SIZE_UNITS.get(found.group(2).lower())
+    return int(float(found.group(1)) * multiplier) if multiplier else None
+
+
+def quantity_bytes(quantity: str | int) -> float | None:
+    """Bytes in a Kubernetes quantity (512Mi, 1G, 5e8, 536870912), or None."""
+    found = re.fullmatch(r"(\d+(?:\.\d+)?)(?:[eE]([+-]?\d+)|([A-Za-z]*))", str(quantity))
+    if not found:
+        return None
+    if found.group(2) is not None:
+        return float(found.group(1)) * 10 ** int(found.group(2))
+    multiplier = QUANTITY_SUFFIXES.get(found.group(3))
+    return float(found.group(1)) * multiplier if multiplier is not None else None
+
+
+def flag_values(command: list[str], flag: str) -> list[str]:
+    """The values given to a flag, as `--flag=value` or `--flag value`."""
+    values = []
+    for i, word in enumerate(command):
+        if word.startswith(f"{flag}="):
+            values.append(word.partition("=")[2])
+        elif word == flag and i + 1 < len(command):
+            values.append(command[i + 1])
+    return values
 
 
 def named(docs: list[dict], kind: str, name: str) -> dict | None:
@@ -705,12 +746,15 @@ def serve_container_problems(container: dict, docs: list[dict]) -> list[str]:
     resources = container.get("resources", {})
     if not resources.get("requests") or "memory" not in resources.get("limits", {}):
         problems.append("the container needs resource requests and a memory limit")
+    if "ephemeral-storage" not in resources.get("limits", {}):
+        problems.append("the container needs an ephemeral-storage limit")
     command = [*container.get("command", []), *container.get("args", [])]
     if command[:2] != ["svcgraph", "serve"]:
         problems.append(f"the container runs {command[:2]}, not `svcgraph serve`")
     for flag in ("--source=gmp", f"--listen=0.0.0.0:{SERVE_PORT}"):
         if flag not in command:
             problems.append(f"the container's arguments lack {flag}")
+    problems += serve_memory_problems(command, resources.get("limits", {}).get("memory"))
     ports = {p.get("name"): p.get("containerPort") for p in container.get("ports", [])}
     if ports.get("http") != SERVE_PORT:
         problems.append(f"no container port `http` at {SERVE_PORT}")
@@ -725,6 +769,41 @@ def serve_container_problems(container: dict, docs: list[dict]) -> list[str]:
     ]
     if not any("GOOGLE_CLOUD_PROJECT" in maps.get(m, {}).get("data", {}) for m in sources):
         problems.append("GOOGLE_CLOUD_PROJECT does not come from a ConfigMap of the build")
+    return problems
+
+
+def serve_memory_problems(command: list[str], limit: str | int | None) -> list[str]:
+    """The memory limit holds what the flags let svcgraph serve keep at once: its query sets
+    in flight, each with its answers twice (raw and parsed), its cache, and the program."""
+    caps, problems = {}, []
+    for flag in ("--max-query-sets", "--max-response-size", "--cache-size"):
+        values = flag_values(command, flag)
+        if len(values) != 1:
+            problems.append(f"the container's arguments set {flag} {len(values)} times, not once")
+            continue
+        if flag == "--max-query-sets":
+            value = int(values[0]) if values[0].isdigit() else None
+        else:
+            value = svcgraph_size(values[0])
+        if not value:
+            problems.append(f"{flag}={values[0]} is not a value svcgraph accepts")
+        caps[flag] = value
+    limit_bytes = quantity_bytes(limit) if limit is not None else None
+    if limit is not None and limit_bytes is None:
+        problems.append(f"the memory limit {limit!r} is not a Kubernetes quantity")
+    if problems or limit_bytes is None:
+        return problems
+    needed = (
+        caps["--max-query-sets"] * caps["--max-response-size"] * 2
+        + caps["--cache-size"]
+        + SERVE_BASE_MEMORY
+    )
+    if limit_bytes < needed:
+        problems.append(
+            f"the memory limit {limit} is under what the flags allow: --max-query-sets x "
+            f"--max-response-size x 2 + --cache-size + {SERVE_BASE_MEMORY // MIB}Mi = "
+            f"{needed / MIB:g}Mi; raise the limit or lower the caps"
+        )
     return problems
 
 
@@ -761,6 +840,26 @@ def serve_problems(docs: list[dict]) -> list[str]:
     if not any(p.get("targetPort") in ("http", SERVE_PORT) for p in spec.get("ports", [])):
         problems.append(f"Service {SERVE_NAME} does not send to the http port")
     return problems
+
+
+def component_objects(component: Path) -> list[dict]:
+    """A component's objects as an overlay of its base would place them, without kustomize:
+    its resources and literal ConfigMaps, in the base's namespace."""
+    docs = [doc for path in resource_files(component) for doc in load_documents(path)]
+    for generator in read_kustomization(component).get("configMapGenerator", []):
+        data = dict(literal.split("=", 1) for literal in generator.get("literals", []))
+        docs.append({"kind": "ConfigMap", "metadata": {"name": generator["name"]}, "data": data})
+    namespace = chain_namespaces(component_base(component))
+    for doc in docs:
+        if namespace and doc["kind"] not in CLUSTER_SCOPED_KINDS:
+            doc["metadata"] = {**doc["metadata"], "namespace": namespace[0]}
+    return docs
+
+
+def check_serve_structure(deploy: Path) -> list[str]:
+    """The serve component's checks on its own files, for machines without kustomize."""
+    docs = component_objects(deploy / SERVE_COMPONENT)
+    return [f"{SERVE_COMPONENT}: {p}" for p in serve_problems(docs)]
 
 
 def check_serve_component(deploy: Path, command: list[str]) -> list[str]:
@@ -865,6 +964,7 @@ def check_all(deploy: Path) -> list[str]:
     problems += check_kustomize_structure(deploy)
     problems += check_collector_pipelines(deploy)
     problems += check_beyla_reaches_collector(deploy)
+    problems += check_serve_structure(deploy)
     command = kustomize_command()
     if command is not None:
         problems += check_builds(deploy, command)
