@@ -77,7 +77,7 @@ def test_serve_component_runs_read_only_non_root_with_workload_identity():
 
 
 def test_serve_component_files_pass_the_serve_checks_without_kustomize():
-    # The memory caps, read from the component's own files.
+    # Token, memory caps and host names, read from the component's own files.
     assert validate.check_serve_structure(DEPLOY) == []
 
 
@@ -252,6 +252,31 @@ def test_validator_reports_a_size_svcgraph_does_not_read(broken):
     assert problems == [
         f"{validate.SERVE_COMPONENT}: --cache-size=96Mi is not a value svcgraph accepts"
     ]
+
+
+def test_validator_reports_an_optional_token_secret(broken):
+    replace_once(broken / SERVE / "deployment.yaml", "optional: false", "optional: true")
+    problems = serve_problems_of(broken)
+    assert any("svcgraph-serve-token is optional" in p for p in problems), problems
+
+
+@needs_kustomize
+def test_validator_reports_a_token_committed_with_the_component(broken):
+    kustomization = broken / SERVE / "kustomization.yaml"
+    kustomization.write_text(
+        kustomization.read_text()
+        + "secretGenerator:\n  - name: svcgraph-serve-token\n    literals: [token=abc]\n"
+    )
+    problems = validate.check_serve_component(broken, KUSTOMIZE)
+    assert any("carries the Secret svcgraph-serve-token" in p for p in problems), problems
+
+
+def test_validator_reports_a_service_name_the_server_refuses(broken):
+    replace_once(
+        broken / SERVE / "deployment.yaml", "- --allow-host=svcgraph-serve.svcgraph.svc\n", ""
+    )
+    problems = serve_problems_of(broken)
+    assert any("--allow-host lacks svcgraph-serve.svcgraph.svc, " in p for p in problems), problems
 
 
 def test_validator_reports_a_namespace_in_a_component(broken):

@@ -686,6 +686,10 @@ SERVE_COMPONENT = "gke-gmp/components/serve"
 SERVE_NAME = "svcgraph-serve"
 SERVE_PORT = 7676
 WORKLOAD_IDENTITY = "iam.gke.io/gcp-service-account"
+# The operator creates this Secret (see gke-gmp/README.md); the component only mounts it.
+SERVE_TOKEN_SECRET = "svcgraph-serve-token"
+SERVE_TOKEN_KEY = "token"
+SERVE_USER = 65532
 # What svcgraph serve needs besides the memory its flags cap: the program and one request.
 SERVE_BASE_MEMORY = 64 << 20
 MIB = 1 << 20
@@ -807,6 +811,63 @@ def serve_memory_problems(command: list[str], limit: str | int | None) -> list[s
     return problems
 
 
+def serve_token_problems(pod: dict, container: dict) -> list[str]:
+    """--auth-token-file names a file of the Secret the operator creates, mounted read-only,
+    required, and readable by svcgraph's user but not by every user."""
+    files = flag_values(container.get("args", []), "--auth-token-file")
+    if len(files) != 1:
+        return [f"the container's arguments set --auth-token-file {len(files)} times, not once"]
+    volumes = {v.get("name"): v for v in pod.get("volumes", [])}
+    for mount in container.get("volumeMounts", []):
+        directory = mount.get("mountPath", "").rstrip("/")
+        if os.path.dirname(files[0]) == directory:
+            break
+    else:
+        return [f"--auth-token-file {files[0]} is in no volume mounted in the container"]
+    secret = volumes.get(mount.get("name"), {}).get("secret")
+    if secret is None or secret.get("secretName") != SERVE_TOKEN_SECRET:
+        return [f"--auth-token-file {files[0]} is not from the Secret {SERVE_TOKEN_SECRET}"]
+    problems = []
+    if mount.get("readOnly") is not True:
+        problems.append(f"the Secret {SERVE_TOKEN_SECRET} is not mounted read-only")
+    if secret.get("optional", False):
+        problems.append(f"the Secret {SERVE_TOKEN_SECRET} is optional: the pod starts without it")
+    item = next(
+        (i for i in secret.get("items", []) if i.get("path") == os.path.basename(files[0])),
+        None,
+    )
+    if item is None or item.get("key") != SERVE_TOKEN_KEY:
+        problems.append(f"--auth-token-file {files[0]} is not the key {SERVE_TOKEN_KEY!r}")
+        return problems
+    # Secret files are root's; with fsGroup their group is that group, which the user has.
+    mode = item.get("mode", secret.get("defaultMode", 0o644))
+    group = (pod.get("securityContext") or {}).get("fsGroup")
+    if mode & 0o004:
+        problems.append(f"the token file (mode {mode:04o}) is readable by every user")
+    if not mode & 0o040:
+        problems.append(
+            f"the token file (mode {mode:04o}) is not group-readable, and user {SERVE_USER} "
+            "reads it through the pod's fsGroup"
+        )
+    if group is None:
+        problems.append(f"the pod sets no fsGroup: user {SERVE_USER} cannot read the token file")
+    return problems
+
+
+def serve_host_problems(container: dict, service: dict) -> list[str]:
+    """--allow-host names the Service by every name a pod of the cluster may use, in the
+    namespace the build puts it in, and not `*`."""
+    hosts = flag_values(container.get("args", []), "--allow-host")
+    if "*" in hosts:
+        return ["--allow-host=* answers to any Host name (DNS rebinding); name the Service"]
+    name, namespace = service["metadata"]["name"], service["metadata"].get("namespace")
+    if namespace is None:
+        return []
+    wanted = [name, f"{name}.{namespace}", f"{name}.{namespace}.svc"]
+    wanted.append(f"{name}.{namespace}.svc.cluster.local")
+    return [f"--allow-host lacks {w}, the Service's name" for w in wanted if w not in hosts]
+
+
 def serve_problems(docs: list[dict]) -> list[str]:
     """svcgraph serve runs non-root on a read-only root, probed on /healthz, as a ServiceAccount
     tied to Google Cloud by Workload Identity, behind a cluster-internal Service."""
@@ -822,6 +883,10 @@ def serve_problems(docs: list[dict]) -> list[str]:
         problems.append(f"{len(containers)} containers, expected one")
     else:
         problems += serve_container_problems(containers[0], docs)
+        problems += serve_token_problems(pod, containers[0])
+    secrets = [d["metadata"]["name"] for d in docs if d["kind"] == "Secret"]
+    if any(name.startswith(SERVE_TOKEN_SECRET) for name in secrets):
+        problems.append(f"the build carries the Secret {SERVE_TOKEN_SECRET}: leave the token out")
     account = named(docs, "ServiceAccount", pod.get("serviceAccountName", "default"))
     if account is None:
         problems.append(f"its ServiceAccount {pod.get('serviceAccountName')} is not in the build")
@@ -839,6 +904,8 @@ def serve_problems(docs: list[dict]) -> list[str]:
         problems.append(f"Service {SERVE_NAME} does not select the pods")
     if not any(p.get("targetPort") in ("http", SERVE_PORT) for p in spec.get("ports", [])):
         problems.append(f"Service {SERVE_NAME} does not send to the http port")
+    if len(containers) == 1:
+        problems += serve_host_problems(containers[0], service)
     return problems
 
 
