@@ -77,7 +77,7 @@ def test_serve_component_runs_read_only_non_root_with_workload_identity():
 
 
 def test_serve_component_files_pass_the_serve_checks_without_kustomize():
-    # Token, memory caps and host names, read from the component's own files.
+    # Token, memory caps, host names and NetworkPolicy, read from the component's own files.
     assert validate.check_serve_structure(DEPLOY) == []
 
 
@@ -106,7 +106,7 @@ def test_the_readme_overlay_with_the_serve_component_builds(tmp_path):
     assert error == ""
     assert validate.serve_problems(docs) == []
     serve = [d for d in docs if "svcgraph-serve" in d["metadata"]["name"]]
-    assert len(serve) == 4
+    assert len(serve) == 5
     assert all(d["metadata"]["namespace"] == "svcgraph" for d in serve)
     assert "PROJECT_ID" not in str(serve), "the overlay left a placeholder"
 
@@ -277,6 +277,34 @@ def test_validator_reports_a_service_name_the_server_refuses(broken):
     )
     problems = serve_problems_of(broken)
     assert any("--allow-host lacks svcgraph-serve.svcgraph.svc, " in p for p in problems), problems
+
+
+def test_validator_reports_a_network_policy_that_misses_the_pods(broken):
+    policy = broken / SERVE / "networkpolicy.yaml"
+    replace_once(
+        policy,
+        "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: svcgraph-serve\n",
+        "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: svcgraph\n",
+    )
+    problems = serve_problems_of(broken)
+    expected = "NetworkPolicy svcgraph-serve does not select the pods"
+    assert f"{validate.SERVE_COMPONENT}: {expected}" in problems, problems
+
+
+def test_validator_reports_a_network_policy_open_to_every_port(broken):
+    replace_once(
+        broken / SERVE / "networkpolicy.yaml",
+        "      ports:\n        - protocol: TCP\n          port: 7676\n",
+        "",
+    )
+    problems = serve_problems_of(broken)
+    assert any("lets in ports ['every port'], not 7676" in p for p in problems), problems
+
+
+def test_validator_checks_network_policies_against_their_schema(broken):
+    replace_once(broken / SERVE / "networkpolicy.yaml", "policyTypes:", "policyType:")
+    problems = validate.check_schemas(broken)
+    assert any("networkpolicy.yaml: NetworkPolicy svcgraph-serve" in p for p in problems), problems
 
 
 def test_validator_reports_a_namespace_in_a_component(broken):

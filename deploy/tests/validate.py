@@ -868,6 +868,46 @@ def serve_host_problems(container: dict, service: dict) -> list[str]:
     return [f"--allow-host lacks {w}, the Service's name" for w in wanted if w not in hosts]
 
 
+def allows_port(rule: dict, port: int | str, protocol: str = "TCP") -> bool:
+    """Whether a NetworkPolicy rule lets this port (a number or a container port's name)
+    through; no `ports` is every port."""
+    ports = rule.get("ports")
+    return ports is None or any(
+        p.get("protocol", "TCP") == protocol and p.get("port") in (None, port) for p in ports
+    )
+
+
+def network_policy_problems(docs: list[dict], pod_labels: dict) -> list[str]:
+    """A NetworkPolicy selects the serve pods, lets in only the page's port and only from
+    pods, and lets out DNS and HTTPS; every rule names its ports."""
+    policy = named(docs, "NetworkPolicy", SERVE_NAME)
+    if policy is None:
+        return [f"no NetworkPolicy {SERVE_NAME}"]
+    spec = policy.get("spec", {})
+    selector = spec.get("podSelector", {}).get("matchLabels") or {}
+    if not selector or any(pod_labels.get(k) != v for k, v in selector.items()):
+        return [f"NetworkPolicy {SERVE_NAME} does not select the pods"]
+    problems = []
+    if set(spec.get("policyTypes", [])) != {"Ingress", "Egress"}:
+        problems.append(f"NetworkPolicy {SERVE_NAME} does not limit both Ingress and Egress")
+    ingress, egress = spec.get("ingress", []), spec.get("egress", [])
+    if not any(allows_port(rule, SERVE_PORT) or allows_port(rule, "http") for rule in ingress):
+        problems.append(f"NetworkPolicy {SERVE_NAME} does not let in port {SERVE_PORT}")
+    for rule in ingress:
+        others = [p.get("port") for p in rule.get("ports") or [{"port": "every port"}]]
+        if any(p not in (SERVE_PORT, "http") for p in others):
+            problems.append(f"NetworkPolicy {SERVE_NAME} lets in ports {others}, not {SERVE_PORT}")
+        if not rule.get("from") or any("ipBlock" in peer for peer in rule["from"]):
+            problems.append(f"NetworkPolicy {SERVE_NAME} lets in addresses, not only pods")
+    for rule in egress:
+        if not rule.get("ports") or not rule.get("to"):
+            problems.append(f"NetworkPolicy {SERVE_NAME} lets out to every port or every peer")
+    for port, protocol, what in ((53, "UDP", "DNS"), (443, "TCP", "HTTPS to Google's APIs")):
+        if not any(rule.get("ports") and allows_port(rule, port, protocol) for rule in egress):
+            problems.append(f"NetworkPolicy {SERVE_NAME} does not let out {what}")
+    return problems
+
+
 def serve_problems(docs: list[dict]) -> list[str]:
     """svcgraph serve runs non-root on a read-only root, probed on /healthz, as a ServiceAccount
     tied to Google Cloud by Workload Identity, behind a cluster-internal Service."""
@@ -906,7 +946,7 @@ def serve_problems(docs: list[dict]) -> list[str]:
         problems.append(f"Service {SERVE_NAME} does not send to the http port")
     if len(containers) == 1:
         problems += serve_host_problems(containers[0], service)
-    return problems
+    return problems + network_policy_problems(docs, labels)
 
 
 def component_objects(component: Path) -> list[dict]:
