@@ -223,13 +223,14 @@ impl Previous {
     /// where nodes were; new nodes at the mean of their earlier neighbours; dummies on the
     /// line between their edge's ends; NaN for vertices with nothing to go by (they sort
     /// after all others). Dummies of edges drawn before go where those edges ran (marked in
-    /// the second vector).
-    /// `edge_of` gives each dummy's edge (source, target).
+    /// the second vector), their centers put back from the line by `line_offset` (the
+    /// route ran beside its labels). `edge_of` gives each dummy's edge (source, target).
     pub(super) fn keys(
         &self,
         l: &super::Layered,
         edge_of: &[(u32, u32)],
         merged_of: &[u32],
+        line_offset: impl Fn(usize) -> f64,
     ) -> (Vec<f64>, Vec<bool>) {
         let n = l.real;
         let mut key: Vec<f64> = (0..n).map(|v| self.along(v).unwrap_or(f64::NAN)).collect();
@@ -261,7 +262,7 @@ impl Previous {
             });
             if let Some(k) = across.and_then(|c| self.route_at(merged_of[d] as usize, c)) {
                 routed[n + d] = true;
-                key.push(k);
+                key.push(k - line_offset(n + d));
                 continue;
             }
             key.push(match (ks.is_nan(), kt.is_nan()) {

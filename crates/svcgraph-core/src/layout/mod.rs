@@ -29,7 +29,10 @@
 //! it: edges between earlier nodes keep their direction, earlier nodes their layers, their
 //! order and (as far as new vertices leave room) their places; new nodes are fitted in
 //! beside their neighbours, and their calls that would push earlier nodes on are drawn
-//! reversed instead. A live view that redraws every few seconds stays where it was.
+//! reversed instead. A live view that redraws every few seconds stays where it was, and
+//! never drifts: a drawing that keeps the earlier one is compared with a fresh one, and
+//! when it is clearly larger or more crossed it gives up first the earlier order, then
+//! the earlier layers and places (see [`layout`]).
 //!
 //! It works on any graph: build a [`LayoutGraph`] of node sizes and edges.
 //!
@@ -253,6 +256,8 @@ pub struct LayoutStats {
     pub width: f64,
     /// Height of the drawing.
     pub height: f64,
+    /// What the layout kept of an earlier drawing.
+    pub kept: Keep,
     /// Time spent per phase.
     pub phases: PhaseTimes,
 }
@@ -320,8 +325,71 @@ const LOOP: f64 = 26.0;
 const LABEL_PAD: f64 = 4.0;
 
 /// Lays out `graph`. Errors only on edges that name a node that does not exist.
-#[allow(clippy::too_many_lines)]
+///
+/// With an earlier drawing the result keeps its places as long as that costs little: when
+/// the drawing that keeps them is clearly worse than a fresh one (more than
+/// [`DRIFT_AREA`] times its area, or [`DRIFT_CROSSINGS`] times its crossings and a few
+/// more), the earlier layers are kept with an order of fewer crossings found from the
+/// earlier one; when that is still clearly worse, fresh layers and places with an order
+/// found from the earlier one; and when even that is, a fresh layout.
+/// [`LayoutStats::kept`] says which.
+/// So a live view redrawn from its own last drawing for hours never grows past what its
+/// graph needs.
 pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
+    if options.previous.iter().all(Option::is_none) {
+        return layout_with(graph, options, Keep::Nothing);
+    }
+    let fresh = layout_with(graph, options, Keep::Nothing)?;
+    let spare = (fresh.stats.edges as f64 / DRIFT_EDGES_PER_SPARE_CROSSING).max(5.0);
+    let close = |drawn: &Layout| {
+        drawn.width * drawn.height <= DRIFT_AREA * fresh.width * fresh.height
+            && drawn.stats.crossings as f64
+                <= DRIFT_CROSSINGS * fresh.stats.crossings as f64 + spare
+    };
+    for keep in [Keep::Places, Keep::Layers, Keep::Compacted] {
+        let drawn = layout_with(graph, options, keep)?;
+        if close(&drawn) {
+            return Ok(drawn);
+        }
+    }
+    let mut fresh = fresh;
+    fresh.stats.kept = Keep::Nothing;
+    Ok(fresh)
+}
+
+/// A drawing that keeps an earlier one is redrawn when its area is more than this times a
+/// fresh drawing's.
+pub const DRIFT_AREA: f64 = 1.3;
+/// ... or its crossings more than this times a fresh drawing's, plus one for every
+/// [`DRIFT_EDGES_PER_SPARE_CROSSING`] edges (at least 5: a few more crossings are no
+/// reason to move every service on a screen).
+pub const DRIFT_CROSSINGS: f64 = 2.0;
+/// See [`DRIFT_CROSSINGS`].
+pub const DRIFT_EDGES_PER_SPARE_CROSSING: f64 = 8.0;
+
+/// What a layout kept of an earlier drawing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Keep {
+    /// Nothing: no earlier drawing was given, or keeping it was clearly worse than a fresh
+    /// layout.
+    #[default]
+    Nothing,
+    /// Layers, order and places of the earlier nodes, as far as the new graph allows.
+    Places,
+    /// Layers of the earlier nodes, and their places as far as an order with fewer
+    /// crossings allows: that order is found starting from the earlier one, since keeping
+    /// it would have crossed clearly more edges than a fresh drawing.
+    Layers,
+    /// Fresh layers and places, an order found from the earlier one: keeping the earlier
+    /// layers would have left the drawing clearly larger or more crossed than a fresh one.
+    /// Nodes move, but mostly keep their neighbours.
+    Compacted,
+}
+
+#[allow(clippy::too_many_lines)]
+fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Result<Layout> {
     let n = graph.nodes.len();
     if let Some(bad) = graph.edges.iter().find(|e| e.source >= n || e.target >= n) {
         return Err(Error::Invalid(format!(
@@ -409,14 +477,23 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
             earlier_routes[*i].get_or_insert(r.as_slice());
         }
     }
-    let previous = hint::Previous::new(&options.previous, &earlier_routes, lr);
+    let previous = match keep {
+        Keep::Nothing => None,
+        Keep::Places | Keep::Layers | Keep::Compacted => {
+            hint::Previous::new(&options.previous, &earlier_routes, lr)
+        }
+    };
+    // Whether earlier nodes keep their places, not only their layers (and order).
+    let places = matches!(keep, Keep::Places | Keep::Layers) && previous.is_some();
     let mut reversed = acyclic::reversed_edges(n, &unique);
-    if let Some(p) = &previous {
+    // Whether earlier nodes keep their layers (relative to each other).
+    let keeps_layers = matches!(keep, Keep::Places | Keep::Layers);
+    if let Some(p) = previous.as_ref().filter(|_| keeps_layers) {
         p.orient(n, &unique, &mut reversed);
     }
     let dag = acyclic::oriented(&unique, &reversed);
     let mut layer = rank::layers(n, &dag);
-    if let Some(p) = &previous {
+    if let Some(p) = previous.as_ref().filter(|_| keeps_layers) {
         p.keep_layers(&dag, &mut layer);
     }
     // Layers doubled when labels need rooms of their own.
@@ -517,7 +594,13 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
             .flat_map(|i| std::iter::repeat_n(i as u32, chain_start[i + 1] - chain_start[i]))
             .collect();
         let edge_of: Vec<(u32, u32)> = merged_of.iter().map(|&i| dag[i as usize]).collect();
-        let (key, routed) = p.keys(&l, &edge_of, &merged_of);
+        // An earlier route ran along its dummies' lines, which are off center beside labels.
+        let line_offset = |v: usize| match (v >= n && !bare[v], lr) {
+            (false, _) => 0.0,
+            (true, true) => along[v] / 2.0,
+            (true, false) => -along[v] / 2.0,
+        };
+        let (key, routed) = p.keys(&l, &edge_of, &merged_of, line_offset);
         // Earlier nodes and the dummies of earlier edges keep their order.
         let fixed: Vec<bool> = (0..l.layer.len())
             .map(|v| {
@@ -549,7 +632,12 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
                 gap: options.node_gap,
                 top: if top.is_finite() { top } else { 0.0 },
             };
-            order::keep(&mut l, fixed, &room)
+            let crossings = order::keep(&mut l, fixed, &room);
+            if keep == Keep::Places {
+                crossings
+            } else {
+                order::improve(&mut l).0
+            }
         }
         None => order::reduce_crossings(&mut l),
     };
@@ -578,7 +666,9 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     } else {
         position::coordinates(&l, &spacing)
     };
-    if let (Some(p), Some((key, _, routed, edge_of)), false) = (&previous, &kept, grouped) {
+    if let (Some(p), Some((key, _, routed, edge_of)), false, true) =
+        (&previous, &kept, grouped, places)
+    {
         x = p.settle(&l, &spacing, &x, edge_of, (key, routed), options.margin);
     }
     // Group boxes along the layers, packed apart.
@@ -591,10 +681,8 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
         Some(blocks) => {
             // With an earlier drawing: where each vertex was, and how firmly it stays there.
             let targets: Option<Vec<(f64, f64)>> =
-                previous
-                    .as_ref()
-                    .zip(kept.as_ref())
-                    .map(|(p, (key, _, routed, _))| {
+                previous.as_ref().filter(|_| places).zip(kept.as_ref()).map(
+                    |(p, (key, _, routed, _))| {
                         (0..l.layer.len())
                             .map(|v| match p.along(v).filter(|_| v < n) {
                                 Some(a) => (a, 1.0),
@@ -603,7 +691,8 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
                                 None => (f64::NAN, 0.0),
                             })
                             .collect()
-                    });
+                    },
+                );
             let kept_places = targets.as_deref().map(|t| (t, options.margin));
             let (placed, boxes) = blocks.place(&l, &spacing, &label_sizes, lr, kept_places);
             x = placed;
@@ -657,6 +746,7 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
     let mut cursor = options.margin + room_before;
     let earlier_centers = previous
         .as_ref()
+        .filter(|_| places)
         .map_or_else(Vec::new, |p| p.layer_centers(&l));
     for (i, &th) in thickness.iter().enumerate() {
         // An earlier drawing's layers stay where they were, unless that would crowd them:
@@ -711,7 +801,7 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
         .chain(boxes.iter().flatten().map(|b| b[1]))
         .fold(f64::NEG_INFINITY, f64::max);
     // With an earlier drawing its frame is kept, moved only to keep everything in view.
-    let shift = match (left.is_finite(), previous.is_some()) {
+    let shift = match (left.is_finite(), places) {
         (false, _) => 0.0,
         (true, false) => options.margin - left,
         (true, true) => (options.margin - left).max(0.0),
@@ -877,6 +967,11 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
         crossings,
         width,
         height,
+        kept: if previous.is_some() {
+            keep
+        } else {
+            Keep::Nothing
+        },
         phases,
     };
     Ok(Layout {

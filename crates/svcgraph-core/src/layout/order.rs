@@ -158,7 +158,7 @@ pub(super) fn group(l: &mut Layered, block: &[u32], count: usize, sweeps: bool) 
 
 /// Sweeps and transposes from the current order, keeping the best, then sifts; returns the
 /// crossings and the work done.
-fn improve(l: &mut Layered) -> (u64, usize) {
+pub(super) fn improve(l: &mut Layered) -> (u64, usize) {
     let vertices = l.layer.len();
     let (max_rounds, patience, transpose_each_round) = if vertices < 3_000 {
         (48, 8, true)

@@ -600,3 +600,148 @@ fn a_namespace_box_keeps_its_services_in_place_as_others_join() {
         }
     }
 }
+
+/// `base`, and in odd cycles `extra_nodes` more services (each called by a base one) and
+/// up to `extra_edges` more calls between base services, drawn from `seed` and the cycle:
+/// a live view of intermittent traffic.
+fn churning(
+    base: &LayoutGraph,
+    cycle: usize,
+    (extra_nodes, extra_edges): (usize, usize),
+    seed: u64,
+) -> LayoutGraph {
+    let mut out = base.clone();
+    if cycle.is_multiple_of(2) {
+        return out;
+    }
+    let mut next = test_sequence(seed * 8 + cycle as u64 % 4);
+    let n = base.nodes.len();
+    out.nodes
+        .extend(std::iter::repeat_n(size(60.0, 24.0), extra_nodes));
+    for k in 0..extra_nodes {
+        out.edges
+            .push(LayoutEdge::new(next(n as u64) as usize, n + k));
+    }
+    for _ in 0..extra_edges {
+        let (s, t) = (next(n as u64) as usize, next(n as u64) as usize);
+        if s != t {
+            out.edges.push(LayoutEdge::new(s, t));
+        }
+    }
+    let label = base.edges.first().and_then(|e| e.label);
+    for e in &mut out.edges {
+        e.label = label;
+    }
+    out
+}
+
+/// What `cycles` redraws of a churning graph, each from the one before, did: the largest
+/// area over a fresh drawing's, and the median over redraws of how far the median
+/// persisting node moved, in node heights (24).
+fn churn(
+    base: &LayoutGraph,
+    options: &LayoutOptions,
+    cycles: usize,
+    extra: (usize, usize),
+    seed: u64,
+    keep: Option<Keep>,
+) -> (f64, f64) {
+    let mut drawn = layout(base, options).unwrap();
+    let (mut worst, mut moves) = (0.0f64, Vec::new());
+    for cycle in 1..=cycles {
+        let g = churning(base, cycle, extra, seed);
+        let next = match keep {
+            None => layout_after(&g, &drawn, options),
+            // One way of keeping only, for comparison.
+            Some(keep) => {
+                let previous = (0..g.nodes.len())
+                    .map(|v| drawn.nodes.get(v).map(|r| Point { x: r.x, y: r.y }))
+                    .collect();
+                let options = LayoutOptions {
+                    previous,
+                    ..options.clone()
+                };
+                layout_with(&g, &options, keep).unwrap()
+            }
+        };
+        assert_sound_but_tracks(&g, &next);
+        let mut m: Vec<f64> = (0..base.nodes.len())
+            .map(|v| {
+                let (a, b) = (drawn.nodes[v], next.nodes[v]);
+                (a.x - b.x).hypot(a.y - b.y) / 24.0
+            })
+            .collect();
+        m.sort_by(f64::total_cmp);
+        moves.push(m[m.len() / 2]);
+        let fresh = layout(&g, options).unwrap();
+        worst = worst.max((next.width * next.height) / (fresh.width * fresh.height));
+        drawn = next;
+    }
+    moves.sort_by(f64::total_cmp);
+    (worst, moves[moves.len() / 2])
+}
+
+#[test]
+fn a_live_view_of_churning_calls_neither_grows_nor_jumps() {
+    // 14 services whose 4 calls come and go, as a live view sees them; then 40 services
+    // with 3 services and 6 calls coming and going. 50 redraws each.
+    let mut sticky_worst = 0.0f64;
+    for (n, labels, extra, seeds) in [(14, true, (0, 4), 1..=3), (40, false, (3, 6), 1..=1)] {
+        for seed in seeds {
+            for direction in [Direction::LeftToRight, Direction::TopToBottom] {
+                let options = LayoutOptions {
+                    direction,
+                    ..LayoutOptions::default()
+                };
+                let base = service_like(n, labels);
+                let (area, moved) = churn(&base, &options, 50, extra, seed, None);
+                let case = format!("{n} services, seed {seed}, {direction:?}");
+                println!("{case}: area ≤ {area:.2}× a fresh drawing's, median move {moved:.2}");
+                assert!(area <= DRIFT_AREA + 1e-9, "{case}: area {area:.2}× fresh");
+                assert!(moved <= 1.0, "{case}: median move {moved:.2} node heights");
+                let (sticky, _) = churn(&base, &options, 50, extra, seed, Some(Keep::Places));
+                sticky_worst = sticky_worst.max(sticky);
+            }
+        }
+    }
+    // Keeping every place, as the layout did before it measured its drift, grows past the
+    // bound on these graphs: the test can tell.
+    assert!(sticky_worst > DRIFT_AREA, "{sticky_worst}");
+}
+
+#[test]
+fn a_hint_that_keeps_little_is_replaced_by_a_fresh_order() {
+    // The earlier drawing had the nodes in the reverse of a good order; keeping it would
+    // cross every edge.
+    let g = LayoutGraph {
+        nodes: vec![size(60.0, 24.0); 8],
+        edges: (0..4).map(|i| LayoutEdge::new(i, i + 4)).collect(),
+        ..LayoutGraph::default()
+    };
+    let options = LayoutOptions::default();
+    let good = layout(&g, &options).unwrap();
+    assert_eq!(good.stats.crossings, 0);
+    let mut previous: Vec<Option<Point>> = good
+        .nodes
+        .iter()
+        .map(|r| Some(Point { x: r.x, y: r.y }))
+        .collect();
+    // Callers in reverse order, callees as they were: 6 crossings where a fresh drawing has none.
+    let ys: Vec<f64> = (0..4).map(|v| good.nodes[v].y).collect();
+    for v in 0..4 {
+        previous[v] = Some(Point {
+            x: good.nodes[v].x,
+            y: ys[3 - v],
+        });
+    }
+    let kept = layout(
+        &g,
+        &LayoutOptions {
+            previous,
+            ..options.clone()
+        },
+    )
+    .unwrap();
+    assert!(kept.stats.crossings <= 1, "{:?}", kept.stats);
+    assert_ne!(kept.stats.kept, Keep::Places);
+}
