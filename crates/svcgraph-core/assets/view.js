@@ -769,9 +769,12 @@
   }
 
   // Puts another drawing on the stage, keeping the view state where it still applies.
+  // The side panel is left to the caller, to be written from the new drawing: written here,
+  // it would describe the drawing being replaced.
   function swapDrawing(next) {
     if (!next || next === svg) return;
-    setHover(null);
+    hovered = null;
+    overlay.replaceChildren();
     if (svg) svg.replaceWith(next); else stage.prepend(next);
     svg = next;
     model = indexDrawing(svg);
@@ -1095,6 +1098,7 @@
       state.fit = keep;
     } else if (focus) { state.focus = ''; writeHash(); }
     if (state.fit) fit(); else applyView();
+    showDefaultPanel();
   }
 
   if (live) {
