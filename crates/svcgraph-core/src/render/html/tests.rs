@@ -212,7 +212,7 @@ fn big_graphs_start_with_their_namespaces_and_keep_every_service() {
     // The drawing shown first is the overview: one node per namespace.
     let shown = page.split("<div id=\"stage\"").nth(1).unwrap();
     let shown = &shown[..shown.find("</svg>").unwrap()];
-    assert_eq!(shown.matches("class=\"node kind-namespace\"").count(), 4);
+    assert_eq!(shown.matches("class=\"node kind-namespace").count(), 4);
     assert!(!shown.contains("svc-1\""));
     // One namespace, however big, is drawn in full.
     let one = to_html(&big(OVERVIEW_THRESHOLD + 100, 1), &HtmlOptions::default());
