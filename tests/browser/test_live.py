@@ -268,3 +268,73 @@ def test_the_page_of_svcgraph_serve_draws_and_refreshes(tmp_path: Path) -> None:
             driver.quit()
         server.terminate()
         server.wait(timeout=30)
+
+
+def start_serve(snapshots: Path, *flags: str) -> tuple:
+    """`svcgraph serve --snapshots DIR` on a free loopback port, refreshing every second:
+    the process and the page's URL."""
+    server = subprocess.Popen(
+        [str(pages.svcgraph_binary()), "serve", "--snapshots", str(snapshots),
+         "--listen", "127.0.0.1:0", "--refresh", "1s", *flags],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    assert server.stderr is not None
+    for line in server.stderr:  # the address line comes before any request is served
+        if "serving http://" in line:
+            return server, line.split("serving ", 1)[1].split()[0]
+    server.kill()
+    raise AssertionError("svcgraph serve printed no address")
+
+
+def test_a_failing_source_and_a_server_gone_are_shown_loudly(tmp_path: Path) -> None:
+    """The badge turns amber when the server shows its last good view because the source
+    fails (with the server's reason, as text), back to live when the source is back, and red
+    when the server cannot be reached at all."""
+    # A directory whose name is markup: the reason that names it stays text.
+    snapshots = tmp_path / "<img src=x onerror=window.pwned=1>"
+    snapshots.mkdir()
+    (snapshots / "shop.json").write_bytes(SHOP.read_bytes())
+    server, url = start_serve(snapshots)
+    driver = None
+    try:
+        driver = pages.chromium()
+        driver.get(url)
+        wait(driver, lambda d: d.execute_script("return window.svcgraphReady || false"))
+        badge = lambda d: d.find_element(By.ID, "live-state")  # noqa: E731
+        wait(driver, lambda d: "showing 2026-11-24 17:00:00 UTC" in d.find_element(By.ID, "status").text)
+        assert badge(driver).text == "live"
+
+        # The source fails.
+        away = tmp_path / "away"
+        snapshots.rename(away)
+        wait(driver, lambda d: "stale" in badge(d).get_attribute("class"), timeout=30)
+        text = badge(driver).get_attribute("textContent")
+        clock = driver.execute_script(
+            "return new Date(arguments[0] * 1000).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'})",
+            NOW)
+        assert text.startswith(f"stale — last good view {clock}, source failing since "), text
+        assert f"cannot read the directory {snapshots}" in text, text
+        assert driver.find_elements(By.CSS_SELECTOR, "#live-state *") == []
+        assert driver.execute_script("return window.pwned === undefined")
+        colour = driver.execute_script("return getComputedStyle(arguments[0]).backgroundColor", badge(driver))
+        assert colour == "rgb(180, 83, 9)", colour
+        assert "shop/checkout" in drawn(driver), "the last good view stays"
+
+        # The directory comes back: live again.
+        away.rename(snapshots)
+        wait(driver, lambda d: badge(d).text == "live", timeout=30)
+        assert badge(driver).get_attribute("class") == "badge"
+
+        # The server goes away.
+        server.terminate()
+        server.wait(timeout=30)
+        wait(driver, lambda d: "down" in badge(d).get_attribute("class"), timeout=30)
+        assert badge(driver).text.startswith("cannot reach the server since "), badge(driver).text
+        assert "refresh failed" in driver.find_element(By.ID, "status").text
+        assert "shop/checkout" in drawn(driver)
+    finally:
+        if driver is not None:
+            driver.quit()
+        if server.poll() is None:
+            server.terminate()
+            server.wait(timeout=30)

@@ -64,6 +64,10 @@
   function formatTime(unixSeconds) {
     return new Date(unixSeconds * 1000).toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
   }
+  // A clock time in the viewer's own time zone, for how long something has been going on.
+  function localClock(unixMillis) {
+    return new Date(unixMillis).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
   const plural = (n, word) => n.toLocaleString('en-US') + ' ' + word + (n === 1 ? '' : 's');
 
   /* ---------- State ---------- */
@@ -1006,6 +1010,11 @@
   let shownTag = null;
   let shownAsk = '';
   let shownNotes = [];
+  // {since, error} while the server serves its last good view because the source fails.
+  let shownStale = null;
+  // When requests to the server began to fail (Unix ms), and how; null while they succeed.
+  let failingSince = null;
+  let failingHow = '';
 
   function setStatus(text, error) {
     statusLine.textContent = text;
@@ -1019,8 +1028,29 @@
     ui.time.value = String(offset);
     ui.compare.value = [...ui.compare.options].some((o) => o.value === state.compare) ? state.compare : '';
     ui.timeLabel.textContent = state.at ? formatTime(Number(state.at)) : 'now';
-    ui.liveState.textContent = state.at ? 'paused' : 'live';
-    ui.liveState.classList.toggle('paused', Boolean(state.at));
+    showLiveState();
+  }
+
+  // The badge: live, paused on a moment, stale (the server shows its last good view: the
+  // source fails), or down (the server cannot be reached). Text only, from the server too.
+  function showLiveState() {
+    let text = state.at ? 'paused' : 'live';
+    let kind = state.at ? 'paused' : '';
+    if (failingSince !== null) {
+      text = `${failingHow} since ${localClock(failingSince)}`;
+      kind = 'down';
+    } else if (shownStale && !state.at) {
+      text = `stale — last good view ${localClock((shownAt || shownStale.since) * 1000)}, ` +
+        `source failing since ${localClock(shownStale.since * 1000)}: ${shownStale.error}`;
+      kind = 'stale';
+    }
+    ui.liveState.textContent = text;
+    ui.liveState.title = text;
+    ui.liveState.className = kind ? 'badge ' + kind : 'badge';
+  }
+  function staleOf(value) {
+    if (!value || typeof value !== 'object' || !Number.isFinite(value.since)) return null;
+    return { since: value.since, error: typeof value.error === 'string' ? value.error : 'unknown error' };
   }
 
   function schedule() {
@@ -1047,12 +1077,16 @@
         if (mine !== request) return;
         const at = Number(response.headers.get('x-svcgraph-at'));
         if (response.headers.get('x-svcgraph-at') !== null && Number.isFinite(at)) shownAt = at;
+        failingSince = null;
         showStatus();
+        showLiveState();
         return;
       }
       if (!response.ok) {
         const body = (await response.text()).slice(0, 300);
-        throw new Error(`HTTP ${response.status}${body ? ': ' + body : ''}`);
+        const failure = new Error(`HTTP ${response.status}${body ? ': ' + body : ''}`);
+        failure.how = `server failing (HTTP ${response.status})`;
+        throw failure;
       }
       const data = await response.json();
       if (mine !== request) return; // a newer request is under way
@@ -1063,9 +1097,17 @@
       shownAsk = ask;
       shownAt = typeof data.at === 'number' ? data.at : null;
       shownNotes = Array.isArray(data.notes) ? data.notes.filter((n) => typeof n === 'string') : [];
+      shownStale = staleOf(data.stale);
+      failingSince = null;
       showStatus();
+      showLiveState();
     } catch (e) {
       if (mine !== request) return;
+      // fetch itself fails (a TypeError) when no answer arrives at all.
+      const how = e && e.how ? e.how : e instanceof TypeError ? 'cannot reach the server' : 'refresh failing';
+      if (failingSince === null || how !== failingHow) failingSince = Date.now();
+      failingHow = how;
+      showLiveState();
       setStatus(`refresh failed (${e && e.message ? e.message : e}); still showing the last drawing` +
         (shownAt !== null ? ` of ${formatTime(shownAt)}` : ''), true);
     } finally {

@@ -77,8 +77,11 @@ const COMPARISONS: [(u64, &str); 5] = [
 /// `history_seconds`.
 ///
 /// The reply is JSON `{"svg": "<svg…>", "graph": {graph document}, "at": unix_seconds,
-/// "notes": ["…"]}`. `at` is empty for now or Unix seconds; `compare` is empty for no
-/// comparison or the seconds before `at` to compare with.
+/// "notes": ["…"]}`, with `"stale": {"since": unix_seconds, "error": "…"}` when the server
+/// shows its last good view because its source has been failing since then (the page's
+/// badge turns amber and says why; red when the server cannot be reached at all). `at` is
+/// empty for now or Unix seconds; `compare` is empty for no comparison or the seconds before
+/// `at` to compare with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LiveOptions {
