@@ -100,6 +100,8 @@
   let matches = [];
   let matchAt = -1;
   let hovered = null;
+  // A call clicked: its panel stays (for its links) until another click or Escape.
+  let pinned = null;
 
   function indexDocument(doc) {
     const nodes = new Map();
@@ -248,6 +250,7 @@
     const typing = ev.target instanceof HTMLInputElement || ev.target instanceof HTMLSelectElement;
     if (ev.key === 'Escape') {
       if (ev.target === ui.search && ui.search.value) { ui.search.value = ''; search(''); return; }
+      if (pinned) { pinned = null; showDefaultPanel(); return; }
       if (state.focus) { clearFocus(); return; }
       setHover(null);
       return;
@@ -489,6 +492,64 @@
   }
   const dur = (v) => (v === null || v === undefined ? '—' : formatDuration(v));
 
+  /* ---------- Links to other tools (render::links) ---------- */
+
+  const links = Array.isArray(config.links) ? config.links : [];
+  // As render::links encodes: every byte but A-Z a-z 0-9 - . _ ~.
+  const encodeValue = (v) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+
+  // The window {from} and {to} stand for, in Unix ms: the live view's moment shown and the
+  // rate window before it, the page's own window, or the hour before now.
+  function linkWindow() {
+    if (live && shownAt !== null) {
+      const to = Math.round(shownAt * 1000);
+      return [to - (live.window_seconds || 300) * 1000, to];
+    }
+    if (Array.isArray(config.window) && config.window.length === 2) return config.window;
+    const to = Date.now();
+    return [to - 3600 * 1000, to];
+  }
+  // A "links" section in the panel: one anchor per template of `target`, opened in a new tab
+  // that gets neither this page's window nor its address.
+  function appendLinks(target, values) {
+    const mine = links.filter((l) => l && l.target === target && Array.isArray(l.parts));
+    if (!mine.length) return;
+    const [from, to] = linkWindow();
+    const all = { ...values, from: String(from), to: String(to) };
+    const list = el('ul', null, 'links');
+    for (const link of mine) {
+      let url = '';
+      try {
+        for (const part of link.parts) {
+          if (typeof part.text === 'string') url += part.text;
+          else if (typeof part.value === 'string') url += encodeValue(all[part.value] == null ? '' : String(all[part.value]));
+        }
+        const scheme = new URL(url).protocol;
+        if (scheme !== 'http:' && scheme !== 'https:') continue;
+      } catch (e) { continue; }
+      const a = el('a', link.name);
+      a.href = url;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+      const li = el('li');
+      li.append(a);
+      list.append(li);
+    }
+    if (!list.childElementCount) return;
+    panel.append(el('h3', 'links'));
+    panel.append(list);
+  }
+  // A service's name and namespace as the graph document has them (the drawing's attributes
+  // hold them with some characters replaced).
+  function nodeValues(id) {
+    const doc = docIndex.nodes.get(id);
+    const drawn = model.nodes.get(id);
+    return {
+      name: doc ? doc.name : drawn ? drawn.name : id,
+      namespace: doc ? (doc.namespace == null ? '' : doc.namespace) : drawn && drawn.ns !== null ? drawn.ns : '',
+    };
+  }
+
   function showEdge(edge) {
     const n = edgeNumbers(edge);
     const s = model.nodes.get(edge.s);
@@ -507,6 +568,12 @@
       ['p99', dur(n.p99), withBefore ? dur(b.p99) : undefined],
     ], withBefore));
     if (n.connection) panel.append(el('p', `connection: ${n.connection}`, 'sub'));
+    const client = nodeValues(edge.s);
+    const server = nodeValues(edge.t);
+    appendLinks('call', {
+      client: client.name, server: server.name,
+      client_namespace: client.namespace, server_namespace: server.namespace,
+    });
   }
 
   function totals(edges) {
@@ -547,6 +614,10 @@
       for (const [e, n] of slowest) list.append(el('li', `${nameOf(e.t)}: ${formatDuration(n.p95)}`));
       panel.append(list);
     }
+    if (node.kind !== 'namespace') {
+      const values = nodeValues(node.id);
+      appendLinks('node', { service: values.name, namespace: values.namespace });
+    }
     if (expandable(node)) {
       panel.append(button(`Expand ${node.name}`, () => expandOverviewNode(node)));
     } else {
@@ -573,6 +644,8 @@
   }
 
   function showDefaultPanel() {
+    const pinnedEdge = pinned && model.edges.find((e) => e.s === pinned.s && e.t === pinned.t);
+    if (pinnedEdge) { showEdge(pinnedEdge); return; }
     const focused = state.focus && model.nodes.get(state.focus);
     if (focused) { showNode(focused); return; }
     panel.replaceChildren();
@@ -669,6 +742,13 @@
     if (dragged) { dragged = false; return; }
     const target = ev.target instanceof Element ? ev.target : null;
     if (!target) return;
+    const edgeEl = target.closest('g.edges > g.edge');
+    pinned = null;
+    if (edgeEl) {
+      const edge = model.edges.find((e) => e.el === edgeEl);
+      if (edge) { pinned = { s: edge.s, t: edge.t }; showEdge(edge); }
+      return;
+    }
     const box = target.closest('g.collapsed-box');
     if (box) { expand(box.getAttribute('data-namespace')); return; }
     const group = target.closest('g.groups > g.group');

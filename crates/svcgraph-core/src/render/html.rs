@@ -35,6 +35,7 @@ use sha2::{Digest, Sha256};
 
 use super::Grouping;
 use super::json::to_json;
+use super::links::LinkTemplate;
 use super::svg::{SvgOptions, to_svg};
 use crate::diff::{Thresholds, diff};
 use crate::model::{Edge, Node, NodeKind, ServiceGraph};
@@ -60,6 +61,13 @@ pub struct HtmlOptions {
     pub title: Option<String>,
     /// A live page, refreshed from the server that serves it.
     pub live: Option<LiveOptions>,
+    /// Links to other tools in the side panel of a service or a call ([`links`](super::links)).
+    pub links: Vec<LinkTemplate>,
+    /// The time window the graph describes, `(from, to)` in Unix milliseconds: the values of
+    /// the links' `{from}` and `{to}`. A live page takes them from each view it shows
+    /// ([`LiveOptions::window_seconds`] before its moment); without either, the hour before
+    /// the link is followed.
+    pub window: Option<(i64, i64)>,
 }
 
 /// The comparisons a live page offers (seconds before the moment shown), as far as its
@@ -89,6 +97,9 @@ pub struct LiveOptions {
     pub refresh_seconds: u64,
     /// How far back the time slider reaches, in seconds.
     pub history_seconds: u64,
+    /// The `rate()` window, in seconds: the links' `{from}` is this much before the moment
+    /// shown.
+    pub window_seconds: u64,
 }
 
 impl Default for LiveOptions {
@@ -96,6 +107,7 @@ impl Default for LiveOptions {
         LiveOptions {
             refresh_seconds: 30,
             history_seconds: 6 * 3600,
+            window_seconds: 300,
         }
     }
 }
@@ -120,7 +132,10 @@ pub fn to_html(graph: &ServiceGraph, options: &HtmlOptions) -> String {
         live: options.live.map(|l| LiveConfig {
             refresh_seconds: l.refresh_seconds.max(1),
             history_seconds: l.history_seconds,
+            window_seconds: l.window_seconds,
         }),
+        links: &options.links,
+        window: options.window.map(|(from, to)| [from, to]),
         threshold: OVERVIEW_THRESHOLD,
         overview: overview.is_some(),
         overview_level: overview.as_ref().map(|o| o.level),
@@ -244,6 +259,10 @@ pub fn live_view(
 #[derive(serde::Serialize)]
 struct Config<'a> {
     live: Option<LiveConfig>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    links: &'a [LinkTemplate],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    window: Option<[i64; 2]>,
     threshold: usize,
     overview: bool,
     overview_level: Option<&'static str>,
@@ -330,6 +349,7 @@ fn notice(graph: &ServiceGraph, namespaces: usize, overview: Option<&Overview>) 
 struct LiveConfig {
     refresh_seconds: u64,
     history_seconds: u64,
+    window_seconds: u64,
 }
 
 /// The controls above the drawing. Labels and values are fixed words; only the title comes

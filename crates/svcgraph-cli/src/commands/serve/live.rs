@@ -16,6 +16,7 @@ use svcgraph_core::layout::Point;
 use svcgraph_core::query::EvalTime;
 use svcgraph_core::render::html::script_data;
 use svcgraph_core::render::json;
+use svcgraph_core::render::links::LinkTemplate;
 use svcgraph_core::render::svg::{self, SvgOptions};
 use svcgraph_core::{LayoutHint, ServiceGraph};
 
@@ -44,6 +45,10 @@ pub struct Settings {
     pub history: Duration,
     pub title: String,
     pub quiet: bool,
+    /// The page's links to other tools (`--link`).
+    pub links: Vec<LinkTemplate>,
+    /// The `rate()` window, for the links' `{from}`.
+    pub window_seconds: u64,
 }
 
 /// One moment's graph after the view's transforms.
@@ -339,7 +344,9 @@ impl Live {
             let mut live = LiveOptions::default();
             live.refresh_seconds = self.settings.refresh.as_secs().max(1);
             live.history_seconds = self.settings.history.as_secs();
+            live.window_seconds = self.settings.window_seconds;
             let mut options = PageOptions::default();
+            options.links.clone_from(&self.settings.links);
             options.svg = self.settings.svg.clone();
             options.svg.hint = hint;
             options.title = Some(self.settings.title.clone());
@@ -349,7 +356,12 @@ impl Live {
         match view {
             Some(view) => view
                 .page
-                .get_or_init(|| page::page(&view.graph, &options(Some(view.positions.clone()))))
+                .get_or_init(|| {
+                    let mut options = options(Some(view.positions.clone()));
+                    let window = i64::try_from(self.settings.window_seconds * 1000).unwrap_or(0);
+                    options.window = Some((view.at_millis - window, view.at_millis));
+                    page::page(&view.graph, &options)
+                })
                 .clone(),
             None => page::page(&ServiceGraph::new(), &options(None)),
         }

@@ -73,6 +73,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     if let Some(window) = &args.window {
         query.window = window.parse::<Window>()?;
     }
+    let window_seconds = query.window.as_millis() / 1000;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -118,6 +119,8 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
                 .clone()
                 .unwrap_or_else(|| format!("svcgraph: {}", origin.describe())),
             quiet: args.quiet,
+            links: args.links.clone(),
+            window_seconds,
         };
         let live = Arc::new(Live::new(settings, origin, Secrets::of(&args.prometheus)));
         // The address line is printed even with --quiet: with port 0 it is the only way to
