@@ -125,10 +125,10 @@ pub struct RenderArgs {
 
     /// A link to another tool in the page's side panel (repeatable): NAME=URL, an http(s) URL
     /// with placeholders, each replaced by its value URL-encoded. A service's link uses
-    /// {service} and {namespace}; a template with {client}, {server}, {client_namespace} or
-    /// {server_namespace} is a call's link instead. {from} and {to} are the view's time window
+    /// `{service}` and `{namespace}`; a template with `{client}`, `{server}`, `{client_namespace}` or
+    /// `{server_namespace}` is a call's link instead. `{from}` and `{to}` are the view's time window
     /// in Unix milliseconds (Grafana's from= and to= take them). E.g.
-    /// 'Traces=https://grafana.example/explore?service={service}&from={from}&to={to}'.
+    /// 'Logs=https://logs.example/?q={service}&to={to}'.
     /// Only the html format carries links (--format html or -o FILE.html).
     #[arg(long = "link", value_name = "NAME=URL", value_parser = parse_link, help_heading = "Output")]
     pub links: Vec<LinkTemplate>,
@@ -629,10 +629,10 @@ pub struct ServeArgs {
 
     /// A link to another tool in the page's side panel (repeatable): NAME=URL, an http(s) URL
     /// with placeholders, each replaced by its value URL-encoded. A service's link uses
-    /// {service} and {namespace}; a template with {client}, {server}, {client_namespace} or
-    /// {server_namespace} is a call's link instead. {from} and {to} are the view's time window
+    /// `{service}` and `{namespace}`; a template with `{client}`, `{server}`, `{client_namespace}` or
+    /// `{server_namespace}` is a call's link instead. `{from}` and `{to}` are the view's time window
     /// in Unix milliseconds (Grafana's from= and to= take them). E.g.
-    /// 'Traces=https://grafana.example/explore?service={service}&from={from}&to={to}'.
+    /// 'Logs=https://logs.example/?q={service}&to={to}'.
     /// In the live page they follow the moment shown.
     #[arg(long = "link", value_name = "NAME=URL", value_parser = parse_link, help_heading = "Server")]
     pub links: Vec<LinkTemplate>,

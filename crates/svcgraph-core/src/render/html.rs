@@ -345,6 +345,8 @@ fn notice(graph: &ServiceGraph, namespaces: usize, overview: Option<&Overview>) 
     }
 }
 
+// The page reads these names; each is a number of seconds.
+#[allow(clippy::struct_field_names)]
 #[derive(serde::Serialize)]
 struct LiveConfig {
     refresh_seconds: u64,

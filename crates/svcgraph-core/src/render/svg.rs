@@ -1080,7 +1080,7 @@ mod tests {
         let svg = to_svg(&health_graph(), &SvgOptions::default()).text;
         let nodes = &svg
             [svg.find("<g class=\"nodes\">").unwrap()..svg.find("<g class=\"legend\"").unwrap()];
-        let shapes = regex::Regex::new(r#"<(rect|path|text) [^>]*>"#).unwrap();
+        let shapes = regex::Regex::new(r"<(rect|path|text) [^>]*>").unwrap();
         insta::assert_snapshot!(shapes.replace_all(nodes, "<$1 …>"));
     }
 

@@ -105,6 +105,26 @@ pub struct Extra {
     pub stale: Option<Stale>,
 }
 
+impl Extra {
+    /// What the live view's answers add: when the last refresh failed (`error`, failing since
+    /// `failing_since`, Unix ms), a note and the staleness; else nothing.
+    fn of_live(view: &Rendered, error: Option<&str>, failing_since: Option<i64>) -> Extra {
+        let Some(error) = error else {
+            return Extra::default();
+        };
+        Extra {
+            notes: vec![format!(
+                "the last refresh failed ({error}); showing the view of {}",
+                EvalTime::from_unix_millis(view.at_millis)
+            )],
+            stale: Some(Stale {
+                since: failing_since.unwrap_or(view.at_millis) as f64 / 1000.0,
+                error: error.to_owned(),
+            }),
+        }
+    }
+}
+
 /// The live view is the last good one: the refreshes since `since` failed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Stale {
@@ -277,19 +297,7 @@ impl Live {
                 )));
             }
         };
-        let live_extra = |view: &Rendered| match &degraded {
-            Some(error) => Extra {
-                notes: vec![format!(
-                    "the last refresh failed ({error}); showing the view of {}",
-                    EvalTime::from_unix_millis(view.at_millis)
-                )],
-                stale: Some(Stale {
-                    since: failing_since.unwrap_or(view.at_millis) as f64 / 1000.0,
-                    error: error.clone(),
-                }),
-            },
-            None => Extra::default(),
-        };
+        let live_extra = |view: &Rendered| Extra::of_live(view, degraded.as_deref(), failing_since);
         let at = match (past, &live_moment) {
             (Some(rounded), _) => rounded,
             (None, Some(moment)) => moment.at_millis,

@@ -83,13 +83,18 @@ fn a_live_page_may_call_its_server_only() {
         live: Some(LiveOptions {
             refresh_seconds: 15,
             history_seconds: 7200,
+            window_seconds: 300,
         }),
         ..HtmlOptions::default()
     };
     let page = to_html(&shop(), &options);
     assert!(page.contains("; connect-src 'self'\">"));
     assert!(page.contains(r#"id="time" type="range" min="-7200" max="0" step="15""#));
-    assert!(page.contains(r#""live":{"refresh_seconds":15,"history_seconds":7200}"#));
+    assert!(
+        page.contains(
+            r#""live":{"refresh_seconds":15,"history_seconds":7200,"window_seconds":300}"#
+        )
+    );
     // Two hours of history: the comparisons that fit, and none the server would refuse.
     for fits in ["value=\"600\"", "value=\"3600\""] {
         assert!(page.contains(fits), "{fits}");
