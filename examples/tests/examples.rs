@@ -230,7 +230,11 @@ fn live_page_writes_the_page_and_its_replies() {
         .unwrap());
     let text = std::fs::read_to_string(&page).unwrap();
     assert!(text.contains("connect-src 'self'"));
-    assert!(text.contains(r#""live":{"refresh_seconds":5,"history_seconds":604800}"#));
+    assert!(
+        text.contains(
+            r#""live":{"refresh_seconds":5,"history_seconds":604800,"window_seconds":300}"#
+        )
+    );
 
     let reply = dir.path().join("view.json");
     ok(&example("live_page")

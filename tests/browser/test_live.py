@@ -38,6 +38,8 @@ class Stand:
     def __init__(self, page: bytes) -> None:
         self.page = page
         self.reply: Optional[bytes] = None
+        # When set, the answer to requests for a past moment (a non-empty `at`).
+        self.past: Optional[bytes] = None
         self.fail = False
         self.queries: List[Dict[str, List[str]]] = []
         self.lock = threading.Lock()
@@ -49,8 +51,16 @@ def stand(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
     live_page("page", str(SHOP), str(work / "live.html"), "1")
     live_page("view", str(YESTERDAY), str(work / "yesterday.json"), str(NOW - 86400))
     live_page("view", str(SHOP), str(work / "compared.json"), str(NOW), str(YESTERDAY))
+    # Part of the shop, the calls of its checkout: other services, other totals.
+    live_page("view", str(SHOP), str(work / "today.json"), str(NOW))
+    today = json.loads((work / "today.json").read_bytes())["graph"]
+    part = dict(today, edges=[e for e in today["edges"] if e["source"] == "shop/checkout"])
+    kept = {e["source"] for e in part["edges"]} | {e["target"] for e in part["edges"]}
+    part["nodes"] = [n for n in today["nodes"] if n["id"] in kept]
+    (work / "checkout.graph.json").write_text(json.dumps(part))
+    live_page("view", str(work / "checkout.graph.json"), str(work / "checkout.json"), str(NOW))
     state = Stand((work / "live.html").read_bytes())
-    replies = {name: (work / f"{name}.json").read_bytes() for name in ("yesterday", "compared")}
+    replies = {name: (work / f"{name}.json").read_bytes() for name in ("yesterday", "compared", "checkout")}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
@@ -59,11 +69,13 @@ def stand(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
                 if url.path == "/live/":
                     body, status, kind = state.page, 200, "text/html; charset=utf-8"
                 elif url.path == "/live/api/view":
-                    state.queries.append(parse_qs(url.query, keep_blank_values=True))
-                    if state.fail or state.reply is None:
+                    query = parse_qs(url.query, keep_blank_values=True)
+                    state.queries.append(query)
+                    reply = state.past if state.past is not None and query.get("at", [""])[0] else state.reply
+                    if state.fail or reply is None:
                         body, status, kind = b"upstream unavailable", 503, "text/plain"
                     else:
-                        body, status, kind = state.reply, 200, "application/json"
+                        body, status, kind = reply, 200, "application/json"
                 else:
                     body, status, kind = b"not found", 404, "text/plain"
             self.send_response(status)
@@ -149,6 +161,67 @@ def test_the_live_page_refreshes_and_keeps_the_view(stand) -> None:  # type: ign
         driver.quit()
 
 
+def panel_rows(driver) -> Dict[str, str]:  # type: ignore[no-untyped-def]
+    return dict(driver.execute_script(
+        "return [...document.querySelectorAll('#panel tr')]"
+        ".map(tr => [tr.querySelector('th').textContent, tr.querySelector('td').textContent])"))
+
+
+def totals_of(driver, reply: bytes) -> Dict[str, str]:  # type: ignore[no-untyped-def]
+    """The side panel's totals for the graph of an `api/view` reply, in the page's words."""
+    graph = json.loads(reply)["graph"]
+    rps = sum(e["requests_per_second"] for e in graph["edges"])
+    fps = sum(e.get("failures_per_second", 0) for e in graph["edges"])
+    view = "window.svcgraphView"
+    return {
+        "services": f"{len(graph['nodes']):,}",
+        "calls": f"{len(graph['edges']):,}",
+        "requests/s": driver.execute_script(f"return {view}.formatRate(arguments[0])", rps),
+        "error ratio": driver.execute_script(
+            f"return {view}.formatPercent(arguments[0])", min(1, fps / rps) if rps else 0),
+    }
+
+
+def test_the_panel_describes_the_drawing_shown_after_the_slider_moves(stand) -> None:  # type: ignore[no-untyped-def]
+    """The side panel's totals are those of the graph drawn, not of the one drawn before it:
+    after each refresh and after the time slider asks for another moment."""
+    state, replies, url = stand
+    # The present is yesterday's shop, every moment of the past checkout's calls: each refresh of
+    # the present redraws the same graph, and a moment of the past is asked for once.
+    state.reply = replies["yesterday"]
+    state.past = replies["checkout"]
+    driver = pages.chromium()
+    try:
+        driver.get(url)
+        wait(driver, lambda d: d.execute_script("return window.svcgraphReady || false"))
+        wait(driver, lambda d: "showing 2026-11-23 17:00:00 UTC" in d.find_element(By.ID, "status").text)
+        yesterday = totals_of(driver, replies["yesterday"])
+        checkout = totals_of(driver, replies["checkout"])
+        assert yesterday["services"] != checkout["services"], "the two moments must differ"
+        assert panel_rows(driver) == yesterday
+
+        asked = len(state.queries)
+        driver.execute_script(
+            "const t = document.getElementById('time'); t.value = -7200;"
+            "t.dispatchEvent(new Event('input')); t.dispatchEvent(new Event('change'));")
+        wait(driver, lambda d: len(state.queries) > asked
+             and "showing 2026-11-24 17:00:00 UTC" in d.find_element(By.ID, "status").text)
+        assert panel_rows(driver) == checkout
+        shown = len(driver.find_elements(By.CSS_SELECTOR, "#stage > svg:first-child g.nodes > g.node:not(.leaving)"))
+        assert panel_rows(driver)["services"] == f"{shown:,}"
+
+        # And back to the present, yesterday's graph again.
+        asked = len(state.queries)
+        driver.find_element(By.ID, "go-live").click()
+        wait(driver, lambda d: len(state.queries) > asked
+             and "showing 2026-11-23 17:00:00 UTC" in d.find_element(By.ID, "status").text)
+        assert panel_rows(driver) == yesterday
+        assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+    finally:
+        state.past = None
+        driver.quit()
+
+
 def test_the_page_of_svcgraph_serve_draws_and_refreshes(tmp_path: Path) -> None:
     """The real server (`svcgraph serve --snapshots`), not a stand-in: its page draws the
     graph, polls its own `api/view`, asks nothing of any other origin and logs no error."""
@@ -195,3 +268,73 @@ def test_the_page_of_svcgraph_serve_draws_and_refreshes(tmp_path: Path) -> None:
             driver.quit()
         server.terminate()
         server.wait(timeout=30)
+
+
+def start_serve(snapshots: Path, *flags: str) -> tuple:
+    """`svcgraph serve --snapshots DIR` on a free loopback port, refreshing every second:
+    the process and the page's URL."""
+    server = subprocess.Popen(
+        [str(pages.svcgraph_binary()), "serve", "--snapshots", str(snapshots),
+         "--listen", "127.0.0.1:0", "--refresh", "1s", *flags],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    assert server.stderr is not None
+    for line in server.stderr:  # the address line comes before any request is served
+        if "serving http://" in line:
+            return server, line.split("serving ", 1)[1].split()[0]
+    server.kill()
+    raise AssertionError("svcgraph serve printed no address")
+
+
+def test_a_failing_source_and_a_server_gone_are_shown_loudly(tmp_path: Path) -> None:
+    """The badge turns amber when the server shows its last good view because the source
+    fails (with the server's reason, as text), back to live when the source is back, and red
+    when the server cannot be reached at all."""
+    # A directory whose name is markup: the reason that names it stays text.
+    snapshots = tmp_path / "<img src=x onerror=window.pwned=1>"
+    snapshots.mkdir()
+    (snapshots / "shop.json").write_bytes(SHOP.read_bytes())
+    server, url = start_serve(snapshots)
+    driver = None
+    try:
+        driver = pages.chromium()
+        driver.get(url)
+        wait(driver, lambda d: d.execute_script("return window.svcgraphReady || false"))
+        badge = lambda d: d.find_element(By.ID, "live-state")  # noqa: E731
+        wait(driver, lambda d: "showing 2026-11-24 17:00:00 UTC" in d.find_element(By.ID, "status").text)
+        assert badge(driver).text == "live"
+
+        # The source fails.
+        away = tmp_path / "away"
+        snapshots.rename(away)
+        wait(driver, lambda d: "stale" in badge(d).get_attribute("class"), timeout=30)
+        text = badge(driver).get_attribute("textContent")
+        clock = driver.execute_script(
+            "return new Date(arguments[0] * 1000).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'})",
+            NOW)
+        assert text.startswith(f"stale — last good view {clock}, source failing since "), text
+        assert f"cannot read the directory {snapshots}" in text, text
+        assert driver.find_elements(By.CSS_SELECTOR, "#live-state *") == []
+        assert driver.execute_script("return window.pwned === undefined")
+        colour = driver.execute_script("return getComputedStyle(arguments[0]).backgroundColor", badge(driver))
+        assert colour == "rgb(180, 83, 9)", colour
+        assert "shop/checkout" in drawn(driver), "the last good view stays"
+
+        # The directory comes back: live again.
+        away.rename(snapshots)
+        wait(driver, lambda d: badge(d).text == "live", timeout=30)
+        assert badge(driver).get_attribute("class") == "badge"
+
+        # The server goes away.
+        server.terminate()
+        server.wait(timeout=30)
+        wait(driver, lambda d: "down" in badge(d).get_attribute("class"), timeout=30)
+        assert badge(driver).text.startswith("cannot reach the server since "), badge(driver).text
+        assert "refresh failed" in driver.find_element(By.ID, "status").text
+        assert "shop/checkout" in drawn(driver)
+    finally:
+        if driver is not None:
+            driver.quit()
+        if server.poll() is None:
+            server.terminate()
+            server.wait(timeout=30)

@@ -11,6 +11,7 @@ import os
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from urllib.parse import quote
 from typing import Iterator, List
 
 import pytest
@@ -410,4 +411,47 @@ def test_a_big_graph_in_one_namespace_starts_with_its_workloads(driver, workdir:
     assert len(shown_nodes(driver)) == 450
     driver.find_element(By.ID, "overview").click()
     assert len(driver.find_elements(By.CSS_SELECTOR, "g.nodes > g.node")) == 30
+    assert severe(driver.get_log("browser")) == []
+
+
+def test_link_templates_show_in_the_panel_encoded(driver, workdir: Path) -> None:
+    """`--link`: clicking a service shows its links, each value URL-encoded as the Rust side
+    encodes it (hostile names included), opened in a new tab without opener or referrer;
+    a call's link shows on the call's panel."""
+    doc = pages.hostile_graph(["a\"b <script>&#x \u202e\nz"])
+    source = pages.write_json(doc, workdir / "links.json")
+    path = pages.render(
+        ["-i", str(source),
+         "--link", "Traces=https://grafana.example/explore?s={service}&ns={namespace}&from={from}&to={to}",
+         "--link", "Call=https://t.example/{client}/{server}?cns={client_namespace}"],
+        workdir / "links.html")
+    driver.get("about:blank")
+    driver.get_log("browser")
+    pages.open_page(driver, path)
+    hostile = doc["nodes"][1]
+    target = driver.execute_script(
+        "return [...document.querySelectorAll('g.nodes > g.node')].find(n => n.dataset.id !== 'web')")
+    ActionChains(driver).move_to_element(target).click().perform()
+    anchors = driver.find_elements(By.CSS_SELECTOR, "#panel ul.links a")
+    assert [a.text for a in anchors] == ["Traces"]
+    href = anchors[0].get_attribute("href")
+    encode = lambda v: quote(v, safe="-._~")  # noqa: E731 (RFC 3986 unreserved only)
+    prefix = ("https://grafana.example/explore?s=" + encode(hostile["name"]) +
+              "&ns=" + encode(hostile["namespace"]) + "&from=")
+    assert href.startswith(prefix), href
+    # No file moment: the hour before the click.
+    start, end = (int(x) for x in href[len(prefix):].split("&to="))
+    assert end - start == 3600 * 1000
+    now = driver.execute_script("return Date.now()")
+    assert abs(now - end) < 60_000
+    assert anchors[0].get_attribute("target") == "_blank"
+    assert anchors[0].get_attribute("rel") == "noopener noreferrer"
+    # A call's panel has the call's link; clicking the call keeps it.
+    edge = driver.find_element(By.CSS_SELECTOR, f'g.edges > g.edge[data-source="web"]')
+    driver.execute_script("arguments[0].querySelector('.line').dispatchEvent(new MouseEvent('click', {bubbles: true}))", edge)
+    anchors = driver.find_elements(By.CSS_SELECTOR, "#panel ul.links a")
+    assert [a.text for a in anchors] == ["Call"]
+    assert anchors[0].get_attribute("href") == (
+        "https://t.example/web/" + encode(hostile["name"]) + "?cns=front")
+    assert driver.execute_script("return window.pwned === undefined")
     assert severe(driver.get_log("browser")) == []

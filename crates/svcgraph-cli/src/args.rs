@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::builder::{PossibleValue, PossibleValuesParser, StringValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use svcgraph_core::render::links::LinkTemplate;
 use svcgraph_core::schema::Schema;
 
 /// See your service graph: who calls whom, how often, how often it fails, how slow it is.
@@ -121,6 +122,16 @@ pub struct RenderArgs {
 
     #[command(flatten)]
     pub draw: DrawArgs,
+
+    /// A link to another tool in the page's side panel (repeatable): NAME=URL, an http(s) URL
+    /// with placeholders, each replaced by its value URL-encoded. A service's link uses
+    /// `{service}` and `{namespace}`; a template with `{client}`, `{server}`, `{client_namespace}` or
+    /// `{server_namespace}` is a call's link instead. `{from}` and `{to}` are the view's time window
+    /// in Unix milliseconds (Grafana's from= and to= take them). E.g.
+    /// 'Logs=https://logs.example/?q={service}&to={to}'.
+    /// Only the html format carries links (--format html or -o FILE.html).
+    #[arg(long = "link", value_name = "NAME=URL", value_parser = parse_link, help_heading = "Output")]
+    pub links: Vec<LinkTemplate>,
 
     /// Print layout statistics (layers, crossings, size, time per phase) on standard error;
     /// with --format json they are also added to the document as `layout`.
@@ -277,6 +288,11 @@ pub struct TransformArgs {
     /// Which way to go from the focused node.
     #[arg(long, value_enum, default_value_t = FocusDirection::Both, requires = "focus", help_heading = "Transforms")]
     pub direction: FocusDirection,
+}
+
+/// A `--link` template, checked as it is parsed (so a bad one is a usage error).
+fn parse_link(text: &str) -> Result<LinkTemplate, String> {
+    LinkTemplate::parse(text).map_err(|e| e.to_string())
 }
 
 fn parse_depth(text: &str) -> Result<usize, String> {
@@ -610,6 +626,16 @@ pub struct ServeArgs {
     /// The page's title (default: svcgraph and the source).
     #[arg(long, value_name = "TEXT", help_heading = "Server")]
     pub title: Option<String>,
+
+    /// A link to another tool in the page's side panel (repeatable): NAME=URL, an http(s) URL
+    /// with placeholders, each replaced by its value URL-encoded. A service's link uses
+    /// `{service}` and `{namespace}`; a template with `{client}`, `{server}`, `{client_namespace}` or
+    /// `{server_namespace}` is a call's link instead. `{from}` and `{to}` are the view's time window
+    /// in Unix milliseconds (Grafana's from= and to= take them). E.g.
+    /// 'Logs=https://logs.example/?q={service}&to={to}'.
+    /// In the live page they follow the moment shown.
+    #[arg(long = "link", value_name = "NAME=URL", value_parser = parse_link, help_heading = "Server")]
+    pub links: Vec<LinkTemplate>,
 
     /// Print no notes on standard error, only warnings about refreshes that failed and errors.
     #[arg(long, short = 'q', help_heading = "Output")]

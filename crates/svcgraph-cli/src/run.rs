@@ -136,6 +136,11 @@ pub(crate) fn one_line(text: &str) -> String {
 fn render(args: &RenderArgs) -> Result<ExitCode> {
     let notes = Notes { quiet: args.quiet };
     let format = output_format(args.format, args.output.as_deref())?;
+    if !args.links.is_empty() && format != Format::Html {
+        bail!(
+            "--link adds links to the interactive page's side panel; only the html format carries them (--format html, or -o FILE.html)"
+        );
+    }
     let thresholds = thresholds(&args.compare.thresholds);
     if output::is_stdout(args.output.as_deref())
         && args
@@ -182,7 +187,11 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
             svg::EdgeLabels::AUTO_LIMIT
         ));
     }
-    let (text, stats) = draw(&graph, format, svg_options, args.stats);
+    let page = PageExtras {
+        links: args.links.clone(),
+        window: link_window(args)?,
+    };
+    let (text, stats) = draw(&graph, format, svg_options, args.stats, page);
     if args.stats {
         match &stats {
             Some(stats) => print_stats(stats),
@@ -212,6 +221,7 @@ fn draw(
     format: Format,
     svg_options: svg::SvgOptions,
     stats: bool,
+    page: PageExtras,
 ) -> (String, Option<LayoutStats>) {
     match format {
         Format::Svg => {
@@ -233,10 +243,38 @@ fn draw(
             let stats = stats.then(|| svg::layout_of(graph, &svg_options).stats);
             let mut options = html::HtmlOptions::default();
             options.svg = svg_options;
+            options.links = page.links;
+            options.window = page.window;
             let page = html::to_html(graph, &options);
             (page, stats)
         }
     }
+}
+
+/// What only the html page carries.
+struct PageExtras {
+    links: Vec<svcgraph_core::render::links::LinkTemplate>,
+    /// The links' `{from}` and `{to}` (Unix milliseconds).
+    window: Option<(i64, i64)>,
+}
+
+/// The time window a server is asked about (`--at`, else now, and `--window` before it), for
+/// the links' `{from}` and `{to}`; `None` for files, whose moment the page does not know.
+fn link_window(args: &RenderArgs) -> Result<Option<(i64, i64)>> {
+    if args.links.is_empty() || matches!(source_of(args)?, SourceKind::File) {
+        return Ok(None);
+    }
+    let query = server_query(&args.series_filter, &args.transform.namespace, &args.time)?;
+    let to = query.at.map_or_else(
+        || {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        },
+        svcgraph_core::query::EvalTime::unix_millis,
+    );
+    let window = i64::try_from(query.window.as_millis()).unwrap_or(i64::MAX);
+    Ok(Some((to.saturating_sub(window), to)))
 }
 
 /// The graph the input holds: a graph document as it is, series mapped by the schema (the

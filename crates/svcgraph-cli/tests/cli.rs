@@ -1260,3 +1260,76 @@ fn an_html_page_from_the_format_flag_or_the_extension() {
         stderr(&stats)
     );
 }
+
+/// `--link`: a template that is not an http(s) URL, or that names an unknown placeholder, is a
+/// usage error (status 2) on render and serve alike; a format that cannot carry links is
+/// refused; the html page carries the checked template.
+#[test]
+fn link_templates_are_checked_as_flags() {
+    for command in ["render", "serve"] {
+        for (link, why) in [
+            (
+                "Run=javascript:alert(1)",
+                "must be an http:// or https:// URL",
+            ),
+            (
+                "Img=data:text/html,<b>x</b>",
+                "must be an http:// or https:// URL",
+            ),
+            (
+                "Typo=https://x.example/{servce}",
+                "unknown placeholder {servce}",
+            ),
+            ("https://x.example/{service}", "a link is written NAME=URL"),
+            ("=https://x.example/{service}", "has no name"),
+            ("Mix=https://x.example/{service}?c={client}", "mixes"),
+        ] {
+            let source = if command == "render" {
+                "--demo"
+            } else {
+                "--snapshots=."
+            };
+            let out = run(&[command, source, "--link", link], b"");
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{command} {link}: {}",
+                stderr(&out)
+            );
+            let err = stderr(&out);
+            assert!(
+                err.contains("--link") && err.contains(why),
+                "{command} {link}: {err}"
+            );
+        }
+    }
+    let good = "Traces=https://grafana.example/explore?service={service}&from={from}&to={to}";
+    let out = run(&["render", "--demo", "-f", "svg", "--link", good], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("only the html format carries them"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        &[
+            "render",
+            "--demo",
+            "-f",
+            "html",
+            "--link",
+            good,
+            "--link",
+            "Call=http://t.example/{client}/{server}",
+        ],
+        b"",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        page.contains(r#""links":[{"name":"Traces","target":"node","parts":[{"text":"https://grafana.example/explore?service="},{"value":"service"},{"text":"\u0026from="},{"value":"from"},{"text":"\u0026to="},{"value":"to"}]},{"name":"Call","target":"call""#),
+        "{page}"
+    );
+    // A file's moment is not known to the page: no window.
+    assert!(!page.contains(r#""window":"#));
+}

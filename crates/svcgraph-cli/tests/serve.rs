@@ -843,6 +843,65 @@ fn an_unchanged_view_is_answered_not_modified() {
     assert_eq!(serve.stop("TERM").code(), Some(143));
 }
 
+/// When the source fails, the live view stays the last good one and says so in a field of
+/// its own (`stale`: since when, and why), with another tag; `/healthz` says `degraded`. Once
+/// the source is back, the field is gone.
+#[test]
+fn a_failing_source_makes_the_live_view_stale() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("snapshots");
+    let away = root.path().join("away");
+    std::fs::create_dir(&dir).unwrap();
+    let taken = unix_now() - 60;
+    snapshot(&dir, "now.json", taken, &[], &[]);
+    let serve = Serve::start(&[
+        "--snapshots",
+        &dir.display().to_string(),
+        "--listen",
+        "127.0.0.1:0",
+        "--refresh",
+        "1s",
+    ]);
+    let good = serve.view_until("the first view", |_| true);
+    assert!(good.get("stale").is_none(), "{good}");
+    let good_tag = serve.get("/api/view").header("etag").unwrap().to_owned();
+
+    let before = unix_now();
+    std::fs::rename(&dir, &away).unwrap();
+    poll("degraded health", || {
+        Some(serve.health()).filter(|h| h["status"] == "degraded")
+    });
+    let answer = serve.get("/api/view");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_ne!(answer.header("etag"), Some(good_tag.as_str()));
+    let view: Value = serde_json::from_str(&answer.body).unwrap();
+    assert!(
+        has_names(&view, &["frontend", "checkout"]),
+        "the last good view"
+    );
+    assert_eq!(view["at"].as_f64(), Some(taken as f64));
+    let stale = &view["stale"];
+    let since = stale["since"].as_f64().unwrap();
+    assert!(
+        since >= (before - 1) as f64 && since <= (unix_now() + 1) as f64,
+        "{stale}"
+    );
+    let error = stale["error"].as_str().unwrap();
+    assert!(error.contains("cannot read the directory"), "{error}");
+    assert!(error.contains(&away.parent().unwrap().display().to_string()));
+    // The note says the same for the status line of older pages.
+    assert!(view["notes"][0].as_str().unwrap().contains(error), "{view}");
+    // Failing on, it stays stale since the first failure.
+    std::thread::sleep(Duration::from_millis(1500));
+    let later = serve.view("");
+    assert_eq!(later["stale"]["since"].as_f64(), Some(since));
+
+    std::fs::rename(&away, &dir).unwrap();
+    let back = serve.view_until("the source back", |v| v.get("stale").is_none());
+    assert!(has_names(&back, &["frontend"]));
+    assert_eq!(serve.health()["status"], "ok");
+}
+
 #[test]
 fn bad_flags_are_refused_before_serving() {
     for (args, message) in [

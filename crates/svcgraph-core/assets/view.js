@@ -64,6 +64,10 @@
   function formatTime(unixSeconds) {
     return new Date(unixSeconds * 1000).toISOString().slice(0, 19).replace('T', ' ') + ' UTC';
   }
+  // A clock time in the viewer's own time zone, for how long something has been going on.
+  function localClock(unixMillis) {
+    return new Date(unixMillis).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
   const plural = (n, word) => n.toLocaleString('en-US') + ' ' + word + (n === 1 ? '' : 's');
 
   /* ---------- State ---------- */
@@ -96,6 +100,8 @@
   let matches = [];
   let matchAt = -1;
   let hovered = null;
+  // A call clicked: its panel stays (for its links) until another click or Escape.
+  let pinned = null;
 
   function indexDocument(doc) {
     const nodes = new Map();
@@ -244,6 +250,7 @@
     const typing = ev.target instanceof HTMLInputElement || ev.target instanceof HTMLSelectElement;
     if (ev.key === 'Escape') {
       if (ev.target === ui.search && ui.search.value) { ui.search.value = ''; search(''); return; }
+      if (pinned) { pinned = null; showDefaultPanel(); return; }
       if (state.focus) { clearFocus(); return; }
       setHover(null);
       return;
@@ -485,6 +492,64 @@
   }
   const dur = (v) => (v === null || v === undefined ? '—' : formatDuration(v));
 
+  /* ---------- Links to other tools (render::links) ---------- */
+
+  const links = Array.isArray(config.links) ? config.links : [];
+  // As render::links encodes: every byte but A-Z a-z 0-9 - . _ ~.
+  const encodeValue = (v) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+
+  // The window {from} and {to} stand for, in Unix ms: the live view's moment shown and the
+  // rate window before it, the page's own window, or the hour before now.
+  function linkWindow() {
+    if (live && shownAt !== null) {
+      const to = Math.round(shownAt * 1000);
+      return [to - (live.window_seconds || 300) * 1000, to];
+    }
+    if (Array.isArray(config.window) && config.window.length === 2) return config.window;
+    const to = Date.now();
+    return [to - 3600 * 1000, to];
+  }
+  // A "links" section in the panel: one anchor per template of `target`, opened in a new tab
+  // that gets neither this page's window nor its address.
+  function appendLinks(target, values) {
+    const mine = links.filter((l) => l && l.target === target && Array.isArray(l.parts));
+    if (!mine.length) return;
+    const [from, to] = linkWindow();
+    const all = { ...values, from: String(from), to: String(to) };
+    const list = el('ul', null, 'links');
+    for (const link of mine) {
+      let url = '';
+      try {
+        for (const part of link.parts) {
+          if (typeof part.text === 'string') url += part.text;
+          else if (typeof part.value === 'string') url += encodeValue(all[part.value] == null ? '' : String(all[part.value]));
+        }
+        const scheme = new URL(url).protocol;
+        if (scheme !== 'http:' && scheme !== 'https:') continue;
+      } catch (e) { continue; }
+      const a = el('a', link.name);
+      a.href = url;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+      const li = el('li');
+      li.append(a);
+      list.append(li);
+    }
+    if (!list.childElementCount) return;
+    panel.append(el('h3', 'links'));
+    panel.append(list);
+  }
+  // A service's name and namespace as the graph document has them (the drawing's attributes
+  // hold them with some characters replaced).
+  function nodeValues(id) {
+    const doc = docIndex.nodes.get(id);
+    const drawn = model.nodes.get(id);
+    return {
+      name: doc ? doc.name : drawn ? drawn.name : id,
+      namespace: doc ? (doc.namespace == null ? '' : doc.namespace) : drawn && drawn.ns !== null ? drawn.ns : '',
+    };
+  }
+
   function showEdge(edge) {
     const n = edgeNumbers(edge);
     const s = model.nodes.get(edge.s);
@@ -503,6 +568,12 @@
       ['p99', dur(n.p99), withBefore ? dur(b.p99) : undefined],
     ], withBefore));
     if (n.connection) panel.append(el('p', `connection: ${n.connection}`, 'sub'));
+    const client = nodeValues(edge.s);
+    const server = nodeValues(edge.t);
+    appendLinks('call', {
+      client: client.name, server: server.name,
+      client_namespace: client.namespace, server_namespace: server.namespace,
+    });
   }
 
   function totals(edges) {
@@ -543,6 +614,10 @@
       for (const [e, n] of slowest) list.append(el('li', `${nameOf(e.t)}: ${formatDuration(n.p95)}`));
       panel.append(list);
     }
+    if (node.kind !== 'namespace') {
+      const values = nodeValues(node.id);
+      appendLinks('node', { service: values.name, namespace: values.namespace });
+    }
     if (expandable(node)) {
       panel.append(button(`Expand ${node.name}`, () => expandOverviewNode(node)));
     } else {
@@ -569,6 +644,8 @@
   }
 
   function showDefaultPanel() {
+    const pinnedEdge = pinned && model.edges.find((e) => e.s === pinned.s && e.t === pinned.t);
+    if (pinnedEdge) { showEdge(pinnedEdge); return; }
     const focused = state.focus && model.nodes.get(state.focus);
     if (focused) { showNode(focused); return; }
     panel.replaceChildren();
@@ -665,6 +742,13 @@
     if (dragged) { dragged = false; return; }
     const target = ev.target instanceof Element ? ev.target : null;
     if (!target) return;
+    const edgeEl = target.closest('g.edges > g.edge');
+    pinned = null;
+    if (edgeEl) {
+      const edge = model.edges.find((e) => e.el === edgeEl);
+      if (edge) { pinned = { s: edge.s, t: edge.t }; showEdge(edge); }
+      return;
+    }
     const box = target.closest('g.collapsed-box');
     if (box) { expand(box.getAttribute('data-namespace')); return; }
     const group = target.closest('g.groups > g.group');
@@ -769,9 +853,12 @@
   }
 
   // Puts another drawing on the stage, keeping the view state where it still applies.
+  // The side panel is left to the caller, to be written from the new drawing: written here,
+  // it would describe the drawing being replaced.
   function swapDrawing(next) {
     if (!next || next === svg) return;
-    setHover(null);
+    hovered = null;
+    overlay.replaceChildren();
     if (svg) svg.replaceWith(next); else stage.prepend(next);
     svg = next;
     model = indexDrawing(svg);
@@ -1003,6 +1090,11 @@
   let shownTag = null;
   let shownAsk = '';
   let shownNotes = [];
+  // {since, error} while the server serves its last good view because the source fails.
+  let shownStale = null;
+  // When requests to the server began to fail (Unix ms), and how; null while they succeed.
+  let failingSince = null;
+  let failingHow = '';
 
   function setStatus(text, error) {
     statusLine.textContent = text;
@@ -1016,8 +1108,29 @@
     ui.time.value = String(offset);
     ui.compare.value = [...ui.compare.options].some((o) => o.value === state.compare) ? state.compare : '';
     ui.timeLabel.textContent = state.at ? formatTime(Number(state.at)) : 'now';
-    ui.liveState.textContent = state.at ? 'paused' : 'live';
-    ui.liveState.classList.toggle('paused', Boolean(state.at));
+    showLiveState();
+  }
+
+  // The badge: live, paused on a moment, stale (the server shows its last good view: the
+  // source fails), or down (the server cannot be reached). Text only, from the server too.
+  function showLiveState() {
+    let text = state.at ? 'paused' : 'live';
+    let kind = state.at ? 'paused' : '';
+    if (failingSince !== null) {
+      text = `${failingHow} since ${localClock(failingSince)}`;
+      kind = 'down';
+    } else if (shownStale && !state.at) {
+      text = `stale — last good view ${localClock((shownAt || shownStale.since) * 1000)}, ` +
+        `source failing since ${localClock(shownStale.since * 1000)}: ${shownStale.error}`;
+      kind = 'stale';
+    }
+    ui.liveState.textContent = text;
+    ui.liveState.title = text;
+    ui.liveState.className = kind ? 'badge ' + kind : 'badge';
+  }
+  function staleOf(value) {
+    if (!value || typeof value !== 'object' || !Number.isFinite(value.since)) return null;
+    return { since: value.since, error: typeof value.error === 'string' ? value.error : 'unknown error' };
   }
 
   function schedule() {
@@ -1044,12 +1157,16 @@
         if (mine !== request) return;
         const at = Number(response.headers.get('x-svcgraph-at'));
         if (response.headers.get('x-svcgraph-at') !== null && Number.isFinite(at)) shownAt = at;
+        failingSince = null;
         showStatus();
+        showLiveState();
         return;
       }
       if (!response.ok) {
         const body = (await response.text()).slice(0, 300);
-        throw new Error(`HTTP ${response.status}${body ? ': ' + body : ''}`);
+        const failure = new Error(`HTTP ${response.status}${body ? ': ' + body : ''}`);
+        failure.how = `server failing (HTTP ${response.status})`;
+        throw failure;
       }
       const data = await response.json();
       if (mine !== request) return; // a newer request is under way
@@ -1060,9 +1177,17 @@
       shownAsk = ask;
       shownAt = typeof data.at === 'number' ? data.at : null;
       shownNotes = Array.isArray(data.notes) ? data.notes.filter((n) => typeof n === 'string') : [];
+      shownStale = staleOf(data.stale);
+      failingSince = null;
       showStatus();
+      showLiveState();
     } catch (e) {
       if (mine !== request) return;
+      // fetch itself fails (a TypeError) when no answer arrives at all.
+      const how = e && e.how ? e.how : e instanceof TypeError ? 'cannot reach the server' : 'refresh failing';
+      if (failingSince === null || how !== failingHow) failingSince = Date.now();
+      failingHow = how;
+      showLiveState();
       setStatus(`refresh failed (${e && e.message ? e.message : e}); still showing the last drawing` +
         (shownAt !== null ? ` of ${formatTime(shownAt)}` : ''), true);
     } finally {
@@ -1095,6 +1220,7 @@
       state.fit = keep;
     } else if (focus) { state.focus = ''; writeHash(); }
     if (state.fit) fit(); else applyView();
+    showDefaultPanel();
   }
 
   if (live) {

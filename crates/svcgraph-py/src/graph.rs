@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use svcgraph_core::diff::Change;
 use svcgraph_core::petgraph::graph::NodeIndex;
+use svcgraph_core::render::links::LinkTemplate;
 use svcgraph_core::render::{html, json, svg};
 use svcgraph_core::{ServiceGraph, diff, transform};
 
@@ -90,6 +91,25 @@ impl Graph {
         let graph = &self.inner;
         py.detach(|| svg::to_svg(graph, options).text)
     }
+}
+
+/// `links={name: template}`, checked, in the dict's order.
+fn link_templates(links: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<LinkTemplate>> {
+    let Some(links) = links else {
+        return Ok(Vec::new());
+    };
+    let mut templates = Vec::with_capacity(links.len());
+    for (name, url) in links.iter() {
+        let (Ok(name), Ok(url)) = (name.extract::<String>(), url.extract::<String>()) else {
+            return Err(Error::Input(
+                "links maps link names to URL templates, both str: {\"Traces\": \"https://…{service}…\"}"
+                    .into(),
+            )
+            .into());
+        };
+        templates.push(LinkTemplate::new(&name, &url).map_err(Error::Core)?);
+    }
+    Ok(templates)
 }
 
 /// The format `save` writes, from the explicit argument or the file's extension.
@@ -574,8 +594,13 @@ impl Graph {
     /// options of `to_svg`), pan and zoom, search, hover details, focus, collapsible
     /// namespaces and the view in the URL fragment; nothing is fetched from the network.
     /// Graphs with more than one namespace are drawn with namespace boxes; graphs of more than
-    /// 400 services start as an overview of their namespaces. `title` names the page. Raises
-    /// `InputError` as `to_svg` does.
+    /// 400 services start as an overview of their namespaces. `title` names the page.
+    /// `links` maps a name to a URL template shown in the side panel of a service
+    /// (`{service}`, `{namespace}`) or of a call (`{client}`, `{server}`,
+    /// `{client_namespace}`, `{server_namespace}`), with `{from}`/`{to}` the hour before the
+    /// link is followed, in Unix milliseconds; each value is URL-encoded. Raises `InputError`
+    /// (a `ValueError`) as `to_svg` does, and for a link that is not an http(s) URL or names
+    /// an unknown placeholder.
     ///
     /// ```python
     /// >>> g.to_html(title="shop").startswith("<!DOCTYPE html>")
@@ -584,9 +609,9 @@ impl Graph {
     #[pyo3(
         signature = (
             *, rankdir = "lr".to_owned(), edge_labels = "auto".to_owned(), group = None,
-            legend = true, title = None, hint = None
+            legend = true, title = None, hint = None, links = None
         ),
-        text_signature = "($self, *, rankdir='lr', edge_labels='auto', group=None, legend=True, title=None, hint=None)"
+        text_signature = "($self, *, rankdir='lr', edge_labels='auto', group=None, legend=True, title=None, hint=None, links=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn to_html(
@@ -598,12 +623,14 @@ impl Graph {
         legend: bool,
         title: Option<String>,
         hint: Option<String>,
+        links: Option<Bound<'_, PyDict>>,
     ) -> PyResult<String> {
         let mut svg = options::svg_options(&rankdir, &edge_labels, group.as_deref(), legend)?;
         svg.hint = options::hint(hint.as_deref())?;
         let mut options = html::HtmlOptions::default();
         options.svg = svg;
         options.title = title;
+        options.links = link_templates(links.as_ref())?;
         let graph = &self.inner;
         Ok(py.detach(|| html::to_html(graph, &options)))
     }

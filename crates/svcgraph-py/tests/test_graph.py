@@ -211,6 +211,30 @@ def test_the_interactive_page(shop: svcgraph.Graph) -> None:
         shop.to_html(rankdir="up")  # type: ignore[arg-type]
 
 
+def test_the_page_carries_link_templates(shop: svcgraph.Graph) -> None:
+    page = shop.to_html(links={
+        "Traces": "https://grafana.example/explore?s={service}&from={from}&to={to}",
+        "Calls": "https://t.example/{client}/{server}",
+    })
+    assert (
+        '"links":[{"name":"Traces","target":"node","parts":[{"text":"https://grafana.example/explore?s="},'
+        '{"value":"service"},{"text":"\\u0026from="},{"value":"from"}'
+    ) in page
+    assert '{"name":"Calls","target":"call"' in page
+    assert '"links":[' not in shop.to_html(), "no links, nothing added"
+    for bad, why in [
+        ({"Run": "javascript:alert(1)"}, "http:// or https://"),
+        ({"Img": "data:text/html,<b>x</b>"}, "http:// or https://"),
+        ({"Typo": "https://x.example/{servce}"}, "unknown placeholder"),
+        ({"": "https://x.example/"}, "no name"),
+        ({"Num": 1}, "both str"),
+    ]:
+        with pytest.raises(ValueError, match=why):
+            shop.to_html(links=bad)  # type: ignore[dict-item]
+        with pytest.raises(svcgraph.InputError):
+            shop.to_html(links=bad)  # type: ignore[dict-item]
+
+
 def test_layout_stats(shop: svcgraph.Graph) -> None:
     stats = shop.layout_stats()
     assert stats["nodes"] == len(shop)

@@ -124,7 +124,7 @@ fn write_node(out: &mut String, indent: &str, node: &Node) {
         NodeKind::Service | NodeKind::Pod | NodeKind::Workload => "",
         NodeKind::Namespace => ", shape=folder, style=\"filled\", fillcolor=\"#dde7f7\"",
         NodeKind::Database => {
-            ", shape=cylinder, style=\"filled\", color=\"#a86b00\", fillcolor=\"#fff4de\""
+            ", shape=cylinder, style=\"filled\", color=\"#2f7a6b\", fillcolor=\"#e3f2ef\""
         }
         NodeKind::Virtual => {
             ", style=\"rounded,filled,dashed\", color=\"#7c8796\", fillcolor=\"#f3f4f6\", fontcolor=\"#4b5563\""

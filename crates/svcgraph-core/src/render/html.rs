@@ -35,6 +35,7 @@ use sha2::{Digest, Sha256};
 
 use super::Grouping;
 use super::json::to_json;
+use super::links::LinkTemplate;
 use super::svg::{SvgOptions, to_svg};
 use crate::diff::{Thresholds, diff};
 use crate::model::{Edge, Node, NodeKind, ServiceGraph};
@@ -60,6 +61,13 @@ pub struct HtmlOptions {
     pub title: Option<String>,
     /// A live page, refreshed from the server that serves it.
     pub live: Option<LiveOptions>,
+    /// Links to other tools in the side panel of a service or a call ([`links`](super::links)).
+    pub links: Vec<LinkTemplate>,
+    /// The time window the graph describes, `(from, to)` in Unix milliseconds: the values of
+    /// the links' `{from}` and `{to}`. A live page takes them from each view it shows
+    /// ([`LiveOptions::window_seconds`] before its moment); without either, the hour before
+    /// the link is followed.
+    pub window: Option<(i64, i64)>,
 }
 
 /// The comparisons a live page offers (seconds before the moment shown), as far as its
@@ -77,8 +85,11 @@ const COMPARISONS: [(u64, &str); 5] = [
 /// `history_seconds`.
 ///
 /// The reply is JSON `{"svg": "<svg…>", "graph": {graph document}, "at": unix_seconds,
-/// "notes": ["…"]}`. `at` is empty for now or Unix seconds; `compare` is empty for no
-/// comparison or the seconds before `at` to compare with.
+/// "notes": ["…"]}`, with `"stale": {"since": unix_seconds, "error": "…"}` when the server
+/// shows its last good view because its source has been failing since then (the page's
+/// badge turns amber and says why; red when the server cannot be reached at all). `at` is
+/// empty for now or Unix seconds; `compare` is empty for no comparison or the seconds before
+/// `at` to compare with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LiveOptions {
@@ -86,6 +97,9 @@ pub struct LiveOptions {
     pub refresh_seconds: u64,
     /// How far back the time slider reaches, in seconds.
     pub history_seconds: u64,
+    /// The `rate()` window, in seconds: the links' `{from}` is this much before the moment
+    /// shown.
+    pub window_seconds: u64,
 }
 
 impl Default for LiveOptions {
@@ -93,6 +107,7 @@ impl Default for LiveOptions {
         LiveOptions {
             refresh_seconds: 30,
             history_seconds: 6 * 3600,
+            window_seconds: 300,
         }
     }
 }
@@ -117,7 +132,10 @@ pub fn to_html(graph: &ServiceGraph, options: &HtmlOptions) -> String {
         live: options.live.map(|l| LiveConfig {
             refresh_seconds: l.refresh_seconds.max(1),
             history_seconds: l.history_seconds,
+            window_seconds: l.window_seconds,
         }),
+        links: &options.links,
+        window: options.window.map(|(from, to)| [from, to]),
         threshold: OVERVIEW_THRESHOLD,
         overview: overview.is_some(),
         overview_level: overview.as_ref().map(|o| o.level),
@@ -241,6 +259,10 @@ pub fn live_view(
 #[derive(serde::Serialize)]
 struct Config<'a> {
     live: Option<LiveConfig>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    links: &'a [LinkTemplate],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    window: Option<[i64; 2]>,
     threshold: usize,
     overview: bool,
     overview_level: Option<&'static str>,
@@ -323,10 +345,13 @@ fn notice(graph: &ServiceGraph, namespaces: usize, overview: Option<&Overview>) 
     }
 }
 
+// The page reads these names; each is a number of seconds.
+#[allow(clippy::struct_field_names)]
 #[derive(serde::Serialize)]
 struct LiveConfig {
     refresh_seconds: u64,
     history_seconds: u64,
+    window_seconds: u64,
 }
 
 /// The controls above the drawing. Labels and values are fixed words; only the title comes

@@ -8,6 +8,7 @@
 pub mod dot;
 pub mod html;
 pub mod json;
+pub mod links;
 pub mod svg;
 pub mod text;
 

@@ -5,14 +5,16 @@
 //! `edge err-2`) and `data-*` attributes (ids, rates, error ratio, latency in seconds) so users
 //! can restyle and script the picture; every node and edge has a `<title>` tooltip with all
 //! its numbers. Long names are shortened in the middle; the full name is in the tooltip.
-//! Edge width follows the request rate, colour the error ratio. Every text is escaped.
+//! Edge width follows the request rate, colour the error ratio. A node that receives calls is
+//! outlined by the error ratio of those calls, in the edges' bands (`node health-2`), and its
+//! tooltip states that ratio. Every text is escaped.
 
 use std::borrow::Cow;
 use std::fmt::Write;
 
 use super::text::{
-    ERROR_COLORS, edge_details, edge_label, edge_width, error_level, node_details, shorten,
-    text_width,
+    ERROR_COLORS, edge_details, edge_label, edge_width, error_level, format_percent, format_rate,
+    node_details, shorten, text_width,
 };
 use crate::layout::{
     Direction, EdgeHint, EdgeRoute, GroupBox, Layout, LayoutEdge, LayoutGraph, LayoutHint,
@@ -208,11 +210,12 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
         layout: drawn,
     } = prepare(graph, options);
     let legend = !options.no_legend && !graph.is_empty();
-    let compared = graph.graph().edge_weights().any(|e| e.diff.is_some());
-    let legend_width = match (legend, compared) {
-        (false, _) => 0.0,
-        (true, false) => 560.0,
-        (true, true) => 780.0,
+    // Written first for its width: the picture is at least as wide as its legend.
+    let mut legend_text = String::new();
+    let legend_width = if legend {
+        write_legend(&mut legend_text, graph, drawn.height)
+    } else {
+        0.0
     };
     let width = drawn.width.max(legend_width).max(240.0);
     let height = drawn.height + if legend { LEGEND_HEIGHT } else { 0.0 };
@@ -251,9 +254,7 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
     write_groups(&mut out, &groups, &drawn.groups);
     write_edges(&mut out, graph, &edges, &labels, &drawn.edges, with_labels);
     write_nodes(&mut out, graph, &nodes, &names, &drawn.nodes);
-    if legend {
-        write_legend(&mut out, graph, drawn.height);
-    }
+    out.push_str(&legend_text);
     out.push_str("</svg>\n");
     Svg {
         text: out,
@@ -468,12 +469,14 @@ fn write_nodes(
     out.push_str("<g class=\"nodes\">\n");
     for ((&v, name), r) in nodes.iter().zip(names).zip(rects) {
         let node = &g[v];
+        let inbound = Inbound::of(graph, v);
         let _ = write!(
             out,
-            r#"<g class="node kind-{kind}{diff}" data-id="{}" data-name="{}" data-kind="{kind}""#,
+            r#"<g class="node kind-{kind}{health}{diff}" data-id="{}" data-name="{}" data-kind="{kind}""#,
             attr(&node.id),
             attr(&node.name),
             kind = node.kind,
+            health = inbound.map_or(String::new(), |i| format!(" health-{}", i.level())),
             diff = node
                 .diff
                 .map_or(String::new(), |c| format!(" diff-{}", c.as_str())),
@@ -484,11 +487,19 @@ fn write_nodes(
         if let Some(ns) = &node.namespace {
             let _ = write!(out, r#" data-namespace="{}""#, attr(ns));
         }
-        let _ = write!(
-            out,
-            "><title>{}</title>",
-            text(&node_details(node).join("\n"))
-        );
+        if let Some(i) = inbound {
+            let _ = write!(
+                out,
+                r#" data-in-rps="{}" data-in-error-ratio="{}""#,
+                i.requests_per_second,
+                i.error_ratio()
+            );
+        }
+        let mut details = node_details(node);
+        if let Some(i) = inbound {
+            details.insert(2, i.describe());
+        }
+        let _ = write!(out, "><title>{}</title>", text(&details.join("\n")));
         write_shape(out, node.kind, r);
         let _ = writeln!(
             out,
@@ -507,6 +518,63 @@ fn write_nodes(
     out.push_str("</g>\n");
 }
 
+/// The calls into a node, summed: what its health colour says.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Inbound {
+    requests_per_second: f64,
+    failures_per_second: f64,
+}
+
+impl Inbound {
+    /// The calls into `v` (its own calls to itself included), or `None` when it receives no
+    /// requests: such a node has no health to show and stays neutral.
+    fn of(graph: &ServiceGraph, v: NodeIndex) -> Option<Inbound> {
+        let g = graph.graph();
+        let mut sum = Inbound {
+            requests_per_second: 0.0,
+            failures_per_second: 0.0,
+        };
+        // Summed in id order of the callers, so the same graph gives the same bits.
+        let mut edges: Vec<_> = g
+            .edges_directed(v, petgraph::Direction::Incoming)
+            .map(|e| (&g[petgraph::visit::EdgeRef::source(&e)].id, e))
+            .collect();
+        edges.sort_by(|a, b| a.0.cmp(b.0));
+        for (_, e) in edges {
+            let edge = e.weight();
+            sum.requests_per_second += edge.requests_per_second;
+            sum.failures_per_second += edge.failures_per_second;
+        }
+        (sum.requests_per_second > 0.0).then_some(sum)
+    }
+
+    /// Failures per request, at most 1 (as [`Edge::error_ratio`](crate::model::Edge::error_ratio)).
+    fn error_ratio(self) -> f64 {
+        (self.failures_per_second / self.requests_per_second).clamp(0.0, 1.0)
+    }
+
+    /// The band of the edges' colours ([`error_level`]).
+    fn level(self) -> usize {
+        error_level(self.error_ratio())
+    }
+
+    /// The tooltip's line: the colour is never the only cue.
+    fn describe(self) -> String {
+        format!(
+            "calls in: {} requests/s, {} errors",
+            format_rate(self.requests_per_second),
+            format_percent(self.error_ratio())
+        )
+    }
+}
+
+/// Fill of a node by the error band of its calls in (the outline takes the edges' colour;
+/// databases are teal, not amber, so that no kind of node looks like a warning);
+/// band 0, calls in without errors, keeps the node's own look.
+const HEALTH_FILLS: [&str; 4] = ["", "#fdf3d7", "#fde7d9", "#fbe0e0"];
+/// Outline width by error band: thicker as it gets worse, so the band reads without colour.
+const HEALTH_STROKES: [&str; 4] = ["", "1.8", "2.2", "2.8"];
+
 fn write_style(out: &mut String) {
     let _ = write!(
         out,
@@ -516,7 +584,7 @@ fn write_style(out: &mut String) {
          .node rect, .node path {{ fill: #e8f0fe; stroke: #3b6db3; stroke-width: 1.2; }}\n\
          .node text {{ font-size: {NODE_FONT}px; fill: #1f2937; text-anchor: middle; }}\n\
          .kind-namespace rect {{ fill: #dde7f7; stroke-width: 2; }}\n\
-         .kind-database path {{ fill: #fff4de; stroke: #a86b00; }}\n\
+         .kind-database path {{ fill: #e3f2ef; stroke: #2f7a6b; }}\n\
          .kind-virtual rect {{ fill: #f3f4f6; stroke: #7c8796; stroke-dasharray: 5 3; }}\n\
          .kind-virtual text {{ fill: #4b5563; font-style: italic; }}\n\
          .kind-external rect {{ fill: #ffffff; stroke: #7c8796; stroke-dasharray: 2 2; }}\n\
@@ -527,7 +595,19 @@ fn write_style(out: &mut String) {
          .edge .line {{ fill: none; stroke-linecap: round; }}\n\
          .edge text {{ font-size: {LABEL_FONT}px; text-anchor: middle; paint-order: stroke; stroke: #ffffff; stroke-width: 3px; stroke-linejoin: round; }}\n\
          .edge.reversed .line {{ stroke-dasharray: 6 3; }}\n\
-         .halo {{ fill: none; stroke-linecap: round; stroke-opacity: 0.35; }}\n\
+         .halo {{ fill: none; stroke-linecap: round; stroke-opacity: 0.35; }}\n"
+    );
+    // Before the comparison's marks, which win over a node's health when both apply.
+    for level in 1..ERROR_COLORS.len() {
+        let _ = writeln!(
+            out,
+            ".node.health-{level} rect, .node.health-{level} path {{ fill: {}; stroke: {}; stroke-width: {}; }}",
+            HEALTH_FILLS[level], ERROR_COLORS[level], HEALTH_STROKES[level]
+        );
+    }
+    let _ = write!(
+        out,
+        "\
          .diff-new .halo {{ stroke: #16a34a; }}\n\
          .diff-changed .halo {{ stroke: #7c3aed; }}\n\
          .edge.diff-gone .line {{ stroke: #9ca3af; stroke-dasharray: 3 4; }}\n\
@@ -700,27 +780,29 @@ fn write_shape(out: &mut String, kind: NodeKind, r: &Rect) {
     }
 }
 
-/// A one-line legend under the drawing: colours by error ratio, width by rate, the kinds of
-/// node present.
-fn write_legend(out: &mut String, graph: &ServiceGraph, top: f64) {
+/// A one-line legend under the drawing: colours by error ratio (of calls, and of the calls
+/// into a service), width by rate, the kinds of node present. Returns its width, margins
+/// included.
+fn write_legend(out: &mut String, graph: &ServiceGraph, top: f64) -> f64 {
     let y = top + LEGEND_HEIGHT / 2.0;
     let _ = write!(
         out,
         r#"<g class="legend" transform="translate(16 {})">"#,
         num(y)
     );
-    let mut x = 0.0;
-    let _ = write!(out, r#"<text x="0" y="3.5">errors:</text>"#);
-    x += 42.0;
+    let intro = "errors of calls, and of calls into a service:";
+    let _ = write!(out, r#"<text x="0" y="3.5">{intro}</text>"#);
+    let mut x = text_width(intro, 10.0) + 6.0;
     for (level, label) in ["none", "<1%", "1–5%", "≥5%"].iter().enumerate() {
         let _ = write!(
             out,
-            r#"<g class="err-{level}"><path class="line" d="M{} 0 h18" stroke-width="3"/><text x="{}" y="3.5" style="text-anchor:start;stroke:none">{}</text></g>"#,
+            r#"<g class="err-{level}"><path class="line" d="M{} 0 h18" stroke-width="3"/></g><g class="node health-{level}"><rect x="{}" y="-6" width="16" height="12" rx="3"/></g><text x="{}" y="3.5">{}</text>"#,
             num(x),
             num(x + 22.0),
+            num(x + 42.0),
             text(label)
         );
-        x += 26.0 + text_width(label, 10.0) + 8.0;
+        x += 46.0 + text_width(label, 10.0) + 8.0;
     }
     let _ = write!(
         out,
@@ -781,6 +863,7 @@ fn write_legend(out: &mut String, graph: &ServiceGraph, top: f64) {
         }
     }
     out.push_str("</g>\n");
+    x + 32.0
 }
 
 /// A coordinate with at most one decimal: plenty for pixels, and it keeps files small and
@@ -931,6 +1014,74 @@ mod tests {
         }
         roxmltree::Document::parse(&to_svg(&ServiceGraph::new(), &SvgOptions::default()).text)
             .unwrap();
+    }
+
+    /// A caller, and three services it calls with 0, 2 and 10 % errors; the third calls a
+    /// fourth that no one else calls, without errors.
+    fn health_graph() -> ServiceGraph {
+        let mut g = ServiceGraph::new();
+        let user = g.upsert_node(Node::named("user", NodeKind::Service));
+        for (name, failures) in [("fine", 0.0), ("flaky", 0.2), ("broken", 1.0)] {
+            let v = g.upsert_node(Node::named(name, NodeKind::Service));
+            let mut e = Edge::with_rate(10.0);
+            e.failures_per_second = failures;
+            g.upsert_edge(user, v, e);
+        }
+        // Two callers of one database: the ratio is of the sum (1 of 20 = 5 %), not a mean.
+        let db = g.upsert_node(Node::named("db", NodeKind::Database));
+        for (caller, failures) in [("fine", 0.0), ("flaky", 1.0)] {
+            let v = g.node_index(caller).unwrap();
+            let mut e = Edge::with_rate(10.0);
+            e.failures_per_second = failures;
+            g.upsert_edge(v, db, e);
+        }
+        g
+    }
+
+    /// The `<g class="node …">` start tag and title of node `id`.
+    fn node_tag<'a>(svg: &'a str, id: &str) -> &'a str {
+        let at = svg
+            .find(&format!("data-id=\"{id}\""))
+            .unwrap_or_else(|| panic!("{id} drawn"));
+        let start = svg[..at].rfind("<g class=\"node").unwrap();
+        &svg[start..start + svg[start..].find("</title>").unwrap()]
+    }
+
+    #[test]
+    fn nodes_are_coloured_by_the_error_ratio_of_their_calls_in() {
+        let svg = to_svg(&health_graph(), &SvgOptions::default()).text;
+        let user = node_tag(&svg, "user");
+        assert!(!user.contains("health-"), "no calls in, neutral: {user}");
+        assert!(!user.contains("data-in-rps") && !user.contains("calls in"));
+        for (id, level, line) in [
+            ("fine", 0, "calls in: 10.0 requests/s, 0% errors"),
+            ("flaky", 2, "calls in: 10.0 requests/s, 2.0% errors"),
+            ("broken", 3, "calls in: 10.0 requests/s, 10% errors"),
+            ("db", 3, "calls in: 20.0 requests/s, 5.0% errors"),
+        ] {
+            let tag = node_tag(&svg, id);
+            assert!(tag.contains(&format!("health-{level}")), "{tag}");
+            // The colour is not the only cue: the tooltip states the ratio.
+            assert!(tag.contains(line), "{tag}");
+        }
+        assert!(node_tag(&svg, "db").contains(r#"data-in-rps="20" data-in-error-ratio="0.05""#));
+        // The bands' colours are the edges' ones, and the legend explains them.
+        assert!(svg.contains(&format!(
+            ".node.health-3 rect, .node.health-3 path {{ fill: #fbe0e0; stroke: {};",
+            ERROR_COLORS[3]
+        )));
+        assert!(svg.contains("errors of calls, and of calls into a service:"));
+        assert_eq!(svg, to_svg(&health_graph(), &SvgOptions::default()).text);
+        roxmltree::Document::parse(&svg).unwrap();
+    }
+
+    #[test]
+    fn the_nodes_of_a_small_graph() {
+        let svg = to_svg(&health_graph(), &SvgOptions::default()).text;
+        let nodes = &svg
+            [svg.find("<g class=\"nodes\">").unwrap()..svg.find("<g class=\"legend\"").unwrap()];
+        let shapes = regex::Regex::new(r"<(rect|path|text) [^>]*>").unwrap();
+        insta::assert_snapshot!(shapes.replace_all(nodes, "<$1 …>"));
     }
 
     #[test]

@@ -187,12 +187,19 @@ class Graph:
         legend: bool = True,
         title: str | None = None,
         hint: str | None = None,
+        links: dict[str, str] | None = None,
     ) -> str:
         """The interactive page as one self-contained HTML document: the picture (drawn with
         ``to_svg``'s options), pan and zoom, search, hover details, focus and collapsible
         namespaces, fetching nothing from the network; ``title`` names the page.
 
-        Raises ``InputError`` like ``to_svg``.
+        ``links`` maps a name to an http(s) URL template shown in the side panel: a service's
+        (``{service}``, ``{namespace}``) or a call's (``{client}``, ``{server}``,
+        ``{client_namespace}``, ``{server_namespace}``); ``{from}`` and ``{to}`` are the hour
+        before the link is followed, in Unix milliseconds. Values are URL-encoded.
+
+        Raises ``InputError`` like ``to_svg``, and for a link that is not an http(s) URL
+        (``javascript:``, ``data:``) or names an unknown placeholder.
         """
     def to_dot(self, *, rankdir: _RankDir = "lr", group: _Group = None) -> str:
         """The graph as Graphviz DOT text: ``rankdir`` ``"lr"`` or ``"tb"``,

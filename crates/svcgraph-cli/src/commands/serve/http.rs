@@ -15,7 +15,7 @@ use axum::routing::get;
 use svcgraph_core::query::Window;
 use svcgraph_core::render::html::script_data;
 
-use super::live::{Live, Refusal, Rendered};
+use super::live::{Extra, Live, Refusal, Rendered};
 use super::page;
 
 /// The policy of a page that declares none: nothing but the SVG's inline styles.
@@ -203,8 +203,8 @@ async fn api_view(
     RawQuery(query): RawQuery,
 ) -> Response {
     match resolve(&live, query.as_deref()).await {
-        Ok((view, notes)) => conditional(&headers, &view, &notes, || {
-            with_type(StatusCode::OK, "application/json", view.body(&notes))
+        Ok((view, extra)) => conditional(&headers, &view, &extra, || {
+            with_type(StatusCode::OK, "application/json", view.body(&extra))
         }),
         Err(refusal) => error(&refusal),
     }
@@ -216,7 +216,7 @@ async fn graph_svg(
     RawQuery(query): RawQuery,
 ) -> Response {
     match resolve(&live, query.as_deref()).await {
-        Ok((view, notes)) => conditional(&headers, &view, &notes, || {
+        Ok((view, extra)) => conditional(&headers, &view, &extra, || {
             with_type(StatusCode::OK, "image/svg+xml", view.svg.clone())
         }),
         Err(refusal) => error(&refusal),
@@ -229,7 +229,7 @@ async fn graph_json(
     RawQuery(query): RawQuery,
 ) -> Response {
     match resolve(&live, query.as_deref()).await {
-        Ok((view, notes)) => conditional(&headers, &view, &notes, || {
+        Ok((view, extra)) => conditional(&headers, &view, &extra, || {
             with_type(
                 StatusCode::OK,
                 "application/json",
@@ -248,10 +248,10 @@ const AT_HEADER: &str = "x-svcgraph-at";
 fn conditional(
     headers: &HeaderMap,
     view: &Rendered,
-    notes: &[String],
+    extra: &Extra,
     full: impl FnOnce() -> Response,
 ) -> Response {
-    let tag = view.tag(notes);
+    let tag = view.tag(extra);
     let known = headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
@@ -290,10 +290,7 @@ async fn not_found() -> Response {
 
 /// The view a query string asks for: `at` (Unix seconds, empty for now) and `compare`
 /// (seconds before `at`, or a duration such as 1h; empty for no comparison).
-async fn resolve(
-    live: &Arc<Live>,
-    query: Option<&str>,
-) -> Result<(Arc<Rendered>, Vec<String>), Refusal> {
+async fn resolve(live: &Arc<Live>, query: Option<&str>) -> Result<(Arc<Rendered>, Extra), Refusal> {
     let (mut at, mut compare) = (None, None);
     for (name, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         let value = value.trim();

@@ -16,6 +16,7 @@ use svcgraph_core::layout::Point;
 use svcgraph_core::query::EvalTime;
 use svcgraph_core::render::html::script_data;
 use svcgraph_core::render::json;
+use svcgraph_core::render::links::LinkTemplate;
 use svcgraph_core::render::svg::{self, SvgOptions};
 use svcgraph_core::{LayoutHint, ServiceGraph};
 
@@ -44,6 +45,10 @@ pub struct Settings {
     pub history: Duration,
     pub title: String,
     pub quiet: bool,
+    /// The page's links to other tools (`--link`).
+    pub links: Vec<LinkTemplate>,
+    /// The `rate()` window, for the links' `{from}`.
+    pub window_seconds: u64,
 }
 
 /// One moment's graph after the view's transforms.
@@ -92,6 +97,43 @@ impl Refusal {
     }
 }
 
+/// What an answer of the live view adds to the view: notes for the page's status line, and
+/// whether the view is stale.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Extra {
+    pub notes: Vec<String>,
+    pub stale: Option<Stale>,
+}
+
+impl Extra {
+    /// What the live view's answers add: when the last refresh failed (`error`, failing since
+    /// `failing_since`, Unix ms), a note and the staleness; else nothing.
+    fn of_live(view: &Rendered, error: Option<&str>, failing_since: Option<i64>) -> Extra {
+        let Some(error) = error else {
+            return Extra::default();
+        };
+        Extra {
+            notes: vec![format!(
+                "the last refresh failed ({error}); showing the view of {}",
+                EvalTime::from_unix_millis(view.at_millis)
+            )],
+            stale: Some(Stale {
+                since: failing_since.unwrap_or(view.at_millis) as f64 / 1000.0,
+                error: error.to_owned(),
+            }),
+        }
+    }
+}
+
+/// The live view is the last good one: the refreshes since `since` failed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stale {
+    /// When refreshing started to fail, in Unix seconds.
+    pub since: f64,
+    /// Why the last refresh failed, one line without credentials.
+    pub error: String,
+}
+
 /// How the live view is doing, for `/healthz`.
 #[derive(Debug, Serialize)]
 pub struct Health {
@@ -116,6 +158,8 @@ struct State {
     last_success: Option<Instant>,
     /// Why the last refresh failed, when it did.
     last_error: Option<String>,
+    /// When the failures in a row that ended in `last_error` began (Unix milliseconds).
+    failing_since: Option<i64>,
     refreshes: u64,
     failed_refreshes: u64,
     /// Whether a refresh is under way.
@@ -187,6 +231,7 @@ impl Live {
                 state.moment = Some(moment);
                 state.last_success = Some(Instant::now());
                 state.last_error = None;
+                state.failing_since = None;
                 state.refreshes += 1;
             }
             Err(message) => {
@@ -194,6 +239,7 @@ impl Live {
                     eprintln!("svcgraph: warning: refresh failed: {message}");
                 }
                 state.last_error = Some(message);
+                state.failing_since.get_or_insert_with(unix_millis_now);
                 state.failed_refreshes += 1;
             }
         }
@@ -205,13 +251,14 @@ impl Live {
         self: &Arc<Self>,
         at: Option<f64>,
         compare: Option<f64>,
-    ) -> Result<(Arc<Rendered>, Vec<String>), Refusal> {
-        let (live_view, live_moment, degraded) = {
+    ) -> Result<(Arc<Rendered>, Extra), Refusal> {
+        let (live_view, live_moment, degraded, failing_since) = {
             let state = self.read();
             (
                 state.view.clone(),
                 state.moment.clone(),
                 state.last_error.clone(),
+                state.failing_since,
             )
         };
         let step = self.step_millis();
@@ -250,16 +297,7 @@ impl Live {
                 )));
             }
         };
-        let live_notes = |view: &Rendered| {
-            let mut notes = Vec::new();
-            if let Some(error) = &degraded {
-                notes.push(format!(
-                    "the last refresh failed ({error}); showing the view of {}",
-                    EvalTime::from_unix_millis(view.at_millis)
-                ));
-            }
-            notes
-        };
+        let live_extra = |view: &Rendered| Extra::of_live(view, degraded.as_deref(), failing_since);
         let at = match (past, &live_moment) {
             (Some(rounded), _) => rounded,
             (None, Some(moment)) => moment.at_millis,
@@ -272,8 +310,8 @@ impl Live {
             && baseline_back.is_none()
             && let Some(view) = live_view
         {
-            let notes = live_notes(&view);
-            return Ok((view, notes));
+            let extra = live_extra(&view);
+            return Ok((view, extra));
         }
         let baseline = baseline_back.map(|back| {
             let t = at - back;
@@ -300,12 +338,12 @@ impl Live {
             })
             .await
             .map_err(|message| Refusal::upstream(message.to_string()))?;
-        let notes = if past.is_none() {
-            live_notes(&rendered)
+        let extra = if past.is_none() {
+            live_extra(&rendered)
         } else {
-            Vec::new()
+            Extra::default()
         };
-        Ok((rendered, notes))
+        Ok((rendered, extra))
     }
 
     /// The page of a view, made on first request.
@@ -314,7 +352,9 @@ impl Live {
             let mut live = LiveOptions::default();
             live.refresh_seconds = self.settings.refresh.as_secs().max(1);
             live.history_seconds = self.settings.history.as_secs();
+            live.window_seconds = self.settings.window_seconds;
             let mut options = PageOptions::default();
+            options.links.clone_from(&self.settings.links);
             options.svg = self.settings.svg.clone();
             options.svg.hint = hint;
             options.title = Some(self.settings.title.clone());
@@ -324,7 +364,12 @@ impl Live {
         match view {
             Some(view) => view
                 .page
-                .get_or_init(|| page::page(&view.graph, &options(Some(view.positions.clone()))))
+                .get_or_init(|| {
+                    let mut options = options(Some(view.positions.clone()));
+                    let window = i64::try_from(self.settings.window_seconds * 1000).unwrap_or(0);
+                    options.window = Some((view.at_millis - window, view.at_millis));
+                    page::page(&view.graph, &options)
+                })
                 .clone(),
             None => page::page(&ServiceGraph::new(), &options(None)),
         }
@@ -349,39 +394,46 @@ impl Live {
 }
 
 impl Rendered {
-    /// The entity tag of this view's answers with `extra_notes`: the same drawing, graph and
-    /// notes give the same tag (the evaluation time is left out: it moves on every refresh
-    /// while the picture often does not), so a page that has them is answered 304.
-    pub fn tag(&self, extra_notes: &[String]) -> String {
+    /// The entity tag of this view's answers with `extra`: the same drawing, graph, notes
+    /// and staleness give the same tag (the evaluation time is left out: it moves on every
+    /// refresh while the picture often does not), so a page that has them is answered 304.
+    pub fn tag(&self, extra: &Extra) -> String {
         use std::hash::{DefaultHasher, Hash, Hasher};
         // SipHash with fixed keys: the same tag for the same content in every process.
         let mut hasher = DefaultHasher::new();
         self.svg.hash(&mut hasher);
         self.graph_json.get().hash(&mut hasher);
-        extra_notes.hash(&mut hasher);
+        extra.notes.hash(&mut hasher);
         self.notes.hash(&mut hasher);
+        if let Some(stale) = &extra.stale {
+            stale.since.to_bits().hash(&mut hasher);
+            stale.error.hash(&mut hasher);
+        }
         format!("\"{:016x}-{}\"", hasher.finish(), self.svg.len())
     }
 
-    /// The answer of `/api/view`, with `extra_notes` first. Without them it is written once
-    /// and shared by every request (it holds the whole picture).
-    pub fn body(&self, extra_notes: &[String]) -> Bytes {
-        if extra_notes.is_empty() {
+    /// The answer of `/api/view`, with `extra`'s notes first and its staleness. Without them
+    /// it is written once and shared by every request (it holds the whole picture).
+    pub fn body(&self, extra: &Extra) -> Bytes {
+        if *extra == Extra::default() {
             return self
                 .body
-                .get_or_init(|| Bytes::from(self.write_body(&[])))
+                .get_or_init(|| Bytes::from(self.write_body(&Extra::default())))
                 .clone();
         }
-        Bytes::from(self.write_body(extra_notes))
+        Bytes::from(self.write_body(extra))
     }
 
-    fn write_body(&self, extra_notes: &[String]) -> String {
+    fn write_body(&self, extra: &Extra) -> String {
         #[derive(Serialize)]
         struct Body<'a> {
             svg: &'a str,
             graph: &'a RawValue,
             at: f64,
             notes: Vec<&'a str>,
+            /// Present when the live view is the last good one and the source is failing.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            stale: Option<&'a Stale>,
             /// Node centers by id: the hint's nodes (its edge routes are the server's own).
             positions: &'a BTreeMap<String, Point>,
         }
@@ -389,11 +441,13 @@ impl Rendered {
             svg: &self.svg,
             graph: &self.graph_json,
             at: self.at_millis as f64 / 1000.0,
-            notes: extra_notes
+            notes: extra
+                .notes
                 .iter()
                 .chain(&self.notes)
                 .map(String::as_str)
                 .collect(),
+            stale: extra.stale.as_ref(),
             positions: &self.positions.nodes,
         };
         // Serializing strings, numbers and already-valid JSON cannot fail.

@@ -34,6 +34,14 @@ use crate::shutdown;
 /// How long open connections may take to finish after a stop signal.
 const DRAIN: Duration = Duration::from_secs(5);
 
+/// The `rate()` window in seconds (`--window` was checked before), for the links' `{from}`.
+fn window_seconds(flag: Option<&str>) -> u64 {
+    flag.and_then(|w| w.parse::<Window>().ok())
+        .unwrap_or_default()
+        .as_millis()
+        / 1000
+}
+
 pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     let refresh = duration_flag("--refresh", &args.refresh)?;
     if refresh < Duration::from_secs(1) {
@@ -118,6 +126,8 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
                 .clone()
                 .unwrap_or_else(|| format!("svcgraph: {}", origin.describe())),
             quiet: args.quiet,
+            links: args.links.clone(),
+            window_seconds: window_seconds(args.window.as_deref()),
         };
         let live = Arc::new(Live::new(settings, origin, Secrets::of(&args.prometheus)));
         // The address line is printed even with --quiet: with port 0 it is the only way to

@@ -83,13 +83,18 @@ fn a_live_page_may_call_its_server_only() {
         live: Some(LiveOptions {
             refresh_seconds: 15,
             history_seconds: 7200,
+            window_seconds: 300,
         }),
         ..HtmlOptions::default()
     };
     let page = to_html(&shop(), &options);
     assert!(page.contains("; connect-src 'self'\">"));
     assert!(page.contains(r#"id="time" type="range" min="-7200" max="0" step="15""#));
-    assert!(page.contains(r#""live":{"refresh_seconds":15,"history_seconds":7200}"#));
+    assert!(
+        page.contains(
+            r#""live":{"refresh_seconds":15,"history_seconds":7200,"window_seconds":300}"#
+        )
+    );
     // Two hours of history: the comparisons that fit, and none the server would refuse.
     for fits in ["value=\"600\"", "value=\"3600\""] {
         assert!(page.contains(fits), "{fits}");
@@ -212,7 +217,7 @@ fn big_graphs_start_with_their_namespaces_and_keep_every_service() {
     // The drawing shown first is the overview: one node per namespace.
     let shown = page.split("<div id=\"stage\"").nth(1).unwrap();
     let shown = &shown[..shown.find("</svg>").unwrap()];
-    assert_eq!(shown.matches("class=\"node kind-namespace\"").count(), 4);
+    assert_eq!(shown.matches("class=\"node kind-namespace").count(), 4);
     assert!(!shown.contains("svc-1\""));
     // One namespace, however big, is drawn in full.
     let one = to_html(&big(OVERVIEW_THRESHOLD + 100, 1), &HtmlOptions::default());
