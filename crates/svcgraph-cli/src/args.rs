@@ -367,7 +367,7 @@ pub struct GcpArgs {
 }
 
 /// How to reach a Prometheus-compatible server.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct PrometheusArgs {
     /// Base URL of a Prometheus-compatible API; a path prefix is kept
     /// (`https://mimir.example/prometheus`, `http://thanos:10902`, `http://vm:8428`).
@@ -436,10 +436,20 @@ pub struct PrometheusArgs {
     )]
     pub attempts: u32,
 
-    /// The largest answer accepted per query (--url and --source gmp), e.g. 256MiB, 1GiB or a
-    /// number of bytes; a larger answer is an error (narrow the query with --cluster, -n or -l).
-    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size, help_heading = "Prometheus")]
-    pub max_response_size: u64,
+    /// The most the answers to one graph's queries may hold together (every server source),
+    /// e.g. 256MiB, 1GiB or a number of bytes; beyond it the graph is refused (narrow the
+    /// query with --cluster, -n or -l). Reading stops at the limit, so it bounds memory.
+    /// Default 256MiB; 64MiB for serve, which may run --max-query-sets graphs' queries at
+    /// once.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Prometheus")]
+    pub max_response_size: Option<u64>,
+}
+
+impl PrometheusArgs {
+    /// The answers' budget of a command that reads one graph at a time.
+    pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 256 << 20;
+    /// The answers' budget of `serve`, whose default fits the shipped manifest's memory.
+    pub const SERVE_MAX_RESPONSE_SIZE: u64 = 64 << 20;
 }
 
 /// `256MiB`, `1GiB`, `500MB`, `64KiB` or a plain number of bytes.
@@ -626,6 +636,33 @@ pub struct ServeArgs {
     /// The page's title (default: svcgraph and the source).
     #[arg(long, value_name = "TEXT", help_heading = "Server")]
     pub title: Option<String>,
+
+    /// Memory for other moments and comparisons already fetched and drawn (the live view is
+    /// always kept), e.g. 96MiB; the least recently used go first.
+    #[arg(long, value_name = "SIZE", default_value = "96MiB", value_parser = parse_size, help_heading = "Server")]
+    pub cache_size: u64,
+
+    /// Graphs whose queries may be asked of the source at once, the live view's refresh
+    /// included; a request for another moment beyond it is answered 503 with Retry-After.
+    /// With --max-response-size this bounds the memory answers take.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..), help_heading = "Server")]
+    pub max_query_sets: u16,
+
+    /// Graphs of other moments and comparisons asked of the source per minute at most
+    /// (after a burst of 10); beyond it requests are answered 429 with Retry-After. 0: no
+    /// limit.
+    #[arg(long, value_name = "N", default_value_t = 60, help_heading = "Server")]
+    pub max_query_rate: u32,
+
+    /// Close a connection that sends nothing for this long (while its request headers are
+    /// awaited, or between requests), so idle clients cannot hold the server's connections.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "30s",
+        help_heading = "Server"
+    )]
+    pub idle_timeout: String,
 
     /// A link to another tool in the page's side panel (repeatable): NAME=URL, an http(s) URL
     /// with placeholders, each replaced by its value URL-encoded. A service's link uses

@@ -69,7 +69,11 @@ pub async fn gcp_source(mode: Mode, gcp: &GcpArgs, limits_from: &PrometheusArgs)
         .mode(mode)
         .timeout(timeout)
         .retry(retry)
-        .max_response_bytes(limits_from.max_response_size);
+        .max_response_bytes(
+            limits_from
+                .max_response_size
+                .unwrap_or(PrometheusArgs::DEFAULT_MAX_RESPONSE_SIZE),
+        );
     if let Some(path) = &gcp.credentials_file {
         config = config.credentials(CredentialSource::File(path.clone()));
     }
@@ -92,7 +96,10 @@ pub fn client(args: &PrometheusArgs) -> Result<Client> {
         .timeout(timeout)
         .retry(retry)
         .insecure(args.insecure)
-        .max_response_bytes(args.max_response_size);
+        .max_response_bytes(
+            args.max_response_size
+                .unwrap_or(PrometheusArgs::DEFAULT_MAX_RESPONSE_SIZE),
+        );
     if let Some(token) = &args.bearer_token {
         config = config.bearer_token(token.as_str());
     }

@@ -988,3 +988,151 @@ fn gmp_is_a_live_source_and_its_token_stays_in_the_process() {
     }
     assert!(!serve.stderr().contains(&signature));
 }
+
+/// A directory with the sample as it is now and two hours ago.
+fn now_and_two_hours_ago() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    snapshot(dir.path(), "now.json", unix_now() - 60, &[], &[]);
+    snapshot(
+        dir.path(),
+        "old.json",
+        unix_now() - 7200,
+        &[],
+        &["checkout"],
+    );
+    dir
+}
+
+/// The raw answer to `request` sent on a new connection, read to its end.
+fn raw_answer(port: u16, request: &str) -> (String, Vec<u8>) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an answer with a head");
+    let head = String::from_utf8(raw[..end].to_vec()).unwrap();
+    (head.to_ascii_lowercase(), raw[end + 4..].to_vec())
+}
+
+#[test]
+fn answers_are_gzipped_for_clients_that_take_them() {
+    let dir = now_and_two_hours_ago();
+    let serve = Serve::start(&["--snapshots", &dir.path().display().to_string()]);
+    serve.view_until("the first view", |_| true);
+    for path in ["/api/view", "/graph.svg", "/"] {
+        let plain = serve.get(path);
+        assert_eq!(plain.status, 200);
+        assert_eq!(plain.header("content-encoding"), None, "{path}");
+        let (head, body) = raw_answer(
+            serve.port,
+            &format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\n\r\n"),
+        );
+        assert!(head.starts_with("http/1.0 200"), "{path}: {head}");
+        assert!(head.contains("content-encoding: gzip"), "{path}: {head}");
+        assert!(
+            body.len() * 3 < plain.body.len(),
+            "{path}: {} bytes gzipped, {} plain",
+            body.len(),
+            plain.body.len()
+        );
+        // It unpacks to the plain answer.
+        let mut gunzip = Command::new("gzip")
+            .arg("-dc")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("gzip");
+        gunzip.stdin.take().unwrap().write_all(&body).unwrap();
+        let unpacked = gunzip.wait_with_output().unwrap();
+        assert!(unpacked.status.success(), "{path}");
+        assert_eq!(
+            String::from_utf8(unpacked.stdout).unwrap(),
+            plain.body,
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn connections_that_send_nothing_are_closed() {
+    let dir = now_and_two_hours_ago();
+    let serve = Serve::start(&[
+        "--snapshots",
+        &dir.path().display().to_string(),
+        "--idle-timeout",
+        "1s",
+    ]);
+    serve.view_until("the first view", |_| true);
+    // Closed (or answered 408 and closed) while its request never comes: the read ends
+    // long before the client's own patience.
+    let read_to_end = |stream: &mut TcpStream| {
+        let mut rest = Vec::new();
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        match stream.read_to_end(&mut rest) {
+            Ok(_) => String::from_utf8_lossy(&rest).into_owned(),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => String::new(),
+            Err(e) => panic!("the connection stayed open: {e}"),
+        }
+    };
+    let mut silent = TcpStream::connect(("127.0.0.1", serve.port)).unwrap();
+    let said = read_to_end(&mut silent);
+    assert!(
+        said.is_empty() || said.starts_with("HTTP/1.1 408"),
+        "{said}"
+    );
+    // Half a request line, then nothing.
+    let mut slow = TcpStream::connect(("127.0.0.1", serve.port)).unwrap();
+    slow.write_all(b"GET /api/vi").unwrap();
+    let said = read_to_end(&mut slow);
+    assert!(!said.contains("200 OK"), "{said}");
+    // Kept alive after an answer, then quiet: closed too.
+    let mut kept = TcpStream::connect(("127.0.0.1", serve.port)).unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    let said = read_to_end(&mut kept);
+    assert!(said.starts_with("HTTP/1.1 200"), "{said}");
+    assert_eq!(serve.health()["status"], "ok");
+}
+
+#[test]
+fn other_moments_beyond_the_rate_are_refused_with_retry_after() {
+    let dir = now_and_two_hours_ago();
+    let serve = Serve::start(&[
+        "--snapshots",
+        &dir.path().display().to_string(),
+        "--max-query-rate",
+        "1",
+    ]);
+    serve.view_until("the first view", |_| true);
+    // Distinct moments, each a query set: a burst of 10, then one a minute.
+    let first = unix_now() - 3600;
+    let statuses: Vec<(u16, Option<String>)> = (0..14)
+        .map(|i| {
+            let at = first - 60 * i;
+            let answer = serve.get(&format!("/api/view?at={at}"));
+            (
+                answer.status,
+                answer.header("retry-after").map(str::to_owned),
+            )
+        })
+        .collect();
+    assert!(
+        statuses[..10].iter().all(|(s, _)| *s == 200),
+        "{statuses:?}"
+    );
+    let refused: Vec<_> = statuses[10..].iter().filter(|(s, _)| *s == 429).collect();
+    assert!(refused.len() >= 3, "{statuses:?}");
+    for (_, retry) in refused {
+        let seconds: u64 = retry.as_deref().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&seconds), "{seconds}");
+    }
+    // A moment already fetched costs nothing and is still answered; so are the live view and
+    // the health.
+    assert_eq!(serve.get(&format!("/api/view?at={first}")).status, 200);
+    assert_eq!(serve.get("/api/view").status, 200);
+    assert_eq!(serve.health()["status"], "ok");
+}

@@ -133,7 +133,7 @@ fn an_answer_over_max_response_size_is_a_clear_error() {
     let out = capped("2KiB");
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("sent an answer larger than the limit of 2048 bytes (2 KiB)"),
+        stderr(&out).contains("sent answers larger than the limit of 2048 bytes (2 KiB)"),
         "{}",
         stderr(&out)
     );

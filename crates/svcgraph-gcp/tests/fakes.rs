@@ -417,7 +417,7 @@ fn gmp_answers_over_the_size_limit_are_refused() {
     .unwrap_err();
     assert!(
         err.to_string()
-            .contains("sent an answer larger than the limit of 64 bytes"),
+            .contains("sent answers larger than the limit of 64 bytes"),
         "{err}"
     );
     assert!(fetch(config(&server, Mode::Gmp), "gmp-beyla").is_ok());

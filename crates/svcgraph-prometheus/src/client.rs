@@ -1,6 +1,7 @@
 //! One instant query over HTTP: `GET` (or `POST`) `/api/v1/query`, with retries.
 
 use std::error::Error as _;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -182,14 +183,32 @@ impl Client {
         &self.shown
     }
 
+    /// The most the answers of one query, or of one [`fetch`](crate::fetch) together, may
+    /// hold.
+    pub fn max_response_bytes(&self) -> u64 {
+        self.max_response_bytes
+    }
+
     /// Runs one PromQL instant query, at `at` or (when `None`) at the server's now.
     ///
     /// Sent as `GET`, or as a `POST` form when the URL would exceed [`MAX_GET_URL_BYTES`];
     /// retried as the [`RetryPolicy`] says.
     pub async fn query(&self, promql: &str, at: Option<EvalTime>) -> Result<QueryResponse> {
+        self.query_within(promql, at, &Budget::new(self.max_response_bytes))
+            .await
+    }
+
+    /// [`query`](Self::query), its answer counted against `budget`, which the other
+    /// queries of one graph share.
+    pub(crate) async fn query_within(
+        &self,
+        promql: &str,
+        at: Option<EvalTime>,
+        budget: &Budget,
+    ) -> Result<QueryResponse> {
         let mut attempt = 1;
         loop {
-            let error = match self.send(promql, at).await {
+            let error = match self.send(promql, at, budget).await {
                 Ok((body, series, redirects)) => {
                     return Ok(QueryResponse {
                         body,
@@ -241,6 +260,7 @@ impl Client {
         &self,
         promql: &str,
         at: Option<EvalTime>,
+        budget: &Budget,
     ) -> Result<(Box<RawValue>, SeriesSet, Vec<Redirect>)> {
         let time = at.map(EvalTime::to_prometheus_param);
         let mut params: Vec<(&str, &str)> = vec![("query", promql)];
@@ -292,8 +312,10 @@ impl Client {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
-        let bytes = self.read_body(response).await?;
+        let bytes = self.read_body(response, budget).await?;
         if !status.is_success() {
+            // An error's text is not kept: its bytes go back to the budget.
+            budget.give_back(bytes.len() as u64);
             return Err(self.status_error(status, &bytes, retry_after));
         }
         let (body, series) = self.parse(bytes)?;
@@ -345,15 +367,16 @@ impl Client {
         Ok(Some(next))
     }
 
-    /// The body as it arrives, stopping with [`Error::TooLarge`] past the size limit.
-    async fn read_body(&self, mut response: reqwest::Response) -> Result<Vec<u8>> {
+    /// The body as it arrives, taken from `budget`, stopping with [`Error::TooLarge`] when
+    /// the budget runs out (the bytes read so far go back to it).
+    async fn read_body(&self, mut response: reqwest::Response, budget: &Budget) -> Result<Vec<u8>> {
         let limit = self.max_response_bytes;
         let too_large = || Error::TooLarge {
             url: self.shown.clone(),
             limit_bytes: limit,
         };
         let announced = response.content_length();
-        if announced.is_some_and(|n| n > limit) {
+        if announced.is_some_and(|n| n > budget.left()) {
             return Err(too_large());
         }
         // The announced length, within the limit, sizes the buffer once: growing it by doubling
@@ -361,13 +384,21 @@ impl Client {
         // memory, so a server announcing more than it sends costs nothing.
         let capacity = announced.unwrap_or(0).min(limit);
         let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport(&e))? {
-            if (body.len() + chunk.len()) as u64 > limit {
+        loop {
+            let chunk = match response.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => return Ok(body),
+                Err(e) => {
+                    budget.give_back(body.len() as u64);
+                    return Err(self.transport(&e));
+                }
+            };
+            if !budget.take(chunk.len() as u64) {
+                budget.give_back(body.len() as u64);
                 return Err(too_large());
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(body)
     }
 
     /// A transport failure in this client's words.
@@ -577,6 +608,34 @@ impl ErrorEnvelope {
             }),
             _ => None,
         }
+    }
+}
+
+/// The bytes the answers of one graph's queries may still take: they run at once, so
+/// together they bound the memory a fetch needs.
+#[derive(Debug)]
+pub(crate) struct Budget(AtomicU64);
+
+impl Budget {
+    pub(crate) fn new(bytes: u64) -> Self {
+        Budget(AtomicU64::new(bytes))
+    }
+
+    fn left(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Takes `bytes` if that many are left.
+    fn take(&self, bytes: u64) -> bool {
+        self.0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(bytes)
+            })
+            .is_ok()
+    }
+
+    fn give_back(&self, bytes: u64) {
+        self.0.fetch_add(bytes, Ordering::Relaxed);
     }
 }
 

@@ -37,10 +37,10 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// When and how often a failed request is sent again.
     pub retry: RetryPolicy,
-    /// The largest answer accepted, in bytes ([`ClientConfig::DEFAULT_MAX_RESPONSE_BYTES`]
-    /// by default). The body is read as it arrives and reading stops at the limit, so a huge
-    /// answer costs at most this much memory per query; the query fails with
-    /// [`Error::TooLarge`].
+    /// The most the answer to one query, and the answers to one [`fetch`](crate::fetch)'s
+    /// queries together, may hold, in bytes ([`ClientConfig::DEFAULT_MAX_RESPONSE_BYTES`] by
+    /// default). Bodies are read as they arrive and reading stops at the limit, so a huge
+    /// answer costs at most this much memory per fetch; it fails with [`Error::TooLarge`].
     pub max_response_bytes: u64,
 }
 
@@ -226,9 +226,9 @@ impl ClientConfig {
     /// The default per-request timeout, 30 seconds.
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-    /// The default limit on an answer's size, 256 MiB: far above any service graph (a
-    /// 100,000-edge answer is about 26 MB), far below what would exhaust a laptop's memory
-    /// when five queries run at once.
+    /// The default limit on the answers' size, 256 MiB: far above any service graph (a
+    /// 100,000-edge graph's answers are about 26 MB each), far below what would exhaust a
+    /// laptop's memory.
     pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 << 20;
 
     /// A configuration for this base URL with no credentials, a 30 s timeout and the default

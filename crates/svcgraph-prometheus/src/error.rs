@@ -103,11 +103,11 @@ pub enum Error {
         cause: Box<Error>,
     },
 
-    /// The answer was larger than the client accepts
-    /// ([`ClientConfig::max_response_bytes`](crate::ClientConfig::max_response_bytes)); reading
-    /// stopped there.
+    /// The answer, or the answers to one graph's queries together, were larger than the
+    /// client accepts ([`ClientConfig::max_response_bytes`](crate::ClientConfig::max_response_bytes));
+    /// reading stopped there.
     #[error(
-        "{url} sent an answer larger than the limit of {limit_bytes} bytes ({}); narrow the query (cluster, namespace or label filters) or raise the limit (--max-response-size)",
+        "{url} sent answers larger than the limit of {limit_bytes} bytes ({}) for one graph's queries together; narrow the query (cluster, namespace or label filters) or raise the limit (--max-response-size)",
         human_bytes(*.limit_bytes)
     )]
     TooLarge {

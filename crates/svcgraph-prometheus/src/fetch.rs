@@ -7,7 +7,7 @@ use svcgraph_core::input::{Snapshot, SnapshotResult};
 use svcgraph_core::query::{EvalTime, GraphQuery};
 use svcgraph_core::schema::{Built, QueryResults, Schema};
 
-use crate::client::{Client, Redirect};
+use crate::client::{Budget, Client, Redirect};
 use crate::error::{Error, Result};
 
 /// What [`fetch`] brings back.
@@ -53,6 +53,9 @@ impl Fetched {
 /// it has none, so requests, failures and latency describe the same moment; the snapshot
 /// records that instant.
 ///
+/// The answers together may hold [`ClientConfig::max_response_bytes`](crate::ClientConfig::max_response_bytes)
+/// at most; beyond it the fetch fails with [`Error::TooLarge`].
+///
 /// Strict: if any query fails (requests, failures or latency), the fetch fails with
 /// [`Error::Query`] naming the first failed query in plan order. A query that succeeds with no
 /// series is not a failure: a producer without failure counters or histograms, or an idle
@@ -64,7 +67,13 @@ pub async fn fetch(client: &Client, schema: &Schema, query: &GraphQuery) -> Resu
         query.at = Some(now());
     }
     let plan = schema.plan(&query)?;
-    let answers = join_all(plan.iter().map(|p| client.query(&p.promql, p.at))).await;
+    // One budget for every answer: they are read at the same time.
+    let budget = Budget::new(client.max_response_bytes());
+    let answers = join_all(
+        plan.iter()
+            .map(|p| client.query_within(&p.promql, p.at, &budget)),
+    )
+    .await;
 
     let mut results = QueryResults::default();
     let mut saved = Vec::with_capacity(plan.len());

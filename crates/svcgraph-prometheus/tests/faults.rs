@@ -481,6 +481,38 @@ async fn server_side_query_errors_in_a_200_are_reported() {
 }
 
 #[tokio::test]
+async fn the_answers_of_one_graph_share_the_size_limit() {
+    // Each answer is 3 KB: one query fits in 8 KiB, the five of a graph together do not.
+    let padded = format!(
+        r#"{{"status":"success","data":{{"resultType":"vector","result":[]}},"pad":"{}"}}"#,
+        "x".repeat(3_000)
+    );
+    let server = FakeServer::start(move |_, _| Reply::json(padded.clone()));
+    let client = Client::new(
+        ClientConfig::new(server.url())
+            .max_response_bytes(8192)
+            .retry(RetryPolicy::NONE),
+    )
+    .unwrap();
+    assert!(client.query("x", None).await.is_ok());
+    let schema = Schema::preset("servicegraph").unwrap();
+    assert!(schema.plan(&GraphQuery::default()).unwrap().len() >= 3);
+    let err = fetch(&client, &schema, &GraphQuery::default())
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains(
+            "larger than the limit of 8192 bytes (8 KiB) for one graph's queries together"
+        ),
+        "{message}"
+    );
+    // With room for all of them, the same graph is read.
+    let roomy = Client::new(ClientConfig::new(server.url()).max_response_bytes(64 << 10)).unwrap();
+    assert!(fetch(&roomy, &schema, &GraphQuery::default()).await.is_ok());
+}
+
+#[tokio::test]
 async fn an_answer_over_the_size_limit_is_refused_and_read_no_further() {
     // Announced length over the limit: refused before the body is read.
     let big = format!(

@@ -1,133 +1,120 @@
-//! A small least-recently-used cache whose entries are computations: the first request for a
-//! key starts the work, every request for the same key while it runs waits for that one
+//! A cache of computations bounded by the memory their results hold: the first request
+//! for a key computes it, every request for the same key meanwhile waits for that one
 //! result, so fifty browsers asking for the same moment cost the source one query set.
+//! The least recently used results go first when the estimated sizes pass the budget.
 
-use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::hash::Hash;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::FutureExt;
-use futures_util::future::{BoxFuture, Shared};
+/// Why a computation gave no value.
+#[derive(Debug, Clone)]
+pub enum Failed<E> {
+    /// An error, one line, shared by all who waited and answered again for a few seconds.
+    Lasting(Arc<str>),
+    /// An answer for this request only (say, "busy, come back later"): those waiting try
+    /// the work themselves.
+    Passing(E),
+}
 
-/// What a computation gives: its value, or a one-line error shared by all who waited.
-pub type Outcome<V> = Result<Arc<V>, Arc<str>>;
+impl<E> From<String> for Failed<E> {
+    fn from(message: String) -> Self {
+        Failed::Lasting(Arc::from(message))
+    }
+}
 
-type Pending<V> = Shared<BoxFuture<'static, Outcome<V>>>;
+/// What a computation gives.
+pub type Outcome<V, E> = Result<Arc<V>, Failed<E>>;
 
 /// A failed computation is answered from the cache this long before it is tried again, so
 /// a failing source is not asked once per request.
 const RETRY_FAILED_AFTER: Duration = Duration::from_secs(5);
+/// Failures remembered at most (each a line of text).
+const FAILURES_KEPT: usize = 256;
 
-/// Up to `capacity` computations by key, the least recently used evicted first.
-pub struct Coalesced<K, V> {
-    capacity: usize,
-    inner: Mutex<Entries<K, V>>,
+/// How many bytes a cached value holds, estimated.
+pub trait Weight {
+    fn weight(&self) -> u64;
 }
 
-struct Entries<K, V> {
-    /// Increases on every lookup: an entry's last use.
-    clock: u64,
-    map: BTreeMap<K, Entry<V>>,
-}
+#[derive(Clone)]
+struct ByWeight;
 
-struct Entry<V> {
-    work: Pending<V>,
-    started: Instant,
-    used: u64,
-}
-
-impl<V> Entry<V> {
-    /// Whether the work failed long enough ago to be tried again.
-    fn stale_failure(&self) -> bool {
-        matches!(self.work.peek(), Some(Err(_))) && self.started.elapsed() >= RETRY_FAILED_AFTER
+impl<K, V: Weight> quick_cache::Weighter<K, Arc<V>> for ByWeight {
+    fn weight(&self, _key: &K, value: &Arc<V>) -> u64 {
+        value.weight().max(1)
     }
 }
 
-impl<K: Ord + Clone, V: Send + Sync + 'static> Coalesced<K, V> {
-    /// An empty cache of at most `capacity` entries (at least one).
-    pub fn new(capacity: usize) -> Self {
+/// Results by key within a budget of bytes, and recent failures.
+pub struct Coalesced<K, V> {
+    values: quick_cache::sync::Cache<K, Arc<V>, ByWeight>,
+    failures: quick_cache::sync::Cache<K, (Arc<str>, Instant)>,
+}
+
+impl<K: Eq + Hash + Clone, V: Weight> Coalesced<K, V> {
+    /// An empty cache holding at most `bytes` of results (estimated by [`Weight`]); a result
+    /// larger than that is computed for those who wait on it but not kept.
+    pub fn new(bytes: u64) -> Self {
         Coalesced {
-            capacity: capacity.max(1),
-            inner: Mutex::new(Entries {
-                clock: 0,
-                map: BTreeMap::new(),
-            }),
+            values: quick_cache::sync::Cache::with_weighter(64, bytes.max(1), ByWeight),
+            failures: quick_cache::sync::Cache::new(FAILURES_KEPT),
         }
     }
 
-    /// The value for `key`: cached, being computed (then this waits for it), or computed now
-    /// by `work` on a task of its own, which finishes even when every caller gives up.
-    /// Must be called within the tokio runtime.
-    pub async fn get_or_run<F, Fut>(&self, key: K, work: F) -> Outcome<V>
+    /// The value for `key`: cached, being computed by another request (then this waits for
+    /// it), or computed now by `work`. When the request computing it gives up (its client
+    /// went away), one of those waiting takes the work over.
+    pub async fn get_or_run<F, Fut, E>(&self, key: K, work: F) -> Outcome<V, E>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<V, String>> + Send + 'static,
+        Fut: Future<Output = Result<V, Failed<E>>>,
     {
-        let pending = {
-            let mut entries = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-            entries.clock += 1;
-            let now = entries.clock;
-            match entries.map.get_mut(&key) {
-                Some(entry) if !entry.stale_failure() => {
-                    entry.used = now;
-                    entry.work.clone()
+        if let Some(message) = self.recent_failure(&key) {
+            return Err(Failed::Lasting(message));
+        }
+        match self.values.get_value_or_guard_async(&key).await {
+            Ok(value) => Ok(value),
+            Err(guard) => {
+                // Those who waited on a failure get here one after another: they share it.
+                if let Some(message) = self.recent_failure(&key) {
+                    return Err(Failed::Lasting(message));
                 }
-                _ => {
-                    let task = tokio::spawn(work());
-                    let pending = async move {
-                        match task.await {
-                            Ok(Ok(value)) => Ok(Arc::new(value)),
-                            Ok(Err(message)) => Err(Arc::from(message)),
-                            Err(_) => Err(Arc::from("the computation stopped unexpectedly")),
-                        }
+                match work().await {
+                    Ok(value) => {
+                        let value = Arc::new(value);
+                        let _ = guard.insert(Arc::clone(&value));
+                        Ok(value)
                     }
-                    .boxed()
-                    .shared();
-                    entries.map.insert(
-                        key,
-                        Entry {
-                            work: pending.clone(),
-                            started: Instant::now(),
-                            used: now,
-                        },
-                    );
-                    entries.evict(self.capacity);
-                    pending
+                    Err(Failed::Lasting(message)) => {
+                        self.failures
+                            .insert(key, (Arc::clone(&message), Instant::now()));
+                        drop(guard);
+                        Err(Failed::Lasting(message))
+                    }
+                    Err(passing) => Err(passing),
                 }
-            }
-        };
-        pending.await
-    }
-
-    /// How many entries are held.
-    #[cfg(test)]
-    pub fn len(&self) -> usize {
-        self.inner
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .map
-            .len()
-    }
-}
-
-impl<K: Ord + Clone, V> Entries<K, V> {
-    /// Drops the least recently used entries beyond `capacity`. Work in progress that is
-    /// evicted still finishes for those already waiting on it.
-    fn evict(&mut self, capacity: usize) {
-        while self.map.len() > capacity {
-            let oldest = self
-                .map
-                .iter()
-                .min_by_key(|(_, entry)| entry.used)
-                .map(|(key, _)| key.clone());
-            match oldest {
-                Some(key) => {
-                    self.map.remove(&key);
-                }
-                None => break,
             }
         }
+    }
+
+    fn recent_failure(&self, key: &K) -> Option<Arc<str>> {
+        self.failures
+            .get(key)
+            .filter(|(_, at)| at.elapsed() < RETRY_FAILED_AFTER)
+            .map(|(message, _)| message)
+    }
+
+    /// The estimated bytes held.
+    pub fn weight(&self) -> u64 {
+        self.values.weight()
+    }
+
+    /// How many results are held.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.values.len()
     }
 }
 
@@ -136,6 +123,21 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
+
+    impl Weight for u32 {
+        fn weight(&self) -> u64 {
+            u64::from(*self)
+        }
+    }
+
+    type Answer = Outcome<u32, ()>;
+
+    fn message(answer: Answer) -> String {
+        match answer {
+            Err(Failed::Lasting(message)) => message.to_string(),
+            other => panic!("{other:?}"),
+        }
+    }
 
     fn runtime() -> tokio::runtime::Runtime {
         tokio::runtime::Builder::new_multi_thread()
@@ -148,7 +150,7 @@ mod tests {
     #[test]
     fn concurrent_requests_for_one_key_run_the_work_once() {
         let runtime = runtime();
-        let cache = Arc::new(Coalesced::<u32, u32>::new(4));
+        let cache = Arc::new(Coalesced::<u32, u32>::new(1 << 20));
         let runs = Arc::new(AtomicUsize::new(0));
         let (release, released) = tokio::sync::watch::channel(false);
         let answers = runtime.block_on(async {
@@ -161,13 +163,11 @@ mod tests {
                             runs.fetch_add(1, Ordering::SeqCst);
                             // Hold the work until every request has arrived.
                             let _ = released.wait_for(|r| *r).await;
-                            Ok(42)
+                            Ok::<_, Failed<()>>(42)
                         })
                         .await
                 }));
             }
-            // Hold the work until it has started; requests arriving before the release share
-            // it while it runs, later ones find its result.
             while runs.load(Ordering::SeqCst) == 0 {
                 tokio::task::yield_now().await;
             }
@@ -183,45 +183,109 @@ mod tests {
     }
 
     #[test]
-    fn the_least_recently_used_key_is_evicted() {
+    fn the_cache_keeps_within_its_bytes() {
         let runtime = runtime();
-        let cache = Coalesced::<u32, u32>::new(2);
+        // Values weigh what they are: 1,000 values of 1,000 in a budget of 100,000.
+        let cache = Coalesced::<u32, u32>::new(100_000);
         let runs = AtomicUsize::new(0);
-        let get = |key: u32| {
-            runs.fetch_add(1, Ordering::SeqCst);
-            async move { Ok(key * 10) }
-        };
         runtime.block_on(async {
-            assert_eq!(*cache.get_or_run(1, || get(1)).await.unwrap(), 10);
-            assert_eq!(*cache.get_or_run(2, || get(2)).await.unwrap(), 20);
-            // 1 is used again, so 2 is the one to go when 3 arrives.
-            assert_eq!(*cache.get_or_run(1, || get(1)).await.unwrap(), 10);
-            assert_eq!(*cache.get_or_run(3, || get(3)).await.unwrap(), 30);
-            assert_eq!(cache.len(), 2);
-            assert_eq!(runs.load(Ordering::SeqCst), 3);
-            assert_eq!(*cache.get_or_run(1, || get(1)).await.unwrap(), 10);
-            assert_eq!(runs.load(Ordering::SeqCst), 3);
-            assert_eq!(*cache.get_or_run(2, || get(2)).await.unwrap(), 20);
-            assert_eq!(runs.load(Ordering::SeqCst), 4);
+            for key in 0..1_000 {
+                let value = cache
+                    .get_or_run(key, || {
+                        runs.fetch_add(1, Ordering::SeqCst);
+                        async { Ok::<_, Failed<()>>(1_000) }
+                    })
+                    .await;
+                assert_eq!(*value.unwrap(), 1_000);
+                assert!(cache.weight() <= 100_000, "{}", cache.weight());
+            }
+            assert!(cache.len() <= 100, "{}", cache.len());
+            assert!(cache.len() >= 50, "{}", cache.len());
+            // The last one is still there: asking again runs nothing.
+            let again: Answer = cache.get_or_run(999, || async { Ok(1) }).await;
+            let again = again.unwrap();
+            assert_eq!(*again, 1_000);
         });
+        assert_eq!(runs.load(Ordering::SeqCst), 1_000);
     }
 
     #[test]
     fn a_failure_is_shared_and_not_retried_at_once() {
         let runtime = runtime();
-        let cache = Coalesced::<u32, u32>::new(2);
-        let runs = AtomicUsize::new(0);
+        let cache = Arc::new(Coalesced::<u32, u32>::new(1 << 20));
+        let runs = Arc::new(AtomicUsize::new(0));
+        let (release, released) = tokio::sync::watch::channel(false);
         runtime.block_on(async {
-            for _ in 0..3 {
-                let answer = cache
-                    .get_or_run(1, || {
-                        runs.fetch_add(1, Ordering::SeqCst);
-                        async { Err("the source is down".to_owned()) }
-                    })
-                    .await;
-                assert_eq!(answer.unwrap_err().as_ref(), "the source is down");
+            let mut waiting = Vec::new();
+            for _ in 0..10 {
+                let (cache, runs, mut released) = (cache.clone(), runs.clone(), released.clone());
+                waiting.push(tokio::spawn(async move {
+                    cache
+                        .get_or_run(1, move || async move {
+                            runs.fetch_add(1, Ordering::SeqCst);
+                            let _ = released.wait_for(|r| *r).await;
+                            Err::<u32, Failed<()>>("the source is down".to_owned().into())
+                        })
+                        .await
+                }));
             }
+            while runs.load(Ordering::SeqCst) == 0 {
+                tokio::task::yield_now().await;
+            }
+            release.send(true).unwrap();
+            for task in waiting {
+                assert_eq!(message(task.await.unwrap()), "the source is down");
+            }
+            let later: Answer = cache.get_or_run(1, || async { Ok(5) }).await;
+            assert_eq!(message(later), "the source is down");
         });
         assert_eq!(runs.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn when_the_computing_request_gives_up_a_waiting_one_takes_over() {
+        let runtime = runtime();
+        let cache = Arc::new(Coalesced::<u32, u32>::new(1 << 20));
+        runtime.block_on(async {
+            let (started, mut has_started) = tokio::sync::watch::channel(false);
+            let first = {
+                let cache = cache.clone();
+                tokio::spawn(async move {
+                    cache
+                        .get_or_run(3, move || async move {
+                            started.send_replace(true);
+                            std::future::pending::<Result<u32, Failed<()>>>().await
+                        })
+                        .await
+                })
+            };
+            let _ = has_started.wait_for(|s| *s).await;
+            let second = {
+                let cache = cache.clone();
+                tokio::spawn(async move {
+                    cache
+                        .get_or_run(3, || async { Ok::<_, Failed<()>>(9) })
+                        .await
+                })
+            };
+            first.abort();
+            assert_eq!(*second.await.unwrap().unwrap(), 9);
+        });
+    }
+
+    #[test]
+    fn a_passing_refusal_is_not_remembered() {
+        let runtime = runtime();
+        let cache = Coalesced::<u32, u32>::new(1 << 20);
+        runtime.block_on(async {
+            let busy = cache
+                .get_or_run(4, || async { Err(Failed::Passing("busy")) })
+                .await;
+            assert!(matches!(busy, Err(Failed::Passing("busy"))));
+            let then = cache
+                .get_or_run(4, || async { Ok::<_, Failed<&str>>(8) })
+                .await;
+            assert_eq!(*then.unwrap(), 8);
+        });
     }
 }

@@ -3,11 +3,12 @@
 //! name of its own at the server's address: DNS rebinding), and, with a token, only callers
 //! who show it.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{RawQuery, Request, State};
+use axum::extract::{ConnectInfo, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -23,7 +24,7 @@ const POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'";
 /// The policy of everything but the page: the same, and no framing.
 const STRICT: &str = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
 
-/// Who may ask: by host name, and by token.
+/// Who may ask: by host name, and by token; and how much each client may ask at once.
 #[derive(Debug, Default)]
 pub struct Access {
     /// Host names answered besides `localhost` and IP addresses; `*` answers any.
@@ -45,6 +46,8 @@ pub fn router(live: Arc<Live>, access: Arc<Access>) -> Router {
         .route("/healthz", get(healthz))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(access, guard))
+        // gzip where the client takes it: the view of 1,000 services is 2 MB of text.
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(live)
 }
 
@@ -173,14 +176,15 @@ fn same(given: &str, token: &str) -> bool {
 }
 
 async fn index(State(live): State<Arc<Live>>) -> Response {
-    let view = live.view(None, None).await.ok().map(|(view, _)| view);
+    let view = live
+        .view(None, None, IpAddr::from([0, 0, 0, 0]))
+        .await
+        .ok()
+        .map(|(view, _)| view);
     // The page draws the graph again: off the async threads.
     let drawn = tokio::task::spawn_blocking(move || live.page(view.as_deref())).await;
     let Ok(html) = drawn else {
-        return error(&Refusal {
-            status: 500,
-            message: "drawing the page stopped unexpectedly".into(),
-        });
+        return error(&Refusal::new(500, "drawing the page stopped unexpectedly"));
     };
     // The page's own policy, so the header allows exactly what the page needs; framing can
     // only be refused by a header.
@@ -199,10 +203,11 @@ async fn index(State(live): State<Arc<Live>>) -> Response {
 
 async fn api_view(
     State(live): State<Arc<Live>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    match resolve(&live, query.as_deref()).await {
+    match resolve(&live, query.as_deref(), client).await {
         Ok((view, extra)) => conditional(&headers, &view, &extra, || {
             with_type(StatusCode::OK, "application/json", view.body(&extra))
         }),
@@ -212,10 +217,11 @@ async fn api_view(
 
 async fn graph_svg(
     State(live): State<Arc<Live>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    match resolve(&live, query.as_deref()).await {
+    match resolve(&live, query.as_deref(), client).await {
         Ok((view, extra)) => conditional(&headers, &view, &extra, || {
             with_type(StatusCode::OK, "image/svg+xml", view.svg.clone())
         }),
@@ -225,10 +231,11 @@ async fn graph_svg(
 
 async fn graph_json(
     State(live): State<Arc<Live>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    match resolve(&live, query.as_deref()).await {
+    match resolve(&live, query.as_deref(), client).await {
         Ok((view, extra)) => conditional(&headers, &view, &extra, || {
             with_type(
                 StatusCode::OK,
@@ -290,31 +297,32 @@ async fn not_found() -> Response {
 
 /// The view a query string asks for: `at` (Unix seconds, empty for now) and `compare`
 /// (seconds before `at`, or a duration such as 1h; empty for no comparison).
-async fn resolve(live: &Arc<Live>, query: Option<&str>) -> Result<(Arc<Rendered>, Extra), Refusal> {
+async fn resolve(
+    live: &Arc<Live>,
+    query: Option<&str>,
+    client: SocketAddr,
+) -> Result<(Arc<Rendered>, Extra), Refusal> {
     let (mut at, mut compare) = (None, None);
     for (name, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         let value = value.trim();
         match name.as_ref() {
             "at" if !value.is_empty() => {
-                at = Some(value.parse::<f64>().map_err(|_| Refusal {
-                    status: 400,
-                    message: "at= must be Unix seconds, or empty for now".into(),
+                at = Some(value.parse::<f64>().map_err(|_| {
+                    Refusal::new(400, "at= must be Unix seconds, or empty for now")
                 })?);
             }
             "compare" if !value.is_empty() => {
                 compare = Some(seconds(value).ok_or_else(|| {
-                    Refusal {
-                    status: 400,
-                    message:
-                        "compare= must be seconds before at= (or a duration such as 1h), or empty"
-                            .into(),
-                }
+                    Refusal::new(
+                        400,
+                        "compare= must be seconds before at= (or a duration such as 1h), or empty",
+                    )
                 })?);
             }
             _ => {}
         }
     }
-    live.view(at, compare).await
+    live.view(at, compare, client.ip()).await
 }
 
 /// Seconds, or a duration such as `90s` or `1h`.
@@ -329,7 +337,13 @@ fn seconds(text: &str) -> Option<f64> {
 fn error(refusal: &Refusal) -> Response {
     let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::BAD_GATEWAY);
     let body = serde_json::json!({ "error": refusal.message.replace(['\n', '\r'], " ") });
-    with_type(status, "application/json", script_data(&body.to_string()))
+    let mut response = with_type(status, "application/json", script_data(&body.to_string()));
+    if let Some(seconds) = refusal.retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
 }
 
 fn text(status: StatusCode, message: &'static str) -> Response {
@@ -359,7 +373,7 @@ mod tests {
     fn only_localhost_ip_addresses_and_allowed_names_pass() {
         let access = Access {
             hosts: vec!["svcgraph.monitoring.svc".into()],
-            token: None,
+            ..Access::default()
         };
         for ok in [
             "localhost",
@@ -385,7 +399,7 @@ mod tests {
         assert!(access.allows_host(&HeaderMap::new()));
         let any = Access {
             hosts: vec!["*".into()],
-            token: None,
+            ..Access::default()
         };
         assert!(any.allows_host(&host("evil.example")));
     }

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::net::IpAddr;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -20,17 +21,14 @@ use svcgraph_core::render::links::LinkTemplate;
 use svcgraph_core::render::svg::{self, SvgOptions};
 use svcgraph_core::{LayoutHint, ServiceGraph};
 
-use super::cache::Coalesced;
+use super::cache::{Coalesced, Failed, Weight};
+use super::limits::{Clients, Upstream};
 use super::origin::{Origin, Taken, unix_millis_now};
 use super::page::{self, LiveOptions, PageOptions};
 use super::secrets::Secrets;
 use crate::args::TransformArgs;
 use crate::run::apply_transforms;
 
-/// Other moments and comparisons kept drawn (each holds its SVG and graph document).
-const VIEWS_KEPT: usize = 16;
-/// Other moments kept fetched (a comparison needs two).
-const MOMENTS_KEPT: usize = 32;
 /// The coarsest rounding of a requested moment: with long refresh intervals, the time
 /// slider still moves by at most a minute.
 const MAX_STEP: Duration = Duration::from_secs(60);
@@ -49,6 +47,12 @@ pub struct Settings {
     pub links: Vec<LinkTemplate>,
     /// The `rate()` window, for the links' `{from}`.
     pub window_seconds: u64,
+    /// Bytes of other moments and drawn views kept (`--cache-size`).
+    pub cache_bytes: u64,
+    /// Upstream query sets in flight at once (`--max-query-sets`).
+    pub max_query_sets: usize,
+    /// Query sets a minute for other moments (`--max-query-rate`); 0: no limit.
+    pub max_query_rate: u32,
 }
 
 /// One moment's graph after the view's transforms.
@@ -79,20 +83,39 @@ pub struct Rendered {
 pub struct Refusal {
     pub status: u16,
     pub message: String,
+    /// Seconds after which asking again may succeed (`Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 impl Refusal {
-    fn bad_request(message: impl Into<String>) -> Self {
+    pub fn new(status: u16, message: impl Into<String>) -> Self {
         Refusal {
-            status: 400,
+            status,
             message: message.into(),
+            retry_after: None,
         }
     }
 
-    fn upstream(message: impl Into<String>) -> Self {
+    /// Too many requests (429) or too busy (503) now: ask again after `seconds`.
+    pub fn busy(status: u16, message: impl Into<String>, seconds: u64) -> Self {
         Refusal {
-            status: 502,
-            message: message.into(),
+            retry_after: Some(seconds),
+            ..Refusal::new(status, message)
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        Refusal::new(400, message)
+    }
+
+    fn upstream(message: impl Into<String>) -> Self {
+        Refusal::new(502, message)
+    }
+
+    fn of(failed: Failed<Refusal>) -> Self {
+        match failed {
+            Failed::Lasting(message) => Refusal::upstream(message.to_string()),
+            Failed::Passing(refusal) => refusal,
         }
     }
 }
@@ -147,6 +170,8 @@ pub struct Health {
     pub refreshing: bool,
     pub last_success_seconds_ago: Option<f64>,
     pub error: Option<String>,
+    /// Estimated bytes held by the cache of other moments and views.
+    pub cache_bytes: u64,
 }
 
 #[derive(Default)]
@@ -174,17 +199,22 @@ pub struct Live {
     moments: Coalesced<i64, Moment>,
     /// By (moment, baseline); the moment is the live view's exact time when it is the live one.
     views: Coalesced<(i64, Option<i64>), Rendered>,
+    upstream: Upstream,
+    clients: Clients,
 }
 
 impl Live {
     pub fn new(settings: Settings, origin: Origin, secrets: Secrets) -> Self {
         Live {
-            settings,
             origin,
             secrets,
             state: RwLock::new(State::default()),
-            moments: Coalesced::new(MOMENTS_KEPT),
-            views: Coalesced::new(VIEWS_KEPT),
+            // A drawn view holds its graph too, and its page once asked for.
+            moments: Coalesced::new(settings.cache_bytes / 4),
+            views: Coalesced::new(settings.cache_bytes - settings.cache_bytes / 4),
+            upstream: Upstream::new(settings.max_query_sets, settings.max_query_rate),
+            clients: Clients::default(),
+            settings,
         }
     }
 
@@ -207,7 +237,10 @@ impl Live {
     /// good view stays, and says what failed.
     async fn refresh(self: &Arc<Self>) {
         self.write().refreshing = true;
-        let outcome = match self.take(None).await {
+        let turn = self.upstream.refresh_turn().await;
+        let taken = self.take(None).await;
+        drop(turn);
+        let outcome = match taken {
             Ok(moment) => {
                 let moment = Arc::new(moment);
                 let rendered = self.draw(
@@ -251,6 +284,7 @@ impl Live {
         self: &Arc<Self>,
         at: Option<f64>,
         compare: Option<f64>,
+        client: IpAddr,
     ) -> Result<(Arc<Rendered>, Extra), Refusal> {
         let (live_view, live_moment, degraded, failing_since) = {
             let state = self.read();
@@ -324,20 +358,24 @@ impl Live {
             .get_or_run((at, baseline), move || async move {
                 let moment = match live {
                     Some(moment) => moment,
-                    None => this.moment_at(at).await?,
+                    None => this.moment_at(at, client).await.map_err(Failed::Passing)?,
                 };
                 let mut graph = moment.graph.clone();
                 let mut notes = moment.notes.clone();
                 if let Some(baseline) = baseline {
-                    let before = this.moment_at(baseline).await?;
+                    let before = this
+                        .moment_at(baseline, client)
+                        .await
+                        .map_err(Failed::Passing)?;
                     graph = diff::diff(&graph, &before.graph, &this.settings.thresholds);
                     notes.extend(before.notes.iter().map(|n| format!("baseline: {n}")));
                 }
                 this.draw(graph, moment.at_millis, notes, this.current())
                     .await
+                    .map_err(Failed::from)
             })
             .await
-            .map_err(|message| Refusal::upstream(message.to_string()))?;
+            .map_err(Refusal::of)?;
         let extra = if past.is_none() {
             live_extra(&rendered)
         } else {
@@ -389,7 +427,29 @@ impl Live {
             refreshing: state.refreshing,
             last_success_seconds_ago: state.last_success.map(|t| t.elapsed().as_secs_f64()),
             error: state.last_error.clone(),
+            cache_bytes: self.moments.weight() + self.views.weight(),
         }
+    }
+}
+
+/// Bytes a graph holds, roughly: its names, labels and numbers.
+fn graph_bytes(graph: &ServiceGraph) -> u64 {
+    300 * graph.node_count() as u64 + 400 * graph.edge_count() as u64
+}
+
+impl Weight for Moment {
+    fn weight(&self) -> u64 {
+        graph_bytes(&self.graph) + self.notes.iter().map(|n| n.len() as u64).sum::<u64>()
+    }
+}
+
+impl Weight for Rendered {
+    /// The drawing and the graph document twice (the answer of `/api/view` holds them
+    /// again once asked for, the page its own drawing), the positions and the graph.
+    fn weight(&self) -> u64 {
+        2 * (self.svg.len() + self.graph_json.get().len()) as u64
+            + 64 * self.positions.len() as u64
+            + graph_bytes(&self.graph)
     }
 }
 
@@ -457,13 +517,19 @@ impl Rendered {
 }
 
 impl Live {
-    /// A past moment, fetched once per rounded time.
-    async fn moment_at(self: &Arc<Self>, at: i64) -> Result<Arc<Moment>, String> {
+    /// A past moment, fetched once per rounded time when the limits on upstream query sets
+    /// (at once, per minute, and at once for the `client` whose request fetches it) allow;
+    /// requests waiting for a moment another request fetches cost nothing.
+    async fn moment_at(self: &Arc<Self>, at: i64, client: IpAddr) -> Result<Arc<Moment>, Refusal> {
         let this = Arc::clone(self);
         self.moments
-            .get_or_run(at, move || async move { this.take(Some(at)).await })
+            .get_or_run(at, move || async move {
+                let _client = this.clients.enter(client).map_err(Failed::Passing)?;
+                let _turn = this.upstream.turn().map_err(Failed::Passing)?;
+                this.take(Some(at)).await.map_err(Failed::from)
+            })
             .await
-            .map_err(|message| message.to_string())
+            .map_err(Refusal::of)
     }
 
     /// A moment from the source, transformed; errors as one line without secrets.

@@ -8,6 +8,7 @@
 
 mod cache;
 mod http;
+mod limits;
 mod live;
 mod origin;
 mod page;
@@ -25,7 +26,7 @@ use svcgraph_core::query::{GraphQuery, Window};
 use self::live::{Live, Settings, humanize};
 use self::origin::{Origin, ServerOrigin, SnapshotDir};
 use self::secrets::Secrets;
-use crate::args::{LiveSourceKind, ServeArgs, ServerKind};
+use crate::args::{LiveSourceKind, PrometheusArgs, ServeArgs, ServerKind};
 use crate::run::{
     apply_transforms, connect, schema_from_flag, series_matchers, svg_options, thresholds,
 };
@@ -43,14 +44,7 @@ fn window_seconds(flag: Option<&str>) -> u64 {
 }
 
 pub fn run(args: &ServeArgs) -> Result<ExitCode> {
-    let refresh = duration_flag("--refresh", &args.refresh)?;
-    if refresh < Duration::from_secs(1) {
-        bail!("--refresh must be at least 1s");
-    }
-    let history = duration_flag("--history", &args.history)?;
-    if history < refresh {
-        bail!("--history must be at least --refresh");
-    }
+    let (refresh, history, idle) = durations(args)?;
     let listen: SocketAddr = args.listen.parse().map_err(|_| {
         anyhow::anyhow!(
             "--listen `{}` is not an address and port such as 127.0.0.1:7676, [::1]:7676 or 0.0.0.0:7676",
@@ -100,7 +94,11 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
                 Origin::Snapshots(Arc::new(SnapshotDir::open(dir, options)?))
             }
             server => {
-                let server = connect(server_kind(server), &args.prometheus, &args.gcp).await?;
+                let mut prometheus = args.prometheus.clone();
+                prometheus
+                    .max_response_size
+                    .get_or_insert(PrometheusArgs::SERVE_MAX_RESPONSE_SIZE);
+                let server = connect(server_kind(server), &prometheus, &args.gcp).await?;
                 Origin::Server(Box::new(ServerOrigin::new(
                     server, named, query, args.quiet,
                 )))
@@ -128,6 +126,9 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
             quiet: args.quiet,
             links: args.links.clone(),
             window_seconds: window_seconds(args.window.as_deref()),
+            cache_bytes: args.cache_size,
+            max_query_sets: usize::from(args.max_query_sets),
+            max_query_rate: args.max_query_rate,
         };
         let live = Arc::new(Live::new(settings, origin, Secrets::of(&args.prometheus)));
         // The address line is printed even with --quiet: with port 0 it is the only way to
@@ -139,7 +140,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
         );
         let signal = shutdown::register();
         tokio::spawn(Arc::clone(&live).refresh_forever());
-        let number = serve_until_signal(listener, live, access, signal).await?;
+        let number = serve_until_signal(listener, http::router(live, access), idle, signal).await?;
         if !args.quiet {
             eprintln!("svcgraph: stopped");
         }
@@ -148,6 +149,23 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     // Refreshes and drawings in flight are abandoned, not awaited.
     runtime.shutdown_timeout(Duration::from_millis(100));
     Ok(code)
+}
+
+/// --refresh, --history and --idle-timeout, checked.
+fn durations(args: &ServeArgs) -> Result<(Duration, Duration, Duration)> {
+    let refresh = duration_flag("--refresh", &args.refresh)?;
+    if refresh < Duration::from_secs(1) {
+        bail!("--refresh must be at least 1s");
+    }
+    let history = duration_flag("--history", &args.history)?;
+    let idle = duration_flag("--idle-timeout", &args.idle_timeout)?;
+    if idle < Duration::from_secs(1) {
+        bail!("--idle-timeout must be at least 1s");
+    }
+    if history < refresh {
+        bail!("--history must be at least --refresh");
+    }
+    Ok((refresh, history, idle))
 }
 
 /// The token of --auth-token-file: its first line, trimmed; refused when empty or when it
@@ -174,38 +192,110 @@ fn read_token(path: &std::path::Path) -> Result<String> {
     Ok(token.to_owned())
 }
 
-/// Serves until a stop signal, then lets open connections finish for at most [`DRAIN`].
+/// Connections served at once at most, whatever the file descriptors allow: beyond it a
+/// new connection is closed at once.
+const MAX_CONNECTIONS: usize = 1024;
+/// File descriptors kept for the source, the cache and the process's own files.
+const SPARE_DESCRIPTORS: usize = 64;
+
+/// Serves `router` until a stop signal, then lets open connections finish for at most
+/// [`DRAIN`]. A connection that sends nothing for `idle` (its request headers awaited, or
+/// between requests) is closed, and connections beyond what the process's file descriptors
+/// allow are closed at once, so that idle clients cannot starve the others (or `/healthz`).
 /// Returns the signal's number.
 async fn serve_until_signal(
     listener: tokio::net::TcpListener,
-    live: Arc<Live>,
-    access: Arc<http::Access>,
+    router: axum::Router,
+    idle: Duration,
     signal: tokio::sync::oneshot::Receiver<i32>,
 ) -> Result<i32> {
-    let (received, mut stopping) = tokio::sync::watch::channel(0);
-    let stop = async move {
+    use tower::Service;
+
+    let (received, stopping) = tokio::sync::watch::channel(0);
+    tokio::spawn(async move {
         // The sender lives as long as the process; a dropped one still means stop.
         let number = signal.await.unwrap_or(signal_hook::consts::SIGTERM);
         received.send_replace(number);
-    };
-    let server = axum::serve(listener, http::router(live, access)).with_graceful_shutdown(stop);
+    });
+    let open = Arc::new(tokio::sync::Semaphore::new(connection_limit()));
+    let mut connections = tokio::task::JoinSet::new();
     let mut watching = stopping.clone();
-    let drain_limit = async move {
-        if watching.wait_for(|number| *number != 0).await.is_ok() {
-            tokio::time::sleep(DRAIN).await;
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
-    tokio::select! {
-        served = server => served.context("the server stopped")?,
-        () = drain_limit => eprintln!(
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = watching.wait_for(|number| *number != 0) => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+            accepted = listener.accept() => {
+                if let Ok(accepted) = accepted {
+                    accepted
+                } else {
+                    // Out of file descriptors, or the peer gave up: breathe, then go on.
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
+            }
+        };
+        let Ok(permit) = Arc::clone(&open).try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
+        let router = router.clone();
+        let mut stop = stopping.clone();
+        connections.spawn(async move {
+            let _permit = permit;
+            let service = hyper::service::service_fn(
+                move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    request
+                        .extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    router.clone().call(request)
+                },
+            );
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(idle)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                () = async {
+                    let _ = stop.wait_for(|number| *number != 0).await;
+                } => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+    }
+    let drained = tokio::time::timeout(DRAIN, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        eprintln!(
             "svcgraph: connections still open {} after the signal; closing them",
             humanize(DRAIN)
-        ),
+        );
+        connections.abort_all();
     }
-    let number = *stopping.borrow_and_update();
+    let number = *stopping.borrow();
     Ok(number)
+}
+
+/// How many connections to serve at once: [`MAX_CONNECTIONS`], or fewer when the process
+/// may open fewer files (Linux's soft limit, from `/proc/self/limits`).
+fn connection_limit() -> usize {
+    let soft = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|limits| {
+            let line = limits
+                .lines()
+                .find(|line| line.starts_with("Max open files"))?;
+            line.split_whitespace().nth(3)?.parse::<usize>().ok()
+        });
+    soft.map_or(MAX_CONNECTIONS, |soft| {
+        soft.saturating_sub(SPARE_DESCRIPTORS)
+            .clamp(8, MAX_CONNECTIONS)
+    })
 }
 
 /// Where the view comes from, and whether the flags fit it.
