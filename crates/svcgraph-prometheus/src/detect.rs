@@ -57,7 +57,9 @@ pub fn detection_promql(query: &GraphQuery) -> String {
 
 /// The preset whose metrics the server holds, or `None` when it holds none that fit.
 ///
-/// Runs [`detection_promql`] once (at `query.at`, within `query.cluster`). Then, for each
+/// Runs [`detection_promql`] once (at `query.at`, within `query.cluster`; when nothing
+/// there fits, once more at the server's now, since a moment before the producer started
+/// tells nothing). Then, for each
 /// preset in [`Schema::PRESETS`] order, it takes the label sets of that preset's request
 /// counter that pass the preset's selector (Istio's `reporter="source"`, Beyla's
 /// `source="beyla"`, …) and asks [`Schema::detect`] about them; the first preset that
@@ -65,8 +67,18 @@ pub fn detection_promql(query: &GraphQuery) -> String {
 /// `servicegraph`, `beyla`) are told apart by their labels, and when a server holds several
 /// producers' metrics, the earlier preset wins.
 pub async fn detect_schema(client: &Client, query: &GraphQuery) -> Result<Option<Schema>> {
-    let answer = client.query(&detection_promql(query), query.at).await?;
-    Ok(detect_in(&answer.series))
+    let promql = detection_promql(query);
+    let answer = client.query(&promql, query.at).await?;
+    if let Some(schema) = detect_in(&answer.series) {
+        return Ok(Some(schema));
+    }
+    // A moment before the producer started (a young server, a notebook asking for 30
+    // minutes ago) holds nothing to tell by; the series the server holds now do.
+    if query.at.is_some() {
+        let now = client.query(&promql, None).await?;
+        return Ok(detect_in(&now.series));
+    }
+    Ok(None)
 }
 
 /// The detection step on an answer of [`detection_promql`].

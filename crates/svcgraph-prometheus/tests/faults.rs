@@ -462,6 +462,34 @@ async fn detection_is_one_query_and_tells_presets_sharing_a_metric_apart() {
 }
 
 #[tokio::test]
+async fn detection_at_a_moment_before_the_data_looks_at_now() {
+    // The server holds series now, none at the moment asked (30 minutes ago, before the
+    // producer started).
+    let server = FakeServer::start(|_, request| {
+        let result = if request.param("time").is_some() {
+            ""
+        } else {
+            r#"{"metric":{"__name__":"traces_service_graph_request_total","client":"a","server":"b","connection_type":""},"value":[1,"1"]}"#
+        };
+        Reply::json(format!(
+            r#"{{"status":"success","data":{{"resultType":"vector","result":[{result}]}}}}"#
+        ))
+    });
+    let query = GraphQuery::default().with_at(EvalTime::from_unix_millis(1_700_000_000_000));
+    let detected = detect_schema(&client_for(&server, 1), &query)
+        .await
+        .unwrap();
+    assert_eq!(detected.map(|s| s.name).as_deref(), Some("servicegraph"));
+    assert_eq!(server.requests().len(), 2);
+    // Nothing now either: nothing detected.
+    let empty = FakeServer::start(|_, _| {
+        Reply::json(r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#)
+    });
+    let detected = detect_schema(&client_for(&empty, 1), &query).await.unwrap();
+    assert!(detected.is_none());
+}
+
+#[tokio::test]
 async fn server_side_query_errors_in_a_200_are_reported() {
     let server = FakeServer::start(|_, _| {
         Reply::json(

@@ -33,6 +33,10 @@ pub struct Access {
     pub token: Option<String>,
 }
 
+/// A request not answered within this long is answered 503 (its computation stops, unless
+/// other requests wait for it).
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// The cookie a browser keeps the token in, once it opened `/?token=…`.
 const TOKEN_COOKIE: &str = "svcgraph_token";
 
@@ -46,6 +50,11 @@ pub fn router(live: Arc<Live>, access: Arc<Access>) -> Router {
         .route("/healthz", get(healthz))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(access, guard))
+        // A request the source keeps waiting gets an answer all the same.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
         // gzip where the client takes it: the view of 1,000 services is 2 MB of text.
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(live)
