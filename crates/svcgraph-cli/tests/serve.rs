@@ -263,6 +263,13 @@ impl Exporter {
             .push((client.into(), server.into(), rate, Instant::now()));
     }
 
+    fn remove(&self, client: &str, server: &str) {
+        self.edges
+            .lock()
+            .unwrap()
+            .retain(|(c, s, _, _)| !(c == client && s == server));
+    }
+
     fn metrics(&self) -> String {
         let mut text = String::from("# TYPE traces_service_graph_request_total counter\n");
         for (client, server, rate, since) in self.edges.lock().unwrap().iter() {
@@ -989,8 +996,9 @@ fn gmp_is_a_live_source_and_its_token_stays_in_the_process() {
     assert!(!serve.stderr().contains(&signature));
 }
 
-/// A directory with the sample as it is now and two hours ago.
-fn now_and_two_hours_ago() -> tempfile::TempDir {
+/// Serve on a directory with the sample as it is now and two hours ago, with `extra`
+/// flags, once it has its first view.
+fn serve_now_and_two_hours_ago(extra: &[&str]) -> (Serve, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     snapshot(dir.path(), "now.json", unix_now() - 60, &[], &[]);
     snapshot(
@@ -1000,7 +1008,16 @@ fn now_and_two_hours_ago() -> tempfile::TempDir {
         &[],
         &["checkout"],
     );
-    dir
+    let path = dir.path().display().to_string();
+    let serve = Serve::start(
+        &[
+            &["--snapshots", path.as_str(), "--listen", "127.0.0.1:0"],
+            extra,
+        ]
+        .concat(),
+    );
+    serve.view_until("the first view", |_| true);
+    (serve, dir)
 }
 
 /// The raw answer to `request` sent on a new connection, read to its end.
@@ -1020,9 +1037,7 @@ fn raw_answer(port: u16, request: &str) -> (String, Vec<u8>) {
 
 #[test]
 fn answers_are_gzipped_for_clients_that_take_them() {
-    let dir = now_and_two_hours_ago();
-    let serve = Serve::start(&["--snapshots", &dir.path().display().to_string()]);
-    serve.view_until("the first view", |_| true);
+    let (serve, _dir) = serve_now_and_two_hours_ago(&[]);
     for path in ["/api/view", "/graph.svg", "/"] {
         let plain = serve.get(path);
         assert_eq!(plain.status, 200);
@@ -1059,14 +1074,7 @@ fn answers_are_gzipped_for_clients_that_take_them() {
 
 #[test]
 fn connections_that_send_nothing_are_closed() {
-    let dir = now_and_two_hours_ago();
-    let serve = Serve::start(&[
-        "--snapshots",
-        &dir.path().display().to_string(),
-        "--idle-timeout",
-        "1s",
-    ]);
-    serve.view_until("the first view", |_| true);
+    let (serve, _dir) = serve_now_and_two_hours_ago(&["--idle-timeout", "1s"]);
     // Closed (or answered 408 and closed) while its request never comes: the read ends
     // long before the client's own patience.
     let read_to_end = |stream: &mut TcpStream| {
@@ -1100,14 +1108,7 @@ fn connections_that_send_nothing_are_closed() {
 
 #[test]
 fn other_moments_beyond_the_rate_are_refused_with_retry_after() {
-    let dir = now_and_two_hours_ago();
-    let serve = Serve::start(&[
-        "--snapshots",
-        &dir.path().display().to_string(),
-        "--max-query-rate",
-        "1",
-    ]);
-    serve.view_until("the first view", |_| true);
+    let (serve, _dir) = serve_now_and_two_hours_ago(&["--max-query-rate", "1"]);
     // Distinct moments, each a query set: a burst of 10, then one a minute.
     let first = unix_now() - 3600;
     let statuses: Vec<(u16, Option<String>)> = (0..14)
@@ -1135,4 +1136,112 @@ fn other_moments_beyond_the_rate_are_refused_with_retry_after() {
     assert_eq!(serve.get(&format!("/api/view?at={first}")).status, 200);
     assert_eq!(serve.get("/api/view").status, 200);
     assert_eq!(serve.health()["status"], "ok");
+}
+
+/// Width times height of an SVG, from its root's attributes.
+fn svg_area(svg: &str) -> f64 {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    let root = doc.root_element();
+    let size = |name: &str| -> f64 {
+        root.attribute(name)
+            .and_then(|v| v.trim_end_matches("px").parse().ok())
+            .unwrap_or_else(|| panic!("no {name} on the SVG"))
+    };
+    size("width") * size("height")
+}
+
+/// A live view of 14 services whose 4 calls come and go, against a real Prometheus
+/// scraping every second: the drawing never grows past 1.3 times a fresh drawing of the
+/// same graph, and persisting services keep their place (the median one moves less than a
+/// node height per change). `SVCGRAPH_CHURN_CYCLES` sets the number of changes (12; the
+/// figures in TESTING.md are from 50).
+#[test]
+fn a_live_view_of_calls_that_come_and_go_does_not_drift() {
+    if !available() {
+        return;
+    }
+    let cycles: usize = std::env::var("SVCGRAPH_CHURN_CYCLES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(12);
+    let exporter = Exporter::start();
+    let services: Vec<String> = (0..14).map(|i| format!("svc-{i:02}")).collect();
+    for i in 1..14 {
+        exporter.add(&services[(i - 1) / 2], &services[i], 1.0 + i as f64);
+    }
+    let coming = [(1, 12), (3, 9), (4, 13), (2, 11)];
+    let prometheus = prometheus_scraping(&exporter);
+    let window = ["--window", "4s"];
+    let serve = Serve::start(&[
+        "--url",
+        &prometheus.url,
+        "--schema",
+        "servicegraph",
+        "--refresh",
+        "1s",
+        window[0],
+        window[1],
+    ]);
+    let edges = |v: &Value| v["graph"]["edges"].as_array().map_or(0, Vec::len);
+    let mut shown = serve.view_until("all 13 calls", |v| edges(v) == 13);
+    let mut moves = Vec::new();
+    for cycle in 1..=cycles {
+        let adding = cycle % 2 == 1;
+        for (a, b) in coming {
+            if adding {
+                exporter.add(&services[a], &services[b], 2.0);
+            } else {
+                exporter.remove(&services[a], &services[b]);
+            }
+        }
+        let want = if adding { 17 } else { 13 };
+        let next = serve.view_until(&format!("change {cycle}: {want} calls"), |v| {
+            edges(v) == want
+        });
+        let height = node_height(next["svg"].as_str().unwrap());
+        let mut moved: Vec<f64> = names(&shown)
+            .keys()
+            .map(|id| {
+                let (a, b) = (&shown["positions"][id], &next["positions"][id]);
+                let dx = b["x"].as_f64().unwrap() - a["x"].as_f64().unwrap();
+                let dy = b["y"].as_f64().unwrap() - a["y"].as_f64().unwrap();
+                dx.hypot(dy) / height
+            })
+            .collect();
+        moved.sort_by(f64::total_cmp);
+        moves.push(moved[moved.len() / 2]);
+        shown = next;
+    }
+    // A fresh drawing of the moment last shown.
+    let at = shown["at"].as_f64().unwrap();
+    let fresh = Command::new(env!("CARGO_BIN_EXE_svcgraph"))
+        .args([
+            "render",
+            "--url",
+            &prometheus.url,
+            "--schema",
+            "servicegraph",
+        ])
+        .args(window)
+        .args(["--at", &format!("{at}"), "-f", "svg", "-q"])
+        .output()
+        .unwrap();
+    assert!(
+        fresh.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fresh.stderr)
+    );
+    let fresh = String::from_utf8(fresh.stdout).unwrap();
+    let ratio = svg_area(shown["svg"].as_str().unwrap()) / svg_area(&fresh);
+    moves.sort_by(f64::total_cmp);
+    let median = moves[moves.len() / 2];
+    let worst = moves[moves.len() - 1];
+    println!(
+        "{cycles} changes: area {ratio:.2}x a fresh drawing's; median move per change {median:.2} node heights, worst {worst:.2}"
+    );
+    assert!(ratio <= 1.3, "area {ratio:.2}x a fresh drawing's");
+    assert!(
+        median <= 1.0,
+        "median move {median:.2} node heights: {moves:?}"
+    );
 }

@@ -381,24 +381,40 @@ impl Client {
         }
         // The announced length, within the limit, sizes the buffer once: growing it by doubling
         // would hold two copies of a large answer for a moment. Pages not written to cost no
-        // memory, so a server announcing more than it sends costs nothing.
+        // memory, so a server announcing more than it sends costs nothing. Without a length
+        // the chunks are kept as they come and joined once at the end, so an answer refused
+        // half-way never held more than what was read.
         let capacity = announced.unwrap_or(0).min(limit);
         let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+        let mut chunks = Vec::new();
+        let mut read: u64 = 0;
         loop {
             let chunk = match response.chunk().await {
                 Ok(Some(chunk)) => chunk,
-                Ok(None) => return Ok(body),
+                Ok(None) => break,
                 Err(e) => {
-                    budget.give_back(body.len() as u64);
+                    budget.give_back(read);
                     return Err(self.transport(&e));
                 }
             };
             if !budget.take(chunk.len() as u64) {
-                budget.give_back(body.len() as u64);
+                budget.give_back(read);
                 return Err(too_large());
             }
-            body.extend_from_slice(&chunk);
+            read += chunk.len() as u64;
+            if announced.is_some() {
+                body.extend_from_slice(&chunk);
+            } else {
+                chunks.push(chunk);
+            }
         }
+        if announced.is_none() {
+            body = Vec::with_capacity(usize::try_from(read).unwrap_or(0));
+            for chunk in chunks {
+                body.extend_from_slice(&chunk);
+            }
+        }
+        Ok(body)
     }
 
     /// A transport failure in this client's words.

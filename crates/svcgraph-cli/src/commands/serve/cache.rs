@@ -5,7 +5,8 @@
 
 use std::future::Future;
 use std::hash::Hash;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Why a computation gave no value.
@@ -41,15 +42,54 @@ pub trait Weight {
 #[derive(Clone)]
 struct ByWeight;
 
-impl<K, V: Weight> quick_cache::Weighter<K, Arc<V>> for ByWeight {
-    fn weight(&self, _key: &K, value: &Arc<V>) -> u64 {
-        value.weight().max(1)
+impl<K, V: Weight> quick_cache::Weighter<K, Kept<V>> for ByWeight {
+    fn weight(&self, _key: &K, kept: &Kept<V>) -> u64 {
+        kept.value.weight().max(1)
     }
+}
+
+/// A result and when it was last asked for (milliseconds since [`epoch`]).
+struct Kept<V> {
+    value: Arc<V>,
+    used: Arc<AtomicU64>,
+}
+
+impl<V> Clone for Kept<V> {
+    fn clone(&self) -> Self {
+        Kept {
+            value: Arc::clone(&self.value),
+            used: Arc::clone(&self.used),
+        }
+    }
+}
+
+impl<V> Kept<V> {
+    fn new(value: Arc<V>) -> Self {
+        Kept {
+            value,
+            used: Arc::new(AtomicU64::new(since_epoch())),
+        }
+    }
+
+    fn used_now(self) -> Arc<V> {
+        self.used.store(since_epoch(), Ordering::Relaxed);
+        self.value
+    }
+}
+
+/// The process's clock for last uses.
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+fn since_epoch() -> u64 {
+    u64::try_from(epoch().elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Results by key within a budget of bytes, and recent failures.
 pub struct Coalesced<K, V> {
-    values: quick_cache::sync::Cache<K, Arc<V>, ByWeight>,
+    values: quick_cache::sync::Cache<K, Kept<V>, ByWeight>,
     failures: quick_cache::sync::Cache<K, (Arc<str>, Instant)>,
 }
 
@@ -75,7 +115,7 @@ impl<K: Eq + Hash + Clone, V: Weight> Coalesced<K, V> {
             return Err(Failed::Lasting(message));
         }
         match self.values.get_value_or_guard_async(&key).await {
-            Ok(value) => Ok(value),
+            Ok(kept) => Ok(kept.used_now()),
             Err(guard) => {
                 // Those who waited on a failure get here one after another: they share it.
                 if let Some(message) = self.recent_failure(&key) {
@@ -84,7 +124,7 @@ impl<K: Eq + Hash + Clone, V: Weight> Coalesced<K, V> {
                 match work().await {
                     Ok(value) => {
                         let value = Arc::new(value);
-                        let _ = guard.insert(Arc::clone(&value));
+                        let _ = guard.insert(Kept::new(Arc::clone(&value)));
                         Ok(value)
                     }
                     Err(Failed::Lasting(message)) => {
@@ -104,6 +144,15 @@ impl<K: Eq + Hash + Clone, V: Weight> Coalesced<K, V> {
             .get(key)
             .filter(|(_, at)| at.elapsed() < RETRY_FAILED_AFTER)
             .map(|(message, _)| message)
+    }
+
+    /// Drops the results nobody asked for in `idle`, so that memory a burst of requests
+    /// took is given back when they stop.
+    pub fn forget_idle(&self, idle: Duration) {
+        let now = since_epoch();
+        let idle = u64::try_from(idle.as_millis()).unwrap_or(u64::MAX);
+        self.values
+            .retain(|_, kept| now.saturating_sub(kept.used.load(Ordering::Relaxed)) < idle);
     }
 
     /// The estimated bytes held.
@@ -207,6 +256,24 @@ mod tests {
             assert_eq!(*again, 1_000);
         });
         assert_eq!(runs.load(Ordering::SeqCst), 1_000);
+    }
+
+    #[test]
+    fn results_nobody_asks_for_are_forgotten() {
+        let runtime = runtime();
+        let cache = Coalesced::<u32, u32>::new(1 << 20);
+        runtime.block_on(async {
+            for key in 0..3 {
+                let _ = cache
+                    .get_or_run(key, || async { Ok::<_, Failed<()>>(10) })
+                    .await;
+            }
+            cache.forget_idle(Duration::from_secs(3600));
+            assert_eq!(cache.len(), 3);
+            cache.forget_idle(Duration::ZERO);
+            assert_eq!(cache.len(), 0);
+            assert_eq!(cache.weight(), 0);
+        });
     }
 
     #[test]

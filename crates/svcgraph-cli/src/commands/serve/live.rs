@@ -29,6 +29,9 @@ use super::secrets::Secrets;
 use crate::args::TransformArgs;
 use crate::run::apply_transforms;
 
+/// Other moments and views nobody asked for in this long are dropped (at the next
+/// refresh), so memory a burst of requests took is given back.
+const CACHE_IDLE: Duration = Duration::from_secs(120);
 /// The coarsest rounding of a requested moment: with long refresh intervals, the time
 /// slider still moves by at most a minute.
 const MAX_STEP: Duration = Duration::from_secs(60);
@@ -229,6 +232,8 @@ impl Live {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
+            self.moments.forget_idle(CACHE_IDLE);
+            self.views.forget_idle(CACHE_IDLE);
             self.refresh().await;
         }
     }
