@@ -77,7 +77,8 @@ def openmetrics(services, now):
             f'client="svc-{c}",server="svc-{s}",client_service_namespace="ns{c % 20}",'
             f'server_service_namespace="ns{s % 20}",connection_type=""'
         )
-        for t in range(start, now + 1, STEP):
+        # Half an hour ahead too, so that the live view stays full however long this runs.
+        for t in range(start, now + 1800 + 1, STEP):
             lines.append(
                 f"traces_service_graph_request_total{{{labels}}} {1000 + rate * (t - start):.1f} {t}"
             )

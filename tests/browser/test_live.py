@@ -222,6 +222,44 @@ def test_the_panel_describes_the_drawing_shown_after_the_slider_moves(stand) -> 
         driver.quit()
 
 
+def test_services_that_moved_glide_to_their_new_place(stand) -> None:  # type: ignore[no-untyped-def]
+    """A refresh that moves services shows them leaving their old place for the new one (a
+    transition of their transform), and leaves nothing transformed once there."""
+    state, replies, url = stand
+    state.reply = None
+    driver = pages.chromium()
+    try:
+        driver.get(url)
+        wait(driver, lambda d: d.execute_script("return window.svcgraphReady || false"))
+        before = driver.execute_script(
+            "const out = {}; for (const n of document.querySelectorAll('#stage g.nodes > g.node')) {"
+            " const r = n.querySelector('rect'); if (r) out[n.dataset.id] = [r.getAttribute('x'), r.getAttribute('y')]; }"
+            " return out;")
+        # Record every node that starts to glide.
+        driver.execute_script(
+            "window.glided = new Set(); new MutationObserver((changes) => {"
+            " for (const c of changes) if (c.target.classList && c.target.classList.contains('gliding'))"
+            "   window.glided.add(c.target.dataset.id); })"
+            ".observe(document.getElementById('stage'), {subtree: true, attributes: true, attributeFilter: ['class']});")
+        state.reply = replies["checkout"]
+        wait(driver, lambda d: d.execute_script("return window.glided.size") > 0)
+        after = driver.execute_script(
+            "const out = {}; for (const n of document.querySelectorAll('#stage g.nodes > g.node:not(.leaving)')) {"
+            " const r = n.querySelector('rect'); if (r) out[n.dataset.id] = [r.getAttribute('x'), r.getAttribute('y')]; }"
+            " return out;")
+        moved = {i for i in after if i in before and after[i] != before[i]}
+        assert moved, "the checkout drawing must move some services"
+        glided = set(driver.execute_script("return [...window.glided]"))
+        assert glided <= moved, glided - moved
+        assert glided, moved
+        # Once there, nothing is left transformed.
+        wait(driver, lambda d: d.execute_script(
+            "return [...document.querySelectorAll('#stage g.node')].every(n => !n.style.transform)"))
+        assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+    finally:
+        driver.quit()
+
+
 def test_the_page_of_svcgraph_serve_draws_and_refreshes(tmp_path: Path) -> None:
     """The real server (`svcgraph serve --snapshots`), not a stand-in: its page draws the
     graph, polls its own `api/view`, asks nothing of any other origin and logs no error."""

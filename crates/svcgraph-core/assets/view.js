@@ -81,6 +81,9 @@
   const LABELS = ['auto', 'rate', 'errors', 'p95'];
 
   let graphDoc = readJson('svcgraph-graph') || { nodes: [], edges: [] };
+  // Drawings with more services than this swap without gliding (each moved node is a
+  // transform the browser animates).
+  const MOVES_ANIMATED = 2000;
   let docIndex = indexDocument(graphDoc);
   let svg = stage.querySelector('svg');
   let model = indexDrawing(svg);
@@ -1195,14 +1198,45 @@
     }
   }
 
+  // Services that moved in a refreshed drawing glide from where they were (`was`: boxes by
+  // id), and the calls fade in once they are there, so the eye can follow a new layout.
+  function glideFrom(was) {
+    let moved = 0;
+    for (const [id, n] of model.nodes) {
+      const old = was.get(id);
+      if (!old) continue;
+      const now = nodeBox(n);
+      const dx = old.x + old.w / 2 - (now.x + now.w / 2);
+      const dy = old.y + old.h / 2 - (now.y + now.h / 2);
+      if (Math.abs(dx) < 1 && Math.abs(dy) < 1) continue;
+      moved += 1;
+      n.el.style.transform = `translate(${dx}px, ${dy}px)`;
+    }
+    if (!moved) return;
+    const edges = svg.querySelector('g.edges');
+    if (edges) edges.classList.add('entering');
+    // Two frames: the first lays the nodes out where they were, the second lets them go.
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      for (const n of model.nodes.values()) {
+        if (!n.el.style.transform) continue;
+        n.el.classList.add('gliding');
+        n.el.style.transform = '';
+        n.el.addEventListener('transitionend', () => n.el.classList.remove('gliding'), { once: true });
+      }
+    }));
+  }
+
   // Swaps in a refreshed drawing: pan, zoom, search, focus, collapsed namespaces and labels
-  // stay; new services fade in, gone ones fade out.
+  // stay; new services fade in, gone ones fade out, moved ones glide.
   function replaceLive(next, doc) {
     const before = model.nodes;
+    const was = new Map();
+    if (before.size <= MOVES_ANIMATED) for (const [id, n] of before) was.set(id, nodeBox(n));
     const focus = state.focus;
     if (doc && typeof doc === 'object') { graphDoc = doc; docIndex = indexDocument(doc); }
     swapDrawing(next);
     for (const [id, n] of model.nodes) if (!before.has(id)) n.el.classList.add('entering');
+    glideFrom(was);
     const layer = svg.querySelector('g.nodes');
     for (const [id, n] of before) {
       if (model.nodes.has(id) || !layer || n.el.classList.contains('collapsed-member')) continue;
