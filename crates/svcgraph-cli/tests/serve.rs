@@ -793,22 +793,7 @@ fn host_names_are_checked_everywhere_and_the_token_is_required_when_set() {
 /// its tag; a changed one (another moment, a comparison) in full with another tag.
 #[test]
 fn an_unchanged_view_is_answered_not_modified() {
-    let dir = tempfile::tempdir().unwrap();
-    snapshot(dir.path(), "now.json", unix_now() - 60, &[], &[]);
-    snapshot(
-        dir.path(),
-        "old.json",
-        unix_now() - 7200,
-        &[],
-        &["checkout"],
-    );
-    let serve = Serve::start(&[
-        "--snapshots",
-        &dir.path().display().to_string(),
-        "--listen",
-        "127.0.0.1:0",
-    ]);
-    serve.view_until("the first view", |_| true);
+    let (serve, _dir) = serve_now_and_two_hours_ago(&[]);
     for path in ["/api/view", "/graph.svg", "/graph.json"] {
         let full = serve.get(path);
         assert_eq!(full.status, 200, "{path}");
