@@ -352,8 +352,6 @@ pub fn layout(graph: &LayoutGraph, options: &LayoutOptions) -> Result<Layout> {
             return Ok(drawn);
         }
     }
-    let mut fresh = fresh;
-    fresh.stats.kept = Keep::Nothing;
     Ok(fresh)
 }
 
@@ -483,11 +481,11 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
             hint::Previous::new(&options.previous, &earlier_routes, lr)
         }
     };
-    // Whether earlier nodes keep their places, not only their layers (and order).
-    let places = matches!(keep, Keep::Places | Keep::Layers) && previous.is_some();
     let mut reversed = acyclic::reversed_edges(n, &unique);
-    // Whether earlier nodes keep their layers (relative to each other).
+    // Whether earlier nodes keep their layers (relative to each other), and with them
+    // their places as far as the order allows.
     let keeps_layers = matches!(keep, Keep::Places | Keep::Layers);
+    let places = keeps_layers && previous.is_some();
     if let Some(p) = previous.as_ref().filter(|_| keeps_layers) {
         p.orient(n, &unique, &mut reversed);
     }
@@ -589,17 +587,21 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
     t = Instant::now();
     // With an earlier drawing: each vertex's place in it, whether it keeps its order, and
     // whether it is a dummy of an earlier edge; and each dummy's edge.
+    // Where each vertex's line runs, from its center: beside a label, along one side of the
+    // label's room; through the center otherwise.
+    let line_offset = |v: usize| {
+        if v >= n && !bare[v] {
+            if lr { along[v] / 2.0 } else { -along[v] / 2.0 }
+        } else {
+            0.0
+        }
+    };
     let kept = previous.as_ref().map(|p| {
         let merged_of: Vec<u32> = (0..dag.len())
             .flat_map(|i| std::iter::repeat_n(i as u32, chain_start[i + 1] - chain_start[i]))
             .collect();
         let edge_of: Vec<(u32, u32)> = merged_of.iter().map(|&i| dag[i as usize]).collect();
         // An earlier route ran along its dummies' lines, which are off center beside labels.
-        let line_offset = |v: usize| match (v >= n && !bare[v], lr) {
-            (false, _) => 0.0,
-            (true, true) => along[v] / 2.0,
-            (true, false) => -along[v] / 2.0,
-        };
         let (key, routed) = p.keys(&l, &edge_of, &merged_of, line_offset);
         // Earlier nodes and the dummies of earlier edges keep their order.
         let fixed: Vec<bool> = (0..l.layer.len())
@@ -705,16 +707,7 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
     let side: Vec<f64> = (0..l.layer.len())
         .map(|v| if v < n { node_extent[v].0 } else { 0.0 })
         .collect();
-    let line: Vec<f64> = (0..l.layer.len())
-        .map(|v| {
-            if v >= n && !bare[v] {
-                // Beside a label: the line runs along one side of the label's room.
-                if lr { along[v] / 2.0 } else { -along[v] / 2.0 }
-            } else {
-                0.0
-            }
-        })
-        .collect();
+    let line: Vec<f64> = (0..l.layer.len()).map(line_offset).collect();
     let ports = route::ports(&l, &segments, &x, &side, &line);
     let tracks = route::tracks(&l, &segments, &ports);
 
