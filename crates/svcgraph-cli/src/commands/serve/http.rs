@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, RawQuery, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
@@ -44,9 +44,9 @@ const TOKEN_COOKIE: &str = "svcgraph_token";
 pub fn router(live: Arc<Live>, access: Arc<Access>) -> Router {
     Router::new()
         .route("/", get(index))
-        .route("/api/view", get(api_view))
-        .route("/graph.svg", get(graph_svg))
-        .route("/graph.json", get(graph_json))
+        .route("/api/view", get(view_answer))
+        .route("/graph.svg", get(view_answer))
+        .route("/graph.json", get(view_answer))
         .route("/healthz", get(healthz))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(access, guard))
@@ -210,47 +210,23 @@ async fn index(State(live): State<Arc<Live>>) -> Response {
     response
 }
 
-async fn api_view(
+/// `/api/view`, `/graph.svg` and `/graph.json`: the same view (`at`, `compare`), limits and
+/// conditional answer; the path says which of its forms is sent.
+async fn view_answer(
     State(live): State<Arc<Live>>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
+    uri: Uri,
     headers: HeaderMap,
-    RawQuery(query): RawQuery,
 ) -> Response {
-    match resolve(&live, query.as_deref(), client).await {
-        Ok((view, extra)) => conditional(&headers, &view, &extra, || {
-            with_type(StatusCode::OK, "application/json", view.body(&extra))
-        }),
-        Err(refusal) => error(&refusal),
-    }
-}
-
-async fn graph_svg(
-    State(live): State<Arc<Live>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    match resolve(&live, query.as_deref(), client).await {
-        Ok((view, extra)) => conditional(&headers, &view, &extra, || {
-            with_type(StatusCode::OK, "image/svg+xml", view.svg.clone())
-        }),
-        Err(refusal) => error(&refusal),
-    }
-}
-
-async fn graph_json(
-    State(live): State<Arc<Live>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    match resolve(&live, query.as_deref(), client).await {
-        Ok((view, extra)) => conditional(&headers, &view, &extra, || {
-            with_type(
+    match resolve(&live, uri.query(), client).await {
+        Ok((view, extra)) => conditional(&headers, &view, &extra, || match uri.path() {
+            "/graph.svg" => with_type(StatusCode::OK, "image/svg+xml", view.svg.clone()),
+            "/graph.json" => with_type(
                 StatusCode::OK,
                 "application/json",
                 script_data(view.graph_json.get()),
-            )
+            ),
+            _ => with_type(StatusCode::OK, "application/json", view.body(&extra)),
         }),
         Err(refusal) => error(&refusal),
     }

@@ -79,6 +79,9 @@ pub struct Rendered {
     /// The answer of `/api/view` without extra notes, once asked for.
     body: OnceLock<Bytes>,
     page: OnceLock<String>,
+    /// The hash of the drawing, the graph document and the notes, once asked for: every
+    /// poll asks for the tag, and the drawing can be megabytes.
+    content_hash: OnceLock<u64>,
 }
 
 /// A request's answer when it cannot have a view: the HTTP status and one line.
@@ -465,11 +468,16 @@ impl Rendered {
     pub fn tag(&self, extra: &Extra) -> String {
         use std::hash::{DefaultHasher, Hash, Hasher};
         // SipHash with fixed keys: the same tag for the same content in every process.
+        let content = *self.content_hash.get_or_init(|| {
+            let mut hasher = DefaultHasher::new();
+            self.svg.hash(&mut hasher);
+            self.graph_json.get().hash(&mut hasher);
+            self.notes.hash(&mut hasher);
+            hasher.finish()
+        });
         let mut hasher = DefaultHasher::new();
-        self.svg.hash(&mut hasher);
-        self.graph_json.get().hash(&mut hasher);
+        content.hash(&mut hasher);
         extra.notes.hash(&mut hasher);
-        self.notes.hash(&mut hasher);
         if let Some(stale) = &extra.stale {
             stale.since.to_bits().hash(&mut hasher);
             stale.error.hash(&mut hasher);
@@ -585,6 +593,7 @@ impl Live {
                 notes,
                 body: OnceLock::new(),
                 page: OnceLock::new(),
+                content_hash: OnceLock::new(),
                 graph,
             })
         })
