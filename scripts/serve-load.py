@@ -7,8 +7,8 @@
    and settled memory against its idle level, and how long /healthz took meanwhile.
 2. The live view of that graph: bytes on the wire for an unchanged refresh (304) and for a
    whole view, gzipped.
-3. A source that answers with an endless body (3 GB, chunked): refused, and serve's peak
-   memory.
+3. A source that answers with an endless body (3 GB, chunked), as a Prometheus server and as
+   the Cloud Monitoring API: refused, and serve's peak memory.
 
     cargo build --release -p svcgraph
     python3 scripts/serve-load.py [SERVICES] [--svcgraph target/release/svcgraph]
@@ -116,11 +116,14 @@ def start_prometheus(work, services, now):
     return proc, url
 
 
-def start_serve(svcgraph, url, *extra):
+def start_serve(svcgraph, url, *extra, env=None):
+    """serve on a free port; `url` is a Prometheus URL, or the source's arguments."""
     port = free_port()
+    source = ["--url", url] if isinstance(url, str) else list(url)
     proc = subprocess.Popen(
-        [svcgraph, "serve", "--url", url, "--schema", "servicegraph", "--listen",
+        [svcgraph, "serve", *source, "--schema", "servicegraph", "--listen",
          f"127.0.0.1:{port}", "-q", *extra],
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -248,8 +251,9 @@ def load(svcgraph, prometheus_url, services, now):
     serve.wait()
 
 
-def endless_source(svcgraph):
-    """A Prometheus-compatible answer that never ends (up to 3 GB)."""
+def endless_source(svcgraph, source):
+    """An answer that never ends (up to 3 GB), from a Prometheus server or from the Cloud
+    Monitoring API (whose Google token then comes from a metadata server on the same port)."""
     port = free_port()
     server = socket.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -259,7 +263,13 @@ def endless_source(svcgraph):
 
     def answer(conn):
         try:
-            conn.recv(65536)
+            request = conn.recv(65536)
+            if request.split(b" ")[1].startswith(b"/computeMetadata/"):
+                token = b'{"access_token":"t","expires_in":3600,"token_type":"Bearer"}'
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                             b"Metadata-Flavor: Google\r\nContent-Length: %d\r\n"
+                             b"Connection: close\r\n\r\n%s" % (len(token), token))
+                return
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                          b"Transfer-Encoding: chunked\r\n\r\n")
             chunk = b" " * (1 << 20)
@@ -282,7 +292,14 @@ def endless_source(svcgraph):
             threading.Thread(target=answer, args=(conn,), daemon=True).start()
 
     threading.Thread(target=accept, daemon=True).start()
-    serve, sport = start_serve(svcgraph, f"http://127.0.0.1:{port}", "--refresh", "5s")
+    url = f"http://127.0.0.1:{port}"
+    env = None
+    if source == "cloud-monitoring":
+        url = ["--source", "cloud-monitoring", "--project-id", "load-test", "--endpoint", url]
+        env = dict(os.environ, GCE_METADATA_HOST=f"127.0.0.1:{port}",
+                   GOOGLE_APPLICATION_CREDENTIALS="", HOME="/nonexistent")
+        env.pop("GOOGLE_APPLICATION_CREDENTIALS")
+    serve, sport = start_serve(svcgraph, url, "--refresh", "5s", env=env)
     view_ready(sport, statuses=("starting", "ok", "degraded"))
     deadline = time.time() + 300
     health = {}
@@ -292,7 +309,7 @@ def endless_source(svcgraph):
             break
         time.sleep(0.5)
     _, peak = memory(serve.pid)
-    print("## a source answering 3 GB, chunked")
+    print(f"## a {source} source answering 3 GB, chunked")
     print(f"refused: {health.get('error')!r}")
     print(f"sent before serve stopped reading: {sent[0] / 2**20:.0f} MiB over "
           f"{health.get('failed_refreshes')} refreshes; serve's peak memory {peak:.0f} MB")
@@ -308,7 +325,8 @@ def main():
     parser.add_argument("--only-endless", action="store_true")
     args = parser.parse_args()
     if args.only_endless:
-        endless_source(args.svcgraph)
+        endless_source(args.svcgraph, "prometheus")
+        endless_source(args.svcgraph, "cloud-monitoring")
         return
     for tool in ("prometheus", "promtool"):
         if not shutil.which(tool):
@@ -321,7 +339,8 @@ def main():
         finally:
             prometheus.terminate()
             prometheus.wait()
-    endless_source(args.svcgraph)
+    endless_source(args.svcgraph, "prometheus")
+    endless_source(args.svcgraph, "cloud-monitoring")
 
 
 if __name__ == "__main__":

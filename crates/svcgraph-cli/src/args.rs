@@ -427,7 +427,7 @@ pub struct PrometheusArgs {
     pub timeout: f64,
 
     /// Requests per query, retrying connection errors, timeouts, 429 and 5xx (never other
-    /// 4xx; cloud-monitoring retries only 503 and connection errors). Every server source.
+    /// 4xx). Every server source.
     #[arg(
         long,
         value_name = "N",

@@ -13,6 +13,10 @@ use svcgraph_prometheus::{Client, ClientConfig, Fetched, RetryPolicy};
 use crate::args::{GcpArgs, PrometheusArgs, TimeArgs};
 
 /// A server to fetch from.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per command, made once; boxing would only add an indirection"
+)]
 pub enum Server {
     Prometheus(Client),
     Gcp(GcpSource),

@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use google_cloud_auth::credentials::{
-    AccessTokenCredentials, Builder as AdcBuilder, Credentials, anonymous, impersonated,
-    service_account, user_account,
+    AccessTokenCredentials, Builder as AdcBuilder, impersonated, service_account, user_account,
 };
 use svcgraph_prometheus::{TokenFuture, TokenSource};
 
@@ -103,15 +102,7 @@ pub(crate) fn credentials(
 }
 
 impl GoogleCredentials {
-    /// The credentials for a google-cloud client library.
-    pub(crate) fn for_client(&self) -> Credentials {
-        match &self.tokens {
-            Some(tokens) => tokens.clone().into(),
-            None => anonymous::Builder::new().build(),
-        }
-    }
-
-    /// A token source for the PromQL client, `None` when anonymous.
+    /// A token source for the HTTP client, `None` when anonymous.
     pub(crate) fn token_source(&self) -> Option<Arc<dyn TokenSource>> {
         self.tokens.as_ref().map(|tokens| {
             Arc::new(GoogleTokens {
@@ -122,7 +113,7 @@ impl GoogleCredentials {
     }
 }
 
-/// Google access tokens for the PromQL client; the Google library caches and refreshes them.
+/// Google access tokens for the HTTP client; the Google library caches and refreshes them.
 struct GoogleTokens {
     tokens: AccessTokenCredentials,
     origin: String,

@@ -70,18 +70,6 @@ pub enum Error {
         endpoint_hint: String,
     },
 
-    /// No answer within the per-request timeout (Cloud Monitoring mode; GMP reports
-    /// [`svcgraph_prometheus::Error::Timeout`]).
-    #[error(
-        "no answer from {url} within {seconds} s; raise the timeout or narrow the query (a cluster, a namespace)"
-    )]
-    Timeout {
-        /// The endpoint.
-        url: String,
-        /// The timeout, in seconds.
-        seconds: f64,
-    },
-
     /// Any other failure of a Cloud Monitoring request.
     #[error("Cloud Monitoring at {url}: {detail}")]
     CloudMonitoring {
@@ -91,7 +79,8 @@ pub enum Error {
         detail: String,
     },
 
-    /// Any other failure on GMP's PromQL endpoint (the same errors as any Prometheus server).
+    /// Any other HTTP failure (the same errors as any Prometheus server: unreachable,
+    /// timeout, an answer over the size limit).
     #[error(transparent)]
     Prometheus(svcgraph_prometheus::Error),
 
@@ -208,75 +197,6 @@ impl Error {
         }
         .classify()
         .unwrap_or(Error::Prometheus(error))
-    }
-
-    /// A Cloud Monitoring (google-cloud-gax) error.
-    pub(crate) fn from_gax(
-        error: &google_cloud_gax::error::Error,
-        project: &str,
-        url: &str,
-        timeout: std::time::Duration,
-        endpoint_overridden: bool,
-    ) -> Error {
-        if error.is_authentication() {
-            return Error::Credentials(crate::auth::guidance(&source_chain(error)));
-        }
-        if error.is_timeout() {
-            return Error::Timeout {
-                url: url.to_owned(),
-                seconds: timeout.as_secs_f64(),
-            };
-        }
-        if let Some(status) = error.status() {
-            let mut message = status.message.clone();
-            for detail in &status.details {
-                if let google_cloud_gax::error::rpc::StatusDetails::ErrorInfo(info) = detail {
-                    let _ = write!(message, " [{}]", info.reason);
-                }
-            }
-            let failure = GoogleFailure {
-                project,
-                endpoint_overridden,
-                http_status: error.http_status_code(),
-                status: Some(status.code.name()),
-                message: &message,
-            };
-            if let Some(specific) = failure.classify() {
-                return specific;
-            }
-            return Error::CloudMonitoring {
-                url: url.to_owned(),
-                detail: failure.detail(),
-            };
-        }
-        if let Some(code) = error.http_status_code() {
-            let body = error
-                .http_payload()
-                .map(|b| String::from_utf8_lossy(b).into_owned())
-                .unwrap_or_default();
-            let failure = GoogleFailure {
-                project,
-                endpoint_overridden,
-                http_status: Some(code),
-                status: None,
-                message: &body,
-            };
-            if let Some(specific) = failure.classify() {
-                return specific;
-            }
-            return Error::CloudMonitoring {
-                url: url.to_owned(),
-                detail: failure.detail(),
-            };
-        }
-        let mut detail = source_chain(error);
-        if error.is_io() || error.is_connect() || error.is_transport() {
-            detail.push_str("; check the endpoint and that this machine can reach it");
-        }
-        Error::CloudMonitoring {
-            url: url.to_owned(),
-            detail,
-        }
     }
 }
 

@@ -19,6 +19,12 @@
 //! and escaped; a namespace on a schema with a client and a server namespace label becomes
 //! `(a = "ns" OR b = "ns")`. Each list is followed through every `nextPageToken`.
 //!
+//! The requests are the API's REST form (`GET /v3/projects/{project}/timeSeries`, enums by
+//! name), sent by svcgraph-prometheus' HTTP client: its retries, timeout and credentials, and
+//! one response budget across every page of every list of a graph, so an endless answer is
+//! refused at `max_response_bytes` like a PromQL one. The answers are read into the
+//! `google-cloud-monitoring-v3` model.
+//!
 //! **How the numbers can differ from PromQL's `rate()`.** Both are per-second averages over
 //! the window, but they are computed differently, so expect small differences (a few
 //! percent on a steady edge, more on a bursty or brand-new one):
@@ -38,18 +44,14 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use google_cloud_gax::options::RequestOptionsBuilder;
-use google_cloud_monitoring_v3::client::MetricService;
-use google_cloud_monitoring_v3::model::aggregation::{Aligner, Reducer};
-use google_cloud_monitoring_v3::model::list_time_series_request::TimeSeriesView;
-use google_cloud_monitoring_v3::model::{Aggregation, TimeInterval, TimeSeries};
+use google_cloud_monitoring_v3::model::{ListTimeSeriesResponse, TimeSeries};
 use serde_json::json;
 use serde_json::value::RawValue;
 use svcgraph_core::input::{Snapshot, SnapshotResult};
 use svcgraph_core::query::{EvalTime, GraphQuery, LabelMatcher, MatchOp, QueryPurpose};
 use svcgraph_core::schema::{QueryResults, Schema};
 use svcgraph_core::series::{Sample, SeriesSet};
-use svcgraph_prometheus::Fetched;
+use svcgraph_prometheus::{Budget, Client, Fetched};
 
 use crate::error::{Error, Result};
 
@@ -245,10 +247,10 @@ pub fn plan(schema: &Schema, query: &GraphQuery) -> Result<Vec<TimeSeriesQuery>>
 /// A Cloud Monitoring v3 connection for one project.
 #[derive(Debug, Clone)]
 pub(crate) struct CloudMonitoring {
-    pub client: MetricService,
+    /// An HTTP client of the API's origin, with the Google credentials.
+    pub client: Client,
     pub project: String,
     pub url: String,
-    pub timeout: Duration,
     pub endpoint_overridden: bool,
 }
 
@@ -267,8 +269,11 @@ impl CloudMonitoring {
         }
         let window = Duration::from_secs(window.as_secs());
         let plan = plan(schema, &query)?;
+        // One budget for every page of every list: they are read at the same time.
+        let budget = Budget::new(self.client.max_response_bytes());
         let lists = futures_util::future::join_all(
-            plan.iter().map(|planned| self.list(planned, at, window)),
+            plan.iter()
+                .map(|planned| self.list(planned, at, window, &budget)),
         )
         .await;
 
@@ -312,46 +317,54 @@ impl CloudMonitoring {
         planned: &TimeSeriesQuery,
         at: EvalTime,
         window: Duration,
+        budget: &Budget,
     ) -> Result<(Vec<TimeSeries>, Vec<String>)> {
         let end_millis = at.unix_millis();
-        let end = timestamp(end_millis);
-        let start = timestamp(end_millis - i64::try_from(window.as_millis()).unwrap_or(0));
+        let end = String::from(timestamp(end_millis));
+        let start = String::from(timestamp(
+            end_millis - i64::try_from(window.as_millis()).unwrap_or(0),
+        ));
         let aligner = match planned.purpose {
-            ListPurpose::Rate(_) => Aligner::AlignRate,
-            ListPurpose::Latency => Aligner::AlignDelta,
+            ListPurpose::Rate(_) => "ALIGN_RATE",
+            ListPurpose::Latency => "ALIGN_DELTA",
         };
-        let aggregation = Aggregation::new()
-            .set_alignment_period(google_cloud_wkt::Duration::clamp(
-                i64::try_from(window.as_secs()).unwrap_or(i64::MAX),
-                0,
-            ))
-            .set_per_series_aligner(aligner)
-            .set_cross_series_reducer(Reducer::ReduceSum)
-            .set_group_by_fields(planned.group_by_fields.clone());
+        let period = format!("{}s", window.as_secs());
+        let path = format!("/v3/projects/{}/timeSeries", self.project);
+        let mut params: Vec<(&str, &str)> = vec![
+            ("filter", &planned.filter),
+            ("interval.startTime", &start),
+            ("interval.endTime", &end),
+            ("aggregation.alignmentPeriod", &period),
+            ("aggregation.perSeriesAligner", aligner),
+            ("aggregation.crossSeriesReducer", "REDUCE_SUM"),
+        ];
+        for field in &planned.group_by_fields {
+            params.push(("aggregation.groupByFields", field));
+        }
+        params.push(("view", "FULL"));
         let mut series = Vec::new();
         let mut errors = Vec::new();
         let mut token = String::new();
         for _ in 0..MAX_PAGES {
-            let page = self
+            let mut page_params = params.clone();
+            if !token.is_empty() {
+                page_params.push(("pageToken", &token));
+            }
+            let bytes = self
                 .client
-                .list_time_series()
-                .set_name(format!("projects/{}", self.project))
-                .set_filter(planned.filter.clone())
-                .set_interval(TimeInterval::new().set_start_time(start).set_end_time(end))
-                .set_aggregation(aggregation.clone())
-                .set_view(TimeSeriesView::Full)
-                .set_page_token(token.clone())
-                .with_attempt_timeout(self.timeout)
-                .send()
+                .get_within(&path, &page_params, budget)
                 .await
-                .map_err(|e| {
-                    Error::from_gax(
-                        &e,
-                        &self.project,
-                        &self.url,
-                        self.timeout,
-                        self.endpoint_overridden,
-                    )
+                .map_err(|e| Error::from_prometheus(e, &self.project, self.endpoint_overridden))?;
+            let page: ListTimeSeriesResponse =
+                serde_json::from_slice(&bytes).map_err(|e| Error::CloudMonitoring {
+                    url: self.url.clone(),
+                    detail: format!(
+                        "the answer is not a time-series list ({e}); it starts with `{}`",
+                        crate::error::one_line(
+                            &String::from_utf8_lossy(&bytes[..bytes.len().min(200)]),
+                            80
+                        )
+                    ),
                 })?;
             series.extend(page.time_series);
             errors.extend(

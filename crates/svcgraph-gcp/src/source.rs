@@ -1,15 +1,12 @@
 //! One source interface over both modes.
 
-use google_cloud_gax::exponential_backoff::ExponentialBackoffBuilder;
-use google_cloud_gax::retry_policy::{Aip194Strict, RetryPolicyExt};
-use google_cloud_monitoring_v3::client::MetricService;
 use svcgraph_core::query::GraphQuery;
 use svcgraph_core::schema::Schema;
 use svcgraph_prometheus::{Client, ClientConfig, Fetched};
 
 use crate::auth;
 use crate::config::{GcpConfig, Mode};
-use crate::error::{Error, Result, source_chain};
+use crate::error::{Error, Result};
 use crate::monitoring::CloudMonitoring;
 
 /// Service-graph metrics from one Google Cloud project, through GMP's PromQL endpoint or
@@ -31,8 +28,11 @@ enum Backend {
 }
 
 impl GcpSource {
-    /// Loads the credentials and prepares the connection. Sends nothing in GMP mode; in Cloud
-    /// Monitoring mode, metadata-server credentials may be asked for their universe domain.
+    /// Loads the credentials and prepares the connection. Sends nothing.
+    #[allow(
+        clippy::unused_async,
+        reason = "async says it runs inside a Tokio runtime: the credentials start their refresh task there"
+    )]
     pub async fn connect(config: GcpConfig) -> Result<Self> {
         if config.timeout.is_zero() {
             return Err(Error::Config("the timeout must be longer than zero".into()));
@@ -52,39 +52,30 @@ impl GcpSource {
         }
         let credentials = auth::credentials(&config.credentials, config.quota_project.as_deref())?;
         let overridden = config.endpoint.is_some();
+        // Both modes speak HTTP with svcgraph-prometheus' client: its retries, timeout and
+        // response budget, and the Google token before every attempt.
+        let base = match config.mode {
+            Mode::Gmp => config.gmp_base_url()?,
+            Mode::CloudMonitoring => endpoint.clone(),
+        };
+        let mut http = ClientConfig::new(base)
+            .timeout(config.timeout)
+            .retry(config.retry)
+            .max_response_bytes(config.max_response_bytes);
+        if let Some(source) = credentials.token_source() {
+            http = http.token_source(source);
+        }
+        if let Some(project) = &config.quota_project {
+            http = http.header("x-goog-user-project", project.as_str());
+        }
+        let client = Client::new(http)
+            .map_err(|e| Error::from_prometheus(e, &config.project_id, overridden))?;
         let (backend, shown) = match config.mode {
             Mode::Gmp => {
-                let mut prom = ClientConfig::new(config.gmp_base_url()?)
-                    .timeout(config.timeout)
-                    .retry(config.retry)
-                    .max_response_bytes(config.max_response_bytes);
-                if let Some(source) = credentials.token_source() {
-                    prom = prom.token_source(source);
-                }
-                if let Some(project) = &config.quota_project {
-                    prom = prom.header("x-goog-user-project", project.as_str());
-                }
-                let client = Client::new(prom)
-                    .map_err(|e| Error::from_prometheus(e, &config.project_id, overridden))?;
                 let shown = client.endpoint().to_owned();
                 (Backend::Gmp(client), shown)
             }
             Mode::CloudMonitoring => {
-                let backoff = ExponentialBackoffBuilder::new()
-                    .with_initial_delay(config.retry.initial_backoff)
-                    .with_maximum_delay(config.retry.max_backoff)
-                    .clamp();
-                let mut builder = MetricService::builder()
-                    .with_credentials(credentials.for_client())
-                    .with_retry_policy(Aip194Strict.with_attempt_limit(config.retry.attempts))
-                    .with_backoff_policy(backoff);
-                if overridden {
-                    builder = builder.with_endpoint(endpoint.clone());
-                }
-                let client = builder
-                    .build()
-                    .await
-                    .map_err(|e| Error::Credentials(auth::guidance(&source_chain(&e))))?;
                 // An endpoint with credentials or a query shows neither in messages.
                 let shown = svcgraph_prometheus::redact(&format!(
                     "{endpoint}/v3/projects/{}/timeSeries",
@@ -94,7 +85,6 @@ impl GcpSource {
                     client,
                     project: config.project_id.clone(),
                     url: shown.clone(),
-                    timeout: config.timeout,
                     endpoint_overridden: overridden,
                 };
                 (Backend::CloudMonitoring(cm), shown)

@@ -239,9 +239,16 @@ fn cloud_monitoring_follows_pages_aligns_rates_and_drops_idle_edges() {
             "2026-11-24T16:55:00Z"
         );
         assert_eq!(r.param("aggregation.alignmentPeriod").unwrap(), "300s");
-        // ALIGN_RATE and REDUCE_SUM, sent as the API's enum numbers.
-        assert_eq!(r.param("aggregation.perSeriesAligner").unwrap(), "2");
-        assert_eq!(r.param("aggregation.crossSeriesReducer").unwrap(), "4");
+        // Enums by name, as the REST reference writes them.
+        assert_eq!(
+            r.param("aggregation.perSeriesAligner").unwrap(),
+            "ALIGN_RATE"
+        );
+        assert_eq!(
+            r.param("aggregation.crossSeriesReducer").unwrap(),
+            "REDUCE_SUM"
+        );
+        assert_eq!(r.param("view").unwrap(), "FULL");
         let groups: Vec<String> = r
             .params()
             .into_iter()
@@ -290,7 +297,7 @@ fn cloud_monitoring_reads_failures_and_latency_from_distributions() {
         if filter.contains("/histogram") {
             assert_eq!(
                 r.param("aggregation.perSeriesAligner").as_deref(),
-                Some("1")
+                Some("ALIGN_DELTA")
             );
             Reply::json(point(serde_json::json!({"distributionValue": {
                 "count": "10",
@@ -421,4 +428,49 @@ fn gmp_answers_over_the_size_limit_are_refused() {
         "{err}"
     );
     assert!(fetch(config(&server, Mode::Gmp), "gmp-beyla").is_ok());
+}
+
+#[test]
+fn cloud_monitoring_pages_share_one_size_limit_and_an_endless_answer_is_refused() {
+    // Each page alone fits the limit; the two together do not.
+    let (first, second) = seed_pages();
+    let limit = u64::try_from(first.len().max(second.len()) + 16).unwrap();
+    let server = FakeServer::start(|_, r| seed_lister(r));
+    let err = fetch(config_for(&server).max_response_bytes(limit), "gmp-beyla").unwrap_err();
+    assert!(
+        err.to_string().contains(&format!(
+            "sent answers larger than the limit of {limit} bytes"
+        )),
+        "{err}"
+    );
+    assert!(err.to_string().contains(LIST_PATH), "{err}");
+    assert!(fetch(config_for(&server), "gmp-beyla").is_ok());
+
+    // An answer without a length that would go on for 1 GiB: reading stops at the limit.
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&sent);
+    let endless = FakeServer::start(move |_, _| Reply::Stream {
+        chunk: vec![b' '; 64 * 1024],
+        times: 16 * 1024,
+        sent: std::sync::Arc::clone(&counter),
+    });
+    let err = fetch(
+        config_for(&endless).max_response_bytes(1 << 20),
+        "gmp-beyla",
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("larger than the limit of 1048576 bytes (1 MiB)"),
+        "{err}"
+    );
+    let written = sent.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(written < 64 << 20, "{written} bytes were sent");
+
+    // A 200 that is not a list says so.
+    let wrong = FakeServer::start(|_, _| Reply::json(r#"{"timeSeries": 7}"#));
+    let err = fetch(config_for(&wrong), "gmp-beyla")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not a time-series list"), "{err}");
 }

@@ -206,33 +206,69 @@ impl Client {
         at: Option<EvalTime>,
         budget: &Budget,
     ) -> Result<QueryResponse> {
-        let mut attempt = 1;
+        let ((body, series, redirects), attempts) =
+            self.with_retries(|| self.send(promql, at, budget)).await?;
+        Ok(QueryResponse {
+            body,
+            series,
+            attempts,
+            redirects,
+        })
+    }
+
+    /// A `GET` of `path` (absolute, e.g. `/v3/projects/p/timeSeries`) with `params` on the
+    /// endpoint's origin: another API the same server offers beside PromQL. Sent with this
+    /// client's credentials, headers and timeout, retried and redirected like a query; the
+    /// body of the 2xx answer is returned, its bytes taken from `budget` (reading stops with
+    /// [`Error::TooLarge`] when it runs out).
+    pub async fn get_within(
+        &self,
+        path: &str,
+        params: &[(&str, &str)],
+        budget: &Budget,
+    ) -> Result<Vec<u8>> {
+        let mut url = self.endpoint.clone();
+        url.set_path(path);
+        url.set_query(None);
+        url.set_fragment(None);
+        if !params.is_empty() {
+            url.query_pairs_mut().extend_pairs(params);
+        }
+        let shown = shown_url(&url);
+        let ((bytes, _), _) = self
+            .with_retries(|| self.exchange(url.clone(), None, &shown, budget))
+            .await?;
+        Ok(bytes)
+    }
+
+    /// Runs `attempt` as the [`RetryPolicy`] says: again after a retryable error, waiting the
+    /// jittered backoff or the server's `Retry-After`. Returns its value and the number of
+    /// attempts made.
+    async fn with_retries<T, F, Fut>(&self, mut attempt: F) -> Result<(T, u32)>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let mut made = 1;
         loop {
-            let error = match self.send(promql, at, budget).await {
-                Ok((body, series, redirects)) => {
-                    return Ok(QueryResponse {
-                        body,
-                        series,
-                        attempts: attempt,
-                        redirects,
-                    });
-                }
+            let error = match attempt().await {
+                Ok(value) => return Ok((value, made)),
                 Err(error) => error,
             };
             if !error.is_retryable() {
                 return Err(error);
             }
-            if attempt >= self.retry.attempts {
-                return Err(if attempt == 1 {
+            if made >= self.retry.attempts {
+                return Err(if made == 1 {
                     error
                 } else {
                     Error::RetriesExhausted {
-                        attempts: attempt,
+                        attempts: made,
                         last: Box::new(error),
                     }
                 });
             }
-            let mut wait = self.retry.jittered(attempt, random_unit());
+            let mut wait = self.retry.jittered(made, random_unit());
             if let Error::Status {
                 retry_after: Some(seconds),
                 ..
@@ -251,11 +287,11 @@ impl Client {
                 wait = wait.max(asked);
             }
             tokio::time::sleep(wait).await;
-            attempt += 1;
+            made += 1;
         }
     }
 
-    /// One request, no retries; redirects followed (up to [`MAX_REDIRECTS`]).
+    /// One query, no retries.
     async fn send(
         &self,
         promql: &str,
@@ -269,14 +305,31 @@ impl Client {
         }
         let mut get_url = self.endpoint.clone();
         get_url.query_pairs_mut().extend_pairs(&params);
-        let post = get_url.as_str().len() > MAX_GET_URL_BYTES;
-        let mut url = if post { self.endpoint.clone() } else { get_url };
+        let (bytes, redirects) = if get_url.as_str().len() > MAX_GET_URL_BYTES {
+            self.exchange(self.endpoint.clone(), Some(&params), &self.shown, budget)
+                .await?
+        } else {
+            self.exchange(get_url, None, &self.shown, budget).await?
+        };
+        let (body, series) = self.parse(bytes)?;
+        Ok((body, series, redirects))
+    }
+
+    /// One request, no retries: a `GET` of `url`, or a `POST` of `form` to it; redirects
+    /// followed (up to [`MAX_REDIRECTS`]). Returns the body of a 2xx answer; errors name
+    /// `shown`.
+    async fn exchange(
+        &self,
+        mut url: Url,
+        form: Option<&[(&str, &str)]>,
+        shown: &str,
+        budget: &Budget,
+    ) -> Result<(Vec<u8>, Vec<Redirect>)> {
         let mut redirects = Vec::new();
         let response = loop {
-            let request = if post {
-                self.http.post(url.clone()).form(&params)
-            } else {
-                self.http.get(url.clone())
+            let request = match form {
+                Some(form) => self.http.post(url.clone()).form(form),
+                None => self.http.get(url.clone()),
             };
             // Headers and credentials go to the configured origin only.
             let request = if url.origin() == self.endpoint.origin() {
@@ -285,13 +338,16 @@ impl Client {
             } else {
                 request
             };
-            let response = request.send().await.map_err(|e| self.transport(&e))?;
-            let Some(next) = self.redirect_target(&url, &response)? else {
+            let response = request
+                .send()
+                .await
+                .map_err(|e| self.transport(shown, &e))?;
+            let Some(next) = self.redirect_target(&url, &response, shown)? else {
                 break response;
             };
             if redirects.len() == MAX_REDIRECTS {
                 return Err(Error::Response {
-                    url: self.shown.clone(),
+                    url: shown.to_owned(),
                     detail: format!(
                         "more than {MAX_REDIRECTS} redirects (the last to {}); check the URL",
                         shown_url(&next)
@@ -312,14 +368,13 @@ impl Client {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
-        let bytes = self.read_body(response, budget).await?;
+        let bytes = self.read_body(response, budget, shown).await?;
         if !status.is_success() {
             // An error's text is not kept: its bytes go back to the budget.
             budget.give_back(bytes.len() as u64);
-            return Err(self.status_error(status, &bytes, retry_after));
+            return Err(Self::status_error(shown, status, &bytes, retry_after));
         }
-        let (body, series) = self.parse(bytes)?;
-        Ok((body, series, redirects))
+        Ok((bytes, redirects))
     }
 
     /// The request with this client's credentials.
@@ -336,7 +391,12 @@ impl Client {
 
     /// Where a 3xx answer with a `Location` sends the request next (credentials in that
     /// address dropped), or `None` when the answer is not a redirect.
-    fn redirect_target(&self, from: &Url, response: &reqwest::Response) -> Result<Option<Url>> {
+    fn redirect_target(
+        &self,
+        from: &Url,
+        response: &reqwest::Response,
+        shown: &str,
+    ) -> Result<Option<Url>> {
         if !response.status().is_redirection() {
             return Ok(None);
         }
@@ -344,7 +404,7 @@ impl Client {
             return Ok(None);
         };
         let unusable = |why: &str| Error::Response {
-            url: self.shown.clone(),
+            url: shown.to_owned(),
             detail: format!("HTTP {} redirect {why}", response.status().as_u16()),
         };
         let location = location
@@ -369,10 +429,15 @@ impl Client {
 
     /// The body as it arrives, taken from `budget`, stopping with [`Error::TooLarge`] when
     /// the budget runs out (the bytes read so far go back to it).
-    async fn read_body(&self, mut response: reqwest::Response, budget: &Budget) -> Result<Vec<u8>> {
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        budget: &Budget,
+        shown: &str,
+    ) -> Result<Vec<u8>> {
         let limit = self.max_response_bytes;
         let too_large = || Error::TooLarge {
-            url: self.shown.clone(),
+            url: shown.to_owned(),
             limit_bytes: limit,
         };
         let announced = response.content_length();
@@ -394,7 +459,7 @@ impl Client {
                 Ok(None) => break,
                 Err(e) => {
                     budget.give_back(read);
-                    return Err(self.transport(&e));
+                    return Err(self.transport(shown, &e));
                 }
             };
             if !budget.take(chunk.len() as u64) {
@@ -418,8 +483,8 @@ impl Client {
     }
 
     /// A transport failure in this client's words.
-    fn transport(&self, error: &reqwest::Error) -> Error {
-        let url = self.shown.clone();
+    fn transport(&self, shown: &str, error: &reqwest::Error) -> Error {
+        let url = shown.to_owned();
         if error.is_timeout() {
             Error::Timeout {
                 url,
@@ -445,7 +510,12 @@ impl Client {
     }
 
     /// An HTTP error status, with the Prometheus error envelope when the body is one.
-    fn status_error(&self, status: StatusCode, body: &[u8], retry_after: Option<u64>) -> Error {
+    fn status_error(
+        shown: &str,
+        status: StatusCode,
+        body: &[u8],
+        retry_after: Option<u64>,
+    ) -> Error {
         let envelope = ErrorEnvelope::read(body);
         let detail = if let Some(e) = &envelope {
             match &e.error_type {
@@ -460,7 +530,7 @@ impl Client {
                 format!(": {}", excerpt(&text, EXCERPT_CHARS))
             }
         };
-        let url = self.shown.clone();
+        let url = shown.to_owned();
         let code = status.as_u16();
         match code {
             401 => Error::Auth {
@@ -627,17 +697,21 @@ impl ErrorEnvelope {
     }
 }
 
-/// The bytes the answers of one graph's queries may still take: they run at once, so
-/// together they bound the memory a fetch needs.
+/// The bytes the answers of one graph's requests may still take: they run at once, so
+/// together they bound the memory a fetch needs. [`fetch`](crate::fetch) makes one of
+/// [`Client::max_response_bytes`]; other sources share one across their requests with
+/// [`Client::get_within`].
 #[derive(Debug)]
-pub(crate) struct Budget(AtomicU64);
+pub struct Budget(AtomicU64);
 
 impl Budget {
-    pub(crate) fn new(bytes: u64) -> Self {
+    /// A budget of `bytes`.
+    pub fn new(bytes: u64) -> Self {
         Budget(AtomicU64::new(bytes))
     }
 
-    fn left(&self) -> u64 {
+    /// The bytes still free.
+    pub fn left(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
 

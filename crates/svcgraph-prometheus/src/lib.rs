@@ -51,7 +51,7 @@ mod error;
 mod fetch;
 
 pub use client::Redirect;
-pub use client::{Client, MAX_GET_URL_BYTES, QueryResponse};
+pub use client::{Budget, Client, MAX_GET_URL_BYTES, QueryResponse};
 pub use config::{
     Auth, ClientConfig, RetryPolicy, TokenFuture, TokenSource, redact, scrub_credentials,
 };

@@ -170,7 +170,6 @@ fn gcp_class(e: &svcgraph_gcp::Error) -> Class {
         E::ApiDisabled { .. }
         | E::QuotaExhausted { .. }
         | E::ProjectNotFound { .. }
-        | E::Timeout { .. }
         | E::CloudMonitoring { .. } => Class::Source,
         E::Prometheus(client) => prometheus_class(client),
         E::Core(core) => core_class(core),
