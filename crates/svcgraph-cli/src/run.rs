@@ -152,8 +152,14 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
             "--save-snapshot - and the picture would both go to standard output; write one of them to a file with -o or --save-snapshot FILE"
         );
     }
+    // A file's own time window (a snapshot records its moment) for the links.
+    let mut file_window = None;
     let (graph, fetched_baseline) = match source_of(args)? {
-        SourceKind::File => (load_graph(args, &notes)?, None),
+        SourceKind::File => {
+            let (graph, window) = load_graph(args, &notes)?;
+            file_window = window;
+            (graph, None)
+        }
         SourceKind::Prometheus => fetch_graphs(args, &notes, ServerKind::Prometheus)?,
         SourceKind::Gmp => fetch_graphs(args, &notes, ServerKind::Gmp)?,
         SourceKind::CloudMonitoring => fetch_graphs(args, &notes, ServerKind::CloudMonitoring)?,
@@ -163,6 +169,7 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
         (Some(graph), _) => Some(graph),
         (None, Some(path)) => Some(
             graph_from_bytes(&read_source(path)?, args, &notes)
+                .map(|(graph, _)| graph)
                 .with_context(|| format!("the baseline {}", path.display()))?,
         ),
         (None, None) => None,
@@ -189,7 +196,7 @@ fn render(args: &RenderArgs) -> Result<ExitCode> {
     }
     let page = PageExtras {
         links: args.links.clone(),
-        window: link_window(args)?,
+        window: link_window(args, file_window)?,
     };
     let (text, stats) = draw(&graph, format, svg_options, args.stats, page);
     if args.stats {
@@ -259,27 +266,29 @@ struct PageExtras {
 }
 
 /// The time window a server is asked about (`--at`, else now, and `--window` before it), for
-/// the links' `{from}` and `{to}`; `None` for files, whose moment the page does not know.
-fn link_window(args: &RenderArgs) -> Result<Option<(i64, i64)>> {
-    if args.links.is_empty() || matches!(source_of(args)?, SourceKind::File) {
+/// the links' `{from}` and `{to}`; for a file, the window it records (`file`: a snapshot's),
+/// else `None` and the page uses the hour before the link is followed.
+fn link_window(args: &RenderArgs, file: Option<(i64, i64)>) -> Result<Option<(i64, i64)>> {
+    if args.links.is_empty() {
         return Ok(None);
     }
-    let query = server_query(&args.series_filter, &args.transform.namespace, &args.time)?;
-    let to = query.at.map_or_else(
-        || {
+    if matches!(source_of(args)?, SourceKind::File) {
+        return Ok(file);
+    }
+    let mut query = server_query(&args.series_filter, &args.transform.namespace, &args.time)?;
+    query.at.get_or_insert_with(|| {
+        svcgraph_core::query::EvalTime::from_unix_millis(
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        },
-        svcgraph_core::query::EvalTime::unix_millis,
-    );
-    let window = i64::try_from(query.window.as_millis()).unwrap_or(i64::MAX);
-    Ok(Some((to.saturating_sub(window), to)))
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+        )
+    });
+    Ok(query.time_window())
 }
 
 /// The graph the input holds: a graph document as it is, series mapped by the schema (the
 /// one asked for, the snapshot's own, or the preset whose labels fit), after label filters.
-fn load_graph(args: &RenderArgs, notes: &Notes) -> Result<ServiceGraph> {
+fn load_graph(args: &RenderArgs, notes: &Notes) -> Result<(ServiceGraph, Option<(i64, i64)>)> {
     let bytes = match (&args.input, args.demo) {
         (_, true) => DEMO.as_bytes().to_vec(),
         (Some(path), false) => read_source(path)?,
@@ -544,7 +553,12 @@ fn comparison_summary(graph: &ServiceGraph) -> String {
 }
 
 /// A graph from a saved input, with the schema and series filters of the command line.
-fn graph_from_bytes(bytes: &[u8], args: &RenderArgs, notes: &Notes) -> Result<ServiceGraph> {
+/// The graph in `bytes`, and the time window the input records.
+fn graph_from_bytes(
+    bytes: &[u8],
+    args: &RenderArgs,
+    notes: &Notes,
+) -> Result<(ServiceGraph, Option<(i64, i64)>)> {
     let mut options = LoadOptions::default();
     options.schema = schema_from_flag(&args.schema)?;
     options.cluster.clone_from(&args.series_filter.cluster);
@@ -561,7 +575,7 @@ fn graph_from_bytes(bytes: &[u8], args: &RenderArgs, notes: &Notes) -> Result<Se
     for w in &loaded.warnings {
         notes.warn(&w.to_string());
     }
-    Ok(loaded.graph)
+    Ok((loaded.graph, loaded.window))
 }
 
 /// A core error with the flags that answer it: the library's messages name no flags.

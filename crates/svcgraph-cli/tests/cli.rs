@@ -1330,6 +1330,21 @@ fn link_templates_are_checked_as_flags() {
         page.contains(r#""links":[{"name":"Traces","target":"node","parts":[{"text":"https://grafana.example/explore?service="},{"value":"service"},{"text":"\u0026from="},{"value":"from"},{"text":"\u0026to="},{"value":"to"}]},{"name":"Call","target":"call""#),
         "{page}"
     );
-    // A file's moment is not known to the page: no window.
-    assert!(!page.contains(r#""window":"#));
+    // The demo snapshot records its moment (2026-11-24T17:00:00Z, 5m): the links' window.
+    assert!(
+        page.contains(r#""window":[1795539300000,1795539600000]"#),
+        "{page}"
+    );
+    // A graph document records none: the page takes the hour before the click.
+    let doc = run(&["render", "--demo", "-f", "json"], b"").stdout;
+    let out = run(
+        &["render", "--input", "-", "-f", "html", "--link", good],
+        &doc,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !String::from_utf8(out.stdout)
+            .unwrap()
+            .contains(r#""window":"#)
+    );
 }

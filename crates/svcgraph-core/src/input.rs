@@ -105,6 +105,8 @@ pub(crate) enum Input {
     Series {
         /// The schema a snapshot carries; `None` for a bare Prometheus response.
         schema: Option<Schema>,
+        /// The time a snapshot's query describes ([`GraphQuery::time_window`]).
+        window: Option<(i64, i64)>,
         /// The results.
         results: QueryResults,
     },
@@ -151,6 +153,7 @@ pub(crate) fn read_input(bytes: &[u8]) -> Result<Input> {
             snapshot.schema.validate()?;
             let results = snapshot.results()?;
             return Ok(Input::Series {
+                window: snapshot.query.as_ref().and_then(GraphQuery::time_window),
                 schema: Some(snapshot.schema),
                 results,
             });
@@ -170,6 +173,7 @@ pub(crate) fn read_input(bytes: &[u8]) -> Result<Input> {
     }
     Ok(Input::Series {
         schema: None,
+        window: None,
         results: QueryResults::from_requests(SeriesSet::from_json(bytes)?),
     })
 }
@@ -198,6 +202,7 @@ mod tests {
             Input::Series {
                 schema: Some(s),
                 results,
+                ..
             } => {
                 assert_eq!(s.name, "istio");
                 assert!(results.get(QueryPurpose::Requests).is_some());

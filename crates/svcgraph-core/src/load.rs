@@ -94,6 +94,9 @@ pub struct Loaded {
     pub schema: Option<SchemaChoice>,
     /// What the servers warned about and what was left out, in query order.
     pub warnings: Vec<Warning>,
+    /// The time the numbers describe, `(from, to)` in Unix milliseconds, when the input
+    /// records it (a snapshot's query: its `rate()` window before its moment).
+    pub window: Option<(i64, i64)>,
 }
 
 /// Reads a saved input with the default [`LoadOptions`]: the schema a snapshot carries, else
@@ -109,7 +112,7 @@ pub fn load(bytes: &[u8]) -> Result<Loaded> {
 /// ([`Error::MissingLabel`]), when no preset fits ([`Error::NoSchemaFits`]), and on series
 /// filters for a graph document ([`Error::SeriesFilterOnGraph`]).
 pub fn load_with(bytes: &[u8], options: &LoadOptions) -> Result<Loaded> {
-    let (kind, carried, results) = match read_input(bytes)? {
+    let (kind, carried, window, results) = match read_input(bytes)? {
         Input::Graph(graph) => {
             if options.filters_series() {
                 return Err(Error::SeriesFilterOnGraph);
@@ -119,18 +122,23 @@ pub fn load_with(bytes: &[u8], options: &LoadOptions) -> Result<Loaded> {
                 kind: InputKind::GraphDocument,
                 schema: None,
                 warnings: Vec::new(),
+                window: None,
             });
         }
         Input::Series {
             schema: Some(schema),
+            window,
             results,
-        } => (InputKind::Snapshot, Some(schema), results),
+        } => (InputKind::Snapshot, Some(schema), window, results),
         Input::Series {
             schema: None,
+            window,
             results,
-        } => (InputKind::PrometheusResponse, None, results),
+        } => (InputKind::PrometheusResponse, None, window, results),
     };
-    map_series(kind, carried, results, options)
+    let mut loaded = map_series(kind, carried, results, options)?;
+    loaded.window = window;
+    Ok(loaded)
 }
 
 /// Maps query results already in memory (the samples of your own PromQL queries, say) the
@@ -167,6 +175,7 @@ fn map_series(
         kind,
         schema: Some(choice),
         warnings: built.warnings,
+        window: None,
     })
 }
 
@@ -236,6 +245,22 @@ mod tests {
         // Only the NaN series of `dev` is left: no edge, one warning.
         assert_eq!(loaded.graph.edge_count(), 0);
         assert_eq!(loaded.warnings.len(), 1);
+    }
+
+    #[test]
+    fn a_snapshot_says_what_time_it_describes_and_a_response_does_not() {
+        let snapshot = format!(
+            r#"{{"format":"svcgraph-snapshot","version":1,"schema":{},
+                "query":{{"window":"5m","at":"2026-11-24T17:00:00Z"}},
+                "results":[{{"purpose":"requests","promql":"x","response":{}}}]}}"#,
+            serde_json::to_string(&Schema::preset("istio").unwrap()).unwrap(),
+            std::str::from_utf8(ISTIO).unwrap()
+        );
+        let loaded = load(snapshot.as_bytes()).unwrap();
+        assert_eq!(loaded.kind, InputKind::Snapshot);
+        let at = 1_795_539_600_000;
+        assert_eq!(loaded.window, Some((at - 300_000, at)));
+        assert_eq!(load(ISTIO).unwrap().window, None);
     }
 
     #[test]

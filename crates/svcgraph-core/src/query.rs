@@ -534,6 +534,14 @@ impl GraphQuery {
         self.at = Some(at);
         self
     }
+
+    /// The time the numbers describe, `(from, to)` in Unix milliseconds: the window before
+    /// `at`; `None` without a moment.
+    pub fn time_window(&self) -> Option<(i64, i64)> {
+        let to = self.at?.unix_millis();
+        let window = i64::try_from(self.window.as_millis()).unwrap_or(i64::MAX);
+        Some((to.saturating_sub(window), to))
+    }
 }
 
 /// What a query is for: which part of the edge model its result fills.

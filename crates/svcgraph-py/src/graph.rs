@@ -42,6 +42,9 @@ pub struct Graph {
     schema: Option<String>,
     warnings: Vec<String>,
     snapshot: Option<String>,
+    /// The time the numbers describe, `(from, to)` in Unix ms, when known: the links'
+    /// `{from}` and `{to}`.
+    window: Option<(i64, i64)>,
 }
 
 impl Graph {
@@ -51,17 +54,46 @@ impl Graph {
             schema,
             warnings,
             snapshot: None,
+            window: None,
         }
+    }
+
+    /// The time the numbers describe (a fetch's or a snapshot's moment and window).
+    pub fn with_window(mut self, window: Option<(i64, i64)>) -> Self {
+        self.window = window;
+        self
     }
 
     pub fn set_snapshot(&mut self, snapshot: String) {
         self.snapshot = Some(snapshot);
     }
 
-    /// The same provenance (schema, warnings) over a transformed graph; a snapshot describes
-    /// the graph before transforms, so it does not carry over.
+    /// The same provenance (schema, warnings, time) over a transformed graph; a snapshot
+    /// describes the graph before transforms, so it does not carry over.
     fn derived(&self, graph: ServiceGraph) -> Graph {
-        Graph::new(graph, self.schema.clone(), self.warnings.clone())
+        Graph::new(graph, self.schema.clone(), self.warnings.clone()).with_window(self.window)
+    }
+
+    /// The page's options: `to_svg`'s drawing, a title, links, and this graph's time.
+    #[allow(clippy::too_many_arguments)]
+    fn html_options(
+        &self,
+        rankdir: &str,
+        edge_labels: &str,
+        group: Option<&str>,
+        legend: bool,
+        title: Option<String>,
+        hint: Option<&str>,
+        links: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<html::HtmlOptions> {
+        let mut svg = options::svg_options(rankdir, edge_labels, group, legend)?;
+        svg.hint = options::hint(hint)?;
+        let mut options = html::HtmlOptions::default();
+        options.svg = svg;
+        options.title = title;
+        options.links = link_templates(links)?;
+        options.window = self.window;
+        Ok(options)
     }
 
     /// The one node an id or name selects.
@@ -113,7 +145,7 @@ fn link_templates(links: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<LinkTemplat
 }
 
 /// The format `save` writes, from the explicit argument or the file's extension.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
     Svg,
     Dot,
@@ -597,8 +629,9 @@ impl Graph {
     /// 400 services start as an overview of their namespaces. `title` names the page.
     /// `links` maps a name to a URL template shown in the side panel of a service
     /// (`{service}`, `{namespace}`) or of a call (`{client}`, `{server}`,
-    /// `{client_namespace}`, `{server_namespace}`), with `{from}`/`{to}` the hour before the
-    /// link is followed, in Unix milliseconds; each value is URL-encoded. Raises `InputError`
+    /// `{client_namespace}`, `{server_namespace}`), with `{from}`/`{to}` the time the graph
+    /// describes (a fetch's or snapshot's window before its moment; else the hour before the
+    /// link is followed), in Unix milliseconds; each value is URL-encoded. Raises `InputError`
     /// (a `ValueError`) as `to_svg` does, and for a link that is not an http(s) URL or names
     /// an unknown placeholder.
     ///
@@ -625,14 +658,71 @@ impl Graph {
         hint: Option<String>,
         links: Option<Bound<'_, PyDict>>,
     ) -> PyResult<String> {
-        let mut svg = options::svg_options(&rankdir, &edge_labels, group.as_deref(), legend)?;
-        svg.hint = options::hint(hint.as_deref())?;
-        let mut options = html::HtmlOptions::default();
-        options.svg = svg;
-        options.title = title;
-        options.links = link_templates(links.as_ref())?;
+        let options = self.html_options(
+            &rankdir,
+            &edge_labels,
+            group.as_deref(),
+            legend,
+            title,
+            hint.as_deref(),
+            links.as_ref(),
+        )?;
         let graph = &self.inner;
         Ok(py.detach(|| html::to_html(graph, &options)))
+    }
+
+    /// The interactive page to show inline in Jupyter, with `to_html`'s options (links
+    /// included) and a frame `height` in pixels: the last expression of a cell shows it, as
+    /// a graph shows itself. Its `html` is the page. Raises `InputError` as `to_html` does,
+    /// and for a height outside 100–10000.
+    ///
+    /// ```python
+    /// >>> g.show(links={"Traces": "https://grafana.example/explore?s={service}&from={from}&to={to}"})
+    /// ```
+    #[pyo3(
+        signature = (
+            *, rankdir = "lr".to_owned(), edge_labels = "auto".to_owned(), group = None,
+            legend = true, title = None, hint = None, links = None, height = 640
+        ),
+        text_signature = "($self, *, rankdir='lr', edge_labels='auto', group=None, legend=True, title=None, hint=None, links=None, height=640)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn show(
+        &self,
+        py: Python<'_>,
+        rankdir: String,
+        edge_labels: String,
+        group: Option<String>,
+        legend: bool,
+        title: Option<String>,
+        hint: Option<String>,
+        links: Option<Bound<'_, PyDict>>,
+        height: i64,
+    ) -> PyResult<Page> {
+        let height = u32::try_from(height)
+            .ok()
+            .filter(|h| (100..=10_000).contains(h))
+            .ok_or_else(|| {
+                PyErr::from(crate::error::Error::Input(format!(
+                    "height is the frame's height in pixels, from 100 to 10000, not {height}"
+                )))
+            })?;
+        let options = self.html_options(
+            &rankdir,
+            &edge_labels,
+            group.as_deref(),
+            legend,
+            title,
+            hint.as_deref(),
+            links.as_ref(),
+        )?;
+        let graph = &self.inner;
+        let html = py.detach(|| html::to_html(graph, &options));
+        Ok(Page {
+            html,
+            services: graph.node_count(),
+            height,
+        })
     }
 
     /// The graph as Graphviz DOT (`dot -Tpdf` draws it): `rankdir` `"lr"` or `"tb"`,
@@ -665,9 +755,11 @@ impl Graph {
 
     /// Writes the graph to `path`, in the format its extension names (`.svg`, `.dot`/`.gv`,
     /// `.json`, `.html`/`.htm`) or `format`. The file is replaced atomically: a failure leaves
-    /// the old one. The drawing options are those of `to_svg` (and `to_dot`, `to_html`).
+    /// the old one. The drawing options are those of `to_svg` (and `to_dot`, `to_html`, whose
+    /// `title` and `links` only the html format carries).
     ///
-    /// Raises `InputError` for an unknown format or option, and `OutputError` when the file
+    /// Raises `InputError` for an unknown format or option (and for `title` or `links` with
+    /// another format than html), and `OutputError` when the file
     /// cannot be written: also the `OSError` subclass for its errno (`FileNotFoundError` for
     /// a missing directory, `PermissionError`, `IsADirectoryError`, …), with `errno`,
     /// `strerror` and `filename` (this `path`) set.
@@ -678,9 +770,9 @@ impl Graph {
     #[pyo3(
         signature = (
             path, *, format = None, rankdir = "lr".to_owned(), edge_labels = "auto".to_owned(),
-            group = None, legend = true
+            group = None, legend = true, title = None, links = None
         ),
-        text_signature = "($self, path, *, format=None, rankdir='lr', edge_labels='auto', group=None, legend=True)"
+        text_signature = "($self, path, *, format=None, rankdir='lr', edge_labels='auto', group=None, legend=True, title=None, links=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn save(
@@ -692,21 +784,36 @@ impl Graph {
         edge_labels: String,
         group: Option<String>,
         legend: bool,
+        title: Option<String>,
+        links: Option<Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         let format = format_of(&path, format.as_deref())?;
+        if format != Format::Html
+            && (title.is_some() || links.as_ref().is_some_and(|l| !l.is_empty()))
+        {
+            return Err(crate::error::Error::Input(
+                "title and links belong to the html page; save to a .html file or pass format=\"html\"".into(),
+            )
+            .into());
+        }
         let svg_options = options::svg_options(&rankdir, &edge_labels, group.as_deref(), legend)?;
         let dot_options = options::dot_options(&rankdir, group.as_deref())?;
+        let html_options = self.html_options(
+            &rankdir,
+            &edge_labels,
+            group.as_deref(),
+            legend,
+            title,
+            None,
+            links.as_ref(),
+        )?;
         let graph = &self.inner;
         py.detach(|| {
             let text = match format {
                 Format::Svg => svg::to_svg(graph, &svg_options).text,
                 Format::Dot => svcgraph_core::render::dot::to_dot(graph, &dot_options),
                 Format::Json => json::to_json(graph),
-                Format::Html => {
-                    let mut options = html::HtmlOptions::default();
-                    options.svg = svg_options;
-                    html::to_html(graph, &options)
-                }
+                Format::Html => html::to_html(graph, &html_options),
             };
             write_atomically(&path, text.as_bytes())
         })?;
@@ -745,18 +852,13 @@ impl Graph {
         self.svg(py, &svg::SvgOptions::default())
     }
 
-    /// The interactive page for Jupyter, in an iframe: its `srcdoc` holds the page (escaped),
-    /// and the sandbox lets its script run but keeps it, and its styles, out of the notebook.
+    /// The interactive page for Jupyter, in an iframe (see `Page`); `show` takes options.
     fn _repr_html_(&self, py: Python<'_>) -> String {
         let graph = &self.inner;
         py.detach(|| {
-            let page = html::to_html(graph, &html::HtmlOptions::default());
-            format!(
-                "<iframe srcdoc=\"{}\" sandbox=\"allow-scripts allow-downloads\" title=\"svcgraph: {}\" \
-                 style=\"width: 100%; height: 640px; border: 1px solid #d8dee8; border-radius: 4px;\"></iframe>",
-                html_attribute(&page),
-                html_attribute(&svcgraph_core::counted(graph.node_count(), "service")),
-            )
+            let mut options = html::HtmlOptions::default();
+            options.window = self.window;
+            inline_frame(&html::to_html(graph, &options), graph.node_count(), 640)
         })
     }
 
@@ -771,4 +873,47 @@ impl Graph {
     fn to_pandas<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         interop(slf, "to_pandas")
     }
+}
+
+/// The interactive page of a graph with its options (`Graph.show`), shown inline by Jupyter.
+#[pyclass(module = "svcgraph", name = "Page", frozen)]
+#[derive(Debug)]
+pub struct Page {
+    html: String,
+    services: usize,
+    height: u32,
+}
+
+#[pymethods]
+impl Page {
+    /// The page: one self-contained HTML document, as `to_html` returns it.
+    #[getter]
+    fn html(&self) -> &str {
+        &self.html
+    }
+
+    /// The page in an iframe for Jupyter.
+    fn _repr_html_(&self) -> String {
+        inline_frame(&self.html, self.services, self.height)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<svcgraph.Page: {}, {} bytes>",
+            svcgraph_core::counted(self.services, "service"),
+            self.html.len()
+        )
+    }
+}
+
+/// A page in an iframe: its `srcdoc` holds the page (escaped); the sandbox lets its script
+/// run but keeps it, and its styles, out of the notebook, and lets a link open in a new tab
+/// (which leaves the sandbox, so the linked tool works as usual).
+fn inline_frame(page: &str, services: usize, height: u32) -> String {
+    format!(
+        "<iframe srcdoc=\"{}\" sandbox=\"allow-scripts allow-downloads allow-popups allow-popups-to-escape-sandbox\" \
+         title=\"svcgraph: {}\" style=\"width: 100%; height: {height}px; border: 1px solid #d8dee8; border-radius: 4px;\"></iframe>",
+        html_attribute(page),
+        html_attribute(&svcgraph_core::counted(services, "service")),
+    )
 }

@@ -21,7 +21,7 @@ mod _svcgraph {
     #[pymodule_export]
     use crate::google::{from_cloud_monitoring, from_gmp};
     #[pymodule_export]
-    use crate::graph::Graph;
+    use crate::graph::{Graph, Page};
     #[pymodule_export]
     use crate::source::{from_prometheus, from_samples, load};
 

@@ -33,6 +33,7 @@ fn loaded_graph(loaded: Loaded) -> Graph {
         loaded.schema.map(|choice| choice.schema.name),
         loaded.warnings.iter().map(ToString::to_string).collect(),
     )
+    .with_window(loaded.window)
 }
 
 /// What `load` was given.
@@ -396,11 +397,17 @@ pub(crate) fn fetched_graph(py: Python<'_>, fetched: Fetched) -> PyResult<Graph>
         let built = fetched.build()?;
         let snapshot = serde_json::to_string_pretty(&fetched.snapshot)
             .map_err(|e| Error::Source(format!("cannot write the snapshot: {e}")))?;
+        let window = fetched
+            .snapshot
+            .query
+            .as_ref()
+            .and_then(svcgraph_core::query::GraphQuery::time_window);
         let mut graph = Graph::new(
             built.graph,
             Some(fetched.snapshot.schema.name.clone()),
             built.warnings.iter().map(ToString::to_string).collect(),
-        );
+        )
+        .with_window(window);
         graph.set_snapshot(snapshot + "\n");
         Ok(graph)
     })?;

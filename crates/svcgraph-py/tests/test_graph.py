@@ -189,7 +189,11 @@ def test_svg_dot_and_json(shop: svcgraph.Graph) -> None:
 def test_notebook_display_is_the_page_in_a_sandboxed_frame_or_the_svg(shop: svcgraph.Graph) -> None:
     assert shop._repr_svg_() == shop.to_svg()
     frame = shop._repr_html_()
-    match = re.fullmatch(r'<iframe srcdoc="([^"]*)" sandbox="allow-scripts allow-downloads" ([^<>]*)></iframe>', frame)
+    match = re.fullmatch(
+        r'<iframe srcdoc="([^"]*)" sandbox="allow-scripts allow-downloads allow-popups '
+        r'allow-popups-to-escape-sandbox" ([^<>]*)></iframe>',
+        frame,
+    )
     assert match, frame[:300]
     assert html.unescape(match.group(1)) == shop.to_html(), "the whole page, escaped once"
     assert "<" not in match.group(1), "no markup of the page reaches the notebook"
@@ -233,6 +237,38 @@ def test_the_page_carries_link_templates(shop: svcgraph.Graph) -> None:
             shop.to_html(links=bad)  # type: ignore[dict-item]
         with pytest.raises(svcgraph.InputError):
             shop.to_html(links=bad)  # type: ignore[dict-item]
+
+
+def test_links_reach_the_notebook_and_saved_pages_with_the_graphs_time(
+    shop: svcgraph.Graph, tmp_path: Path
+) -> None:
+    links = {"Traces": "https://grafana.example/explore?s={service}&from={from}&to={to}"}
+    # The bundled snapshot was taken at 2026-11-24T17:00:00Z over 5m: that is {from}..{to}.
+    window = '"window":[1795539300000,1795539600000]'
+    assert window in shop.to_html(links=links)
+    assert window in shop.focus("checkout", depth=1).to_html(), "a transform keeps the time"
+    shown = shop.show(links=links, height=480, title="shop")
+    assert repr(shown).startswith("<svcgraph.Page: ")
+    assert shown.html == shop.to_html(links=links, title="shop")
+    frame = shown._repr_html_()
+    assert "allow-popups-to-escape-sandbox" in frame and "height: 480px" in frame
+    srcdoc = re.search(r'srcdoc="([^"]*)"', frame)
+    assert srcdoc and html.unescape(srcdoc.group(1)) == shown.html
+    for bad in (0, 99, 10_001):
+        with pytest.raises(svcgraph.InputError, match="from 100 to 10000"):
+            shop.show(height=bad)
+    with pytest.raises(svcgraph.InputError, match="http:// or https://"):
+        shop.show(links={"Run": "javascript:alert(1)"})
+
+    saved = tmp_path / "shop.html"
+    shop.save(saved, links=links, title="shop")
+    assert saved.read_text() == shown.html
+    svg = tmp_path / "shop.svg"
+    with pytest.raises(svcgraph.InputError, match="belong to the html page"):
+        shop.save(svg, links=links)
+    assert not svg.exists(), "nothing written on a refused call"
+    # A graph document records no time: the page falls back to the hour before a click.
+    assert '"window":' not in svcgraph.load(shop.to_json()).to_html(links=links)
 
 
 def test_layout_stats(shop: svcgraph.Graph) -> None:

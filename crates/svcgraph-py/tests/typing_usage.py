@@ -94,6 +94,9 @@ def use_graph(g: Graph, baseline: Graph) -> None:
     shown: str = smaller._repr_svg_()
     page: str = smaller.to_html(rankdir="tb", edge_labels="never", group="namespace", legend=False, title="t")
     framed: str = smaller._repr_html_()
+    inline: svcgraph.Page = smaller.show(links={"Logs": "https://l.example/?q={service}"}, height=480)
+    framed = inline._repr_html_() + inline.html
+    smaller.save("graph.html", title="t", links={"Logs": "https://l.example/?q={service}"})
     present: bool = "checkout" in g
     checkout: NodeRecord = g.node("checkout")
     call: Optional[EdgeRecord] = g.edge("frontend", "checkout")

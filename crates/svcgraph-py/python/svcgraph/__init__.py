@@ -25,6 +25,7 @@ from ._errors import (
 from ._svcgraph import (
     SCHEMAS,
     Graph,
+    Page,
     __version__,
     from_cloud_monitoring,
     from_gmp,
@@ -43,6 +44,7 @@ __all__ = [
     "LayoutStats",
     "NodeRecord",
     "OutputError",
+    "Page",
     "QueryError",
     "SourceError",
     "SvcgraphError",

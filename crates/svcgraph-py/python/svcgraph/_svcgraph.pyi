@@ -14,6 +14,7 @@ from svcgraph._types import EdgeRecord, LayoutStats, NodeRecord
 
 __all__ = [
     "Graph",
+    "Page",
     "SCHEMAS",
     "__version__",
     "from_cloud_monitoring",
@@ -38,6 +39,17 @@ _Value = Union[float, int, str]
 _Sample = Union[Mapping[str, Any], tuple[_Labels, _Value], Sequence[Any]]
 _Samples = Iterable[_Sample]
 _Time = Union[str, float, int, datetime]
+
+@final
+class Page:
+    """The interactive page of a graph with options (``Graph.show``); Jupyter shows it
+    inline."""
+
+    @property
+    def html(self) -> str:
+        """The page: one self-contained HTML document, as ``Graph.to_html`` returns it."""
+    def _repr_html_(self) -> str:
+        """The page in a sandboxed ``<iframe srcdoc=...>``, for Jupyter."""
 
 @final
 class Graph:
@@ -195,11 +207,30 @@ class Graph:
 
         ``links`` maps a name to an http(s) URL template shown in the side panel: a service's
         (``{service}``, ``{namespace}``) or a call's (``{client}``, ``{server}``,
-        ``{client_namespace}``, ``{server_namespace}``); ``{from}`` and ``{to}`` are the hour
-        before the link is followed, in Unix milliseconds. Values are URL-encoded.
+        ``{client_namespace}``, ``{server_namespace}``); ``{from}`` and ``{to}`` are the time
+        the graph describes (a fetch's or a snapshot's window before its moment, else the hour
+        before the link is followed), in Unix milliseconds. Values are URL-encoded.
 
         Raises ``InputError`` like ``to_svg``, and for a link that is not an http(s) URL
         (``javascript:``, ``data:``) or names an unknown placeholder.
+        """
+    def show(
+        self,
+        *,
+        rankdir: _RankDir = "lr",
+        edge_labels: _EdgeLabels = "auto",
+        group: _Group = None,
+        legend: bool = True,
+        title: str | None = None,
+        hint: str | None = None,
+        links: dict[str, str] | None = None,
+        height: int = 640,
+    ) -> Page:
+        """The interactive page with ``to_html``'s options (links included), shown inline by
+        Jupyter in a frame ``height`` pixels high: make it the last expression of a cell.
+        Links open in a new tab.
+
+        Raises ``InputError`` like ``to_html``, and for a height outside 100-10000.
         """
     def to_dot(self, *, rankdir: _RankDir = "lr", group: _Group = None) -> str:
         """The graph as Graphviz DOT text: ``rankdir`` ``"lr"`` or ``"tb"``,
@@ -219,13 +250,17 @@ class Graph:
         edge_labels: _EdgeLabels = "auto",
         group: _Group = None,
         legend: bool = True,
+        title: str | None = None,
+        links: dict[str, str] | None = None,
     ) -> None:
         """Writes the graph to ``path`` in the format its extension names (``.svg``,
         ``.dot``/``.gv``, ``.json``, ``.html``/``.htm``) or ``format`` names, with the
-        drawing options of ``to_svg``. The file is replaced atomically (a temporary file
-        beside it, renamed over it): a failure leaves an existing file untouched.
+        drawing options of ``to_svg`` (and the ``title`` and ``links`` of ``to_html``, for the
+        html format only). The file is replaced atomically (a temporary file beside it,
+        renamed over it): a failure leaves an existing file untouched.
 
-        Raises ``InputError`` for an unknown format or option, and ``OutputError`` when the
+        Raises ``InputError`` for an unknown format or option (or ``title``/``links`` with a
+        format other than html), and ``OutputError`` when the
         file cannot be written: also the ``OSError`` subclass for its errno
         (``FileNotFoundError`` for a missing directory, ``PermissionError``,
         ``IsADirectoryError``, ...), with ``errno``, ``strerror`` and ``filename`` (``path``).
