@@ -46,10 +46,11 @@ pub enum Command {
     Man(ManArgs),
 }
 
-// Command-line switches are booleans by nature.
-#[allow(clippy::struct_excessive_bools)]
+/// Where a command's graph comes from and what is done to it: the input or server, the
+/// schema, series filters, transforms and a comparison (render and the commands that report
+/// on a graph).
 #[derive(Debug, Args)]
-pub struct RenderArgs {
+pub struct GraphArgs {
     // Every flag carries its heading: clap's `next_help_heading` of a flattened group would
     // otherwise carry over to the flags declared after it.
     /// A Prometheus API response (/api/v1/query), a svcgraph snapshot or a svcgraph graph
@@ -107,6 +108,14 @@ pub struct RenderArgs {
 
     #[command(flatten)]
     pub compare: CompareArgs,
+}
+
+// Command-line switches are booleans by nature.
+#[allow(clippy::struct_excessive_bools)]
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub graph: GraphArgs,
 
     /// Output format; by default taken from the -o extension (.svg, .dot/.gv, .json,
     /// .html/.htm), else svg. `html` is one self-contained interactive page: pan and zoom,

@@ -3,6 +3,7 @@
 mod args;
 mod commands;
 mod output;
+mod pipeline;
 mod progress;
 mod run;
 mod shutdown;

@@ -1,3 +1,7 @@
-//! Subcommands that have grown a module of their own.
+//! One module per subcommand; the graph they share comes from [`crate::pipeline`].
 
+pub mod fetch;
+pub mod man;
+pub mod query;
+pub mod render;
 pub mod serve;

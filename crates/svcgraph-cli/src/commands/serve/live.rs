@@ -27,7 +27,7 @@ use super::origin::{Origin, Taken, unix_millis_now};
 use super::page::{self, LiveOptions, PageOptions};
 use super::secrets::Secrets;
 use crate::args::TransformArgs;
-use crate::run::apply_transforms;
+use crate::pipeline::apply_transforms;
 
 /// Other moments and views nobody asked for in this long are dropped (at the next
 /// refresh), so memory a burst of requests took is given back.

@@ -27,9 +27,8 @@ use self::live::{Live, Settings, humanize};
 use self::origin::{Origin, ServerOrigin, SnapshotDir};
 use self::secrets::Secrets;
 use crate::args::{LiveSourceKind, PrometheusArgs, ServeArgs, ServerKind};
-use crate::run::{
-    apply_transforms, connect, schema_from_flag, series_matchers, svg_options, thresholds,
-};
+use crate::commands::render::svg_options;
+use crate::pipeline::{apply_transforms, connect, schema_from_flag, series_matchers, thresholds};
 use crate::shutdown;
 
 /// How long open connections may take to finish after a stop signal.

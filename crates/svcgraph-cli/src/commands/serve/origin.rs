@@ -11,7 +11,7 @@ use svcgraph_core::query::{EvalTime, GraphQuery};
 use svcgraph_core::schema::Schema;
 use svcgraph_core::{LoadOptions, ServiceGraph, Snapshot};
 
-use crate::run::with_flag_hint;
+use crate::pipeline::with_flag_hint;
 use crate::source::{self, Server};
 
 /// One moment's graph, before the view's transforms.

@@ -1,0 +1,181 @@
+//! `svcgraph render`: a graph drawn as SVG, DOT, JSON or the interactive page.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use svcgraph_core::render::{Grouping, dot, html, json, svg};
+use svcgraph_core::{Direction, LayoutStats, ServiceGraph, counted as count, layout};
+
+use crate::args::{DrawArgs, EdgeLabelsArg, Format, GroupBy, RankDir, RenderArgs};
+use crate::output;
+use crate::pipeline::{self, Notes, Obtained};
+
+/// `svcgraph render`: the picture of a graph, in SVG, DOT, JSON or the interactive page.
+pub fn run(args: &RenderArgs) -> Result<ExitCode> {
+    let notes = Notes { quiet: args.quiet };
+    let format = output_format(args.format, args.output.as_deref())?;
+    if !args.links.is_empty() && format != Format::Html {
+        bail!(
+            "--link adds links to the interactive page's side panel; only the html format carries them (--format html, or -o FILE.html)"
+        );
+    }
+    if output::is_stdout(args.output.as_deref())
+        && args
+            .graph
+            .save_snapshot
+            .as_deref()
+            .is_some_and(|p| output::is_stdout(Some(p)))
+    {
+        bail!(
+            "--save-snapshot - and the picture would both go to standard output; write one of them to a file with -o or --save-snapshot FILE"
+        );
+    }
+    let Obtained { graph, window } = pipeline::obtain(&args.graph, &notes)?;
+    let svg_options = svg_options(&args.draw);
+    if matches!(format, Format::Svg | Format::Html)
+        && svg_options.edge_labels == svg::EdgeLabels::Auto
+        && !svg_options.edge_labels.shown(graph.edge_count())
+    {
+        notes.note(&format!(
+            "edge labels left out: {} edges is more than {} (hover an edge for its numbers, \
+             or --edge-labels always to draw them)",
+            graph.edge_count(),
+            svg::EdgeLabels::AUTO_LIMIT
+        ));
+    }
+    let page = PageExtras {
+        links: args.links.clone(),
+        window: if args.links.is_empty() { None } else { window },
+    };
+    let (text, stats) = draw(&graph, format, svg_options, args.stats, page);
+    if args.stats {
+        match &stats {
+            Some(stats) => print_stats(stats),
+            None => notes.warn("--stats describes our layout, which DOT output does not use"),
+        }
+    }
+    output::write(args.output.as_deref(), text.as_bytes())?;
+    if let Some(path) = args
+        .output
+        .as_deref()
+        .filter(|p| !output::is_stdout(Some(p)))
+    {
+        notes.note(&format!(
+            "wrote {} ({}, {})",
+            path.display(),
+            count(graph.node_count(), "node"),
+            count(graph.edge_count(), "edge")
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The drawing the flags ask for, with no layout hint.
+pub(crate) fn svg_options(args: &DrawArgs) -> svg::SvgOptions {
+    let mut options = svg::SvgOptions::default();
+    options.direction = match args.rankdir {
+        RankDir::Lr => Direction::LeftToRight,
+        RankDir::Tb => Direction::TopToBottom,
+    };
+    options.edge_labels = match args.edge_labels {
+        EdgeLabelsArg::Auto => svg::EdgeLabels::Auto,
+        EdgeLabelsArg::Always => svg::EdgeLabels::Always,
+        EdgeLabelsArg::Never => svg::EdgeLabels::Never,
+    };
+    options.no_legend = args.no_legend;
+    options.group = match args.group {
+        GroupBy::None => Grouping::None,
+        GroupBy::Namespace => Grouping::Namespace,
+    };
+    options
+}
+
+/// The output text in `format`, and the layout statistics when they were asked for (and the
+/// format uses our layout).
+fn draw(
+    graph: &ServiceGraph,
+    format: Format,
+    svg_options: svg::SvgOptions,
+    stats: bool,
+    page: PageExtras,
+) -> (String, Option<LayoutStats>) {
+    match format {
+        Format::Svg => {
+            let drawn = svg::to_svg(graph, &svg_options);
+            (drawn.text, Some(drawn.layout.stats))
+        }
+        Format::Dot => {
+            let mut options = dot::DotOptions::default();
+            options.direction = svg_options.direction;
+            options.group = svg_options.group;
+            (dot::to_dot(graph, &options), None)
+        }
+        Format::Json if stats => {
+            let stats = svg::layout_of(graph, &svg_options).stats;
+            (json::to_json_with_layout(graph, Some(&stats)), Some(stats))
+        }
+        Format::Json => (json::to_json(graph), None),
+        Format::Html => {
+            let stats = stats.then(|| svg::layout_of(graph, &svg_options).stats);
+            let mut options = html::HtmlOptions::default();
+            options.svg = svg_options;
+            options.links = page.links;
+            options.window = page.window;
+            let page = html::to_html(graph, &options);
+            (page, stats)
+        }
+    }
+}
+
+/// What only the html page carries.
+struct PageExtras {
+    links: Vec<svcgraph_core::render::links::LinkTemplate>,
+    /// The links' `{from}` and `{to}` (Unix milliseconds).
+    window: Option<(i64, i64)>,
+}
+
+/// Layout statistics on standard error (printed even with --quiet: they were asked for).
+fn print_stats(s: &layout::LayoutStats) {
+    let ms = |secs: f64| format!("{:.2} ms", secs * 1000.0);
+    eprintln!(
+        "svcgraph: layout: {}, {}, {} layers, {} reversed, {} dummies, {} direct, {} crossings, {:.0}x{:.0} px",
+        count(s.nodes, "node"),
+        count(s.edges, "edge"),
+        s.layers,
+        s.reversed_edges,
+        s.dummies,
+        s.direct_edges,
+        s.crossings,
+        s.width,
+        s.height
+    );
+    let p = &s.phases;
+    eprintln!(
+        "svcgraph: layout time: acyclic {}, layering {}, ordering {}, positioning {}, routing {}, total {}",
+        ms(p.acyclic),
+        ms(p.layering),
+        ms(p.ordering),
+        ms(p.positioning),
+        ms(p.routing),
+        ms(p.total())
+    );
+}
+
+fn output_format(flag: Option<Format>, path: Option<&Path>) -> Result<Format> {
+    if let Some(f) = flag {
+        return Ok(f);
+    }
+    let Some(ext) = path.and_then(Path::extension).and_then(|e| e.to_str()) else {
+        return Ok(Format::Svg);
+    };
+    match ext.to_ascii_lowercase().as_str() {
+        "svg" => Ok(Format::Svg),
+        "dot" | "gv" => Ok(Format::Dot),
+        "json" => Ok(Format::Json),
+        "html" | "htm" => Ok(Format::Html),
+        other => bail!(
+            "cannot tell the format from the extension `.{other}`; use .svg, .dot, .gv, .json or .html, or --format"
+        ),
+    }
+}
