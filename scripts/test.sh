@@ -3,7 +3,7 @@
 # workspace. Installs what the tests need when it is missing (Graphviz, rsvg-convert,
 # Prometheus, openssl, groff, rustfmt, clippy, the MSRV toolchains, the Windows target and
 # MinGW-w64, cargo-deny, cargo-fuzz, Python venvs with maturin, zig and the test packages,
-# actionlint, Chromium and chromedriver), so it works on a bare machine; running it again installs nothing. Prints the
+# actionlint, Chromium and chromedriver, the MCP Python SDK), so it works on a bare machine; running it again installs nothing. Prints the
 # time of each stage at the end. The contributors' quick loop, without root or browser, is
 # scripts/quick-test.sh; its stages are the first ones here.
 set -euo pipefail
@@ -50,4 +50,6 @@ stage "fuzz" bash scripts/fuzz.sh 30
 stage "deploy manifests" bash scripts/deploy-checks.sh
 # The interactive HTML page in headless Chromium; installs chromium and chromium-driver.
 stage "browser" bash scripts/browser-checks.sh
+# `svcgraph mcp` through the official MCP Python SDK's client; installs it in a venv.
+stage "mcp" bash scripts/mcp-checks.sh
 stage "python" bash scripts/python-checks.sh

@@ -39,6 +39,11 @@ pub enum Command {
     /// changed since that many seconds before); `/graph.svg` and `/graph.json` (same query);
     /// `/healthz`. Ctrl-C or SIGTERM stops it gracefully (exit status 130 or 143).
     Serve(ServeArgs),
+    /// Answer AI assistants and other tools over the Model Context Protocol (stdio): the
+    /// graph, a service's callers and callees, the call chains between two services, and
+    /// what changed between two moments, from any source `render` reads. E.g. in an MCP
+    /// client's configuration: `svcgraph mcp --url http://prometheus:9090`.
+    Mcp(McpArgs),
     /// Print a shell completion script: `svcgraph completions bash > /etc/bash_completion.d/svcgraph`.
     Completions(CompletionsArgs),
     /// Print a manual page (roff): `svcgraph man | man -l -` for the command,
@@ -108,6 +113,17 @@ pub struct GraphArgs {
 
     #[command(flatten)]
     pub compare: CompareArgs,
+}
+
+/// `svcgraph mcp`: where the graph comes from; the protocol runs on stdin and stdout.
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    #[command(flatten)]
+    pub graph: GraphArgs,
+
+    /// Print no notes on standard error (errors are still printed).
+    #[arg(long, short = 'q', help_heading = "Output")]
+    pub quiet: bool,
 }
 
 // Command-line switches are booleans by nature.

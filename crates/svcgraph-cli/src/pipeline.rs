@@ -3,7 +3,7 @@
 //! commands that report on a graph call [`obtain`]; `fetch` and `serve` share its parts.
 
 use std::io::{self, IsTerminal, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use regex::Regex;
@@ -55,6 +55,23 @@ pub(crate) fn one_line(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
 }
 
+/// The server a source asks; `None` for a file.
+pub(crate) fn server_kind(source: SourceKind) -> Option<ServerKind> {
+    match source {
+        SourceKind::File => None,
+        SourceKind::Prometheus => Some(ServerKind::Prometheus),
+        SourceKind::Gmp => Some(ServerKind::Gmp),
+        SourceKind::CloudMonitoring => Some(ServerKind::CloudMonitoring),
+    }
+}
+
+/// The `--baseline` file's graph, read like the input (before transforms).
+pub(crate) fn baseline_graph(path: &Path, args: &GraphArgs, notes: &Notes) -> Result<ServiceGraph> {
+    graph_from_bytes(&read_source(path)?, args, notes)
+        .map(|(graph, _)| graph)
+        .with_context(|| format!("the baseline {}", path.display()))
+}
+
 /// A command's graph, and the time it describes.
 pub(crate) struct Obtained {
     /// Transformed, and compared with the baseline when one was asked for.
@@ -68,23 +85,17 @@ pub(crate) struct Obtained {
 /// baseline (`--baseline` or `--compare-at`). Notes and warnings go to `notes`.
 pub(crate) fn obtain(args: &GraphArgs, notes: &Notes) -> Result<Obtained> {
     let thresholds = thresholds(&args.compare.thresholds);
-    let (Obtained { graph, window }, fetched_baseline) = match source_of(args)? {
-        SourceKind::File => {
+    let (Obtained { graph, window }, fetched_baseline) = match server_kind(source_of(args)?) {
+        None => {
             let (graph, window) = load_graph(args, notes)?;
             (Obtained { graph, window }, None)
         }
-        SourceKind::Prometheus => fetch_graphs(args, notes, ServerKind::Prometheus)?,
-        SourceKind::Gmp => fetch_graphs(args, notes, ServerKind::Gmp)?,
-        SourceKind::CloudMonitoring => fetch_graphs(args, notes, ServerKind::CloudMonitoring)?,
+        Some(server) => fetch_graphs(args, notes, server)?,
     };
     let mut graph = apply_transforms(graph, &args.transform)?;
     let baseline = match (fetched_baseline, &args.compare.baseline) {
         (Some(graph), _) => Some(graph),
-        (None, Some(path)) => Some(
-            graph_from_bytes(&read_source(path)?, args, notes)
-                .map(|(graph, _)| graph)
-                .with_context(|| format!("the baseline {}", path.display()))?,
-        ),
+        (None, Some(path)) => Some(baseline_graph(path, args, notes)?),
         (None, None) => None,
     };
     if let Some(baseline) = baseline {
@@ -100,7 +111,10 @@ pub(crate) fn obtain(args: &GraphArgs, notes: &Notes) -> Result<Obtained> {
 
 /// The graph the input holds: a graph document as it is, series mapped by the schema (the
 /// one asked for, the snapshot's own, or the preset whose labels fit), after label filters.
-fn load_graph(args: &GraphArgs, notes: &Notes) -> Result<(ServiceGraph, Option<(i64, i64)>)> {
+pub(crate) fn load_graph(
+    args: &GraphArgs,
+    notes: &Notes,
+) -> Result<(ServiceGraph, Option<(i64, i64)>)> {
     let bytes = match (&args.input, args.demo) {
         (_, true) => DEMO.as_bytes().to_vec(),
         (Some(path), false) => read_source(path)?,
@@ -110,7 +124,7 @@ fn load_graph(args: &GraphArgs, notes: &Notes) -> Result<(ServiceGraph, Option<(
 }
 
 /// Where a command takes its series from, and whether the flags fit it.
-fn source_of(args: &GraphArgs) -> Result<SourceKind> {
+pub(crate) fn source_of(args: &GraphArgs) -> Result<SourceKind> {
     let file = args.input.is_some() || args.demo;
     let source = match (args.source, file, args.prometheus.url.is_some()) {
         (Some(source), _, _) => source,
@@ -452,7 +466,7 @@ pub(crate) fn series_matchers(f: &SeriesFilterArgs) -> Result<Vec<LabelMatcher>>
         .collect()
 }
 
-pub(crate) fn read_source(path: &PathBuf) -> Result<Vec<u8>> {
+pub(crate) fn read_source(path: &Path) -> Result<Vec<u8>> {
     if path.as_os_str() == "-" {
         let mut stdin = io::stdin();
         if stdin.is_terminal() {

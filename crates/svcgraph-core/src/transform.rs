@@ -3,7 +3,9 @@
 //! * [`filter`]: by namespace (edges touching it), by name, hiding virtual or external nodes;
 //! * [`focus`]: a node and its callers and/or callees up to a depth;
 //! * [`aggregate`]: pods into workloads, or everything into namespaces;
-//! * [`prune`]: edges under a request rate.
+//! * [`prune`]: edges under a request rate;
+//!
+//! and one question about a graph, [`paths`]: the call chains from one node to another.
 //!
 //! When nodes merge, their edges merge: request and failure rates add up, the error ratio is
 //! recomputed from the sums, and each latency quantile keeps the largest of the merged edges
@@ -296,6 +298,122 @@ pub fn prune(graph: &ServiceGraph, min_rate: f64) -> ServiceGraph {
     )
 }
 
+/// The call chains from `from` to `to` (each an id or a name), as node lists: simple paths
+/// of at most `max_hops` calls, shortest first, then by the names along them; at most
+/// `limit`. From a node to itself: the cycles through it. Empty when `to` cannot be reached within `max_hops`; [`Error::NodeNotFound`] for an
+/// unknown name. The search visits only nodes from which `to` is still reachable in the hops
+/// left, so it stays cheap on large graphs when paths are few.
+pub fn paths(
+    graph: &ServiceGraph,
+    from: &str,
+    to: &str,
+    max_hops: usize,
+    limit: usize,
+) -> Result<Vec<Vec<NodeIndex>>> {
+    let g = graph.graph();
+    let starts = select(graph, from)?;
+    let targets = select(graph, to)?;
+    // Calls still needed from each node to reach a target, walking the calls backwards.
+    let mut needed = vec![usize::MAX; g.node_count()];
+    let mut queue: VecDeque<NodeIndex> = VecDeque::new();
+    for &t in &targets {
+        needed[t.index()] = 0;
+        queue.push_back(t);
+    }
+    while let Some(node) = queue.pop_front() {
+        let d = needed[node.index()];
+        if d == max_hops {
+            continue;
+        }
+        for caller in g.neighbors_directed(node, Dir::Incoming) {
+            if needed[caller.index()] == usize::MAX {
+                needed[caller.index()] = d + 1;
+                queue.push_back(caller);
+            }
+        }
+    }
+    let is_target = |n: NodeIndex| targets.contains(&n);
+    let mut found: Vec<Vec<NodeIndex>> = Vec::new();
+    // Enough candidates to choose the `limit` best from: every path is found by a
+    // depth-first walk in name order, then all are sorted; the walk stops early once it has
+    // many more than asked, which only happens on dense graphs.
+    let cap = limit.saturating_mul(64).max(1024);
+    let mut on_path = vec![false; g.node_count()];
+    for &start in &starts {
+        if needed[start.index()] > max_hops || found.len() >= cap {
+            continue;
+        }
+        let mut path = vec![start];
+        on_path[start.index()] = true;
+        walk(
+            graph,
+            &needed,
+            &is_target,
+            max_hops,
+            cap,
+            &mut path,
+            &mut on_path,
+            &mut found,
+        );
+        on_path[start.index()] = false;
+    }
+    let names = |p: &Vec<NodeIndex>| -> Vec<(&str, &str)> {
+        p.iter()
+            .map(|&n| (g[n].name.as_str(), g[n].id.as_str()))
+            .collect()
+    };
+    found.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| names(a).cmp(&names(b))));
+    found.truncate(limit);
+    Ok(found)
+}
+
+/// One step of [`paths`]' depth-first walk from the end of `path`.
+#[allow(clippy::too_many_arguments)]
+fn walk(
+    graph: &ServiceGraph,
+    needed: &[usize],
+    is_target: &dyn Fn(NodeIndex) -> bool,
+    max_hops: usize,
+    cap: usize,
+    path: &mut Vec<NodeIndex>,
+    on_path: &mut [bool],
+    found: &mut Vec<Vec<NodeIndex>>,
+) {
+    let g = graph.graph();
+    let Some(&here) = path.last() else {
+        return;
+    };
+    if path.len() > 1 && is_target(here) {
+        found.push(path.clone());
+        return;
+    }
+    // Calls left after the next one.
+    let Some(left) = max_hops.checked_sub(path.len()) else {
+        return;
+    };
+    let mut next: Vec<NodeIndex> = g
+        .neighbors_directed(here, Dir::Outgoing)
+        .filter(|&n| {
+            // A node once per path; the target again only to close a cycle through it.
+            (!on_path[n.index()] || is_target(n)) && needed[n.index()] <= left
+        })
+        .collect();
+    next.sort_by(|&a, &b| (&g[a].name, &g[a].id).cmp(&(&g[b].name, &g[b].id)));
+    next.dedup();
+    for n in next {
+        if found.len() >= cap {
+            return;
+        }
+        path.push(n);
+        on_path[n.index()] = true;
+        walk(
+            graph, needed, is_target, max_hops, cap, path, on_path, found,
+        );
+        on_path[n.index()] = false;
+        path.pop();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -498,5 +616,46 @@ mod tests {
         assert_eq!(names(&g), ["cart", "catalog", "front", "redis", "user"]);
         assert_eq!(g.edge_count(), 4);
         assert_eq!(prune(&shop(), 100.0).node_count(), 0);
+    }
+
+    #[test]
+    fn paths_are_simple_shortest_first_and_bounded() {
+        let mut g = shop();
+        let names = |g: &ServiceGraph, p: &[NodeIndex]| -> Vec<String> {
+            p.iter().map(|&n| g.graph()[n].name.clone()).collect()
+        };
+        // A second, longer way from the user to redis, and a cycle that must not loop.
+        let catalog = g.node_index("catalog").unwrap();
+        let redis = g.node_index("redis").unwrap();
+        let front = g.node_index("front").unwrap();
+        g.upsert_edge(catalog, redis, Edge::with_rate(1.0));
+        g.upsert_edge(redis, front, Edge::with_rate(0.1));
+        let found = paths(&g, "user", "redis", 5, 10).unwrap();
+        let found: Vec<Vec<String>> = found.iter().map(|p| names(&g, p)).collect();
+        assert_eq!(
+            found,
+            [
+                vec!["user", "front", "cart", "redis"],
+                vec!["user", "front", "catalog", "redis"]
+            ]
+        );
+        assert_eq!(paths(&g, "user", "redis", 3, 10).unwrap().len(), 2);
+        assert!(paths(&g, "user", "redis", 2, 10).unwrap().is_empty());
+        assert!(paths(&g, "front", "front", 0, 10).unwrap().is_empty());
+        assert_eq!(paths(&g, "user", "redis", 5, 1).unwrap().len(), 1);
+        // Against the calls: nothing.
+        assert!(paths(&g, "redis", "batch", 9, 10).unwrap().is_empty());
+        // From a node to itself: the cycles through it, each once.
+        let round = paths(&g, "front", "front", 9, 10).unwrap();
+        let round: Vec<Vec<String>> = round.iter().map(|p| names(&g, p)).collect();
+        assert_eq!(
+            round,
+            [
+                vec!["front", "cart", "redis", "front"],
+                vec!["front", "catalog", "redis", "front"]
+            ]
+        );
+        let err = paths(&g, "usr", "redis", 5, 10).unwrap_err().to_string();
+        assert!(err.contains("user"), "{err}");
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod fetch;
 pub mod man;
+pub mod mcp;
 pub mod query;
 pub mod render;
 pub mod serve;
