@@ -769,12 +769,13 @@ pub struct ManArgs {
 }
 
 /// The subcommands, which `man` offers; a test checks them against [`Command`].
-pub const SUBCOMMANDS: [&str; 7] = [
+pub const SUBCOMMANDS: [&str; 8] = [
     "render",
     "fetch",
     "query",
     "schemas",
     "serve",
+    "mcp",
     "completions",
     "man",
 ];
