@@ -118,8 +118,11 @@ pub struct RenderArgs {
     pub graph: GraphArgs,
 
     /// Output format; by default taken from the -o extension (.svg, .dot/.gv, .json,
-    /// .html/.htm), else svg. `html` is one self-contained interactive page: pan and zoom,
-    /// search, focus, collapsible namespaces, view state in the URL.
+    /// .html/.htm, .mmd/.mermaid, .md), else svg. `html` is one self-contained interactive
+    /// page: pan and zoom, search, focus, collapsible namespaces, view state in the URL.
+    /// `mermaid` is a flowchart for a pull request or an issue (with --baseline, the changes
+    /// marked); `markdown` tables a comparison's new, gone and changed calls (without one,
+    /// the busiest calls).
     #[arg(long, short = 'f', value_enum, help_heading = "Output")]
     pub format: Option<Format>,
 
@@ -167,7 +170,8 @@ pub struct DrawArgs {
     #[arg(long, help_heading = "Output")]
     pub no_legend: bool,
 
-    /// Draw a box around the nodes of each namespace (SVG boxes, DOT clusters).
+    /// Draw a box around the nodes of each namespace (SVG boxes, DOT clusters, Mermaid
+    /// subgraphs).
     #[arg(long, value_enum, default_value_t = GroupBy::None, help_heading = "Output")]
     pub group: GroupBy,
 }
@@ -807,6 +811,10 @@ pub enum Format {
     Dot,
     Json,
     Html,
+    /// A Mermaid flowchart (GitHub and GitLab draw it inline in Markdown).
+    Mermaid,
+    /// A Markdown summary: a comparison's new, gone and changed calls, else the busiest.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
