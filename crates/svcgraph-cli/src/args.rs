@@ -39,6 +39,13 @@ pub enum Command {
     /// changed since that many seconds before); `/graph.svg` and `/graph.json` (same query);
     /// `/healthz`. Ctrl-C or SIGTERM stops it gracefully (exit status 130 or 143).
     Serve(ServeArgs),
+    /// Compare the graph with a declared architecture: a rules file (allowed, forbidden and
+    /// expected calls, error and latency budgets) or a Backstage catalog's dependsOn.
+    ///
+    /// Reports undeclared, forbidden and missing calls and calls over budget, as text, JSON,
+    /// JUnit XML or Markdown. Exit status: 0 no violation, 1 violations, 2 a usage, rules or
+    /// input error. With --baseline or --compare-at only what changed since then is reported.
+    Check(CheckArgs),
     /// Print a shell completion script: `svcgraph completions bash > /etc/bash_completion.d/svcgraph`.
     Completions(CompletionsArgs),
     /// Print a manual page (roff): `svcgraph man | man -l -` for the command,
@@ -153,6 +160,53 @@ pub struct RenderArgs {
     /// Print no warnings or notes on standard error (errors are still printed).
     #[arg(long, short = 'q', help_heading = "Output")]
     pub quiet: bool,
+}
+
+/// `svcgraph check`: a graph, a declaration and a report.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("declaration").required(true).args(["rules", "catalog"]))]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub graph: GraphArgs,
+
+    /// A rules file, TOML (.toml) or YAML (.yaml, .yml): `allow`, `forbid`, `expect` and
+    /// `budget` rules whose `from` and `to` are `namespace/name` patterns (`*`, `?`) or
+    /// tables of name, namespace and kind. See the README's `svcgraph check` section.
+    #[arg(long, value_name = "FILE", help_heading = "Declaration")]
+    pub rules: Option<PathBuf>,
+
+    /// A Backstage catalog (catalog-info.yaml, several documents allowed): the `dependsOn`
+    /// and `dependencyOf` of its Components and Resources are the allowed and expected
+    /// calls; any other call is undeclared.
+    #[arg(long, value_name = "FILE", help_heading = "Declaration")]
+    pub catalog: Option<PathBuf>,
+
+    /// Report format; by default taken from the -o extension (.txt, .json, .xml for JUnit,
+    /// .md), else text.
+    #[arg(long, short = 'f', value_enum, help_heading = "Output")]
+    pub format: Option<CheckFormat>,
+
+    /// Write the report to FILE instead of standard output (`-` is standard output); the exit
+    /// status still tells whether there were violations.
+    #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+
+    /// Print no notes on standard error (errors are still printed).
+    #[arg(long, short = 'q', help_heading = "Output")]
+    pub quiet: bool,
+}
+
+/// How `check` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// A headline and one line per violation.
+    Text,
+    /// A JSON document with every number.
+    Json,
+    /// JUnit XML, for CI test reports.
+    Junit,
+    /// Markdown, for a pull request comment.
+    Markdown,
 }
 
 /// How the picture is drawn (render and serve).
@@ -757,12 +811,13 @@ pub struct ManArgs {
 }
 
 /// The subcommands, which `man` offers; a test checks them against [`Command`].
-pub const SUBCOMMANDS: [&str; 7] = [
+pub const SUBCOMMANDS: [&str; 8] = [
     "render",
     "fetch",
     "query",
     "schemas",
     "serve",
+    "check",
     "completions",
     "man",
 ];
