@@ -87,6 +87,14 @@ pub fn to_mermaid(graph: &ServiceGraph, options: &MermaidOptions) -> String {
         Direction::TopToBottom => "TB",
     };
     let _ = writeln!(out, "flowchart {direction}");
+    let compared =
+        g.edge_weights().any(|e| e.diff.is_some()) || g.node_weights().any(|n| n.diff.is_some());
+    if compared {
+        // A legend for whoever reads the text; the drawing's labels say the same.
+        out.push_str(
+            "  %% compared with a baseline: ==> a new or changed call, -.-> a gone one; nodes of class new or gone\n",
+        );
+    }
     if graph.is_empty() {
         let _ = writeln!(
             out,
