@@ -9,6 +9,7 @@ Run by scripts/browser-checks.sh (the packages are in its virtual environment).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -137,3 +138,22 @@ def test_a_check_report_renders_as_its_table(hostile_graph: Path, tmp_path: Path
     (table,) = tables.tables
     assert sorted(row[1] for row in table[1:]) == sorted(f"{shown(a)} (ns|`x`)" for a in HOSTILE[:-1])
     assert set(tables.tags) <= {"h3", "table", "thead", "tbody", "tr", "th", "td"}
+
+
+def test_the_pull_request_comment_renders_as_one_piece(tmp_path: Path) -> None:
+    """examples/ci/pr-comment.sh's comment (printed, not posted): the comparison's three
+    tables, the drawing as a mermaid code block (which GitHub draws) and the check's table."""
+    env = {
+        **os.environ, "DRY_RUN": "1", "SVCGRAPH": str(pages.svcgraph_binary()),
+        "SNAPSHOT": "crates/svcgraph-cli/data/shop.snapshot.json", "BASE_SNAPSHOT": str(BASELINE),
+        "RULES": "examples/data/rules/shop.toml", "OUT": str(tmp_path),
+    }
+    out = subprocess.run(["bash", "examples/ci/pr-comment.sh"], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
+    assert out.returncode == 1, out.stderr
+    html = MarkdownIt("commonmark").enable("table").render(out.stdout)
+    tables = Tables()
+    tables.feed(html)
+    assert [t[0][0] for t in tables.tables] == ["Client", "Client", "Client", "Violation"]
+    assert '<code class="language-mermaid">flowchart LR' in html
+    assert "<details>" in html
