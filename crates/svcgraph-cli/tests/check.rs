@@ -179,7 +179,17 @@ fn usage_rules_and_input_errors_exit_two() {
     let odd = dir.path().join("rules.conf");
     std::fs::write(&odd, "").unwrap();
     let bad = bad.to_str().unwrap();
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &[
+                "--demo",
+                "--rules",
+                "examples/data/rules/shop.toml",
+                "--save-snapshot",
+                "-",
+            ],
+            "both go to standard output",
+        ),
         (&["--demo"], "--rules <FILE>|--catalog <FILE>"),
         (&["--demo", "--rules", bad], "`db` is not a node kind"),
         (
