@@ -66,7 +66,7 @@ type Case = (
     &'static str,
     &'static [(&'static str, &'static str, &'static str, &'static str)],
 );
-const CASES: [Case; 3] = [
+const CASES: [Case; 5] = [
     (
         "examples/data/topologies/online-boutique.json",
         "--rules",
@@ -87,6 +87,50 @@ const CASES: [Case; 3] = [
             ("undeclared", "orders", "carts", ""),
             ("missing", "queue-master", "shipping", ""),
             ("over_budget", "carts", "carts-db", "error_ratio > 0.01"),
+        ],
+    ),
+    (
+        "examples/data/topologies/deathstarbench-social-network.json",
+        "--rules",
+        "examples/data/rules/social-network.yaml",
+        &[
+            ("forbidden", "user-mention-service", "user-mongodb", ""),
+            ("undeclared", "user-service", "social-graph-service", ""),
+            ("missing", "compose-post-service", "url-shorten-service", ""),
+            (
+                "over_budget",
+                "social-graph-service",
+                "social-graph-redis",
+                "p95 > 0.01",
+            ),
+            (
+                "over_budget",
+                "compose-post-service",
+                "user-service",
+                "error_ratio > 0.01",
+            ),
+        ],
+    ),
+    (
+        "examples/data/topologies/deathstarbench-media-microservices.json",
+        "--rules",
+        "examples/data/rules/media-microservices.toml",
+        &[
+            ("forbidden", "movie-id-service", "rating-service", ""),
+            ("undeclared", "rating-service", "compose-review-service", ""),
+            ("missing", "nginx-web-server", "rating-service", ""),
+            (
+                "over_budget",
+                "nginx-web-server",
+                "movie-id-service",
+                "p95 > 0.25",
+            ),
+            (
+                "over_budget",
+                "user-service",
+                "user-mongodb",
+                "error_ratio > 0.01",
+            ),
         ],
     ),
     (
@@ -330,7 +374,8 @@ fn junit_reports_are_valid_against_their_schema() {
         assert!(xml.matches("<failure ").count() >= 1, "{xml}");
     }
     // The hostile names arrived as text: three undeclared calls, each a failure.
-    let xml = std::fs::read_to_string(dir.path().join("report-3.xml")).unwrap();
+    let xml =
+        std::fs::read_to_string(dir.path().join(format!("report-{}.xml", CASES.len()))).unwrap();
     assert_eq!(xml.matches("type=\"undeclared\"").count(), 3, "{xml}");
     assert!(
         xml.contains(

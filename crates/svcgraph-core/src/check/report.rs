@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{Party, Report, Violation, ViolationKind};
+use super::{Breach, Party, Report, Violation, ViolationKind};
 use crate::diff::Metric;
 use crate::model::counted;
 use crate::render::markdown::escape as md;
@@ -18,18 +18,7 @@ impl Violation {
     /// `p95 310 ms over 250 ms`, `not observed (was 3.80 req/s)`.
     pub fn detail(&self) -> String {
         match (self.kind, self.breach) {
-            (ViolationKind::OverBudget, Some(b)) => match b.metric {
-                Metric::P95 => format!(
-                    "p95 {} over {}",
-                    format_duration(b.value),
-                    format_duration(b.limit)
-                ),
-                _ => format!(
-                    "error ratio {} over {}",
-                    format_percent(b.value),
-                    format_percent(b.limit)
-                ),
-            },
+            (ViolationKind::OverBudget, Some(b)) => breach_text(b),
             (ViolationKind::Missing, _) if self.requests_per_second > 0.0 => format!(
                 "not observed (was {} req/s)",
                 format_rate(self.requests_per_second)
@@ -37,6 +26,28 @@ impl Violation {
             (ViolationKind::Missing, _) => "not observed".to_owned(),
             _ => format!("{} req/s", format_rate(self.requests_per_second)),
         }
+    }
+}
+
+/// `p95 310 ms over 250 ms`, `error ratio 6.1% over 5.0%`.
+fn breach_text(b: Breach) -> String {
+    if b.metric == Metric::P95 {
+        return format!(
+            "p95 {} over {}",
+            format_duration(b.value),
+            format_duration(b.limit)
+        );
+    }
+    let (value, limit) = (format_percent(b.value), format_percent(b.limit));
+    if value == limit {
+        // Just over: enough digits to see the difference.
+        format!(
+            "error ratio {:.3}% over {:.3}%",
+            b.value * 100.0,
+            b.limit * 100.0
+        )
+    } else {
+        format!("error ratio {value} over {limit}")
     }
 }
 
