@@ -66,7 +66,7 @@ type Case = (
     &'static str,
     &'static [(&'static str, &'static str, &'static str, &'static str)],
 );
-const CASES: [Case; 5] = [
+const CASES: [Case; 6] = [
     (
         "examples/data/topologies/online-boutique.json",
         "--rules",
@@ -87,6 +87,28 @@ const CASES: [Case; 5] = [
             ("undeclared", "orders", "carts", ""),
             ("missing", "queue-master", "shipping", ""),
             ("over_budget", "carts", "carts-db", "error_ratio > 0.01"),
+        ],
+    ),
+    (
+        "examples/data/topologies/train-ticket.json",
+        "--rules",
+        "examples/data/rules/train-ticket.toml",
+        &[
+            ("forbidden", "ts-order-service", "ts-station-service", ""),
+            ("undeclared", "ts-voucher-service", "ts-voucher-mysql", ""),
+            ("missing", "ts-preserve-service", "ts-voucher-service", ""),
+            (
+                "over_budget",
+                "ts-admin-travel-service",
+                "ts-travel-service",
+                "p95 > 0.3",
+            ),
+            (
+                "over_budget",
+                "ts-admin-basic-info-service",
+                "ts-price-service",
+                "error_ratio > 0.01",
+            ),
         ],
     ),
     (
