@@ -208,8 +208,9 @@ pub struct Party {
     /// Its namespace, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
-    /// Its kind.
-    pub kind: NodeKind,
+    /// Its kind (for a missing call's end, the rule's first kind, if it names one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<NodeKind>,
 }
 
 impl Party {
@@ -218,7 +219,7 @@ impl Party {
             id: node.id.clone(),
             name: node.name.clone(),
             namespace: node.namespace.clone(),
-            kind: node.kind,
+            kind: Some(node.kind),
         }
     }
 }
@@ -549,7 +550,7 @@ fn declared(end: &Endpoint) -> Party {
         id: name.clone(),
         name: end.name.as_ref().map_or(name, |g| g.as_str().to_owned()),
         namespace: end.namespace.as_ref().map(|g| g.as_str().to_owned()),
-        kind: end.kinds.first().copied().unwrap_or(NodeKind::Service),
+        kind: end.kinds.first().copied(),
     }
 }
 
