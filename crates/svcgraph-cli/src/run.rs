@@ -15,6 +15,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Query(args) => commands::query::run(&args),
         Command::Schemas(args) => commands::query::schemas(&args),
         Command::Serve(args) => commands::serve::run(&args),
+        Command::Check(args) => commands::check::run(&args),
         Command::Mcp(args) => commands::mcp::run(&args),
         Command::Completions(args) => commands::man::completions(&args),
         Command::Man(args) => commands::man::run(&args),

@@ -10,8 +10,9 @@
 //! * [`model`] — [`ServiceGraph`], typed [`Node`]s and [`Edge`]s on petgraph;
 //! * [`transform`] — filter, focus, aggregate, prune;
 //! * [`diff`] — one graph of two moments: new, gone and changed edges;
+//! * [`check`] — the graph against a declared architecture (rules or a Backstage catalog);
 //! * [`layout`] — our layered layout, for any graph;
-//! * [`render`] — SVG, DOT, JSON and an interactive HTML page;
+//! * [`render`] — SVG, DOT, JSON, an interactive HTML page, Mermaid and Markdown;
 //! * [`input`] and [`load`](mod@load) — recognising a saved response, snapshot or graph
 //!   document, and the one call that reads it;
 //! * [`Warning`] — what a caller should hear about, returned rather than printed.
@@ -68,6 +69,7 @@
 //! Everything else in the API is this crate's own (or `std`'s).
 #![warn(missing_docs)]
 
+pub mod check;
 pub mod diff;
 mod error;
 pub mod input;

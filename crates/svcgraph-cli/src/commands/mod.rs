@@ -1,5 +1,6 @@
 //! One module per subcommand; the graph they share comes from [`crate::pipeline`].
 
+pub mod check;
 pub mod fetch;
 pub mod man;
 pub mod mcp;

@@ -1,10 +1,11 @@
-//! `svcgraph render`: a graph drawn as SVG, DOT, JSON or the interactive page.
+//! `svcgraph render`: a graph drawn as SVG, DOT, JSON, the interactive page or Mermaid, or
+//! summed up in Markdown.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use svcgraph_core::render::{Grouping, dot, html, json, svg};
+use svcgraph_core::render::{Grouping, dot, html, json, markdown, mermaid, svg};
 use svcgraph_core::{Direction, LayoutStats, ServiceGraph, counted as count, layout};
 
 use crate::args::{DrawArgs, EdgeLabelsArg, Format, GroupBy, RankDir, RenderArgs};
@@ -49,10 +50,23 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
         window: if args.links.is_empty() { None } else { window },
     };
     let (text, stats) = draw(&graph, format, svg_options, args.stats, page);
+    if format == Format::Mermaid
+        && (graph.edge_count() > mermaid::MAX_EDGES || text.len() > mermaid::MAX_TEXT_SIZE)
+    {
+        notes.warn(&format!(
+            "Mermaid's default settings (GitHub's too) refuse diagrams of more than {} edges or {} characters; this one has {} and {}: narrow it (--namespace, --focus, --min-rate)",
+            mermaid::MAX_EDGES,
+            mermaid::MAX_TEXT_SIZE,
+            count(graph.edge_count(), "edge"),
+            count(text.len(), "character")
+        ));
+    }
     if args.stats {
         match &stats {
             Some(stats) => print_stats(stats),
-            None => notes.warn("--stats describes our layout, which DOT output does not use"),
+            None => notes.warn(
+                "--stats describes our layout, which DOT, Mermaid and Markdown output do not use",
+            ),
         }
     }
     output::write(args.output.as_deref(), text.as_bytes())?;
@@ -111,6 +125,16 @@ fn draw(
             options.group = svg_options.group;
             (dot::to_dot(graph, &options), None)
         }
+        Format::Mermaid => {
+            let mut options = mermaid::MermaidOptions::default();
+            options.direction = svg_options.direction;
+            options.group = svg_options.group;
+            (mermaid::to_mermaid(graph, &options), None)
+        }
+        Format::Markdown => (
+            markdown::to_markdown(graph, &markdown::MarkdownOptions::default()),
+            None,
+        ),
         Format::Json if stats => {
             let stats = svg::layout_of(graph, &svg_options).stats;
             (json::to_json_with_layout(graph, Some(&stats)), Some(stats))
@@ -174,8 +198,10 @@ fn output_format(flag: Option<Format>, path: Option<&Path>) -> Result<Format> {
         "dot" | "gv" => Ok(Format::Dot),
         "json" => Ok(Format::Json),
         "html" | "htm" => Ok(Format::Html),
+        "mmd" | "mermaid" => Ok(Format::Mermaid),
+        "md" | "markdown" => Ok(Format::Markdown),
         other => bail!(
-            "cannot tell the format from the extension `.{other}`; use .svg, .dot, .gv, .json or .html, or --format"
+            "cannot tell the format from the extension `.{other}`; use .svg, .dot, .gv, .json, .html, .mmd or .md, or --format"
         ),
     }
 }

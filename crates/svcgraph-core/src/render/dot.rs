@@ -181,7 +181,7 @@ fn push_escaped(out: &mut String, text: &str) {
             '\n' => out.push_str("\\n"),
             // Graphviz copies names into its SVG, and XML forbids control characters and
             // U+FFFE/U+FFFF; the other noncharacters are not for interchange either.
-            c if c.is_control() || is_noncharacter(c) => out.push('\u{FFFD}'),
+            c if c.is_control() || super::is_noncharacter(c) => out.push('\u{FFFD}'),
             // Text-direction overrides would let one name pass for another.
             c if super::is_bidi_control(c) => out.push('\u{FFFD}'),
             c => out.push(c),
@@ -189,14 +189,9 @@ fn push_escaped(out: &mut String, text: &str) {
     }
 }
 
-/// U+FDD0..U+FDEF and the last two code points of every plane (U+FFFE, U+1FFFF, …).
-fn is_noncharacter(c: char) -> bool {
-    let n = u32::from(c);
-    (0xFDD0..=0xFDEF).contains(&n) || n & 0xFFFE == 0xFFFE
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::is_noncharacter;
     use super::*;
     use crate::model::{Edge, Node};
 

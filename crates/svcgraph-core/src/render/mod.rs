@@ -1,6 +1,7 @@
 //! Output formats: [`svg`] (our own layout), [`dot`] (Graphviz), [`json`] (svcgraph's own,
-//! readable back) and [`html`] (an interactive page around the SVG), and the [`text`] every
-//! format shares (edge labels, tooltips, colours, widths).
+//! readable back), [`html`] (an interactive page around the SVG), [`mermaid`] (a flowchart
+//! GitHub draws inline) and [`markdown`] (a comparison's tables, for a pull request), and the
+//! [`text`] every format shares (edge labels, tooltips, colours, widths).
 //!
 //! Every renderer walks nodes and edges in id order, so the same graph gives byte-identical
 //! output however its series arrived.
@@ -9,6 +10,8 @@ pub mod dot;
 pub mod html;
 pub mod json;
 pub mod links;
+pub mod markdown;
+pub mod mermaid;
 pub mod svg;
 pub mod text;
 
@@ -29,6 +32,13 @@ impl fmt::Display for svg::Svg {
 /// messages show U+FFFD in its place; graph JSON keeps names as they are.
 pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// U+FDD0..U+FDEF and the last two code points of every plane (U+FFFE, U+1FFFF, …): not
+/// for interchange, and U+FFFE/U+FFFF are not allowed in XML.
+pub(crate) fn is_noncharacter(c: char) -> bool {
+    let n = u32::from(c);
+    (0xFDD0..=0xFDEF).contains(&n) || n & 0xFFFE == 0xFFFE
 }
 
 /// `text` for display: bidirectional formatting characters ([`is_bidi_control`]) replaced
