@@ -27,7 +27,9 @@ from mcp.shared.exceptions import MCPError
 ROOT = Path(__file__).resolve().parents[2]
 SVCGRAPH = os.environ.get("SVCGRAPH", str(ROOT / "target/debug/svcgraph"))
 YESTERDAY = ROOT / "examples/data/shop-yesterday.snapshot.json"
-TOOLS = {"graph", "neighbours", "paths", "compare"}
+TOOLS = {"graph", "neighbours", "paths", "compare", "check"}
+SHOP_RULES = ROOT / "examples/data/rules/shop.toml"
+SOCK_SHOP_RULES = ROOT / "examples/data/rules/sock-shop.yaml"
 
 
 def with_session(args: list[str], body: Callable[[ClientSession], Awaitable[None]]) -> None:
@@ -180,6 +182,44 @@ def test_bad_arguments_get_mcp_errors_and_the_server_keeps_serving() -> None:
         assert graph["service_count"] > 0
 
     with_session(["--demo"], body)
+
+
+def cli_check(*args: str) -> dict[str, Any]:
+    out = subprocess.run([SVCGRAPH, "check", "-q", "-f", "json", *args], capture_output=True)
+    assert out.returncode in (0, 1), out.stderr
+    return json.loads(out.stdout)
+
+
+def violations(report: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return sorted((v["kind"], v["client"]["id"], v["server"]["id"]) for v in report["violations"])
+
+
+def test_the_check_reports_what_svcgraph_check_reports() -> None:
+    expected = cli_check("--demo", "--rules", str(SHOP_RULES))
+    assert expected["violations"], "the shop's rules seed violations"
+    sock = ROOT / "examples/data/topologies/sock-shop.json"
+    sock_expected = cli_check("-i", str(sock), "--rules", str(SOCK_SHOP_RULES))
+
+    async def body(session: ClientSession) -> None:
+        # The server's own declaration (--rules), then the same rules given as text.
+        own = await call(session, "check")
+        assert violations(own) == violations(expected)
+        given = await call(session, "check", rules=SHOP_RULES.read_text())
+        assert violations(given) == violations(expected)
+        message = await refused(session, "check", rules="[[allow]]\nfrom = 3\n")
+        assert "rules" in message
+        message = await refused(session, "check", rules="allow: [", syntax="yaml")
+        assert "rules" in message
+
+    with_session(["--demo", "--rules", str(SHOP_RULES)], body)
+
+    async def yaml_body(session: ClientSession) -> None:
+        got = await call(session, "check", rules=SOCK_SHOP_RULES.read_text(), syntax="yaml")
+        assert violations(got) == violations(sock_expected)
+        message = await refused(session, "check")
+        assert "--rules" in message
+
+    with_session(["-i", str(sock)], yaml_body)
 
 
 class Prometheus(BaseHTTPRequestHandler):

@@ -128,6 +128,15 @@ pub struct McpArgs {
     #[command(flatten)]
     pub graph: GraphArgs,
 
+    /// The declared architecture the `check` tool uses when a call brings none: a rules file
+    /// as `svcgraph check --rules` reads it.
+    #[arg(long, value_name = "FILE", help_heading = "Declaration")]
+    pub rules: Option<PathBuf>,
+
+    /// Or a Backstage catalog, as `svcgraph check --catalog` reads it.
+    #[arg(long, value_name = "FILE", help_heading = "Declaration")]
+    pub catalog: Option<PathBuf>,
+
     /// Print no notes on standard error (errors are still printed).
     #[arg(long, short = 'q', help_heading = "Output")]
     pub quiet: bool,

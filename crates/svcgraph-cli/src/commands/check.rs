@@ -49,7 +49,8 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
         );
     }
     // The declaration first: a bad rules file is reported before any query is made.
-    let architecture = declaration(args)?;
+    let architecture = declaration(args.rules.as_deref(), args.catalog.as_deref())?
+        .context("give --rules FILE or --catalog FILE")?;
     let graph = pipeline::obtain(&args.graph, &notes)?.graph;
     let mut options = CheckOptions::default();
     options.changed_only =
@@ -72,17 +73,22 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
     })
 }
 
-/// The rules file or the catalog the flags name, read.
-fn declaration(args: &CheckArgs) -> Result<Architecture> {
+/// The rules file or the Backstage catalog named (the catalog when both are), read; `None`
+/// when neither is.
+pub(crate) fn declaration(
+    rules: Option<&Path>,
+    catalog: Option<&Path>,
+) -> Result<Option<Architecture>> {
     let read = |path: &Path| {
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
     };
-    if let Some(path) = &args.catalog {
+    if let Some(path) = catalog {
         return Architecture::from_backstage(&read(path)?)
-            .with_context(|| path.display().to_string());
+            .with_context(|| path.display().to_string())
+            .map(Some);
     }
-    let Some(path) = &args.rules else {
-        bail!("give --rules FILE or --catalog FILE");
+    let Some(path) = rules else {
+        return Ok(None);
     };
     let format = match path
         .extension()
@@ -97,7 +103,9 @@ fn declaration(args: &CheckArgs) -> Result<Architecture> {
             path.display()
         ),
     };
-    Architecture::from_rules(&read(path)?, format).with_context(|| path.display().to_string())
+    Architecture::from_rules(&read(path)?, format)
+        .with_context(|| path.display().to_string())
+        .map(Some)
 }
 
 fn report_format(flag: Option<CheckFormat>, path: Option<&Path>) -> Result<CheckFormat> {

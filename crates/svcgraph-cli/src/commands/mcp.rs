@@ -3,7 +3,7 @@
 //!
 //! The graph comes from the same flags as `render` (a file, the demo, or a server); tools
 //! answer from it: the whole graph, a service's neighbourhood, the call chains between two
-//! services, and a comparison of two moments. With a server source each call fetches its
+//! services, a comparison of two moments, and the check against a declared architecture. With a server source each call fetches its
 //! moment (`at`, by default now); a file is read once. Bad arguments are answered with the
 //! protocol's "invalid params" error and a message that says what to change; failures of the
 //! source with an internal error; nothing a client sends can stop the server.
@@ -19,6 +19,7 @@ use rmcp::schemars::{self, JsonSchema};
 use rmcp::{ErrorData as McpError, ServerHandler, ServiceExt, tool, tool_handler, tool_router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use svcgraph_core::check::{Architecture, CheckOptions, RulesFormat};
 use svcgraph_core::diff::{self, Change};
 use svcgraph_core::petgraph::graph::EdgeIndex;
 use svcgraph_core::query::{EvalTime, GraphQuery};
@@ -39,10 +40,12 @@ pub fn run(args: &McpArgs) -> Result<ExitCode> {
     let runtime = source::runtime()?;
     runtime.block_on(async {
         let origin = Origin::open(args, &notes).await?;
+        let declared = super::check::declaration(args.rules.as_deref(), args.catalog.as_deref())?;
         let server = GraphServer {
             origin: Arc::new(origin),
+            declared: declared.map(Arc::new),
             transform: args.graph.transform.clone(),
-            tool_router: GraphServer::tool_router(),
+            tool_router: GraphServer::tool_router() + GraphServer::check_router(),
         };
         let running = server
             .serve(rmcp::transport::stdio())
@@ -242,10 +245,36 @@ struct CompareRequest {
     limit: Option<usize>,
 }
 
+/// The syntax of a declaration given to the `check` tool.
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum Syntax {
+    /// A rules file in TOML (`[[allow]]`, `[[forbid]]`, `[[expect]]`, `[[budget]]`).
+    #[default]
+    Toml,
+    /// The same rules in YAML.
+    Yaml,
+    /// A Backstage catalog (`catalog-info.yaml` documents with `dependsOn`).
+    Backstage,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+struct CheckRequest {
+    /// The declared architecture, as the text of a rules file or a Backstage catalog. Left
+    /// out: the one the server was started with (`--rules` or `--catalog`).
+    rules: Option<String>,
+    /// The syntax of `rules`: `toml` (default), `yaml` or `backstage`.
+    syntax: Option<Syntax>,
+    /// The moment (server sources only), as for `graph`.
+    at: Option<String>,
+}
+
 /// The MCP server: tools over one graph source.
 #[derive(Clone)]
 struct GraphServer {
     origin: Arc<Origin>,
+    /// The declaration of `--rules` or `--catalog`, for `check`.
+    declared: Option<Arc<Architecture>>,
     transform: crate::args::TransformArgs,
     tool_router: ToolRouter<GraphServer>,
 }
@@ -393,6 +422,43 @@ impl GraphServer {
             "gone": gone,
             "changed": changed,
         }))
+    }
+}
+
+#[tool_router(router = check_router)]
+impl GraphServer {
+    #[tool(
+        description = "The graph against a declared architecture (allowed, forbidden and expected calls, error and latency budgets): forbidden, undeclared and missing calls and calls over budget, with their rates. Give the rules as TOML or YAML text, or a Backstage catalog, or leave them out for the server's own."
+    )]
+    async fn check(
+        &self,
+        Parameters(r): Parameters<CheckRequest>,
+    ) -> Result<CallToolResult, McpError> {
+        let given;
+        let architecture = match (&r.rules, &self.declared) {
+            (Some(text), _) => {
+                let parsed = match r.syntax.unwrap_or_default() {
+                    Syntax::Toml => Architecture::from_rules(text, RulesFormat::Toml),
+                    Syntax::Yaml => Architecture::from_rules(text, RulesFormat::Yaml),
+                    Syntax::Backstage => Architecture::from_backstage(text),
+                };
+                given =
+                    parsed.map_err(|e| McpError::invalid_params(format!("`rules`: {e}"), None))?;
+                &given
+            }
+            (None, Some(declared)) => declared.as_ref(),
+            (None, None) => {
+                return Err(McpError::invalid_params(
+                    "give `rules` (the text of a rules file, TOML by default) or start the server with --rules FILE or --catalog FILE",
+                    None,
+                ));
+            }
+        };
+        let (graph, _) = self.transformed(r.at.as_deref()).await?;
+        let report = svcgraph_core::check::check(&graph, architecture, &CheckOptions::default());
+        Ok(CallToolResult::success(vec![ContentBlock::text(
+            report.to_json(),
+        )]))
     }
 }
 
