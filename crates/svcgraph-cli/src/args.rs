@@ -100,6 +100,12 @@ pub struct GraphArgs {
     )]
     pub schema: String,
 
+    /// Naming rules (TOML, or JSON by extension): CIDR ranges to names, regex renames, IP
+    /// peers collapsed into one `external` node, aliases merged. Applied before the
+    /// transforms; the graph records what was renamed.
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    pub naming: Option<PathBuf>,
+
     #[command(flatten)]
     pub series_filter: SeriesFilterArgs,
 
@@ -577,6 +583,12 @@ pub struct ServeArgs {
         help_heading = "Input"
     )]
     pub schema: String,
+
+    /// Naming rules (TOML, or JSON by extension): CIDR ranges to names, regex renames, IP
+    /// peers collapsed into one `external` node, aliases merged. Applied before the
+    /// transforms; the graph records what was renamed.
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    pub naming: Option<PathBuf>,
 
     #[command(flatten)]
     pub prometheus: PrometheusArgs,

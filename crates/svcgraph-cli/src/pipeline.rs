@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use regex::Regex;
 use svcgraph_core::diff::{self, Change};
+use svcgraph_core::naming::NamingRules;
 use svcgraph_core::query::{GraphQuery, LabelMatcher};
 use svcgraph_core::schema::Schema;
 use svcgraph_core::{LoadOptions, SchemaSource, ServiceGraph, counted as count, transform};
@@ -77,7 +78,8 @@ pub(crate) fn obtain(args: &GraphArgs, notes: &Notes) -> Result<Obtained> {
         SourceKind::Gmp => fetch_graphs(args, notes, ServerKind::Gmp)?,
         SourceKind::CloudMonitoring => fetch_graphs(args, notes, ServerKind::CloudMonitoring)?,
     };
-    let mut graph = apply_transforms(graph, &args.transform)?;
+    let naming = naming_from_flag(args.naming.as_deref())?;
+    let mut graph = apply_transforms(rename(graph, naming.as_ref(), Some(notes)), &args.transform)?;
     let baseline = match (fetched_baseline, &args.compare.baseline) {
         (Some(graph), _) => Some(graph),
         (None, Some(path)) => Some(
@@ -88,7 +90,7 @@ pub(crate) fn obtain(args: &GraphArgs, notes: &Notes) -> Result<Obtained> {
         (None, None) => None,
     };
     if let Some(baseline) = baseline {
-        let baseline = apply_transforms(baseline, &args.transform)?;
+        let baseline = apply_transforms(rename(baseline, naming.as_ref(), None), &args.transform)?;
         graph = diff::diff(&graph, &baseline, &thresholds);
         notes.note(&comparison_summary(&graph));
     }
@@ -378,6 +380,48 @@ pub(crate) fn with_flag_hint(err: svcgraph_core::Error) -> anyhow::Error {
         _ => return err.into(),
     };
     anyhow::anyhow!("{err} ({hint})")
+}
+
+/// The naming rules of `--naming`: TOML, or JSON when the file's extension says so.
+pub(crate) fn naming_from_flag(path: Option<&Path>) -> Result<Option<NamingRules>> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the naming rules {}", path.display()))?;
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let rules = if is_json {
+        NamingRules::from_json(&text)
+    } else {
+        NamingRules::from_toml(&text)
+    }
+    .with_context(|| format!("the naming rules {}", path.display()))?;
+    Ok(Some(rules))
+}
+
+/// The graph with the naming rules applied (when there are any), saying how many nodes they
+/// renamed.
+pub(crate) fn rename(
+    graph: ServiceGraph,
+    rules: Option<&NamingRules>,
+    notes: Option<&Notes>,
+) -> ServiceGraph {
+    let Some(rules) = rules else {
+        return graph;
+    };
+    let before = graph.node_count();
+    let named = rules.apply(&graph);
+    if let Some(notes) = notes {
+        notes.note(&format!(
+            "naming rules renamed {} ({} became {})",
+            count(named.renames().len(), "node"),
+            count(before, "node"),
+            named.node_count()
+        ));
+    }
+    named
 }
 
 /// Aggregate, filter, prune, focus: coarse first, so focus and filters see the merged nodes.

@@ -8,6 +8,7 @@
 //!   Linkerd, or your own from TOML);
 //! * [`series`] — Prometheus API responses to labelled samples;
 //! * [`model`] — [`ServiceGraph`], typed [`Node`]s and [`Edge`]s on petgraph;
+//! * [`naming`] — rules that name IP peers, rename and merge nodes, before the transforms;
 //! * [`transform`] — filter, focus, aggregate, prune;
 //! * [`diff`] — one graph of two moments: new, gone and changed edges;
 //! * [`layout`] — our layered layout, for any graph;
@@ -74,6 +75,7 @@ pub mod input;
 pub mod layout;
 pub mod load;
 pub mod model;
+pub mod naming;
 pub mod query;
 pub mod render;
 pub mod schema;

@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use svcgraph_core::diff;
 use svcgraph_core::layout::Point;
+use svcgraph_core::naming::NamingRules;
 use svcgraph_core::query::EvalTime;
 use svcgraph_core::render::html::script_data;
 use svcgraph_core::render::json;
@@ -27,7 +28,7 @@ use super::origin::{Origin, Taken, unix_millis_now};
 use super::page::{self, LiveOptions, PageOptions};
 use super::secrets::Secrets;
 use crate::args::TransformArgs;
-use crate::pipeline::apply_transforms;
+use crate::pipeline::{apply_transforms, rename};
 
 /// Other moments and views nobody asked for in this long are dropped (at the next
 /// refresh), so memory a burst of requests took is given back.
@@ -38,6 +39,8 @@ const MAX_STEP: Duration = Duration::from_secs(60);
 
 /// What the view is made of and how it is drawn, from the command line.
 pub struct Settings {
+    /// `--naming`: applied to every moment before the transforms.
+    pub naming: Option<NamingRules>,
     pub transform: TransformArgs,
     pub thresholds: diff::Thresholds,
     /// The drawing, without a hint (each drawing gets the live view's last positions).
@@ -553,6 +556,7 @@ impl Live {
             at_millis,
             notes,
         } = taken;
+        let graph = rename(graph, self.settings.naming.as_ref(), None);
         let graph = apply_transforms(graph, &self.settings.transform).map_err(|e| self.line(&e))?;
         Ok(Moment {
             graph,

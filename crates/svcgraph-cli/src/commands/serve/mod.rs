@@ -28,7 +28,9 @@ use self::origin::{Origin, ServerOrigin, SnapshotDir};
 use self::secrets::Secrets;
 use crate::args::{LiveSourceKind, PrometheusArgs, ServeArgs, ServerKind};
 use crate::commands::render::svg_options;
-use crate::pipeline::{apply_transforms, connect, schema_from_flag, series_matchers, thresholds};
+use crate::pipeline::{
+    apply_transforms, connect, naming_from_flag, schema_from_flag, series_matchers, thresholds,
+};
 use crate::shutdown;
 
 /// How long open connections may take to finish after a stop signal.
@@ -62,6 +64,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     let mut checked = args.transform.clone();
     checked.focus = None;
     apply_transforms(svcgraph_core::ServiceGraph::new(), &checked)?;
+    let naming = naming_from_flag(args.naming.as_deref())?;
     let kind = source_kind(args)?;
     let named = schema_from_flag(&args.schema)?;
     let mut query = GraphQuery::default();
@@ -113,6 +116,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
             );
         }
         let settings = Settings {
+            naming,
             transform: args.transform.clone(),
             thresholds: thresholds(&args.thresholds),
             svg: svg_options(&args.draw),
