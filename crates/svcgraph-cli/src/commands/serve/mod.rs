@@ -44,6 +44,15 @@ fn window_seconds(flag: Option<&str>) -> u64 {
         / 1000
 }
 
+/// The naming rules, after checking the flags the view is made with: bad regexes, thresholds
+/// and rules are the command line's errors, reported before serving.
+fn checked_naming(args: &ServeArgs) -> Result<Option<svcgraph_core::naming::NamingRules>> {
+    let mut checked = args.transform.clone();
+    checked.focus = None;
+    apply_transforms(svcgraph_core::ServiceGraph::new(), &checked)?;
+    naming_from_flag(args.naming.as_deref())
+}
+
 pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     let (refresh, history, idle) = durations(args)?;
     let listen: SocketAddr = args.listen.parse().map_err(|_| {
@@ -60,11 +69,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
             .map(read_token)
             .transpose()?,
     });
-    // Bad regexes and thresholds are the command line's errors: report them before serving.
-    let mut checked = args.transform.clone();
-    checked.focus = None;
-    apply_transforms(svcgraph_core::ServiceGraph::new(), &checked)?;
-    let naming = naming_from_flag(args.naming.as_deref())?;
+    let naming = checked_naming(args)?;
     let kind = source_kind(args)?;
     let named = schema_from_flag(&args.schema)?;
     let mut query = GraphQuery::default();
