@@ -9,8 +9,9 @@ use anyhow::{Context, Result, bail};
 use regex::Regex;
 use svcgraph_core::diff::{self, Change};
 use svcgraph_core::naming::NamingRules;
+use svcgraph_core::quality::Evidence;
 use svcgraph_core::query::{GraphQuery, LabelMatcher};
-use svcgraph_core::schema::Schema;
+use svcgraph_core::schema::{QueryResults, Schema};
 use svcgraph_core::{LoadOptions, SchemaSource, ServiceGraph, counted as count, transform};
 
 use crate::args::{
@@ -63,20 +64,43 @@ pub(crate) struct Obtained {
     /// `(from, to)` in Unix milliseconds: the fetched moment and the window before it, or
     /// what a snapshot records; `None` for inputs without a moment.
     pub window: Option<(i64, i64)>,
+    /// The schema and series the graph was built from; `None` for a graph document.
+    pub series: Option<(Schema, QueryResults)>,
+}
+
+impl Obtained {
+    /// The series behind the graph, for the data-quality report.
+    pub(crate) fn evidence(&self) -> Option<Evidence<'_>> {
+        self.series
+            .as_ref()
+            .map(|(schema, results)| Evidence { schema, results })
+    }
 }
 
 /// The graph the flags describe: read or fetched, mapped, transformed, and compared with the
 /// baseline (`--baseline` or `--compare-at`). Notes and warnings go to `notes`.
 pub(crate) fn obtain(args: &GraphArgs, notes: &Notes) -> Result<Obtained> {
+    obtain_for(args, notes, false)
+}
+
+/// [`obtain`], asking a Prometheus server the data-quality report's queries too when
+/// `quality` (a saved input holds what it holds).
+pub(crate) fn obtain_for(args: &GraphArgs, notes: &Notes, quality: bool) -> Result<Obtained> {
     let thresholds = thresholds(&args.compare.thresholds);
-    let (Obtained { graph, window }, fetched_baseline) = match source_of(args)? {
-        SourceKind::File => {
-            let (graph, window) = load_graph(args, notes)?;
-            (Obtained { graph, window }, None)
+    let (
+        Obtained {
+            graph,
+            window,
+            series,
+        },
+        fetched_baseline,
+    ) = match source_of(args)? {
+        SourceKind::File => (load_graph(args, notes)?, None),
+        SourceKind::Prometheus => fetch_graphs(args, notes, ServerKind::Prometheus, quality)?,
+        SourceKind::Gmp => fetch_graphs(args, notes, ServerKind::Gmp, quality)?,
+        SourceKind::CloudMonitoring => {
+            fetch_graphs(args, notes, ServerKind::CloudMonitoring, quality)?
         }
-        SourceKind::Prometheus => fetch_graphs(args, notes, ServerKind::Prometheus)?,
-        SourceKind::Gmp => fetch_graphs(args, notes, ServerKind::Gmp)?,
-        SourceKind::CloudMonitoring => fetch_graphs(args, notes, ServerKind::CloudMonitoring)?,
     };
     let naming = naming_from_flag(args.naming.as_deref())?;
     let mut graph = apply_transforms(rename(graph, naming.as_ref(), Some(notes)), &args.transform)?;
@@ -84,7 +108,7 @@ pub(crate) fn obtain(args: &GraphArgs, notes: &Notes) -> Result<Obtained> {
         (Some(graph), _) => Some(graph),
         (None, Some(path)) => Some(
             graph_from_bytes(&read_source(path)?, args, notes)
-                .map(|(graph, _)| graph)
+                .map(|obtained| obtained.graph)
                 .with_context(|| format!("the baseline {}", path.display()))?,
         ),
         (None, None) => None,
@@ -97,12 +121,16 @@ pub(crate) fn obtain(args: &GraphArgs, notes: &Notes) -> Result<Obtained> {
     if graph.is_empty() {
         notes.note("the graph is empty: no edges match the input and filters");
     }
-    Ok(Obtained { graph, window })
+    Ok(Obtained {
+        graph,
+        window,
+        series,
+    })
 }
 
 /// The graph the input holds: a graph document as it is, series mapped by the schema (the
 /// one asked for, the snapshot's own, or the preset whose labels fit), after label filters.
-fn load_graph(args: &GraphArgs, notes: &Notes) -> Result<(ServiceGraph, Option<(i64, i64)>)> {
+fn load_graph(args: &GraphArgs, notes: &Notes) -> Result<Obtained> {
     let bytes = match (&args.input, args.demo) {
         (_, true) => DEMO.as_bytes().to_vec(),
         (Some(path), false) => read_source(path)?,
@@ -192,6 +220,8 @@ pub(crate) struct Session {
     pub note: Option<String>,
     /// The progress line's text, when progress is drawn.
     progress: Option<String>,
+    /// Ask the data-quality report's queries too.
+    pub quality: bool,
 }
 
 impl Session {
@@ -217,13 +247,14 @@ impl Session {
             schema,
             note,
             progress,
+            quality: false,
         })
     }
 
     /// One moment's fetch and graph, with the progress line while it runs.
     pub(crate) async fn moment(&self, query: &GraphQuery) -> Result<source::Moment> {
         let label = self.progress.as_deref().unwrap_or_default();
-        let work = source::moment(&self.client, &self.schema, query);
+        let work = source::moment(&self.client, &self.schema, query, self.quality);
         progress::show(self.progress.is_some(), label, work).await
     }
 }
@@ -234,6 +265,7 @@ fn fetch_graphs(
     args: &GraphArgs,
     notes: &Notes,
     kind: ServerKind,
+    quality: bool,
 ) -> Result<(Obtained, Option<ServiceGraph>)> {
     let query = server_query(&args.series_filter, &args.transform.namespace, &args.time)?;
     let compare_at = args
@@ -253,6 +285,8 @@ fn fetch_graphs(
             notes.quiet,
         )
         .await?;
+        let mut session = session;
+        session.quality = quality;
         if let Some(note) = &session.note {
             notes.note(note);
         }
@@ -303,6 +337,7 @@ fn fetch_graphs(
         Obtained {
             graph: now.graph,
             window,
+            series: Some((now.fetched.snapshot.schema, now.fetched.results)),
         },
         before.map(|m| m.graph),
     ))
@@ -342,11 +377,7 @@ fn comparison_summary(graph: &ServiceGraph) -> String {
 
 /// A graph from a saved input, with the schema and series filters of the command line, and
 /// the time window the input records.
-fn graph_from_bytes(
-    bytes: &[u8],
-    args: &GraphArgs,
-    notes: &Notes,
-) -> Result<(ServiceGraph, Option<(i64, i64)>)> {
+fn graph_from_bytes(bytes: &[u8], args: &GraphArgs, notes: &Notes) -> Result<Obtained> {
     let mut options = LoadOptions::default();
     options.schema = schema_from_flag(&args.schema)?;
     options.cluster.clone_from(&args.series_filter.cluster);
@@ -363,7 +394,11 @@ fn graph_from_bytes(
     for w in &loaded.warnings {
         notes.warn(&w.to_string());
     }
-    Ok((loaded.graph, loaded.window))
+    Ok(Obtained {
+        graph: loaded.graph,
+        window: loaded.window,
+        series: loaded.schema.map(|c| c.schema).zip(loaded.results),
+    })
 }
 
 /// A core error with the flags that answer it: the library's messages name no flags.

@@ -11,6 +11,8 @@
 //! * [`naming`] — rules that name IP peers, rename and merge nodes, before the transforms;
 //! * [`transform`] — filter, focus, aggregate, prune;
 //! * [`diff`] — one graph of two moments: new, gone and changed edges;
+//! * [`quality`] — the data-quality report: IP-named, unknown and virtual peers, the
+//!   connector's own counters, one-sided calls, namespace variants, vanished series;
 //! * [`layout`] — our layered layout, for any graph;
 //! * [`render`] — SVG, DOT, JSON and an interactive HTML page;
 //! * [`input`] and [`load`](mod@load) — recognising a saved response, snapshot or graph
@@ -76,6 +78,7 @@ pub mod layout;
 pub mod load;
 pub mod model;
 pub mod naming;
+pub mod quality;
 pub mod query;
 pub mod render;
 pub mod schema;

@@ -61,12 +61,37 @@ impl Fetched {
 /// series is not a failure: a producer without failure counters or histograms, or an idle
 /// window, just leaves those numbers out of the graph.
 pub async fn fetch(client: &Client, schema: &Schema, query: &GraphQuery) -> Result<Fetched> {
+    fetch_planned(client, schema, query, false).await
+}
+
+/// [`fetch`], and the data-quality report's queries too
+/// ([`svcgraph_core::quality::plan`]): the connector's own counters, the calls by
+/// reporting side, the series that stopped. Their answers join the results and the snapshot;
+/// one that fails is left out with a warning (a store may lack a function or a metric), and
+/// the report lists its check as not measured.
+pub async fn fetch_with_quality(
+    client: &Client,
+    schema: &Schema,
+    query: &GraphQuery,
+) -> Result<Fetched> {
+    fetch_planned(client, schema, query, true).await
+}
+
+async fn fetch_planned(
+    client: &Client,
+    schema: &Schema,
+    query: &GraphQuery,
+    quality: bool,
+) -> Result<Fetched> {
     schema.validate()?;
     let mut query = query.clone();
     if query.at.is_none() {
         query.at = Some(now());
     }
-    let plan = schema.plan(&query)?;
+    let mut plan = schema.plan(&query)?;
+    if quality {
+        plan.extend(svcgraph_core::quality::plan(schema, &query)?);
+    }
     // One budget for every answer: they are read at the same time.
     let budget = Budget::new(client.max_response_bytes());
     let answers = join_all(
@@ -80,6 +105,15 @@ pub async fn fetch(client: &Client, schema: &Schema, query: &GraphQuery) -> Resu
     let mut warnings = Vec::new();
     let mut redirects = Vec::new();
     for (planned, answer) in plan.into_iter().zip(answers) {
+        if planned.purpose.is_quality()
+            && let Err(cause) = &answer
+        {
+            warnings.push(format!(
+                "data quality: {}: left out: {cause}",
+                planned.purpose.describe()
+            ));
+            continue;
+        }
         let answer = answer.map_err(|cause| Error::Query {
             purpose: planned.purpose,
             cause: Box::new(cause),

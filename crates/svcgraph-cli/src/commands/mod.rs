@@ -1,5 +1,6 @@
 //! One module per subcommand; the graph they share comes from [`crate::pipeline`].
 
+pub mod doctor;
 pub mod fetch;
 pub mod man;
 pub mod query;

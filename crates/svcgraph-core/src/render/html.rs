@@ -33,12 +33,13 @@ use std::fmt::Write;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use super::Grouping;
 use super::json::to_json;
 use super::links::LinkTemplate;
 use super::svg::{SvgOptions, to_svg};
+use super::{Grouping, shown};
 use crate::diff::{Thresholds, diff};
 use crate::model::{Edge, Node, NodeKind, ServiceGraph};
+use crate::quality::QualityReport;
 use crate::transform::{Level, aggregate, workload_name};
 
 /// The page's script, compiled in.
@@ -68,6 +69,9 @@ pub struct HtmlOptions {
     /// ([`LiveOptions::window_seconds`] before its moment); without either, the hour before
     /// the link is followed.
     pub window: Option<(i64, i64)>,
+    /// The data-quality report ([`quality::assess`](crate::quality::assess)), shown as a
+    /// collapsed "Data quality" section above the drawing, with what naming rules renamed.
+    pub quality: Option<QualityReport>,
 }
 
 /// The comparisons a live page offers (seconds before the moment shown), as far as its
@@ -179,6 +183,7 @@ pub fn to_html(graph: &ServiceGraph, options: &HtmlOptions) -> String {
         if notice.is_some() { "" } else { " hidden" },
         escape(notice.as_deref().unwrap_or_default())
     );
+    write_quality(&mut out, graph, options.quality.as_ref());
     out.push_str(
         "<div class=\"main\">\n<div id=\"stage\" class=\"stage\" tabindex=\"0\" aria-label=\"Service graph drawing: drag to pan, wheel or + and - to zoom\">\n",
     );
@@ -343,6 +348,94 @@ fn notice(graph: &ServiceGraph, namespaces: usize, overview: Option<&Overview>) 
         )),
         None => None,
     }
+}
+
+/// The "Data quality" section: a collapsed `<details>` listing the report's findings, what
+/// it could not measure, and what naming rules renamed; nothing when there is neither a
+/// report nor a rename. Every name is escaped.
+fn write_quality(out: &mut String, graph: &ServiceGraph, report: Option<&QualityReport>) {
+    let renames = graph.renames();
+    if report.is_none() && renames.is_empty() {
+        return;
+    }
+    let findings = report.map_or(0, |r| r.findings.len());
+    let _ = write!(
+        out,
+        "<details id=\"quality\" class=\"quality\"><summary>Data quality: {}{}</summary>\n<div class=\"quality-body\">\n",
+        match (report, findings) {
+            (None, _) => "not assessed".to_owned(),
+            (Some(_), 0) => "nothing found".to_owned(),
+            (Some(_), n) => crate::model::counted(n, "finding"),
+        },
+        if renames.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " · {} renamed by naming rules",
+                crate::model::counted(renames.len(), "node")
+            )
+        }
+    );
+    for f in report.map(|r| r.findings.as_slice()).unwrap_or_default() {
+        let _ = write!(
+            out,
+            "<section class=\"finding\" data-kind=\"{}\"><h3>{}</h3><p>{}</p><ul>",
+            f.kind,
+            escape(f.kind.title()),
+            escape(&f.summary)
+        );
+        for s in f.subjects.iter().take(20) {
+            let rate = s
+                .per_second
+                .map(|v| format!(": {}/s", crate::render::text::format_rate(v)))
+                .unwrap_or_default();
+            let detail = s
+                .detail
+                .as_deref()
+                .map(|d| format!(" ({})", escape(&shown(d))))
+                .unwrap_or_default();
+            let _ = write!(out, "<li>{}{rate}{detail}</li>", escape(&shown(&s.name)));
+        }
+        if f.subjects.len() > 20 {
+            let _ = write!(out, "<li>and {} more</li>", f.subjects.len() - 20);
+        }
+        let _ = write!(out, "</ul><p><b>Why:</b> {}</p><ul>", escape(f.cause));
+        for fix in &f.fixes {
+            let _ = write!(
+                out,
+                "<li><b>{}:</b> {}</li>",
+                escape(fix.producer),
+                escape(fix.setting)
+            );
+        }
+        out.push_str("</ul></section>\n");
+    }
+    if let Some(r) = report.filter(|r| !r.not_measured.is_empty()) {
+        out.push_str("<section class=\"finding\"><h3>Not measured</h3><ul>");
+        for u in &r.not_measured {
+            let _ = write!(
+                out,
+                "<li>{}: {}</li>",
+                escape(u.kind.title()),
+                escape(&u.reason)
+            );
+        }
+        out.push_str("</ul></section>\n");
+    }
+    if !renames.is_empty() {
+        out.push_str("<section class=\"finding\"><h3>Renamed by naming rules</h3><ul>");
+        for r in renames {
+            let _ = write!(
+                out,
+                "<li>{} → {} <small>({})</small></li>",
+                escape(&shown(&r.from)),
+                escape(&shown(&r.to)),
+                escape(&shown(&r.rule))
+            );
+        }
+        out.push_str("</ul></section>\n");
+    }
+    out.push_str("</div></details>\n");
 }
 
 // The page reads these names; each is a number of seconds.
