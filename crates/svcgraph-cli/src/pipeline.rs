@@ -304,6 +304,7 @@ fn fetch_graphs(
     let client = &session.client;
     for moment in std::iter::once(&now).chain(&before) {
         notes.warn_all(&moment.redirects());
+        notes.warn_all(&moment.fetched.left_out);
         for w in &moment.warnings {
             notes.warn(&w.to_string());
         }

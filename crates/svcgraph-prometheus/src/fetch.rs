@@ -26,6 +26,9 @@ pub struct Fetched {
     /// The redirects the server answered with, each once; show them to the user, since the
     /// data came from somewhere else than the configured URL.
     pub redirects: Vec<Redirect>,
+    /// The data-quality queries ([`fetch_with_quality`]) that failed and were left out, one
+    /// line each (what, and the error); the report lists their checks as not measured.
+    pub left_out: Vec<String>,
 }
 
 impl Fetched {
@@ -38,6 +41,7 @@ impl Fetched {
             results,
             warnings,
             redirects: Vec::new(),
+            left_out: Vec::new(),
         }
     }
 
@@ -104,12 +108,13 @@ async fn fetch_planned(
     let mut saved = Vec::with_capacity(plan.len());
     let mut warnings = Vec::new();
     let mut redirects = Vec::new();
+    let mut left_out = Vec::new();
     for (planned, answer) in plan.into_iter().zip(answers) {
         if planned.purpose.is_quality()
             && let Err(cause) = &answer
         {
-            warnings.push(format!(
-                "data quality: {}: left out: {cause}",
+            left_out.push(format!(
+                "the data-quality query for {} failed and was left out: {cause}",
                 planned.purpose.describe()
             ));
             continue;
@@ -137,6 +142,7 @@ async fn fetch_planned(
         results,
         warnings,
         redirects,
+        left_out,
     })
 }
 

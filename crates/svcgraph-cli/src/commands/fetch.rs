@@ -28,6 +28,7 @@ pub fn run(args: &FetchArgs) -> Result<ExitCode> {
     }
     let client = &session.client;
     notes.warn_all(&moment.redirects());
+    notes.warn_all(&moment.fetched.left_out);
     for w in &moment.warnings {
         notes.warn(&w.to_string());
     }

@@ -399,13 +399,13 @@ fn write_quality(out: &mut String, graph: &ServiceGraph, report: Option<&Quality
         if f.subjects.len() > 20 {
             let _ = write!(out, "<li>and {} more</li>", f.subjects.len() - 20);
         }
-        let _ = write!(out, "</ul><p><b>Why:</b> {}</p><ul>", escape(f.cause));
+        let _ = write!(out, "</ul><p><b>Why:</b> {}</p><ul>", with_code(f.cause));
         for fix in &f.fixes {
             let _ = write!(
                 out,
                 "<li><b>{}:</b> {}</li>",
                 escape(fix.producer),
-                escape(fix.setting)
+                with_code(fix.setting)
             );
         }
         out.push_str("</ul></section>\n");
@@ -436,6 +436,20 @@ fn write_quality(out: &mut String, graph: &ServiceGraph, report: Option<&Quality
         out.push_str("</ul></section>\n");
     }
     out.push_str("</div></details>\n");
+}
+
+/// Fixed advice text, escaped, with its `settings` in `<code>`.
+fn with_code(text: &str) -> String {
+    let escaped = escape(text);
+    let mut out = String::with_capacity(escaped.len() + 32);
+    for (i, part) in escaped.split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{part}</code>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 // The page reads these names; each is a number of seconds.
