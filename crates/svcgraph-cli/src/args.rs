@@ -592,7 +592,7 @@ pub struct FetchArgs {
     /// Also ask the data-quality report's queries (the connector's own counters, calls by
     /// reporting side, series that stopped) and keep their answers, so `svcgraph doctor
     /// --input` checks them offline. Prometheus only.
-    #[arg(long, help_heading = "Output")]
+    #[arg(long, help_heading = "Input")]
     pub quality: bool,
 
     /// No notes on standard error, only errors.
@@ -808,10 +808,11 @@ pub struct ManArgs {
 }
 
 /// The subcommands, which `man` offers; a test checks them against [`Command`].
-pub const SUBCOMMANDS: [&str; 7] = [
+pub const SUBCOMMANDS: [&str; 8] = [
     "render",
     "fetch",
     "query",
+    "doctor",
     "schemas",
     "serve",
     "completions",
