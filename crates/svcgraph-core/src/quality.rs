@@ -664,9 +664,12 @@ impl QualityReport {
             if f.subjects.len() > LISTED {
                 let _ = writeln!(out, "   - and {} more", f.subjects.len() - LISTED);
             }
-            let _ = writeln!(out, "   Why: {}", f.cause);
+            wrapped(&mut out, &format!("Why: {}", f.cause));
             for fix in &f.fixes {
-                let _ = writeln!(out, "   Fix ({}): {}", fix.producer, fix.setting);
+                wrapped(
+                    &mut out,
+                    &format!("Fix ({}): {}", fix.producer, fix.setting),
+                );
             }
         }
         if !self.not_measured.is_empty() {
@@ -678,6 +681,32 @@ impl QualityReport {
         out
     }
 }
+
+/// Fixed advice text, indented under its finding and wrapped at [`WIDTH`] columns.
+fn wrapped(out: &mut String, text: &str) {
+    const INDENT: &str = "   ";
+    const CONTINUED: &str = "     ";
+    let mut line = String::from(INDENT);
+    let mut empty = true;
+    for word in text.split(' ') {
+        if !empty && line.chars().count() + 1 + word.chars().count() > WIDTH {
+            out.push_str(&line);
+            out.push('\n');
+            line = String::from(CONTINUED);
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push_str(&line);
+    out.push('\n');
+}
+
+/// The text report's line width for advice.
+const WIDTH: usize = 96;
 
 /// A name for a terminal line: control characters escaped, direction overrides replaced.
 fn printable(text: &str) -> String {

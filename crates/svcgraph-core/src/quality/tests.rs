@@ -211,3 +211,10 @@ fn an_empty_graph_is_clean() {
     assert!(report.is_clean());
     assert_eq!(report.requests_per_second, 0.0);
 }
+
+#[test]
+fn the_report_formats_are_the_contract() {
+    let report = report_of(CONNECTOR);
+    insta::assert_snapshot!("connector_text", report.to_text());
+    insta::assert_snapshot!("connector_json", report.to_json());
+}
