@@ -1259,6 +1259,16 @@ fn naming_rules_apply_to_every_moment() {
         live["graph"]["renames"],
         serde_json::json!([{"to": "web/storefront", "from": "shop/frontend", "rule": "alias"}])
     );
+    // The page's "Data quality" section comes with each view: the graph's own checks.
+    assert_eq!(
+        live["quality"]["summary"],
+        "Data quality: 1 finding · 1 node renamed by naming rules"
+    );
+    let body = live["quality"]["body"].as_str().unwrap();
+    assert!(
+        body.contains("<li>shop/frontend → web/storefront <small>(alias)</small></li>"),
+        "{body}"
+    );
     drop(serve);
 
     std::fs::write(&rules, "[[cidr]]\nrange = \"10/8\"\nname = \"x\"\n").unwrap();

@@ -1148,6 +1148,16 @@
       (shownNotes.length ? ' · ' + shownNotes.join(' · ') : ''));
   }
 
+  // The "Data quality" section of a live view: the server writes it (names escaped); the
+  // section keeps whether it is open.
+  function showQuality(quality) {
+    const box = document.getElementById('quality');
+    if (!box || !quality || typeof quality.summary !== 'string' || typeof quality.body !== 'string') return;
+    box.querySelector('summary').textContent = quality.summary;
+    const parsed = new DOMParser().parseFromString(quality.body, 'text/html');
+    box.querySelector('.quality-body').replaceChildren(...Array.from(parsed.body.childNodes, (n) => document.adoptNode(n)));
+  }
+
   async function refresh() {
     if (!live) return;
     clearTimeout(timer);
@@ -1180,6 +1190,7 @@
       shownAsk = ask;
       shownAt = typeof data.at === 'number' ? data.at : null;
       shownNotes = Array.isArray(data.notes) ? data.notes.filter((n) => typeof n === 'string') : [];
+      showQuality(data.quality);
       shownStale = staleOf(data.stale);
       failingSince = null;
       showStatus();

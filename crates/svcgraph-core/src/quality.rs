@@ -232,8 +232,7 @@ pub fn assess(graph: &ServiceGraph, evidence: Option<&Evidence<'_>>) -> QualityR
             for kind in [FindingKind::OneSided, FindingKind::Vanished] {
                 not_measured.push(Unmeasured {
                     kind,
-                    reason: "the input is a graph document, without the series it was built from"
-                        .into(),
+                    reason: "the series the graph was built from are not at hand (a graph document, or a live view)".into(),
                 });
             }
         }

@@ -89,7 +89,8 @@ const COMPARISONS: [(u64, &str); 5] = [
 /// `history_seconds`.
 ///
 /// The reply is JSON `{"svg": "<svg…>", "graph": {graph document}, "at": unix_seconds,
-/// "notes": ["…"]}`, with `"stale": {"since": unix_seconds, "error": "…"}` when the server
+/// "notes": ["…"], "quality": {"summary": "…", "body": "<section…>"}}` (the "Data quality"
+/// section of [`quality_section`], from the graph alone), with `"stale": {"since": unix_seconds, "error": "…"}` when the server
 /// shows its last good view because its source has been failing since then (the page's
 /// badge turns amber and says why; red when the server cannot be reached at all). `at` is
 /// empty for now or Unix seconds; `compare` is empty for no comparison or the seconds before
@@ -183,7 +184,16 @@ pub fn to_html(graph: &ServiceGraph, options: &HtmlOptions) -> String {
         if notice.is_some() { "" } else { " hidden" },
         escape(notice.as_deref().unwrap_or_default())
     );
-    write_quality(&mut out, graph, options.quality.as_ref());
+    // A live page shows what the graph itself tells; each view's reply brings its own.
+    let live_report = match (&options.quality, options.live) {
+        (None, Some(_)) => Some(crate::quality::assess(graph, None)),
+        _ => None,
+    };
+    write_quality(
+        &mut out,
+        graph,
+        options.quality.as_ref().or(live_report.as_ref()),
+    );
     out.push_str(
         "<div class=\"main\">\n<div id=\"stage\" class=\"stage\" tabindex=\"0\" aria-label=\"Service graph drawing: drag to pan, wheel or + and - to zoom\">\n",
     );
@@ -242,8 +252,10 @@ pub fn live_view(
         graph: &'a serde_json::value::RawValue,
         at: i64,
         notes: &'a [String],
+        quality: Option<QualitySection>,
     }
     let svg = to_svg(graph, &drawing_options(graph, options));
+    let quality = quality_section(graph, Some(&crate::quality::assess(graph, None)));
     // The graph document as written (our own valid JSON), not parsed and written again.
     let document = serde_json::value::RawValue::from_string(to_json(graph).trim_end().to_owned());
     let body = document
@@ -254,6 +266,7 @@ pub fn live_view(
                 graph: &graph,
                 at,
                 notes,
+                quality,
             })
             .ok()
         })
@@ -350,18 +363,31 @@ fn notice(graph: &ServiceGraph, namespaces: usize, overview: Option<&Overview>) 
     }
 }
 
-/// The "Data quality" section: a collapsed `<details>` listing the report's findings, what
-/// it could not measure, and what naming rules renamed; nothing when there is neither a
-/// report nor a rename. Every name is escaped.
-fn write_quality(out: &mut String, graph: &ServiceGraph, report: Option<&QualityReport>) {
+/// The "Data quality" section of a page: its one-line summary and its body (HTML, every name
+/// escaped), as the page shows them and a live view's reply carries them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct QualitySection {
+    /// `Data quality: 2 findings · 3 nodes renamed by naming rules`.
+    pub summary: String,
+    /// The findings, what was not measured and the renames, as HTML.
+    pub body: String,
+}
+
+/// The "Data quality" section for `graph`: the report's findings, what it could not
+/// measure, and what naming rules renamed; `None` when there is neither a report nor a
+/// rename.
+pub fn quality_section(
+    graph: &ServiceGraph,
+    report: Option<&QualityReport>,
+) -> Option<QualitySection> {
     let renames = graph.renames();
     if report.is_none() && renames.is_empty() {
-        return;
+        return None;
     }
     let findings = report.map_or(0, |r| r.findings.len());
-    let _ = write!(
-        out,
-        "<details id=\"quality\" class=\"quality\"><summary>Data quality: {}{}</summary>\n<div class=\"quality-body\">\n",
+    let summary = format!(
+        "Data quality: {}{}",
         match (report, findings) {
             (None, _) => "not assessed".to_owned(),
             (Some(_), 0) => "nothing found".to_owned(),
@@ -376,6 +402,7 @@ fn write_quality(out: &mut String, graph: &ServiceGraph, report: Option<&Quality
             )
         }
     );
+    let mut out = String::new();
     for f in report.map(|r| r.findings.as_slice()).unwrap_or_default() {
         let _ = write!(
             out,
@@ -435,7 +462,19 @@ fn write_quality(out: &mut String, graph: &ServiceGraph, report: Option<&Quality
         }
         out.push_str("</ul></section>\n");
     }
-    out.push_str("</div></details>\n");
+    Some(QualitySection { summary, body: out })
+}
+
+/// The section as a collapsed `<details>` above the drawing; nothing without one.
+fn write_quality(out: &mut String, graph: &ServiceGraph, report: Option<&QualityReport>) {
+    if let Some(section) = quality_section(graph, report) {
+        let _ = write!(
+            out,
+            "<details id=\"quality\" class=\"quality\"><summary>{}</summary>\n<div class=\"quality-body\">\n{}</div></details>\n",
+            escape(&section.summary),
+            section.body
+        );
+    }
 }
 
 /// Fixed advice text, escaped, with its `settings` in `<code>`.

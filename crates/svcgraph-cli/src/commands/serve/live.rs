@@ -15,8 +15,9 @@ use serde_json::value::RawValue;
 use svcgraph_core::diff;
 use svcgraph_core::layout::Point;
 use svcgraph_core::naming::NamingRules;
+use svcgraph_core::quality;
 use svcgraph_core::query::EvalTime;
-use svcgraph_core::render::html::script_data;
+use svcgraph_core::render::html::{QualitySection, quality_section, script_data};
 use svcgraph_core::render::json;
 use svcgraph_core::render::links::LinkTemplate;
 use svcgraph_core::render::svg::{self, SvgOptions};
@@ -79,6 +80,8 @@ pub struct Rendered {
     pub positions: LayoutHint,
     pub at_millis: i64,
     notes: Vec<String>,
+    /// The page's "Data quality" section for this graph (what the graph itself tells).
+    quality: Option<QualitySection>,
     /// The answer of `/api/view` without extra notes, once asked for.
     body: OnceLock<Bytes>,
     page: OnceLock<String>,
@@ -512,6 +515,9 @@ impl Rendered {
             stale: Option<&'a Stale>,
             /// Node centers by id: the hint's nodes (its edge routes are the server's own).
             positions: &'a BTreeMap<String, Point>,
+            /// The page's "Data quality" section.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            quality: Option<&'a QualitySection>,
         }
         let body = Body {
             svg: &self.svg,
@@ -525,6 +531,7 @@ impl Rendered {
                 .collect(),
             stale: extra.stale.as_ref(),
             positions: &self.positions.nodes,
+            quality: self.quality.as_ref(),
         };
         // Serializing strings, numbers and already-valid JSON cannot fail.
         let text = serde_json::to_string(&body).unwrap_or_default();
@@ -589,12 +596,14 @@ impl Live {
                     (drawn.text, positions)
                 }
             };
+            let quality = quality_section(&graph, Some(&quality::assess(&graph, None)));
             Ok(Rendered {
                 svg,
                 graph_json,
                 positions,
                 at_millis,
                 notes,
+                quality,
                 body: OnceLock::new(),
                 page: OnceLock::new(),
                 content_hash: OnceLock::new(),
