@@ -5,8 +5,9 @@
 //! name. [`NamingRules`] (TOML or JSON, one file for the CLI, `serve` and Python) says how to
 //! fix that:
 //!
-//! * `[[cidr]]`: a node named by an IP address (v4 or v6) inside a range takes the range's
-//!   name (and namespace and kind when given); the most specific range wins;
+//! * `[[cidr]]`: a node named by an IP address (v4 or v6, with or without a port) inside a
+//!   range takes the range's name (and namespace and kind when given); the most specific
+//!   range wins;
 //! * `ip_peers = "collapse"`: IP-named nodes no range claims become one `external` node
 //!   (named by `external_name`); `"keep"` (the default) leaves them;
 //! * `[[rename]]`: a regex over the node's name, replaced with capture groups (`$1`,
@@ -351,7 +352,7 @@ impl NamingRules {
         let mut out = graph.map_nodes(|node| {
             let mut n = node.clone();
             let mut rules: Vec<String> = Vec::new();
-            if let Ok(ip) = n.name.parse::<IpAddr>() {
+            if let Some(ip) = ip_of(&n.name) {
                 if let Some(rule) = self.range_of(ip) {
                     n.addresses.insert(n.name.clone());
                     n.namespace.clone_from(&rule.namespace);
@@ -422,6 +423,14 @@ impl NamingRules {
         }
         best
     }
+}
+
+/// The IP address a node's name is, if it is one: `10.4.2.17`, `fd00::1`, and with a port
+/// `10.4.2.17:8080` or `[fd00::1]:8080` (as peers are often named).
+pub fn ip_of(name: &str) -> Option<IpAddr> {
+    name.parse::<IpAddr>()
+        .ok()
+        .or_else(|| name.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
 }
 
 fn qualified(namespace: Option<&str>, name: &str) -> String {

@@ -37,7 +37,6 @@ mod plan;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write};
-use std::net::IpAddr;
 
 use serde::Serialize;
 
@@ -263,7 +262,7 @@ fn node_checks(graph: &ServiceGraph, total: f64, findings: &mut Vec<Finding>) {
     let mut flagged: BTreeMap<FindingKind, BTreeSet<_>> = BTreeMap::new();
     for i in graph.sorted_nodes() {
         let n = &g[i];
-        if n.name.parse::<IpAddr>().is_ok() {
+        if crate::naming::ip_of(&n.name).is_some() {
             flagged.entry(FindingKind::IpNamed).or_default().insert(i);
         }
         if n.kind == NodeKind::Unknown || n.name.eq_ignore_ascii_case("unknown") {

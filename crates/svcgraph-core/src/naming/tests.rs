@@ -126,6 +126,10 @@ fn cidr_ranges_match_v4_v6_and_the_most_specific_wins() {
     let v6: Cidr = "fd00:10::/32".parse().unwrap();
     assert!(v6.contains("fd00:10:ffff::1".parse().unwrap()));
     assert!(!v6.contains("fd00:11::1".parse().unwrap()));
+    assert_eq!(ip_of("10.4.2.17:8080"), Some("10.4.2.17".parse().unwrap()));
+    assert_eq!(ip_of("[fd00::1]:443"), Some("fd00::1".parse().unwrap()));
+    assert_eq!(ip_of("cart:8080"), None);
+    assert_eq!(ip_of("10.4.2"), None);
     let all: Cidr = "0.0.0.0/0".parse().unwrap();
     assert!(all.contains("255.255.255.255".parse().unwrap()));
     let host: Cidr = "2001:db8::1/128".parse().unwrap();
