@@ -591,7 +591,7 @@ pub struct FetchArgs {
 
     /// Also ask the data-quality report's queries (the connector's own counters, calls by
     /// reporting side, series that stopped) and keep their answers, so `svcgraph doctor
-    /// --input` checks them offline. Prometheus only.
+    /// --input` checks them offline. Prometheus and GMP.
     #[arg(long, help_heading = "Input")]
     pub quality: bool,
 

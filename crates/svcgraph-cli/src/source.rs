@@ -31,14 +31,15 @@ impl Server {
         }
     }
 
-    /// The graph's queries, and with `quality` the data-quality report's (Prometheus only:
-    /// Google Cloud sources answer the graph's).
+    /// The graph's queries, and with `quality` the data-quality report's (Prometheus and
+    /// GMP; Cloud Monitoring answers the graph's only).
     async fn fetch(&self, schema: &Schema, query: &GraphQuery, quality: bool) -> Result<Fetched> {
         Ok(match self {
             Server::Prometheus(client) if quality => {
                 svcgraph_prometheus::fetch_with_quality(client, schema, query).await?
             }
             Server::Prometheus(client) => svcgraph_prometheus::fetch(client, schema, query).await?,
+            Server::Gcp(source) if quality => source.fetch_with_quality(schema, query).await?,
             Server::Gcp(source) => source.fetch(schema, query).await?,
         })
     }
