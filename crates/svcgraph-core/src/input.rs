@@ -246,16 +246,14 @@ mod tests {
                 {{"purpose":"unpaired_spans","promql":"z","response":{prom}}}]}}"#,
             serde_json::to_string(&Schema::preset("servicegraph").unwrap()).unwrap(),
         );
-        match read_input(snapshot.as_bytes()).unwrap() {
-            Input::Series { results, .. } => {
-                let purposes: Vec<QueryPurpose> = results.iter().map(|(p, _)| p).collect();
-                assert_eq!(
-                    purposes,
-                    [QueryPurpose::Requests, QueryPurpose::UnpairedSpans]
-                );
-            }
-            other => panic!("{other:?}"),
-        }
+        let Input::Series { results, .. } = read_input(snapshot.as_bytes()).unwrap() else {
+            panic!("a snapshot holds series")
+        };
+        let purposes: Vec<QueryPurpose> = results.iter().map(|(p, _)| p).collect();
+        assert_eq!(
+            purposes,
+            [QueryPurpose::Requests, QueryPurpose::UnpairedSpans]
+        );
         // Without a requests result a snapshot is still refused.
         let only_later = snapshot.replace(r#""purpose":"requests""#, r#""purpose":"later""#);
         let err = read_input(only_later.as_bytes()).unwrap_err().to_string();
