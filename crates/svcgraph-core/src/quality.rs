@@ -273,12 +273,15 @@ fn node_checks(graph: &ServiceGraph, total: f64, findings: &mut Vec<Finding>) {
     }
     let traffic = |nodes: &BTreeSet<NodeIndex>| traffic(graph, nodes);
     let share = |rate: f64| (total > 0.0).then(|| (rate / total).clamp(0.0, 1.0));
+    // Each node's own traffic, in one pass over the edges.
+    let own: Vec<Option<usize>> = g.node_indices().map(|i| Some(i.index())).collect();
+    let per_node = traffic_by_group(graph, &own, g.node_count());
     for (kind, nodes) in flagged {
         let mut subjects: Vec<Subject> = nodes
             .iter()
             .map(|&i| Subject {
                 name: g[i].id.clone(),
-                per_second: Some(traffic(&BTreeSet::from([i]))),
+                per_second: Some(per_node[i.index()]),
                 detail: None,
             })
             .collect();
@@ -311,6 +314,29 @@ fn traffic(graph: &ServiceGraph, nodes: &BTreeSet<NodeIndex>) -> f64 {
         .sum()
 }
 
+/// The requests per second of the edges touching each group of nodes (`group_of` by node
+/// index), each edge once per group it touches: one pass over the edges.
+fn traffic_by_group(graph: &ServiceGraph, group_of: &[Option<usize>], groups: usize) -> Vec<f64> {
+    let g = graph.graph();
+    let mut out = vec![0.0; groups];
+    for e in g.edge_indices() {
+        let Some((s, t)) = g.edge_endpoints(e) else {
+            continue;
+        };
+        let (a, b) = (group_of[s.index()], group_of[t.index()]);
+        let rate = g[e].requests_per_second;
+        if let Some(a) = a {
+            out[a] += rate;
+        }
+        if let Some(b) = b
+            && Some(b) != a
+        {
+            out[b] += rate;
+        }
+    }
+    out
+}
+
 /// One name under several namespaces (namespace nodes of an aggregation are names of
 /// namespaces, not services).
 fn namespace_variants(graph: &ServiceGraph, total: f64, findings: &mut Vec<Finding>) {
@@ -340,16 +366,24 @@ fn namespace_variants(graph: &ServiceGraph, total: f64, findings: &mut Vec<Findi
             .iter()
             .flat_map(|(_, v)| v.iter().copied())
             .collect();
+        let mut group_of = vec![None; g.node_count()];
+        for (group, (_, nodes)) in variants.iter().enumerate() {
+            for &i in nodes {
+                group_of[i.index()] = Some(group);
+            }
+        }
+        let per_group = traffic_by_group(graph, &group_of, variants.len());
         let subjects = variants
             .iter()
-            .map(|(name, nodes)| {
+            .zip(per_group)
+            .map(|((name, nodes), rate)| {
                 let namespaces: BTreeSet<&str> = nodes
                     .iter()
                     .filter_map(|&i| g[i].namespace.as_deref())
                     .collect();
                 Subject {
                     name: (*name).to_owned(),
-                    per_second: Some(traffic(&nodes.iter().copied().collect())),
+                    per_second: Some(rate),
                     detail: Some(format!(
                         "in {}",
                         namespaces.into_iter().collect::<Vec<_>>().join(", ")
