@@ -161,6 +161,31 @@ def test_the_live_page_refreshes_and_keeps_the_view(stand) -> None:  # type: ign
         driver.quit()
 
 
+def test_the_data_quality_section_follows_the_view(stand) -> None:  # type: ignore[no-untyped-def]
+    state, replies, url = stand
+    state.reply = replies["yesterday"]
+    driver = pages.chromium()
+    try:
+        driver.get(url)
+        wait(driver, lambda d: "showing 2026-11-23 17:00:00 UTC" in d.find_element(By.ID, "status").text)
+        summary = driver.find_element(By.CSS_SELECTOR, "#quality > summary")
+        # Yesterday's shop has its uninstrumented caller `user`: a virtual peer.
+        assert summary.text == "Data quality: 1 finding"
+        summary.click()
+        assert driver.find_element(By.ID, "quality").get_attribute("open") is not None
+        assert "Virtual peers" in driver.find_element(By.CSS_SELECTOR, "#quality .quality-body").text
+        # The checkout's calls alone have none: the section says so, and stays open.
+        state.reply = replies["checkout"]
+        wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#quality > summary").text
+             == "Data quality: nothing found")
+        assert driver.find_element(By.ID, "quality").get_attribute("open") is not None
+        body = driver.find_element(By.CSS_SELECTOR, "#quality .quality-body").text
+        assert "Virtual peers" not in body and "Not measured" in body
+        assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+    finally:
+        driver.quit()
+
+
 def panel_rows(driver) -> Dict[str, str]:  # type: ignore[no-untyped-def]
     return dict(driver.execute_script(
         "return [...document.querySelectorAll('#panel tr')]"

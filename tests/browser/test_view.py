@@ -216,6 +216,21 @@ def test_a_hostile_service_name_stays_text(driver, workdir: Path) -> None:
     assert severe(driver.get_log("browser")) == []
 
 
+def test_renamed_services_say_what_they_were(driver, workdir: Path) -> None:
+    fixtures = pages.ROOT / "crates" / "svcgraph-core" / "tests" / "fixtures"
+    path = pages.render(
+        ["-i", str(fixtures / "beyla-pod-ips.json"), "--naming", str(fixtures / "beyla-pod-ips.naming.toml")],
+        workdir / "named.html")
+    pages.open_page(driver, path)
+    ActionChains(driver).move_to_element(node(driver, "shop/product-catalog")).perform()
+    text = driver.find_element(By.ID, "panel").text
+    assert "renamed from" in text.lower()
+    assert "10.4.2.20 (cidr 10.4.2.0/24)" in text and "10.4.2.21 (cidr 10.4.2.0/24)" in text
+    summary = driver.find_element(By.CSS_SELECTOR, "#quality > summary").text
+    assert summary == "Data quality: nothing found · 14 nodes renamed by naming rules"
+    assert severe(driver.get_log("browser")) == []
+
+
 def test_text_direction_overrides_show_as_replacement_characters(driver, workdir: Path) -> None:
     # U+202E would show "invoice<U+202E>gpj.exe" as "invoiceexe.jpg"; the drawing holds U+FFFD
     # instead, and the panel still finds the service's own data (its addresses) by that id.

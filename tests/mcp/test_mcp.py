@@ -27,7 +27,8 @@ from mcp.shared.exceptions import MCPError
 ROOT = Path(__file__).resolve().parents[2]
 SVCGRAPH = os.environ.get("SVCGRAPH", str(ROOT / "target/debug/svcgraph"))
 YESTERDAY = ROOT / "examples/data/shop-yesterday.snapshot.json"
-TOOLS = {"graph", "neighbours", "paths", "compare", "check"}
+TOOLS = {"graph", "neighbours", "paths", "compare", "check", "quality"}
+FIXTURES = ROOT / "crates/svcgraph-core/tests/fixtures"
 SHOP_RULES = ROOT / "examples/data/rules/shop.toml"
 SOCK_SHOP_RULES = ROOT / "examples/data/rules/sock-shop.yaml"
 
@@ -187,7 +188,7 @@ def test_bad_arguments_get_mcp_errors_and_the_server_keeps_serving() -> None:
 def cli_check(*args: str) -> dict[str, Any]:
     out = subprocess.run([SVCGRAPH, "check", "-q", "-f", "json", *args], capture_output=True)
     assert out.returncode in (0, 1), out.stderr
-    return json.loads(out.stdout)
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
 
 
 def violations(report: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -220,6 +221,48 @@ def test_the_check_reports_what_svcgraph_check_reports() -> None:
         assert "--rules" in message
 
     with_session(["-i", str(sock)], yaml_body)
+
+
+def cli_json(command: str, *args: str) -> dict[str, Any]:
+    out = subprocess.run([SVCGRAPH, command, "-q", "-f", "json", *args], check=True, capture_output=True)
+    return json.loads(out.stdout)
+
+
+def findings(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    return sorted((f["kind"], sorted(x["name"] for x in f["subjects"])) for f in report["findings"])
+
+
+def test_the_quality_report_and_naming_rules_apply_as_on_the_command_line() -> None:
+    connector = FIXTURES / "quality-connector.snapshot.json"
+    expected = cli_json("doctor", "-i", str(connector))
+    assert len(expected["findings"]) >= 5, "the fixture shows every artefact"
+    clean = cli_json("doctor", "-i", str(FIXTURES / "quality-connector-clean.snapshot.json"))
+    assert clean["findings"] == []
+
+    async def body(session: ClientSession) -> None:
+        report = await call(session, "quality")
+        assert findings(report) == findings(expected)
+        assert report["not_measured"] == expected["not_measured"]
+
+    with_session(["-i", str(connector)], body)
+
+    # Pod IPs named and collapsed by the naming rules, traffic kept: as `render --naming`.
+    ips = FIXTURES / "beyla-pod-ips.json"
+    rules = FIXTURES / "beyla-pod-ips.naming.toml"
+    raw = cli_graph("-i", str(ips))
+    named = cli_graph("-i", str(ips), "--naming", str(rules))
+    assert len(named["nodes"]) < len(raw["nodes"])
+
+    async def named_body(session: ClientSession) -> None:
+        graph = await call(session, "graph", limit=MAX)
+        assert {s["id"] for s in graph["services"]} == {n["id"] for n in named["nodes"]}
+        total = sum(c["requests_per_second"] for c in graph["calls"])
+        assert total == pytest.approx(sum(e["requests_per_second"] for e in raw["edges"]))
+
+    with_session(["-i", str(ips), "--naming", str(rules)], named_body)
+
+
+MAX = 5000
 
 
 class Prometheus(BaseHTTPRequestHandler):

@@ -28,6 +28,11 @@ pub enum Command {
     Fetch(FetchArgs),
     /// Print the PromQL a schema and filter set would run.
     Query(QueryArgs),
+    /// Report on the data behind a graph: nodes named by IP, `unknown` or `user`, the
+    /// servicegraph connector's unpaired, dropped and expired counts, calls only one side
+    /// reported, one service under two namespaces, series that stopped; each with its usual
+    /// cause and the producer setting that fixes it.
+    Doctor(DoctorArgs),
     /// List the schema presets, or print one as TOML to start your own from.
     Schemas(SchemasArgs),
     /// Serve a live view over HTTP: the graph refreshed on an interval, a time slider and a
@@ -111,6 +116,12 @@ pub struct GraphArgs {
         help_heading = "Input"
     )]
     pub schema: String,
+
+    /// Naming rules (TOML, or JSON by extension): CIDR ranges to names, regex renames, IP
+    /// peers collapsed into one `external` node, aliases merged. Applied before the
+    /// transforms; the graph records what was renamed.
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    pub naming: Option<PathBuf>,
 
     #[command(flatten)]
     pub series_filter: SeriesFilterArgs,
@@ -221,6 +232,29 @@ pub struct CheckArgs {
     pub quiet: bool,
 }
 
+/// `svcgraph doctor`: the graph's flags, and how to report.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub graph: GraphArgs,
+
+    /// `text` for people, `json` for tools (a `svcgraph-quality` document).
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text, help_heading = "Output")]
+    pub format: ReportFormat,
+
+    /// Write to FILE instead of standard output (`-` is standard output); replaced whole.
+    #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+
+    /// Exit with status 1 when anything is found (for CI).
+    #[arg(long, help_heading = "Output")]
+    pub strict: bool,
+
+    /// Print no warnings or notes on standard error (errors are still printed).
+    #[arg(long, short = 'q', help_heading = "Output")]
+    pub quiet: bool,
+}
+
 /// How `check` reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
@@ -232,6 +266,15 @@ pub enum CheckFormat {
     Junit,
     /// Markdown, for a pull request comment.
     Markdown,
+}
+
+/// How `doctor` writes its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Findings, causes and fixes as text.
+    Text,
+    /// The report as JSON.
+    Json,
 }
 
 /// How the picture is drawn (render and serve).
@@ -629,6 +672,12 @@ pub struct FetchArgs {
     #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
 
+    /// Also ask the data-quality report's queries (the connector's own counters, calls by
+    /// reporting side, series that stopped) and keep their answers, so `svcgraph doctor
+    /// --input` checks them offline. Prometheus and GMP.
+    #[arg(long, help_heading = "Input")]
+    pub quality: bool,
+
     /// No notes on standard error, only errors.
     #[arg(long, short = 'q', help_heading = "Output")]
     pub quiet: bool,
@@ -660,6 +709,12 @@ pub struct ServeArgs {
         help_heading = "Input"
     )]
     pub schema: String,
+
+    /// Naming rules (TOML, or JSON by extension): CIDR ranges to names, regex renames, IP
+    /// peers collapsed into one `external` node, aliases merged. Applied before the
+    /// transforms; the graph records what was renamed.
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    pub naming: Option<PathBuf>,
 
     #[command(flatten)]
     pub prometheus: PrometheusArgs,
@@ -836,10 +891,11 @@ pub struct ManArgs {
 }
 
 /// The subcommands, which `man` offers; a test checks them against [`Command`].
-pub const SUBCOMMANDS: [&str; 9] = [
+pub const SUBCOMMANDS: [&str; 10] = [
     "render",
     "fetch",
     "query",
+    "doctor",
     "schemas",
     "serve",
     "check",

@@ -8,8 +8,10 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use regex::Regex;
 use svcgraph_core::diff::{self, Change};
+use svcgraph_core::naming::NamingRules;
+use svcgraph_core::quality::Evidence;
 use svcgraph_core::query::{GraphQuery, LabelMatcher};
-use svcgraph_core::schema::Schema;
+use svcgraph_core::schema::{QueryResults, Schema};
 use svcgraph_core::{LoadOptions, SchemaSource, ServiceGraph, counted as count, transform};
 
 use crate::args::{
@@ -55,6 +57,69 @@ pub(crate) fn one_line(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
 }
 
+/// A command's graph, and the time it describes.
+pub(crate) struct Obtained {
+    /// Transformed, and compared with the baseline when one was asked for.
+    pub graph: ServiceGraph,
+    /// `(from, to)` in Unix milliseconds: the fetched moment and the window before it, or
+    /// what a snapshot records; `None` for inputs without a moment.
+    pub window: Option<(i64, i64)>,
+    /// The schema and series the graph was built from; `None` for a graph document.
+    pub series: Option<(Schema, QueryResults)>,
+}
+
+impl Obtained {
+    /// The series behind the graph, for the data-quality report.
+    pub(crate) fn evidence(&self) -> Option<Evidence<'_>> {
+        self.series
+            .as_ref()
+            .map(|(schema, results)| Evidence { schema, results })
+    }
+}
+
+/// The graph the flags describe: read or fetched, mapped, transformed, and compared with the
+/// baseline (`--baseline` or `--compare-at`). Notes and warnings go to `notes`.
+pub(crate) fn obtain(args: &GraphArgs, notes: &Notes) -> Result<Obtained> {
+    obtain_for(args, notes, false)
+}
+
+/// [`obtain`], asking a Prometheus server the data-quality report's queries too when
+/// `quality` (a saved input holds what it holds).
+pub(crate) fn obtain_for(args: &GraphArgs, notes: &Notes, quality: bool) -> Result<Obtained> {
+    let thresholds = thresholds(&args.compare.thresholds);
+    let (
+        Obtained {
+            graph,
+            window,
+            series,
+        },
+        fetched_baseline,
+    ) = match server_kind(source_of(args)?) {
+        None => (load_graph(args, notes)?, None),
+        Some(server) => fetch_graphs(args, notes, server, quality)?,
+    };
+    let naming = naming_from_flag(args.naming.as_deref())?;
+    let mut graph = apply_transforms(rename(graph, naming.as_ref(), Some(notes)), &args.transform)?;
+    let baseline = match (fetched_baseline, &args.compare.baseline) {
+        (Some(graph), _) => Some(graph),
+        (None, Some(path)) => Some(baseline_graph(path, args, notes)?),
+        (None, None) => None,
+    };
+    if let Some(baseline) = baseline {
+        let baseline = apply_transforms(rename(baseline, naming.as_ref(), None), &args.transform)?;
+        graph = diff::diff(&graph, &baseline, &thresholds);
+        notes.note(&comparison_summary(&graph));
+    }
+    if graph.is_empty() {
+        notes.note("the graph is empty: no edges match the input and filters");
+    }
+    Ok(Obtained {
+        graph,
+        window,
+        series,
+    })
+}
+
 /// The server a source asks; `None` for a file.
 pub(crate) fn server_kind(source: SourceKind) -> Option<ServerKind> {
     match source {
@@ -65,56 +130,16 @@ pub(crate) fn server_kind(source: SourceKind) -> Option<ServerKind> {
     }
 }
 
-/// The `--baseline` file's graph, read like the input (before transforms).
+/// The `--baseline` file's graph, read like the input (before naming rules and transforms).
 pub(crate) fn baseline_graph(path: &Path, args: &GraphArgs, notes: &Notes) -> Result<ServiceGraph> {
     graph_from_bytes(&read_source(path)?, args, notes)
-        .map(|(graph, _)| graph)
+        .map(|obtained| obtained.graph)
         .with_context(|| format!("the baseline {}", path.display()))
-}
-
-/// A command's graph, and the time it describes.
-pub(crate) struct Obtained {
-    /// Transformed, and compared with the baseline when one was asked for.
-    pub graph: ServiceGraph,
-    /// `(from, to)` in Unix milliseconds: the fetched moment and the window before it, or
-    /// what a snapshot records; `None` for inputs without a moment.
-    pub window: Option<(i64, i64)>,
-}
-
-/// The graph the flags describe: read or fetched, mapped, transformed, and compared with the
-/// baseline (`--baseline` or `--compare-at`). Notes and warnings go to `notes`.
-pub(crate) fn obtain(args: &GraphArgs, notes: &Notes) -> Result<Obtained> {
-    let thresholds = thresholds(&args.compare.thresholds);
-    let (Obtained { graph, window }, fetched_baseline) = match server_kind(source_of(args)?) {
-        None => {
-            let (graph, window) = load_graph(args, notes)?;
-            (Obtained { graph, window }, None)
-        }
-        Some(server) => fetch_graphs(args, notes, server)?,
-    };
-    let mut graph = apply_transforms(graph, &args.transform)?;
-    let baseline = match (fetched_baseline, &args.compare.baseline) {
-        (Some(graph), _) => Some(graph),
-        (None, Some(path)) => Some(baseline_graph(path, args, notes)?),
-        (None, None) => None,
-    };
-    if let Some(baseline) = baseline {
-        let baseline = apply_transforms(baseline, &args.transform)?;
-        graph = diff::diff(&graph, &baseline, &thresholds);
-        notes.note(&comparison_summary(&graph));
-    }
-    if graph.is_empty() {
-        notes.note("the graph is empty: no edges match the input and filters");
-    }
-    Ok(Obtained { graph, window })
 }
 
 /// The graph the input holds: a graph document as it is, series mapped by the schema (the
 /// one asked for, the snapshot's own, or the preset whose labels fit), after label filters.
-pub(crate) fn load_graph(
-    args: &GraphArgs,
-    notes: &Notes,
-) -> Result<(ServiceGraph, Option<(i64, i64)>)> {
+pub(crate) fn load_graph(args: &GraphArgs, notes: &Notes) -> Result<Obtained> {
     let bytes = match (&args.input, args.demo) {
         (_, true) => DEMO.as_bytes().to_vec(),
         (Some(path), false) => read_source(path)?,
@@ -204,6 +229,8 @@ pub(crate) struct Session {
     pub note: Option<String>,
     /// The progress line's text, when progress is drawn.
     progress: Option<String>,
+    /// Ask the data-quality report's queries too.
+    pub quality: bool,
 }
 
 impl Session {
@@ -229,13 +256,24 @@ impl Session {
             schema,
             note,
             progress,
+            quality: false,
         })
     }
 
     /// One moment's fetch and graph, with the progress line while it runs.
     pub(crate) async fn moment(&self, query: &GraphQuery) -> Result<source::Moment> {
+        self.moment_with(query, self.quality).await
+    }
+
+    /// [`moment`](Self::moment), asking the data-quality queries or not whatever the
+    /// session's own setting.
+    pub(crate) async fn moment_with(
+        &self,
+        query: &GraphQuery,
+        quality: bool,
+    ) -> Result<source::Moment> {
         let label = self.progress.as_deref().unwrap_or_default();
-        let work = source::moment(&self.client, &self.schema, query);
+        let work = source::moment(&self.client, &self.schema, query, quality);
         progress::show(self.progress.is_some(), label, work).await
     }
 }
@@ -246,6 +284,7 @@ fn fetch_graphs(
     args: &GraphArgs,
     notes: &Notes,
     kind: ServerKind,
+    quality: bool,
 ) -> Result<(Obtained, Option<ServiceGraph>)> {
     let query = server_query(&args.series_filter, &args.transform.namespace, &args.time)?;
     let compare_at = args
@@ -265,6 +304,8 @@ fn fetch_graphs(
             notes.quiet,
         )
         .await?;
+        let mut session = session;
+        session.quality = quality;
         if let Some(note) = &session.note {
             notes.note(note);
         }
@@ -282,6 +323,7 @@ fn fetch_graphs(
     let client = &session.client;
     for moment in std::iter::once(&now).chain(&before) {
         notes.warn_all(&moment.redirects());
+        notes.warn_all(&moment.fetched.left_out);
         for w in &moment.warnings {
             notes.warn(&w.to_string());
         }
@@ -315,6 +357,7 @@ fn fetch_graphs(
         Obtained {
             graph: now.graph,
             window,
+            series: Some((now.fetched.snapshot.schema, now.fetched.results)),
         },
         before.map(|m| m.graph),
     ))
@@ -354,11 +397,7 @@ fn comparison_summary(graph: &ServiceGraph) -> String {
 
 /// A graph from a saved input, with the schema and series filters of the command line, and
 /// the time window the input records.
-fn graph_from_bytes(
-    bytes: &[u8],
-    args: &GraphArgs,
-    notes: &Notes,
-) -> Result<(ServiceGraph, Option<(i64, i64)>)> {
+fn graph_from_bytes(bytes: &[u8], args: &GraphArgs, notes: &Notes) -> Result<Obtained> {
     let mut options = LoadOptions::default();
     options.schema = schema_from_flag(&args.schema)?;
     options.cluster.clone_from(&args.series_filter.cluster);
@@ -375,7 +414,11 @@ fn graph_from_bytes(
     for w in &loaded.warnings {
         notes.warn(&w.to_string());
     }
-    Ok((loaded.graph, loaded.window))
+    Ok(Obtained {
+        graph: loaded.graph,
+        window: loaded.window,
+        series: loaded.schema.map(|c| c.schema).zip(loaded.results),
+    })
 }
 
 /// A core error with the flags that answer it: the library's messages name no flags.
@@ -392,6 +435,48 @@ pub(crate) fn with_flag_hint(err: svcgraph_core::Error) -> anyhow::Error {
         _ => return err.into(),
     };
     anyhow::anyhow!("{err} ({hint})")
+}
+
+/// The naming rules of `--naming`: TOML, or JSON when the file's extension says so.
+pub(crate) fn naming_from_flag(path: Option<&Path>) -> Result<Option<NamingRules>> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the naming rules {}", path.display()))?;
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let rules = if is_json {
+        NamingRules::from_json(&text)
+    } else {
+        NamingRules::from_toml(&text)
+    }
+    .with_context(|| format!("the naming rules {}", path.display()))?;
+    Ok(Some(rules))
+}
+
+/// The graph with the naming rules applied (when there are any), saying how many nodes they
+/// renamed.
+pub(crate) fn rename(
+    graph: ServiceGraph,
+    rules: Option<&NamingRules>,
+    notes: Option<&Notes>,
+) -> ServiceGraph {
+    let Some(rules) = rules else {
+        return graph;
+    };
+    let before = graph.node_count();
+    let named = rules.apply(&graph);
+    if let Some(notes) = notes {
+        notes.note(&format!(
+            "naming rules renamed {} ({} became {})",
+            count(named.renames().len(), "node"),
+            count(before, "node"),
+            named.node_count()
+        ));
+    }
+    named
 }
 
 /// Aggregate, filter, prune, focus: coarse first, so focus and filters see the merged nodes.

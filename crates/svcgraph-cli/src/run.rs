@@ -13,6 +13,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Render(args) => commands::render::run(&args),
         Command::Fetch(args) => commands::fetch::run(&args),
         Command::Query(args) => commands::query::run(&args),
+        Command::Doctor(args) => commands::doctor::run(&args),
         Command::Schemas(args) => commands::query::schemas(&args),
         Command::Serve(args) => commands::serve::run(&args),
         Command::Check(args) => commands::check::run(&args),

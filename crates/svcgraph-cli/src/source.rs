@@ -31,9 +31,15 @@ impl Server {
         }
     }
 
-    async fn fetch(&self, schema: &Schema, query: &GraphQuery) -> Result<Fetched> {
+    /// The graph's queries, and with `quality` the data-quality report's (Prometheus and
+    /// GMP; Cloud Monitoring answers the graph's only).
+    async fn fetch(&self, schema: &Schema, query: &GraphQuery, quality: bool) -> Result<Fetched> {
         Ok(match self {
+            Server::Prometheus(client) if quality => {
+                svcgraph_prometheus::fetch_with_quality(client, schema, query).await?
+            }
             Server::Prometheus(client) => svcgraph_prometheus::fetch(client, schema, query).await?,
+            Server::Gcp(source) if quality => source.fetch_with_quality(schema, query).await?,
             Server::Gcp(source) => source.fetch(schema, query).await?,
         })
     }
@@ -213,10 +219,16 @@ impl Moment {
     }
 }
 
-/// Fetches and builds the graph of one moment.
-pub async fn moment(server: &Server, schema: &Schema, query: &GraphQuery) -> Result<Moment> {
+/// Fetches and builds the graph of one moment; with `quality`, the data-quality report's
+/// queries too.
+pub async fn moment(
+    server: &Server,
+    schema: &Schema,
+    query: &GraphQuery,
+    quality: bool,
+) -> Result<Moment> {
     let start = Instant::now();
-    let fetched = server.fetch(schema, query).await?;
+    let fetched = server.fetch(schema, query, quality).await?;
     let built = fetched.build()?;
     Ok(Moment {
         took: start.elapsed(),

@@ -95,6 +95,42 @@ fn the_seed_vector_from_gmp_renders_the_same_graph_as_from_the_file() {
 }
 
 #[test]
+fn doctor_asks_gmp_the_quality_queries_too() {
+    let home = tempfile::tempdir().unwrap();
+    let (key, _) = google::service_account_key(home.path());
+    let gmp = fake_gmp();
+    let out = svcgraph(home.path())
+        .args(["doctor", "--source", "gmp", "--project-id", PROJECT])
+        .args(["--endpoint", &gmp.url(), "--at", AT, "--format", "json"])
+        .arg("--credentials-file")
+        .arg(&key)
+        .output()
+        .unwrap();
+    let report = json(&out);
+    assert_eq!(report["format"], "svcgraph-quality");
+    assert!(
+        report["not_measured"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
+    let queries: Vec<String> = gmp
+        .requests()
+        .iter()
+        .filter_map(|r| r.param("query"))
+        .collect();
+    for wanted in [
+        "traces_service_graph_unpaired_spans_total",
+        "traces_service_graph_dropped_spans_total",
+        "otelcol_connector_servicegraph_expired_edges_total",
+        "count_over_time(traces_service_graph_request_total",
+    ] {
+        assert!(
+            queries.iter().any(|q| q.contains(wanted)),
+            "{wanted}: {queries:?}"
+        );
+    }
+}
+
+#[test]
 fn application_default_credentials_come_from_the_env_file_or_the_metadata_server() {
     let home = tempfile::tempdir().unwrap();
     let (key, _) = google::service_account_key(home.path());

@@ -1230,3 +1230,54 @@ fn a_live_view_of_calls_that_come_and_go_does_not_drift() {
         "median move {median:.2} node heights: {moves:?}"
     );
 }
+
+/// `--naming`: every moment is renamed before the transforms, the view's graph lists the
+/// renames; bad rules are refused before serving.
+#[test]
+fn naming_rules_apply_to_every_moment() {
+    let dir = tempfile::tempdir().unwrap();
+    snapshot(dir.path(), "now.json", unix_now() - 60, &[], &[]);
+    let rules = dir.path().join("naming.toml");
+    std::fs::write(
+        &rules,
+        "[[alias]]\nfrom = [\"shop/frontend\"]\nto = \"web/storefront\"\n",
+    )
+    .unwrap();
+    let snapshots = dir.path().display().to_string();
+    let serve = Serve::start(&[
+        "--snapshots",
+        &snapshots,
+        "--naming",
+        &rules.display().to_string(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    let live = serve.view_until("the renamed view", |_| true);
+    assert!(has_names(&live, &["storefront"]), "{:?}", names(&live));
+    assert!(!names(&live).values().any(|n| n == "frontend"));
+    assert_eq!(
+        live["graph"]["renames"],
+        serde_json::json!([{"to": "web/storefront", "from": "shop/frontend", "rule": "alias"}])
+    );
+    // The page's "Data quality" section comes with each view: the graph's own checks.
+    assert_eq!(
+        live["quality"]["summary"],
+        "Data quality: 1 finding · 1 node renamed by naming rules"
+    );
+    let body = live["quality"]["body"].as_str().unwrap();
+    assert!(
+        body.contains("<li>shop/frontend → web/storefront <small>(alias)</small></li>"),
+        "{body}"
+    );
+    drop(serve);
+
+    std::fs::write(&rules, "[[cidr]]\nrange = \"10/8\"\nname = \"x\"\n").unwrap();
+    let out = common::svcgraph()
+        .args(["serve", "--snapshots", &snapshots, "--naming"])
+        .arg(&rules)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = common::stderr(&out);
+    assert!(stderr.contains("not a CIDR range"), "{stderr}");
+}

@@ -609,6 +609,16 @@
       if (doc.addresses.length > 20) list.append(el('li', `and ${doc.addresses.length - 20} more`));
       panel.append(list);
     }
+    // What naming rules merged into this node (the graph document's `renames`).
+    const renamed = (Array.isArray(graphDoc.renames) ? graphDoc.renames : [])
+      .filter((r) => r && r.to === node.id && typeof r.from === 'string' && typeof r.rule === 'string');
+    if (renamed.length) {
+      panel.append(el('h3', 'renamed from'));
+      const list = el('ul');
+      for (const r of renamed.slice(0, 20)) list.append(el('li', `${r.from} (${r.rule})`));
+      if (renamed.length > 20) list.append(el('li', `and ${renamed.length - 20} more`));
+      panel.append(list);
+    }
     const slowest = [...node.out].map((e) => [e, edgeNumbers(e)]).filter((x) => x[1].p95 != null)
       .sort((a, b) => b[1].p95 - a[1].p95).slice(0, 5);
     if (slowest.length) {
@@ -1148,6 +1158,16 @@
       (shownNotes.length ? ' · ' + shownNotes.join(' · ') : ''));
   }
 
+  // The "Data quality" section of a live view: the server writes it (names escaped); the
+  // section keeps whether it is open.
+  function showQuality(quality) {
+    const box = document.getElementById('quality');
+    if (!box || !quality || typeof quality.summary !== 'string' || typeof quality.body !== 'string') return;
+    box.querySelector('summary').textContent = quality.summary;
+    const parsed = new DOMParser().parseFromString(quality.body, 'text/html');
+    box.querySelector('.quality-body').replaceChildren(...Array.from(parsed.body.childNodes, (n) => document.adoptNode(n)));
+  }
+
   async function refresh() {
     if (!live) return;
     clearTimeout(timer);
@@ -1180,6 +1200,7 @@
       shownAsk = ask;
       shownAt = typeof data.at === 'number' ? data.at : null;
       shownNotes = Array.isArray(data.notes) ? data.notes.filter((n) => typeof n === 'string') : [];
+      showQuality(data.quality);
       shownStale = staleOf(data.stale);
       failingSince = null;
       showStatus();

@@ -35,8 +35,33 @@ pub struct Snapshot {
     /// The query (filters, window, time), for the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<GraphQuery>,
-    /// One entry per query.
+    /// One entry per query. Reading skips entries whose `purpose` this version does not
+    /// know (the extra queries of a later version), so such snapshots still draw.
+    #[serde(deserialize_with = "known_results")]
     pub results: Vec<SnapshotResult>,
+}
+
+/// A snapshot's results, leaving out those of purposes this version does not know.
+fn known_results<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<SnapshotResult>, D::Error> {
+    #[derive(Deserialize)]
+    struct Any {
+        purpose: String,
+        #[serde(default)]
+        promql: String,
+        response: Box<RawValue>,
+    }
+    let all = Vec::<Any>::deserialize(d)?;
+    Ok(all
+        .into_iter()
+        .filter_map(|r| {
+            let purpose =
+                serde_json::from_value::<QueryPurpose>(serde_json::Value::String(r.purpose))
+                    .ok()?;
+            Some(SnapshotResult::new(purpose, r.promql, r.response))
+        })
+        .collect())
 }
 
 /// One query of a [`Snapshot`] and the server's response, kept verbatim.
@@ -209,6 +234,30 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn results_of_purposes_from_a_later_version_are_skipped() {
+        let prom = r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
+        let snapshot = format!(
+            r#"{{"format":"svcgraph-snapshot","version":1,"schema":{},"results":[
+                {{"purpose":"requests","promql":"x","response":{prom}}},
+                {{"purpose":"something_later","promql":"y","response":{prom}}},
+                {{"purpose":"unpaired_spans","promql":"z","response":{prom}}}]}}"#,
+            serde_json::to_string(&Schema::preset("servicegraph").unwrap()).unwrap(),
+        );
+        let Input::Series { results, .. } = read_input(snapshot.as_bytes()).unwrap() else {
+            panic!("a snapshot holds series")
+        };
+        let purposes: Vec<QueryPurpose> = results.iter().map(|(p, _)| p).collect();
+        assert_eq!(
+            purposes,
+            [QueryPurpose::Requests, QueryPurpose::UnpairedSpans]
+        );
+        // Without a requests result a snapshot is still refused.
+        let only_later = snapshot.replace(r#""purpose":"requests""#, r#""purpose":"later""#);
+        let err = read_input(only_later.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("no requests result"), "{err}");
     }
 
     #[test]

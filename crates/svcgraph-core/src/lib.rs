@@ -8,9 +8,12 @@
 //!   Linkerd, or your own from TOML);
 //! * [`series`] — Prometheus API responses to labelled samples;
 //! * [`model`] — [`ServiceGraph`], typed [`Node`]s and [`Edge`]s on petgraph;
+//! * [`naming`] — rules that name IP peers, rename and merge nodes, before the transforms;
 //! * [`transform`] — filter, focus, aggregate, prune;
 //! * [`diff`] — one graph of two moments: new, gone and changed edges;
 //! * [`check`] — the graph against a declared architecture (rules or a Backstage catalog);
+//! * [`quality`] — the data-quality report: IP-named, unknown and virtual peers, the
+//!   connector's own counters, one-sided calls, namespace variants, vanished series;
 //! * [`layout`] — our layered layout, for any graph;
 //! * [`render`] — SVG, DOT, JSON, an interactive HTML page, Mermaid and Markdown;
 //! * [`input`] and [`load`](mod@load) — recognising a saved response, snapshot or graph
@@ -76,6 +79,8 @@ pub mod input;
 pub mod layout;
 pub mod load;
 pub mod model;
+pub mod naming;
+pub mod quality;
 pub mod query;
 pub mod render;
 pub mod schema;

@@ -97,6 +97,20 @@ pub struct Loaded {
     /// The time the numbers describe, `(from, to)` in Unix milliseconds, when the input
     /// records it (a snapshot's query: its `rate()` window before its moment).
     pub window: Option<(i64, i64)>,
+    /// The series the graph was built from (after the series filters), for the
+    /// [data-quality report](crate::quality); `None` for a graph document.
+    pub results: Option<QueryResults>,
+}
+
+impl Loaded {
+    /// The series and schema behind the graph, for [`quality::assess`](crate::quality::assess);
+    /// `None` for a graph document.
+    pub fn evidence(&self) -> Option<crate::quality::Evidence<'_>> {
+        Some(crate::quality::Evidence {
+            schema: &self.schema.as_ref()?.schema,
+            results: self.results.as_ref()?,
+        })
+    }
 }
 
 /// Reads a saved input with the default [`LoadOptions`]: the schema a snapshot carries, else
@@ -123,6 +137,7 @@ pub fn load_with(bytes: &[u8], options: &LoadOptions) -> Result<Loaded> {
                 schema: None,
                 warnings: Vec::new(),
                 window: None,
+                results: None,
             });
         }
         Input::Series {
@@ -176,6 +191,7 @@ fn map_series(
         schema: Some(choice),
         warnings: built.warnings,
         window: None,
+        results: Some(results),
     })
 }
 

@@ -17,6 +17,7 @@ use petgraph::visit::EdgeRef;
 use serde::{Deserialize, Serialize};
 
 use crate::diff::{Change, EdgeDiff};
+use crate::naming::Rename;
 
 /// What a node stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -238,6 +239,8 @@ pub struct ServiceGraph {
     graph: DiGraph<Node, Edge>,
     ids: HashMap<String, NodeIndex, foldhash::fast::RandomState>,
     pairs: HashMap<(NodeIndex, NodeIndex), EdgeIndex, foldhash::fast::RandomState>,
+    /// What naming rules renamed, sorted; carried through transforms and comparisons.
+    renames: Vec<Rename>,
 }
 
 impl ServiceGraph {
@@ -378,6 +381,7 @@ impl ServiceGraph {
                 out.upsert_edge(s, t, e.weight().clone());
             }
         }
+        out.renames.clone_from(&self.renames);
         out
     }
 
@@ -397,7 +401,22 @@ impl ServiceGraph {
                 e.weight().clone(),
             );
         }
+        out.renames.clone_from(&self.renames);
         out
+    }
+
+    /// What [naming rules](crate::naming) renamed on the way to this graph, sorted by the new
+    /// id and then the old one; empty when no rule applied.
+    pub fn renames(&self) -> &[Rename] {
+        &self.renames
+    }
+
+    /// Records renames (kept sorted and without duplicates), as [`crate::naming`] does and a
+    /// graph document's reader restores them.
+    pub fn record_renames(&mut self, renames: impl IntoIterator<Item = Rename>) {
+        self.renames.extend(renames);
+        self.renames.sort_unstable();
+        self.renames.dedup();
     }
 
     /// Summed requests per second over all edges.

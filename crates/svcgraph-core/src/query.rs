@@ -559,9 +559,37 @@ pub enum QueryPurpose {
     LatencyP95,
     /// 99th percentile latency.
     LatencyP99,
+    /// Data quality: the servicegraph connector's spans that found no partner, per edge
+    /// ([`quality::plan`](crate::quality::plan)).
+    UnpairedSpans,
+    /// Data quality: the connector's spans dropped because its store was full, per edge.
+    DroppedSpans,
+    /// Data quality: the connector's edges expired before their second span arrived.
+    ExpiredEdges,
+    /// Data quality: calls per edge and reporting side (Istio's `reporter`), to find calls
+    /// only one side reported.
+    Reporters,
+    /// Data quality: edges with samples earlier in the window and none at its end.
+    Vanished,
 }
 
 impl QueryPurpose {
+    /// The optional queries of the data-quality report, in the order they are listed.
+    pub const QUALITY: [QueryPurpose; 5] = [
+        QueryPurpose::UnpairedSpans,
+        QueryPurpose::DroppedSpans,
+        QueryPurpose::ExpiredEdges,
+        QueryPurpose::Reporters,
+        QueryPurpose::Vanished,
+    ];
+
+    /// Whether the query is one of the data-quality report's ([`QueryPurpose::QUALITY`]): a
+    /// source runs them only when asked, and a failure leaves the report's check unmeasured
+    /// rather than failing the graph.
+    pub fn is_quality(self) -> bool {
+        Self::QUALITY.contains(&self)
+    }
+
     /// All purposes, in the order queries are listed.
     pub const ALL: [QueryPurpose; 5] = [
         QueryPurpose::Requests,
@@ -577,7 +605,7 @@ impl QueryPurpose {
             QueryPurpose::LatencyP50 => Some(0.5),
             QueryPurpose::LatencyP95 => Some(0.95),
             QueryPurpose::LatencyP99 => Some(0.99),
-            QueryPurpose::Requests | QueryPurpose::Failures => None,
+            _ => None,
         }
     }
 
@@ -589,6 +617,11 @@ impl QueryPurpose {
             QueryPurpose::LatencyP50 => "latency p50",
             QueryPurpose::LatencyP95 => "latency p95",
             QueryPurpose::LatencyP99 => "latency p99",
+            QueryPurpose::UnpairedSpans => "unpaired spans per second",
+            QueryPurpose::DroppedSpans => "dropped spans per second",
+            QueryPurpose::ExpiredEdges => "expired edges per second",
+            QueryPurpose::Reporters => "requests per second by reporting side",
+            QueryPurpose::Vanished => "series that stopped within the window",
         }
     }
 }

@@ -134,6 +134,19 @@ impl GcpSource {
         }
     }
 
+    /// [`GcpSource::fetch`] and the data-quality report's queries too
+    /// ([`svcgraph_prometheus::fetch_with_quality`]) in GMP mode, whose PromQL endpoint
+    /// answers them; Cloud Monitoring mode fetches the graph's queries only, and the report
+    /// lists those checks as not measured.
+    pub async fn fetch_with_quality(&self, schema: &Schema, query: &GraphQuery) -> Result<Fetched> {
+        match &self.backend {
+            Backend::Gmp(client) => svcgraph_prometheus::fetch_with_quality(client, schema, query)
+                .await
+                .map_err(|e| self.prometheus_error(e)),
+            Backend::CloudMonitoring(cm) => cm.fetch(schema, query).await,
+        }
+    }
+
     /// Which preset's metrics the project holds. GMP mode asks one PromQL query
     /// ([`svcgraph_prometheus::detect_schema`]); Cloud Monitoring mode has no such query and
     /// answers `None`.

@@ -26,6 +26,9 @@ pub struct Fetched {
     /// The redirects the server answered with, each once; show them to the user, since the
     /// data came from somewhere else than the configured URL.
     pub redirects: Vec<Redirect>,
+    /// The data-quality queries ([`fetch_with_quality`]) that failed and were left out, one
+    /// line each (what, and the error); the report lists their checks as not measured.
+    pub left_out: Vec<String>,
 }
 
 impl Fetched {
@@ -38,6 +41,7 @@ impl Fetched {
             results,
             warnings,
             redirects: Vec::new(),
+            left_out: Vec::new(),
         }
     }
 
@@ -61,12 +65,37 @@ impl Fetched {
 /// series is not a failure: a producer without failure counters or histograms, or an idle
 /// window, just leaves those numbers out of the graph.
 pub async fn fetch(client: &Client, schema: &Schema, query: &GraphQuery) -> Result<Fetched> {
+    fetch_planned(client, schema, query, false).await
+}
+
+/// [`fetch`], and the data-quality report's queries too
+/// ([`svcgraph_core::quality::plan`]): the connector's own counters, the calls by
+/// reporting side, the series that stopped. Their answers join the results and the snapshot;
+/// one that fails is left out with a warning (a store may lack a function or a metric), and
+/// the report lists its check as not measured.
+pub async fn fetch_with_quality(
+    client: &Client,
+    schema: &Schema,
+    query: &GraphQuery,
+) -> Result<Fetched> {
+    fetch_planned(client, schema, query, true).await
+}
+
+async fn fetch_planned(
+    client: &Client,
+    schema: &Schema,
+    query: &GraphQuery,
+    quality: bool,
+) -> Result<Fetched> {
     schema.validate()?;
     let mut query = query.clone();
     if query.at.is_none() {
         query.at = Some(now());
     }
-    let plan = schema.plan(&query)?;
+    let mut plan = schema.plan(&query)?;
+    if quality {
+        plan.extend(svcgraph_core::quality::plan(schema, &query)?);
+    }
     // One budget for every answer: they are read at the same time.
     let budget = Budget::new(client.max_response_bytes());
     let answers = join_all(
@@ -79,7 +108,17 @@ pub async fn fetch(client: &Client, schema: &Schema, query: &GraphQuery) -> Resu
     let mut saved = Vec::with_capacity(plan.len());
     let mut warnings = Vec::new();
     let mut redirects = Vec::new();
+    let mut left_out = Vec::new();
     for (planned, answer) in plan.into_iter().zip(answers) {
+        if planned.purpose.is_quality()
+            && let Err(cause) = &answer
+        {
+            left_out.push(format!(
+                "the data-quality query for {} failed and was left out: {cause}",
+                planned.purpose.describe()
+            ));
+            continue;
+        }
         let answer = answer.map_err(|cause| Error::Query {
             purpose: planned.purpose,
             cause: Box::new(cause),
@@ -103,6 +142,7 @@ pub async fn fetch(client: &Client, schema: &Schema, query: &GraphQuery) -> Resu
         results,
         warnings,
         redirects,
+        left_out,
     })
 }
 

@@ -57,7 +57,7 @@ pub use config::{
 };
 pub use detect::{detect_schema, detection_promql};
 pub use error::{Error, Result};
-pub use fetch::{Fetched, fetch};
+pub use fetch::{Fetched, fetch, fetch_with_quality};
 
 /// The README's example, compiled as a doctest.
 #[doc = include_str!("../README.md")]

@@ -316,6 +316,22 @@ impl Graph {
         records::edges(py, &self.inner)
     }
 
+    /// What `rename` (or `svcgraph render --naming`, for a graph document) renamed, sorted:
+    /// dicts of `from` (the id the producer gave), `to` (the id now) and `rule`
+    /// (`cidr 10.4.0.0/16`, `rename <regex>`, `alias`, `ip_peers collapse`).
+    #[getter]
+    fn renames<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for r in self.inner.renames() {
+            let d = PyDict::new(py);
+            d.set_item("from", &r.from)?;
+            d.set_item("to", &r.to)?;
+            d.set_item("rule", &r.rule)?;
+            list.append(d)?;
+        }
+        Ok(list)
+    }
+
     /// The schema that mapped the series (`"servicegraph"`, …); None for a graph document.
     #[getter]
     fn schema(&self) -> Option<&str> {
@@ -511,6 +527,23 @@ impl Graph {
         filter.hide_external = hide_external;
         let graph = &self.inner;
         Ok(self.derived(py.detach(|| transform::filter(graph, &filter))))
+    }
+
+    /// Applies naming rules, as `svcgraph render --naming` does: `rules` is a rules file
+    /// (TOML, or JSON by extension; `str` or `os.PathLike`) or a dict of the same fields.
+    /// CIDR ranges name IP-named nodes, `ip_peers="collapse"` merges the rest into one
+    /// `external` node, regex renames and aliases merge names of one service. Merged nodes
+    /// merge their edges: rates add up, latency keeps the larger quantile. Apply it before the
+    /// other transforms. Bad rules raise `InputError`; a file that cannot be read raises
+    /// what `open` would.
+    ///
+    /// ```python
+    /// >>> g.rename({"ip_peers": "collapse", "cidr": [{"range": "10.4.0.0/16", "name": "pods"}]})
+    /// ```
+    fn rename(&self, py: Python<'_>, rules: &Bound<'_, PyAny>) -> PyResult<Graph> {
+        let rules = options::naming(py, rules)?;
+        let graph = &self.inner;
+        Ok(self.derived(py.detach(|| rules.apply(graph))))
     }
 
     /// Drops edges under `min_rate` requests per second, and the nodes left without edges.

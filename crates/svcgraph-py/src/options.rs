@@ -1,12 +1,13 @@
 //! Python arguments to the core's types, with messages that name the keyword argument.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyMapping, PyString};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyMapping, PyString};
 use regex::Regex;
+use svcgraph_core::naming::NamingRules;
 use svcgraph_core::query::{EvalTime, LabelMatcher, Window};
 use svcgraph_core::render::{Grouping, dot, svg};
 use svcgraph_core::schema::Schema;
@@ -168,6 +169,39 @@ pub fn schema(spec: &str) -> Result<Option<Schema>> {
     parsed
         .map_err(|e| Error::Input(format!("schema file {}: {e}", path.display())))
         .map(Some)
+}
+
+/// Naming rules: a file (TOML, or JSON by extension) or a dict of the same fields.
+pub fn naming(py: Python<'_>, rules: &Bound<'_, PyAny>) -> Result<NamingRules> {
+    if rules.is_instance_of::<PyDict>() {
+        let text: String = py
+            .import("json")?
+            .call_method1("dumps", (rules,))?
+            .extract()?;
+        return NamingRules::from_json(&text).map_err(Error::from);
+    }
+    let path: PathBuf = rules.extract().map_err(|_| {
+        Error::Input(format!(
+            "rules must be a path (str or os.PathLike) or a dict, not {}",
+            rules
+                .get_type()
+                .name()
+                .map_or_else(|_| "this".to_owned(), |n| n.to_string())
+        ))
+    })?;
+    let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if is_json {
+        NamingRules::from_json(&text)
+    } else {
+        NamingRules::from_toml(&text)
+    }
+    .map_err(|e| Error::Input(format!("naming rules {}: {e}", path.display())))
 }
 
 /// Label filters: one matcher string (`"cluster=prod"`, `"pod=~cart-.*"`), a sequence of

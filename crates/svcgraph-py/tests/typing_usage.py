@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import svcgraph
 from svcgraph import EdgeRecord, Graph, LayoutStats, NodeRecord
@@ -72,6 +72,8 @@ def use_graph(g: Graph, baseline: Graph) -> None:
     schema: Optional[str] = g.schema
     warnings: List[str] = g.warnings
     snapshot: Optional[str] = g.snapshot
+    renamed: Graph = g.rename({"ip_peers": "collapse"}).rename(Path("naming.toml")).rename("n.json")
+    renames: List[Dict[str, str]] = renamed.renames
     smaller: Graph = (
         g.aggregate("workload")
         .aggregate("namespace")

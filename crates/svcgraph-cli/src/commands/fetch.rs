@@ -18,7 +18,8 @@ pub fn run(args: &FetchArgs) -> Result<ExitCode> {
     let runtime = source::runtime()?;
     let (session, moment) = runtime.block_on(async {
         let servers = (&args.prometheus, &args.gcp);
-        let session = Session::open(args.source, servers, named, &query, args.quiet).await?;
+        let mut session = Session::open(args.source, servers, named, &query, args.quiet).await?;
+        session.quality = args.quality;
         let moment = session.moment(&query).await?;
         anyhow::Ok((session, moment))
     })?;
@@ -27,6 +28,7 @@ pub fn run(args: &FetchArgs) -> Result<ExitCode> {
     }
     let client = &session.client;
     notes.warn_all(&moment.redirects());
+    notes.warn_all(&moment.fetched.left_out);
     for w in &moment.warnings {
         notes.warn(&w.to_string());
     }

@@ -21,7 +21,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use svcgraph_core::check::{Architecture, CheckOptions, RulesFormat};
 use svcgraph_core::diff::{self, Change};
+use svcgraph_core::naming::NamingRules;
 use svcgraph_core::petgraph::graph::EdgeIndex;
+use svcgraph_core::quality;
 use svcgraph_core::query::{EvalTime, GraphQuery};
 use svcgraph_core::{FocusDirection, ServiceGraph, transform};
 
@@ -41,9 +43,11 @@ pub fn run(args: &McpArgs) -> Result<ExitCode> {
     runtime.block_on(async {
         let origin = Origin::open(args, &notes).await?;
         let declared = super::check::declaration(args.rules.as_deref(), args.catalog.as_deref())?;
+        let naming = pipeline::naming_from_flag(args.graph.naming.as_deref())?;
         let server = GraphServer {
             origin: Arc::new(origin),
             declared: declared.map(Arc::new),
+            naming: naming.map(Arc::new),
             transform: args.graph.transform.clone(),
             tool_router: GraphServer::tool_router() + GraphServer::check_router(),
         };
@@ -60,16 +64,19 @@ pub fn run(args: &McpArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A moment's graph before naming rules and transforms, the time it describes, and the
+/// series it was built from (for the quality report).
+type Taken = pipeline::Obtained;
+
 /// Where the graphs come from.
 #[allow(
     clippy::large_enum_variant,
     reason = "one per server, made once and shared"
 )]
 enum Origin {
-    /// A saved input, read once (before transforms), and the time it describes.
+    /// A saved input, read once (before naming rules and transforms).
     File {
-        graph: ServiceGraph,
-        window: Option<(i64, i64)>,
+        taken: Taken,
         baseline: Option<ServiceGraph>,
     },
     /// A server, asked at each call.
@@ -81,16 +88,12 @@ impl Origin {
         let graph_args = &args.graph;
         let kind = pipeline::source_of(graph_args)?;
         let Some(server) = pipeline::server_kind(kind) else {
-            let (graph, window) = pipeline::load_graph(graph_args, notes)?;
+            let taken = pipeline::load_graph(graph_args, notes)?;
             let baseline = match &graph_args.compare.baseline {
                 Some(path) => Some(pipeline::baseline_graph(path, graph_args, notes)?),
                 None => None,
             };
-            return Ok(Origin::File {
-                graph,
-                window,
-                baseline,
-            });
+            return Ok(Origin::File { taken, baseline });
         };
         let query = pipeline::server_query(
             &graph_args.series_filter,
@@ -113,23 +116,21 @@ impl Origin {
         Ok(Origin::Server { session, query })
     }
 
-    /// The graph at `at` (a server's now when `None`), before transforms, and the time it
-    /// describes.
-    async fn graph(
-        &self,
-        at: Option<&str>,
-    ) -> Result<(ServiceGraph, Option<(i64, i64)>), McpError> {
+    /// The graph at `at` (a server's now when `None`), before naming rules and transforms,
+    /// with the data-quality queries' answers when `quality`.
+    async fn graph(&self, at: Option<&str>, quality: bool) -> Result<Taken, McpError> {
         let at = at.map(|text| parse_time(text, "at")).transpose()?;
-        self.graph_at(at).await
+        self.graph_at(at, quality).await
     }
 
-    async fn graph_at(
-        &self,
-        at: Option<EvalTime>,
-    ) -> Result<(ServiceGraph, Option<(i64, i64)>), McpError> {
+    async fn graph_at(&self, at: Option<EvalTime>, quality: bool) -> Result<Taken, McpError> {
         match self {
-            Origin::File { graph, window, .. } => match at {
-                None => Ok((graph.clone(), *window)),
+            Origin::File { taken, .. } => match at {
+                None => Ok(Taken {
+                    graph: taken.graph.clone(),
+                    window: taken.window,
+                    series: if quality { taken.series.clone() } else { None },
+                }),
                 Some(_) => Err(McpError::invalid_params(
                     "`at` asks a server for another moment, and this server answers from a saved file; leave `at` out",
                     None,
@@ -141,7 +142,7 @@ impl Origin {
                     query.at = at;
                 }
                 let moment = session
-                    .moment(&query)
+                    .moment_with(&query, quality)
                     .await
                     .map_err(|e| McpError::internal_error(format!("{e:#}"), None))?;
                 let window = moment
@@ -150,7 +151,17 @@ impl Origin {
                     .query
                     .as_ref()
                     .and_then(GraphQuery::time_window);
-                Ok((moment.graph, window))
+                let series = quality.then(|| {
+                    (
+                        moment.fetched.snapshot.schema.clone(),
+                        moment.fetched.results.clone(),
+                    )
+                });
+                Ok(Taken {
+                    graph: moment.graph,
+                    window,
+                    series,
+                })
             }
         }
     }
@@ -172,9 +183,10 @@ impl Origin {
                 "give `before`: the earlier moment to compare with (RFC 3339, Unix seconds, or a duration ago such as 1h)",
                 None,
             )),
-            (Origin::Server { .. }, Some(before)) => {
-                Ok(self.graph_at(Some(parse_time(before, "before")?)).await?.0)
-            }
+            (Origin::Server { .. }, Some(before)) => Ok(self
+                .graph_at(Some(parse_time(before, "before")?), false)
+                .await?
+                .graph),
         }
     }
 }
@@ -269,27 +281,40 @@ struct CheckRequest {
     at: Option<String>,
 }
 
+#[derive(Debug, Deserialize, JsonSchema)]
+struct QualityRequest {
+    /// The moment (server sources only), as for `graph`.
+    at: Option<String>,
+}
+
 /// The MCP server: tools over one graph source.
 #[derive(Clone)]
 struct GraphServer {
     origin: Arc<Origin>,
     /// The declaration of `--rules` or `--catalog`, for `check`.
     declared: Option<Arc<Architecture>>,
+    /// `--naming`, applied before the transforms.
+    naming: Option<Arc<NamingRules>>,
     transform: crate::args::TransformArgs,
     tool_router: ToolRouter<GraphServer>,
 }
 
 #[tool_router]
 impl GraphServer {
-    /// The graph of a moment with the command line's transforms.
+    /// The graph of a moment with the command line's naming rules and transforms.
     async fn transformed(
         &self,
         at: Option<&str>,
     ) -> Result<(ServiceGraph, Option<(i64, i64)>), McpError> {
-        let (graph, window) = self.origin.graph(at).await?;
-        let graph = pipeline::apply_transforms(graph, &self.transform)
-            .map_err(|e| McpError::invalid_params(format!("{e:#}"), None))?;
-        Ok((graph, window))
+        let taken = self.origin.graph(at, false).await?;
+        Ok((self.shaped(taken.graph)?, taken.window))
+    }
+
+    /// A graph with the command line's naming rules and transforms.
+    fn shaped(&self, graph: ServiceGraph) -> Result<ServiceGraph, McpError> {
+        let graph = pipeline::rename(graph, self.naming.as_deref(), None);
+        pipeline::apply_transforms(graph, &self.transform)
+            .map_err(|e| McpError::invalid_params(format!("{e:#}"), None))
     }
 
     #[tool(
@@ -385,8 +410,7 @@ impl GraphServer {
         let limit = limit(r.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
         let (now, window) = self.transformed(r.at.as_deref()).await?;
         let before = self.origin.baseline(r.before.as_deref()).await?;
-        let before = pipeline::apply_transforms(before, &self.transform)
-            .map_err(|e| McpError::invalid_params(format!("{e:#}"), None))?;
+        let before = self.shaped(before)?;
         let compared = diff::diff(&now, &before, &diff::Thresholds::default());
         let g = compared.graph();
         let mut groups: [Vec<Value>; 4] = Default::default();
@@ -456,6 +480,22 @@ impl GraphServer {
         };
         let (graph, _) = self.transformed(r.at.as_deref()).await?;
         let report = svcgraph_core::check::check(&graph, architecture, &CheckOptions::default());
+        Ok(CallToolResult::success(vec![ContentBlock::text(
+            report.to_json(),
+        )]))
+    }
+
+    #[tool(
+        description = "How far the graph's names and numbers can be trusted: services named by an IP address, `unknown` or `user` and the traffic they carry, the trace connector's unpaired, dropped and expired counts, calls seen from one side only, one name under several namespaces, series that stopped within the window; each finding with its usual cause and the producer setting that fixes it."
+    )]
+    async fn quality(
+        &self,
+        Parameters(r): Parameters<QualityRequest>,
+    ) -> Result<CallToolResult, McpError> {
+        let taken = self.origin.graph(r.at.as_deref(), true).await?;
+        let evidence = taken.evidence();
+        let graph = self.shaped(taken.graph.clone())?;
+        let report = quality::assess(&graph, evidence.as_ref());
         Ok(CallToolResult::success(vec![ContentBlock::text(
             report.to_json(),
         )]))

@@ -32,7 +32,11 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
             "--save-snapshot - and the picture would both go to standard output; write one of them to a file with -o or --save-snapshot FILE"
         );
     }
-    let Obtained { graph, window } = pipeline::obtain(&args.graph, &notes)?;
+    let obtained = pipeline::obtain(&args.graph, &notes)?;
+    // The page's data-quality section; only the html format shows it.
+    let quality = (format == Format::Html)
+        .then(|| svcgraph_core::quality::assess(&obtained.graph, obtained.evidence().as_ref()));
+    let Obtained { graph, window, .. } = obtained;
     let svg_options = svg_options(&args.draw);
     if matches!(format, Format::Svg | Format::Html)
         && svg_options.edge_labels == svg::EdgeLabels::Auto
@@ -48,6 +52,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
     let page = PageExtras {
         links: args.links.clone(),
         window: if args.links.is_empty() { None } else { window },
+        quality,
     };
     let (text, stats) = draw(&graph, format, svg_options, args.stats, page);
     if format == Format::Mermaid
@@ -146,6 +151,7 @@ fn draw(
             options.svg = svg_options;
             options.links = page.links;
             options.window = page.window;
+            options.quality = page.quality;
             let page = html::to_html(graph, &options);
             (page, stats)
         }
@@ -157,6 +163,8 @@ struct PageExtras {
     links: Vec<svcgraph_core::render::links::LinkTemplate>,
     /// The links' `{from}` and `{to}` (Unix milliseconds).
     window: Option<(i64, i64)>,
+    /// The data-quality report of the graph.
+    quality: Option<svcgraph_core::quality::QualityReport>,
 }
 
 /// Layout statistics on standard error (printed even with --quiet: they were asked for).

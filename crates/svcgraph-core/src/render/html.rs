@@ -33,12 +33,13 @@ use std::fmt::Write;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use super::Grouping;
 use super::json::to_json;
 use super::links::LinkTemplate;
 use super::svg::{SvgOptions, to_svg};
+use super::{Grouping, shown};
 use crate::diff::{Thresholds, diff};
 use crate::model::{Edge, Node, NodeKind, ServiceGraph};
+use crate::quality::QualityReport;
 use crate::transform::{Level, aggregate, workload_name};
 
 /// The page's script, compiled in.
@@ -68,6 +69,9 @@ pub struct HtmlOptions {
     /// ([`LiveOptions::window_seconds`] before its moment); without either, the hour before
     /// the link is followed.
     pub window: Option<(i64, i64)>,
+    /// The data-quality report ([`quality::assess`](crate::quality::assess)), shown as a
+    /// collapsed "Data quality" section above the drawing, with what naming rules renamed.
+    pub quality: Option<QualityReport>,
 }
 
 /// The comparisons a live page offers (seconds before the moment shown), as far as its
@@ -85,7 +89,8 @@ const COMPARISONS: [(u64, &str); 5] = [
 /// `history_seconds`.
 ///
 /// The reply is JSON `{"svg": "<svg…>", "graph": {graph document}, "at": unix_seconds,
-/// "notes": ["…"]}`, with `"stale": {"since": unix_seconds, "error": "…"}` when the server
+/// "notes": ["…"], "quality": {"summary": "…", "body": "<section…>"}}` (the "Data quality"
+/// section of [`quality_section`], from the graph alone), with `"stale": {"since": unix_seconds, "error": "…"}` when the server
 /// shows its last good view because its source has been failing since then (the page's
 /// badge turns amber and says why; red when the server cannot be reached at all). `at` is
 /// empty for now or Unix seconds; `compare` is empty for no comparison or the seconds before
@@ -179,6 +184,16 @@ pub fn to_html(graph: &ServiceGraph, options: &HtmlOptions) -> String {
         if notice.is_some() { "" } else { " hidden" },
         escape(notice.as_deref().unwrap_or_default())
     );
+    // A live page shows what the graph itself tells; each view's reply brings its own.
+    let live_report = match (&options.quality, options.live) {
+        (None, Some(_)) => Some(crate::quality::assess(graph, None)),
+        _ => None,
+    };
+    write_quality(
+        &mut out,
+        graph,
+        options.quality.as_ref().or(live_report.as_ref()),
+    );
     out.push_str(
         "<div class=\"main\">\n<div id=\"stage\" class=\"stage\" tabindex=\"0\" aria-label=\"Service graph drawing: drag to pan, wheel or + and - to zoom\">\n",
     );
@@ -237,8 +252,10 @@ pub fn live_view(
         graph: &'a serde_json::value::RawValue,
         at: i64,
         notes: &'a [String],
+        quality: Option<QualitySection>,
     }
     let svg = to_svg(graph, &drawing_options(graph, options));
+    let quality = quality_section(graph, Some(&crate::quality::assess(graph, None)));
     // The graph document as written (our own valid JSON), not parsed and written again.
     let document = serde_json::value::RawValue::from_string(to_json(graph).trim_end().to_owned());
     let body = document
@@ -249,6 +266,7 @@ pub fn live_view(
                 graph: &graph,
                 at,
                 notes,
+                quality,
             })
             .ok()
         })
@@ -343,6 +361,134 @@ fn notice(graph: &ServiceGraph, namespaces: usize, overview: Option<&Overview>) 
         )),
         None => None,
     }
+}
+
+/// The "Data quality" section of a page: its one-line summary and its body (HTML, every name
+/// escaped), as the page shows them and a live view's reply carries them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct QualitySection {
+    /// `Data quality: 2 findings · 3 nodes renamed by naming rules`.
+    pub summary: String,
+    /// The findings, what was not measured and the renames, as HTML.
+    pub body: String,
+}
+
+/// The "Data quality" section for `graph`: the report's findings, what it could not
+/// measure, and what naming rules renamed; `None` when there is neither a report nor a
+/// rename.
+pub fn quality_section(
+    graph: &ServiceGraph,
+    report: Option<&QualityReport>,
+) -> Option<QualitySection> {
+    let renames = graph.renames();
+    if report.is_none() && renames.is_empty() {
+        return None;
+    }
+    let findings = report.map_or(0, |r| r.findings.len());
+    let summary = format!(
+        "Data quality: {}{}",
+        match (report, findings) {
+            (None, _) => "not assessed".to_owned(),
+            (Some(_), 0) => "nothing found".to_owned(),
+            (Some(_), n) => crate::model::counted(n, "finding"),
+        },
+        if renames.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " · {} renamed by naming rules",
+                crate::model::counted(renames.len(), "node")
+            )
+        }
+    );
+    let mut out = String::new();
+    for f in report.map(|r| r.findings.as_slice()).unwrap_or_default() {
+        let _ = write!(
+            out,
+            "<section class=\"finding\" data-kind=\"{}\"><h3>{}</h3><p>{}</p><ul>",
+            f.kind,
+            escape(f.kind.title()),
+            escape(&f.summary)
+        );
+        for s in f.subjects.iter().take(20) {
+            let rate = s
+                .per_second
+                .map(|v| format!(": {}/s", crate::render::text::format_rate(v)))
+                .unwrap_or_default();
+            let detail = s
+                .detail
+                .as_deref()
+                .map(|d| format!(" ({})", escape(&shown(d))))
+                .unwrap_or_default();
+            let _ = write!(out, "<li>{}{rate}{detail}</li>", escape(&shown(&s.name)));
+        }
+        if f.subjects.len() > 20 {
+            let _ = write!(out, "<li>and {} more</li>", f.subjects.len() - 20);
+        }
+        let _ = write!(out, "</ul><p><b>Why:</b> {}</p><ul>", with_code(f.cause));
+        for fix in &f.fixes {
+            let _ = write!(
+                out,
+                "<li><b>{}:</b> {}</li>",
+                escape(fix.producer),
+                with_code(fix.setting)
+            );
+        }
+        out.push_str("</ul></section>\n");
+    }
+    if let Some(r) = report.filter(|r| !r.not_measured.is_empty()) {
+        out.push_str("<section class=\"finding\"><h3>Not measured</h3><ul>");
+        for u in &r.not_measured {
+            let _ = write!(
+                out,
+                "<li>{}: {}</li>",
+                escape(u.kind.title()),
+                escape(&u.reason)
+            );
+        }
+        out.push_str("</ul></section>\n");
+    }
+    if !renames.is_empty() {
+        out.push_str("<section class=\"finding\"><h3>Renamed by naming rules</h3><ul>");
+        for r in renames {
+            let _ = write!(
+                out,
+                "<li>{} → {} <small>({})</small></li>",
+                escape(&shown(&r.from)),
+                escape(&shown(&r.to)),
+                escape(&shown(&r.rule))
+            );
+        }
+        out.push_str("</ul></section>\n");
+    }
+    Some(QualitySection { summary, body: out })
+}
+
+/// The section as a collapsed `<details>` above the drawing; nothing without one.
+fn write_quality(out: &mut String, graph: &ServiceGraph, report: Option<&QualityReport>) {
+    if let Some(section) = quality_section(graph, report) {
+        let _ = write!(
+            out,
+            "<details id=\"quality\" class=\"quality\"><summary>{}</summary>\n<div class=\"quality-body\">\n{}</div></details>\n",
+            escape(&section.summary),
+            section.body
+        );
+    }
+}
+
+/// Fixed advice text, escaped, with its `settings` in `<code>`.
+fn with_code(text: &str) -> String {
+    let escaped = escape(text);
+    let mut out = String::with_capacity(escaped.len() + 32);
+    for (i, part) in escaped.split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{part}</code>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 // The page reads these names; each is a number of seconds.

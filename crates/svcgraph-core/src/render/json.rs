@@ -26,7 +26,9 @@
 //! "latency_seconds"}}` (`moved` only when something moved, `before` except for new edges).
 //! `error_ratio` is derived (failures / requests, clamped to `[0, 1]`) and recomputed on
 //! reading. With `svcgraph render --stats` a `layout` object with the layout's statistics is
-//! added (its timings vary between runs). Readers ignore fields they do not know, so later versions may add fields; a
+//! added (its timings vary between runs). When [naming rules](crate::naming) renamed nodes,
+//! `renames` lists each, sorted: `{"to": "shop/cart", "from": "10.4.2.20", "rule": "cidr
+//! 10.4.2.0/24"}` (left out when nothing was renamed). Readers ignore fields they do not know, so later versions may add fields; a
 //! change that breaks readers raises `version`. Reading then writing gives the same bytes.
 
 use std::collections::HashSet;
@@ -37,6 +39,7 @@ use crate::diff::EdgeDiff;
 use crate::error::{Error, Result, excerpt};
 use crate::layout::LayoutStats;
 use crate::model::{Edge, Latency, Node, ServiceGraph};
+use crate::naming::Rename;
 
 /// The value of the `format` field.
 pub const FORMAT: &str = "svcgraph-graph";
@@ -49,6 +52,8 @@ struct GraphOut<'a> {
     version: u32,
     nodes: Vec<&'a Node>,
     edges: Vec<EdgeOut<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    renames: &'a [Rename],
     #[serde(skip_serializing_if = "Option::is_none")]
     layout: Option<&'a LayoutStats>,
 }
@@ -76,6 +81,8 @@ struct GraphIn {
     nodes: Vec<Node>,
     #[serde(default)]
     edges: Vec<EdgeIn>,
+    #[serde(default)]
+    renames: Vec<Rename>,
 }
 
 #[derive(Deserialize)]
@@ -125,6 +132,7 @@ pub fn to_json_with_layout(graph: &ServiceGraph, layout: Option<&LayoutStats>) -
                 })
             })
             .collect(),
+        renames: graph.renames(),
         layout,
     };
     // Plain structs of strings and finite numbers always serialise.
@@ -231,6 +239,7 @@ pub fn from_json(text: &str) -> Result<ServiceGraph> {
             },
         );
     }
+    graph.record_renames(doc.renames);
     Ok(graph)
 }
 

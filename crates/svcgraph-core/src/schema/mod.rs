@@ -18,6 +18,7 @@ mod presets;
 use serde::{Deserialize, Serialize};
 
 pub use build::{Built, DuplicateSeries, QueryResults};
+pub(crate) use plan::over_selectors;
 
 use crate::error::{Error, Result, excerpt};
 use crate::model::NodeKind;

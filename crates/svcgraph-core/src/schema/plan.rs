@@ -20,49 +20,12 @@ impl Schema {
     /// touching the namespace: `rate(m{S, client_ns="n"}[w]) or rate(m{S, server_ns="n"}[w])`.
     /// `or` keeps each series once, so an edge inside the namespace is not counted twice.
     pub fn plan(&self, query: &GraphQuery) -> Result<Vec<PlannedQuery>> {
-        let mut base: Vec<String> = self.selector.iter().map(LabelMatcher::to_promql).collect();
-        if let Some(cluster) = &query.cluster {
-            base.push(self.cluster_matcher(cluster)?.to_promql());
-        }
-        base.extend(query.matchers.iter().map(LabelMatcher::to_promql));
-
-        // One selector, or one per namespace label when the filter may match either end.
-        let mut selectors: Vec<Vec<String>> = Vec::new();
-        if let Some(namespace) = &query.namespace {
-            if self.namespace_labels.is_empty() {
-                return Err(Error::Invalid(format!(
-                    "schema `{}` has no namespace label; filter with a label matcher instead",
-                    self.name
-                )));
-            }
-            for label in &self.namespace_labels {
-                let mut s = base.clone();
-                s.push(format!("{label}={}", promql_string(namespace)));
-                selectors.push(s);
-            }
-        } else {
-            selectors.push(base);
-        }
-
+        let selectors = self.selectors(query)?;
         let window = query.window.to_string();
         let group = self.group_labels().join(", ");
         let rates = |metric: &str, extra: &[LabelMatcher]| -> String {
-            let parts: Vec<String> = selectors
-                .iter()
-                .map(|s| {
-                    let matchers: Vec<String> = s
-                        .iter()
-                        .cloned()
-                        .chain(extra.iter().map(LabelMatcher::to_promql))
-                        .collect();
-                    if matchers.is_empty() {
-                        format!("rate({metric}[{window}])")
-                    } else {
-                        format!("rate({metric}{{{}}}[{window}])", matchers.join(", "))
-                    }
-                })
-                .collect();
-            parts.join(" or ")
+            let extra: Vec<String> = extra.iter().map(LabelMatcher::to_promql).collect();
+            over_selectors("rate", metric, &selectors, &extra, &window)
         };
 
         let mut out = vec![PlannedQuery {
@@ -100,6 +63,60 @@ impl Schema {
         }
         Ok(out)
     }
+}
+
+impl Schema {
+    /// The selectors of a query's series: the schema's matchers, the cluster and the user's
+    /// filters; one selector per namespace label when the namespace filter may match either
+    /// end.
+    pub(crate) fn selectors(&self, query: &GraphQuery) -> Result<Vec<Vec<String>>> {
+        let mut base: Vec<String> = self.selector.iter().map(LabelMatcher::to_promql).collect();
+        if let Some(cluster) = &query.cluster {
+            base.push(self.cluster_matcher(cluster)?.to_promql());
+        }
+        base.extend(query.matchers.iter().map(LabelMatcher::to_promql));
+        let Some(namespace) = &query.namespace else {
+            return Ok(vec![base]);
+        };
+        if self.namespace_labels.is_empty() {
+            return Err(Error::Invalid(format!(
+                "schema `{}` has no namespace label; filter with a label matcher instead",
+                self.name
+            )));
+        }
+        Ok(self
+            .namespace_labels
+            .iter()
+            .map(|label| {
+                let mut s = base.clone();
+                s.push(format!("{label}={}", promql_string(namespace)));
+                s
+            })
+            .collect())
+    }
+}
+
+/// `function(metric{selector, extra}[window])` for each selector, joined by `or` (which keeps
+/// each series once, so an edge matching two selectors is not counted twice).
+pub(crate) fn over_selectors(
+    function: &str,
+    metric: &str,
+    selectors: &[Vec<String>],
+    extra: &[String],
+    window: &str,
+) -> String {
+    let parts: Vec<String> = selectors
+        .iter()
+        .map(|s| {
+            let matchers: Vec<&str> = s.iter().chain(extra).map(String::as_str).collect();
+            if matchers.is_empty() {
+                format!("{function}({metric}[{window}])")
+            } else {
+                format!("{function}({metric}{{{}}}[{window}])", matchers.join(", "))
+            }
+        })
+        .collect();
+    parts.join(" or ")
 }
 
 #[cfg(test)]

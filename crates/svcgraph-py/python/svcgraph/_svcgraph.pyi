@@ -73,6 +73,11 @@ class Graph:
         ``p50``/``p95``/``p99`` (seconds or None), ``connection_type``, and after ``diff``
         ``change``, ``moved`` and the ``before_`` values."""
     @property
+    def renames(self) -> list[dict[str, str]]:
+        """What ``rename`` (or ``svcgraph render --naming``, for a graph document) renamed,
+        sorted: dicts of ``from`` (the id the producer gave), ``to`` (the id now) and
+        ``rule`` (``cidr 10.4.0.0/16``, ``rename <regex>``, ``alias``, ``ip_peers collapse``)."""
+    @property
     def schema(self) -> str | None:
         """The schema that mapped the series (``"servicegraph"``, ...); None for a graph
         read from a graph document."""
@@ -135,6 +140,15 @@ class Graph:
         drop nodes of those kinds.
 
         Raises ``InputError`` for a bad regular expression or ``namespace``.
+        """
+    def rename(self, rules: str | os.PathLike[str] | Mapping[str, Any]) -> Graph:
+        """Applies naming rules, as ``svcgraph render --naming`` does: ``rules`` is a rules
+        file (TOML, or JSON by extension) or a dict of the same fields. CIDR ranges name
+        IP-named nodes, ``ip_peers="collapse"`` merges the rest into one ``external`` node,
+        regex renames and aliases merge names of one service. Merged nodes merge their edges:
+        rates add up, latency keeps the larger quantile. Apply it before the other transforms.
+
+        Raises ``InputError`` for bad rules, and what ``open`` would for an unreadable file.
         """
     def prune(self, min_rate: float) -> Graph:
         """Drops edges under ``min_rate`` requests per second, and the nodes left without

@@ -14,8 +14,10 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use svcgraph_core::diff;
 use svcgraph_core::layout::Point;
+use svcgraph_core::naming::NamingRules;
+use svcgraph_core::quality;
 use svcgraph_core::query::EvalTime;
-use svcgraph_core::render::html::script_data;
+use svcgraph_core::render::html::{QualitySection, quality_section, script_data};
 use svcgraph_core::render::json;
 use svcgraph_core::render::links::LinkTemplate;
 use svcgraph_core::render::svg::{self, SvgOptions};
@@ -27,7 +29,7 @@ use super::origin::{Origin, Taken, unix_millis_now};
 use super::page::{self, LiveOptions, PageOptions};
 use super::secrets::Secrets;
 use crate::args::TransformArgs;
-use crate::pipeline::apply_transforms;
+use crate::pipeline::{apply_transforms, rename};
 
 /// Other moments and views nobody asked for in this long are dropped (at the next
 /// refresh), so memory a burst of requests took is given back.
@@ -38,6 +40,8 @@ const MAX_STEP: Duration = Duration::from_secs(60);
 
 /// What the view is made of and how it is drawn, from the command line.
 pub struct Settings {
+    /// `--naming`: applied to every moment before the transforms.
+    pub naming: Option<NamingRules>,
     pub transform: TransformArgs,
     pub thresholds: diff::Thresholds,
     /// The drawing, without a hint (each drawing gets the live view's last positions).
@@ -76,6 +80,8 @@ pub struct Rendered {
     pub positions: LayoutHint,
     pub at_millis: i64,
     notes: Vec<String>,
+    /// The page's "Data quality" section for this graph (what the graph itself tells).
+    quality: Option<QualitySection>,
     /// The answer of `/api/view` without extra notes, once asked for.
     body: OnceLock<Bytes>,
     page: OnceLock<String>,
@@ -509,6 +515,9 @@ impl Rendered {
             stale: Option<&'a Stale>,
             /// Node centers by id: the hint's nodes (its edge routes are the server's own).
             positions: &'a BTreeMap<String, Point>,
+            /// The page's "Data quality" section.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            quality: Option<&'a QualitySection>,
         }
         let body = Body {
             svg: &self.svg,
@@ -522,6 +531,7 @@ impl Rendered {
                 .collect(),
             stale: extra.stale.as_ref(),
             positions: &self.positions.nodes,
+            quality: self.quality.as_ref(),
         };
         // Serializing strings, numbers and already-valid JSON cannot fail.
         let text = serde_json::to_string(&body).unwrap_or_default();
@@ -553,6 +563,7 @@ impl Live {
             at_millis,
             notes,
         } = taken;
+        let graph = rename(graph, self.settings.naming.as_ref(), None);
         let graph = apply_transforms(graph, &self.settings.transform).map_err(|e| self.line(&e))?;
         Ok(Moment {
             graph,
@@ -585,12 +596,14 @@ impl Live {
                     (drawn.text, positions)
                 }
             };
+            let quality = quality_section(&graph, Some(&quality::assess(&graph, None)));
             Ok(Rendered {
                 svg,
                 graph_json,
                 positions,
                 at_millis,
                 notes,
+                quality,
                 body: OnceLock::new(),
                 page: OnceLock::new(),
                 content_hash: OnceLock::new(),

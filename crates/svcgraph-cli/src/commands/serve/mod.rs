@@ -28,7 +28,9 @@ use self::origin::{Origin, ServerOrigin, SnapshotDir};
 use self::secrets::Secrets;
 use crate::args::{LiveSourceKind, PrometheusArgs, ServeArgs, ServerKind};
 use crate::commands::render::svg_options;
-use crate::pipeline::{apply_transforms, connect, schema_from_flag, series_matchers, thresholds};
+use crate::pipeline::{
+    apply_transforms, connect, naming_from_flag, schema_from_flag, series_matchers, thresholds,
+};
 use crate::shutdown;
 
 /// How long open connections may take to finish after a stop signal.
@@ -40,6 +42,15 @@ fn window_seconds(flag: Option<&str>) -> u64 {
         .unwrap_or_default()
         .as_millis()
         / 1000
+}
+
+/// The naming rules, after checking the flags the view is made with: bad regexes, thresholds
+/// and rules are the command line's errors, reported before serving.
+fn checked_naming(args: &ServeArgs) -> Result<Option<svcgraph_core::naming::NamingRules>> {
+    let mut checked = args.transform.clone();
+    checked.focus = None;
+    apply_transforms(svcgraph_core::ServiceGraph::new(), &checked)?;
+    naming_from_flag(args.naming.as_deref())
 }
 
 pub fn run(args: &ServeArgs) -> Result<ExitCode> {
@@ -58,10 +69,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
             .map(read_token)
             .transpose()?,
     });
-    // Bad regexes and thresholds are the command line's errors: report them before serving.
-    let mut checked = args.transform.clone();
-    checked.focus = None;
-    apply_transforms(svcgraph_core::ServiceGraph::new(), &checked)?;
+    let naming = checked_naming(args)?;
     let kind = source_kind(args)?;
     let named = schema_from_flag(&args.schema)?;
     let mut query = GraphQuery::default();
@@ -113,6 +121,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
             );
         }
         let settings = Settings {
+            naming,
             transform: args.transform.clone(),
             thresholds: thresholds(&args.thresholds),
             svg: svg_options(&args.draw),

@@ -90,7 +90,7 @@ impl ServerOrigin {
             .await?;
         let mut query = self.query.clone();
         query.at = at.map(EvalTime::from_unix_millis);
-        let moment = source::moment(&self.server, schema, &query).await?;
+        let moment = source::moment(&self.server, schema, &query, false).await?;
         let at_millis = moment
             .fetched
             .snapshot

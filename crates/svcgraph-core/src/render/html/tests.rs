@@ -329,3 +329,41 @@ fn script_data_has_no_markup_and_the_same_value() {
         value
     );
 }
+
+#[test]
+fn the_data_quality_section_escapes_names_and_lists_renames() {
+    let mut g = ServiceGraph::new();
+    let a = g.upsert_node(Node::named(HOSTILE, NodeKind::Unknown));
+    let b = g.upsert_node(Node::named("10.1.2.3", NodeKind::External));
+    g.upsert_edge(a, b, Edge::with_rate(1.0));
+    let rules = crate::naming::NamingRules::from_toml(
+        "[[cidr]]\nrange = \"10.0.0.0/8\"\nname = \"</details><b>x\u{202e}\"\n",
+    )
+    .unwrap();
+    let g = rules.apply(&g);
+    let options = HtmlOptions {
+        quality: Some(crate::quality::assess(&g, None)),
+        ..HtmlOptions::default()
+    };
+    let page = to_html(&g, &options);
+    let section = blocks(&page, "<details id=\"quality\"", "</details>\n")[0];
+    assert!(
+        section.contains(
+            "<summary>Data quality: 1 finding · 1 node renamed by naming rules</summary>"
+        ),
+        "{section}"
+    );
+    assert!(
+        section.contains("<li>&lt;/script&gt;&lt;script&gt;alert(1)"),
+        "{section}"
+    );
+    assert!(
+        section.contains("10.1.2.3 → &lt;/details&gt;&lt;b&gt;x\u{fffd}"),
+        "{section}"
+    );
+    assert!(section.contains("<code>"), "advice settings are code");
+    assert_eq!(page.matches("</details>").count(), 1);
+    assert_eq!(page.matches("</script>").count(), 3);
+    // Without a report or renames there is no section.
+    assert!(!to_html(&shop(), &HtmlOptions::default()).contains("id=\"quality\""));
+}
