@@ -12,8 +12,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use svcgraph_core::diff::Change;
 use svcgraph_core::petgraph::graph::NodeIndex;
+use svcgraph_core::quality;
 use svcgraph_core::render::links::LinkTemplate;
-use svcgraph_core::render::{html, json, svg};
+use svcgraph_core::render::{dot, html, json, markdown, mermaid, svg};
 use svcgraph_core::{ServiceGraph, diff, transform};
 
 use crate::error::{Error, Result};
@@ -93,6 +94,7 @@ impl Graph {
         options.title = title;
         options.links = link_templates(links)?;
         options.window = self.window;
+        options.quality = Some(quality::assess(&self.inner, None));
         Ok(options)
     }
 
@@ -151,6 +153,8 @@ enum Format {
     Dot,
     Json,
     Html,
+    Mermaid,
+    Markdown,
 }
 
 fn format_of(path: &Path, format: Option<&str>) -> Result<Format> {
@@ -160,8 +164,10 @@ fn format_of(path: &Path, format: Option<&str>) -> Result<Format> {
             "dot" | "gv" => Ok(Format::Dot),
             "json" => Ok(Format::Json),
             "html" | "htm" => Ok(Format::Html),
+            "mermaid" | "mmd" => Ok(Format::Mermaid),
+            "markdown" | "md" => Ok(Format::Markdown),
             _ => Err(Error::Input(format!(
-                "format must be \"svg\", \"dot\", \"gv\", \"json\" or \"html\", not {format:?}"
+                "format must be \"svg\", \"dot\", \"gv\", \"json\", \"html\", \"mermaid\" or \"markdown\", not {format:?}"
             ))),
         };
     }
@@ -174,11 +180,13 @@ fn format_of(path: &Path, format: Option<&str>) -> Result<Format> {
         Some("dot" | "gv") => Ok(Format::Dot),
         Some("json") => Ok(Format::Json),
         Some("html" | "htm") => Ok(Format::Html),
+        Some("mmd" | "mermaid") => Ok(Format::Mermaid),
+        Some("md" | "markdown") => Ok(Format::Markdown),
         Some(other) => Err(Error::Input(format!(
-            "cannot tell the format from the extension `.{other}`; use .svg, .dot, .gv, .json or .html, or pass format="
+            "cannot tell the format from the extension `.{other}`; use .svg, .dot, .gv, .json, .html, .mmd or .md, or pass format="
         ))),
         None => Err(Error::Input(format!(
-            "cannot tell the format of {} without an extension; use .svg, .dot, .gv, .json or .html, or pass format=",
+            "cannot tell the format of {} without an extension; use .svg, .dot, .gv, .json, .html, .mmd or .md, or pass format=",
             path.display()
         ))),
     }
@@ -774,6 +782,52 @@ impl Graph {
         Ok(py.detach(|| svcgraph_core::render::dot::to_dot(graph, &options)))
     }
 
+    /// The graph as a Mermaid flowchart, which GitHub and GitLab draw inline in Markdown:
+    /// `rankdir` `"lr"` or `"tb"`, `group="namespace"` for a subgraph per namespace; a
+    /// comparison (`diff`) marks new, gone and changed calls. Names are escaped, never
+    /// Mermaid syntax. Another option value raises `InputError`.
+    ///
+    /// ```python
+    /// >>> print(g.diff(yesterday).to_mermaid())
+    /// ```
+    #[pyo3(
+        signature = (*, rankdir = "lr".to_owned(), group = None),
+        text_signature = "($self, *, rankdir='lr', group=None)"
+    )]
+    fn to_mermaid(
+        &self,
+        py: Python<'_>,
+        rankdir: String,
+        group: Option<String>,
+    ) -> PyResult<String> {
+        let options = mermaid_options(&options::dot_options(&rankdir, group.as_deref())?);
+        let graph = &self.inner;
+        Ok(py.detach(|| mermaid::to_mermaid(graph, &options)))
+    }
+
+    /// A Markdown summary: for a comparison (`diff`), tables of new, gone and changed calls
+    /// (rate, error ratio, p95, before → after), busiest first; for any other graph, its
+    /// busiest calls. Cells are escaped.
+    fn to_markdown(&self, py: Python<'_>) -> String {
+        let graph = &self.inner;
+        py.detach(|| markdown::to_markdown(graph, &markdown::MarkdownOptions::default()))
+    }
+
+    /// The data-quality report of the graph as a dict (the `svcgraph-quality` document of
+    /// `svcgraph doctor --format json`, from the graph alone): nodes named by an IP address,
+    /// `unknown` or virtual peers and their traffic, one name under several namespaces, and
+    /// for each finding its usual cause and the producer setting that fixes it.
+    ///
+    /// ```python
+    /// >>> [f["kind"] for f in g.quality()["findings"]]
+    /// ['virtual']
+    /// ```
+    fn quality<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let graph = &self.inner;
+        let text = py.detach(|| quality::assess(graph, None).to_json());
+        py.import("json")?.call_method1("loads", (text,))
+    }
+
     /// The graph document (`"format": "svcgraph-graph"`), which `svcgraph.load` and
     /// `svcgraph render --input` read back.
     ///
@@ -847,6 +901,10 @@ impl Graph {
                 Format::Dot => svcgraph_core::render::dot::to_dot(graph, &dot_options),
                 Format::Json => json::to_json(graph),
                 Format::Html => html::to_html(graph, &html_options),
+                Format::Mermaid => mermaid::to_mermaid(graph, &mermaid_options(&dot_options)),
+                Format::Markdown => {
+                    markdown::to_markdown(graph, &markdown::MarkdownOptions::default())
+                }
             };
             write_atomically(&path, text.as_bytes())
         })?;
@@ -891,6 +949,7 @@ impl Graph {
         py.detach(|| {
             let mut options = html::HtmlOptions::default();
             options.window = self.window;
+            options.quality = Some(quality::assess(graph, None));
             inline_frame(&html::to_html(graph, &options), graph.node_count(), 640)
         })
     }
@@ -949,4 +1008,12 @@ fn inline_frame(page: &str, services: usize, height: u32) -> String {
         html_attribute(page),
         html_attribute(&svcgraph_core::counted(services, "service")),
     )
+}
+
+/// The Mermaid options of the DOT ones (both a direction and a grouping).
+fn mermaid_options(dot: &dot::DotOptions) -> mermaid::MermaidOptions {
+    let mut options = mermaid::MermaidOptions::default();
+    options.direction = dot.direction;
+    options.group = dot.group;
+    options
 }

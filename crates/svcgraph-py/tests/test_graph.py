@@ -271,6 +271,39 @@ def test_links_reach_the_notebook_and_saved_pages_with_the_graphs_time(
     assert '"window":' not in svcgraph.load(shop.to_json()).to_html(links=links)
 
 
+def test_mermaid_markdown_and_the_quality_report(shop: svcgraph.Graph, tmp_path: Path) -> None:
+    yesterday = svcgraph.load(DATA / "shop-yesterday.snapshot.json")
+    compared = shop.diff(yesterday)
+    flowchart = compared.to_mermaid(rankdir="tb", group="namespace")
+    assert flowchart.startswith("flowchart TB") and "subgraph" in flowchart
+    assert flowchart == compared.to_mermaid(rankdir="tb", group="namespace"), "deterministic"
+    for name in ("checkout", "frontend"):
+        assert name in flowchart
+    assert "==>" in flowchart, "changed or new calls are marked"
+    table = compared.to_markdown()
+    assert "|" in table and "checkout" in table
+    # save() takes both by extension or by name, and writes what the methods return.
+    shop.save(tmp_path / "shop.mmd")
+    assert (tmp_path / "shop.mmd").read_text() == shop.to_mermaid()
+    compared.save(tmp_path / "diff.txt", format="markdown")
+    assert (tmp_path / "diff.txt").read_text() == table
+    with pytest.raises(svcgraph.InputError, match=".mmd or .md"):
+        shop.save(tmp_path / "shop.png")
+    with pytest.raises(svcgraph.InputError, match='"lr" or "tb"'):
+        shop.to_mermaid(rankdir="up")  # type: ignore[arg-type]
+
+    report = shop.quality()
+    assert report["format"] == "svcgraph-quality"
+    assert report["nodes"] == len(shop)
+    kinds = {f["kind"] for f in report["findings"]}
+    assert "virtual" in kinds, "the shop's user and outside peers are virtual"
+    virtual = next(f for f in report["findings"] if f["kind"] == "virtual")
+    assert "user" in {s["name"] for s in virtual["subjects"]}
+    assert all(f["cause"] and f["fixes"] for f in report["findings"])
+    # The page shows the same report.
+    assert "Data quality" in shop.to_html()
+
+
 def test_layout_stats(shop: svcgraph.Graph) -> None:
     stats = shop.layout_stats()
     assert stats["nodes"] == len(shop)

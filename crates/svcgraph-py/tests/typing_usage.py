@@ -99,6 +99,10 @@ def use_graph(g: Graph, baseline: Graph) -> None:
     inline: svcgraph.Page = smaller.show(links={"Logs": "https://l.example/?q={service}"}, height=480)
     framed = inline._repr_html_() + inline.html
     smaller.save("graph.html", title="t", links={"Logs": "https://l.example/?q={service}"})
+    flowchart: str = smaller.to_mermaid(rankdir="tb", group="namespace") + smaller.to_markdown()
+    smaller.save("graph.mmd", format="mermaid")
+    findings: list[dict[str, object]] = smaller.quality()["findings"]
+    print(flowchart, findings)
     present: bool = "checkout" in g
     checkout: NodeRecord = g.node("checkout")
     call: Optional[EdgeRecord] = g.edge("frontend", "checkout")

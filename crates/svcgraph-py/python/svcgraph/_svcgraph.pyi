@@ -252,6 +252,19 @@ class Graph:
 
         Raises ``InputError`` for another option value.
         """
+    def to_mermaid(self, *, rankdir: _RankDir = "lr", group: _Group = None) -> str:
+        """The graph as a Mermaid flowchart (GitHub and GitLab draw it inline in Markdown);
+        a comparison (``diff``) marks new, gone and changed calls. Names are escaped.
+
+        Raises ``InputError`` for another option value.
+        """
+    def to_markdown(self) -> str:
+        """A Markdown summary: for a comparison, tables of new, gone and changed calls
+        (before → after); for another graph, its busiest calls."""
+    def quality(self) -> dict[str, Any]:
+        """The data-quality report (``svcgraph doctor --format json``'s document, from the
+        graph alone): IP-named, ``unknown`` and virtual peers with their traffic, one name
+        under several namespaces; each finding with its cause and fixes."""
     def to_json(self) -> str:
         """The graph document (``"format": "svcgraph-graph"``) as JSON text, which ``load``
         and ``svcgraph render --input`` read back."""
@@ -259,7 +272,7 @@ class Graph:
         self,
         path: str | os.PathLike[str],
         *,
-        format: Literal["svg", "dot", "gv", "json", "html", "htm"] | None = None,
+        format: Literal["svg", "dot", "gv", "json", "html", "htm", "mermaid", "mmd", "markdown", "md"] | None = None,
         rankdir: _RankDir = "lr",
         edge_labels: _EdgeLabels = "auto",
         group: _Group = None,
