@@ -120,6 +120,26 @@ pub(crate) fn obtain_for(args: &GraphArgs, notes: &Notes, quality: bool) -> Resu
     })
 }
 
+/// Refuses `--save-snapshot -` when `output` (the command's `-o`) is standard output too:
+/// `what` (the picture, the report) and the snapshot cannot both go there.
+pub(crate) fn one_standard_output(
+    args: &GraphArgs,
+    output: Option<&Path>,
+    what: &str,
+) -> Result<()> {
+    if output::is_stdout(output)
+        && args
+            .save_snapshot
+            .as_deref()
+            .is_some_and(|p| output::is_stdout(Some(p)))
+    {
+        bail!(
+            "--save-snapshot - and {what} would both go to standard output; write one of them to a file with -o or --save-snapshot FILE"
+        );
+    }
+    Ok(())
+}
+
 /// The server a source asks; `None` for a file.
 pub(crate) fn server_kind(source: SourceKind) -> Option<ServerKind> {
     match source {

@@ -7,26 +7,15 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+
+use common::{sample, stderr};
+
 #[path = "../../svcgraph-prometheus/tests/common/tools.rs"]
 mod tools;
 
-fn sample(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(path)
-}
-
 fn check(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_svcgraph"))
-        .arg("check")
-        .args(args)
-        .current_dir(sample(""))
-        .output()
-        .unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    common::run_at_root("check", args)
 }
 
 /// The violations of a JSON report as (kind, client, server, detail).

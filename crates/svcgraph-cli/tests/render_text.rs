@@ -1,26 +1,14 @@
 //! `svcgraph render` to Mermaid and Markdown, run for real: the format from the extension,
 //! the comparison's marks, and the warning for diagrams beyond Mermaid's default limits.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn sample(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(path)
-}
+mod common;
+
+use common::stderr;
 
 fn render(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_svcgraph"))
-        .arg("render")
-        .args(args)
-        .current_dir(sample(""))
-        .output()
-        .unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    common::run_at_root("render", args)
 }
 
 #[test]

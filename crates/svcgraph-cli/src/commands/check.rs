@@ -37,17 +37,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
 fn check(args: &CheckArgs) -> Result<ExitCode> {
     let notes = Notes { quiet: args.quiet };
     let format = report_format(args.format, args.output.as_deref())?;
-    if output::is_stdout(args.output.as_deref())
-        && args
-            .graph
-            .save_snapshot
-            .as_deref()
-            .is_some_and(|p| output::is_stdout(Some(p)))
-    {
-        bail!(
-            "--save-snapshot - and the report would both go to standard output; write one of them to a file with -o or --save-snapshot FILE"
-        );
-    }
+    pipeline::one_standard_output(&args.graph, args.output.as_deref(), "the report")?;
     // The declaration first: a bad rules file is reported before any query is made.
     let architecture = declaration(args.rules.as_deref(), args.catalog.as_deref())?
         .context("give --rules FILE or --catalog FILE")?;

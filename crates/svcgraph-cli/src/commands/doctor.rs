@@ -13,6 +13,7 @@ use crate::pipeline::{self, Notes};
 /// `--strict` when anything was found.
 pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
     let notes = Notes { quiet: args.quiet };
+    pipeline::one_standard_output(&args.graph, args.output.as_deref(), "the report")?;
     let obtained = pipeline::obtain_for(&args.graph, &notes, true)?;
     let report = quality::assess(&obtained.graph, obtained.evidence().as_ref());
     let text = match args.format {

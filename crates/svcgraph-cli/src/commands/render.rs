@@ -21,17 +21,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
             "--link adds links to the interactive page's side panel; only the html format carries them (--format html, or -o FILE.html)"
         );
     }
-    if output::is_stdout(args.output.as_deref())
-        && args
-            .graph
-            .save_snapshot
-            .as_deref()
-            .is_some_and(|p| output::is_stdout(Some(p)))
-    {
-        bail!(
-            "--save-snapshot - and the picture would both go to standard output; write one of them to a file with -o or --save-snapshot FILE"
-        );
-    }
+    pipeline::one_standard_output(&args.graph, args.output.as_deref(), "the picture")?;
     let obtained = pipeline::obtain(&args.graph, &notes)?;
     // The page's data-quality section; only the html format shows it.
     let quality = (format == Format::Html)

@@ -1,6 +1,6 @@
-//! Running the `svcgraph` binary, for the tests that ask servers.
+//! Running the `svcgraph` binary, for the tests that ask servers and those on the samples.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The binary, with no server address from the environment: the tests choose the server.
@@ -30,8 +30,28 @@ pub fn isolated(home: &Path) -> Command {
 }
 
 /// Runs the binary with `args` and waits for it.
+#[allow(dead_code)]
 pub fn run(args: &[&str]) -> Output {
     svcgraph().args(args).output().unwrap()
+}
+
+/// A path in the repository (`examples/data/…`).
+#[allow(dead_code)]
+pub fn sample(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
+}
+
+/// Runs `svcgraph COMMAND ARGS` from the repository's root, where sample paths start.
+#[allow(dead_code)]
+pub fn run_at_root(command: &str, args: &[&str]) -> Output {
+    svcgraph()
+        .arg(command)
+        .args(args)
+        .current_dir(sample(""))
+        .output()
+        .unwrap()
 }
 
 /// Its standard error, as text.
