@@ -52,6 +52,7 @@
 //! ```
 
 mod acyclic;
+mod clock;
 mod hint;
 mod order;
 mod position;
@@ -59,11 +60,12 @@ mod rank;
 mod route;
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 pub use hint::{EdgeHint, LayoutHint};
+
+use clock::Stopwatch;
 
 use crate::error::{Error, Result};
 
@@ -262,7 +264,8 @@ pub struct LayoutStats {
     pub phases: PhaseTimes,
 }
 
-/// Time spent in each phase, in seconds.
+/// Time spent in each phase, in seconds. All 0 on `wasm32-unknown-unknown`, which has no clock
+/// to read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PhaseTimes {
@@ -442,7 +445,7 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
         .collect();
 
     // Merge parallel edges; set self-loops aside.
-    let mut t = Instant::now();
+    let mut t = Stopwatch::start();
     let mut unique: Vec<(u32, u32)> = Vec::new();
     let mut unique_label: Vec<Option<Size>> = Vec::new();
     let mut route_of: Vec<Option<usize>> = Vec::with_capacity(graph.edges.len());
@@ -505,12 +508,12 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
         .map(|&(s, t)| (layer[t as usize] - layer[s as usize]) as usize - 1)
         .sum();
     let mut phases = PhaseTimes {
-        acyclic: t.elapsed().as_secs_f64(),
+        acyclic: t.seconds(),
         ..PhaseTimes::default()
     };
 
     // Dummy vertices, within the budget.
-    t = Instant::now();
+    t = Stopwatch::start();
     let span = |(s, t): (u32, u32)| (layer[t as usize] - layer[s as usize]) as usize;
     let budget = options
         .dummy_budget
@@ -582,9 +585,9 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
     chain_start.push(chains.len());
     segment_start.push(segments.len());
     let mut l = Layered::new(vertex_layer, n, &segments);
-    phases.layering = t.elapsed().as_secs_f64();
+    phases.layering = t.seconds();
 
-    t = Instant::now();
+    t = Stopwatch::start();
     // With an earlier drawing: each vertex's place in it, whether it keeps its order, and
     // whether it is a dummy of an earlier edge; and each dummy's edge.
     // Where each vertex's line runs, from its center: beside a label, along one side of the
@@ -654,9 +657,9 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
         crossings = order::group(&mut l, &blocks.of, blocks.count, kept.is_none());
         blocks
     });
-    phases.ordering = t.elapsed().as_secs_f64();
+    phases.ordering = t.seconds();
 
-    t = Instant::now();
+    t = Stopwatch::start();
     let spacing = position::Spacing {
         width: &along,
         node_gap: options.node_gap,
@@ -806,10 +809,10 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
     };
     let a_of = |v: usize| x[v] + shift;
     let c_of = |v: usize| layer_center[l.layer[v] as usize];
-    phases.positioning = t.elapsed().as_secs_f64();
+    phases.positioning = t.seconds();
 
     // Routes, computed in (along, across) and turned into (x, y) at the end.
-    t = Instant::now();
+    t = Stopwatch::start();
     let to_xy = |a: f64, c: f64| {
         if lr {
             Point { x: c, y: a }
@@ -943,7 +946,7 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
             }),
         })
         .collect();
-    phases.routing = t.elapsed().as_secs_f64();
+    phases.routing = t.seconds();
 
     let (width, height) = if lr {
         (extent_across, extent_along)
