@@ -129,6 +129,7 @@ impl Error {
 }
 
 /// `was` for one, `were` for any other count: "1 series was", "2 series were".
+#[cfg(feature = "full")]
 pub(crate) fn were(count: usize) -> &'static str {
     if count == 1 { "was" } else { "were" }
 }

@@ -25,6 +25,8 @@
 //! about ([`load()`], [`load_with`]); the renderers draw the result:
 //!
 //! ```
+//! # #[cfg(feature = "full")]
+//! # fn main() -> svcgraph_core::Result<()> {
 //! use svcgraph_core::{Direction, SvgOptions, load, render::svg::to_svg};
 //!
 //! let response = br#"{"status":"success","data":{"resultType":"vector","result":[
@@ -43,10 +45,34 @@
 //! assert!(svg.to_string().starts_with("<svg"));
 //! let dot = svcgraph_core::render::dot::to_dot(graph, &Default::default());
 //! assert!(dot.contains(r#""10.4.2.54" -> "10.4.1.85" [label="9.73 req/s""#));
-//! # Ok::<(), svcgraph_core::Error>(())
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "full"))]
+//! # fn main() {}
 //! ```
 //!
 //! The README's quick start is compiled and run as a test too.
+//!
+//! ## Features
+//!
+//! `full` (on by default) brings everything that reads metrics ([`query`], [`schema`],
+//! [`series`], [`load()`]), naming rules, `check`, the data-quality report and the interactive
+//! page, with the crates only they need (regex, jiff, toml, YAML, sha2). With
+//! `default-features = false` the crate is the graph model, the transforms that need no
+//! pattern matching, the layout, the SVG, DOT, Mermaid and Markdown renderers and the graph
+//! document: what the page's WebAssembly engine (`crates/svcgraph-wasm`) is built from.
+//!
+//! ```
+//! use svcgraph_core::{SvgOptions, render::json::from_json, render::svg::to_svg};
+//!
+//! let graph = from_json(r#"{"format":"svcgraph-graph","version":1,
+//!   "nodes":[{"id":"front","name":"front","kind":"service"},
+//!            {"id":"cart","name":"cart","kind":"service"}],
+//!   "edges":[{"source":"front","target":"cart","requests_per_second":12.5}]}"#)?;
+//! let svg = to_svg(&graph, &SvgOptions::default());
+//! assert_eq!(svg.layout.stats.nodes, 2);
+//! # Ok::<(), svcgraph_core::Error>(())
+//! ```
 //!
 //! ## Growing without breaking you
 //!
@@ -72,44 +98,61 @@
 //! Everything else in the API is this crate's own (or `std`'s).
 #![warn(missing_docs)]
 
+#[cfg(feature = "full")]
 pub mod check;
 pub mod diff;
 mod error;
+#[cfg(feature = "full")]
 pub mod input;
 pub mod layout;
+#[cfg(feature = "full")]
 pub mod load;
 pub mod model;
+#[cfg(feature = "full")]
 pub mod naming;
+#[cfg(feature = "full")]
 pub mod quality;
+#[cfg(feature = "full")]
 pub mod query;
 pub mod render;
+#[cfg(feature = "full")]
 pub mod schema;
+#[cfg(feature = "full")]
 pub mod series;
 pub mod transform;
+#[cfg(feature = "full")]
 mod warning;
 
 pub use petgraph;
+#[cfg(feature = "full")]
 pub use regex;
 
 pub use diff::Thresholds;
 pub use error::{Error, Result, Suggestions};
+#[cfg(feature = "full")]
 pub use input::Snapshot;
 pub use layout::{Direction, LayoutHint, LayoutStats};
+#[cfg(feature = "full")]
 pub use load::{
     InputKind, LoadOptions, Loaded, SchemaChoice, SchemaSource, load, load_series, load_with,
 };
 pub use model::{Edge, Latency, Node, NodeKind, ServiceGraph, counted};
+#[cfg(feature = "full")]
 pub use query::{EvalTime, GraphQuery, LabelMatcher, Window};
 pub use render::Grouping;
 pub use render::dot::DotOptions;
+#[cfg(feature = "full")]
 pub use render::html::{HtmlOptions, LiveOptions};
 pub use render::svg::{EdgeLabels, Svg, SvgOptions};
+#[cfg(feature = "full")]
 pub use schema::{Built, QueryResults, Schema};
+#[cfg(feature = "full")]
 pub use series::{Sample, SeriesSet};
 pub use transform::{Filter, FocusDirection};
+#[cfg(feature = "full")]
 pub use warning::{LeftOutReason, Warning};
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "full"))]
 pub struct ReadmeDoctests;

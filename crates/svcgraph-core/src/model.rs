@@ -17,7 +17,6 @@ use petgraph::visit::EdgeRef;
 use serde::{Deserialize, Serialize};
 
 use crate::diff::{Change, EdgeDiff};
-use crate::naming::Rename;
 
 /// What a node stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -233,6 +232,30 @@ impl Edge {
     }
 }
 
+/// One node renamed by a naming rule: its id before, its id after, and which rule did it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Rename {
+    /// The node's id after the rules (listed first so that renames sort by it).
+    pub to: String,
+    /// The node's id as the producer gave it.
+    pub from: String,
+    /// The rule, as the rules file spells it: `cidr 10.4.0.0/16`, `rename ^(.*)-v2$`,
+    /// `alias`, `ip_peers collapse`.
+    pub rule: String,
+}
+
+impl Rename {
+    /// A rename record.
+    pub fn new(from: &str, to: &str, rule: &str) -> Self {
+        Rename {
+            to: to.to_owned(),
+            from: from.to_owned(),
+            rule: rule.to_owned(),
+        }
+    }
+}
+
 /// A directed graph of who calls whom.
 #[derive(Debug, Clone, Default)]
 pub struct ServiceGraph {
@@ -296,6 +319,7 @@ impl ServiceGraph {
     }
 
     /// A node, to change anything but its id (which indexes it).
+    #[cfg(feature = "full")]
     pub(crate) fn node_mut(&mut self, index: NodeIndex) -> Option<&mut Node> {
         self.graph.node_weight_mut(index)
     }

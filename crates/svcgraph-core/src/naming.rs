@@ -56,31 +56,8 @@ use regex::Regex;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{Error, Result, excerpt};
+pub use crate::model::Rename;
 use crate::model::{NodeKind, ServiceGraph};
-
-/// One node renamed by a rule: its id before, its id after, and which rule did it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Rename {
-    /// The node's id after the rules (listed first so that renames sort by it).
-    pub to: String,
-    /// The node's id as the producer gave it.
-    pub from: String,
-    /// The rule, as the rules file spells it: `cidr 10.4.0.0/16`, `rename ^(.*)-v2$`,
-    /// `alias`, `ip_peers collapse`.
-    pub rule: String,
-}
-
-impl Rename {
-    /// A rename record.
-    pub fn new(from: &str, to: &str, rule: &str) -> Self {
-        Rename {
-            to: to.to_owned(),
-            from: from.to_owned(),
-            rule: rule.to_owned(),
-        }
-    }
-}
 
 /// What happens to nodes named by an IP address that no `[[cidr]]` range names.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,6 +16,7 @@ use std::collections::VecDeque;
 
 use petgraph::Direction as Dir;
 use petgraph::graph::NodeIndex;
+#[cfg(feature = "full")]
 use regex::Regex;
 
 use crate::error::{Error, Result, Suggestions, excerpt};
@@ -28,9 +29,11 @@ pub struct Filter {
     /// Keep only edges that touch one of these namespaces (with the peers at their other end).
     /// Empty: no namespace filter.
     pub namespaces: Vec<String>,
-    /// Keep only nodes whose name or id contains a match.
+    /// Keep only nodes whose name or id contains a match (with the `full` feature).
+    #[cfg(feature = "full")]
     pub name: Option<Regex>,
-    /// Drop nodes whose name or id contains a match.
+    /// Drop nodes whose name or id contains a match (with the `full` feature).
+    #[cfg(feature = "full")]
     pub exclude: Option<Regex>,
     /// Drop virtual nodes (uninstrumented callers and callees).
     pub hide_virtual: bool,
@@ -40,13 +43,11 @@ pub struct Filter {
 
 /// Applies a [`Filter`]. Nodes are dropped with their edges.
 pub fn filter(graph: &ServiceGraph, f: &Filter) -> ServiceGraph {
-    let named = |n: &Node, re: &Regex| re.is_match(&n.name) || re.is_match(&n.id);
     let by_node = graph.subgraph(
         |_, n| {
             !(f.hide_virtual && n.kind == NodeKind::Virtual
                 || f.hide_external && matches!(n.kind, NodeKind::External | NodeKind::Unknown)
-                || f.name.as_ref().is_some_and(|re| !named(n, re))
-                || f.exclude.as_ref().is_some_and(|re| named(n, re)))
+                || dropped_by_name(f, n))
         },
         |_, _, _| true,
     );
@@ -74,6 +75,19 @@ pub fn filter(graph: &ServiceGraph, f: &Filter) -> ServiceGraph {
         |i, n| keep[i.index()] || inside(n),
         |s, t, _| inside(&g[s]) || inside(&g[t]),
     )
+}
+
+/// Whether the name patterns of `f` drop `n`.
+#[cfg(feature = "full")]
+fn dropped_by_name(f: &Filter, n: &Node) -> bool {
+    let named = |re: &Regex| re.is_match(&n.name) || re.is_match(&n.id);
+    f.name.as_ref().is_some_and(|re| !named(re)) || f.exclude.as_ref().is_some_and(named)
+}
+
+/// Without the `full` feature there are no name patterns.
+#[cfg(not(feature = "full"))]
+fn dropped_by_name(_: &Filter, _: &Node) -> bool {
+    false
 }
 
 /// Which way [`focus`] walks from the focused node: along the calls, not across the page
@@ -474,6 +488,19 @@ mod tests {
     }
 
     #[test]
+    fn kind_filters_drop_nodes_with_their_edges() {
+        let f = Filter {
+            hide_virtual: true,
+            hide_external: true,
+            ..Filter::default()
+        };
+        let g = filter(&shop(), &f);
+        assert_eq!(names(&g), ["batch", "cart", "catalog", "front", "redis"]);
+        assert_eq!(g.edge_count(), 4);
+    }
+
+    #[test]
+    #[cfg(feature = "full")]
     fn kind_and_name_filters_drop_nodes_with_their_edges() {
         let f = Filter {
             hide_virtual: true,

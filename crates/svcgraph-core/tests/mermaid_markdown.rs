@@ -2,6 +2,8 @@
 //! compared with its yesterday, and a graph of hostile names. The text is the contract, so
 //! each is an insta snapshot; the browser checks (`tests/browser/test_mermaid.py`) draw the
 //! same documents with the real Mermaid library and render the Markdown.
+// Reads metric responses and snapshots: the `full` feature.
+#![cfg(feature = "full")]
 
 use std::path::PathBuf;
 

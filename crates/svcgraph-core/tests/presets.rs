@@ -1,6 +1,8 @@
 //! Golden tests: for every schema preset, responses in that producer's real label shape give
 //! the expected graph. The JSON document is the contract and is kept as an `insta` snapshot;
 //! the facts that matter most are also asserted directly.
+// Reads metric responses and snapshots: the `full` feature.
+#![cfg(feature = "full")]
 
 use std::path::Path;
 

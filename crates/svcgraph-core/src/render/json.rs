@@ -38,8 +38,8 @@ use serde::{Deserialize, Serialize};
 use crate::diff::EdgeDiff;
 use crate::error::{Error, Result, excerpt};
 use crate::layout::LayoutStats;
+use crate::model::Rename;
 use crate::model::{Edge, Latency, Node, ServiceGraph};
-use crate::naming::Rename;
 
 /// The value of the `format` field.
 pub const FORMAT: &str = "svcgraph-graph";
