@@ -1,0 +1,189 @@
+//! `svcgraph-wasm`: svcgraph's layout and SVG drawing for the interactive page, as a
+//! WebAssembly module (`wasm32-unknown-unknown`) with no JavaScript glue.
+//!
+//! The page hands over a graph document (what `svcgraph render -f json` writes) and the
+//! drawing options as JSON, and gets back the SVG that `svcgraph render` draws of the same
+//! document with the same flags, byte for byte: the same core, the same transforms in the
+//! same order (aggregate, filter, prune, focus).
+//!
+//! ```
+//! let document = r#"{"format":"svcgraph-graph","version":1,
+//!   "nodes":[{"id":"front","name":"front","kind":"service"},
+//!            {"id":"cart","name":"cart","kind":"service"},
+//!            {"id":"ads","name":"ads","kind":"service"}],
+//!   "edges":[{"source":"front","target":"cart","requests_per_second":12.5},
+//!            {"source":"front","target":"ads","requests_per_second":3.0}]}"#;
+//! let svg = svcgraph_wasm::render_svg(document, r#"{"focus":"cart","rankdir":"tb"}"#)?;
+//! assert!(svg.starts_with("<svg") && svg.contains("front") && !svg.contains("ads"));
+//!
+//! let err = svcgraph_wasm::render_svg(document, r#"{"focus":"basket"}"#).unwrap_err();
+//! assert!(err.contains("no node is named `basket`"), "{err}");
+//! # Ok::<(), String>(())
+//! ```
+//!
+//! The module's interface (`abi`): `svcgraph_alloc(len) -> ptr` and
+//! `svcgraph_free(ptr, len)` for buffers in its memory, and
+//! `svcgraph_render_svg(doc_ptr, doc_len, options_ptr, options_len) -> ptr`, whose answer is
+//! a little-endian `u32` status (0: the SVG, 1: a JSON error `{"error": "..."}`), a `u32`
+//! length and that many bytes of UTF-8; the caller frees it with
+//! `svcgraph_free(ptr, 8 + length)`.
+#![warn(missing_docs)]
+
+pub mod abi;
+mod options;
+
+use svcgraph_core::render::json::from_json;
+use svcgraph_core::render::svg::to_svg;
+use svcgraph_core::transform::{self, Filter, Level};
+
+pub use options::DrawOptions;
+
+/// The SVG of a graph document drawn with `options` (JSON, see [`DrawOptions`]; empty for
+/// the defaults), or a message saying what was wrong with either.
+pub fn render_svg(document: &str, options: &str) -> Result<String, String> {
+    let options = DrawOptions::from_json(options)?;
+    let graph = from_json(document).map_err(|e| e.to_string())?;
+    let graph = options.transform(graph)?;
+    Ok(to_svg(&graph, &options.svg_options()).text)
+}
+
+impl DrawOptions {
+    /// The transforms of `svcgraph render`, in its order: aggregate, filter, prune, focus.
+    fn transform(
+        &self,
+        mut graph: svcgraph_core::ServiceGraph,
+    ) -> Result<svcgraph_core::ServiceGraph, String> {
+        if let Some(level) = self.aggregate {
+            // Pods become workloads first, so a namespace node merges workloads, not pods.
+            graph = transform::aggregate(&graph, Level::Workload);
+            if level == options::Aggregate::Namespace {
+                graph = transform::aggregate(&graph, Level::Namespace);
+            }
+        }
+        if !self.hide.is_empty() {
+            // What `--exclude '^(?:a|b)$'` drops; one node predicate, like the CLI's filter,
+            // so it makes no difference that it runs before the rest of the filter.
+            graph = graph.subgraph(
+                |_, n| !self.hide.iter().any(|h| *h == n.id || *h == n.name),
+                |_, _, _| true,
+            );
+        }
+        let mut filter = Filter::default();
+        filter.namespaces.clone_from(&self.namespace);
+        filter.hide_virtual = self.hide_virtual;
+        filter.hide_external = self.hide_external;
+        graph = transform::filter(&graph, &filter);
+        if let Some(min) = self.min_rate {
+            graph = transform::prune(&graph, min);
+        }
+        if let Some(node) = &self.focus {
+            graph = transform::focus(&graph, node, self.depth.0, self.direction.into())
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(graph)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `user -> front -> cart -> redis`, `front -> ads`, `cart -> 1.2.3.4` (external), all in
+    /// namespace `shop` but `user` and the address.
+    const SHOP: &str = r#"{"format":"svcgraph-graph","version":1,"nodes":[
+        {"id":"1.2.3.4","name":"1.2.3.4","kind":"external"},
+        {"id":"shop/ads","name":"ads","namespace":"shop","kind":"service"},
+        {"id":"shop/cart","name":"cart","namespace":"shop","kind":"service"},
+        {"id":"shop/front","name":"front","namespace":"shop","kind":"service"},
+        {"id":"shop/redis","name":"redis","namespace":"shop","kind":"database"},
+        {"id":"user","name":"user","kind":"virtual"}],
+      "edges":[
+        {"source":"shop/cart","target":"1.2.3.4","requests_per_second":1},
+        {"source":"shop/cart","target":"shop/redis","requests_per_second":8},
+        {"source":"shop/front","target":"shop/ads","requests_per_second":0.5},
+        {"source":"shop/front","target":"shop/cart","requests_per_second":4},
+        {"source":"user","target":"shop/front","requests_per_second":5}]}"#;
+
+    /// The names drawn, from the nodes' `data-id` attributes.
+    fn drawn(svg: &str) -> Vec<&str> {
+        svg.split("<g class=\"node")
+            .skip(1)
+            .filter_map(|g| g.split("data-id=\"").nth(1)?.split('"').next())
+            .collect()
+    }
+
+    #[test]
+    fn without_options_every_node_is_drawn() {
+        let svg = render_svg(SHOP, "").unwrap();
+        assert_eq!(svg, render_svg(SHOP, "{}").unwrap());
+        assert_eq!(drawn(&svg).len(), 6, "{svg}");
+    }
+
+    #[test]
+    fn transforms_apply_like_the_command_line() {
+        let focus = render_svg(SHOP, r#"{"focus":"cart","depth":1,"direction":"up"}"#).unwrap();
+        assert_eq!(drawn(&focus), ["shop/cart", "shop/front"]);
+        let all = render_svg(SHOP, r#"{"focus":"cart","depth":"all","direction":"up"}"#).unwrap();
+        assert_eq!(drawn(&all), ["shop/cart", "shop/front", "user"]);
+        let hidden = render_svg(SHOP, r#"{"hide":["front","1.2.3.4"]}"#).unwrap();
+        assert_eq!(
+            drawn(&hidden),
+            ["shop/ads", "shop/cart", "shop/redis", "user"]
+        );
+        let kinds = render_svg(SHOP, r#"{"hide_virtual":true,"hide_external":true}"#).unwrap();
+        assert_eq!(drawn(&kinds).len(), 4);
+        let pruned = render_svg(SHOP, r#"{"min_rate":2}"#).unwrap();
+        assert_eq!(
+            drawn(&pruned),
+            ["shop/cart", "shop/front", "shop/redis", "user"]
+        );
+        let namespaces = render_svg(SHOP, r#"{"aggregate":"namespace"}"#).unwrap();
+        assert_eq!(drawn(&namespaces).len(), 3, "{namespaces}");
+    }
+
+    #[test]
+    fn drawing_options_change_the_drawing() {
+        let plain = render_svg(SHOP, "{}").unwrap();
+        for options in [
+            r#"{"rankdir":"tb"}"#,
+            r#"{"edge_labels":"never"}"#,
+            r#"{"no_legend":true}"#,
+            r#"{"group":"namespace"}"#,
+        ] {
+            assert_ne!(render_svg(SHOP, options).unwrap(), plain, "{options}");
+        }
+    }
+
+    #[test]
+    fn bad_documents_and_options_are_explained() {
+        for (document, options, expected) in [
+            ("", "{}", "the graph document is not valid JSON"),
+            ("{\"format\":", "{}", "ends early"),
+            (
+                r#"{"format":"other"}"#,
+                "{}",
+                "not a svcgraph graph document",
+            ),
+            (SHOP, "{", "the options are not valid JSON"),
+            (SHOP, "[]", "must be a JSON object"),
+            (SHOP, r#"{"rankdir":"up"}"#, "unknown variant `up`"),
+            (SHOP, r#"{"colour":"red"}"#, "unknown field `colour`"),
+            (
+                SHOP,
+                r#"{"depth":"deep","focus":"cart"}"#,
+                "write a number or \"all\"",
+            ),
+            (
+                SHOP,
+                r#"{"depth":-1,"focus":"cart"}"#,
+                "write a number or \"all\"",
+            ),
+            (SHOP, r#"{"depth":2}"#, "give `focus` too"),
+            (SHOP, r#"{"min_rate":-1}"#, "non-negative"),
+            (SHOP, r#"{"focus":"basket"}"#, "no node is named `basket`"),
+        ] {
+            let err = render_svg(document, options).unwrap_err();
+            assert!(err.contains(expected), "{options}: {err}");
+        }
+    }
+}
