@@ -3,9 +3,10 @@
 # workspace. Installs what the tests need when it is missing (Graphviz, rsvg-convert,
 # Prometheus, openssl, groff, rustfmt, clippy, the MSRV toolchains, the Windows target and
 # MinGW-w64, cargo-deny, cargo-fuzz, Python venvs with maturin, zig and the test packages,
-# actionlint, Chromium and chromedriver, the MCP Python SDK), so it works on a bare machine; running it again installs nothing. Prints the
-# time of each stage at the end. The contributors' quick loop, without root or browser, is
-# scripts/quick-test.sh; its stages are the first ones here.
+# actionlint, Chromium and chromedriver, the MCP Python SDK, Node.js, the Rust toolchain and
+# wasm32 target of the page's engine), so it works on a bare machine; running it again
+# installs nothing. Prints the time of each stage at the end. The contributors' quick loop,
+# without root or browser, is scripts/quick-test.sh; its stages are the first ones here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/stages.sh
@@ -52,6 +53,9 @@ stage "supply chain" bash scripts/supply-chain.sh
 # Fuzz targets (fuzz/, outside the workspace) for about 30 s in all; installs cargo-fuzz.
 stage "fuzz" bash scripts/fuzz.sh 30
 stage "deploy manifests" bash scripts/deploy-checks.sh
+# The page's WebAssembly engine: the committed module is not stale, and draws what the
+# command draws (Node.js); installs the wasm32 target with rustup.
+stage "wasm engine" bash scripts/wasm-checks.sh
 # The interactive HTML page in headless Chromium; installs chromium and chromium-driver.
 stage "browser" bash scripts/browser-checks.sh
 # `svcgraph mcp` through the official MCP Python SDK's client; installs it in a venv.
