@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import quote
@@ -180,6 +181,10 @@ def test_the_fragment_restores_the_view(driver, demo: Path) -> None:
     labels = driver.execute_script(
         "return [...document.querySelectorAll('g.edges > g.edge.focused > text')].map(t => t.textContent)")
     assert labels and all(label.startswith("p95 ") for label in labels), labels
+    # The focus is drawn afresh, and no service of tools is in it; the fragment keeps tools
+    # collapsed, and the whole drawing shows it so once the focus ends.
+    assert "collapsed=tools" in fragment(driver)
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
     assert driver.find_elements(By.CSS_SELECTOR, 'g.collapsed-box[data-namespace="tools"]')
     # Another fragment, by hand: the view follows.
     driver.execute_script("location.hash = '#focus=payment&dir=both&depth=1'")
@@ -188,6 +193,69 @@ def test_the_fragment_restores_the_view(driver, demo: Path) -> None:
     assert shown_nodes(driver) == {
         "payments/payment", CHECKOUT, "payments/fraud-detection", "card-gateway.example.net"}
     assert not driver.find_elements(By.CSS_SELECTOR, "g.collapsed-box")
+
+
+def command_svg(args: List[str]) -> str:
+    """`svcgraph render ARGS -f svg`, as text."""
+    return subprocess.run(
+        [str(pages.svcgraph_binary()), "render", "-q", "-f", "svg", *args],
+        check=True, capture_output=True, text=True,
+    ).stdout
+
+
+def test_a_focus_is_laid_out_afresh_as_the_command_draws_it(driver, demo: Path) -> None:
+    # The page's engine (svcgraph's own layout and drawing, compiled to WebAssembly) draws the
+    # neighbourhood: the SVG it wrote is `svcgraph render --focus`'s with the page's drawing
+    # options (namespace boxes: the demo has several), byte for byte.
+    for hash_, flags in [
+        ("#focus=checkout", ["--focus", CHECKOUT]),
+        ("#focus=shop%2Fcart&depth=3&dir=callees", ["--focus", "shop/cart", "--depth", "3", "--direction", "down"]),
+        ("#focus=payment&depth=2&dir=callers", ["--focus", "payments/payment", "--depth", "2", "--direction", "up"]),
+    ]:
+        driver.get("about:blank")
+        driver.get_log("browser")
+        pages.open_page(driver, demo, hash_)
+        assert driver.execute_script("return window.svcgraphView.engine()")
+        drawn = driver.execute_script("return window.svcgraphView.focusText()")
+        assert drawn == command_svg(["--demo", "--group", "namespace", *flags]), hash_
+        assert severe(driver.get_log("browser")) == []
+    # Clicking in the focus drawing focuses again; Escape returns to the whole drawing.
+    click_node(driver, CHECKOUT)
+    assert driver.execute_script("return window.svcgraphView.focusText()") == command_svg(
+        ["--demo", "--group", "namespace", "--focus", CHECKOUT, "--depth", "2", "--direction", "up"])
+    assert "focus=shop%2Fcheckout" in fragment(driver)
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    assert len(shown_nodes(driver)) == 19
+    assert driver.execute_script("return window.svcgraphView.focusText()") == ""
+
+
+def test_a_focus_in_a_big_graph_is_a_fresh_legible_layout(driver, workdir: Path) -> None:
+    doc = pages.service_graph(1000)
+    source = pages.write_json(doc, workdir / "big-focus.json")
+    path = pages.render(["-i", str(source)], workdir / "big-focus.html")
+    # The first service (in id order) with 5 to 20 services around it.
+    around: dict = {}
+    for e in doc["edges"]:
+        around.setdefault(e["source"], set()).add(e["target"])
+        around.setdefault(e["target"], set()).add(e["source"])
+    root = next(n["id"] for n in doc["nodes"] if 5 <= len(around.get(n["id"], ())) <= 20)
+    driver.get("about:blank")
+    driver.get_log("browser")
+    pages.open_page(driver, path, "#focus=" + quote(root, safe=""))
+    # Laid out from the graph document: the full drawing of 1,000 services is not even read.
+    assert not driver.execute_script("return window.svcgraphView.state.full")
+    drawn = driver.execute_script("return window.svcgraphView.focusText()")
+    assert drawn == command_svg(["-i", str(source), "--group", "namespace", "--focus", root])
+    assert shown_nodes(driver) == {root} | around[root]
+    # Every name at fit is at least 10 pixels tall (in the big drawing's coordinates a
+    # neighbourhood was a few pixels across).
+    heights = driver.execute_script(
+        "return [...document.querySelectorAll('#stage > svg:first-child g.nodes > g.node text')]"
+        ".map(t => t.getBoundingClientRect().height)")
+    assert heights and min(heights) >= 10, heights
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    assert len(driver.find_elements(By.CSS_SELECTOR, "g.nodes > g.node")) == 20, "the overview again"
+    assert severe(driver.get_log("browser")) == []
 
 
 def test_a_hostile_service_name_stays_text(driver, workdir: Path) -> None:

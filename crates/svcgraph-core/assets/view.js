@@ -5,6 +5,11 @@
  * namespace boxes `g.groups > g.group[data-namespace]`) and on the graph document embedded
  * in `#svcgraph-graph`. Pan and zoom change the SVG's viewBox; every other view state is a
  * class on SVG elements, styled by view.css. Names only ever enter the DOM as text.
+ *
+ * A focus is drawn afresh by the page's layout engine (`#svcgraph-engine`: svcgraph's layout
+ * and SVG drawing compiled to WebAssembly, the SVG `svcgraph render --focus` writes), and
+ * shown in place of the drawing until it ends; where the engine cannot run, the focus dims
+ * the rest of the drawing instead.
  */
 (function () {
   'use strict';
@@ -81,6 +86,8 @@
   const LABELS = ['auto', 'rate', 'errors', 'p95'];
 
   let graphDoc = readJson('svcgraph-graph') || { nodes: [], edges: [] };
+  // The document as the engine reads it: the page's own text, then each live view's.
+  let graphText = byId('svcgraph-graph') ? byId('svcgraph-graph').textContent : '';
   // Drawings with more services than this swap without gliding (each moved node is a
   // transform the browser animates).
   const MOVES_ANIMATED = 2000;
@@ -682,6 +689,101 @@
     panel.append(list);
   }
 
+  /* ---------- The layout engine ---------- */
+
+  // svcgraph's layout and drawing (crates/svcgraph-wasm), gzipped, in base64; loaded once
+  // at start. Null where it cannot run (no DecompressionStream, WebAssembly refused).
+  let engine = null;
+  // Until it has loaded (or failed to), a focus the link asks for waits for it, so that a
+  // big graph's full drawing is not read just to be replaced.
+  let engineLoading = Boolean(byId('svcgraph-engine')) && typeof DecompressionStream === 'function' && typeof WebAssembly === 'object';
+  let pendingFocus = '';
+  async function loadEngine() {
+    const block = byId('svcgraph-engine');
+    if (!block || typeof DecompressionStream !== 'function' || typeof WebAssembly !== 'object') return null;
+    const packed = Uint8Array.from(atob(block.textContent.trim()), (c) => c.charCodeAt(0));
+    const unpacked = new Blob([packed]).stream().pipeThrough(new DecompressionStream('gzip'));
+    const { instance } = await WebAssembly.instantiate(await new Response(unpacked).arrayBuffer(), {});
+    const x = instance.exports;
+    const encoder = new TextEncoder();
+    const decoder = new TextDecoder();
+    // Text into a buffer of the module's memory: [pointer, length]; freed by the caller.
+    const put = (text) => {
+      const bytes = encoder.encode(text);
+      const ptr = x.svcgraph_alloc(bytes.length);
+      new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes);
+      return [ptr, bytes.length];
+    };
+    return {
+      // {svg} or {error}: the drawing of a graph document (text) with options (render's
+      // flags as an object). The answer: a u32 status, a u32 length, then UTF-8.
+      draw(documentText, options) {
+        const [doc, docLength] = put(documentText);
+        const [opts, optsLength] = put(JSON.stringify(options));
+        try {
+          const answer = x.svcgraph_render_svg(doc, docLength, opts, optsLength);
+          const header = new DataView(x.memory.buffer, answer, 8);
+          const status = header.getUint32(0, true);
+          const length = header.getUint32(4, true);
+          const text = decoder.decode(new Uint8Array(x.memory.buffer, answer + 8, length));
+          x.svcgraph_free(answer, 8 + length);
+          if (status === 0) return { svg: text };
+          try { return { error: String(JSON.parse(text).error) }; } catch (e) { return { error: text }; }
+        } finally {
+          x.svcgraph_free(doc, docLength);
+          x.svcgraph_free(opts, optsLength);
+        }
+      },
+    };
+  }
+
+  let baseSvg = null; // the drawing a focus drawing stands in for, shown again when it ends
+  let focusSvg = null; // the engine's drawing of the focus, while it is shown
+  let focusText = ''; // that drawing as the engine wrote it
+  const WALKS = { both: 'both', callers: 'up', callees: 'down' };
+
+  // The graph document's service `key` names: an id (as drawn or as given), else a name, the
+  // first in id order (the document's order).
+  function docId(key) {
+    let named = null;
+    for (const n of graphDoc.nodes || []) {
+      if (n.id === key || drawnId(n.id) === key) return n.id;
+      if (named === null && n.name === key) named = n.id;
+    }
+    return named;
+  }
+
+  // The focus drawn afresh: the neighbourhood `svcgraph render --focus ID --depth N
+  // --direction D` draws with the page's drawing options, in place of the drawing. False
+  // when it cannot be drawn (then the focus dims the rest of the drawing).
+  function drawFocus(key) {
+    const id = docId(key);
+    if (id === null) return false;
+    const options = Object.assign({}, config.draw || {}, { focus: id, depth: state.depth, direction: WALKS[state.dir] || 'both' });
+    let drawn;
+    try { drawn = engine.draw(graphText, options); } catch (e) { drawn = { error: String(e) }; }
+    const next = drawn.svg ? parseSvg(drawn.svg) : null;
+    if (!next) {
+      setStatus(`the focus could not be laid out (${drawn.error || 'unreadable drawing'}); dimming the rest instead`, true);
+      return false;
+    }
+    if (svg !== focusSvg) baseSvg = svg;
+    swapDrawing(next);
+    focusSvg = next;
+    focusText = drawn.svg;
+    for (const x of svg.querySelectorAll('g.nodes > g.node, g.edges > g.edge, g.groups > g.group')) x.classList.add('focused');
+    const root = model.nodes.get(drawnId(id));
+    if (root) root.el.classList.add('focus-root');
+    svg.classList.add('focusing');
+    state.focus = drawnId(id);
+    applyLabels();
+    search(state.q, false);
+    writeHash();
+    fit();
+    if (root) showNode(root);
+    return true;
+  }
+
   /* ---------- Focus ---------- */
 
   // A service by id, or by name when the name is unique enough (the first in id order).
@@ -695,6 +797,8 @@
   }
 
   function focusOn(key) {
+    pendingFocus = '';
+    if (engine && drawFocus(key)) return;
     let id = resolve(key);
     if (id === null) { setStatus(`no service ${key} in this drawing`); return; }
     if (!model.nodes.has(id)) { reveal(id); id = resolve(key); if (id === null) return; }
@@ -733,10 +837,17 @@
 
   function clearFocus(quiet) {
     if (!svg) return;
-    for (const x of svg.querySelectorAll('.focused, .focus-root')) x.classList.remove('focused', 'focus-root');
-    svg.classList.remove('focusing');
+    pendingFocus = '';
     const was = state.focus;
     state.focus = '';
+    if (svg === focusSvg && baseSvg) {
+      swapDrawing(baseSvg);
+      applyCollapsed();
+      applyLabels();
+      search(state.q, false);
+    }
+    for (const x of svg.querySelectorAll('.focused, .focus-root')) x.classList.remove('focused', 'focus-root');
+    svg.classList.remove('focusing');
     if (!quiet) { writeHash(); if (was) fit(); showDefaultPanel(); }
   }
 
@@ -876,6 +987,7 @@
     svg = next;
     model = indexDrawing(svg);
     svg.classList.remove('focusing');
+    if (next !== focusSvg) { focusSvg = null; focusText = ''; }
   }
 
   function showFull(ns) {
@@ -1015,7 +1127,8 @@
   function writeHash() {
     const parts = [];
     const put = (k, v) => parts.push(k + '=' + encodeURIComponent(v));
-    if (state.focus) { put('focus', state.focus); put('depth', state.depth); put('dir', state.dir); }
+    const focus = state.focus || pendingFocus;
+    if (focus) { put('focus', focus); put('depth', state.depth); put('dir', state.dir); }
     if (state.q) put('q', state.q);
     if (state.labels !== 'auto') put('labels', state.labels);
     if (state.collapsed.size) parts.push('collapsed=' + [...state.collapsed].sort().map(encodeURIComponent).join(','));
@@ -1063,7 +1176,7 @@
     ui.search.value = q;
     clearFocus(true);
     if (config.overview) {
-      const wantFull = p.get('full') === '1' || Boolean(focus && !overviewKeys.has(focus));
+      const wantFull = p.get('full') === '1' || Boolean(focus && !overviewKeys.has(focus) && !engine && !engineLoading);
       if (wantFull && !state.full) {
         const keep = state.collapsed;
         showFull(null);
@@ -1084,7 +1197,8 @@
       state.compare = /^\d+$/.test(compare) ? compare : '';
       syncLiveControls();
     }
-    if (focus && resolve(focus) !== null) focusOn(focus);
+    if (focus && engineLoading) { fit(); pendingFocus = focus; }
+    else if (focus && (engine ? docId(focus) !== null : resolve(focus) !== null)) focusOn(focus);
     else if (q && matches.length && !state.fit) { nextMatch(); }
     else fit();
     writeHash();
@@ -1254,7 +1368,7 @@
     const was = new Map();
     if (before.size <= MOVES_ANIMATED) for (const [id, n] of before) was.set(id, nodeBox(n));
     const focus = state.focus;
-    if (doc && typeof doc === 'object') { graphDoc = doc; docIndex = indexDocument(doc); }
+    if (doc && typeof doc === 'object') { graphDoc = doc; graphText = JSON.stringify(doc); docIndex = indexDocument(doc); }
     swapDrawing(next);
     for (const [id, n] of model.nodes) if (!before.has(id)) n.el.classList.add('entering');
     glideFrom(was);
@@ -1269,7 +1383,7 @@
     applyCollapsed();
     applyLabels();
     search(state.q, false);
-    if (focus && model.nodes.has(focus)) {
+    if (focus && (engine ? docId(focus) !== null : model.nodes.has(focus))) {
       const keep = state.fit;
       focusOn(focus);
       state.fit = keep;
@@ -1304,6 +1418,8 @@
   window.svcgraphView = {
     state, focus: focusOn, clearFocus: () => clearFocus(), collapse, expand, showFull, showOverview,
     exportText, refresh, fit, matches: () => matches.slice(), formatRate, formatPercent, formatDuration,
+    // Whether the engine runs, and the SVG it wrote for the focus shown ('' without one).
+    engine: () => engine !== null, focusText: () => (svg === focusSvg ? focusText : ''),
   };
 
   applyHash();
@@ -1315,6 +1431,16 @@
     writeHash();
   }
   if (live) { syncLiveControls(); schedule(); setStatus('live: refreshes every ' + live.refresh_seconds + ' s'); }
-  // Ready once the first frame with the drawing has been produced.
-  requestAnimationFrame(() => requestAnimationFrame(() => { window.svcgraphReady = performance.now(); }));
+  // Ready once the engine has loaded (or could not), a focus the link asks for is drawn by
+  // it, and the first frame with the drawing has been produced.
+  const ready = () => requestAnimationFrame(() => requestAnimationFrame(() => { window.svcgraphReady = performance.now(); }));
+  loadEngine().catch(() => null).then((loaded) => {
+    engine = loaded;
+    engineLoading = false;
+    // The focus the link asked for: drawn by the engine, or without it as before.
+    const focus = pendingFocus;
+    pendingFocus = '';
+    if (focus && !(engine && drawFocus(focus))) applyHash();
+    ready();
+  });
 })();

@@ -9,6 +9,12 @@
 //! JSON strings inside data blocks in which `<` is written `\u003c`, so no name can close a
 //! block or open a tag; the script puts names into the DOM as text only.
 //!
+//! The page carries the layout engine too ([`ENGINE`]: `crates/svcgraph-wasm` compiled to
+//! WebAssembly, gzipped, in base64): focusing on a service draws its neighbourhood afresh, as
+//! `svcgraph render --focus` draws it, rather than dimming the rest of the big drawing. The
+//! policy allows compiling it (`'wasm-unsafe-eval'`); a browser without WebAssembly or
+//! `DecompressionStream` keeps the dimming.
+//!
 //! Graphs of more than [`OVERVIEW_THRESHOLD`] nodes start as an overview ([`aggregate`]): one
 //! node per namespace when they have several, else one per workload when their pods make
 //! noticeably fewer workloads. The full drawing is embedded too and shown, on the namespace or
@@ -46,6 +52,16 @@ use crate::transform::{Level, aggregate, workload_name};
 pub const SCRIPT: &str = include_str!("../../assets/view.js");
 /// The page's stylesheet, compiled in.
 pub const STYLESHEET: &str = include_str!("../../assets/view.css");
+/// The page's layout engine: `crates/svcgraph-wasm` built for `wasm32-unknown-unknown` and
+/// gzipped by `scripts/wasm-build.sh` (committed, so building this crate needs no wasm
+/// toolchain; the test command fails when it is stale against its sources).
+pub const ENGINE: &[u8] = include_bytes!("../../assets/engine.wasm.gz");
+
+/// [`ENGINE`] in base64, as the page carries it; encoded once.
+fn engine_base64() -> &'static str {
+    static ENCODED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ENCODED.get_or_init(|| base64::engine::general_purpose::STANDARD.encode(ENGINE))
+}
 
 /// Graphs with more nodes than this start as an overview of their namespaces (or workloads):
 /// a few hundred boxes is about what a screen shows legibly.
@@ -148,6 +164,7 @@ pub fn to_html(graph: &ServiceGraph, options: &HtmlOptions) -> String {
         // The full drawing travels as a string and is parsed only when asked for, so a big
         // page starts as fast as its overview.
         full_svg: overview.as_ref().map(|_| full.as_str()),
+        draw: DrawConfig::of(&svg_options),
     };
     let config_json = script_data(&serde_json::to_string(&config).unwrap_or_default());
     let graph_json = script_data(to_json(graph).trim_end());
@@ -209,6 +226,11 @@ pub fn to_html(graph: &ServiceGraph, options: &HtmlOptions) -> String {
     let _ = writeln!(
         out,
         "<script type=\"application/json\" id=\"svcgraph-graph\">{graph_json}</script>"
+    );
+    let _ = writeln!(
+        out,
+        "<script type=\"application/wasm+gzip;base64\" id=\"svcgraph-engine\">{}</script>",
+        engine_base64()
     );
     let _ = writeln!(out, "<script>{SCRIPT}</script>");
     out.push_str("</body>\n</html>\n");
@@ -287,6 +309,39 @@ struct Config<'a> {
     /// For a workload overview: the ids of each workload's pods in the full drawing.
     members: Option<&'a BTreeMap<String, Vec<String>>>,
     full_svg: Option<&'a str>,
+    draw: DrawConfig,
+}
+
+/// The page's drawing options as the engine reads them (`svcgraph render`'s flag names), so
+/// that a focus drawn in the page is the one `svcgraph render --focus` draws with the same
+/// flags.
+#[derive(serde::Serialize)]
+struct DrawConfig {
+    rankdir: &'static str,
+    edge_labels: &'static str,
+    no_legend: bool,
+    group: &'static str,
+}
+
+impl DrawConfig {
+    fn of(options: &SvgOptions) -> Self {
+        DrawConfig {
+            rankdir: match options.direction {
+                crate::Direction::TopToBottom => "tb",
+                crate::Direction::LeftToRight => "lr",
+            },
+            edge_labels: match options.edge_labels {
+                super::svg::EdgeLabels::Always => "always",
+                super::svg::EdgeLabels::Never => "never",
+                super::svg::EdgeLabels::Auto => "auto",
+            },
+            no_legend: options.no_legend,
+            group: match options.group {
+                Grouping::Namespace => "namespace",
+                Grouping::None => "none",
+            },
+        }
+    }
 }
 
 /// What a big graph's page shows first.
@@ -597,8 +652,9 @@ fn csp_hash(content: &str) -> String {
 }
 
 /// The policy: nothing from anywhere, except the page's own script and stylesheet, the
-/// drawings' `<style>` blocks and their few `style` attributes (all by hash), images from
-/// `data:` URLs, and for a live page requests to its own server.
+/// drawings' `<style>` blocks and their few `style` attributes (all by hash), compiling the
+/// page's own WebAssembly engine (`'wasm-unsafe-eval'` allows WebAssembly only, not `eval`),
+/// images from `data:` URLs, and for a live page requests to its own server.
 fn content_security_policy(svgs: &[&str], live: bool) -> String {
     let mut elements = BTreeSet::new();
     let mut attributes = BTreeSet::new();
@@ -612,7 +668,7 @@ fn content_security_policy(svgs: &[&str], live: bool) -> String {
         }
     }
     let mut policy = format!(
-        "default-src 'none'; script-src {}; style-src {elements}; style-src-elem {elements}; style-src-attr 'unsafe-hashes' {}; img-src data:; base-uri 'none'; form-action 'none'",
+        "default-src 'none'; script-src {} 'wasm-unsafe-eval'; style-src {elements}; style-src-elem {elements}; style-src-attr 'unsafe-hashes' {}; img-src data:; base-uri 'none'; form-action 'none'",
         csp_hash(SCRIPT),
         join(&attributes),
         elements = join(&elements),

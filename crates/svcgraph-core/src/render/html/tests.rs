@@ -50,7 +50,9 @@ fn the_policy_allows_exactly_the_inline_blocks() {
         "\"",
     )[0];
     assert!(csp.starts_with("default-src 'none';"), "{csp}");
-    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"));
+    // WebAssembly may be compiled (the page's engine), JavaScript may not be evaluated.
+    assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
     assert!(
         !csp.contains("connect-src"),
         "a file page makes no requests"
@@ -59,7 +61,10 @@ fn the_policy_allows_exactly_the_inline_blocks() {
     let scripts = blocks(&page, "<script>", "</script>");
     assert_eq!(scripts, [SCRIPT]);
     assert!(
-        csp.contains(&format!("script-src {};", csp_hash(SCRIPT))),
+        csp.contains(&format!(
+            "script-src {} 'wasm-unsafe-eval';",
+            csp_hash(SCRIPT)
+        )),
         "{csp}"
     );
     let styles = blocks(&page, "<style>", "</style>");
@@ -131,8 +136,9 @@ fn nothing_is_fetched_from_anywhere() {
 fn hostile_names_stay_inside_their_data_blocks() {
     let page = to_html(&shop(), &HtmlOptions::default());
     assert!(!page.contains("<script>alert") && !page.contains("<img") && !page.contains("<!--"));
-    // Three data or code blocks, each closed once, where it should be.
-    assert_eq!(page.matches("</script>").count(), 3);
+    // Four data or code blocks (configuration, graph, engine, script), each closed once,
+    // where it should be.
+    assert_eq!(page.matches("</script>").count(), 4);
     let graph = blocks(
         &page,
         "<script type=\"application/json\" id=\"svcgraph-graph\">",
@@ -153,7 +159,7 @@ fn hostile_names_stay_inside_their_data_blocks() {
     };
     let page = to_html(&shop(), &title);
     assert!(page.contains("<title>&lt;/script&gt;&lt;script&gt;alert(1)"));
-    assert_eq!(page.matches("</script>").count(), 3);
+    assert_eq!(page.matches("</script>").count(), 4);
 }
 
 #[test]
@@ -235,6 +241,7 @@ fn the_page_skeleton() {
         .replace(STYLESHEET, "[view.css]");
     let graph = to_json(&shop());
     skeleton = skeleton.replace(&script_data(graph.trim_end()), "[graph]");
+    skeleton = skeleton.replace(engine_base64(), "[engine]");
     let hashes = regex::Regex::new("sha256-[A-Za-z0-9+/=]+").unwrap();
     let skeleton = hashes.replace_all(&skeleton, "sha256-…");
     insta::assert_snapshot!(skeleton);
@@ -363,7 +370,31 @@ fn the_data_quality_section_escapes_names_and_lists_renames() {
     );
     assert!(section.contains("<code>"), "advice settings are code");
     assert_eq!(page.matches("</details>").count(), 1);
-    assert_eq!(page.matches("</script>").count(), 3);
+    assert_eq!(page.matches("</script>").count(), 4);
     // Without a report or renames there is no section.
     assert!(!to_html(&shop(), &HtmlOptions::default()).contains("id=\"quality\""));
+}
+
+#[test]
+fn the_page_carries_the_engine_and_the_options_it_draws_with() {
+    let mut options = HtmlOptions::default();
+    options.svg.direction = crate::Direction::TopToBottom;
+    options.svg.edge_labels = crate::EdgeLabels::Never;
+    let page = to_html(&shop(), &options);
+    let engine = blocks(
+        &page,
+        "<script type=\"application/wasm+gzip;base64\" id=\"svcgraph-engine\">",
+        "</script>",
+    );
+    assert_eq!(engine.len(), 1);
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(engine[0])
+        .unwrap();
+    assert_eq!(bytes, ENGINE);
+    assert_eq!(&ENGINE[..2], [0x1f, 0x8b], "gzip");
+    // Two namespaces: the page draws them boxed, and so does its engine.
+    assert_eq!(
+        config(&page)["draw"],
+        serde_json::json!({"rankdir": "tb", "edge_labels": "never", "no_legend": false, "group": "namespace"})
+    );
 }
