@@ -284,6 +284,11 @@ pub struct DrawArgs {
     #[arg(long, value_enum, default_value_t = RankDir::Lr, help_heading = "Output")]
     pub rankdir: RankDir,
 
+    /// How edges are drawn: smooth curves, or runs parallel to the axes with rounded
+    /// corners.
+    #[arg(long, value_enum, default_value_t = EdgeStyleArg::Curved, help_heading = "Output")]
+    pub edges: EdgeStyleArg,
+
     /// Edge labels on the SVG picture (auto: up to 1,000 edges; tooltips always have them).
     #[arg(long, value_enum, default_value_t = EdgeLabelsArg::Auto, help_heading = "Output")]
     pub edge_labels: EdgeLabelsArg,
@@ -967,6 +972,14 @@ pub enum GroupBy {
     None,
     /// One box per namespace.
     Namespace,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EdgeStyleArg {
+    /// Straight where nothing is in the way, else smooth curves.
+    Curved,
+    /// Parallel to the axes, each offset on a track of its own.
+    Orthogonal,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -56,7 +56,7 @@ use std::time::Instant;
 
 use common::{median, plain_dot_with, service_graph, timed, timeout};
 use drawing::read_svg;
-use metrics::{bends, crossings, edge_length, overlap, reversed_geometric};
+use metrics::{bends, crossings, edge_length, overlap, reversed_geometric, turns};
 use svcgraph_core::ServiceGraph;
 use svcgraph_core::render::Grouping;
 use svcgraph_core::render::dot::{DotOptions, to_dot};
@@ -80,6 +80,10 @@ pub struct Quality {
     pub near: f64,
     pub length: f64,
     pub bends: u64,
+    /// Total turning, in right angles.
+    pub turns: f64,
+    /// Edges drawn.
+    pub lines: usize,
     pub reversed: u64,
     pub width: f64,
     pub height: f64,
@@ -183,6 +187,8 @@ fn measure(drawn: &str, ours: bool) -> Result<Quality, String> {
         near,
         length: edge_length(&d.edges),
         bends: bends(&d.edges),
+        turns: turns(&d.edges),
+        lines: d.edges.len(),
         reversed: if ours {
             d.marked_reversed
         } else {
@@ -215,8 +221,13 @@ fn file_name(name: &str) -> String {
 
 fn run_case(case: &Case, scratch: &Path, gallery: Option<&Path>) -> Row {
     let mut options = SvgOptions::default();
-    options.edge_labels = EdgeLabels::Never;
+    if std::env::var_os("SVCGRAPH_QUALITY_LABELS").is_none() {
+        options.edge_labels = EdgeLabels::Never;
+    }
     options.no_legend = true;
+    if std::env::var_os("SVCGRAPH_QUALITY_ORTHOGONAL").is_some() {
+        options.edges = svcgraph_core::layout::EdgeStyle::Orthogonal;
+    }
     options.group = case.group;
     let (ours_secs, ours_svg) = time_ours(&case.graph, &options);
     let mut ours = measure(&ours_svg, true).unwrap_or_else(|e| {

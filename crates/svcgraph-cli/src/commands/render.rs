@@ -5,10 +5,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
+use svcgraph_core::layout::EdgeStyle;
 use svcgraph_core::render::{Grouping, dot, html, json, markdown, mermaid, svg};
 use svcgraph_core::{Direction, LayoutStats, ServiceGraph, counted as count, layout};
 
-use crate::args::{DrawArgs, EdgeLabelsArg, Format, GroupBy, RankDir, RenderArgs};
+use crate::args::{DrawArgs, EdgeLabelsArg, EdgeStyleArg, Format, GroupBy, RankDir, RenderArgs};
 use crate::output;
 use crate::pipeline::{self, Notes, Obtained};
 
@@ -86,6 +87,10 @@ pub(crate) fn svg_options(args: &DrawArgs) -> svg::SvgOptions {
     options.direction = match args.rankdir {
         RankDir::Lr => Direction::LeftToRight,
         RankDir::Tb => Direction::TopToBottom,
+    };
+    options.edges = match args.edges {
+        EdgeStyleArg::Curved => EdgeStyle::Curved,
+        EdgeStyleArg::Orthogonal => EdgeStyle::Orthogonal,
     };
     options.edge_labels = match args.edge_labels {
         EdgeLabelsArg::Auto => svg::EdgeLabels::Auto,

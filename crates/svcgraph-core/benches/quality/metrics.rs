@@ -15,6 +15,8 @@
 //!   right; straight stretches do not end a run); a run turning more than
 //!   [`BEND_ANGLE_DEG`] in total is one bend. A right angle is one bend, a gentle S-curve
 //!   whose steepest heading stays under 30° none, a steep S-curve two.
+//! * **turns**: the total turning along each polyline, in right angles (a right-angle
+//!   corner is one turn; per edge in the reports).
 //! * **reversed (geometric)**: edges (not self-loops) whose end point is not further along
 //!   the flow (to the right) than their start point.
 
@@ -276,6 +278,41 @@ pub fn bends_of(line: &[Point]) -> u64 {
         heading = Some(h);
     }
     bends + u64::from(run.abs() > limit)
+}
+
+/// Total turning of one polyline, in right angles: a right-angle corner is 1, a steep
+/// S-curve nearly 2, a straight line 0.
+pub fn turns_of(line: &[Point]) -> f64 {
+    let mut total = 0.0_f64;
+    let mut heading: Option<f64> = None;
+    for w in line.windows(2) {
+        let d = w[1].minus(w[0]);
+        if d.length() < 1e-9 {
+            continue;
+        }
+        let h = d.y.atan2(d.x);
+        if let Some(prev) = heading {
+            let mut turn = h - prev;
+            while turn > std::f64::consts::PI {
+                turn -= std::f64::consts::TAU;
+            }
+            while turn <= -std::f64::consts::PI {
+                turn += std::f64::consts::TAU;
+            }
+            total += turn.abs();
+        }
+        heading = Some(h);
+    }
+    total / std::f64::consts::FRAC_PI_2
+}
+
+/// Turning summed over all edges, in right angles.
+pub fn turns(edges: &[EdgeLine]) -> f64 {
+    edges
+        .iter()
+        .flat_map(|e| &e.polylines)
+        .map(|l| turns_of(l))
+        .sum()
 }
 
 /// Bends summed over all edges.

@@ -17,7 +17,7 @@ pub fn print_header(limit: Duration) {
     );
     println!();
     println!(
-        "| graph | nodes | edges | crossings ours | dot | ours / dot | overlap % ours | dot | area ours / dot | aspect ours | dot | length ours / dot | bends ours | dot | reversed ours | dot | ours ms | dot s | dot / ours time |"
+        "| graph | nodes | edges | crossings ours | dot | ours / dot | overlap % ours | dot | area ours / dot | aspect ours | dot | length ours / dot | turns/edge ours | dot | reversed ours | dot | ours ms | dot s | dot / ours time |"
     );
     println!(
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -42,6 +42,14 @@ fn percent(part: f64, whole: f64) -> String {
     }
 }
 
+fn per_edge(turns: f64, lines: usize) -> String {
+    if lines == 0 {
+        "—".into()
+    } else {
+        format!("{:.2}", turns / lines as f64)
+    }
+}
+
 fn aspect(q: &Quality) -> String {
     ratio(q.width, q.height)
 }
@@ -63,8 +71,8 @@ pub fn print_row(row: &Row) {
             aspect(o),
             aspect(d),
             ratio(o.length, d.length),
-            o.bends,
-            d.bends,
+            per_edge(o.turns, o.lines),
+            per_edge(d.turns, d.lines),
             o.reversed,
             d.reversed,
             o.secs * 1000.0,
@@ -79,7 +87,7 @@ pub fn print_row(row: &Row) {
             o.crossings,
             percent(o.near, o.length),
             aspect(o),
-            o.bends,
+            per_edge(o.turns, o.lines),
             o.reversed,
             o.secs * 1000.0,
         ),
@@ -103,6 +111,8 @@ struct Totals {
     near: f64,
     length: f64,
     bends: f64,
+    turns: f64,
+    lines: f64,
     reversed: f64,
     area: f64,
     secs: f64,
@@ -114,6 +124,8 @@ impl Totals {
         self.near += q.near;
         self.length += q.length;
         self.bends += q.bends as f64;
+        self.turns += q.turns;
+        self.lines += q.lines as f64;
         self.reversed += q.reversed as f64;
         self.area += q.area();
         self.secs += q.secs;
@@ -153,14 +165,14 @@ pub fn print_families(rows: &[Row]) {
     println!("Per family, summed over its seeds (graphs where dot finished):");
     println!();
     println!(
-        "| family | graphs | nodes | edges | crossings ours | dot | ours / dot | overlap % ours | dot | area ours / dot | length ours / dot | bends ours | dot | reversed ours | dot | ours ms | dot s | dot / ours time |"
+        "| family | graphs | nodes | edges | crossings ours | dot | ours / dot | overlap % ours | dot | area ours / dot | length ours / dot | turns/edge ours | dot | reversed ours | dot | ours ms | dot s | dot / ours time |"
     );
     println!(
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for (family, s) in &families {
         println!(
-            "| {family} | {} | {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {:.2} | {:.0}× |",
+            "| {family} | {} | {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.1} | {:.2} | {:.0}× |",
             s.graphs,
             s.nodes,
             s.edges,
@@ -171,8 +183,8 @@ pub fn print_families(rows: &[Row]) {
             percent(s.dot.near, s.dot.length),
             ratio(s.ours.area, s.dot.area),
             ratio(s.ours.length, s.dot.length),
-            s.ours.bends,
-            s.dot.bends,
+            per_edge(s.ours.turns, s.ours.lines as usize),
+            per_edge(s.dot.turns, s.dot.lines as usize),
             s.ours.reversed,
             s.dot.reversed,
             s.ours.secs * 1000.0,
@@ -229,6 +241,11 @@ pub fn print_summary(rows: &[Row]) {
         ratio(o.bends, d.bends)
     );
     println!(
+        "    turns per edge ours / dot:   {} / {}",
+        per_edge(o.turns, o.lines as usize),
+        per_edge(d.turns, d.lines as usize)
+    );
+    println!(
         "    reversed ours / dot:         {:.0} / {:.0}",
         o.reversed, d.reversed
     );
@@ -256,12 +273,13 @@ type Measure = (&'static str, fn(&Totals) -> f64);
 fn print_losses(rows: &[Row], families: &BTreeMap<&'static str, Sums>) {
     println!();
     println!("Where we lose (ours worse than dot by more than 5 %):");
-    let measures: [Measure; 5] = [
+    let measures: [Measure; 6] = [
         ("crossings", |t| t.crossings),
         ("overlapping length", |t| t.near),
         ("area", |t| t.area),
         ("edge length", |t| t.length),
         ("bends", |t| t.bends),
+        ("turns", |t| t.turns),
     ];
     let mut lost = false;
     for (measure, get) in measures {

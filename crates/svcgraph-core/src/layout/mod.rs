@@ -126,6 +126,20 @@ pub enum Direction {
     LeftToRight,
 }
 
+/// How edges are drawn between layers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EdgeStyle {
+    /// Smooth curves: an edge crosses a channel between two layers in one gentle S-curve
+    /// when the channel is wide enough for its offset, and on a track of its own (as
+    /// [`EdgeStyle::Orthogonal`] does, with the corners curved) when it is steeper.
+    #[default]
+    Curved,
+    /// Runs parallel to the axes with rounded corners, every offset on a track of its own.
+    Orthogonal,
+}
+
 /// Tunables. The defaults suit labelled service graphs.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -138,6 +152,8 @@ pub struct LayoutOptions {
     pub edge_gap: f64,
     /// Gap between layers.
     pub layer_gap: f64,
+    /// How edges are drawn between layers.
+    pub edges: EdgeStyle,
     /// Margin around the drawing.
     pub margin: f64,
     /// Most dummy vertices to create; `None` picks `4 · (V + E) + 10,000`.
@@ -157,6 +173,7 @@ impl Default for LayoutOptions {
             node_gap: 18.0,
             edge_gap: 6.0,
             layer_gap: 40.0,
+            edges: EdgeStyle::default(),
             margin: 16.0,
             dummy_budget: None,
             previous: Vec::new(),
@@ -219,6 +236,10 @@ pub enum RouteShape {
     Loop,
     /// A straight line (edges over the dummy budget).
     Straight,
+    /// Cubic Bézier pieces: the first point, then three points per piece (two control
+    /// points and the piece's end). A piece whose control points are its own ends is a
+    /// straight line.
+    Curved,
 }
 
 /// Where an edge goes.
@@ -712,15 +733,25 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
         .collect();
     let line: Vec<f64> = (0..l.layer.len()).map(line_offset).collect();
     let ports = route::ports(&l, &segments, &x, &side, &line);
-    let tracks = route::tracks(&l, &segments, &ports);
-
-    // Across the layers: each layer as thick as its thickest vertex, each channel as wide as
-    // its tracks need.
     let gap = if labelled {
         options.layer_gap / 2.0
     } else {
         options.layer_gap
     };
+    // Offsets a channel takes as curves rather than on tracks.
+    let curved = options.edges == EdgeStyle::Curved;
+    let free = vec![
+        if curved {
+            CURVE_SLOPE * gap
+        } else {
+            route::STRAIGHT
+        };
+        l.layers.len().saturating_sub(1)
+    ];
+    let tracks = route::tracks(&l, &segments, &ports, &free);
+
+    // Across the layers: each layer as thick as its thickest vertex, each channel as wide as
+    // its tracks need.
     let mut thickness = vec![0.0f64; l.layers.len()];
     for (v, &ly) in l.layer.iter().enumerate() {
         thickness[ly as usize] = thickness[ly as usize].max(across[v]);
@@ -867,6 +898,8 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
         let mut label = None;
         let shape = if direct[i] {
             RouteShape::Straight
+        } else if curved {
+            RouteShape::Curved
         } else {
             RouteShape::Orthogonal
         };
@@ -875,6 +908,56 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
         if direct[i] {
             points.push(to_xy(a_of(s), c_of(s) + node_extent[s].1 / 2.0));
             points.push(to_xy(a_of(t), c_of(t) - node_extent[t].1 / 2.0));
+        } else if curved {
+            let (first, last) = (segment_start[i], segment_start[i + 1] - 1);
+            let mut path =
+                CurvePath::new(ports.out[first] + shift, c_of(s) + node_extent[s].1 / 2.0);
+            for (k, &(u, w)) in segments.iter().enumerate().take(last + 1).skip(first) {
+                let (u, w) = (u as usize, w as usize);
+                let ly = l.layer[u] as usize;
+                let (a0, a1) = (ports.out[k] + shift, ports.into[k] + shift);
+                let (cs, ce) = (
+                    layer_center[ly] + band(ly),
+                    layer_center[ly + 1] - band(ly + 1),
+                );
+                // Where the segment ends: the target's side, or where the next layer ends
+                // for a dummy, whose line runs straight through its layer.
+                let end = if k == last {
+                    c_of(t) - node_extent[t].1 / 2.0
+                } else {
+                    layer_center[ly + 1] + band(ly + 1)
+                };
+                let start = path.end();
+                let target_end = if w < n { end } else { ce };
+                match tracks.track[k] {
+                    u32::MAX
+                        if clear_of_nodes(start, (a1, target_end), u, w, n, &l, &|v| {
+                            (
+                                a_of(v),
+                                c_of(v),
+                                along[v],
+                                node_extent.get(v).map_or(0.0, |e| e.1),
+                            )
+                        }) =>
+                    {
+                        // A straight line between the ports, the way an edge drawn by hand
+                        // goes when nothing is in its way.
+                        path.line(a1, target_end);
+                    }
+                    u32::MAX => {
+                        path.line(a0, cs);
+                        path.s_curve(a1, ce);
+                    }
+                    track => {
+                        let c = track_at(ly, track);
+                        let half = 0.5 * channel_width[ly] / f64::from(tracks.count[ly] + 1);
+                        path.line(a0, c - half);
+                        path.s_curve(a1, c + half);
+                    }
+                }
+                path.line(a1, end);
+            }
+            points = path.points.iter().map(|&(a, c)| to_xy(a, c)).collect();
         } else {
             let first = segment_start[i];
             points.push(to_xy(
@@ -899,24 +982,26 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
                 ports.into[last] + shift,
                 c_of(t) - node_extent[t].1 / 2.0,
             ));
-            if let Some(d) = label_vertex[i] {
-                let d = d as usize;
-                // The text sits beside the line, in the label's room.
-                let (la, lc) = (along[d] - 2.0 * LABEL_PAD, across[d]);
-                let text_at = if lr {
-                    a_of(d) - LABEL_PAD / 2.0
-                } else {
-                    a_of(d) + LABEL_PAD / 2.0
-                };
-                let p = to_xy(text_at, c_of(d));
-                let (w, h) = if lr { (lc, la) } else { (la, lc) };
-                label = Some(Rect {
-                    x: p.x,
-                    y: p.y,
-                    width: w,
-                    height: h,
-                });
-            }
+        }
+        if !direct[i]
+            && let Some(d) = label_vertex[i]
+        {
+            let d = d as usize;
+            // The text sits beside the line, in the label's room.
+            let (la, lc) = (along[d] - 2.0 * LABEL_PAD, across[d]);
+            let text_at = if lr {
+                a_of(d) - LABEL_PAD / 2.0
+            } else {
+                a_of(d) + LABEL_PAD / 2.0
+            };
+            let p = to_xy(text_at, c_of(d));
+            let (w, h) = if lr { (lc, la) } else { (la, lc) };
+            label = Some(Rect {
+                x: p.x,
+                y: p.y,
+                width: w,
+                height: h,
+            });
         }
         if reversed[i] {
             points.reverse();
@@ -982,6 +1067,136 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
 
 /// A loop beside its node: on the right in top-to-bottom drawings, below in left-to-right
 /// ones, where the layout left room for it.
+/// Curved edges take offsets up to this times the channel's width without a track.
+const CURVE_SLOPE: f64 = 2.0;
+/// Room a straight edge keeps from the nodes beside its ends.
+const NODE_CLEARANCE: f64 = 4.0;
+
+/// Whether the straight line from `from` to `to` (along, across), between vertex `u`'s layer
+/// and vertex `w`'s, keeps clear of every other node of those two layers. `place` gives a
+/// vertex's center (along, across) and extent (along, across); vertices from `n` on are
+/// dummies, which are no obstacle.
+fn clear_of_nodes(
+    from: (f64, f64),
+    to: (f64, f64),
+    u: usize,
+    w: usize,
+    n: usize,
+    l: &Layered,
+    place: &dyn Fn(usize) -> (f64, f64, f64, f64),
+) -> bool {
+    let (lo, hi) = (from.0.min(to.0), from.0.max(to.0));
+    [u, w].iter().all(|&end| {
+        let layer = &l.layers[l.layer[end] as usize];
+        let at = l.pos[end] as usize;
+        // Outwards from the end vertex, while the vertices can still be in the line's way.
+        let side = |range: &mut dyn Iterator<Item = &u32>| {
+            for &v in range {
+                let v = v as usize;
+                let (a, c, ea, ec) = place(v);
+                if a + ea / 2.0 < lo - NODE_CLEARANCE || a - ea / 2.0 > hi + NODE_CLEARANCE {
+                    return true;
+                }
+                if v < n
+                    && segment_meets_box(
+                        from,
+                        to,
+                        (a, c),
+                        (ea / 2.0 + NODE_CLEARANCE, ec / 2.0 + NODE_CLEARANCE),
+                    )
+                {
+                    return false;
+                }
+            }
+            true
+        };
+        side(&mut layer[at + 1..].iter()) && side(&mut layer[..at].iter().rev())
+    })
+}
+
+/// Whether the segment from `p` to `q` meets the box of half extents `half` around `center`.
+fn segment_meets_box(p: (f64, f64), q: (f64, f64), center: (f64, f64), half: (f64, f64)) -> bool {
+    // Clip the segment's parameter range against each slab.
+    let (mut t0, mut t1) = (0.0_f64, 1.0_f64);
+    for (start, delta, lo, hi) in [
+        (p.0, q.0 - p.0, center.0 - half.0, center.0 + half.0),
+        (p.1, q.1 - p.1, center.1 - half.1, center.1 + half.1),
+    ] {
+        if delta.abs() < 1e-12 {
+            if start < lo || start > hi {
+                return false;
+            }
+        } else {
+            let (mut a, mut b) = ((lo - start) / delta, (hi - start) / delta);
+            if a > b {
+                std::mem::swap(&mut a, &mut b);
+            }
+            t0 = t0.max(a);
+            t1 = t1.min(b);
+            if t0 > t1 {
+                return false;
+            }
+        }
+    }
+    true
+}
+/// How far along the flow a curve's control points reach, as a share of its run.
+const CURVE_PULL: f64 = 0.4;
+
+/// A curved route in (along, across) points: the start, then three points per cubic piece.
+struct CurvePath {
+    points: Vec<(f64, f64)>,
+}
+
+impl CurvePath {
+    fn new(a: f64, c: f64) -> Self {
+        CurvePath {
+            points: vec![(a, c)],
+        }
+    }
+
+    fn end(&self) -> (f64, f64) {
+        self.points[self.points.len() - 1]
+    }
+
+    /// A straight piece to (a, c); nothing when already there. A piece that goes on
+    /// straight the same way extends the last one.
+    fn line(&mut self, a: f64, c: f64) {
+        let (a0, c0) = self.end();
+        if (a - a0).abs() < 1e-9 && (c - c0).abs() < 1e-9 {
+            return;
+        }
+        let len = self.points.len();
+        if len >= 4 {
+            let (p, c1, c2) = (
+                self.points[len - 4],
+                self.points[len - 3],
+                self.points[len - 2],
+            );
+            let straight = c1 == p && c2 == (a0, c0);
+            let collinear = ((a0 - p.0) * (c - p.1) - (c0 - p.1) * (a - p.0)).abs() < 1e-6
+                && (a - a0) * (a0 - p.0) + (c - c0) * (c0 - p.1) >= 0.0;
+            if straight && collinear {
+                self.points.truncate(len - 2);
+                self.points.extend([(a, c), (a, c)]);
+                return;
+            }
+        }
+        self.points.extend([(a0, c0), (a, c), (a, c)]);
+    }
+
+    /// An S-curve to (a, c), leaving and arriving along the flow.
+    fn s_curve(&mut self, a: f64, c: f64) {
+        let (a0, c0) = self.end();
+        if (a - a0).abs() < 1e-9 {
+            self.line(a, c);
+            return;
+        }
+        let pull = CURVE_PULL * (c - c0);
+        self.points.extend([(a0, c0 + pull), (a, c - pull), (a, c)]);
+    }
+}
+
 fn self_loop(node: &Rect, label: Option<Size>, lr: bool) -> EdgeRoute {
     let (points, label) = if lr {
         let (x0, x1, y) = (

@@ -104,6 +104,55 @@ fn assert_sound(g: &LayoutGraph, out: &Layout) {
         }
     }
     assert_no_edge_on_another(g, out);
+    assert_curves_clear_of_boxes(g, out);
+}
+
+/// A point of a curved route's cubic piece.
+fn bezier(p: [Point; 4], t: f64) -> Point {
+    let u = 1.0 - t;
+    let w = [u * u * u, 3.0 * u * u * t, 3.0 * u * t * t, t * t * t];
+    Point {
+        x: (0..4).map(|i| w[i] * p[i].x).sum(),
+        y: (0..4).map(|i| w[i] * p[i].y).sum(),
+    }
+}
+
+/// No curved route passes through a node other than its ends, or through another edge's
+/// label.
+fn assert_curves_clear_of_boxes(g: &LayoutGraph, out: &Layout) {
+    let inside = |p: Point, r: &Rect| {
+        p.x > r.left() + 1.0
+            && p.x < r.right() - 1.0
+            && p.y > r.top() + 1.0
+            && p.y < r.bottom() - 1.0
+    };
+    for (i, (e, route)) in g.edges.iter().zip(&out.edges).enumerate() {
+        if route.shape != RouteShape::Curved {
+            continue;
+        }
+        let mut from = route.points[0];
+        for piece in route.points[1..].chunks_exact(3) {
+            let controls = [from, piece[0], piece[1], piece[2]];
+            for step in 0..=32 {
+                let p = bezier(controls, f64::from(step) / 32.0);
+                for (v, r) in out.nodes.iter().enumerate() {
+                    assert!(
+                        v == e.source || v == e.target || !inside(p, r),
+                        "edge {i} {e:?} passes through node {v} at {p:?}"
+                    );
+                }
+                for (j, other) in out.edges.iter().enumerate() {
+                    if let (true, Some(label)) = (j != i, other.label) {
+                        assert!(
+                            !inside(p, &label),
+                            "edge {i} passes through edge {j}'s label at {p:?}"
+                        );
+                    }
+                }
+            }
+            from = piece[2];
+        }
+    }
 }
 
 /// [`assert_sound`] but for edges running on top of each other: with an earlier drawing
@@ -126,11 +175,24 @@ fn assert_no_edge_on_another(g: &LayoutGraph, out: &Layout) {
     // (coordinate across the run, from, to, edge) for horizontal and for vertical runs.
     let mut runs: [Vec<(f64, f64, f64, usize)>; 2] = [Vec::new(), Vec::new()];
     for (i, route) in out.edges.iter().enumerate() {
-        if route.shape != RouteShape::Orthogonal {
-            continue;
-        }
-        for w in route.points.windows(2) {
-            let (p, q) = (w[0], w[1]);
+        // Axis-parallel pieces: every piece of an orthogonal route, the straight pieces of
+        // a curved one.
+        let pieces: Vec<(Point, Point)> = match route.shape {
+            RouteShape::Orthogonal => route.points.windows(2).map(|w| (w[0], w[1])).collect(),
+            RouteShape::Curved => {
+                let mut from = route.points[0];
+                let mut straight = Vec::new();
+                for piece in route.points[1..].chunks_exact(3) {
+                    if piece[0] == from && piece[1] == piece[2] {
+                        straight.push((from, piece[2]));
+                    }
+                    from = piece[2];
+                }
+                straight
+            }
+            _ => continue,
+        };
+        for (p, q) in pieces {
             if (p.y - q.y).abs() < 1e-9 && (p.x - q.x).abs() > 1e-9 {
                 runs[0].push((p.y, p.x.min(q.x), p.x.max(q.x), i));
             } else if (p.x - q.x).abs() < 1e-9 && (p.y - q.y).abs() > 1e-9 {
@@ -163,17 +225,94 @@ fn assert_no_edge_on_another(g: &LayoutGraph, out: &Layout) {
 fn service_like_graphs_are_sound_in_both_directions() {
     for with_labels in [false, true] {
         for direction in [Direction::TopToBottom, Direction::LeftToRight] {
-            let g = service_like(300, with_labels);
+            for edges in [EdgeStyle::Curved, EdgeStyle::Orthogonal] {
+                let g = service_like(300, with_labels);
+                let options = LayoutOptions {
+                    direction,
+                    edges,
+                    ..LayoutOptions::default()
+                };
+                let out = layout(&g, &options).unwrap();
+                assert_sound(&g, &out);
+                assert!(out.stats.reversed_edges > 0);
+                assert_eq!(out.stats.direct_edges, 0);
+                assert!(out.edges.iter().all(|e| e.shape
+                    == match edges {
+                        EdgeStyle::Curved => RouteShape::Curved,
+                        EdgeStyle::Orthogonal => RouteShape::Orthogonal,
+                    }));
+            }
+        }
+    }
+}
+
+/// Total heading change along a route, in right angles (curves sampled).
+fn turning(route: &EdgeRoute) -> f64 {
+    let line: Vec<Point> = match route.shape {
+        RouteShape::Curved => {
+            let mut from = route.points[0];
+            let mut line = vec![from];
+            for piece in route.points[1..].chunks_exact(3) {
+                let controls = [from, piece[0], piece[1], piece[2]];
+                line.extend((1..=32).map(|s| bezier(controls, f64::from(s) / 32.0)));
+                from = piece[2];
+            }
+            line
+        }
+        _ => route.points.clone(),
+    };
+    let mut total = 0.0;
+    let mut heading: Option<f64> = None;
+    for w in line.windows(2) {
+        let (dx, dy) = (w[1].x - w[0].x, w[1].y - w[0].y);
+        if dx.hypot(dy) < 1e-9 {
+            continue;
+        }
+        let h = dy.atan2(dx);
+        if let Some(prev) = heading {
+            let turn: f64 = h - prev;
+            total += turn.sin().atan2(turn.cos()).abs();
+        }
+        heading = Some(h);
+    }
+    total / std::f64::consts::FRAC_PI_2
+}
+
+#[test]
+fn curved_edges_turn_less_than_orthogonal_ones() {
+    for with_labels in [false, true] {
+        let g = service_like(120, with_labels);
+        let turns = |edges| {
             let options = LayoutOptions {
-                direction,
+                edges,
                 ..LayoutOptions::default()
             };
             let out = layout(&g, &options).unwrap();
-            assert_sound(&g, &out);
-            assert!(out.stats.reversed_edges > 0);
-            assert_eq!(out.stats.direct_edges, 0);
-        }
+            out.edges.iter().map(turning).sum::<f64>() / out.edges.len() as f64
+        };
+        let (curved, orthogonal) = (turns(EdgeStyle::Curved), turns(EdgeStyle::Orthogonal));
+        assert!(
+            curved < 0.8 * orthogonal,
+            "labels {with_labels}: {curved:.2} turns per curved edge, {orthogonal:.2} orthogonal"
+        );
     }
+}
+
+#[test]
+fn an_edge_between_neighbouring_layers_with_nothing_in_its_way_is_one_straight_line() {
+    let g = LayoutGraph {
+        nodes: vec![size(60.0, 24.0), size(60.0, 24.0), size(60.0, 24.0)],
+        edges: vec![LayoutEdge::new(0, 1), LayoutEdge::new(0, 2)],
+        ..LayoutGraph::default()
+    };
+    let out = layout(&g, &LayoutOptions::default()).unwrap();
+    for route in &out.edges {
+        assert_eq!(route.shape, RouteShape::Curved);
+        assert_eq!(route.points.len(), 4, "{route:?}");
+        assert!(turning(route) < 1e-9, "{route:?}");
+    }
+    // Fanning out, not both along one line.
+    assert!((out.edges[0].points[3].y - out.edges[1].points[3].y).abs() > 10.0);
 }
 
 #[test]

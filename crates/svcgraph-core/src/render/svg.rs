@@ -17,8 +17,8 @@ use super::text::{
     node_details, shorten, text_width,
 };
 use crate::layout::{
-    Direction, EdgeHint, EdgeRoute, GroupBox, Layout, LayoutEdge, LayoutGraph, LayoutHint,
-    LayoutOptions, LayoutStats, Point, Rect, RouteShape, Size, layout,
+    Direction, EdgeHint, EdgeRoute, EdgeStyle, GroupBox, Layout, LayoutEdge, LayoutGraph,
+    LayoutHint, LayoutOptions, LayoutStats, Point, Rect, RouteShape, Size, layout,
 };
 use petgraph::graph::{EdgeIndex, NodeIndex};
 
@@ -59,6 +59,8 @@ impl EdgeLabels {
 pub struct SvgOptions {
     /// Which way calls flow.
     pub direction: Direction,
+    /// Curved or orthogonal edges.
+    pub edges: EdgeStyle,
     /// Edge labels on the picture.
     pub edge_labels: EdgeLabels,
     /// Leave out the legend.
@@ -136,6 +138,7 @@ fn prepare(graph: &ServiceGraph, options: &SvgOptions) -> Prepared {
     };
     let options_layout = LayoutOptions {
         direction: options.direction,
+        edges: options.edges,
         previous,
         previous_edges,
         ..LayoutOptions::default()
@@ -633,6 +636,9 @@ fn write_style(out: &mut String) {
 
 /// Radius of an edge's rounded corners.
 const CORNER: f64 = 8.0;
+/// Radius of the corners where a curved edge's straight pieces meet: large, so that the
+/// edge reads as one smooth line.
+const CURVED_CORNER: f64 = 24.0;
 
 fn distance(a: Point, b: Point) -> f64 {
     ((b.x - a.x).powi(2) + (b.y - a.y).powi(2)).sqrt()
@@ -640,12 +646,12 @@ fn distance(a: Point, b: Point) -> f64 {
 
 /// Path commands through `pts` after the first, ending at `end` instead of the last point,
 /// with every corner rounded at most halfway along its runs.
-fn push_rounded(d: &mut String, pts: &[Point], end: Point) {
+fn push_rounded(d: &mut String, pts: &[Point], end: Point, corner: f64) {
     for i in 1..pts.len() - 1 {
         let (a, p) = (pts[i - 1], pts[i]);
         let b = if i + 2 == pts.len() { end } else { pts[i + 1] };
         let (l1, l2) = (distance(a, p), distance(p, b));
-        let r = CORNER.min(l1 / 2.0).min(l2 / 2.0);
+        let r = corner.min(l1 / 2.0).min(l2 / 2.0);
         if r < 0.05 {
             d.push_str(" L");
             push_point(d, p);
@@ -670,6 +676,36 @@ fn push_rounded(d: &mut String, pts: &[Point], end: Point) {
     push_point(d, end);
 }
 
+/// Cubic pieces (see [`RouteShape::Curved`]) ending at `end`; straight pieces in a row
+/// are one line with rounded corners.
+fn push_curved(d: &mut String, pts: &[Point], end: Point) {
+    let pieces = pts[1..].chunks_exact(3);
+    let count = pieces.len();
+    let mut line = vec![pts[0]];
+    let mut from = pts[0];
+    for (i, piece) in pieces.enumerate() {
+        let to = if i + 1 == count { end } else { piece[2] };
+        if piece[0] == from && piece[1] == piece[2] {
+            line.push(to);
+        } else {
+            if line.len() > 1 {
+                push_rounded(d, &line, line[line.len() - 1], CURVED_CORNER);
+            }
+            d.push_str(" C");
+            push_point(d, piece[0]);
+            d.push(' ');
+            push_point(d, piece[1]);
+            d.push(' ');
+            push_point(d, to);
+            line = vec![to];
+        }
+        from = piece[2];
+    }
+    if line.len() > 1 {
+        push_rounded(d, &line, line[line.len() - 1], CURVED_CORNER);
+    }
+}
+
 /// The edge's line, shortened to leave room for the arrowhead, and the arrowhead.
 /// With `halo`, a wider line of that much extra width is drawn under it (the `halo` class).
 fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, halo: Option<f64>) {
@@ -681,10 +717,17 @@ fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, halo: Option<f6
     let tip = pts[pts.len() - 1];
     // Direction the edge arrives from; the line stops short of the tip, within its last run.
     let (dx, dy) = match route.shape {
-        RouteShape::Straight | RouteShape::Orthogonal => {
-            (tip.x - pts[pts.len() - 2].x, tip.y - pts[pts.len() - 2].y)
-        }
         RouteShape::Loop => (tip.x - pts[2].x, tip.y - pts[2].y),
+        RouteShape::Curved => {
+            // From the last point before the tip that is not on it.
+            let from = pts
+                .iter()
+                .rev()
+                .find(|p| (p.x - tip.x).abs() + (p.y - tip.y).abs() > 1e-6)
+                .unwrap_or(&pts[0]);
+            (tip.x - from.x, tip.y - from.y)
+        }
+        _ => (tip.x - pts[pts.len() - 2].x, tip.y - pts[pts.len() - 2].y),
     };
     let len = (dx * dx + dy * dy).sqrt().max(1e-9);
     let (ux, uy) = (dx / len, dy / len);
@@ -714,7 +757,8 @@ fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, halo: Option<f6
             }
             d.pop();
         }
-        RouteShape::Orthogonal => push_rounded(&mut d, pts, end),
+        RouteShape::Curved => push_curved(&mut d, pts, end),
+        _ => push_rounded(&mut d, pts, end, CORNER),
     }
     if let Some(extra) = halo {
         let _ = write!(
@@ -977,11 +1021,13 @@ mod tests {
         let settings = [Direction::LeftToRight, Direction::TopToBottom]
             .into_iter()
             .flat_map(|d| [EdgeLabels::Always, EdgeLabels::Never].map(|e| (d, e)))
-            .flat_map(|(d, e)| [Grouping::None, Grouping::Namespace].map(|g| (d, e, g)));
-        for (direction, edge_labels, group) in settings {
+            .flat_map(|(d, e)| [Grouping::None, Grouping::Namespace].map(|g| (d, e, g)))
+            .flat_map(|(d, e, g)| [EdgeStyle::Curved, EdgeStyle::Orthogonal].map(|s| (d, e, g, s)));
+        for (direction, edge_labels, group, edges) in settings {
             {
                 let options = SvgOptions {
                     direction,
+                    edges,
                     edge_labels,
                     no_legend: false,
                     group,
