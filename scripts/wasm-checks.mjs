@@ -123,6 +123,8 @@ const someNamespace = shopDoc.nodes.map((n) => n.namespace).filter(Boolean).sort
 const someName = shopDoc.nodes.map((n) => n.name).sort()[0];
 for (const [options, flags] of [
   [{ rankdir: 'tb' }, ['--rankdir', 'tb']],
+  [{ edges: 'orthogonal' }, ['--edges', 'orthogonal']],
+  [{ edges: 'curved', rankdir: 'tb', edge_labels: 'always' }, ['--edges', 'curved', '--rankdir', 'tb', '--edge-labels', 'always']],
   [{ edge_labels: 'never' }, ['--edge-labels', 'never']],
   [{ edge_labels: 'always' }, ['--edge-labels', 'always']],
   [{ no_legend: true }, ['--no-legend']],

@@ -2,13 +2,14 @@
 //! same names (`-` written `_`).
 
 use serde::{Deserialize, Deserializer};
+use svcgraph_core::layout::EdgeStyle;
 use svcgraph_core::render::Grouping;
 use svcgraph_core::render::svg::{EdgeLabels, SvgOptions};
 use svcgraph_core::{Direction, FocusDirection};
 
 /// What to draw and how, as `svcgraph render`'s flags say it; every field may be left out.
 ///
-/// `{"rankdir": "lr"|"tb", "edge_labels": "auto"|"always"|"never", "no_legend": bool,
+/// `{"rankdir": "lr"|"tb", "edges": "curved"|"orthogonal", "edge_labels": "auto"|"always"|"never", "no_legend": bool,
 /// "group": "none"|"namespace", "aggregate": "workload"|"namespace", "namespace": [names],
 /// "hide_virtual": bool, "hide_external": bool, "min_rate": number, "focus": "node",
 /// "depth": number|"all", "direction": "up"|"down"|"both", "hide": [ids or names]}`.
@@ -22,6 +23,8 @@ use svcgraph_core::{Direction, FocusDirection};
 pub struct DrawOptions {
     /// Which way calls flow (`--rankdir`).
     pub rankdir: RankDir,
+    /// How edges are drawn (`--edges`).
+    pub edges: Edges,
     /// Edge labels on the picture (`--edge-labels`).
     pub edge_labels: Labels,
     /// Leave the legend out (`--no-legend`).
@@ -46,6 +49,17 @@ pub struct DrawOptions {
     pub direction: Walk,
     /// Drop these nodes (ids or names).
     pub hide: Vec<String>,
+}
+
+/// How edges are drawn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Edges {
+    /// Straight where nothing is in the way, else smooth curves (the default).
+    #[default]
+    Curved,
+    /// Parallel to the axes.
+    Orthogonal,
 }
 
 /// Which way calls flow.
@@ -182,6 +196,10 @@ impl DrawOptions {
         options.direction = match self.rankdir {
             RankDir::Lr => Direction::LeftToRight,
             RankDir::Tb => Direction::TopToBottom,
+        };
+        options.edges = match self.edges {
+            Edges::Curved => EdgeStyle::Curved,
+            Edges::Orthogonal => EdgeStyle::Orthogonal,
         };
         options.edge_labels = match self.edge_labels {
             Labels::Auto => EdgeLabels::Auto,

@@ -318,6 +318,7 @@ struct Config<'a> {
 #[derive(serde::Serialize)]
 struct DrawConfig {
     rankdir: &'static str,
+    edges: &'static str,
     edge_labels: &'static str,
     no_legend: bool,
     group: &'static str,
@@ -329,6 +330,10 @@ impl DrawConfig {
             rankdir: match options.direction {
                 crate::Direction::TopToBottom => "tb",
                 crate::Direction::LeftToRight => "lr",
+            },
+            edges: match options.edges {
+                crate::layout::EdgeStyle::Orthogonal => "orthogonal",
+                crate::layout::EdgeStyle::Curved => "curved",
             },
             edge_labels: match options.edge_labels {
                 super::svg::EdgeLabels::Always => "always",

@@ -395,6 +395,6 @@ fn the_page_carries_the_engine_and_the_options_it_draws_with() {
     // Two namespaces: the page draws them boxed, and so does its engine.
     assert_eq!(
         config(&page)["draw"],
-        serde_json::json!({"rankdir": "tb", "edge_labels": "never", "no_legend": false, "group": "namespace"})
+        serde_json::json!({"rankdir": "tb", "edges": "curved", "edge_labels": "never", "no_legend": false, "group": "namespace"})
     );
 }
