@@ -2,8 +2,9 @@
 //!
 //! Start from a depth-first order (connected parts stay together), then sweep down and up
 //! sorting each layer by the barycenter of its neighbours in the layer just fixed, keeping the
-//! best order seen; then swap adjacent vertices while that removes crossings, within a work
-//! budget. Crossings between two layers are counted in O(E log V) with the accumulator tree of
+//! best order seen; then swap adjacent vertices while that removes crossings (every other
+//! round also while it leaves them equal), within a work budget. Restarts begin from
+//! breadth-first orders from the sources and from the sinks, then from shuffled ones. Crossings between two layers are counted in O(E log V) with the accumulator tree of
 //! Barth, Jünger and Mutzel. Budgets count work, never time, so the result is deterministic.
 
 use super::{Csr, Layered};
@@ -27,17 +28,23 @@ pub(super) fn reduce_crossings(l: &mut Layered) -> u64 {
     }
     let mut best_layers = l.layers.clone();
     let mut rng = SplitMix(0x5EED ^ segments as u64);
-    for _ in 0..MAX_RESTARTS {
+    for restart in 0..MAX_RESTARTS {
         if spent >= RESTART_WORK {
             break;
         }
-        for layer in &mut l.layers {
-            for i in (1..layer.len()).rev() {
-                let j = (rng.next() % (i as u64 + 1)) as usize;
-                layer.swap(i, j);
+        // Breadth-first from the sources and from the sinks first, as dot starts; then
+        // shuffled orders.
+        if restart < 2 {
+            breadth_first_order(l, restart == 0);
+        } else {
+            for layer in &mut l.layers {
+                for i in (1..layer.len()).rev() {
+                    let j = (rng.next() % (i as u64 + 1)) as usize;
+                    layer.swap(i, j);
+                }
             }
+            l.update_positions();
         }
-        l.update_positions();
         let (now, work) = improve(l);
         spent += work;
         if now < best {
@@ -183,7 +190,9 @@ pub(super) fn improve(l: &mut Layered) -> (u64, usize) {
         sweep(l, true, median, None);
         sweep(l, false, median, None);
         if transpose_each_round {
-            work += transpose(l);
+            // Every other round also swaps pairs that cross as often either way, which
+            // moves the order off plateaus where no single swap gains.
+            work += transpose(l, round % 2 == 1);
         }
         let now = total_crossings(l);
         if now < best {
@@ -200,7 +209,7 @@ pub(super) fn improve(l: &mut Layered) -> (u64, usize) {
     l.layers = best_layers;
     l.update_positions();
     if best > 0 {
-        work += transpose(l) + segments;
+        work += transpose(l, false) + segments;
         best = total_crossings(l);
     }
     if best > 0 && vertices + segments <= SIFT_SIZE {
@@ -318,6 +327,50 @@ fn initial_order(l: &mut Layered) {
                 }
             }
         }
+    }
+    l.update_positions();
+}
+
+/// Breadth-first from the sources (vertices with nothing above), or from the sinks, in input
+/// order; each layer in the order its vertices were reached.
+fn breadth_first_order(l: &mut Layered, from_sources: bool) {
+    let n = l.layer.len();
+    let mut seen = vec![false; n];
+    let mut queue = std::collections::VecDeque::new();
+    for layer in &mut l.layers {
+        layer.clear();
+    }
+    let (back, forth) = if from_sources {
+        (&l.up, &l.down)
+    } else {
+        (&l.down, &l.up)
+    };
+    let starts: Vec<u32> = (0..n as u32)
+        .filter(|&v| back.neighbours(v as usize).is_empty())
+        .collect();
+    let mut order: Vec<u32> = Vec::with_capacity(n);
+    for start in starts.into_iter().chain(0..n as u32) {
+        if seen[start as usize] {
+            continue;
+        }
+        seen[start as usize] = true;
+        queue.push_back(start);
+        while let Some(v) = queue.pop_front() {
+            order.push(v);
+            for &w in forth
+                .neighbours(v as usize)
+                .iter()
+                .chain(back.neighbours(v as usize))
+            {
+                if !seen[w as usize] {
+                    seen[w as usize] = true;
+                    queue.push_back(w);
+                }
+            }
+        }
+    }
+    for v in order {
+        l.layers[l.layer[v as usize] as usize].push(v);
     }
     l.update_positions();
 }
@@ -540,9 +593,10 @@ fn layer_crossings(
     crossings
 }
 
-/// Swaps adjacent vertices while a swap removes crossings, within a budget of work
-/// proportional to the number of segments; returns the work done.
-fn transpose(l: &mut Layered) -> usize {
+/// Swaps adjacent vertices while a swap removes crossings (with `equal`, also where it
+/// leaves them as they are), within a budget of work proportional to the number of
+/// segments; returns the work done.
+fn transpose(l: &mut Layered, equal: bool) -> usize {
     let segments: usize = (0..l.layer.len()).map(|v| l.down.neighbours(v).len()).sum();
     let full = 40 * segments + 10_000;
     let mut budget = full;
@@ -568,11 +622,12 @@ fn transpose(l: &mut Layered) -> usize {
                     + pair_crossings(l, &l.down, u, v, &mut a, &mut b);
                 let swap = pair_crossings(l, &l.up, v, u, &mut a, &mut b)
                     + pair_crossings(l, &l.down, v, u, &mut a, &mut b);
-                if swap < keep {
+                if swap < keep || (equal && swap == keep && keep > 0) {
                     l.layers[i].swap(j, j + 1);
                     l.pos[u] = (j + 1) as u32;
                     l.pos[v] = j as u32;
-                    improved = true;
+                    // Only a gain calls for another pass: equal swaps would undo each other.
+                    improved |= swap < keep;
                 }
             }
         }
@@ -658,6 +713,32 @@ mod tests {
             }
         }
         assert_eq!(total_crossings(&l), brute);
+    }
+
+    #[test]
+    fn breadth_first_orders_follow_the_sources_or_the_sinks() {
+        // Upper 0, 1; lower 2, 3, 4 (indices 0, 1, 2). 1 calls lower 2 then 0; 0 calls 1.
+        let mut l = two_layers(2, 3, &[(1, 2), (1, 0), (0, 1)]);
+        breadth_first_order(&mut l, true);
+        assert_eq!(l.layers, vec![vec![0, 1], vec![3, 4, 2]]);
+        assert_eq!(l.pos[3], 0);
+        breadth_first_order(&mut l, false);
+        // From sink 2 up to 1, down again to 4; then sink 3 and its caller 0.
+        assert_eq!(l.layers, vec![vec![1, 0], vec![2, 4, 3]]);
+    }
+
+    #[test]
+    fn equal_swaps_happen_only_when_asked() {
+        // 0 and 1 each cross the other's edge once whichever goes first.
+        let mut l = two_layers(2, 2, &[(0, 1), (0, 0), (1, 0), (1, 1)]);
+        l.layers = vec![vec![0, 1], vec![2, 3]];
+        l.update_positions();
+        let before = total_crossings(&l);
+        transpose(&mut l, false);
+        assert_eq!(l.layers[0], vec![0, 1]);
+        transpose(&mut l, true);
+        assert_ne!(l.layers, vec![vec![0, 1], vec![2, 3]]);
+        assert_eq!(total_crossings(&l), before);
     }
 
     #[test]
