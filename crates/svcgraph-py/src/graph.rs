@@ -80,6 +80,7 @@ impl Graph {
     fn html_options(
         &self,
         rankdir: &str,
+        edges: &str,
         edge_labels: &str,
         group: Option<&str>,
         legend: bool,
@@ -87,7 +88,7 @@ impl Graph {
         hint: Option<&str>,
         links: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<html::HtmlOptions> {
-        let mut svg = options::svg_options(rankdir, edge_labels, group, legend)?;
+        let mut svg = options::svg_options(rankdir, edges, edge_labels, group, legend)?;
         svg.hint = options::hint(hint)?;
         let mut options = html::HtmlOptions::default();
         options.svg = svg;
@@ -611,21 +612,24 @@ impl Graph {
     /// An unknown option value, or a `hint` that is not such text, raises `InputError`.
     #[pyo3(
         signature = (
-            *, rankdir = "lr".to_owned(), edge_labels = "auto".to_owned(), group = None,
+            *, rankdir = "lr".to_owned(), edges = "curved".to_owned(), edge_labels = "auto".to_owned(), group = None,
             legend = true, hint = None
         ),
-        text_signature = "($self, *, rankdir='lr', edge_labels='auto', group=None, legend=True, hint=None)"
+        text_signature = "($self, *, rankdir='lr', edges='curved', edge_labels='auto', group=None, legend=True, hint=None)"
     )]
+    #[allow(clippy::too_many_arguments)]
     fn to_svg(
         &self,
         py: Python<'_>,
         rankdir: String,
+        edges: String,
         edge_labels: String,
         group: Option<String>,
         legend: bool,
         hint: Option<String>,
     ) -> PyResult<String> {
-        let mut options = options::svg_options(&rankdir, &edge_labels, group.as_deref(), legend)?;
+        let mut options =
+            options::svg_options(&rankdir, &edges, &edge_labels, group.as_deref(), legend)?;
         options.hint = options::hint(hint.as_deref())?;
         Ok(self.svg(py, &options))
     }
@@ -640,20 +644,22 @@ impl Graph {
     /// ```
     #[pyo3(
         signature = (
-            *, rankdir = "lr".to_owned(), edge_labels = "auto".to_owned(), group = None,
+            *, rankdir = "lr".to_owned(), edges = "curved".to_owned(), edge_labels = "auto".to_owned(), group = None,
             hint = None
         ),
-        text_signature = "($self, *, rankdir='lr', edge_labels='auto', group=None, hint=None)"
+        text_signature = "($self, *, rankdir='lr', edges='curved', edge_labels='auto', group=None, hint=None)"
     )]
     fn layout_hint(
         &self,
         py: Python<'_>,
         rankdir: String,
+        edges: String,
         edge_labels: String,
         group: Option<String>,
         hint: Option<String>,
     ) -> PyResult<String> {
-        let mut options = options::svg_options(&rankdir, &edge_labels, group.as_deref(), true)?;
+        let mut options =
+            options::svg_options(&rankdir, &edges, &edge_labels, group.as_deref(), true)?;
         options.hint = options::hint(hint.as_deref())?;
         let graph = &self.inner;
         let text = py.detach(|| {
@@ -682,16 +688,17 @@ impl Graph {
     /// ```
     #[pyo3(
         signature = (
-            *, rankdir = "lr".to_owned(), edge_labels = "auto".to_owned(), group = None,
+            *, rankdir = "lr".to_owned(), edges = "curved".to_owned(), edge_labels = "auto".to_owned(), group = None,
             legend = true, title = None, hint = None, links = None
         ),
-        text_signature = "($self, *, rankdir='lr', edge_labels='auto', group=None, legend=True, title=None, hint=None, links=None)"
+        text_signature = "($self, *, rankdir='lr', edges='curved', edge_labels='auto', group=None, legend=True, title=None, hint=None, links=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn to_html(
         &self,
         py: Python<'_>,
         rankdir: String,
+        edges: String,
         edge_labels: String,
         group: Option<String>,
         legend: bool,
@@ -701,6 +708,7 @@ impl Graph {
     ) -> PyResult<String> {
         let options = self.html_options(
             &rankdir,
+            &edges,
             &edge_labels,
             group.as_deref(),
             legend,
@@ -722,16 +730,17 @@ impl Graph {
     /// ```
     #[pyo3(
         signature = (
-            *, rankdir = "lr".to_owned(), edge_labels = "auto".to_owned(), group = None,
+            *, rankdir = "lr".to_owned(), edges = "curved".to_owned(), edge_labels = "auto".to_owned(), group = None,
             legend = true, title = None, hint = None, links = None, height = 640
         ),
-        text_signature = "($self, *, rankdir='lr', edge_labels='auto', group=None, legend=True, title=None, hint=None, links=None, height=640)"
+        text_signature = "($self, *, rankdir='lr', edges='curved', edge_labels='auto', group=None, legend=True, title=None, hint=None, links=None, height=640)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn show(
         &self,
         py: Python<'_>,
         rankdir: String,
+        edges: String,
         edge_labels: String,
         group: Option<String>,
         legend: bool,
@@ -750,6 +759,7 @@ impl Graph {
             })?;
         let options = self.html_options(
             &rankdir,
+            &edges,
             &edge_labels,
             group.as_deref(),
             legend,
@@ -856,10 +866,10 @@ impl Graph {
     /// ```
     #[pyo3(
         signature = (
-            path, *, format = None, rankdir = "lr".to_owned(), edge_labels = "auto".to_owned(),
+            path, *, format = None, rankdir = "lr".to_owned(), edges = "curved".to_owned(), edge_labels = "auto".to_owned(),
             group = None, legend = true, title = None, links = None
         ),
-        text_signature = "($self, path, *, format=None, rankdir='lr', edge_labels='auto', group=None, legend=True, title=None, links=None)"
+        text_signature = "($self, path, *, format=None, rankdir='lr', edges='curved', edge_labels='auto', group=None, legend=True, title=None, links=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn save(
@@ -868,6 +878,7 @@ impl Graph {
         path: PathBuf,
         format: Option<String>,
         rankdir: String,
+        edges: String,
         edge_labels: String,
         group: Option<String>,
         legend: bool,
@@ -883,10 +894,12 @@ impl Graph {
             )
             .into());
         }
-        let svg_options = options::svg_options(&rankdir, &edge_labels, group.as_deref(), legend)?;
+        let svg_options =
+            options::svg_options(&rankdir, &edges, &edge_labels, group.as_deref(), legend)?;
         let dot_options = options::dot_options(&rankdir, group.as_deref())?;
         let html_options = self.html_options(
             &rankdir,
+            &edges,
             &edge_labels,
             group.as_deref(),
             legend,
@@ -921,17 +934,18 @@ impl Graph {
     /// 5
     /// ```
     #[pyo3(
-        signature = (*, rankdir = "lr".to_owned(), edge_labels = "auto".to_owned(), group = None),
-        text_signature = "($self, *, rankdir='lr', edge_labels='auto', group=None)"
+        signature = (*, rankdir = "lr".to_owned(), edges = "curved".to_owned(), edge_labels = "auto".to_owned(), group = None),
+        text_signature = "($self, *, rankdir='lr', edges='curved', edge_labels='auto', group=None)"
     )]
     fn layout_stats<'py>(
         &self,
         py: Python<'py>,
         rankdir: String,
+        edges: String,
         edge_labels: String,
         group: Option<String>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let options = options::svg_options(&rankdir, &edge_labels, group.as_deref(), true)?;
+        let options = options::svg_options(&rankdir, &edges, &edge_labels, group.as_deref(), true)?;
         let graph = &self.inner;
         let stats = py.detach(|| svg::layout_of(graph, &options).stats);
         records::layout_stats(py, &stats)

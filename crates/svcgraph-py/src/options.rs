@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyMapping, PyString};
 use regex::Regex;
+use svcgraph_core::layout::EdgeStyle;
 use svcgraph_core::naming::NamingRules;
 use svcgraph_core::query::{EvalTime, LabelMatcher, Window};
 use svcgraph_core::render::{Grouping, dot, svg};
@@ -59,12 +60,18 @@ pub fn group(value: Option<&str>) -> Result<Grouping> {
 /// The SVG options of `to_svg`, `save` and `layout_stats`.
 pub fn svg_options(
     rankdir_: &str,
+    edges: &str,
     edge_labels: &str,
     group_: Option<&str>,
     legend: bool,
 ) -> Result<svg::SvgOptions> {
     let mut options = svg::SvgOptions::default();
     options.direction = rankdir(rankdir_)?;
+    options.edges = match edges {
+        "curved" => EdgeStyle::Curved,
+        "orthogonal" => EdgeStyle::Orthogonal,
+        other => return Err(one_of("edges", other, &["curved", "orthogonal"])),
+    };
     options.edge_labels = match edge_labels {
         "auto" => svg::EdgeLabels::Auto,
         "always" => svg::EdgeLabels::Always,

@@ -182,6 +182,12 @@ def test_svg_dot_and_json(shop: svcgraph.Graph) -> None:
         shop.to_svg(rankdir="up")  # type: ignore[arg-type]
     with pytest.raises(svcgraph.InputError, match="edge_labels"):
         shop.to_svg(edge_labels="some")  # type: ignore[arg-type]
+    orthogonal = shop.to_svg(edges="orthogonal")
+    assert orthogonal != svg and shop.to_svg(edges="curved") == svg
+    # Orthogonal routes turn at right angles with small rounded corners, never a cubic.
+    assert " C" not in orthogonal.split('class="legend')[0] and " C" in svg
+    with pytest.raises(svcgraph.InputError, match="edges"):
+        shop.to_svg(edges="splines")  # type: ignore[arg-type]
     with pytest.raises(svcgraph.InputError, match="group"):
         shop.to_dot(group="cluster")  # type: ignore[arg-type]
 

@@ -86,6 +86,7 @@ def use_graph(g: Graph, baseline: Graph) -> None:
         .diff(baseline, rate_change=0.2, error_change=0.01, p95_change=0.5)
     )
     svg: str = smaller.to_svg(rankdir="tb", edge_labels="never", group="namespace", legend=False)
+    svg = smaller.to_svg(edges="orthogonal")
     dot: str = smaller.to_dot(rankdir="lr", group=None)
     document: str = smaller.to_json()
     smaller.save("graph.svg")

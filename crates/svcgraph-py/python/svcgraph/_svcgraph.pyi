@@ -32,6 +32,7 @@ SCHEMAS: tuple[str, ...]
 
 _RankDir = Literal["lr", "tb"]
 _EdgeLabels = Literal["auto", "always", "never"]
+_Edges = Literal["curved", "orthogonal"]
 _Group = Literal["namespace"] | None
 _Filters = Union[str, Sequence[str], Mapping[str, str], None]
 _Labels = Mapping[str, str]
@@ -176,6 +177,7 @@ class Graph:
         self,
         *,
         rankdir: _RankDir = "lr",
+        edges: _Edges = "curved",
         edge_labels: _EdgeLabels = "auto",
         group: _Group = None,
         legend: bool = True,
@@ -183,7 +185,8 @@ class Graph:
     ) -> str:
         """The picture as a self-contained SVG document (tooltips carry every number).
 
-        ``rankdir``: ``"lr"`` callers on the left, ``"tb"`` on top; ``edge_labels``:
+        ``rankdir``: ``"lr"`` callers on the left, ``"tb"`` on top; ``edges``: ``"curved"``
+        (straight lines and smooth curves) or ``"orthogonal"`` (right angles); ``edge_labels``:
         ``"auto"`` (up to 1,000 edges), ``"always"`` or ``"never"``; ``group="namespace"``
         boxes each namespace; ``legend=False`` leaves the legend out; ``hint``, the text of
         ``layout_hint()`` for an earlier drawing, keeps its services in place.
@@ -194,6 +197,7 @@ class Graph:
         self,
         *,
         rankdir: _RankDir = "lr",
+        edges: _Edges = "curved",
         edge_labels: _EdgeLabels = "auto",
         group: _Group = None,
         hint: str | None = None,
@@ -208,6 +212,7 @@ class Graph:
         self,
         *,
         rankdir: _RankDir = "lr",
+        edges: _Edges = "curved",
         edge_labels: _EdgeLabels = "auto",
         group: _Group = None,
         legend: bool = True,
@@ -232,6 +237,7 @@ class Graph:
         self,
         *,
         rankdir: _RankDir = "lr",
+        edges: _Edges = "curved",
         edge_labels: _EdgeLabels = "auto",
         group: _Group = None,
         legend: bool = True,
@@ -274,6 +280,7 @@ class Graph:
         *,
         format: Literal["svg", "dot", "gv", "json", "html", "htm", "mermaid", "mmd", "markdown", "md"] | None = None,
         rankdir: _RankDir = "lr",
+        edges: _Edges = "curved",
         edge_labels: _EdgeLabels = "auto",
         group: _Group = None,
         legend: bool = True,
@@ -296,6 +303,7 @@ class Graph:
         self,
         *,
         rankdir: _RankDir = "lr",
+        edges: _Edges = "curved",
         edge_labels: _EdgeLabels = "auto",
         group: _Group = None,
     ) -> LayoutStats:
