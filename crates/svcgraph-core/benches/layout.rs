@@ -546,7 +546,7 @@ fn main() {
         _ => {}
     }
     let filter = args.first().cloned().unwrap_or_default();
-    let limit = timeout();
+    let limit = timeout(60);
     let exe = std::env::current_exe().expect("the benchmark knows its own path");
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("layout-bench");
     std::fs::create_dir_all(&dir).expect("a scratch directory under target/");

@@ -2,10 +2,15 @@
 //! graph, measured on both SVG documents read the same way.
 //!
 //! ```sh
-//! cargo bench -p svcgraph-core --bench quality             # everything (a few minutes)
+//! cargo bench -p svcgraph-core --bench quality             # everything (about 5 minutes)
 //! cargo bench -p svcgraph-core --bench quality -- mesh     # graphs whose name contains "mesh"
 //! cargo bench -p svcgraph-core --bench quality -- mesh sock # … "mesh" or "sock"
-//! SVCGRAPH_BENCH_TIMEOUT=30 cargo bench ...                # dot's timeout, seconds (60)
+//! SVCGRAPH_QUALITY_SEED=123 cargo bench ...                # the graphs of an earlier run
+//! SVCGRAPH_QUALITY_GRAPHS=5 cargo bench ...                # graphs per family and class (3)
+//! SVCGRAPH_QUALITY_CLASSES=60,150 cargo bench ...          # other size classes
+//! SVCGRAPH_QUALITY_LABELS=off cargo bench ...              # ours without rate labels
+//! SVCGRAPH_QUALITY_ORTHOGONAL=1 cargo bench ...            # ours with orthogonal edges
+//! SVCGRAPH_BENCH_TIMEOUT=60 cargo bench ...                # dot's timeout, seconds (20)
 //! SVCGRAPH_GALLERY=/tmp/g cargo bench ...                  # also write the drawings (below)
 //! ```
 //!
@@ -14,30 +19,33 @@
 //! default options: what `svcgraph render` draws) and `DIR/NAME.default.dot` (`to_dot` with
 //! default options: what `svcgraph render -f dot` writes), for `scripts/gallery.sh`.
 //!
-//! Graphs: six generated families (tiered with hubs, deep pipelines, wide fan-out, meshes
-//! with many back-calls, many small components, namespaces), each at 40, 80, 150 and 300
-//! services from its own seed; the published microservice topologies written out in
-//! `examples/data/topologies/`; and the bundled samples (the demo shop, the GKE pod-level
-//! and seed fixtures), read the way `svcgraph render -i` reads them.
+//! Graphs: seven generated families (`quality/families.rs`), each at the size classes 30,
+//! 45, 60, 100 and 300 services, several graphs per class, each from a fresh seed with the
+//! family's knobs (calls per service, hub share, back-call share, layering) drawn at random
+//! (`quality/sweep.rs`; the run's seed is printed first); the published microservice
+//! topologies written out in `examples/data/topologies/`; and the bundled samples (the demo
+//! shop, the GKE pod-level and seed fixtures), read the way `svcgraph render -i` reads them.
 //!
-//! Both drawings are left to right and unlabelled: ours is `to_svg` with
-//! `EdgeLabels::Never` and no legend, dot gets our DOT with the edge labels taken out (as in
-//! the layout benchmark). The namespace family is drawn with namespace boxes by both (our
-//! `Grouping::Namespace`, dot's clusters). Then, from each SVG (see `quality/drawing.rs` for
-//! how it is read and `quality/metrics.rs` for the exact definitions):
+//! Both drawings are left to right. Ours is `to_svg` with its rate labels (what users see;
+//! `SVCGRAPH_QUALITY_LABELS=off` leaves them out) and no legend; dot gets our DOT with the
+//! edge labels taken out (as in the layout benchmark: labels double dot's ranks). The
+//! namespace family is drawn with namespace boxes by both (our `Grouping::Namespace`, dot's
+//! clusters). Then, from each SVG (see `quality/drawing.rs` for how it is read,
+//! `quality/metrics.rs` and `quality/labels.rs` for the exact definitions):
 //! * **crossings** of edges that share no end node (each crossing point counts);
 //! * **overlap %**: share of the edge length within 1.5 px of an edge sharing no end node;
 //! * **area** (`width` × `height` of the SVG as drawn; our px and dot's pt are the same size
 //!   on screen) and **aspect** (width / height);
-//! * **length**: total edge length; **bends**: heading turns above 30°, accumulated along
-//!   each flattened line;
+//! * **length**: total edge length; **turns**: total turning in right angles, per edge;
+//! * **label collisions** (ours): label boxes overlapping a node, another label, or the line
+//!   of another call;
 //! * **reversed**: ours, the edges our SVG marks `reversed`; dot's, the edges whose line
 //!   ends no further right than it starts;
 //! * **time**: ours, the median of in-process `to_svg` runs (layout and SVG text); dot's, the
 //!   wall time of the whole `dot -Tsvg` process, killed at the timeout.
 //!
-//! Per graph and per family (sums over seeds), then a summary over all generated graphs with
-//! the ratios and, plainly, where our drawing is worse than dot's.
+//! Per graph, per family and per size class: sums over the graphs, and per class the worst
+//! decile of the per-graph crossing ratio; then where our drawing is worse than dot's.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -45,17 +53,22 @@ mod common;
 mod drawing;
 #[path = "quality/families.rs"]
 mod families;
+#[path = "quality/labels.rs"]
+mod labels;
 #[path = "quality/metrics.rs"]
 mod metrics;
 #[path = "quality/report.rs"]
 mod report;
+#[path = "quality/sweep.rs"]
+mod sweep;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Instant;
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
 
 use common::{median, plain_dot_with, service_graph, timed, timeout};
 use drawing::read_svg;
+use labels::{LabelHits, label_collisions};
 use metrics::{bends, crossings, edge_length, overlap, reversed_geometric, turns};
 use svcgraph_core::ServiceGraph;
 use svcgraph_core::render::Grouping;
@@ -66,8 +79,10 @@ use svcgraph_core::render::svg::{EdgeLabels, SvgOptions, to_svg};
 #[derive(Debug)]
 struct Case {
     name: String,
-    /// The generated family, `None` for real topologies and samples.
-    family: Option<&'static str>,
+    /// The generated family and size class, `None` for real topologies and samples.
+    family: Option<(&'static str, usize)>,
+    /// The generated graph's knobs.
+    knobs: Option<String>,
     graph: ServiceGraph,
     group: Grouping,
 }
@@ -85,6 +100,8 @@ pub struct Quality {
     /// Edges drawn.
     pub lines: usize,
     pub reversed: u64,
+    /// Label collisions (labelled drawings only).
+    pub labels: LabelHits,
     pub width: f64,
     pub height: f64,
     /// Seconds: ours the in-process median, dot's the whole process.
@@ -101,15 +118,18 @@ impl Quality {
 #[derive(Debug)]
 pub struct Row {
     pub name: String,
-    pub family: Option<&'static str>,
+    /// The generated family and size class, `None` for real topologies and samples.
+    pub family: Option<(&'static str, usize)>,
+    /// The generated graph's knobs.
+    pub knobs: Option<String>,
     pub nodes: usize,
     pub edges: usize,
     pub ours: Quality,
     pub dot: Option<Quality>,
 }
 
-fn generated_cases() -> Vec<Case> {
-    families::all()
+fn generated_cases(seed: u64, classes: &[usize], per_class: usize) -> Vec<Case> {
+    sweep::sweep(seed, classes, per_class)
         .into_iter()
         .map(|generated| {
             let graph = service_graph(&generated.shape);
@@ -127,7 +147,8 @@ fn generated_cases() -> Vec<Case> {
             };
             Case {
                 name: generated.shape.name.clone(),
-                family: Some(generated.family),
+                family: Some((generated.family, generated.class)),
+                knobs: Some(generated.knobs),
                 graph,
                 group,
             }
@@ -168,6 +189,7 @@ fn file_cases() -> Vec<Case> {
                     .map(|f| f.to_string_lossy().trim_end_matches(".json").to_owned())
                     .unwrap_or_default(),
                 family: None,
+                knobs: None,
                 graph,
                 group: Grouping::None,
             }),
@@ -194,16 +216,21 @@ fn measure(drawn: &str, ours: bool) -> Result<Quality, String> {
         } else {
             reversed_geometric(&d.edges)
         },
+        labels: label_collisions(&d),
         width: d.width,
         height: d.height,
         secs: 0.0,
     })
 }
 
+/// Timed runs of `to_svg` per graph: the sweep draws many graphs, and the quality figures
+/// do not depend on the time.
+const RUNS: usize = 5;
+
 /// Median seconds of `to_svg`, and its text.
 fn time_ours(graph: &ServiceGraph, options: &SvgOptions) -> (f64, String) {
     let text = to_svg(graph, options).text;
-    let runs: Vec<f64> = (0..11)
+    let runs: Vec<f64> = (0..RUNS)
         .map(|_| {
             let start = Instant::now();
             std::hint::black_box(to_svg(graph, options).text.len());
@@ -219,9 +246,21 @@ fn file_name(name: &str) -> String {
         .collect()
 }
 
+/// dot's timeout, `SVCGRAPH_BENCH_TIMEOUT` or 20 s: dot takes minutes on the larger meshes
+/// (which it then leaves out of the comparison), and the run should stay within minutes.
+fn dot_timeout() -> Duration {
+    timeout(20)
+}
+
+/// Ours with rate labels unless `SVCGRAPH_QUALITY_LABELS` is `off`, `0` or `no`.
+fn labelled() -> bool {
+    std::env::var("SVCGRAPH_QUALITY_LABELS")
+        .map_or(true, |v| !matches!(v.trim(), "off" | "0" | "no" | "false"))
+}
+
 fn run_case(case: &Case, scratch: &Path, gallery: Option<&Path>) -> Row {
     let mut options = SvgOptions::default();
-    if std::env::var_os("SVCGRAPH_QUALITY_LABELS").is_none() {
+    if !labelled() {
         options.edge_labels = EdgeLabels::Never;
     }
     options.no_legend = true;
@@ -241,7 +280,12 @@ fn run_case(case: &Case, scratch: &Path, gallery: Option<&Path>) -> Row {
     let dot_text = plain_dot_with(&case.graph, &dot_options);
     let dot = std::fs::write(&dot_file, dot_text)
         .ok()
-        .and_then(|()| timed(Command::new("dot").arg("-Tsvg").arg(&dot_file), timeout()))
+        .and_then(|()| {
+            timed(
+                Command::new("dot").arg("-Tsvg").arg(&dot_file),
+                dot_timeout(),
+            )
+        })
         .and_then(|(took, out)| {
             let svg = String::from_utf8_lossy(&out).into_owned();
             if let Some(dir) = gallery {
@@ -270,6 +314,7 @@ fn run_case(case: &Case, scratch: &Path, gallery: Option<&Path>) -> Row {
     Row {
         name: case.name.clone(),
         family: case.family,
+        knobs: case.knobs.clone(),
         nodes: case.graph.node_count(),
         edges: case.graph.edge_count(),
         ours,
@@ -277,22 +322,43 @@ fn run_case(case: &Case, scratch: &Path, gallery: Option<&Path>) -> Row {
     }
 }
 
-fn main() {
+fn main() -> ExitCode {
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
     // Graphs whose name contains any of the arguments; all without arguments.
     let wanted = |name: &str| args.is_empty() || args.iter().any(|a| name.contains(a.as_str()));
+    let settings = (
+        sweep::run_seed(),
+        sweep::classes(),
+        sweep::graphs_per_class(),
+    );
+    let (seed, classes, per_class) = match settings {
+        (Ok(seed), Ok(classes), Ok(per_class)) => (seed, classes, per_class),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            eprintln!("quality: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("quality-bench");
-    std::fs::create_dir_all(&scratch).expect("a scratch directory under target/");
-    let gallery = std::env::var_os("SVCGRAPH_GALLERY").map(PathBuf::from);
-    if let Some(dir) = &gallery {
-        std::fs::create_dir_all(dir).expect("SVCGRAPH_GALLERY names a directory we can create");
+    if let Err(e) = std::fs::create_dir_all(&scratch) {
+        eprintln!("quality: cannot create {}: {e}", scratch.display());
+        return ExitCode::FAILURE;
     }
-    report::print_header(timeout());
+    let gallery = std::env::var_os("SVCGRAPH_GALLERY").map(PathBuf::from);
+    if let Some(dir) = &gallery
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        eprintln!("quality: SVCGRAPH_GALLERY={}: {e}", dir.display());
+        return ExitCode::FAILURE;
+    }
+    report::print_header(dot_timeout(), seed, per_class, labelled());
     let mut rows = Vec::new();
-    for case in generated_cases().into_iter().chain(file_cases()) {
+    for case in generated_cases(seed, &classes, per_class)
+        .into_iter()
+        .chain(file_cases())
+    {
         if !wanted(&case.name) {
             continue;
         }
@@ -300,6 +366,8 @@ fn main() {
         report::print_row(&row);
         rows.push(row);
     }
+    report::print_classes(&rows);
     report::print_families(&rows);
     report::print_summary(&rows);
+    ExitCode::SUCCESS
 }

@@ -87,12 +87,12 @@ pub fn service_graph(shape: &Shape) -> ServiceGraph {
     g
 }
 
-/// The baselines' timeout: `SVCGRAPH_BENCH_TIMEOUT` seconds, 60 when unset.
-pub fn timeout() -> Duration {
+/// The baselines' timeout: `SVCGRAPH_BENCH_TIMEOUT` seconds, `default_secs` when unset.
+pub fn timeout(default_secs: u64) -> Duration {
     let secs = std::env::var("SVCGRAPH_BENCH_TIMEOUT")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(60);
+        .unwrap_or(default_secs);
     Duration::from_secs(secs)
 }
 

@@ -5,16 +5,67 @@
 //! and `data-target` (ours) or from its `<title>` `a->b`, split where both sides are node
 //! titles (dot's). Its line is the `<path class="line">` elements when there are any (ours:
 //! arrowheads and halos have other classes), else every `<path>` without a class (dot's:
-//! arrowheads are polygons). Labels, legends, groups and nodes are not read. Every path is
-//! flattened into polylines within [`TOLERANCE`], and the `transform` of every enclosing
-//! group (dot puts one on its top group) is applied to the points.
+//! arrowheads are polygons). Every path is flattened into polylines within [`TOLERANCE`],
+//! and the `transform` of every enclosing group (dot puts one on its top group) is applied
+//! to the points.
+//!
+//! For the label checks, the boxes of our nodes (a `<g class="node">`'s `rect`, or its
+//! `path` for a database, as the path's bounding box) and of our edge labels (an edge
+//! group's `<text>`): the box the layout reserves for a label, [`LABEL_HEIGHT`] high
+//! and as wide as the renderer's own estimate of the text (`text_width`, which errs on the
+//! wide side), centred on the text's `x` and on its baseline less 0.35 em, where our
+//! renderer puts a label's middle. Legends and groups are not read.
 
 use roxmltree::{Document, Node};
+use svcgraph_core::render::text::text_width;
 
 use crate::metrics::{EdgeLine, Point};
 
 /// Largest distance between a curve and the polyline that stands for it.
 pub const TOLERANCE: f64 = 0.1;
+
+/// Our edge labels' font size (`.edge text` in our stylesheet).
+pub const LABEL_FONT: f64 = 10.0;
+/// The height the layout reserves for a label.
+const LABEL_HEIGHT: f64 = LABEL_FONT + 3.0;
+
+/// An axis-aligned box.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rect {
+    pub x0: f64,
+    pub y0: f64,
+    pub x1: f64,
+    pub y1: f64,
+}
+
+impl Rect {
+    /// The smallest box around `points`; `None` when there are none.
+    pub fn around(points: impl IntoIterator<Item = Point>) -> Option<Rect> {
+        points.into_iter().fold(None, |r, p| {
+            Some(match r {
+                None => Rect {
+                    x0: p.x,
+                    y0: p.y,
+                    x1: p.x,
+                    y1: p.y,
+                },
+                Some(r) => Rect {
+                    x0: r.x0.min(p.x),
+                    y0: r.y0.min(p.y),
+                    x1: r.x1.max(p.x),
+                    y1: r.y1.max(p.y),
+                },
+            })
+        })
+    }
+}
+
+/// An edge label's box, and the index of its edge in [`Drawing::edges`].
+#[derive(Debug, Clone, Copy)]
+pub struct Label {
+    pub edge: usize,
+    pub rect: Rect,
+}
 
 /// What was read from one SVG document.
 #[derive(Debug, Clone)]
@@ -26,6 +77,10 @@ pub struct Drawing {
     pub edges: Vec<EdgeLine>,
     /// Edges whose class list holds `reversed` (ours marks the edges it turned around).
     pub marked_reversed: u64,
+    /// Boxes of the nodes drawn as a `rect` or `path` (ours; dot's ellipses are left out).
+    pub nodes: Vec<Rect>,
+    /// Boxes of the edge labels.
+    pub labels: Vec<Label>,
 }
 
 /// Reads the drawing; an error says what was wrong with the document.
@@ -55,6 +110,7 @@ pub fn read_svg(text: &str) -> Result<Drawing, String> {
         .filter_map(title_of)
         .collect();
     let mut edges = Vec::new();
+    let mut labels = Vec::new();
     let mut marked_reversed = 0;
     for g in doc
         .descendants()
@@ -90,18 +146,82 @@ pub fn read_svg(text: &str) -> Result<Drawing, String> {
                 polylines.push(line.into_iter().map(|p| m.apply(p)).collect());
             }
         }
+        for text in g.children().filter(|c| c.has_tag_name("text")) {
+            labels.push(Label {
+                edge: edges.len(),
+                rect: label_box(text)?,
+            });
+        }
         edges.push(EdgeLine {
             source,
             target,
             polylines,
         });
     }
+    let mut nodes = Vec::new();
+    // The legend's samples are not nodes of the graph.
+    for g in doc.descendants().filter(|n| {
+        n.has_tag_name("g")
+            && has_class(n, "node")
+            && !n.ancestors().any(|a| has_class(&a, "legend"))
+    }) {
+        if let Some(shape) = g
+            .children()
+            .find(|c| c.has_tag_name("rect") || c.has_tag_name("path"))
+        {
+            nodes.extend(shape_box(shape)?);
+        }
+    }
     Ok(Drawing {
         width: size("width"),
         height: size("height"),
         edges,
         marked_reversed,
+        nodes,
+        labels,
     })
+}
+
+fn number(n: Node, name: &str) -> Result<f64, String> {
+    n.attribute(name)
+        .unwrap_or("0")
+        .parse()
+        .map_err(|_| format!("bad {name} on a <{}>", n.tag_name().name()))
+}
+
+/// The box a label's `<text>` stands for (see the module documentation).
+fn label_box(text: Node) -> Result<Rect, String> {
+    let m = transform_of(text)?;
+    let words: String = text
+        .descendants()
+        .filter_map(|t| t.is_text().then(|| t.text()).flatten())
+        .collect();
+    let (half_w, half_h) = (text_width(&words, LABEL_FONT) / 2.0, LABEL_HEIGHT / 2.0);
+    let middle = Point::new(number(text, "x")?, number(text, "y")? - 0.35 * LABEL_FONT);
+    let corners = [(-half_w, -half_h), (half_w, half_h)]
+        .map(|(dx, dy)| m.apply(Point::new(middle.x + dx, middle.y + dy)));
+    Ok(Rect::around(corners).unwrap_or(Rect {
+        x0: middle.x,
+        y0: middle.y,
+        x1: middle.x,
+        y1: middle.y,
+    }))
+}
+
+/// The bounding box of a node's `rect` or `path`.
+fn shape_box(shape: Node) -> Result<Option<Rect>, String> {
+    let m = transform_of(shape)?;
+    let points: Vec<Point> = if shape.has_tag_name("rect") {
+        let (x, y) = (number(shape, "x")?, number(shape, "y")?);
+        let (w, h) = (number(shape, "width")?, number(shape, "height")?);
+        vec![Point::new(x, y), Point::new(x + w, y + h)]
+    } else {
+        flatten_path(shape.attribute("d").unwrap_or(""), TOLERANCE)?
+            .into_iter()
+            .flatten()
+            .collect()
+    };
+    Ok(Rect::around(points.into_iter().map(|p| m.apply(p))))
 }
 
 fn title_of<'a>(g: Node<'a, '_>) -> Option<&'a str> {

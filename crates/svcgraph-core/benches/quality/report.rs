@@ -1,26 +1,36 @@
-//! The quality benchmark's tables: one row per graph, sums per family, and the summary
-//! with where our drawing is worse than dot's.
+//! The quality benchmark's tables: one row per graph, sums per size class (with the worst
+//! decile of the per-graph crossing ratio) and per family, and the summary with where our
+//! drawing is worse than dot's.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Duration;
 
 use crate::common::dot_version;
+use crate::labels::LabelHits;
 use crate::{Quality, Row};
 
-pub fn print_header(limit: Duration) {
+pub fn print_header(limit: Duration, seed: u64, per_class: usize, labelled: bool) {
     let version = dot_version();
     println!(
-        "svcgraph quality benchmark: ours against {}, both left to right and unlabelled; dot timeout {} s",
+        "svcgraph quality benchmark: ours ({}) against {} (unlabelled), both left to right; dot timeout {} s",
+        if labelled {
+            "with rate labels"
+        } else {
+            "unlabelled"
+        },
         version.as_deref().unwrap_or("dot not found"),
         limit.as_secs()
     );
+    println!(
+        "seed {seed} (SVCGRAPH_QUALITY_SEED={seed} draws these graphs again), {per_class} graphs per family and size class"
+    );
     println!();
     println!(
-        "| graph | nodes | edges | crossings ours | dot | ours / dot | overlap % ours | dot | area ours / dot | aspect ours | dot | length ours / dot | turns/edge ours | dot | reversed ours | dot | ours ms | dot s | dot / ours time |"
+        "| graph | nodes | edges | crossings ours | dot | ours / dot | overlap % ours | dot | area ours / dot | aspect ours | dot | length ours / dot | turns/edge ours | dot | label hits node/label/edge | reversed ours | dot | ours ms | dot s | dot / ours time |"
     );
     println!(
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
 }
 
@@ -54,12 +64,25 @@ fn aspect(q: &Quality) -> String {
     ratio(q.width, q.height)
 }
 
+/// Label collisions as `node/label/edge`, `—` for a drawing without labels.
+fn hits(h: &LabelHits) -> String {
+    if h.labels == 0 {
+        "—".into()
+    } else {
+        format!("{}/{}/{}", h.node, h.label, h.edge)
+    }
+}
+
 pub fn print_row(row: &Row) {
     let o = &row.ours;
+    let name = match &row.knobs {
+        Some(knobs) => format!("{} ({knobs})", row.name),
+        None => row.name.clone(),
+    };
     match &row.dot {
         Some(d) => println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {:.3} | {:.0}× |",
-            row.name,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {:.3} | {:.0}× |",
+            name,
             row.nodes,
             row.edges,
             o.crossings,
@@ -73,6 +96,7 @@ pub fn print_row(row: &Row) {
             ratio(o.length, d.length),
             per_edge(o.turns, o.lines),
             per_edge(d.turns, d.lines),
+            hits(&o.labels),
             o.reversed,
             d.reversed,
             o.secs * 1000.0,
@@ -80,14 +104,15 @@ pub fn print_row(row: &Row) {
             d.secs / o.secs.max(1e-9),
         ),
         None => println!(
-            "| {} | {} | {} | {} | — | — | {} | — | — | {} | — | — | {} | — | {} | — | {:.1} | failed or timed out | — |",
-            row.name,
+            "| {} | {} | {} | {} | — | — | {} | — | — | {} | — | — | {} | — | {} | {} | — | {:.1} | failed or timed out | — |",
+            name,
             row.nodes,
             row.edges,
             o.crossings,
             percent(o.near, o.length),
             aspect(o),
             per_edge(o.turns, o.lines),
+            hits(&o.labels),
             o.reversed,
             o.secs * 1000.0,
         ),
@@ -149,11 +174,83 @@ impl Sums {
 fn family_sums(rows: &[Row]) -> BTreeMap<&'static str, Sums> {
     let mut out: BTreeMap<&'static str, Sums> = BTreeMap::new();
     for row in rows {
-        if let (Some(family), Some(dot)) = (row.family, &row.dot) {
+        if let (Some((family, _)), Some(dot)) = (row.family, &row.dot) {
             out.entry(family).or_default().add(row, dot);
         }
     }
     out
+}
+
+/// `(ours + 1) / (dot + 1)`: a graph dot draws without crossings and ours with a few counts
+/// as a loss, not as infinity, and one both draw without crossings as even.
+fn crossing_ratio(ours: u64, dot: u64) -> f64 {
+    (ours as f64 + 1.0) / (dot as f64 + 1.0)
+}
+
+/// The 90th percentile of `values` (nearest rank), and the largest; `None` when empty.
+fn worst_decile(mut values: Vec<f64>) -> Option<(f64, f64)> {
+    values.sort_by(f64::total_cmp);
+    let rank = (values.len() as f64 * 0.9).ceil() as usize;
+    Some((*values.get(rank.checked_sub(1)?)?, *values.last()?))
+}
+
+/// Per size class: sums over every family's graphs of that size where dot finished, the
+/// worst decile of the per-graph crossing ratio, and our label collisions over all of them.
+pub fn print_classes(rows: &[Row]) {
+    let mut classes: BTreeMap<usize, Vec<&Row>> = BTreeMap::new();
+    for row in rows {
+        if let Some((_, class)) = row.family {
+            classes.entry(class).or_default().push(row);
+        }
+    }
+    if classes.is_empty() {
+        return;
+    }
+    println!();
+    println!(
+        "Per size class, summed over its families and graphs where dot finished; label hits (ours) over all its graphs:"
+    );
+    println!();
+    println!(
+        "| services | graphs (dot finished) | edges | crossings ours | dot | ours / dot | worst decile (ours+1)/(dot+1) | worst graph | turns/edge ours | dot | area ours / dot | overlap % ours | dot | labels | label hits node | label | edge |"
+    );
+    println!(
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for (class, members) in &classes {
+        let mut s = Sums::default();
+        let mut ratios = Vec::new();
+        let mut labels = LabelHits::default();
+        for row in members {
+            labels.add(&row.ours.labels);
+            if let Some(dot) = &row.dot {
+                s.add(row, dot);
+                ratios.push(crossing_ratio(row.ours.crossings, dot.crossings));
+            }
+        }
+        let (decile, worst) = worst_decile(ratios)
+            .map_or(("—".into(), "—".into()), |(p, m)| {
+                (format!("{p:.2}"), format!("{m:.2}"))
+            });
+        println!(
+            "| {class} | {} ({}) | {} | {:.0} | {:.0} | {} | {decile} | {worst} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            members.len(),
+            s.graphs,
+            s.edges,
+            s.ours.crossings,
+            s.dot.crossings,
+            ratio(s.ours.crossings, s.dot.crossings),
+            per_edge(s.ours.turns, s.ours.lines as usize),
+            per_edge(s.dot.turns, s.dot.lines as usize),
+            ratio(s.ours.area, s.dot.area),
+            percent(s.ours.near, s.ours.length),
+            percent(s.dot.near, s.dot.length),
+            labels.labels,
+            labels.node,
+            labels.label,
+            labels.edge,
+        );
+    }
 }
 
 pub fn print_families(rows: &[Row]) {
@@ -162,7 +259,7 @@ pub fn print_families(rows: &[Row]) {
         return;
     }
     println!();
-    println!("Per family, summed over its seeds (graphs where dot finished):");
+    println!("Per family, summed over its graphs (those dot finished):");
     println!();
     println!(
         "| family | graphs | nodes | edges | crossings ours | dot | ours / dot | overlap % ours | dot | area ours / dot | length ours / dot | turns/edge ours | dot | reversed ours | dot | ours ms | dot s | dot / ours time |"
@@ -197,14 +294,18 @@ pub fn print_families(rows: &[Row]) {
 pub fn print_summary(rows: &[Row]) {
     let families = family_sums(rows);
     let mut all = Sums::default();
+    let mut labels = LabelHits::default();
     for row in rows {
         if let (Some(_), Some(dot)) = (row.family, &row.dot) {
             all.add(row, dot);
         }
+        if row.family.is_some() {
+            labels.add(&row.ours.labels);
+        }
     }
     println!();
     println!(
-        "Summary over the generated graphs (40–300 services) where dot finished ({} graphs, {} nodes, {} edges):",
+        "Summary over the generated graphs (30–300 services) where dot finished ({} graphs, {} nodes, {} edges):",
         all.graphs, all.nodes, all.edges
     );
     println!();
@@ -246,6 +347,14 @@ pub fn print_summary(rows: &[Row]) {
         per_edge(d.turns, d.lines as usize)
     );
     println!(
+        "    label hits (ours, every generated graph): {} labels; {} on a node, {} on a label, {} on another call's edge ({} in all)",
+        labels.labels,
+        labels.node,
+        labels.label,
+        labels.edge,
+        labels.total()
+    );
+    println!(
         "    reversed ours / dot:         {:.0} / {:.0}",
         o.reversed, d.reversed
     );
@@ -264,6 +373,18 @@ pub fn print_summary(rows: &[Row]) {
         println!("    dot failed or timed out on:  {}", failed.join(", "));
     }
     print_losses(rows, &families);
+}
+
+/// Graphs named in a list of losses, the worst first; the rest are counted.
+const WORST_LISTED: usize = 15;
+
+/// The first [`WORST_LISTED`] items, and how many more there are.
+fn listed(items: &[String]) -> String {
+    let shown = items[..items.len().min(WORST_LISTED)].join(", ");
+    match items.len().saturating_sub(WORST_LISTED) {
+        0 => shown,
+        more => format!("{shown} and {more} more"),
+    }
 }
 
 /// A measure's name and how to read it from totals.
@@ -312,7 +433,11 @@ fn print_losses(rows: &[Row], families: &BTreeMap<&'static str, Sums>) {
             .iter()
             .map(|(_, r, d)| format!("{} {}/{}", r.name, r.ours.crossings, d.crossings))
             .collect();
-        println!("    crossings, graphs (ours/dot): {}", list.join(", "));
+        println!(
+            "    crossings, {} graphs (ours/dot), worst first: {}",
+            list.len(),
+            listed(&list)
+        );
     }
     let overlapping: Vec<String> = rows
         .iter()
@@ -332,8 +457,9 @@ fn print_losses(rows: &[Row], families: &BTreeMap<&'static str, Sums>) {
     if !overlapping.is_empty() {
         lost = true;
         println!(
-            "    overlap share, graphs (ours/dot): {}",
-            overlapping.join(", ")
+            "    overlap share, {} graphs (ours/dot): {}",
+            overlapping.len(),
+            listed(&overlapping)
         );
     }
     if !lost {
