@@ -99,7 +99,11 @@
   const overviewKeys = new Set(config.overview ? [...model.nodes.values()].flatMap((n) => [n.id, n.name]) : []);
   let fullSvg = null; // parsed on first use
   const view = { x: 0, y: 0, k: 1 }; // drawing point at the stage's top-left; pixels per unit
+  // Below this scale namespace names and edge labels are too small to read, and drawing
+  // thousands of them is most of the cost of a big drawing: they show again when zoomed in.
   const FAR = 0.25;
+  // Edge labels (10 units) below about 6 pixels cannot be read: they give way to the names.
+  const EDGE_LABELS_READABLE = 0.6;
   // Hover highlights are drawn on a second SVG laid over the drawing, so that the drawing
   // itself, however big, is neither restyled nor repainted when the mouse moves.
   const overlay = document.createElementNS(SVG_NS, 'svg');
@@ -184,6 +188,182 @@
     return x0 === Infinity ? null : { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
   }
 
+  /* ---------- Service names ---------- */
+
+  // Service names are drawn on a layer of their own over the drawing, in place of its text:
+  // never smaller than NAME_PX on screen however far the view is zoomed out (the drawing's
+  // text scales with it). Where names would overlap on screen, the busiest services (requests
+  // per second in and out) keep theirs, greedily; a hovered service shows its name whatever
+  // its rank. Placed again in the next animation frame after any change of view.
+  const NAME_PX = 11;
+  const NAME_GAP = 1; // pixels kept clear around each name
+  const NAME_CELL = 64; // the grid that finds overlapping names, in pixels
+  // Where a name may stand, in the order tried: [column, row] from its service's box, column
+  // -1 left of it, 0 across its middle, 1 right of it; row 0 across its middle, ±1 just above
+  // or below it, ±2 one line further (as a map places a town's name beside its dot).
+  const NAME_SPOTS = [[0, 0], [1, 0], [-1, 0], [0, -1], [0, 1], [1, -1], [-1, -1], [1, 1], [-1, 1],
+    [0, -2], [0, 2], [1, -2], [-1, -2], [1, 2], [-1, 2], [0, -3], [0, 3], [1, -3], [-1, -3], [1, 3], [-1, 3],
+    [0, -4], [0, 4], [1, -4], [-1, -4], [1, 4], [-1, 4]];
+  const namesLayer = document.createElement('div');
+  namesLayer.className = 'names';
+  namesLayer.setAttribute('aria-hidden', 'true');
+  stage.append(namesLayer);
+  stage.classList.add('names-drawn');
+  let names = null; // this drawing's names, busiest first (indexNames)
+  const nameEls = new Map(); // service id -> element, for the names shown
+  const hoverName = document.createElement('div');
+  hoverName.className = 'name hover';
+  let hoverNear = null; // while a service is hovered: it and its neighbours' ids
+  let namesFrame = 0;
+  let namesPass = { ms: 0, considered: 0, shown: 0, px: NAME_PX };
+
+  function scheduleNames() {
+    if (!namesFrame) namesFrame = requestAnimationFrame(placeNames);
+  }
+  function forgetNames() {
+    names = null;
+    for (const x of nameEls.values()) x.remove();
+    nameEls.clear();
+    hoverNear = null;
+    scheduleNames();
+  }
+
+  // Each service's name as the drawing writes it, where it stands (the middle of its text),
+  // its width per pixel of font size, and its traffic.
+  function indexNames() {
+    const context = document.createElement('canvas').getContext('2d');
+    if (context) context.font = `100px ${getComputedStyle(namesLayer).fontFamily}`;
+    const list = [];
+    for (const node of model.nodes.values()) {
+      const text = node.el.querySelector(':scope > text');
+      if (!text) continue;
+      const name = text.textContent;
+      let weight = 0;
+      for (const e of node.in) weight += edgeNumbers(e).rps || 0;
+      for (const e of node.out) weight += edgeNumbers(e).rps || 0;
+      const box = nodeBox(node);
+      list.push({
+        node, name, weight, w: box.w, h: box.h,
+        x: num(text, 'x'), y: num(text, 'y') - 4, // the middle of 12-unit text above its baseline
+        em: context ? context.measureText(name).width / 100 : 0.6 * name.length,
+      });
+    }
+    list.sort((a, b) => b.weight - a.weight || (a.node.id < b.node.id ? -1 : a.node.id > b.node.id ? 1 : 0));
+    return list;
+  }
+
+  function placeNames() {
+    namesFrame = 0;
+    const t0 = performance.now();
+    if (!svg) return;
+    if (!names) names = indexNames();
+    const w = stage.clientWidth;
+    const h = stage.clientHeight;
+    const k = view.k;
+    const px = Math.max(NAME_PX, 12 * k);
+    const line = Math.ceil(px);
+    const focusing = svg.classList.contains('focusing');
+    // Screen rectangles [x0, y0, x1, y1] of the names placed, by the grid cells they touch.
+    const grid = new Map();
+    const shownNow = new Map();
+    let considered = 0;
+    for (const entry of names) {
+      const sx = (entry.x - view.x) * k;
+      const sy = (entry.y - view.y) * k;
+      const half = (entry.em * px) / 2;
+      const bw = (entry.w * k) / 2;
+      const bh = (entry.h * k) / 2;
+      const reach = Math.max(bw, half) + 2 * half + 4;
+      if (sx + reach < 0 || sx - reach > w || sy + bh + 3 * line < 0 || sy - bh - 3 * line > h) continue;
+      const classes = entry.node.el.classList;
+      if (classes.contains('collapsed-member') || (focusing && !classes.contains('focused'))) continue;
+      considered++;
+      for (const [col, row] of NAME_SPOTS) {
+        const x = sx + col * (bw + 2 + half);
+        const y = row === 0 ? sy : sy + Math.sign(row) * (bh + 1 + line / 2 + (Math.abs(row) - 1) * (line + 2 * NAME_GAP));
+        const r = [x - half - NAME_GAP, y - line / 2 - NAME_GAP, x + half + NAME_GAP, y + line / 2 + NAME_GAP];
+        // Whole on screen, or not at all.
+        if (r[0] < 0 || r[1] < 0 || r[2] > w || r[3] > h || overlapsAny(grid, r)) continue;
+        for (const key of cellsOf(r)) { if (grid.has(key)) grid.get(key).push(r); else grid.set(key, [r]); }
+        shownNow.set(entry.node.id, [entry, x, y]);
+        break;
+      }
+    }
+    for (const [id, x] of nameEls) if (!shownNow.has(id)) { x.remove(); nameEls.delete(id); }
+    namesLayer.style.fontSize = `${px}px`;
+    namesLayer.style.lineHeight = `${line}px`;
+    namesLayer.classList.toggle('veiled', hoverNear !== null);
+    for (const [id, [entry, sx, sy]] of shownNow) {
+      let x = nameEls.get(id);
+      if (!x) {
+        x = document.createElement('div');
+        x.className = 'name kind-' + (entry.node.kind || 'service');
+        x.textContent = entry.name;
+        x.dataset.id = id;
+        namesLayer.append(x);
+        nameEls.set(id, x);
+      }
+      x.style.transform = `translate(${sx}px, ${sy}px) translate(-50%, -50%)`;
+      x.classList.toggle('near', hoverNear !== null && hoverNear.has(id));
+    }
+    placeHoverName(px);
+    hideCoveredEdgeLabels(grid);
+    namesPass = { ms: performance.now() - t0, considered, shown: shownNow.size, px };
+  }
+
+  // The hovered service's name, above the others, whether or not its own is shown.
+  function placeHoverName(px) {
+    const id = hovered && hovered.classList.contains('node') ? hovered.getAttribute('data-id') : null;
+    const entry = id !== null && names ? names.find((e) => e.node.id === id) : null;
+    if (!entry) { hoverName.remove(); return; }
+    hoverName.textContent = entry.name;
+    hoverName.dataset.id = id;
+    hoverName.style.transform = `translate(${(entry.x - view.x) * view.k}px, ${(entry.y - view.y) * view.k}px) translate(-50%, -50%)`;
+    hoverName.style.fontSize = `${px}px`;
+    if (hoverName.parentNode !== namesLayer) namesLayer.append(hoverName);
+  }
+
+  // Edge labels that a shown name would cover give way to it (they are hidden anyway when
+  // too small to read). A class the page's stylesheet knows; an export leaves it out.
+  function hideCoveredEdgeLabels(grid) {
+    const readable = view.k >= EDGE_LABELS_READABLE;
+    for (const e of model.edges) {
+      if (e.text === undefined) {
+        const t = e.el.querySelector(':scope > text');
+        e.text = t ? { el: t, x: num(t, 'x'), y: num(t, 'y') - 3.5 } : null;
+      }
+      if (!e.text) continue;
+      let covered = false;
+      if (readable) {
+        const sx = (e.text.x - view.x) * view.k;
+        const sy = (e.text.y - view.y) * view.k;
+        const half = (e.text.el.textContent.length * 5.5 * view.k) / 2; // 10-unit text
+        const up = 6 * view.k;
+        const r = [sx - half, sy - up, sx + half, sy + up];
+        const w = stage.clientWidth, h = stage.clientHeight;
+        if (r[2] > 0 && r[0] < w && r[3] > 0 && r[1] < h) {
+          covered = overlapsAny(grid, r);
+        }
+      }
+      if (covered !== e.text.el.classList.contains('under-name')) e.text.el.classList.toggle('under-name', covered);
+    }
+  }
+  function cellsOf(r) {
+    const keys = [];
+    for (let gx = Math.floor(r[0] / NAME_CELL); gx <= Math.floor(r[2] / NAME_CELL); gx++) {
+      for (let gy = Math.floor(r[1] / NAME_CELL); gy <= Math.floor(r[3] / NAME_CELL); gy++) keys.push(gx * 65536 + gy);
+    }
+    return keys;
+  }
+  function overlapsAny(grid, r) {
+    for (const key of cellsOf(r)) {
+      const list = grid.get(key);
+      if (!list) continue;
+      for (const o of list) if (r[0] < o[2] && o[0] < r[2] && r[1] < o[3] && o[1] < r[3]) return true;
+    }
+    return false;
+  }
+
   /* ---------- Pan and zoom ---------- */
 
   function applyView() {
@@ -193,9 +373,10 @@
     const box = `${view.x} ${view.y} ${w / view.k} ${h / view.k}`;
     svg.setAttribute('viewBox', box);
     overlay.setAttribute('viewBox', box);
-    // Names smaller than about 3 pixels cannot be read, and drawing thousands of them is
-    // most of the cost of a big drawing: they show again when zoomed in.
-    svg.classList.toggle('far', view.k < FAR);
+    // On the stage, not the drawing: an export keeps the drawing's own text.
+    stage.classList.toggle('far', view.k < FAR);
+    stage.classList.toggle('small-labels', view.k < EDGE_LABELS_READABLE);
+    scheduleNames();
   }
   function fitTo(box, maxScale) {
     if (!box) return;
@@ -387,6 +568,8 @@
   // much as the neighbourhood, however big the drawing.
   function setHover(el) {
     hovered = el;
+    hoverNear = null;
+    scheduleNames();
     overlay.replaceChildren();
     if (!svg || !el) { if (svg) showDefaultPanel(); return; }
     const edges = new Set();
@@ -398,6 +581,7 @@
       nodes.add(node.el);
       for (const e of node.out) { edges.add(e.el); nodes.add(elOf(e.t)); }
       for (const e of node.in) { edges.add(e.el); nodes.add(elOf(e.s)); }
+      hoverNear = new Set([node.id, ...node.out.map((e) => e.t), ...node.in.map((e) => e.s)]);
       showNode(node);
     } else if (el.classList.contains('edge')) {
       const edge = model.edges.find((e) => e.el === el);
@@ -775,6 +959,7 @@
     const root = model.nodes.get(drawnId(id));
     if (root) root.el.classList.add('focus-root');
     svg.classList.add('focusing');
+    scheduleNames();
     state.focus = drawnId(id);
     applyLabels();
     search(state.q, false);
@@ -829,6 +1014,7 @@
     for (const e of model.edges) if (reached.has(e.s) && reached.has(e.t)) e.el.classList.add('focused');
     root.el.classList.add('focus-root');
     svg.classList.add('focusing');
+    scheduleNames();
     state.focus = id;
     writeHash();
     fit();
@@ -848,6 +1034,7 @@
     }
     for (const x of svg.querySelectorAll('.focused, .focus-root')) x.classList.remove('focused', 'focus-root');
     svg.classList.remove('focusing');
+    scheduleNames();
     if (!quiet) { writeHash(); if (was) fit(); showDefaultPanel(); }
   }
 
@@ -904,6 +1091,7 @@
   // incoming rate covers the group's area, so calls across its border end at the border.
   function applyCollapsed() {
     if (!svg) return;
+    scheduleNames();
     for (const x of svg.querySelectorAll('.collapsed-member, .collapsed-inside')) x.classList.remove('collapsed-member', 'collapsed-inside');
     let layer = svg.querySelector('g.collapsed-layer');
     if (layer) layer.remove();
@@ -987,6 +1175,7 @@
     svg = next;
     model = indexDrawing(svg);
     svg.classList.remove('focusing');
+    forgetNames();
     if (next !== focusSvg) { focusSvg = null; focusText = ''; }
   }
 
@@ -1076,6 +1265,7 @@
       t.textContent = labelText(e, state.labels);
     }
     ui.labels.disabled = drawn === 0 && model.edges.length > 0;
+    scheduleNames();
     ui.labels.title = ui.labels.disabled ? 'This drawing has no edge labels (too many edges); hover an edge for its numbers.' : '';
   }
   ui.labels.addEventListener('change', () => {
@@ -1093,6 +1283,7 @@
     const hidden = ['.collapsed-member', '.collapsed-inside'];
     if (svg.classList.contains('focusing')) hidden.push('g.nodes > g.node:not(.focused)', 'g.edges > g.edge:not(.focused)', 'g.groups > g.group:not(.focused)');
     for (const x of clone.querySelectorAll(hidden.join(', '))) x.remove();
+    for (const x of clone.querySelectorAll('.under-name')) x.classList.remove('under-name');
     const rules = [];
     for (const sheet of document.styleSheets) {
       let list = [];
@@ -1418,6 +1609,9 @@
   window.svcgraphView = {
     state, focus: focusOn, clearFocus: () => clearFocus(), collapse, expand, showFull, showOverview,
     exportText, refresh, fit, matches: () => matches.slice(), formatRate, formatPercent, formatDuration,
+    // The last placing of the names: its time in ms, services in view, names shown, font px.
+    names: () => Object.assign({}, namesPass),
+    placeNames: () => { cancelAnimationFrame(namesFrame); placeNames(); return Object.assign({}, namesPass); },
     // Whether the engine runs, and the SVG it wrote for the focus shown ('' without one).
     engine: () => engine !== null, focusText: () => (svg === focusSvg ? focusText : ''),
   };
