@@ -249,7 +249,7 @@ def test_a_focus_in_a_big_graph_is_a_fresh_legible_layout(driver, workdir: Path)
     assert shown_nodes(driver) == {root} | around[root]
     # Every name at fit is legible (in the big drawing's coordinates a neighbourhood was a
     # few pixels across).
-    assert legible_names(driver)["legible"] == {root} | around[root]
+    assert pages.legible_names(driver)["legible"] == {root} | around[root]
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
     assert len(driver.find_elements(By.CSS_SELECTOR, "g.nodes > g.node")) == 20, "the overview again"
     assert severe(driver.get_log("browser")) == []
@@ -537,20 +537,6 @@ def test_link_templates_show_in_the_panel_encoded(driver, workdir: Path) -> None
     assert severe(driver.get_log("browser")) == []
 
 
-# Names on the names layer: where each shown one is on screen, and each service's box.
-NAMES = """
-const stage = document.getElementById('stage').getBoundingClientRect();
-const shown = [...document.querySelectorAll('#stage > .names > .name:not(.hover)')].map((n) => {
-  const r = n.getBoundingClientRect();
-  return { id: n.dataset.id, text: n.textContent, rect: [r.left, r.top, r.right, r.bottom] };
-});
-const nodes = [...document.querySelectorAll('#stage > svg:first-child g.nodes > g.node')].map((g) => {
-  const r = g.querySelector('rect, path').getBoundingClientRect();
-  return { id: g.dataset.id, name: g.dataset.name, x: (r.left + r.right) / 2, y: (r.top + r.bottom) / 2 };
-});
-return { stage: [stage.left, stage.top, stage.right, stage.bottom], shown, nodes };
-"""
-
 # Where a name would stand centred on its service (the page's first choice), measured by a
 # name element put there for the measurement.
 CENTRED = """
@@ -568,26 +554,6 @@ return items.map(([name, x, y]) => {
   return [r.left, r.top, r.right, r.bottom];
 });
 """
-
-
-def overlap(a: List[float], b: List[float], margin: float = 0.0) -> bool:
-    return a[0] - margin < b[2] and b[0] - margin < a[2] and a[1] - margin < b[3] and b[1] - margin < a[3]
-
-
-def legible_names(driver) -> dict:  # type: ignore[no-untyped-def]
-    """The page's names as a reader sees them: `legible` ids (at least 10 pixels tall, whole
-    on the stage, overlapping no other shown name), plus what NAMES returns."""
-    seen = driver.execute_script(NAMES)
-    stage = seen["stage"]
-    legible = set()
-    for i, name in enumerate(seen["shown"]):
-        r = name["rect"]
-        inside = r[0] >= stage[0] and r[1] >= stage[1] and r[2] <= stage[2] and r[3] <= stage[3]
-        alone = not any(overlap(r, o["rect"]) for j, o in enumerate(seen["shown"]) if j != i)
-        if r[3] - r[1] >= 10 and inside and alone:
-            legible.add(name["id"])
-    seen["legible"] = legible
-    return seen
 
 
 def traffic(doc: dict) -> dict:
@@ -613,7 +579,7 @@ def test_names_are_legible_at_fit_on_a_50_service_graph(driver, workdir: Path) -
     pages.open_page(driver, path)
     # The drawing's own scale at fit would make its 12-unit names about 1 pixel tall.
     assert viewbox(driver)[2] > 5000
-    seen = legible_names(driver)
+    seen = pages.legible_names(driver)
     assert len(seen["legible"]) >= 0.9 * 50, (len(seen["legible"]), seen["shown"])
     names = {n["id"]: n["name"] for n in doc["nodes"]}
     assert all(s["text"] == names[s["id"]] for s in seen["shown"])
@@ -634,7 +600,7 @@ def test_the_busiest_services_keep_their_names_on_a_300_service_graph(driver, wo
     driver.get("about:blank")
     driver.get_log("browser")
     pages.open_page(driver, path)
-    seen = legible_names(driver)
+    seen = pages.legible_names(driver)
     assert len(seen["legible"]) >= 0.4 * 300, len(seen["legible"])
     # A hidden name never outranks every shown name its place would overlap.
     weight = traffic(doc)
@@ -646,7 +612,7 @@ def test_the_busiest_services_keep_their_names_on_a_300_service_graph(driver, wo
     for n, r in zip(hidden, rects):
         if not (r[0] >= stage[0] and r[1] >= stage[1] and r[2] <= stage[2] and r[3] <= stage[3]):
             continue  # its name would not be whole on the stage
-        blocking = [other for other, o in shown.items() if overlap(r, o, margin=2)]
+        blocking = [other for other, o in shown.items() if pages.overlap(r, o, margin=2)]
         assert blocking, f"{n['id']} is hidden with room for its name"
         assert max(weight[b] for b in blocking) >= weight[n["id"]], (n["id"], blocking)
     # Hovering a service whose name is hidden shows its name.
@@ -666,7 +632,7 @@ def test_the_busiest_services_keep_their_names_on_a_300_service_graph(driver, wo
     for _ in range(3):
         body.send_keys("+")
     next_frames(driver)
-    closer = legible_names(driver)
+    closer = pages.legible_names(driver)
     stage = closer["stage"]
     in_view = {n["id"] for n in closer["nodes"] if stage[0] <= n["x"] <= stage[2] and stage[1] <= n["y"] <= stage[3]}
     before = len(in_view & seen["legible"])

@@ -281,10 +281,16 @@
       for (const [col, row] of NAME_SPOTS) {
         const x = sx + col * (bw + 2 + half);
         const y = row === 0 ? sy : sy + Math.sign(row) * (bh + 1 + line / 2 + (Math.abs(row) - 1) * (line + 2 * NAME_GAP));
-        const r = [x - half - NAME_GAP, y - line / 2 - NAME_GAP, x + half + NAME_GAP, y + line / 2 + NAME_GAP];
+        const x0 = x - half - NAME_GAP, y0 = y - line / 2 - NAME_GAP, x1 = x + half + NAME_GAP, y1 = y + line / 2 + NAME_GAP;
         // Whole on screen, or not at all.
-        if (r[0] < 0 || r[1] < 0 || r[2] > w || r[3] > h || overlapsAny(grid, r)) continue;
-        for (const key of cellsOf(r)) { if (grid.has(key)) grid.get(key).push(r); else grid.set(key, [r]); }
+        if (x0 < 0 || y0 < 0 || x1 > w || y1 > h || overlapsAny(grid, x0, y0, x1, y1)) continue;
+        const r = [x0, y0, x1, y1];
+        for (let gx = Math.floor(x0 / NAME_CELL); gx <= Math.floor(x1 / NAME_CELL); gx++) {
+          for (let gy = Math.floor(y0 / NAME_CELL); gy <= Math.floor(y1 / NAME_CELL); gy++) {
+            const key = gx * 65536 + gy;
+            if (grid.has(key)) grid.get(key).push(r); else grid.set(key, [r]);
+          }
+        }
         shownNow.set(entry.node.id, [entry, x, y]);
         break;
       }
@@ -342,24 +348,20 @@
         const r = [sx - half, sy - up, sx + half, sy + up];
         const w = stage.clientWidth, h = stage.clientHeight;
         if (r[2] > 0 && r[0] < w && r[3] > 0 && r[1] < h) {
-          covered = overlapsAny(grid, r);
+          covered = overlapsAny(grid, r[0], r[1], r[2], r[3]);
         }
       }
       if (covered !== e.text.el.classList.contains('under-name')) e.text.el.classList.toggle('under-name', covered);
     }
   }
-  function cellsOf(r) {
-    const keys = [];
-    for (let gx = Math.floor(r[0] / NAME_CELL); gx <= Math.floor(r[2] / NAME_CELL); gx++) {
-      for (let gy = Math.floor(r[1] / NAME_CELL); gy <= Math.floor(r[3] / NAME_CELL); gy++) keys.push(gx * 65536 + gy);
-    }
-    return keys;
-  }
-  function overlapsAny(grid, r) {
-    for (const key of cellsOf(r)) {
-      const list = grid.get(key);
-      if (!list) continue;
-      for (const o of list) if (r[0] < o[2] && o[0] < r[2] && r[1] < o[3] && o[1] < r[3]) return true;
+  // Whether the rectangle x0 y0 x1 y1 overlaps one in the grid.
+  function overlapsAny(grid, x0, y0, x1, y1) {
+    for (let gx = Math.floor(x0 / NAME_CELL); gx <= Math.floor(x1 / NAME_CELL); gx++) {
+      for (let gy = Math.floor(y0 / NAME_CELL); gy <= Math.floor(y1 / NAME_CELL); gy++) {
+        const list = grid.get(gx * 65536 + gy);
+        if (!list) continue;
+        for (const o of list) if (x0 < o[2] && o[0] < x1 && y0 < o[3] && o[1] < y1) return true;
+      }
     }
     return false;
   }
