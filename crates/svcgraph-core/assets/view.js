@@ -241,11 +241,13 @@
       let weight = 0;
       for (const e of node.in) weight += edgeNumbers(e).rps || 0;
       for (const e of node.out) weight += edgeNumbers(e).rps || 0;
-      const box = nodeBox(node);
+      // A box's size from its rect; a cylinder's (a path) about its name's, without getBBox,
+      // which would force a layout and reads nothing in a collapsed namespace.
+      const em = context ? context.measureText(name).width / 100 : 0.6 * name.length;
+      const rect = node.el.querySelector(':scope > rect');
       list.push({
-        node, name, weight, w: box.w, h: box.h,
+        node, name, weight, em, w: rect ? num(rect, 'width') : 12 * em + 20, h: rect ? num(rect, 'height') : 30,
         x: num(text, 'x'), y: num(text, 'y') - 4, // the middle of 12-unit text above its baseline
-        em: context ? context.measureText(name).width / 100 : 0.6 * name.length,
       });
     }
     list.sort((a, b) => b.weight - a.weight || (a.node.id < b.node.id ? -1 : a.node.id > b.node.id ? 1 : 0));
