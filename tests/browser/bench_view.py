@@ -20,7 +20,7 @@ at fit (at least 10 pixels tall, whole on the stage, overlapping no other: pages
 for 50, 300 and 1,000 services, as written and drawn without edge-label rows; and the time of
 one placing of the names (svcgraphView.placeNames) on the full 1,000- and 5,000-service
 drawings, at fit and zoomed in 2, 4 and 8 times. It saves docs/page-50.png and
-docs/page-300.png, those pages at fit as written.
+docs/page-300.png, those pages at fit as they open.
 
     bash scripts/browser-checks.sh --bench [--runs 7] [--names]
 """
@@ -95,7 +95,7 @@ def names(driver, directory: Path, runs: int) -> Dict[str, object]:  # type: ign
                 print(f"names at fit, service {n} {label}, {what}: {legible} of {drawn} legible "
                       f"({100 * legible / drawn:.0f} %)")
                 results[f"names {n} {label} {fragment}"] = [legible, drawn]
-                if n < 1000 and not extra:  # the screenshots in docs/, of the pages as written
+                if n < 1000 and not extra:  # the screenshots in docs/, of the pages as they open
                     driver.save_screenshot(str(pages.ROOT / "docs" / f"page-{n}.png"))
     for n in (1000, 5000):
         doc = pages.service_graph(n)

@@ -368,10 +368,78 @@
     return false;
   }
 
+  /* ---------- A compact drawing while edge labels cannot be read ---------- */
+
+  // Edge labels have rows of their own in the layout. Where the whole graph at fit puts them
+  // below a readable size they are hidden, and their rows only spread the services apart (a
+  // 300-service drawing three times as tall, its names crowded into a strip). There the page
+  // shows the engine's drawing without them (`svcgraph render --edge-labels never`) while
+  // zoomed out, and the drawing as written once zoomed in to where its labels can be read;
+  // the service nearest the middle of the view keeps its place on screen across the swap.
+  const COMPACT_BELOW = 0.5; // back to the compact drawing below this scale
+  let labelledSvg = null;
+  let compactSvg = null;
+  let compactText = ''; // that drawing as the engine wrote it
+  let swapping = false;
+
+  function fitScale(bounds) {
+    const pad = 48;
+    return Math.min((stage.clientWidth - pad) / Math.max(bounds.w, 1), (stage.clientHeight - pad) / Math.max(bounds.h, 1));
+  }
+  // Called once the engine has loaded, on a page drawn in full (not an overview, not live).
+  function prepareCompact() {
+    if (!engine || live || config.overview || state.focus || !svg || compactSvg) return;
+    if (!svg.querySelector('g.edges > g.edge > text') || fitScale(model.bounds) >= EDGE_LABELS_READABLE) return;
+    let drawn;
+    try { drawn = engine.draw(graphText, Object.assign({}, config.draw || {}, { edge_labels: 'never' })); } catch (e) { return; }
+    const next = drawn && drawn.svg ? parseSvg(drawn.svg) : null;
+    if (!next) return;
+    labelledSvg = svg;
+    compactSvg = next;
+    compactText = drawn.svg;
+    const wasFit = view.k <= fitScale(model.bounds) * 1.001;
+    showDrawing(compactSvg);
+    if (fitScale(model.bounds) >= COMPACT_BELOW) { showDrawing(labelledSvg); compactSvg = null; labelledSvg = null; }
+    if (wasFit || state.fit) fit(); else applyView();
+  }
+  // Another drawing of the same services, with the view's state applied to it.
+  function showDrawing(next) {
+    swapDrawing(next);
+    applyCollapsed();
+    applyLabels();
+    search(state.q, false);
+  }
+  function swapKeepingPlace(next) {
+    const w = stage.clientWidth, h = stage.clientHeight;
+    const cx = view.x + w / 2 / view.k, cy = view.y + h / 2 / view.k;
+    let best = null, nearest = Infinity;
+    for (const n of model.nodes.values()) {
+      const b = nodeBox(n);
+      const d = (b.x + b.w / 2 - cx) ** 2 + (b.y + b.h / 2 - cy) ** 2;
+      if (d < nearest) { nearest = d; best = n; }
+    }
+    const from = best ? nodeBox(best) : null;
+    swapping = true;
+    try { showDrawing(next); } finally { swapping = false; }
+    const to = best ? model.nodes.get(best.id) : null;
+    if (from && to) {
+      const b = nodeBox(to);
+      view.x += b.x + b.w / 2 - (from.x + from.w / 2);
+      view.y += b.y + b.h / 2 - (from.y + from.h / 2);
+    }
+    swapping = true;
+    try { applyView(); } finally { swapping = false; }
+    if (!hovered) showDefaultPanel();
+  }
+
   /* ---------- Pan and zoom ---------- */
 
   function applyView() {
     if (!svg) return;
+    if (compactSvg && !swapping && !state.focus) {
+      if (svg === compactSvg && view.k >= EDGE_LABELS_READABLE) { swapKeepingPlace(labelledSvg); return; }
+      if (svg === labelledSvg && view.k < COMPACT_BELOW) { swapKeepingPlace(compactSvg); return; }
+    }
     const w = Math.max(1, stage.clientWidth);
     const h = Math.max(1, stage.clientHeight);
     const box = `${view.x} ${view.y} ${w / view.k} ${h / view.k}`;
@@ -394,6 +462,7 @@
     applyView();
   }
   function fit() {
+    if (compactSvg && svg === labelledSvg && !state.focus) showDrawing(compactSvg);
     if (state.focus && model.nodes.has(state.focus)) {
       fitTo(union([...model.nodes.values()].filter((n) => n.el.classList.contains('focused')).map(nodeBox)));
     } else {
@@ -1270,7 +1339,9 @@
     }
     ui.labels.disabled = drawn === 0 && model.edges.length > 0;
     scheduleNames();
-    ui.labels.title = ui.labels.disabled ? 'This drawing has no edge labels (too many edges); hover an edge for its numbers.' : '';
+    ui.labels.title = !ui.labels.disabled ? '' : svg === compactSvg
+      ? 'Edge labels show when zoomed in far enough to read them; hover an edge for its numbers.'
+      : 'This drawing has no edge labels (too many edges); hover an edge for its numbers.';
   }
   ui.labels.addEventListener('change', () => {
     state.labels = LABELS.includes(ui.labels.value) ? ui.labels.value : 'auto';
@@ -1618,6 +1689,8 @@
     placeNames: () => { cancelAnimationFrame(namesFrame); placeNames(); return Object.assign({}, namesPass); },
     // Whether the engine runs, and the SVG it wrote for the focus shown ('' without one).
     engine: () => engine !== null, focusText: () => (svg === focusSvg ? focusText : ''),
+    // The SVG the engine wrote for the drawing without edge-label rows, while it is shown.
+    compactText: () => (svg === compactSvg ? compactText : ''),
   };
 
   applyHash();
@@ -1639,6 +1712,7 @@
     const focus = pendingFocus;
     pendingFocus = '';
     if (focus && !(engine && drawFocus(focus))) applyHash();
+    prepareCompact();
     ready();
   });
 })();
