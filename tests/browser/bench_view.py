@@ -15,7 +15,14 @@ For the layout benchmark's `service 1000` and `service 5000` graphs (pages.servi
   node, until the next animation frame after the page has put the highlight up (style and
   layout forced in that frame), and until the frame after it (paint included).
 
-    bash scripts/browser-checks.sh --bench [--runs 7]
+With `--names`, only the service names (view.js, "Service names"): the share of names legible
+at fit (at least 10 pixels tall, whole on the stage, overlapping no other: pages.legible_names)
+for 50, 300 and 1,000 services, as written and drawn without edge-label rows; and the time of
+one placing of the names (svcgraphView.placeNames) on the full 1,000- and 5,000-service
+drawings, at fit and zoomed in 2, 4 and 8 times. It saves docs/page-50.png and
+docs/page-300.png, those pages at fit as they open.
+
+    bash scripts/browser-checks.sh --bench [--runs 7] [--names]
 """
 
 from __future__ import annotations
@@ -71,11 +78,50 @@ def load_times(driver, path: Path, fragment: str, runs: int) -> List[List[float]
     return times
 
 
+def names(driver, directory: Path, runs: int) -> Dict[str, object]:  # type: ignore[no-untyped-def]
+    results: Dict[str, object] = {}
+    for n in (50, 300, 1000):
+        doc = pages.service_graph(n)
+        source = pages.write_json(doc, directory / f"names-{n}.json")
+        for label, extra in (("as written", []), ("without edge-label rows", ["--edge-labels", "never"])):
+            path = pages.render(["-i", str(source), *extra], directory / f"names-{n}-{len(extra)}.html")
+            for fragment in ("", "#full=1") if n > 400 else ("",):
+                driver.get("about:blank")
+                pages.open_page(driver, path, fragment)
+                seen = pages.legible_names(driver)
+                drawn = len(seen["nodes"])  # type: ignore[arg-type]
+                legible = len(seen["legible"])  # type: ignore[arg-type]
+                what = "the namespace overview" if n > 400 and not fragment else f"{drawn} services"
+                print(f"names at fit, service {n} {label}, {what}: {legible} of {drawn} legible "
+                      f"({100 * legible / drawn:.0f} %)")
+                results[f"names {n} {label} {fragment}"] = [legible, drawn]
+                if n < 1000 and not extra:  # the screenshots in docs/, of the pages as they open
+                    driver.save_screenshot(str(pages.ROOT / "docs" / f"page-{n}.png"))
+    for n in (1000, 5000):
+        doc = pages.service_graph(n)
+        path = pages.render(["-i", str(pages.write_json(doc, directory / f"names-{n}.json"))],
+                            directory / f"names-{n}-0.html")
+        driver.get("about:blank")
+        pages.open_page(driver, path, "#full=1")
+        for zoom in (1, 2, 4, 8):
+            driver.execute_script("window.svcgraphView.fit()")
+            for _ in range(zoom.bit_length() - 1):
+                driver.find_element("tag name", "body").send_keys("+++")  # 1.25^3, about twice
+            passes = [driver.execute_script("return window.svcgraphView.placeNames()") for _ in range(runs * 3)]
+            ms = sorted(p["ms"] for p in passes)
+            print(f"placing the names, service {n} full drawing, zoomed {zoom}x from fit: median "
+                  f"{statistics.median(ms):.1f} ms (max {ms[-1]:.1f}); {passes[0]['considered']} services "
+                  f"in view, {passes[0]['shown']} names shown")
+            results[f"place {n} {zoom}"] = passes
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--hovers", type=int, default=25)
     parser.add_argument("--out", type=Path, help="where to keep the pages (default: a temp dir)")
+    parser.add_argument("--names", action="store_true", help="only the service names' figures")
     args = parser.parse_args()
     directory = args.out or Path(tempfile.mkdtemp(prefix="svcgraph-page-bench-"))
     directory.mkdir(parents=True, exist_ok=True)
@@ -85,7 +131,9 @@ def main() -> int:
     driver = pages.chromium()
     results: Dict[str, object] = {}
     try:
-        for n in (1000, 5000):
+        if args.names:
+            results.update(names(driver, directory, args.runs))
+        for n in () if args.names else (1000, 5000):
             doc = pages.service_graph(n)
             boxed = pages.render(["-i", str(pages.write_json(doc, directory / f"service-{n}.json"))],
                                  directory / f"service-{n}.html")

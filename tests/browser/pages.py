@@ -129,3 +129,38 @@ def hostile_graph(names: Optional[List[str]] = None) -> Dict[str, object]:
         for i, name in enumerate(names)
     ]
     return {"format": "svcgraph-graph", "version": 1, "nodes": nodes, "edges": edges}
+
+
+# Names on the names layer: where each shown one is on screen, and each service's box.
+NAMES = """
+const stage = document.getElementById('stage').getBoundingClientRect();
+const shown = [...document.querySelectorAll('#stage > .names > .name:not(.hover)')].map((n) => {
+  const r = n.getBoundingClientRect();
+  return { id: n.dataset.id, text: n.textContent, rect: [r.left, r.top, r.right, r.bottom] };
+});
+const nodes = [...document.querySelectorAll('#stage > svg:first-child g.nodes > g.node')].map((g) => {
+  const r = g.querySelector('rect, path').getBoundingClientRect();
+  return { id: g.dataset.id, name: g.dataset.name, x: (r.left + r.right) / 2, y: (r.top + r.bottom) / 2 };
+});
+return { stage: [stage.left, stage.top, stage.right, stage.bottom], shown, nodes };
+"""
+
+
+def overlap(a: List[float], b: List[float], margin: float = 0.0) -> bool:
+    return a[0] - margin < b[2] and b[0] - margin < a[2] and a[1] - margin < b[3] and b[1] - margin < a[3]
+
+
+def legible_names(driver: webdriver.Chrome) -> Dict[str, object]:
+    """The page's names as a reader sees them: `legible` ids (at least 10 pixels tall, whole
+    on the stage, overlapping no other shown name), plus what NAMES returns."""
+    seen = driver.execute_script(NAMES)
+    stage = seen["stage"]
+    legible = set()
+    for i, name in enumerate(seen["shown"]):
+        r = name["rect"]
+        inside = r[0] >= stage[0] and r[1] >= stage[1] and r[2] <= stage[2] and r[3] <= stage[3]
+        alone = not any(overlap(r, o["rect"]) for j, o in enumerate(seen["shown"]) if j != i)
+        if r[3] - r[1] >= 10 and inside and alone:
+            legible.add(name["id"])
+    seen["legible"] = legible
+    return seen

@@ -247,12 +247,9 @@ def test_a_focus_in_a_big_graph_is_a_fresh_legible_layout(driver, workdir: Path)
     drawn = driver.execute_script("return window.svcgraphView.focusText()")
     assert drawn == command_svg(["-i", str(source), "--group", "namespace", "--focus", root])
     assert shown_nodes(driver) == {root} | around[root]
-    # Every name at fit is at least 10 pixels tall (in the big drawing's coordinates a
-    # neighbourhood was a few pixels across).
-    heights = driver.execute_script(
-        "return [...document.querySelectorAll('#stage > svg:first-child g.nodes > g.node text')]"
-        ".map(t => t.getBoundingClientRect().height)")
-    assert heights and min(heights) >= 10, heights
+    # Every name at fit is legible (in the big drawing's coordinates a neighbourhood was a
+    # few pixels across).
+    assert pages.legible_names(driver)["legible"] == {root} | around[root]
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
     assert len(driver.find_elements(By.CSS_SELECTOR, "g.nodes > g.node")) == 20, "the overview again"
     assert severe(driver.get_log("browser")) == []
@@ -537,4 +534,139 @@ def test_link_templates_show_in_the_panel_encoded(driver, workdir: Path) -> None
     assert anchors[0].get_attribute("href") == (
         "https://t.example/web/" + encode(hostile["name"]) + "?cns=front")
     assert driver.execute_script("return window.pwned === undefined")
+    assert severe(driver.get_log("browser")) == []
+
+
+# Where a name would stand centred on its service (the page's first choice), measured by a
+# name element put there for the measurement.
+CENTRED = """
+const [items] = arguments;
+const layer = document.querySelector('#stage > .names');
+const stage = document.getElementById('stage').getBoundingClientRect();
+return items.map(([name, x, y]) => {
+  const probe = document.createElement('div');
+  probe.className = 'name';
+  probe.textContent = name;
+  probe.style.transform = `translate(${x - stage.left}px, ${y - stage.top}px) translate(-50%, -50%)`;
+  layer.append(probe);
+  const r = probe.getBoundingClientRect();
+  probe.remove();
+  return [r.left, r.top, r.right, r.bottom];
+});
+"""
+
+
+def traffic(doc: dict) -> dict:
+    """Requests per second in and out of each service."""
+    total: dict = {n["id"]: 0.0 for n in doc["nodes"]}
+    for e in doc["edges"]:
+        total[e["source"]] += e["requests_per_second"]
+        total[e["target"]] += e["requests_per_second"]
+    return total
+
+
+def next_frames(driver) -> None:  # type: ignore[no-untyped-def]
+    driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "requestAnimationFrame(() => requestAnimationFrame(() => done()));")
+
+
+def test_names_are_legible_at_fit_on_a_50_service_graph(driver, workdir: Path) -> None:
+    doc = pages.service_graph(50)
+    path = pages.render(["-i", str(pages.write_json(doc, workdir / "names-50.json"))], workdir / "names-50.html")
+    driver.get("about:blank")
+    driver.get_log("browser")
+    pages.open_page(driver, path)
+    # The drawing's own scale at fit would make its 12-unit names under 4 pixels tall.
+    width = driver.execute_script("return document.getElementById('stage').clientWidth")
+    assert 12 * width / viewbox(driver)[2] < 4
+    seen = pages.legible_names(driver)
+    assert len(seen["legible"]) >= 0.9 * 50, (len(seen["legible"]), seen["shown"])
+    names = {n["id"]: n["name"] for n in doc["nodes"]}
+    assert all(s["text"] == names[s["id"]] for s in seen["shown"])
+    # The drawing keeps its own text, for an export.
+    text = driver.execute_script("return window.svcgraphView.exportText()")
+    root = ET.fromstring(text.encode())
+    drawn = [t.text for g in root.iter(f"{{{SVG}}}g") if g.get("data-id") for t in g.iter(f"{{{SVG}}}text")]
+    assert sorted(drawn) == sorted(names.values())
+    assert severe(driver.get_log("browser")) == []
+
+
+def test_the_busiest_services_keep_their_names_on_a_300_service_graph(driver, workdir: Path) -> None:
+    doc = pages.service_graph(300)
+    source = pages.write_json(doc, workdir / "names-300.json")
+    path = pages.render(["-i", str(source)], workdir / "names-300.html")
+    driver.get("about:blank")
+    driver.get_log("browser")
+    pages.open_page(driver, path)
+    # At fit the page shows the drawing without edge-label rows (the labels could not be read
+    # there, and their rows make the drawing almost three times as tall), as the command draws it.
+    compact = driver.execute_script("return window.svcgraphView.compactText()")
+    assert compact == command_svg(["-i", str(source), "--group", "namespace", "--edge-labels", "never"])
+    seen = pages.legible_names(driver)
+    assert len(seen["legible"]) >= 0.4 * 300, len(seen["legible"])
+    # A hidden name never outranks every shown name its place would overlap.
+    weight = traffic(doc)
+    shown = {s["id"]: s["rect"] for s in seen["shown"]}
+    stage = seen["stage"]
+    hidden = [n for n in seen["nodes"] if n["id"] not in shown]
+    assert hidden
+    rects = driver.execute_script(CENTRED, [[n["name"], n["x"], n["y"]] for n in hidden])
+    for n, r in zip(hidden, rects):
+        if not (r[0] >= stage[0] and r[1] >= stage[1] and r[2] <= stage[2] and r[3] <= stage[3]):
+            continue  # its name would not be whole on the stage
+        blocking = [other for other, o in shown.items() if pages.overlap(r, o, margin=2)]
+        assert blocking, f"{n['id']} is hidden with room for its name"
+        assert max(weight[b] for b in blocking) >= weight[n["id"]], (n["id"], blocking)
+    # Hovering a service whose name is hidden shows its name.
+    quiet = min(hidden, key=lambda n: weight[n["id"]])
+    driver.execute_script(
+        "document.querySelector(`#stage > svg:first-child g.nodes > g.node[data-id=\"${arguments[0]}\"]`)"
+        ".dispatchEvent(new MouseEvent('mouseover', { bubbles: true }))", quiet["id"])
+    next_frames(driver)
+    label = driver.find_element(By.CSS_SELECTOR, "#stage > .names > .name.hover")
+    assert label.text == quiet["name"]
+    assert label.rect["height"] >= 10
+    assert driver.find_element(By.CSS_SELECTOR, "#panel h2").text == quiet["name"]
+    # Zooming in shows more names: of the services in view then, more have a legible name
+    # than had at fit.
+    driver.execute_script("document.getElementById('stage').dispatchEvent(new MouseEvent('mouseleave'))")
+    body = driver.find_element(By.TAG_NAME, "body")
+    for _ in range(3):
+        body.send_keys("+")
+    next_frames(driver)
+    closer = pages.legible_names(driver)
+    stage = closer["stage"]
+    in_view = {n["id"] for n in closer["nodes"] if stage[0] <= n["x"] <= stage[2] and stage[1] <= n["y"] <= stage[3]}
+    before = len(in_view & seen["legible"])
+    after = len(in_view & closer["legible"])
+    assert after > before * 1.5, (after, before, len(in_view))
+    # Zoomed in to where edge labels can be read, the drawing as written comes back (its labels
+    # drawn), the service nearest the middle of the view where zooming put it.
+    where = ("const [id] = arguments; const r = document.querySelector(`#stage > svg:first-child "
+             "g.nodes > g.node[data-id=\"${id}\"]`).querySelector('rect, path').getBoundingClientRect();"
+             "return [(r.left + r.right) / 2, (r.top + r.bottom) / 2];")
+    middle = ("const s = document.getElementById('stage').getBoundingClientRect();"
+              "const cx = (s.left + s.right) / 2, cy = (s.top + s.bottom) / 2;"
+              "let best = null, d = Infinity;"
+              "for (const g of document.querySelectorAll('#stage > svg:first-child g.nodes > g.node')) {"
+              "  const r = g.querySelector('rect, path').getBoundingClientRect();"
+              "  const e = ((r.left + r.right) / 2 - cx) ** 2 + ((r.top + r.bottom) / 2 - cy) ** 2;"
+              "  if (e < d) { d = e; best = g.dataset.id; } }"
+              "return [best, cx, cy];")
+    for _ in range(30):
+        centre, cx, cy = driver.execute_script(middle)
+        x, y = driver.execute_script(where, centre)
+        body.send_keys("+")
+        if not driver.execute_script("return window.svcgraphView.compactText()"):
+            break
+    else:
+        pytest.fail("zooming in never showed the drawing as written")
+    x2, y2 = driver.execute_script(where, centre)
+    assert abs(x2 - (cx + (x - cx) * 1.25)) < 2 and abs(y2 - (cy + (y - cy) * 1.25)) < 2, (x, y, x2, y2, cx, cy)
+    assert driver.execute_script(
+        "return [...document.querySelectorAll('#stage > svg:first-child g.edges > g.edge > text')]"
+        ".some((t) => getComputedStyle(t).display !== 'none')")
+    body.send_keys("0")
+    assert driver.execute_script("return window.svcgraphView.compactText()") == compact, "fit: compact again"
     assert severe(driver.get_log("browser")) == []

@@ -99,7 +99,11 @@
   const overviewKeys = new Set(config.overview ? [...model.nodes.values()].flatMap((n) => [n.id, n.name]) : []);
   let fullSvg = null; // parsed on first use
   const view = { x: 0, y: 0, k: 1 }; // drawing point at the stage's top-left; pixels per unit
+  // Below this scale namespace names and edge labels are too small to read, and drawing
+  // thousands of them is most of the cost of a big drawing: they show again when zoomed in.
   const FAR = 0.25;
+  // Edge labels (10 units) below about 6 pixels cannot be read: they give way to the names.
+  const EDGE_LABELS_READABLE = 0.6;
   // Hover highlights are drawn on a second SVG laid over the drawing, so that the drawing
   // itself, however big, is neither restyled nor repainted when the mouse moves.
   const overlay = document.createElementNS(SVG_NS, 'svg');
@@ -184,18 +188,267 @@
     return x0 === Infinity ? null : { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
   }
 
+  /* ---------- Service names ---------- */
+
+  // Service names are drawn on a layer of their own over the drawing, in place of its text:
+  // never smaller than NAME_PX on screen however far the view is zoomed out (the drawing's
+  // text scales with it). Where names would overlap on screen, the busiest services (requests
+  // per second in and out) keep theirs, greedily; a hovered service shows its name whatever
+  // its rank. Placed again in the next animation frame after any change of view.
+  const NAME_PX = 11;
+  const NAME_GAP = 1; // pixels kept clear around each name
+  const NAME_CELL = 64; // the grid that finds overlapping names, in pixels
+  // Where a name may stand, in the order tried: [column, row] from its service's box, column
+  // -1 left of it, 0 across its middle, 1 right of it; row 0 across its middle, ±1 just above
+  // or below it, ±2 one line further (as a map places a town's name beside its dot).
+  const NAME_SPOTS = [[0, 0], [1, 0], [-1, 0], [0, -1], [0, 1], [1, -1], [-1, -1], [1, 1], [-1, 1],
+    [0, -2], [0, 2], [1, -2], [-1, -2], [1, 2], [-1, 2], [0, -3], [0, 3], [1, -3], [-1, -3], [1, 3], [-1, 3],
+    [0, -4], [0, 4], [1, -4], [-1, -4], [1, 4], [-1, 4]];
+  const namesLayer = document.createElement('div');
+  namesLayer.className = 'names';
+  namesLayer.setAttribute('aria-hidden', 'true');
+  stage.append(namesLayer);
+  stage.classList.add('names-drawn');
+  let names = null; // this drawing's names, busiest first (indexNames)
+  const nameEls = new Map(); // service id -> element, for the names shown
+  const hoverName = document.createElement('div');
+  hoverName.className = 'name hover';
+  let hoverNear = null; // while a service is hovered: it and its neighbours' ids
+  let namesFrame = 0;
+  let namesPass = { ms: 0, considered: 0, shown: 0, px: NAME_PX };
+
+  function scheduleNames() {
+    if (!namesFrame) namesFrame = requestAnimationFrame(placeNames);
+  }
+  function forgetNames() {
+    names = null;
+    for (const x of nameEls.values()) x.remove();
+    nameEls.clear();
+    hoverNear = null;
+    scheduleNames();
+  }
+
+  // Each service's name as the drawing writes it, where it stands (the middle of its text),
+  // its width per pixel of font size, and its traffic.
+  function indexNames() {
+    const context = document.createElement('canvas').getContext('2d');
+    if (context) context.font = `100px ${getComputedStyle(namesLayer).fontFamily}`;
+    const list = [];
+    for (const node of model.nodes.values()) {
+      const text = node.el.querySelector(':scope > text');
+      if (!text) continue;
+      const name = text.textContent;
+      let weight = 0;
+      for (const e of node.in) weight += edgeNumbers(e).rps || 0;
+      for (const e of node.out) weight += edgeNumbers(e).rps || 0;
+      // A box's size from its rect; a cylinder's (a path) about its name's, without getBBox,
+      // which would force a layout and reads nothing in a collapsed namespace.
+      const em = context ? context.measureText(name).width / 100 : 0.6 * name.length;
+      const rect = node.el.querySelector(':scope > rect');
+      list.push({
+        node, name, weight, em, w: rect ? num(rect, 'width') : 12 * em + 20, h: rect ? num(rect, 'height') : 30,
+        x: num(text, 'x'), y: num(text, 'y') - 4, // the middle of 12-unit text above its baseline
+      });
+    }
+    list.sort((a, b) => b.weight - a.weight || (a.node.id < b.node.id ? -1 : a.node.id > b.node.id ? 1 : 0));
+    return list;
+  }
+
+  function placeNames() {
+    namesFrame = 0;
+    const t0 = performance.now();
+    if (!svg) return;
+    if (!names) names = indexNames();
+    const w = stage.clientWidth;
+    const h = stage.clientHeight;
+    const k = view.k;
+    const px = Math.max(NAME_PX, 12 * k);
+    const line = Math.ceil(px);
+    const focusing = svg.classList.contains('focusing');
+    // Screen rectangles [x0, y0, x1, y1] of the names placed, by the grid cells they touch.
+    const grid = new Map();
+    const shownNow = new Map();
+    let considered = 0;
+    for (const entry of names) {
+      const sx = (entry.x - view.x) * k;
+      const sy = (entry.y - view.y) * k;
+      const half = (entry.em * px) / 2;
+      const bw = (entry.w * k) / 2;
+      const bh = (entry.h * k) / 2;
+      const reach = Math.max(bw, half) + 2 * half + 4;
+      if (sx + reach < 0 || sx - reach > w || sy + bh + 3 * line < 0 || sy - bh - 3 * line > h) continue;
+      const classes = entry.node.el.classList;
+      if (classes.contains('collapsed-member') || (focusing && !classes.contains('focused'))) continue;
+      considered++;
+      for (const [col, row] of NAME_SPOTS) {
+        const x = sx + col * (bw + 2 + half);
+        const y = row === 0 ? sy : sy + Math.sign(row) * (bh + 1 + line / 2 + (Math.abs(row) - 1) * (line + 2 * NAME_GAP));
+        const x0 = x - half - NAME_GAP, y0 = y - line / 2 - NAME_GAP, x1 = x + half + NAME_GAP, y1 = y + line / 2 + NAME_GAP;
+        // Whole on screen, or not at all.
+        if (x0 < 0 || y0 < 0 || x1 > w || y1 > h || overlapsAny(grid, x0, y0, x1, y1)) continue;
+        const r = [x0, y0, x1, y1];
+        for (let gx = Math.floor(x0 / NAME_CELL); gx <= Math.floor(x1 / NAME_CELL); gx++) {
+          for (let gy = Math.floor(y0 / NAME_CELL); gy <= Math.floor(y1 / NAME_CELL); gy++) {
+            const key = gx * 65536 + gy;
+            if (grid.has(key)) grid.get(key).push(r); else grid.set(key, [r]);
+          }
+        }
+        shownNow.set(entry.node.id, [entry, x, y]);
+        break;
+      }
+    }
+    for (const [id, x] of nameEls) if (!shownNow.has(id)) { x.remove(); nameEls.delete(id); }
+    namesLayer.style.fontSize = `${px}px`;
+    namesLayer.style.lineHeight = `${line}px`;
+    namesLayer.classList.toggle('veiled', hoverNear !== null);
+    for (const [id, [entry, sx, sy]] of shownNow) {
+      let x = nameEls.get(id);
+      if (!x) {
+        x = document.createElement('div');
+        x.className = 'name kind-' + (entry.node.kind || 'service');
+        x.textContent = entry.name;
+        x.dataset.id = id;
+        namesLayer.append(x);
+        nameEls.set(id, x);
+      }
+      x.style.transform = `translate(${sx}px, ${sy}px) translate(-50%, -50%)`;
+      x.classList.toggle('near', hoverNear !== null && hoverNear.has(id));
+    }
+    placeHoverName(px);
+    hideCoveredEdgeLabels(grid);
+    namesPass = { ms: performance.now() - t0, considered, shown: shownNow.size, px };
+  }
+
+  // The hovered service's name, above the others, whether or not its own is shown.
+  function placeHoverName(px) {
+    const id = hovered && hovered.classList.contains('node') ? hovered.getAttribute('data-id') : null;
+    const entry = id !== null && names ? names.find((e) => e.node.id === id) : null;
+    if (!entry) { hoverName.remove(); return; }
+    hoverName.textContent = entry.name;
+    hoverName.dataset.id = id;
+    hoverName.style.transform = `translate(${(entry.x - view.x) * view.k}px, ${(entry.y - view.y) * view.k}px) translate(-50%, -50%)`;
+    hoverName.style.fontSize = `${px}px`;
+    if (hoverName.parentNode !== namesLayer) namesLayer.append(hoverName);
+  }
+
+  // Edge labels that a shown name would cover give way to it (they are hidden anyway when
+  // too small to read). A class the page's stylesheet knows; an export leaves it out.
+  function hideCoveredEdgeLabels(grid) {
+    const readable = view.k >= EDGE_LABELS_READABLE;
+    for (const e of model.edges) {
+      if (e.text === undefined) {
+        const t = e.el.querySelector(':scope > text');
+        e.text = t ? { el: t, x: num(t, 'x'), y: num(t, 'y') - 3.5 } : null;
+      }
+      if (!e.text) continue;
+      let covered = false;
+      if (readable) {
+        const sx = (e.text.x - view.x) * view.k;
+        const sy = (e.text.y - view.y) * view.k;
+        const half = (e.text.el.textContent.length * 5.5 * view.k) / 2; // 10-unit text
+        const up = 6 * view.k;
+        const r = [sx - half, sy - up, sx + half, sy + up];
+        const w = stage.clientWidth, h = stage.clientHeight;
+        if (r[2] > 0 && r[0] < w && r[3] > 0 && r[1] < h) {
+          covered = overlapsAny(grid, r[0], r[1], r[2], r[3]);
+        }
+      }
+      if (covered !== e.text.el.classList.contains('under-name')) e.text.el.classList.toggle('under-name', covered);
+    }
+  }
+  // Whether the rectangle x0 y0 x1 y1 overlaps one in the grid.
+  function overlapsAny(grid, x0, y0, x1, y1) {
+    for (let gx = Math.floor(x0 / NAME_CELL); gx <= Math.floor(x1 / NAME_CELL); gx++) {
+      for (let gy = Math.floor(y0 / NAME_CELL); gy <= Math.floor(y1 / NAME_CELL); gy++) {
+        const list = grid.get(gx * 65536 + gy);
+        if (!list) continue;
+        for (const o of list) if (x0 < o[2] && o[0] < x1 && y0 < o[3] && o[1] < y1) return true;
+      }
+    }
+    return false;
+  }
+
+  /* ---------- A compact drawing while edge labels cannot be read ---------- */
+
+  // Edge labels have rows of their own in the layout. Where the whole graph at fit puts them
+  // below a readable size they are hidden, and their rows only spread the services apart (a
+  // 300-service drawing three times as tall, its names crowded into a strip). There the page
+  // shows the engine's drawing without them (`svcgraph render --edge-labels never`) while
+  // zoomed out, and the drawing as written once zoomed in to where its labels can be read;
+  // the service nearest the middle of the view keeps its place on screen across the swap.
+  const COMPACT_BELOW = 0.5; // back to the compact drawing below this scale
+  let labelledSvg = null;
+  let compactSvg = null;
+  let compactText = ''; // that drawing as the engine wrote it
+  let swapping = false;
+
+  function fitScale(bounds) {
+    const pad = 48;
+    return Math.min((stage.clientWidth - pad) / Math.max(bounds.w, 1), (stage.clientHeight - pad) / Math.max(bounds.h, 1));
+  }
+  // Called once the engine has loaded, on a page drawn in full (not an overview, not live).
+  function prepareCompact() {
+    if (!engine || live || config.overview || state.focus || !svg || compactSvg) return;
+    if (!svg.querySelector('g.edges > g.edge > text') || fitScale(model.bounds) >= EDGE_LABELS_READABLE) return;
+    let drawn;
+    try { drawn = engine.draw(graphText, Object.assign({}, config.draw || {}, { edge_labels: 'never' })); } catch (e) { return; }
+    const next = drawn && drawn.svg ? parseSvg(drawn.svg) : null;
+    if (!next) return;
+    labelledSvg = svg;
+    compactSvg = next;
+    compactText = drawn.svg;
+    const wasFit = view.k <= fitScale(model.bounds) * 1.001;
+    showDrawing(compactSvg);
+    if (fitScale(model.bounds) >= COMPACT_BELOW) { showDrawing(labelledSvg); compactSvg = null; labelledSvg = null; }
+    if (wasFit || state.fit) fit(); else applyView();
+  }
+  // Another drawing of the same services, with the view's state applied to it.
+  function showDrawing(next) {
+    swapDrawing(next);
+    applyCollapsed();
+    applyLabels();
+    search(state.q, false);
+  }
+  function swapKeepingPlace(next) {
+    const w = stage.clientWidth, h = stage.clientHeight;
+    const cx = view.x + w / 2 / view.k, cy = view.y + h / 2 / view.k;
+    let best = null, nearest = Infinity;
+    for (const n of model.nodes.values()) {
+      const b = nodeBox(n);
+      const d = (b.x + b.w / 2 - cx) ** 2 + (b.y + b.h / 2 - cy) ** 2;
+      if (d < nearest) { nearest = d; best = n; }
+    }
+    const from = best ? nodeBox(best) : null;
+    swapping = true;
+    try { showDrawing(next); } finally { swapping = false; }
+    const to = best ? model.nodes.get(best.id) : null;
+    if (from && to) {
+      const b = nodeBox(to);
+      view.x += b.x + b.w / 2 - (from.x + from.w / 2);
+      view.y += b.y + b.h / 2 - (from.y + from.h / 2);
+    }
+    swapping = true;
+    try { applyView(); } finally { swapping = false; }
+    if (!hovered) showDefaultPanel();
+  }
+
   /* ---------- Pan and zoom ---------- */
 
   function applyView() {
     if (!svg) return;
+    if (compactSvg && !swapping && !state.focus) {
+      if (svg === compactSvg && view.k >= EDGE_LABELS_READABLE) { swapKeepingPlace(labelledSvg); return; }
+      if (svg === labelledSvg && view.k < COMPACT_BELOW) { swapKeepingPlace(compactSvg); return; }
+    }
     const w = Math.max(1, stage.clientWidth);
     const h = Math.max(1, stage.clientHeight);
     const box = `${view.x} ${view.y} ${w / view.k} ${h / view.k}`;
     svg.setAttribute('viewBox', box);
     overlay.setAttribute('viewBox', box);
-    // Names smaller than about 3 pixels cannot be read, and drawing thousands of them is
-    // most of the cost of a big drawing: they show again when zoomed in.
-    svg.classList.toggle('far', view.k < FAR);
+    // On the stage, not the drawing: an export keeps the drawing's own text.
+    stage.classList.toggle('far', view.k < FAR);
+    stage.classList.toggle('small-labels', view.k < EDGE_LABELS_READABLE);
+    scheduleNames();
   }
   function fitTo(box, maxScale) {
     if (!box) return;
@@ -209,6 +462,7 @@
     applyView();
   }
   function fit() {
+    if (compactSvg && svg === labelledSvg && !state.focus) showDrawing(compactSvg);
     if (state.focus && model.nodes.has(state.focus)) {
       fitTo(union([...model.nodes.values()].filter((n) => n.el.classList.contains('focused')).map(nodeBox)));
     } else {
@@ -387,6 +641,8 @@
   // much as the neighbourhood, however big the drawing.
   function setHover(el) {
     hovered = el;
+    hoverNear = null;
+    scheduleNames();
     overlay.replaceChildren();
     if (!svg || !el) { if (svg) showDefaultPanel(); return; }
     const edges = new Set();
@@ -398,6 +654,7 @@
       nodes.add(node.el);
       for (const e of node.out) { edges.add(e.el); nodes.add(elOf(e.t)); }
       for (const e of node.in) { edges.add(e.el); nodes.add(elOf(e.s)); }
+      hoverNear = new Set([node.id, ...node.out.map((e) => e.t), ...node.in.map((e) => e.s)]);
       showNode(node);
     } else if (el.classList.contains('edge')) {
       const edge = model.edges.find((e) => e.el === el);
@@ -775,6 +1032,7 @@
     const root = model.nodes.get(drawnId(id));
     if (root) root.el.classList.add('focus-root');
     svg.classList.add('focusing');
+    scheduleNames();
     state.focus = drawnId(id);
     applyLabels();
     search(state.q, false);
@@ -829,6 +1087,7 @@
     for (const e of model.edges) if (reached.has(e.s) && reached.has(e.t)) e.el.classList.add('focused');
     root.el.classList.add('focus-root');
     svg.classList.add('focusing');
+    scheduleNames();
     state.focus = id;
     writeHash();
     fit();
@@ -848,6 +1107,7 @@
     }
     for (const x of svg.querySelectorAll('.focused, .focus-root')) x.classList.remove('focused', 'focus-root');
     svg.classList.remove('focusing');
+    scheduleNames();
     if (!quiet) { writeHash(); if (was) fit(); showDefaultPanel(); }
   }
 
@@ -904,6 +1164,7 @@
   // incoming rate covers the group's area, so calls across its border end at the border.
   function applyCollapsed() {
     if (!svg) return;
+    scheduleNames();
     for (const x of svg.querySelectorAll('.collapsed-member, .collapsed-inside')) x.classList.remove('collapsed-member', 'collapsed-inside');
     let layer = svg.querySelector('g.collapsed-layer');
     if (layer) layer.remove();
@@ -987,6 +1248,7 @@
     svg = next;
     model = indexDrawing(svg);
     svg.classList.remove('focusing');
+    forgetNames();
     if (next !== focusSvg) { focusSvg = null; focusText = ''; }
   }
 
@@ -1076,7 +1338,10 @@
       t.textContent = labelText(e, state.labels);
     }
     ui.labels.disabled = drawn === 0 && model.edges.length > 0;
-    ui.labels.title = ui.labels.disabled ? 'This drawing has no edge labels (too many edges); hover an edge for its numbers.' : '';
+    scheduleNames();
+    ui.labels.title = !ui.labels.disabled ? '' : svg === compactSvg
+      ? 'Edge labels show when zoomed in far enough to read them; hover an edge for its numbers.'
+      : 'This drawing has no edge labels (too many edges); hover an edge for its numbers.';
   }
   ui.labels.addEventListener('change', () => {
     state.labels = LABELS.includes(ui.labels.value) ? ui.labels.value : 'auto';
@@ -1093,6 +1358,7 @@
     const hidden = ['.collapsed-member', '.collapsed-inside'];
     if (svg.classList.contains('focusing')) hidden.push('g.nodes > g.node:not(.focused)', 'g.edges > g.edge:not(.focused)', 'g.groups > g.group:not(.focused)');
     for (const x of clone.querySelectorAll(hidden.join(', '))) x.remove();
+    for (const x of clone.querySelectorAll('.under-name')) x.classList.remove('under-name');
     const rules = [];
     for (const sheet of document.styleSheets) {
       let list = [];
@@ -1418,8 +1684,13 @@
   window.svcgraphView = {
     state, focus: focusOn, clearFocus: () => clearFocus(), collapse, expand, showFull, showOverview,
     exportText, refresh, fit, matches: () => matches.slice(), formatRate, formatPercent, formatDuration,
+    // The last placing of the names: its time in ms, services in view, names shown, font px.
+    names: () => Object.assign({}, namesPass),
+    placeNames: () => { cancelAnimationFrame(namesFrame); placeNames(); return Object.assign({}, namesPass); },
     // Whether the engine runs, and the SVG it wrote for the focus shown ('' without one).
     engine: () => engine !== null, focusText: () => (svg === focusSvg ? focusText : ''),
+    // The SVG the engine wrote for the drawing without edge-label rows, while it is shown.
+    compactText: () => (svg === compactSvg ? compactText : ''),
   };
 
   applyHash();
@@ -1441,6 +1712,7 @@
     const focus = pendingFocus;
     pendingFocus = '';
     if (focus && !(engine && drawFocus(focus))) applyHash();
+    prepareCompact();
     ready();
   });
 })();
