@@ -247,20 +247,17 @@ pub fn edge_length(edges: &[EdgeLine]) -> f64 {
         .sum()
 }
 
-/// Bends of one polyline (see the module documentation).
-pub fn bends_of(line: &[Point]) -> u64 {
-    let limit = BEND_ANGLE_DEG.to_radians();
-    let mut bends = 0;
-    // Turning of the current run, all in one direction.
-    let mut run = 0.0_f64;
+/// The signed turn (radians, in (-π, π]) at each joint of a polyline, zero-length pieces
+/// skipped.
+fn turns_along(line: &[Point]) -> impl Iterator<Item = f64> + '_ {
     let mut heading: Option<f64> = None;
-    for w in line.windows(2) {
+    line.windows(2).filter_map(move |w| {
         let d = w[1].minus(w[0]);
         if d.length() < 1e-9 {
-            continue;
+            return None;
         }
         let h = d.y.atan2(d.x);
-        if let Some(prev) = heading {
+        let turn = heading.map(|prev| {
             let mut turn = h - prev;
             while turn > std::f64::consts::PI {
                 turn -= std::f64::consts::TAU;
@@ -268,14 +265,26 @@ pub fn bends_of(line: &[Point]) -> u64 {
             while turn <= -std::f64::consts::PI {
                 turn += std::f64::consts::TAU;
             }
-            if turn * run < 0.0 {
-                // The line turns the other way: the run so far is over.
-                bends += u64::from(run.abs() > limit);
-                run = 0.0;
-            }
-            run += turn;
-        }
+            turn
+        });
         heading = Some(h);
+        turn
+    })
+}
+
+/// Bends of one polyline (see the module documentation).
+pub fn bends_of(line: &[Point]) -> u64 {
+    let limit = BEND_ANGLE_DEG.to_radians();
+    let mut bends = 0;
+    // Turning of the current run, all in one direction.
+    let mut run = 0.0_f64;
+    for turn in turns_along(line) {
+        if turn * run < 0.0 {
+            // The line turns the other way: the run so far is over.
+            bends += u64::from(run.abs() > limit);
+            run = 0.0;
+        }
+        run += turn;
     }
     bends + u64::from(run.abs() > limit)
 }
@@ -283,27 +292,7 @@ pub fn bends_of(line: &[Point]) -> u64 {
 /// Total turning of one polyline, in right angles: a right-angle corner is 1, a steep
 /// S-curve nearly 2, a straight line 0.
 pub fn turns_of(line: &[Point]) -> f64 {
-    let mut total = 0.0_f64;
-    let mut heading: Option<f64> = None;
-    for w in line.windows(2) {
-        let d = w[1].minus(w[0]);
-        if d.length() < 1e-9 {
-            continue;
-        }
-        let h = d.y.atan2(d.x);
-        if let Some(prev) = heading {
-            let mut turn = h - prev;
-            while turn > std::f64::consts::PI {
-                turn -= std::f64::consts::TAU;
-            }
-            while turn <= -std::f64::consts::PI {
-                turn += std::f64::consts::TAU;
-            }
-            total += turn.abs();
-        }
-        heading = Some(h);
-    }
-    total / std::f64::consts::FRAC_PI_2
+    turns_along(line).map(f64::abs).sum::<f64>() / std::f64::consts::FRAC_PI_2
 }
 
 /// Turning summed over all edges, in right angles.
