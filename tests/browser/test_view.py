@@ -97,6 +97,15 @@ def severe(logs: List[dict]) -> List[dict]:
     return [e for e in logs if e["level"] in ("SEVERE", "WARNING")]
 
 
+def open_document(driver, doc: dict, base: Path) -> Path:  # type: ignore[no-untyped-def]
+    """Renders a graph document to `base`.html, opens it on a clean log; returns its path."""
+    path = pages.render(["-i", str(pages.write_json(doc, base.with_suffix(".json")))], base.with_suffix(".html"))
+    driver.get("about:blank")
+    driver.get_log("browser")
+    pages.open_page(driver, path)
+    return path
+
+
 def test_the_demo_loads_without_console_errors_or_network_requests(page, demo: Path) -> None:
     # Use the page: hover, search, focus, labels, collapse; then look at what it did.
     ActionChains(page).move_to_element(node(page, CHECKOUT)).perform()
@@ -257,10 +266,7 @@ def test_a_focus_in_a_big_graph_is_a_fresh_legible_layout(driver, workdir: Path)
 
 def test_a_hostile_service_name_stays_text(driver, workdir: Path) -> None:
     doc = pages.hostile_graph()
-    path = pages.render(["-i", str(pages.write_json(doc, workdir / "hostile.json"))], workdir / "hostile.html")
-    driver.get("about:blank")
-    driver.get_log("browser")
-    pages.open_page(driver, path)
+    open_document(driver, doc, workdir / "hostile")
     names = [n["name"] for n in doc["nodes"]][1:]
     for name in names:
         target = node(driver, [n["id"] for n in doc["nodes"] if n["name"] == name][0])
@@ -395,10 +401,7 @@ def test_export_keeps_what_the_view_shows(page) -> None:
 
 def test_a_big_graph_starts_with_its_namespaces(driver, workdir: Path) -> None:
     doc = pages.service_graph(1000)
-    path = pages.render(["-i", str(pages.write_json(doc, workdir / "big.json"))], workdir / "big.html")
-    driver.get("about:blank")
-    driver.get_log("browser")
-    pages.open_page(driver, path)
+    open_document(driver, doc, workdir / "big")
     notice = driver.find_element(By.ID, "notice").text
     assert notice.startswith("1,000 services in 20 namespaces: showing namespaces; click one to expand"), notice
     assert len(driver.find_elements(By.CSS_SELECTOR, "g.nodes > g.node")) == 20
@@ -476,10 +479,7 @@ def test_a_big_graph_in_one_namespace_starts_with_its_workloads(driver, workdir:
     edges = [{"source": a["id"], "target": b["id"], "requests_per_second": 1.0}
              for a, b in zip(nodes, nodes[1:])]
     doc = {"format": "svcgraph-graph", "version": 1, "nodes": nodes, "edges": edges}
-    path = pages.render(["-i", str(pages.write_json(doc, workdir / "pods.json"))], workdir / "pods.html")
-    driver.get("about:blank")
-    driver.get_log("browser")
-    pages.open_page(driver, path)
+    open_document(driver, doc, workdir / "pods")
     assert driver.find_element(By.ID, "notice").text.startswith("450 services in 30 workloads")
     assert len(driver.find_elements(By.CSS_SELECTOR, "g.nodes > g.node")) == 30
     click_node(driver, "shop/w7")
@@ -573,10 +573,7 @@ def next_frames(driver) -> None:  # type: ignore[no-untyped-def]
 
 def test_names_are_legible_at_fit_on_a_50_service_graph(driver, workdir: Path) -> None:
     doc = pages.service_graph(50)
-    path = pages.render(["-i", str(pages.write_json(doc, workdir / "names-50.json"))], workdir / "names-50.html")
-    driver.get("about:blank")
-    driver.get_log("browser")
-    pages.open_page(driver, path)
+    open_document(driver, doc, workdir / "names-50")
     # The drawing's own scale at fit would make its 12-unit names under 4 pixels tall.
     width = driver.execute_script("return document.getElementById('stage').clientWidth")
     assert 12 * width / viewbox(driver)[2] < 4
