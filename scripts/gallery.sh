@@ -21,6 +21,8 @@ command -v dot >/dev/null || missing+=(graphviz)
 command -v rsvg-convert >/dev/null || missing+=(librsvg2-bin)
 # A `convert` alone may be a stand-in: montage is the ImageMagick tool used here.
 command -v montage >/dev/null || missing+=(imagemagick)
+# Captions in DejaVu Sans: ImageMagick's default font (Helvetica) may not be installed.
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "gallery.sh: installing ${missing[*]}" >&2
   as_root apt-get update -qq
@@ -68,7 +70,7 @@ for name in "${generated[@]}" "${topologies[@]}"; do
   rsvg-convert -b white -a -w "$half" -h "$half" -o "$work/$file.ours.png" "$work/$file.default.svg"
   rsvg-convert -b white -a -w "$half" -h "$half" -o "$work/$file.dot.png" "$work/$file.graphviz.svg"
   montage -label svcgraph "$work/$file.ours.png" -label "Graphviz dot" "$work/$file.dot.png" \
-    -tile 2x1 -geometry +16+8 -pointsize 28 -background white "$work/$file.png"
+    -tile 2x1 -geometry +16+8 -font DejaVu-Sans -pointsize 28 -background white "$work/$file.png"
   # Keep the committed picture small: fewer colours if it is still large.
   convert_cmd=$(command -v magick || echo /usr/bin/convert)
   "$convert_cmd" "$work/$file.png" -strip -colors 64 "PNG8:$out/$file.png"
