@@ -343,6 +343,53 @@ def test_a_namespace_collapses_and_expands(page) -> None:
     assert len(shown_nodes(page)) == 19
 
 
+PASSING = """
+const ns = arguments[0];
+const svg = document.querySelector('#stage > svg');
+const box = document.querySelector(`g.collapsed-box[data-namespace="${ns}"] rect`).getBBox();
+const members = new Set([...document.querySelectorAll('g.nodes > g.node')]
+  .filter((n) => n.classList.contains('collapsed-member')).map((n) => n.getAttribute('data-id')));
+const found = [];
+for (const edge of document.querySelectorAll('g.edges > g.edge')) {
+  const [s, t] = [edge.getAttribute('data-source'), edge.getAttribute('data-target')];
+  if (members.has(s) || members.has(t)) continue;
+  const line = edge.querySelector('path.line');
+  const length = line.getTotalLength();
+  for (let at = 0; at <= length; at += 4) {
+    const p = line.getPointAtLength(at);
+    if (p.x <= box.x + 2 || p.x >= box.x + box.width - 2 || p.y <= box.y + 2 || p.y >= box.y + box.height - 2) continue;
+    const m = line.getScreenCTM();
+    const [x, y] = [m.a * p.x + m.c * p.y + m.e, m.b * p.x + m.d * p.y + m.f];
+    const hit = document.elementFromPoint(x, y);
+    const drawn = hit && hit.closest('g.edge');
+    found.push([s, t, !!drawn && drawn.getAttribute('data-source') === s && drawn.getAttribute('data-target') === t]);
+    break;
+  }
+}
+return found;
+"""
+
+
+def test_a_collapsed_box_hides_no_call_that_passes_under_it(driver, workdir: Path) -> None:
+    # Three namespaces, each a chain across the layers, all calling each other: whichever
+    # box is drawn between the other two, calls between those pass under it.
+    calls = [(f"{g}/{g}{i}", f"{g}/{g}{i + 1}") for g in "abc" for i in range(2)]
+    calls += [("a/a0", "b/b1"), ("b/b0", "c/c1"), ("a/a0", "c/c1"), ("c/c0", "a/a1")]
+    names = sorted({n for call in calls for n in call})
+    nodes = [{"id": n, "name": n.split("/")[1], "namespace": n.split("/")[0], "kind": "service"} for n in names]
+    edges = [{"source": s, "target": t, "requests_per_second": 1.0} for s, t in calls]
+    open_document(driver, {"format": "svcgraph-graph", "version": 1, "nodes": nodes, "edges": edges},
+                  workdir / "passing")
+    checked = 0
+    for ns in ["a", "b", "c"]:
+        driver.find_element(By.CSS_SELECTOR, f'g.groups > g.group[data-namespace="{ns}"] text').click()
+        for source, target, visible in driver.execute_script(PASSING, ns):
+            assert visible, f"{source} -> {target} is hidden under the {ns} box"
+            checked += 1
+        driver.find_element(By.ID, "expand-all").click()
+    assert checked > 0, "no call passes under a box: the graph no longer tests anything"
+
+
 def test_edge_labels_switch_and_read_like_the_rust_ones(page) -> None:
     edge = page.find_element(
         By.CSS_SELECTOR, f'g.edges > g.edge[data-source="{CHECKOUT}"][data-target="payments/payment"] > text')

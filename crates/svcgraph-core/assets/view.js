@@ -629,10 +629,13 @@
 
   /* ---------- Hover and the side panel ---------- */
 
-  const HOVERABLE = 'g.nodes > g.node, g.edges > g.edge, g.collapsed-box';
+  const HOVERABLE = 'g.nodes > g.node, g.edges > g.edge, g.collapsed-box, g.passing-layer > g.edge';
+  // Calls drawn again over a collapsed box stand for themselves.
+  const passingOriginal = new WeakMap();
+  const original = (el) => (el && passingOriginal.get(el)) || el;
   stage.addEventListener('mouseover', (ev) => {
     if (drag && dragged) return;
-    const el = ev.target instanceof Element ? ev.target.closest(HOVERABLE) : null;
+    const el = ev.target instanceof Element ? original(ev.target.closest(HOVERABLE)) : null;
     if (el !== hovered) setHover(el);
   });
   stage.addEventListener('mouseleave', () => setHover(null));
@@ -1126,7 +1129,7 @@
     if (dragged) { dragged = false; return; }
     const target = ev.target instanceof Element ? ev.target : null;
     if (!target) return;
-    const edgeEl = target.closest('g.edges > g.edge');
+    const edgeEl = original(target.closest('g.edges > g.edge, g.passing-layer > g.edge'));
     pinned = null;
     if (edgeEl) {
       const edge = model.edges.find((e) => e.el === edgeEl);
@@ -1168,6 +1171,8 @@
     for (const x of svg.querySelectorAll('.collapsed-member, .collapsed-inside')) x.classList.remove('collapsed-member', 'collapsed-inside');
     let layer = svg.querySelector('g.collapsed-layer');
     if (layer) layer.remove();
+    const drawnAgain = svg.querySelector('g.passing-layer');
+    if (drawnAgain) drawnAgain.remove();
     const shown = [...state.collapsed].filter((ns) => model.groups.has(ns)).sort();
     if (!shown.length) return;
     layer = document.createElementNS(SVG_NS, 'g');
@@ -1202,6 +1207,23 @@
     }
     const nodes = svg.querySelector('g.nodes');
     if (nodes) nodes.after(layer); else svg.append(layer);
+    // Calls between services outside every collapsed namespace that run under a box are
+    // drawn again over it, so collapsing hides no call: they enter the box and leave it.
+    const boxes = shown.map((ns) => model.groups.get(ns).box);
+    const folded = (id) => { const n = model.nodes.get(id); return !n || (n.ns !== null && state.collapsed.has(n.ns)); };
+    const passing = document.createElementNS(SVG_NS, 'g');
+    passing.setAttribute('class', 'passing-layer');
+    for (const e of model.edges) {
+      if (folded(e.s) || folded(e.t)) continue;
+      const line = e.el.querySelector('path.line');
+      if (!line) continue;
+      const r = line.getBBox();
+      if (!boxes.some((b) => r.x < b.x + b.w && r.x + r.width > b.x && r.y < b.y + b.h && r.y + r.height > b.y)) continue;
+      const copy = e.el.cloneNode(true);
+      passingOriginal.set(copy, e.el);
+      passing.append(copy);
+    }
+    if (passing.childNodes.length) layer.after(passing);
   }
   function collapse(ns, quiet) {
     if (!model.groups.has(ns)) return;
