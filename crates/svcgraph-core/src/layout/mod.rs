@@ -740,15 +740,12 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
     };
     // Offsets a channel takes as curves rather than on tracks.
     let curved = options.edges == EdgeStyle::Curved;
-    let free = vec![
-        if curved {
-            CURVE_SLOPE * gap
-        } else {
-            route::STRAIGHT
-        };
-        l.layers.len().saturating_sub(1)
-    ];
-    let tracks = route::tracks(&l, &segments, &ports, &free);
+    let free = if curved {
+        CURVE_SLOPE * gap
+    } else {
+        route::STRAIGHT
+    };
+    let tracks = route::tracks(&l, &segments, &ports, free);
 
     // Across the layers: each layer as thick as its thickest vertex, each channel as wide as
     // its tracks need.

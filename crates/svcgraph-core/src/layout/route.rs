@@ -140,18 +140,10 @@ impl Run {
 }
 
 /// Assigns tracks to the runs of every channel. A segment whose offset along the layer is
-/// at most its channel's `free` needs none: it is drawn as a slope or a curve.
-pub(super) fn tracks(l: &Layered, segments: &[(u32, u32)], ports: &Ports, free: &[f64]) -> Tracks {
+/// at most `free` needs none: it is drawn as a slope or a curve.
+pub(super) fn tracks(l: &Layered, segments: &[(u32, u32)], ports: &Ports, free: f64) -> Tracks {
     let channels = l.layers.len().saturating_sub(1);
-    let limit: Vec<f64> = segments
-        .iter()
-        .map(|&(u, _)| {
-            free.get(l.layer[u as usize] as usize)
-                .copied()
-                .unwrap_or(STRAIGHT)
-        })
-        .collect();
-    let trunk = trunks(l.layer.len(), segments, ports, &limit);
+    let trunk = trunks(l.layer.len(), segments, ports, free);
     // Each channel's runs, a trunk's members together.
     let mut members: Vec<Vec<(u32, Run)>> = vec![Vec::new(); channels];
     for (k, &(u, _)) in segments.iter().enumerate() {
@@ -226,8 +218,8 @@ pub(super) fn tracks(l: &Layered, segments: &[(u32, u32)], ports: &Ports, free: 
 /// those it shares one with, else itself; `u32::MAX` for a straight run. Many runs the same
 /// way into one vertex, or out of one, share a trunk: they meet in it as a fan does, where a
 /// track each would make the channel as wide as the fan is large.
-fn trunks(vertices: usize, segments: &[(u32, u32)], ports: &Ports, limit: &[f64]) -> Vec<u32> {
-    let runs = |k: usize| (ports.out[k] - ports.into[k]).abs() > limit[k];
+fn trunks(vertices: usize, segments: &[(u32, u32)], ports: &Ports, free: f64) -> Vec<u32> {
+    let runs = |k: usize| (ports.out[k] - ports.into[k]).abs() > free;
     // A fan: the runs into one vertex, or out of it, going down or up.
     let fan = |k: usize, into: bool| {
         let (u, w) = segments[k];
@@ -511,8 +503,7 @@ mod tests {
         let mut into: Vec<f64> = (0..10).map(|k| 400.0 + f64::from(k)).collect();
         out.extend([0.0, 10.0, 20.0]);
         into.extend([500.0, 501.0, 502.0]);
-        let limit = vec![STRAIGHT; segments.len()];
-        let trunk = trunks(24, &segments, &Ports { out, into }, &limit);
+        let trunk = trunks(24, &segments, &Ports { out, into }, STRAIGHT);
         assert!(trunk[..10].iter().all(|&t| t == 0), "{trunk:?}");
         assert_eq!(&trunk[10..], &[10, 11, 12]);
     }

@@ -727,7 +727,9 @@ fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, halo: Option<f6
                 .unwrap_or(&pts[0]);
             (tip.x - from.x, tip.y - from.y)
         }
-        _ => (tip.x - pts[pts.len() - 2].x, tip.y - pts[pts.len() - 2].y),
+        RouteShape::Straight | RouteShape::Orthogonal => {
+            (tip.x - pts[pts.len() - 2].x, tip.y - pts[pts.len() - 2].y)
+        }
     };
     let len = (dx * dx + dy * dy).sqrt().max(1e-9);
     let (ux, uy) = (dx / len, dy / len);
@@ -758,7 +760,7 @@ fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, halo: Option<f6
             d.pop();
         }
         RouteShape::Curved => push_curved(&mut d, pts, end),
-        _ => push_rounded(&mut d, pts, end, CORNER),
+        RouteShape::Orthogonal => push_rounded(&mut d, pts, end, CORNER),
     }
     if let Some(extra) = halo {
         let _ = write!(
