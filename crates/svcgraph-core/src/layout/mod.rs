@@ -15,12 +15,18 @@
 //!    sifting of every vertex (dummies too), restarted from shuffled orders while a work
 //!    budget lasts; separate connected parts stay apart in every layer, each ordered on its
 //!    own;
-//! 5. Brandes–Köpf coordinates from the real label widths (`position`);
-//! 6. routes (`route`): each edge leaves and enters its nodes at ports of its own, spread
-//!    along the node's side in the order of the other ends, runs straight through the layers
-//!    (along its dummies) and turns onto a track of its own in the channel between two
-//!    layers, so that no two edges run on top of each other; each channel is as wide as its
-//!    tracks need. Self-loops beside their node; parallel edges merged into one route;
+//! 5. Brandes–Köpf coordinates from the real label widths (`position`), placing the line an
+//!    edge runs along beside its label rather than the label's center, so labelled edges
+//!    run straight;
+//! 6. routes: each edge leaves and enters its nodes at ports of its own, spread along the
+//!    node's side in the order of the other ends (`route`). Curved edges (the default) are
+//!    the shortest line through a gate in every layer band they pass: half the room to each
+//!    neighbour, split among a node's edges by port, on the text's side beside a label
+//!    (`thread`); they bend only where a gate forces them, and the bends are rounded within
+//!    the room beyond the gate. Orthogonal edges run straight through the layers (along
+//!    their dummies) and turn onto a track of their own in the channel between two layers;
+//!    each channel is as wide as its tracks need. Either way no two edges run on top of each
+//!    other. Self-loops beside their node; parallel edges merged into one route;
 //! 7. optional grouping boxes (say, one per namespace): each group's vertices stay contiguous
 //!    in every layer, in one order of groups for all layers, and each box gets a band of its
 //!    own across the flow, so boxes never overlap each other or a node outside them.
@@ -58,6 +64,7 @@ mod order;
 mod position;
 mod rank;
 mod route;
+mod thread;
 
 use std::collections::HashMap;
 
@@ -681,16 +688,27 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
     phases.ordering = t.seconds();
 
     t = Stopwatch::start();
+    let line: Vec<f64> = (0..l.layer.len()).map(line_offset).collect();
     let spacing = position::Spacing {
         width: &along,
         node_gap: options.node_gap,
         edge_gap: options.edge_gap,
         bare: &bare,
+        line: &[],
     };
     let mut x = if grouped {
         Vec::new()
     } else {
-        position::coordinates(&l, &spacing)
+        // Lines placed, then turned into centers.
+        let lines = position::Spacing {
+            line: &line,
+            ..spacing
+        };
+        let mut x = position::coordinates(&l, &lines);
+        for (x, off) in x.iter_mut().zip(&line) {
+            *x -= off;
+        }
+        x
     };
     if let (Some(p), Some((key, _, routed, edge_of)), false, true) =
         (&previous, &kept, grouped, places)
@@ -731,7 +749,6 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
     let side: Vec<f64> = (0..l.layer.len())
         .map(|v| if v < n { node_extent[v].0 } else { 0.0 })
         .collect();
-    let line: Vec<f64> = (0..l.layer.len()).map(line_offset).collect();
     let ports = route::ports(&l, &segments, &x, &side, &line);
     let gap = if labelled {
         options.layer_gap / 2.0
@@ -740,8 +757,9 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
     };
     // Offsets a channel takes as curves rather than on tracks.
     let curved = options.edges == EdgeStyle::Curved;
+    // Curved edges are threaded through gates and need no tracks.
     let free = if curved {
-        CURVE_SLOPE * gap
+        f64::INFINITY
     } else {
         route::STRAIGHT
     };
@@ -889,10 +907,23 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
         let start = layer_center[ly] + band(ly);
         start + f64::from(t + 1) * channel_width[ly] / f64::from(tracks.count[ly] + 1)
     };
+    let gates = if curved {
+        thread::gates(
+            &l,
+            &segments,
+            (&x, &along, &line),
+            &ports,
+            previous.is_none(),
+        )
+    } else {
+        thread::Gates::default()
+    };
     let mut routes: Vec<EdgeRoute> = Vec::with_capacity(dag.len());
     for (i, &(s, t)) in dag.iter().enumerate() {
         let (s, t) = (s as usize, t as usize);
         let mut label = None;
+        // Where a curved line runs beside its label's band: (least, most) along the layers.
+        let mut line_beside_label = None;
         let shape = if direct[i] {
             RouteShape::Straight
         } else if curved {
@@ -907,53 +938,24 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
             points.push(to_xy(a_of(t), c_of(t) - node_extent[t].1 / 2.0));
         } else if curved {
             let (first, last) = (segment_start[i], segment_start[i + 1] - 1);
-            let mut path =
-                CurvePath::new(ports.out[first] + shift, c_of(s) + node_extent[s].1 / 2.0);
+            let from = (ports.out[first] + shift, c_of(s) + node_extent[s].1 / 2.0);
+            let to = (ports.into[last] + shift, c_of(t) - node_extent[t].1 / 2.0);
+            let mut way = Vec::with_capacity(2 * (last - first + 1));
             for (k, &(u, w)) in segments.iter().enumerate().take(last + 1).skip(first) {
-                let (u, w) = (u as usize, w as usize);
-                let ly = l.layer[u] as usize;
-                let (a0, a1) = (ports.out[k] + shift, ports.into[k] + shift);
-                let (cs, ce) = (
-                    layer_center[ly] + band(ly),
-                    layer_center[ly + 1] - band(ly + 1),
-                );
-                // Where the segment ends: the target's side, or where the next layer ends
-                // for a dummy, whose line runs straight through its layer.
-                let end = if k == last {
-                    c_of(t) - node_extent[t].1 / 2.0
-                } else {
-                    layer_center[ly + 1] + band(ly + 1)
-                };
-                let start = path.end();
-                let target_end = if w < n { end } else { ce };
-                match tracks.track[k] {
-                    u32::MAX
-                        if clear_of_nodes(start, (a1, target_end), u, w, n, &l, &|v| {
-                            (
-                                a_of(v),
-                                c_of(v),
-                                along[v],
-                                node_extent.get(v).map_or(0.0, |e| e.1),
-                            )
-                        }) =>
-                    {
-                        // A straight line between the ports, the way an edge drawn by hand
-                        // goes when nothing is in its way.
-                        path.line(a1, target_end);
-                    }
-                    u32::MAX => {
-                        path.line(a0, cs);
-                        path.s_curve(a1, ce);
-                    }
-                    track => {
-                        let c = track_at(ly, track);
-                        let half = 0.5 * channel_width[ly] / f64::from(tracks.count[ly] + 1);
-                        path.line(a0, c - half);
-                        path.s_curve(a1, c + half);
-                    }
-                }
-                path.line(a1, end);
+                let (lu, lw) = (l.layer[u as usize] as usize, l.layer[w as usize] as usize);
+                way.push(gates.out[k].at(layer_center[lu] + band(lu), shift));
+                way.push(gates.into[k].at(layer_center[lw] - band(lw), shift));
             }
+            let corners = thread::thread(from, &way, to);
+            if let Some(d) = label_vertex[i].filter(|_| previous.is_none()) {
+                let ly = l.layer[d as usize] as usize;
+                line_beside_label = Some(span_along(
+                    &corners,
+                    layer_center[ly] - band(ly),
+                    layer_center[ly] + band(ly),
+                ));
+            }
+            let path = CurvePath::rounded(&corners);
             points = path.points.iter().map(|&(a, c)| to_xy(a, c)).collect();
         } else {
             let first = segment_start[i];
@@ -986,10 +988,13 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
             let d = d as usize;
             // The text sits beside the line, in the label's room.
             let (la, lc) = (along[d] - 2.0 * LABEL_PAD, across[d]);
-            let text_at = if lr {
-                a_of(d) - LABEL_PAD / 2.0
-            } else {
-                a_of(d) + LABEL_PAD / 2.0
+            // Beside the line, on the label's side: where the label's room puts it, or
+            // where a curved line runs closest.
+            let text_at = match (line_beside_label, lr) {
+                (Some((least, _)), true) => least - la / 2.0 - 1.5 * LABEL_PAD,
+                (Some((_, most)), false) => most + la / 2.0 + 1.5 * LABEL_PAD,
+                (None, true) => a_of(d) - LABEL_PAD / 2.0,
+                (None, false) => a_of(d) + LABEL_PAD / 2.0,
             };
             let p = to_xy(text_at, c_of(d));
             let (w, h) = if lr { (lc, la) } else { (la, lc) };
@@ -1062,83 +1067,31 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
     })
 }
 
-/// A loop beside its node: on the right in top-to-bottom drawings, below in left-to-right
-/// ones, where the layout left room for it.
-/// Curved edges take offsets up to this times the channel's width without a track.
-const CURVE_SLOPE: f64 = 2.0;
-/// Room a straight edge keeps from the nodes beside its ends.
-const NODE_CLEARANCE: f64 = 4.0;
+/// How far a rounded bend of a curved edge reaches along each of its pieces, at most.
+const CORNER: f64 = 24.0;
 
-/// Whether the straight line from `from` to `to` (along, across), between vertex `u`'s layer
-/// and vertex `w`'s, keeps clear of every other node of those two layers. `place` gives a
-/// vertex's center (along, across) and extent (along, across); vertices from `n` on are
-/// dummies, which are no obstacle.
-fn clear_of_nodes(
-    from: (f64, f64),
-    to: (f64, f64),
-    u: usize,
-    w: usize,
-    n: usize,
-    l: &Layered,
-    place: &dyn Fn(usize) -> (f64, f64, f64, f64),
-) -> bool {
-    let (lo, hi) = (from.0.min(to.0), from.0.max(to.0));
-    [u, w].iter().all(|&end| {
-        let layer = &l.layers[l.layer[end] as usize];
-        let at = l.pos[end] as usize;
-        // Outwards from the end vertex, while the vertices can still be in the line's way.
-        let side = |range: &mut dyn Iterator<Item = &u32>| {
-            for &v in range {
-                let v = v as usize;
-                let (a, c, ea, ec) = place(v);
-                if a + ea / 2.0 < lo - NODE_CLEARANCE || a - ea / 2.0 > hi + NODE_CLEARANCE {
-                    return true;
-                }
-                if v < n
-                    && segment_meets_box(
-                        from,
-                        to,
-                        (a, c),
-                        (ea / 2.0 + NODE_CLEARANCE, ec / 2.0 + NODE_CLEARANCE),
-                    )
-                {
-                    return false;
-                }
-            }
-            true
-        };
-        side(&mut layer[at + 1..].iter()) && side(&mut layer[..at].iter().rev())
-    })
-}
-
-/// Whether the segment from `p` to `q` meets the box of half extents `half` around `center`.
-fn segment_meets_box(p: (f64, f64), q: (f64, f64), center: (f64, f64), half: (f64, f64)) -> bool {
-    // Clip the segment's parameter range against each slab.
-    let (mut t0, mut t1) = (0.0_f64, 1.0_f64);
-    for (start, delta, lo, hi) in [
-        (p.0, q.0 - p.0, center.0 - half.0, center.0 + half.0),
-        (p.1, q.1 - p.1, center.1 - half.1, center.1 + half.1),
-    ] {
-        if delta.abs() < 1e-12 {
-            if start < lo || start > hi {
-                return false;
-            }
-        } else {
-            let (mut a, mut b) = ((lo - start) / delta, (hi - start) / delta);
-            if a > b {
-                std::mem::swap(&mut a, &mut b);
-            }
-            t0 = t0.max(a);
-            t1 = t1.min(b);
-            if t0 > t1 {
-                return false;
-            }
+/// The least and the most a line through `corners` reaches along the layers between
+/// `from` and `to` across them.
+fn span_along(corners: &[thread::Corner], from: f64, to: f64) -> (f64, f64) {
+    let mut span = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut take = |a: f64| span = (span.0.min(a), span.1.max(a));
+    for w in corners.windows(2) {
+        let (p, q) = (w[0].at, w[1].at);
+        if q.1 < from || p.1 > to {
+            continue;
         }
+        let at = |c: f64| {
+            if q.1 - p.1 > 1e-12 {
+                p.0 + (q.0 - p.0) * ((c - p.1) / (q.1 - p.1)).clamp(0.0, 1.0)
+            } else {
+                p.0
+            }
+        };
+        take(at(from.max(p.1)));
+        take(at(to.min(q.1)));
     }
-    true
+    if span.0.is_finite() { span } else { (0.0, 0.0) }
 }
-/// How far along the flow a curve's control points reach, as a share of its run.
-const CURVE_PULL: f64 = 0.4;
 
 /// A curved route in (along, across) points: the start, then three points per cubic piece.
 struct CurvePath {
@@ -1154,6 +1107,64 @@ impl CurvePath {
 
     fn end(&self) -> (f64, f64) {
         self.points[self.points.len() - 1]
+    }
+
+    /// The line through `corners`, each bend rounded as far as its room and the pieces
+    /// beside it allow.
+    fn rounded(corners: &[thread::Corner]) -> Self {
+        let mut path = CurvePath::new(corners[0].at.0, corners[0].at.1);
+        for (i, corner) in corners.iter().enumerate().skip(1) {
+            let p = corner.at;
+            let (Some(before), Some(after)) = (corners.get(i - 1), corners.get(i + 1)) else {
+                path.line(p.0, p.1);
+                continue;
+            };
+            let (a, b) = (before.at, after.at);
+            let (l1, l2) = ((p.0 - a.0).hypot(p.1 - a.1), (b.0 - p.0).hypot(b.1 - p.1));
+            if l1 < 1e-9 || l2 < 1e-9 {
+                path.line(p.0, p.1);
+                continue;
+            }
+            let (u1, u2) = (
+                ((p.0 - a.0) / l1, (p.1 - a.1) / l1),
+                ((b.0 - p.0) / l2, (b.1 - p.1) / l2),
+            );
+            if (u1.0 * u2.1 - u1.1 * u2.0).abs() < 1e-9 && u1.0 * u2.0 + u1.1 * u2.1 > 0.0 {
+                // No bend: the line goes on straight.
+                path.line(p.0, p.1);
+                continue;
+            }
+            // The rounded bend lies between where it leaves the first piece and where it
+            // joins the second: neither may reach further beyond the gate's end than its
+            // room.
+            let mut r = CORNER.min(l1 / 2.0).min(l2 / 2.0);
+            for beyond in [-u1.0 * corner.toward, u2.0 * corner.toward] {
+                if beyond > 1e-12 {
+                    r = r.min(corner.room / beyond);
+                }
+            }
+            if r < 1e-6 {
+                path.line(p.0, p.1);
+                continue;
+            }
+            let (start, end) = (
+                (p.0 - r * u1.0, p.1 - r * u1.1),
+                (p.0 + r * u2.0, p.1 + r * u2.1),
+            );
+            path.line(start.0, start.1);
+            path.points.extend([
+                (
+                    start.0 + (p.0 - start.0) * 2.0 / 3.0,
+                    start.1 + (p.1 - start.1) * 2.0 / 3.0,
+                ),
+                (
+                    end.0 + (p.0 - end.0) * 2.0 / 3.0,
+                    end.1 + (p.1 - end.1) * 2.0 / 3.0,
+                ),
+                end,
+            ]);
+        }
+        path
     }
 
     /// A straight piece to (a, c); nothing when already there. A piece that goes on
@@ -1181,19 +1192,10 @@ impl CurvePath {
         }
         self.points.extend([(a0, c0), (a, c), (a, c)]);
     }
-
-    /// An S-curve to (a, c), leaving and arriving along the flow.
-    fn s_curve(&mut self, a: f64, c: f64) {
-        let (a0, c0) = self.end();
-        if (a - a0).abs() < 1e-9 {
-            self.line(a, c);
-            return;
-        }
-        let pull = CURVE_PULL * (c - c0);
-        self.points.extend([(a0, c0 + pull), (a, c - pull), (a, c)]);
-    }
 }
 
+/// A loop beside its node: on the right in top-to-bottom drawings, below in left-to-right
+/// ones, where the layout left room for it.
 fn self_loop(node: &Rect, label: Option<Size>, lr: bool) -> EdgeRoute {
     let (points, label) = if lr {
         let (x0, x1, y) = (

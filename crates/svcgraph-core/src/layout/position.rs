@@ -23,6 +23,10 @@ pub(super) struct Spacing<'a> {
     pub edge_gap: f64,
     /// Whether a vertex is a bare dummy (no label).
     pub bare: &'a [bool],
+    /// Where each vertex's edges run, from its center (beside a label, off center; empty
+    /// for the center everywhere): coordinates place these lines, so an edge runs straight
+    /// past its label rather than past the label's center.
+    pub line: &'a [f64],
 }
 
 impl Spacing<'_> {
@@ -33,11 +37,12 @@ impl Spacing<'_> {
         } else {
             self.node_gap
         };
-        self.width[a].midpoint(self.width[b]) + gap
+        let off = |v: usize| self.line.get(v).copied().unwrap_or(0.0);
+        self.width[a].midpoint(self.width[b]) + gap + off(b) - off(a)
     }
 }
 
-/// The center of every vertex along its layer.
+/// Where every vertex's line runs along its layer (its center, less [`Spacing::line`]).
 pub(super) fn coordinates(l: &Layered, spacing: &Spacing) -> Vec<f64> {
     let marked = type1_conflicts(l);
     let mut candidates: Vec<Vec<f64>> = Vec::with_capacity(4);
@@ -166,7 +171,7 @@ fn one_alignment(
         let layer = in_order(i);
         for pair in layer.windows(2) {
             let (a, b) = (pair[0] as usize, pair[1] as usize);
-            constraints.push((root[a], root[b], spacing.separation(a, b)));
+            constraints.push((root[a], root[b], mirrored(spacing, a, b, leftmost)));
         }
     }
     let graph = Csr::new(n, constraints.iter().map(|&(a, b, _)| (a, b)));
@@ -202,6 +207,16 @@ fn one_alignment(
     (0..n).map(|v| sign * x[root[v] as usize]).collect()
 }
 
+/// The separation of `a` and then `b` in the frame of one alignment: mirrored, `b` comes
+/// first in the layer (which matters for lines off center).
+fn mirrored(spacing: &Spacing, a: usize, b: usize, leftmost: bool) -> f64 {
+    if leftmost {
+        spacing.separation(a, b)
+    } else {
+        spacing.separation(b, a)
+    }
+}
+
 /// Every layer packed from its first vertex, in the mirrored frame, mirrored back.
 fn packed(l: &Layered, spacing: &Spacing, leftmost: bool) -> Vec<f64> {
     let mut x = vec![0.0; l.layer.len()];
@@ -212,7 +227,7 @@ fn packed(l: &Layered, spacing: &Spacing, leftmost: bool) -> Vec<f64> {
         }
         for pair in order.windows(2) {
             let (a, b) = (pair[0] as usize, pair[1] as usize);
-            x[b] = x[a] + spacing.separation(a, b);
+            x[b] = x[a] + mirrored(spacing, a, b, leftmost);
         }
     }
     let sign = if leftmost { 1.0 } else { -1.0 };
@@ -258,4 +273,61 @@ fn balance(candidates: &[Vec<f64>]) -> Vec<f64> {
             values[1].midpoint(values[2])
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_off_center_keep_every_box_apart_in_every_alignment() {
+        // Random layered graphs whose vertices are points, boxes and label rooms whose line
+        // runs along one side: every layer's boxes stay apart by their gap.
+        let mut next = crate::layout::test_sequence(5);
+        for _ in 0..200 {
+            let layers = 2 + next(4) as usize;
+            let per = 2 + next(5) as usize;
+            let n = layers * per;
+            let layer: Vec<u32> = (0..n).map(|v| (v / per) as u32).collect();
+            let mut segments = Vec::new();
+            for v in 0..n - per {
+                for _ in 0..=next(2) {
+                    let w = (v / per + 1) * per + next(per as u64) as usize;
+                    segments.push((v as u32, w as u32));
+                }
+            }
+            let l = Layered::new(layer, n, &segments);
+            let kind: Vec<u64> = (0..n).map(|_| next(3)).collect();
+            let width: Vec<f64> = kind
+                .iter()
+                .map(|&k| [0.0, 40.0, 20.0][k as usize])
+                .collect();
+            let bare: Vec<bool> = kind.iter().map(|&k| k == 0).collect();
+            let side = if next(2) == 0 { 0.5 } else { -0.5 };
+            let line: Vec<f64> = kind
+                .iter()
+                .zip(&width)
+                .map(|(&k, w)| if k == 2 { side * w } else { 0.0 })
+                .collect();
+            let spacing = Spacing {
+                width: &width,
+                node_gap: 18.0,
+                edge_gap: 6.0,
+                bare: &bare,
+                line: &line,
+            };
+            let placed = coordinates(&l, &spacing);
+            for ly in &l.layers {
+                for pair in ly.windows(2) {
+                    let (a, b) = (pair[0] as usize, pair[1] as usize);
+                    let (ca, cb) = (placed[a] - line[a], placed[b] - line[b]);
+                    let gap = if bare[a] && bare[b] { 6.0 } else { 18.0 };
+                    assert!(
+                        cb - width[b] / 2.0 - (ca + width[a] / 2.0) >= gap - 1e-6,
+                        "{a} at {ca} and {b} at {cb} overlap"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -316,6 +316,52 @@ fn an_edge_between_neighbouring_layers_with_nothing_in_its_way_is_one_straight_l
 }
 
 #[test]
+fn a_chain_of_labelled_calls_runs_straight_past_its_labels() {
+    // Labels sit beside their line; the line does not jog around them.
+    let label = Size {
+        width: 90.0,
+        height: 12.0,
+    };
+    let g = LayoutGraph {
+        nodes: vec![size(60.0, 24.0); 4],
+        edges: (0..3)
+            .map(|i| LayoutEdge {
+                label: Some(label),
+                ..LayoutEdge::new(i, i + 1)
+            })
+            .collect(),
+        ..LayoutGraph::default()
+    };
+    for direction in [Direction::LeftToRight, Direction::TopToBottom] {
+        let options = LayoutOptions {
+            direction,
+            ..LayoutOptions::default()
+        };
+        let out = layout(&g, &options).unwrap();
+        assert_sound(&g, &out);
+        for route in &out.edges {
+            assert!(turning(route) < 1e-9, "{direction:?}: {route:?}");
+            let text = route.label.expect("a labelled edge keeps its label");
+            let (p, q) = (route.points[0], route.points[route.points.len() - 1]);
+            // Beside the line, a few units off it.
+            let off = if direction == Direction::LeftToRight {
+                p.y - text.bottom()
+            } else {
+                text.left() - p.x
+            };
+            assert!(
+                (p.x - q.x).abs() < 1e-9 || (p.y - q.y).abs() < 1e-9,
+                "{route:?}"
+            );
+            assert!(
+                (0.0..=8.0).contains(&off),
+                "{direction:?}: {off} off the line"
+            );
+        }
+    }
+}
+
+#[test]
 fn flow_goes_down_or_right() {
     let g = LayoutGraph {
         nodes: vec![size(50.0, 20.0); 3],

@@ -636,9 +636,6 @@ fn write_style(out: &mut String) {
 
 /// Radius of an edge's rounded corners.
 const CORNER: f64 = 8.0;
-/// Radius of the corners where a curved edge's straight pieces meet: large, so that the
-/// edge reads as one smooth line.
-const CURVED_CORNER: f64 = 24.0;
 
 fn distance(a: Point, b: Point) -> f64 {
     ((b.x - a.x).powi(2) + (b.y - a.y).powi(2)).sqrt()
@@ -676,33 +673,26 @@ fn push_rounded(d: &mut String, pts: &[Point], end: Point, corner: f64) {
     push_point(d, end);
 }
 
-/// Cubic pieces (see [`RouteShape::Curved`]) ending at `end`; straight pieces in a row
-/// are one line with rounded corners.
+/// Cubic pieces (see [`RouteShape::Curved`]) ending at `end`; straight pieces as lines
+/// (the layout rounds the bends between them).
 fn push_curved(d: &mut String, pts: &[Point], end: Point) {
     let pieces = pts[1..].chunks_exact(3);
     let count = pieces.len();
-    let mut line = vec![pts[0]];
     let mut from = pts[0];
     for (i, piece) in pieces.enumerate() {
         let to = if i + 1 == count { end } else { piece[2] };
         if piece[0] == from && piece[1] == piece[2] {
-            line.push(to);
+            d.push_str(" L");
+            push_point(d, to);
         } else {
-            if line.len() > 1 {
-                push_rounded(d, &line, line[line.len() - 1], CURVED_CORNER);
-            }
             d.push_str(" C");
             push_point(d, piece[0]);
             d.push(' ');
             push_point(d, piece[1]);
             d.push(' ');
             push_point(d, to);
-            line = vec![to];
         }
         from = piece[2];
-    }
-    if line.len() > 1 {
-        push_rounded(d, &line, line[line.len() - 1], CURVED_CORNER);
     }
 }
 
