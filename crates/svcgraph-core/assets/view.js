@@ -638,9 +638,16 @@
   // Calls drawn again over a collapsed box stand for themselves.
   const passingOriginal = new WeakMap();
   const original = (el) => (el && passingOriginal.get(el)) || el;
+  // A name on the names layer stands for its service's node.
+  function namedNode(target) {
+    const name = target.closest('.names > .name');
+    return name ? model.nodes.get(name.dataset.id) || null : null;
+  }
   stage.addEventListener('mouseover', (ev) => {
     if (drag && dragged) return;
-    const el = ev.target instanceof Element ? original(ev.target.closest(HOVERABLE)) : null;
+    const target = ev.target instanceof Element ? ev.target : null;
+    const named = target ? namedNode(target) : null;
+    const el = named ? named.el : target ? original(target.closest(HOVERABLE)) : null;
     if (el !== hovered) setHover(el);
   });
   stage.addEventListener('mouseleave', () => setHover(null));
@@ -1145,11 +1152,12 @@
       if (edge) { pinned = { s: edge.s, t: edge.t }; showEdge(edge); }
       return;
     }
-    const box = target.closest('g.collapsed-box');
+    const named = namedNode(target);
+    const box = named ? null : target.closest('g.collapsed-box');
     if (box) { expand(box.getAttribute('data-namespace')); return; }
-    const group = target.closest('g.groups > g.group');
+    const group = named ? null : target.closest('g.groups > g.group');
     if (group && target.tagName === 'text') { collapse(group.getAttribute('data-namespace')); return; }
-    const nodeEl = target.closest('g.nodes > g.node');
+    const nodeEl = named ? named.el : target.closest('g.nodes > g.node');
     if (!nodeEl) return;
     const node = model.nodes.get(nodeEl.getAttribute('data-id'));
     if (!node) return;
