@@ -1,16 +1,23 @@
 """How fast the interactive page is in headless Chromium (BENCHMARKS.md, "Interactive page").
 
-For the layout benchmark's `service 1000` and `service 5000` graphs (pages.service_graph):
+For the layout benchmark's `service N` graphs (pages.service_graph, twenty namespaces):
 
+* the page's size at 1,000, 5,000 and 20,000 services;
 * time until drawn and interactive, from navigation start: to `window.svcgraphReady`, which
   the page sets in the second animation frame after its script has indexed the drawing,
   applied the URL fragment and fitted the view; and to the frame after a hover dispatched at
-  that moment (the browser finishes rastering a big drawing only after that frame, so this is
-  when the page has answered a user); for the page as written (a namespace overview, since
-  both graphs have more than 400 services in 20 namespaces), for the same page opened on its
-  full drawing (`#full=1`), and for the graph in one namespace (drawn in full from the start);
-* expanding a namespace on the overview (the full drawing, the other namespaces collapsed):
-  from the call until two frames later, and until the frame after a hover dispatched then;
+  that moment on a node (its neighbourhood highlighted and its numbers in the side panel:
+  the browser finishes rastering a big drawing only after that frame, so this is when the
+  page has answered a user); for the page as written (a namespace overview: both graphs have
+  more than 400 services), for the same page opened on its full drawing (`#full=1`, laid out
+  by the page's engine), and for the graph in one namespace (drawn in full from the start);
+* expanding a namespace on the overview (the engine lays out the overview with that
+  namespace's services drawn in full), on a fresh page once the engine has warmed up and
+  right at `svcgraphReady`: from the call until two frames later, and until the frame after a
+  hover in it was dispatched then (and the screenshots docs/page-5000.png, the overview at
+  fit, and docs/page-5000-expanded.png, namespace ns-7 expanded);
+* a focus (depth 1) on several services of the 1,000- and 5,000-service pages, the busiest
+  among them, with neighbourhoods of up to 200 services: from the call until two frames later;
 * hover latency on the full 5,000-service drawing, once drawn: a `mouseover` dispatched on a
   node, until the next animation frame after the page has put the highlight up (style and
   layout forced in that frame), and until the frame after it (paint included).
@@ -35,6 +42,8 @@ import tempfile
 from pathlib import Path
 from typing import Dict, List
 
+from selenium.webdriver.support.ui import WebDriverWait
+
 import pages
 
 HOVER = """
@@ -54,15 +63,50 @@ requestAnimationFrame(() => {
 EXPAND = """
 const [ns, done] = [arguments[0], arguments[arguments.length - 1]];
 const t0 = performance.now();
-window.svcgraphView.showFull(ns);
+window.svcgraphView.showExpanded(ns);
 requestAnimationFrame(() => requestAnimationFrame(() => {
   const shown = performance.now() - t0;
   const node = [...document.querySelectorAll('#stage > svg:first-child g.nodes > g.node')]
-    .find((n) => n.dataset.namespace === ns);
+    .find((n) => n.dataset.namespace === ns && n.dataset.kind !== 'namespace');
   node.dispatchEvent(new MouseEvent('mouseover', { bubbles: true }));
-  requestAnimationFrame(() => requestAnimationFrame(() => done([shown, performance.now() - t0])));
+  requestAnimationFrame(() => requestAnimationFrame(() => done([shown, performance.now() - t0,
+    document.querySelectorAll('#stage > svg:first-child g.nodes > g.node').length])));
 }));
 """
+
+FOCUS = """
+const [id, done] = [arguments[0], arguments[arguments.length - 1]];
+window.svcgraphView.clearFocus();
+const t0 = performance.now();
+window.svcgraphView.focus(id);
+const drawn = window.svcgraphView.focusText() !== '';
+requestAnimationFrame(() => requestAnimationFrame(() => done([performance.now() - t0, drawn])));
+"""
+
+WARM = "return window.svcgraphWarm || false"
+
+
+def spread(values: List[float]) -> str:
+    """Median (min-max), in ms."""
+    return f"{statistics.median(values):.0f} ({min(values):.0f}-{max(values):.0f})"
+
+
+def focus_roots(doc: Dict[str, object]) -> List[List[object]]:
+    """Services to focus on (depth 1, callers and callees): the busiest (requests/s in and
+    out), and those whose neighbourhoods come nearest 10, 30, 60, 120 and 200 services."""
+    rate: Dict[str, float] = {}
+    around: Dict[str, set] = {}
+    for e in doc["edges"]:  # type: ignore[union-attr]
+        for a, b in ((e["source"], e["target"]), (e["target"], e["source"])):
+            rate[a] = rate.get(a, 0.0) + e["requests_per_second"]
+            around.setdefault(a, {a}).add(b)
+    busiest = max(rate, key=lambda k: (rate[k], k))
+    roots = [busiest]
+    for size in (10, 30, 60, 120, 200):
+        best = min((k for k in around if k not in roots), key=lambda k: (abs(len(around[k]) - size), k))
+        if len(around[best]) <= 200:
+            roots.append(best)
+    return [[r, len(around[r])] for r in roots]
 
 
 def load_times(driver, path: Path, fragment: str, runs: int) -> List[List[float]]:  # type: ignore[no-untyped-def]
@@ -133,14 +177,21 @@ def main() -> int:
     try:
         if args.names:
             results.update(names(driver, directory, args.runs))
-        for n in () if args.names else (1000, 5000):
+        for n in () if args.names else (1000, 5000, 20000):
             doc = pages.service_graph(n)
             boxed = pages.render(["-i", str(pages.write_json(doc, directory / f"service-{n}.json"))],
                                  directory / f"service-{n}.html")
+            size = boxed.stat().st_size
+            print(f"service {n} ({len(doc['edges'])} edges): page {size / 1e6:.2f} MB")
+            results[f"{n} size"] = size
+            if n == 20000:
+                continue
             for node in doc["nodes"]:
                 node["namespace"] = "default"
             single = pages.render(["-i", str(pages.write_json(doc, directory / f"service-{n}-one.json"))],
                                   directory / f"service-{n}-one.html")
+            for node in doc["nodes"]:
+                node["namespace"] = node["id"].split("/")[0]
             for label, path, fragment in (
                 ("overview (as written)", boxed, ""),
                 ("full drawing (#full=1)", boxed, "#full=1"),
@@ -149,23 +200,39 @@ def main() -> int:
                 times = load_times(driver, path, fragment, args.runs)
                 ready = [t[0] for t in times]
                 answered = [t[1] for t in times]
-                size = path.stat().st_size
-                print(f"service {n} ({len(doc['edges'])} edges) {label}: ready {statistics.median(ready):.0f} "
-                      f"({min(ready):.0f}-{max(ready):.0f}), first hover drawn {statistics.median(answered):.0f} "
-                      f"({min(answered):.0f}-{max(answered):.0f}); page {size / 1e6:.1f} MB")
+                print(f"service {n} {label}: ready {spread(ready)}, first hover drawn {spread(answered)}; "
+                      f"page {path.stat().st_size / 1e6:.2f} MB")
                 results[f"{n} {label}"] = times
-            expand = []
-            for i in range(args.runs):
+            for when in ("warm", "at ready"):
+                expand = []
+                for i in range(args.runs):
+                    driver.get("about:blank")
+                    pages.open_page(driver, boxed)
+                    if when == "warm":
+                        WebDriverWait(driver, 30, poll_frequency=0.02).until(lambda d: d.execute_script(WARM))
+                    expand.append(driver.execute_async_script(EXPAND, f"ns-{(i * 7) % 20}"))
+                shown = [e[0] for e in expand]
+                answered = [e[1] for e in expand]
+                print(f"service {n}: a namespace expanded on the overview ({when}; {expand[0][2]} nodes drawn): "
+                      f"shown {spread(shown)}, a hover in it drawn {spread(answered)}")
+                results[f"{n} expand {when}"] = expand
+            driver.get("about:blank")
+            pages.open_page(driver, boxed)
+            WebDriverWait(driver, 30, poll_frequency=0.02).until(lambda d: d.execute_script(WARM))
+            for root, around in focus_roots(doc):
+                times = [driver.execute_async_script(FOCUS, root) for _ in range(args.runs)]
+                assert all(t[1] for t in times), f"the engine drew the focus on {root}"
+                ms = [t[0] for t in times]
+                print(f"service {n}: focus on {root} ({around} services in the neighbourhood): {spread(ms)}")
+                results[f"{n} focus {root}"] = [around, ms]
+            if n == 5000:  # the screenshots in docs/: the overview at fit, a namespace expanded
                 driver.get("about:blank")
                 pages.open_page(driver, boxed)
-                expand.append(driver.execute_async_script(EXPAND, f"ns-{(i * 7) % 20}"))
-            shown = [e[0] for e in expand]
-            answered = [e[1] for e in expand]
-            print(f"service {n}: a namespace expanded from the overview (full drawing, 19 namespaces "
-                  f"collapsed): shown {statistics.median(shown):.0f} ({min(shown):.0f}-{max(shown):.0f}), "
-                  f"a hover in it drawn {statistics.median(answered):.0f} ({min(answered):.0f}-{max(answered):.0f})")
-            results[f"{n} expand"] = expand
-            if n == 5000:
+                driver.save_screenshot(str(pages.ROOT / "docs" / "page-5000.png"))
+                driver.execute_async_script(EXPAND, "ns-7")
+                driver.execute_script(  # the mouse leaves: no hover highlight in the picture
+                    "document.getElementById('stage').dispatchEvent(new MouseEvent('mouseleave'))")
+                driver.save_screenshot(str(pages.ROOT / "docs" / "page-5000-expanded.png"))
                 for label, path, fragment in (("full drawing (#full=1)", boxed, "#full=1"),
                                               ("one namespace, full", single, "")):
                     pages.open_page(driver, path, fragment)

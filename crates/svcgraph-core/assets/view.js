@@ -9,7 +9,9 @@
  * A focus is drawn afresh by the page's layout engine (`#svcgraph-engine`: svcgraph's layout
  * and SVG drawing compiled to WebAssembly, the SVG `svcgraph render --focus` writes), and
  * shown in place of the drawing until it ends; where the engine cannot run, the focus dims
- * the rest of the drawing instead.
+ * the rest of the drawing instead. A big graph's page carries only its overview drawing: a
+ * namespace expanded (the overview with that namespace's services drawn in full) and the full
+ * drawing are laid out by the engine when asked for.
  */
 (function () {
   'use strict';
@@ -80,8 +82,9 @@
   // Everything a link reproduces (see writeHash / readHash).
   const state = {
     q: '', focus: '', depth: 1, dir: 'both', labels: 'auto', collapsed: new Set(),
-    fit: false, full: false, at: '', compare: '',
+    fit: false, full: false, expanded: new Set(), at: '', compare: '',
   };
+  let hashWaits = false; // the fragment asks for a drawing of the engine's while it loads
   const DIRECTIONS = ['both', 'callers', 'callees'];
   const LABELS = ['auto', 'rate', 'errors', 'p95'];
 
@@ -95,9 +98,9 @@
   let svg = stage.querySelector('svg');
   let model = indexDrawing(svg);
   const overviewSvg = config.overview ? svg : null;
-  // Ids and names on the overview, to tell whether a link's focus needs the full drawing.
-  const overviewKeys = new Set(config.overview ? [...model.nodes.values()].flatMap((n) => [n.id, n.name]) : []);
-  let fullSvg = null; // parsed on first use
+  let fullSvg = null; // laid out by the engine on first use
+  let fullText = ''; // that drawing as the engine wrote it
+  let expandedText = ''; // the drawing of the namespaces expanded, as the engine wrote it
   const view = { x: 0, y: 0, k: 1 }; // drawing point at the stage's top-left; pixels per unit
   // Below this scale namespace names and edge labels are too small to read, and drawing
   // thousands of them is most of the cost of a big drawing: they show again when zoomed in.
@@ -616,7 +619,9 @@
   function reveal(id) {
     if (!model.nodes.has(id) && config.overview && !state.full) {
       const doc = docIndex.nodes.get(id);
-      showFull(doc && doc.namespace != null ? doc.namespace : null);
+      const ns = doc && doc.namespace != null ? doc.namespace : null;
+      if (config.overview_level !== 'workload' && ns !== null) showExpanded([...state.expanded, ns], ns);
+      else showFull(ns);
       search(state.q, false);
       matchAt = matches.indexOf(id);
     }
@@ -633,9 +638,16 @@
   // Calls drawn again over a collapsed box stand for themselves.
   const passingOriginal = new WeakMap();
   const original = (el) => (el && passingOriginal.get(el)) || el;
+  // A name on the names layer stands for its service's node.
+  function namedNode(target) {
+    const name = target.closest('.names > .name');
+    return name ? model.nodes.get(name.dataset.id) || null : null;
+  }
   stage.addEventListener('mouseover', (ev) => {
     if (drag && dragged) return;
-    const el = ev.target instanceof Element ? original(ev.target.closest(HOVERABLE)) : null;
+    const target = ev.target instanceof Element ? ev.target : null;
+    const named = target ? namedNode(target) : null;
+    const el = named ? named.el : target ? original(target.closest(HOVERABLE)) : null;
     if (el !== hovered) setHover(el);
   });
   stage.addEventListener('mouseleave', () => setHover(null));
@@ -738,7 +750,10 @@
       const before = doc.diff && doc.diff.before;
       const lb = (before && before.latency_seconds) || {};
       return {
-        rps: doc.requests_per_second, fps: doc.failures_per_second, ratio: doc.error_ratio,
+        // The page's document leaves out zero failure rates and the (derived) error ratio.
+        rps: doc.requests_per_second, fps: doc.failures_per_second || 0,
+        ratio: doc.error_ratio != null ? doc.error_ratio
+          : doc.requests_per_second > 0 ? Math.min(1, (doc.failures_per_second || 0) / doc.requests_per_second) : 0,
         p50: l.p50, p95: l.p95, p99: l.p99, connection: doc.connection_type,
         change: doc.diff ? doc.diff.change : null,
         before: before ? {
@@ -958,6 +973,7 @@
   // big graph's full drawing is not read just to be replaced.
   let engineLoading = Boolean(byId('svcgraph-engine')) && typeof DecompressionStream === 'function' && typeof WebAssembly === 'object';
   let pendingFocus = '';
+  const afterEngine = []; // what waits for it (withEngine)
   async function loadEngine() {
     const block = byId('svcgraph-engine');
     if (!block || typeof DecompressionStream !== 'function' || typeof WebAssembly !== 'object') return null;
@@ -1062,7 +1078,7 @@
     if (engine && drawFocus(key)) return;
     let id = resolve(key);
     if (id === null) { setStatus(`no service ${key} in this drawing`); return; }
-    if (!model.nodes.has(id)) { reveal(id); id = resolve(key); if (id === null) return; }
+    if (!model.nodes.has(id)) { reveal(id); id = resolve(key); if (id === null || !model.nodes.has(id)) return; }
     clearFocus(true);
     const root = model.nodes.get(id);
     if (root.ns !== null && state.collapsed.has(root.ns)) expand(root.ns, true);
@@ -1136,11 +1152,12 @@
       if (edge) { pinned = { s: edge.s, t: edge.t }; showEdge(edge); }
       return;
     }
-    const box = target.closest('g.collapsed-box');
+    const named = namedNode(target);
+    const box = named ? null : target.closest('g.collapsed-box');
     if (box) { expand(box.getAttribute('data-namespace')); return; }
-    const group = target.closest('g.groups > g.group');
+    const group = named ? null : target.closest('g.groups > g.group');
     if (group && target.tagName === 'text') { collapse(group.getAttribute('data-namespace')); return; }
-    const nodeEl = target.closest('g.nodes > g.node');
+    const nodeEl = named ? named.el : target.closest('g.nodes > g.node');
     if (!nodeEl) return;
     const node = model.nodes.get(nodeEl.getAttribute('data-id'));
     if (!node) return;
@@ -1274,15 +1291,31 @@
     if (next !== focusSvg) { focusSvg = null; focusText = ''; }
   }
 
+  // Runs `action` once the engine has loaded; false (with a word in the status line) where
+  // it cannot run, since the drawings beyond the overview are its work.
+  function withEngine(action) {
+    if (engine) { action(); return true; }
+    if (engineLoading) { afterEngine.push(action); return true; }
+    setStatus('this browser cannot run the page\'s layout engine (WebAssembly), which draws ' +
+      'more than the overview: `svcgraph render -f svg` draws the whole graph', true);
+    return false;
+  }
+
+  // The full drawing, laid out by the engine as `svcgraph render` draws the graph with the
+  // page's options; with `ns`, that namespace expanded and the others collapsed in place.
   function showFull(ns) {
-    if (!config.full_svg) return;
+    if (!engine) { withEngine(() => showFull(ns)); return; }
     if (!fullSvg) {
-      fullSvg = parseSvg(config.full_svg);
-      if (!fullSvg) { setStatus('the full drawing could not be read', true); return; }
+      let drawn;
+      try { drawn = engine.draw(graphText, config.draw || {}); } catch (e) { drawn = { error: String(e) }; }
+      fullSvg = drawn.svg ? parseSvg(drawn.svg) : null;
+      if (!fullSvg) { setStatus(`the full drawing could not be laid out (${drawn.error || 'unreadable drawing'})`, true); return; }
+      fullText = drawn.svg;
     }
     clearFocus(true);
     swapDrawing(fullSvg);
     state.full = true;
+    state.expanded = new Set();
     if (ns !== null && ns !== undefined && model.groups.has(ns)) {
       state.collapsed = new Set([...model.groups.keys()].filter((x) => x !== ns));
     }
@@ -1298,6 +1331,41 @@
     showDefaultPanel();
   }
 
+  // The overview with the services of `namespaces` drawn in full, laid out afresh by the
+  // engine (the other namespaces stay one node each, their calls merged), in view around
+  // `around` (a namespace). Edge labels as drawn are left out unless the page was written
+  // with them always on: their rows would spread the services apart, and a hover gives the
+  // numbers.
+  function showExpanded(namespaces, around) {
+    if (!engine) { withEngine(() => showExpanded(namespaces, around)); return; }
+    const list = [...new Set(namespaces)].sort();
+    const options = Object.assign({}, config.draw || {}, { expand: list });
+    if (options.edge_labels !== 'always') options.edge_labels = 'never';
+    let drawn;
+    try { drawn = engine.draw(graphText, options); } catch (e) { drawn = { error: String(e) }; }
+    const next = drawn.svg ? parseSvg(drawn.svg) : null;
+    if (!next) { setStatus(`the namespace could not be laid out (${drawn.error || 'unreadable drawing'})`, true); return; }
+    clearFocus(true);
+    swapDrawing(next);
+    expandedText = drawn.svg;
+    state.full = false;
+    state.expanded = new Set(list);
+    state.collapsed = new Set([...state.collapsed].filter((ns) => model.groups.has(ns)));
+    applyCollapsed();
+    applyLabels();
+    search(state.q, false);
+    if (ui.overview) ui.overview.hidden = false;
+    let services = 0;
+    for (const ns of list) services += (model.byNamespace.get(ns) || []).length;
+    notice.textContent = `Showing ${list.length === 1 ? 'namespace ' + list[0] : plural(list.length, 'namespace')} ` +
+      `in full (${plural(services, 'service')}) among the others; click another namespace to expand it too. ` +
+      '“Namespaces” returns to the overview.';
+    const box = model.groups.get(around !== undefined && model.groups.has(around) ? around : list[list.length - 1]);
+    if (box) fitTo(box.box, 1.5); else fit();
+    writeHash();
+    showDefaultPanel();
+  }
+
   // Whether a node of the overview stands for part of the full drawing.
   function expandable(node) {
     if (!config.overview || state.full) return false;
@@ -1305,14 +1373,17 @@
     return node.kind === 'namespace';
   }
 
-  // The full drawing, on what an overview node stands for: its namespace expanded and the
-  // others collapsed, or its workload's pods highlighted and in view.
+  // What an overview node stands for: its namespace's services drawn in full among the other
+  // namespaces, or the full drawing with its workload's pods highlighted and in view.
   function expandOverviewNode(node) {
     if (config.overview_level !== 'workload') {
-      showFull(node.ns !== null ? node.ns : node.name);
+      const ns = node.ns !== null ? node.ns : node.name;
+      showExpanded([...state.expanded, ns], ns);
       return;
     }
+    if (!engine) { withEngine(() => expandOverviewNode(node)); return; }
     showFull(null);
+    if (!state.full) return;
     for (const x of svg.querySelectorAll('.picked')) x.classList.remove('picked');
     const pods = (config.members[node.id] || []).map((id) => model.nodes.get(id)).filter(Boolean);
     for (const p of pods) p.el.classList.add('picked');
@@ -1326,6 +1397,7 @@
     clearFocus(true);
     state.collapsed.clear();
     state.full = false;
+    state.expanded = new Set();
     swapDrawing(overviewSvg);
     applyCollapsed();
     applyLabels();
@@ -1413,6 +1485,8 @@
   /* ---------- The URL fragment ---------- */
 
   function writeHash() {
+    // A link asking for a drawing of the engine's keeps its fragment until that is shown.
+    if (hashWaits) return;
     const parts = [];
     const put = (k, v) => parts.push(k + '=' + encodeURIComponent(v));
     const focus = state.focus || pendingFocus;
@@ -1421,6 +1495,7 @@
     if (state.labels !== 'auto') put('labels', state.labels);
     if (state.collapsed.size) parts.push('collapsed=' + [...state.collapsed].sort().map(encodeURIComponent).join(','));
     if (state.full) put('full', 1);
+    if (state.expanded.size) parts.push('expand=' + [...state.expanded].sort().map(encodeURIComponent).join(','));
     if (state.fit) put('fit', 1);
     if (state.at) put('at', state.at);
     if (state.compare) put('compare', state.compare);
@@ -1441,12 +1516,13 @@
       const key = i < 0 ? part : part.slice(0, i);
       const raw = i < 0 ? '' : part.slice(i + 1);
       const decode = (s) => { try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch (e) { return s; } };
-      p.set(key, key === 'collapsed' ? raw.split(',').filter(Boolean).map(decode) : decode(raw));
+      p.set(key, key === 'collapsed' || key === 'expand' ? raw.split(',').filter(Boolean).map(decode) : decode(raw));
     }
     return p;
   }
 
   function applyHash() {
+    hashWaits = false;
     const p = readHash();
     state.depth = clampDepth(p.get('depth') || 1);
     state.dir = DIRECTIONS.includes(p.get('dir')) ? p.get('dir') : 'both';
@@ -1464,16 +1540,21 @@
     ui.search.value = q;
     clearFocus(true);
     if (config.overview) {
-      const wantFull = p.get('full') === '1' || Boolean(focus && !overviewKeys.has(focus) && !engine && !engineLoading);
-      if (wantFull && !state.full) {
-        const keep = state.collapsed;
-        showFull(null);
-        state.collapsed = keep;
-      } else if (!wantFull && state.full) {
-        const keep = state.collapsed;
+      // The full drawing and expanded namespaces are the engine's: while it loads, the
+      // overview shows, and the fragment is applied again once it has loaded.
+      const wantFull = p.get('full') === '1';
+      const wantExpanded = config.overview_level === 'workload' ? [] : [...new Set(p.get('expand') || [])].sort();
+      const keep = state.collapsed;
+      if ((wantFull || wantExpanded.length) && !engine && engineLoading) {
+        hashWaits = true;
+      } else if (wantFull) {
+        if (!state.full) showFull(null);
+      } else if (wantExpanded.length) {
+        if (wantExpanded.join('\u0000') !== [...state.expanded].sort().join('\u0000')) showExpanded(wantExpanded);
+      } else if (state.full || state.expanded.size) {
         showOverview();
-        state.collapsed = keep;
       }
+      state.collapsed = keep;
     }
     applyCollapsed();
     applyLabels();
@@ -1657,6 +1738,9 @@
     if (before.size <= MOVES_ANIMATED) for (const [id, n] of before) was.set(id, nodeBox(n));
     const focus = state.focus;
     if (doc && typeof doc === 'object') { graphDoc = doc; graphText = JSON.stringify(doc); docIndex = indexDocument(doc); }
+    // The server's drawing is the full one: an expanded namespace is a box among the others.
+    state.expanded = new Set();
+    fullSvg = null;
     swapDrawing(next);
     for (const [id, n] of model.nodes) if (!before.has(id)) n.el.classList.add('entering');
     glideFrom(was);
@@ -1705,6 +1789,11 @@
   // A test and debugging handle: the state and a few actions, no data beyond the page's.
   window.svcgraphView = {
     state, focus: focusOn, clearFocus: () => clearFocus(), collapse, expand, showFull, showOverview,
+    // A namespace of the overview expanded (its services drawn in full among the others).
+    showExpanded: (ns) => showExpanded([...state.expanded, ns], ns),
+    // The SVG the engine wrote for the full drawing and for the namespaces expanded, while shown.
+    fullText: () => (svg === fullSvg ? fullText : ''),
+    expandedText: () => (state.expanded.size && !state.focus ? expandedText : ''),
     exportText, refresh, fit, matches: () => matches.slice(), formatRate, formatPercent, formatDuration,
     // The last placing of the names: its time in ms, services in view, names shown, font px.
     names: () => Object.assign({}, namesPass),
@@ -1726,14 +1815,29 @@
   if (live) { syncLiveControls(); schedule(); setStatus('live: refreshes every ' + live.refresh_seconds + ' s'); }
   // Ready once the engine has loaded (or could not), a focus the link asks for is drawn by
   // it, and the first frame with the drawing has been produced.
-  const ready = () => requestAnimationFrame(() => requestAnimationFrame(() => { window.svcgraphReady = performance.now(); }));
+  const ready = () => requestAnimationFrame(() => requestAnimationFrame(() => { window.svcgraphReady = performance.now(); warmEngine(); }));
+  // On a big graph's overview, once the page is idle, the engine draws one small focus: it
+  // reads the graph document then (and keeps it), and the browser compiles its hot code, so
+  // the first namespace expanded or service focused costs only its own layout.
+  function warmEngine() {
+    if (!engine || !config.overview || !graphDoc.nodes || !graphDoc.nodes.length) return;
+    const whenIdle = window.requestIdleCallback || ((f) => setTimeout(f, 200));
+    whenIdle(() => {
+      try { engine.draw(graphText, Object.assign({}, config.draw || {}, { focus: graphDoc.nodes[0].id })); } catch (e) { /* only a warm-up */ }
+      window.svcgraphWarm = performance.now();
+    }, { timeout: 2000 });
+  }
   loadEngine().catch(() => null).then((loaded) => {
     engine = loaded;
     engineLoading = false;
     // The focus the link asked for: drawn by the engine, or without it as before.
     const focus = pendingFocus;
     pendingFocus = '';
-    if (focus && !(engine && drawFocus(focus))) applyHash();
+    if (hashWaits) applyHash();
+    else if (focus && !(engine && drawFocus(focus))) applyHash();
+    const waiting = afterEngine.splice(0);
+    if (engine) for (const action of waiting) action();
+    else if (waiting.length) withEngine(() => {}); // says why nothing more can be drawn
     prepareCompact();
     ready();
   });

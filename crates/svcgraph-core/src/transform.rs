@@ -2,7 +2,8 @@
 //!
 //! * [`filter`]: by namespace (edges touching it), by name, hiding virtual or external nodes;
 //! * [`focus`]: a node and its callers and/or callees up to a depth;
-//! * [`aggregate`]: pods into workloads, or everything into namespaces;
+//! * [`aggregate`]: pods into workloads, or everything into namespaces ([`aggregate_except`]:
+//!   all but some namespaces);
 //! * [`prune`]: edges under a request rate;
 //!
 //! and one question about a graph, [`paths`]: the call chains from one node to another.
@@ -225,6 +226,13 @@ pub enum Level {
 /// workload level only pods change; at the namespace level nodes without a namespace
 /// (external, virtual, most databases) stay. Calls inside a group become a self-loop.
 pub fn aggregate(graph: &ServiceGraph, level: Level) -> ServiceGraph {
+    aggregate_except(graph, level, &[])
+}
+
+/// [`aggregate`], but the nodes of the namespaces in `keep` stay as they are (at the
+/// namespace level): one namespace drawn in full among the others merged, as the page shows
+/// a namespace expanded on its overview. The workload level ignores `keep`.
+pub fn aggregate_except(graph: &ServiceGraph, level: Level, keep: &[String]) -> ServiceGraph {
     graph.map_nodes(|n| match level {
         Level::Workload if n.kind == NodeKind::Pod => {
             let name = workload_name(&n.name);
@@ -238,7 +246,7 @@ pub fn aggregate(graph: &ServiceGraph, level: Level) -> ServiceGraph {
             }
         }
         Level::Namespace => match &n.namespace {
-            Some(ns) => Node {
+            Some(ns) if !keep.contains(ns) => Node {
                 id: format!("ns:{ns}"),
                 name: ns.clone(),
                 namespace: Some(ns.clone()),
@@ -246,7 +254,7 @@ pub fn aggregate(graph: &ServiceGraph, level: Level) -> ServiceGraph {
                 addresses: n.addresses.clone(),
                 diff: None,
             },
-            None => n.clone(),
+            _ => n.clone(),
         },
         Level::Workload => n.clone(),
     })
@@ -635,6 +643,21 @@ mod tests {
         assert_eq!(names(&n), ["data", "shop"]);
         assert_eq!(n.node("ns:shop").unwrap().kind, NodeKind::Namespace);
         assert_eq!(n.edge_count(), 2);
+
+        // One namespace kept in full among the merged others.
+        let kept = aggregate_except(&w, Level::Namespace, &["shop".to_owned()]);
+        assert_eq!(names(&kept), ["cart", "data", "front"]);
+        assert_eq!(kept.node("ns:data").unwrap().kind, NodeKind::Namespace);
+        assert_eq!(kept.node("shop/cart").unwrap().kind, NodeKind::Workload);
+        assert!(
+            kept.edges()
+                .any(|(s, t, _)| s.id == "shop/cart" && t.id == "ns:data")
+        );
+        // Keeping a namespace changes nothing at the workload level.
+        assert_eq!(
+            names(&aggregate_except(&g, Level::Workload, &["shop".to_owned()])),
+            names(&w)
+        );
     }
 
     #[test]

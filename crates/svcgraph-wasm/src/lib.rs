@@ -4,7 +4,8 @@
 //! The page hands over a graph document (what `svcgraph render -f json` writes) and the
 //! drawing options as JSON, and gets back the SVG that `svcgraph render` draws of the same
 //! document with the same flags, byte for byte: the same core, the same transforms in the
-//! same order (aggregate, filter, prune, focus).
+//! same order (aggregate, filter, prune, focus). One option is the page's own: `expand`, the
+//! overview of namespaces with some drawn in full ([`DrawOptions`]).
 //!
 //! ```
 //! let document = r#"{"format":"svcgraph-graph","version":1,
@@ -42,9 +43,31 @@ pub use options::DrawOptions;
 /// the defaults), or a message saying what was wrong with either.
 pub fn render_svg(document: &str, options: &str) -> Result<String, String> {
     let options = DrawOptions::from_json(options)?;
-    let graph = from_json(document).map_err(|e| e.to_string())?;
+    let graph = read_document(document)?;
     let graph = options.transform(graph)?;
     Ok(to_svg(&graph, &options.svg_options()).text)
+}
+
+std::thread_local! {
+    /// The last document read and its graph: the page draws the same document again and
+    /// again (each focus, each namespace expanded), and reading 5,000 services' document
+    /// costs more than laying out most of what is drawn from it.
+    static LAST_READ: std::cell::RefCell<Option<(String, svcgraph_core::ServiceGraph)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The graph of a document; read once for the same text.
+fn read_document(document: &str) -> Result<svcgraph_core::ServiceGraph, String> {
+    LAST_READ.with(|last| {
+        if let Some((text, graph)) = &*last.borrow()
+            && text == document
+        {
+            return Ok(graph.clone());
+        }
+        let graph = from_json(document).map_err(|e| e.to_string())?;
+        *last.borrow_mut() = Some((document.to_owned(), graph.clone()));
+        Ok(graph)
+    })
 }
 
 impl DrawOptions {
@@ -59,6 +82,9 @@ impl DrawOptions {
             if level == options::Aggregate::Namespace {
                 graph = transform::aggregate(&graph, Level::Namespace);
             }
+        }
+        if !self.expand.is_empty() {
+            graph = transform::aggregate_except(&graph, Level::Namespace, &self.expand);
         }
         if !self.hide.is_empty() {
             // What `--exclude '^(?:a|b)$'` drops; one node predicate, like the CLI's filter,
@@ -139,6 +165,14 @@ mod tests {
         );
         let namespaces = render_svg(SHOP, r#"{"aggregate":"namespace"}"#).unwrap();
         assert_eq!(drawn(&namespaces).len(), 3, "{namespaces}");
+        let expanded = render_svg(SHOP, r#"{"expand":["shop"]}"#).unwrap();
+        assert_eq!(
+            drawn(&expanded).len(),
+            6,
+            "nothing else to merge: {expanded}"
+        );
+        let elsewhere = render_svg(SHOP, r#"{"expand":["elsewhere"]}"#).unwrap();
+        assert_eq!(drawn(&elsewhere), ["1.2.3.4", "ns:shop", "user"]);
     }
 
     #[test]
@@ -152,6 +186,16 @@ mod tests {
         ] {
             assert_ne!(render_svg(SHOP, options).unwrap(), plain, "{options}");
         }
+    }
+
+    #[test]
+    fn a_document_read_again_draws_the_same() {
+        let other = SHOP.replace("\"requests_per_second\":8", "\"requests_per_second\":80");
+        let first = render_svg(SHOP, "{}").unwrap();
+        let changed = render_svg(&other, "{}").unwrap();
+        assert_ne!(first, changed, "another document is read afresh");
+        assert_eq!(render_svg(SHOP, "{}").unwrap(), first);
+        assert_eq!(render_svg(SHOP, "{}").unwrap(), first);
     }
 
     #[test]
@@ -181,6 +225,11 @@ mod tests {
             (SHOP, r#"{"depth":2}"#, "give `focus` too"),
             (SHOP, r#"{"min_rate":-1}"#, "non-negative"),
             (SHOP, r#"{"focus":"basket"}"#, "no node is named `basket`"),
+            (
+                SHOP,
+                r#"{"expand":["shop"],"aggregate":"namespace"}"#,
+                "leave out `aggregate",
+            ),
         ] {
             let err = render_svg(document, options).unwrap_err();
             assert!(err.contains(expected), "{options}: {err}");

@@ -12,9 +12,12 @@ use svcgraph_core::{Direction, FocusDirection};
 /// `{"rankdir": "lr"|"tb", "edges": "curved"|"orthogonal", "edge_labels": "auto"|"always"|"never", "no_legend": bool,
 /// "group": "none"|"namespace", "aggregate": "workload"|"namespace", "namespace": [names],
 /// "hide_virtual": bool, "hide_external": bool, "min_rate": number, "focus": "node",
-/// "depth": number|"all", "direction": "up"|"down"|"both", "hide": [ids or names]}`.
+/// "depth": number|"all", "direction": "up"|"down"|"both", "hide": [ids or names],
+/// "expand": [namespaces]}`.
 ///
-/// `hide` drops the nodes whose id or name is one of those given, as the command's
+/// `expand` merges every namespace but those given into one node each, as `aggregate:
+/// "namespace"` does, and keeps the services of those given as they are: the page's overview
+/// of namespaces with some drawn in full. The command has no such flag. `hide` drops the nodes whose id or name is one of those given, as the command's
 /// `--exclude '^(?:a|b)$'` does; the command's `--name` and `--exclude` regexes are not
 /// here (the module has no regex engine).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -49,6 +52,8 @@ pub struct DrawOptions {
     pub direction: Walk,
     /// Drop these nodes (ids or names).
     pub hide: Vec<String>,
+    /// Merge every namespace but these into one node each.
+    pub expand: Vec<String>,
 }
 
 /// How edges are drawn.
@@ -176,6 +181,13 @@ impl DrawOptions {
         if walk_given && options.focus.is_none() {
             return Err(
                 "`depth` and `direction` say how far to go from a focus; give `focus` too"
+                    .to_owned(),
+            );
+        }
+        if !options.expand.is_empty() && options.aggregate == Some(Aggregate::Namespace) {
+            return Err(
+                "`expand` keeps some namespaces' services and merges the others; leave out \
+                 `aggregate: \"namespace\"`, which merges them all"
                     .to_owned(),
             );
         }

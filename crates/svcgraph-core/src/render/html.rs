@@ -17,8 +17,10 @@
 //!
 //! Graphs of more than [`OVERVIEW_THRESHOLD`] nodes start as an overview ([`aggregate`]): one
 //! node per namespace when they have several, else one per workload when their pods make
-//! noticeably fewer workloads. The full drawing is embedded too and shown, on the namespace or
-//! workload, when one is clicked. Nothing is left out.
+//! noticeably fewer workloads. The page carries the graph document, not the full drawing:
+//! clicking a namespace has the engine lay out the overview with that namespace's services
+//! drawn in full, and the full drawing (`#full=1`, a search, a workload) is laid out by it
+//! too, when asked for. Nothing is left out.
 //!
 //! ```
 //! use svcgraph_core::render::html::{HtmlOptions, to_html};
@@ -39,7 +41,7 @@ use std::fmt::Write;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use super::json::to_json;
+use super::json::{to_json, to_json_compact};
 use super::links::LinkTemplate;
 use super::svg::{SvgOptions, to_svg};
 use super::{Grouping, shown};
@@ -137,16 +139,21 @@ impl Default for LiveOptions {
 pub fn to_html(graph: &ServiceGraph, options: &HtmlOptions) -> String {
     let namespaces = namespaces(graph);
     let svg_options = drawing_options(graph, &options.svg);
-    let full = to_svg(graph, &svg_options).text;
     let overview = overview_of(graph, namespaces.len());
-    let overview_svg = overview.as_ref().map(|o| {
-        let overview_options = SvgOptions {
-            group: Grouping::None,
-            hint: None,
-            ..svg_options.clone()
-        };
-        to_svg(&o.graph, &overview_options).text
-    });
+    // A big graph's page carries its overview only: the full drawing, or a namespace
+    // expanded, is laid out in the page by its engine when asked for (a 5,000-service
+    // drawing is ten times the size of the rest of the page).
+    let shown = match &overview {
+        Some(o) => {
+            let overview_options = SvgOptions {
+                group: Grouping::None,
+                hint: None,
+                ..svg_options.clone()
+            };
+            to_svg(&o.graph, &overview_options).text
+        }
+        None => to_svg(graph, &svg_options).text,
+    };
     let notice = notice(graph, namespaces.len(), overview.as_ref());
 
     let config = Config {
@@ -161,17 +168,17 @@ pub fn to_html(graph: &ServiceGraph, options: &HtmlOptions) -> String {
         overview: overview.is_some(),
         overview_level: overview.as_ref().map(|o| o.level),
         members: overview.as_ref().map(|o| &o.members),
-        // The full drawing travels as a string and is parsed only when asked for, so a big
-        // page starts as fast as its overview.
-        full_svg: overview.as_ref().map(|_| full.as_str()),
         draw: DrawConfig::of(&svg_options),
     };
     let config_json = script_data(&serde_json::to_string(&config).unwrap_or_default());
-    let graph_json = script_data(to_json(graph).trim_end());
-    let shown = overview_svg.as_deref().unwrap_or(&full);
+    // On one line: the page and its engine read it, people read `render -f json`.
+    let graph_json = script_data(&to_json_compact(graph));
+    let shown = shown.as_str();
 
     let title = options.title.as_deref().unwrap_or("Service graph");
-    let csp = content_security_policy(&[shown, &full, &reference_svg()], options.live.is_some());
+    // Every drawing the engine makes carries the same `<style>` block and legend styles as
+    // the reference drawing, so the policy holds for them too.
+    let csp = content_security_policy(&[shown, &reference_svg()], options.live.is_some());
 
     let mut out =
         String::with_capacity(shown.len() + config_json.len() + graph_json.len() + 64 * 1024);
@@ -308,7 +315,6 @@ struct Config<'a> {
     overview_level: Option<&'static str>,
     /// For a workload overview: the ids of each workload's pods in the full drawing.
     members: Option<&'a BTreeMap<String, Vec<String>>>,
-    full_svg: Option<&'a str>,
     draw: DrawConfig,
 }
 

@@ -63,8 +63,12 @@ struct EdgeOut<'a> {
     source: &'a str,
     target: &'a str,
     requests_per_second: f64,
-    failures_per_second: f64,
-    error_ratio: f64,
+    // Left out of the compact document when zero (reading defaults it), and the ratio always
+    // (reading recomputes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failures_per_second: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_ratio: Option<f64>,
     #[serde(skip_serializing_if = "Latency::is_empty")]
     latency_seconds: Latency,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -109,6 +113,19 @@ pub fn to_json(graph: &ServiceGraph) -> String {
 /// (layers, crossings, size, seconds per phase). Timings differ from run to run, so such a
 /// document is not byte-identical across runs; readers ignore the object.
 pub fn to_json_with_layout(graph: &ServiceGraph, layout: Option<&LayoutStats>) -> String {
+    let mut text = written(graph, layout, true);
+    text.push('\n');
+    text
+}
+
+/// The graph document of [`to_json`] as the interactive page embeds it: on one line, without
+/// the final newline, and without what reading gives back anyway: `error_ratio` (derived)
+/// and `failures_per_second` when it is zero. [`from_json`] reads it as the same graph.
+pub fn to_json_compact(graph: &ServiceGraph) -> String {
+    written(graph, None, false)
+}
+
+fn written(graph: &ServiceGraph, layout: Option<&LayoutStats>, pretty: bool) -> String {
     let g = graph.graph();
     let doc = GraphOut {
         format: FORMAT,
@@ -124,8 +141,9 @@ pub fn to_json_with_layout(graph: &ServiceGraph, layout: Option<&LayoutStats>) -
                     source: &g[s].id,
                     target: &g[t].id,
                     requests_per_second: e.requests_per_second,
-                    failures_per_second: e.failures_per_second,
-                    error_ratio: e.error_ratio(),
+                    failures_per_second: (pretty || e.failures_per_second != 0.0)
+                        .then_some(e.failures_per_second),
+                    error_ratio: pretty.then(|| e.error_ratio()),
                     latency_seconds: e.latency,
                     connection_type: e.connection_type.as_deref(),
                     diff: e.diff.as_deref(),
@@ -136,9 +154,11 @@ pub fn to_json_with_layout(graph: &ServiceGraph, layout: Option<&LayoutStats>) -
         layout,
     };
     // Plain structs of strings and finite numbers always serialise.
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    text.push('\n');
-    text
+    if pretty {
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    } else {
+        serde_json::to_string(&doc).unwrap_or_default()
+    }
 }
 
 /// Whether a parsed JSON document looks like a graph document (has `"format": "svcgraph-graph"`).
@@ -258,6 +278,25 @@ mod tests {
         let once = to_json(&graph);
         assert!(once.contains("\"error_ratio\": 0.2"), "{once}");
         assert_eq!(to_json(&from_json(&once).unwrap()), once);
+    }
+
+    #[test]
+    fn the_compact_document_reads_as_the_same_graph() {
+        let graph = from_json(DOC).unwrap();
+        let compact = to_json_compact(&graph);
+        assert!(
+            !compact.contains('\n') && !compact.contains(": "),
+            "{compact}"
+        );
+        assert!(!compact.contains("error_ratio"), "{compact}");
+        assert_eq!(to_json(&from_json(&compact).unwrap()), to_json(&graph));
+        // A zero failure rate is left out, reading gives it back.
+        let quiet = from_json(&DOC.replace("0.5", "0")).unwrap();
+        assert!(!to_json_compact(&quiet).contains("failures_per_second"));
+        assert_eq!(
+            to_json(&from_json(&to_json_compact(&quiet)).unwrap()),
+            to_json(&quiet)
+        );
     }
 
     #[test]

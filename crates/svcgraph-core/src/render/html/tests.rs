@@ -36,6 +36,17 @@ fn config(page: &str) -> serde_json::Value {
     serde_json::from_str(block).unwrap()
 }
 
+/// The page's graph document, parsed.
+fn graph_document(page: &str) -> serde_json::Value {
+    let block = blocks(
+        page,
+        "<script type=\"application/json\" id=\"svcgraph-graph\">",
+        "</script>",
+    )[0];
+    assert!(!block.contains('\n'), "written on one line");
+    serde_json::from_str(block).unwrap()
+}
+
 /// The contents of every `<open …>…</close>` element whose start tag is exactly `open`.
 fn blocks<'a>(page: &'a str, open: &'a str, close: &'a str) -> Vec<&'a str> {
     between(page, open, close).collect()
@@ -80,6 +91,33 @@ fn the_policy_allows_exactly_the_inline_blocks() {
         csp_hash("alert(1)"),
         "'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='"
     );
+}
+
+#[test]
+fn the_policy_allows_the_drawings_the_engine_makes_in_the_page() {
+    // The page of a big graph carries its overview only; the engine draws the rest there:
+    // the full drawing with namespace boxes, a namespace expanded, a comparison.
+    let g = big(OVERVIEW_THRESHOLD + 100, 4);
+    let page = to_html(&g, &HtmlOptions::default());
+    let options = drawing_options(&g, &SvgOptions::default());
+    let expanded = crate::transform::aggregate_except(
+        &g,
+        crate::transform::Level::Namespace,
+        &["ns-1".to_owned()],
+    );
+    let compared = diff(&g, &big(OVERVIEW_THRESHOLD, 4), &Thresholds::default());
+    for drawing in [
+        to_svg(&g, &options).text,
+        to_svg(&expanded, &options).text,
+        to_svg(&compared, &options).text,
+    ] {
+        for style in blocks(&drawing, "<style>", "</style>") {
+            assert!(page.contains(&csp_hash(style)), "{style}");
+        }
+        for value in blocks(&drawing, " style=\"", "\"") {
+            assert!(page.contains(&csp_hash(value)), "{value}");
+        }
+    }
 }
 
 #[test]
@@ -183,7 +221,11 @@ fn several_namespaces_are_drawn_in_boxes() {
     let page = to_html(&shop(), &HtmlOptions::default());
     assert!(page.contains(r#"<g class="group" data-namespace="shop">"#));
     assert!(page.contains(r#"<g class="group" data-namespace="payments">"#));
-    assert!(page.contains(r#""overview":false"#) && page.contains(r#""full_svg":null"#));
+    assert!(page.contains(r#""overview":false"#));
+    assert!(
+        config(&page).get("full_svg").is_none(),
+        "no full drawing but the one shown"
+    );
     assert!(page.contains("<p id=\"notice\" class=\"notice\" role=\"status\" hidden></p>"));
 }
 
@@ -215,11 +257,20 @@ fn big_graphs_start_with_their_namespaces_and_keep_every_service() {
     assert!(page.contains("Graphs of more than 400 services start collapsed"));
     let config = config(&page);
     assert_eq!(config["overview"], true);
-    let full = config["full_svg"].as_str().unwrap();
-    for i in 0..g.node_count() {
-        let id = format!("data-id=\"ns-{}/svc-{i}\"", i * 4 / g.node_count());
-        assert!(full.contains(&id), "{id} is in the full drawing");
-    }
+    // Every service is in the graph document, from which the page lays out the full
+    // drawing when asked; the page carries no drawing of them.
+    let document = graph_document(&page);
+    let ids: Vec<&str> = document["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["id"].as_str())
+        .collect();
+    assert_eq!(ids.len(), g.node_count());
+    let read = crate::render::json::from_json(&document.to_string()).unwrap();
+    assert_eq!(to_json(&read), to_json(&g), "the same graph");
+    assert!(!page.contains("data-id=\"ns-0/svc-1\""));
+    assert!(config.get("full_svg").is_none());
     // The drawing shown first is the overview: one node per namespace.
     let shown = page.split("<div id=\"stage\"").nth(1).unwrap();
     let shown = &shown[..shown.find("</svg>").unwrap()];
@@ -239,8 +290,8 @@ fn the_page_skeleton() {
     skeleton = skeleton
         .replace(SCRIPT, "[view.js]")
         .replace(STYLESHEET, "[view.css]");
-    let graph = to_json(&shop());
-    skeleton = skeleton.replace(&script_data(graph.trim_end()), "[graph]");
+    let graph = to_json_compact(&shop());
+    skeleton = skeleton.replace(&script_data(&graph), "[graph]");
     skeleton = skeleton.replace(engine_base64(), "[engine]");
     let hashes = regex::Regex::new("sha256-[A-Za-z0-9+/=]+").unwrap();
     let skeleton = hashes.replace_all(&skeleton, "sha256-…");
@@ -314,10 +365,16 @@ fn big_graphs_in_one_namespace_start_with_their_workloads() {
         .collect();
     assert_eq!(w7.len(), 15);
     assert!(w7.windows(2).all(|p| p[0] < p[1]), "sorted: {w7:?}");
-    let full = config["full_svg"].as_str().unwrap();
+    let document = graph_document(&page);
+    let ids: Vec<&str> = document["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["id"].as_str())
+        .collect();
     assert!(
-        w7.iter()
-            .all(|id| full.contains(&format!("data-id=\"{id}\"")))
+        w7.iter().all(|id| ids.contains(id)),
+        "the pods are in the document"
     );
 
     // Services with nothing to group them by are drawn in full, and the page says so.
