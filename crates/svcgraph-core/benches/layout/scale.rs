@@ -8,7 +8,8 @@
 //! `svcgraph render -i doc.json -f svg -o out.svg` under `/usr/bin/time -v`: wall time and
 //! peak resident set of the whole process, and its CPU time (user and system), which a
 //! machine busy with other work stretches less than the wall time. The command is `SVCGRAPH_BIN`, else the release
-//! build next to this benchmark (`cargo build --release -p svcgraph` first).
+//! build next to this benchmark (`cargo build --release -p svcgraph` first). The documents
+//! stay in `target/tmp/layout-scale/`, named after the graphs.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -184,7 +185,14 @@ pub fn run(filter: &str) {
         let stats = svg.layout.stats;
         drop(svg.text);
         let measured = command.as_ref().and_then(|c| {
-            let file = dir.join("graph.json");
+            // Kept, for timing the command again (farm-bench, perf).
+            let stem: String = planned
+                .name
+                .chars()
+                .take_while(|&c| c != '(')
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
+            let file = dir.join(format!("{}.json", stem.trim_end_matches('-')));
             std::fs::write(&file, to_json(&graph)).ok()?;
             whole_process(c, &file, &dir.join("graph.svg"))
         });
