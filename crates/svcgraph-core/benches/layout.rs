@@ -14,8 +14,18 @@
 //! aspect ratio. Graphs are generated from fixed seeds, so every run measures the same input.
 //! Service-shaped graphs of 1,000 nodes and more are also drawn with namespace boxes (twenty
 //! namespaces over consecutive node numbers) and compared with the same graph unboxed.
+//!
+//! `-- --scale [FILTER]` runs the graphs of 100,000 services and more instead, each drawn
+//! once in process and once by the `svcgraph` command under `/usr/bin/time -v` (see
+//! `layout/scale.rs`).
 
 mod common;
+// The scale run draws graphs from the quality benchmark's families too.
+#[allow(dead_code)]
+#[path = "quality/families.rs"]
+mod families;
+#[path = "layout/scale.rs"]
+mod scale;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -45,17 +55,20 @@ fn service_shaped(n: usize, seed: u64) -> Shape {
     let members: Vec<Vec<usize>> = (0..tiers)
         .map(|t| (0..n).filter(|&v| tier_of[v] == t).collect())
         .collect();
-    // Zipf-like pick: index k with weight 1/(k+1).
-    let zipf = |rng: &mut Rng, len: usize| -> usize {
-        let h: f64 = (1..=len).map(|k| 1.0 / k as f64).sum();
-        let mut target = rng.unit() * h;
-        for k in 0..len {
-            target -= 1.0 / (k + 1) as f64;
-            if target <= 0.0 {
-                return k;
-            }
-        }
-        len - 1
+    // Zipf-like pick: index k with weight 1/(k+1), found in the running sums of the weights
+    // (one list per length; a linear walk would take minutes at 300,000 services).
+    let mut sums: HashMap<usize, Vec<f64>> = HashMap::new();
+    let mut zipf = |rng: &mut Rng, len: usize| -> usize {
+        let sums = sums.entry(len).or_insert_with(|| {
+            (1..=len)
+                .scan(0.0, |acc, k| {
+                    *acc += 1.0 / k as f64;
+                    Some(*acc)
+                })
+                .collect()
+        });
+        let target = rng.unit() * sums[len - 1];
+        sums.partition_point(|&s| s < target).min(len - 1)
     };
     let mut edges = std::collections::BTreeSet::new();
     let target_edges = 3 * n;
@@ -543,6 +556,7 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("--measure-ours") => return measure_ours(&args[1]),
         Some("--layout-rs") => return run_layout_rs(&args[1]),
+        Some("--scale") => return scale::run(args.get(1).map_or("", String::as_str)),
         _ => {}
     }
     let filter = args.first().cloned().unwrap_or_default();

@@ -148,7 +148,7 @@ impl Simplex {
 
     /// Runs within `budget` units of work and writes the ranks of the real vertices.
     fn run(mut self, budget: usize, layer: &mut [u32]) {
-        let mut work = self.feasible_tree();
+        let mut work = self.feasible_tree(budget);
         if work > budget {
             return;
         }
@@ -190,8 +190,11 @@ impl Simplex {
     }
 
     /// Grows a tree of tight edges from the root, shifting the tree when it stops growing so
-    /// that the least slack edge leaving it becomes tight. Returns the work done.
-    fn feasible_tree(&mut self) -> usize {
+    /// that the least slack edge leaving it becomes tight. Returns the work done, and stops
+    /// as soon as it is over `budget`: each shift scans every edge, and on large graphs that
+    /// grow the tree a few vertices at a time the search would go on for seconds only for its
+    /// tree to be dropped.
+    fn feasible_tree(&mut self, budget: usize) -> usize {
         let root = (self.n - 1) as u32;
         let mut in_tree_vertex = vec![false; self.n];
         in_tree_vertex[root as usize] = true;
@@ -229,6 +232,9 @@ impl Simplex {
                 }
             }
             work += self.tail.len() + members.len();
+            if work > budget {
+                return work;
+            }
             let Some((delta, e)) = best else {
                 return work;
             };

@@ -930,3 +930,11 @@ fn a_hint_that_keeps_little_is_replaced_by_a_fresh_order() {
     assert!(kept.stats.crossings <= 1, "{:?}", kept.stats);
     assert_ne!(kept.stats.kept, Keep::Places);
 }
+
+#[test]
+fn the_default_dummy_budget_grows_with_the_graph_up_to_a_cap() {
+    assert_eq!(default_dummy_budget(300, 900), 4 * 1200 + 10_000);
+    assert_eq!(default_dummy_budget(10_000, 30_000), 170_000);
+    assert_eq!(default_dummy_budget(100_000, 300_000), MAX_DUMMIES);
+    assert_eq!(default_dummy_budget(usize::MAX / 16, 0), MAX_DUMMIES);
+}
