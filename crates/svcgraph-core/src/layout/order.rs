@@ -236,9 +236,10 @@ const SIFT_PASSES: usize = 4;
 /// layers; a move never adds crossings. Returns the work done.
 fn sift(l: &mut Layered) -> usize {
     let mut work = 0;
-    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let mut ends = Ends::new(l.layer.len());
     let degree = |l: &Layered, v: usize| l.up.neighbours(v).len() + l.down.neighbours(v).len();
     for i in 0..l.layers.len() {
+        ends.fill(l, i);
         let mut by_degree: Vec<u32> = l.layers[i].clone();
         by_degree.sort_by_key(|&v| (std::cmp::Reverse(degree(l, v as usize)), v));
         for &v in &by_degree {
@@ -277,10 +278,7 @@ fn sift(l: &mut Layered) -> usize {
                     continue;
                 }
                 work += degree(l, u) + degree(l, v);
-                let v_first = pair_crossings(l, &l.up, v, u, &mut a, &mut b)
-                    + pair_crossings(l, &l.down, v, u, &mut a, &mut b);
-                let u_first = pair_crossings(l, &l.up, u, v, &mut a, &mut b)
-                    + pair_crossings(l, &l.down, u, v, &mut a, &mut b);
+                let (v_first, u_first) = ends.crossings(v, u);
                 cost += i64::try_from(u_first).unwrap_or(i64::MAX)
                     - i64::try_from(v_first).unwrap_or(i64::MAX);
                 k += 1;
@@ -600,11 +598,11 @@ fn transpose(l: &mut Layered, equal: bool) -> usize {
     let segments: usize = (0..l.layer.len()).map(|v| l.down.neighbours(v).len()).sum();
     let full = 40 * segments + 10_000;
     let mut budget = full;
-    let mut a = Vec::new();
-    let mut b = Vec::new();
+    let mut ends = Ends::new(l.layer.len());
     for _ in 0..6 {
         let mut improved = false;
         for i in 0..l.layers.len() {
+            ends.fill(l, i);
             for j in 0..l.layers[i].len().saturating_sub(1) {
                 let (u, v) = (l.layers[i][j] as usize, l.layers[i][j + 1] as usize);
                 if !l.block.is_empty() && l.block[u] != l.block[v] {
@@ -618,10 +616,7 @@ fn transpose(l: &mut Layered, equal: bool) -> usize {
                     return full - budget;
                 }
                 budget -= work + 1;
-                let keep = pair_crossings(l, &l.up, u, v, &mut a, &mut b)
-                    + pair_crossings(l, &l.down, u, v, &mut a, &mut b);
-                let swap = pair_crossings(l, &l.up, v, u, &mut a, &mut b)
-                    + pair_crossings(l, &l.down, v, u, &mut a, &mut b);
+                let (keep, swap) = ends.crossings(u, v);
                 if swap < keep || (equal && swap == keep && keep > 0) {
                     l.layers[i].swap(j, j + 1);
                     l.pos[u] = (j + 1) as u32;
@@ -638,35 +633,87 @@ fn transpose(l: &mut Layered, equal: bool) -> usize {
     full - budget
 }
 
-/// Crossings among the edges of `left` and `right` (left placed before right) towards one
-/// neighbouring layer: pairs whose ends are in the opposite order.
-fn pair_crossings(
-    l: &Layered,
-    side: &Csr,
-    left: usize,
-    right: usize,
-    a: &mut Vec<u32>,
-    b: &mut Vec<u32>,
-) -> u64 {
-    a.clear();
-    a.extend(side.neighbours(left).iter().map(|&w| l.pos[w as usize]));
-    b.clear();
-    b.extend(side.neighbours(right).iter().map(|&w| l.pos[w as usize]));
-    if a.is_empty() || b.is_empty() {
-        return 0;
+/// For the vertices of one layer, the places of their neighbours above and below, sorted:
+/// what the crossings between two of them depend on while the neighbouring layers keep
+/// their order.
+struct Ends {
+    /// Per vertex, its index among the layer's vertices (only read for the layer filled).
+    slot: Vec<u32>,
+    up: Vec<u32>,
+    up_start: Vec<usize>,
+    down: Vec<u32>,
+    down_start: Vec<usize>,
+}
+
+impl Ends {
+    fn new(vertices: usize) -> Self {
+        Ends {
+            slot: vec![0; vertices],
+            up: Vec::new(),
+            up_start: Vec::new(),
+            down: Vec::new(),
+            down_start: Vec::new(),
+        }
     }
-    a.sort_unstable();
-    b.sort_unstable();
-    // For each end of `left`, the ends of `right` strictly before it.
-    let mut count = 0u64;
-    let mut j = 0;
-    for &x in a.iter() {
+
+    /// The ends of layer `i`'s vertices.
+    fn fill(&mut self, l: &Layered, i: usize) {
+        self.up.clear();
+        self.down.clear();
+        self.up_start.clear();
+        self.down_start.clear();
+        for (k, &v) in l.layers[i].iter().enumerate() {
+            let v = v as usize;
+            self.slot[v] = k as u32;
+            for (side, ends, start) in [
+                (&l.up, &mut self.up, &mut self.up_start),
+                (&l.down, &mut self.down, &mut self.down_start),
+            ] {
+                start.push(ends.len());
+                let from = ends.len();
+                ends.extend(side.neighbours(v).iter().map(|&w| l.pos[w as usize]));
+                ends[from..].sort_unstable();
+            }
+        }
+        self.up_start.push(self.up.len());
+        self.down_start.push(self.down.len());
+    }
+
+    /// Crossings among the segments of `left` and `right`, two vertices of the filled layer,
+    /// towards both neighbouring layers: with `left` placed first, and with `right` first.
+    fn crossings(&self, left: usize, right: usize) -> (u64, u64) {
+        let (a, b) = (self.slot[left] as usize, self.slot[right] as usize);
+        let (up_first, up_second) = ordered_pairs(
+            &self.up[self.up_start[a]..self.up_start[a + 1]],
+            &self.up[self.up_start[b]..self.up_start[b + 1]],
+        );
+        let (down_first, down_second) = ordered_pairs(
+            &self.down[self.down_start[a]..self.down_start[a + 1]],
+            &self.down[self.down_start[b]..self.down_start[b + 1]],
+        );
+        (up_first + down_first, up_second + down_second)
+    }
+}
+
+/// For sorted ends `a` (of the left vertex) and `b` (of the right one): the pairs that cross
+/// with the left vertex first (`b`'s end strictly before `a`'s), and with it second (`a`'s
+/// strictly before `b`'s). Pairs on one end cross neither way.
+fn ordered_pairs(a: &[u32], b: &[u32]) -> (u64, u64) {
+    let (mut before, mut equal) = (0u64, 0u64);
+    let (mut j, mut e) = (0usize, 0usize);
+    for &x in a {
         while j < b.len() && b[j] < x {
             j += 1;
         }
-        count += j as u64;
+        e = e.max(j);
+        while e < b.len() && b[e] <= x {
+            e += 1;
+        }
+        before += j as u64;
+        equal += (e - j) as u64;
     }
-    count
+    let all = (a.len() * b.len()) as u64;
+    (before, all - before - equal)
 }
 
 #[cfg(test)]
@@ -682,6 +729,28 @@ mod tests {
             *l = 1;
         }
         Layered::new(layer, n, &segments)
+    }
+
+    #[test]
+    fn pairs_are_counted_both_ways_as_a_brute_force_counts_them() {
+        let mut next = crate::layout::test_sequence(3);
+        for _ in 0..300 {
+            let mut a: Vec<u32> = (0..next(5)).map(|_| next(6) as u32).collect();
+            let mut b: Vec<u32> = (0..next(5)).map(|_| next(6) as u32).collect();
+            a.sort_unstable();
+            b.sort_unstable();
+            let count = |p: &dyn Fn(u32, u32) -> bool| {
+                a.iter()
+                    .flat_map(|&x| b.iter().map(move |&y| (x, y)))
+                    .filter(|&(x, y)| p(x, y))
+                    .count() as u64
+            };
+            assert_eq!(
+                ordered_pairs(&a, &b),
+                (count(&|x, y| y < x), count(&|x, y| x < y)),
+                "{a:?} {b:?}"
+            );
+        }
     }
 
     #[test]
