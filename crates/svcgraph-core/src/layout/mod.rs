@@ -792,6 +792,24 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
         .iter()
         .map(|&c| gap.max(f64::from(c + 1) * route::TRACK_GAP))
         .collect();
+    if curved {
+        // Curved edges cross a channel straight: wide enough that most of them rise no
+        // steeper than CHANNEL_SLOPE, so they bend less where they enter the layers.
+        let mut offsets: Vec<Vec<f64>> = vec![Vec::new(); channel_width.len()];
+        for (k, &(u, _)) in segments.iter().enumerate() {
+            if let Some(o) = offsets.get_mut(l.layer[u as usize] as usize) {
+                o.push((ports.into[k] - ports.out[k]).abs());
+            }
+        }
+        for (width, o) in channel_width.iter_mut().zip(&mut offsets) {
+            if o.is_empty() {
+                continue;
+            }
+            o.sort_by(f64::total_cmp);
+            let steep = o[o.len() * 3 / 4] / CHANNEL_SLOPE;
+            *width = width.max(steep.min(CHANNEL_STRETCH * gap));
+        }
+    }
     // Room for the boxes beyond the first and last layer, and their label above them in
     // top-to-bottom drawings.
     let (room_before, room_after) = if grouped {
@@ -1082,6 +1100,11 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
         stats,
     })
 }
+
+/// The slope most curved edges (three in four) keep to within a channel.
+const CHANNEL_SLOPE: f64 = 1.0;
+/// How much wider than the layer gap a channel grows for its curved edges, at most.
+const CHANNEL_STRETCH: f64 = 4.0;
 
 /// How far a rounded bend of a curved edge reaches along each of its pieces, at most.
 const CORNER: f64 = 24.0;
