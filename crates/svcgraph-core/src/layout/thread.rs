@@ -92,25 +92,36 @@ pub(super) fn gates(
             let (left, right) = edge(v);
             // Half the room to each neighbour, less a little either side of the middle;
             // the room beyond is what lies between that and the neighbour's box.
+            // A neighbour's label whose line faces this vertex may bring its line, and its
+            // text with it, up to the middle: then only the split is room.
+            let facing = |u: usize, sign: f64| follow && u >= l.real && line[u] * sign > 0.0;
             let (lo, lo_room) = match i.checked_sub(1) {
                 Some(j) => {
-                    let before = edge(layer[j] as usize).1;
+                    let u = layer[j] as usize;
+                    let before = edge(u).1;
                     let gap = (left - before).max(0.0);
-                    (
-                        before + gap / 2.0 + SPLIT.min(gap / 4.0),
-                        gap / 2.0 - SPLIT.min(gap / 4.0),
-                    )
+                    let split = SPLIT.min(gap / 4.0);
+                    let room = if facing(u, 1.0) {
+                        split
+                    } else {
+                        gap / 2.0 - split
+                    };
+                    (before + gap / 2.0 + split, room)
                 }
                 None => (left - OPEN, OPEN),
             };
             let (hi, hi_room) = match layer.get(i + 1) {
                 Some(&w) => {
-                    let after = edge(w as usize).0;
+                    let w = w as usize;
+                    let after = edge(w).0;
                     let gap = (after - right).max(0.0);
-                    (
-                        after - gap / 2.0 - SPLIT.min(gap / 4.0),
-                        gap / 2.0 - SPLIT.min(gap / 4.0),
-                    )
+                    let split = SPLIT.min(gap / 4.0);
+                    let room = if facing(w, -1.0) {
+                        split
+                    } else {
+                        gap / 2.0 - split
+                    };
+                    (after - gap / 2.0 - split, room)
                 }
                 None => (right + OPEN, OPEN),
             };
