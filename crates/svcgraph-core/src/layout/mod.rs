@@ -1104,7 +1104,7 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
 /// The slope most curved edges (three in four) keep to within a channel.
 const CHANNEL_SLOPE: f64 = 1.0;
 /// How much wider than the layer gap a channel grows for its curved edges, at most.
-const CHANNEL_STRETCH: f64 = 4.0;
+const CHANNEL_STRETCH: f64 = 8.0;
 
 /// How far a rounded bend of a curved edge reaches along each of its pieces, at most.
 const CORNER: f64 = 24.0;
