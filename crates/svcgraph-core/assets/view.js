@@ -827,10 +827,13 @@
       return over ? over.line : b.el.querySelector('rect');
     }
     const nb = scene.nodeBoxes;
-    let best = null;
+    // The box under the point, else the nearest within a few pixels of it.
+    let best = null, nearest = Infinity;
     for (let i = 0; i < scene.nodes.length; i++) {
       if (scene.hidden.nodes[i]) continue;
-      if (x >= nb[i * 4] - slack && x <= nb[i * 4 + 2] + slack && y >= nb[i * 4 + 1] - slack && y <= nb[i * 4 + 3] + slack) best = scene.nodes[i];
+      const dx = Math.max(nb[i * 4] - x, 0, x - nb[i * 4 + 2]), dy = Math.max(nb[i * 4 + 1] - y, 0, y - nb[i * 4 + 3]);
+      const d = Math.hypot(dx, dy);
+      if (d <= slack && d < nearest) { nearest = d; best = scene.nodes[i]; }
     }
     if (best) return best.shape;
     if (view.k >= FAR) {
