@@ -649,6 +649,9 @@
     const strokeEdges = (only) => {
       const lines = scene.strokes.map(() => new Path2D());
       const tips = scene.strokes.map(() => new Path2D());
+      // Lines upright or level to within half a pixel, as thin rectangles: filling them is a
+      // fraction of the cost of stroking, and a far view is mostly such lines, long ones.
+      const bars = scene.strokes.map(() => new Path2D());
       const used = new Uint8Array(scene.strokes.length);
       const { edge, curve, at, box } = scene.piece;
       const margin = 10 / k;
@@ -658,6 +661,12 @@
         const it = scene.edges[e];
         const a = i * 8;
         used[it.stroke] = 1;
+        if (curve[i] && (box[i * 4 + 2] - box[i * 4]) * k < 2 && (box[i * 4 + 3] - box[i * 4 + 1]) * k < 2) {
+          // A bend a pixel or two across: its chord.
+          lines[it.stroke].moveTo(at[a], at[a + 1]);
+          lines[it.stroke].lineTo(at[a + 6], at[a + 7]);
+          continue;
+        }
         if (curve[i]) {
           lines[it.stroke].moveTo(at[a], at[a + 1]);
           lines[it.stroke].bezierCurveTo(at[a + 2], at[a + 3], at[a + 4], at[a + 5], at[a + 6], at[a + 7]);
@@ -669,7 +678,8 @@
         const [t0, t1] = clipLine(ax, ay, bx, by, x0 - margin, y0 - margin, x1 + margin, y1 + margin);
         if (t0 > t1) continue;
         const dx = bx - ax, dy = by - ay;
-        if (it.look.dash.length) {
+        // Dashes under a couple of pixels are a solid line (and would be millions of them).
+        if (it.look.dash.length && it.look.dash.reduce((x, y) => x + y, 0) * k >= 2) {
           // The dashes keep their places as the view moves: from the piece's start.
           ctx.lineWidth = Math.max(it.width, 0.8 / k); ctx.strokeStyle = it.look.stroke; ctx.lineCap = 'round';
           ctx.setLineDash(it.look.dash);
@@ -678,8 +688,16 @@
           ctx.setLineDash([]); ctx.lineDashOffset = 0;
           continue;
         }
-        lines[it.stroke].moveTo(ax + t0 * dx, ay + t0 * dy);
-        lines[it.stroke].lineTo(ax + t1 * dx, ay + t1 * dy);
+        const px = ax + t0 * dx, py = ay + t0 * dy, qx = ax + t1 * dx, qy = ay + t1 * dy;
+        const lw = Math.max(it.width, 0.8 / k);
+        if (Math.abs(qx - px) * k < 0.5) {
+          bars[it.stroke].rect((px + qx - lw) / 2, Math.min(py, qy) - lw / 2, lw, Math.abs(qy - py) + lw);
+        } else if (Math.abs(qy - py) * k < 0.5) {
+          bars[it.stroke].rect(Math.min(px, qx) - lw / 2, (py + qy - lw) / 2, Math.abs(qx - px) + lw, lw);
+        } else {
+          lines[it.stroke].moveTo(px, py);
+          lines[it.stroke].lineTo(qx, qy);
+        }
       }
       const hb = scene.edges;
       for (const it of hb) {
@@ -690,13 +708,16 @@
         used[it.stroke] = 1;
         painted++;
       }
-      ctx.lineCap = 'round';
+      // Far out, caps are less than a pixel: plain ends stroke faster.
+      ctx.lineCap = k < 0.1 ? 'butt' : 'round';
       scene.strokes.forEach((it, i) => {
         if (!used[i]) return;
         // Never thinner than a pixel on screen, so a far view still shows every call.
         ctx.lineWidth = Math.max(it.width, 0.8 / k);
         ctx.strokeStyle = it.look.stroke;
         ctx.stroke(lines[i]);
+        ctx.fillStyle = it.look.stroke;
+        ctx.fill(bars[i]);
         if (heads) { ctx.fillStyle = it.headFill; ctx.fill(tips[i]); }
       });
       ctx.setLineDash([]);
@@ -805,7 +826,7 @@
     if (cached) {
       const s = k / scene.cache.k;
       ctx.imageSmoothingEnabled = true;
-      ctx.imageSmoothingQuality = 'medium';
+      ctx.imageSmoothingQuality = 'low';
       ctx.setTransform(s, 0, 0, s, (b.x - view.x) * k, (b.y - view.y) * k);
       ctx.drawImage(scene.cache.bitmap, 0, 0);
     }
