@@ -25,7 +25,7 @@ For the layout benchmark's `service N` graphs (pages.service_graph, twenty names
 With `--frames`, only pan and zoom on the full drawing (`#full=1`) of 5,000 and 20,000
 services: a key pressed in every animation frame (arrow keys, then `+` and `-`) through the
 page's own keyboard handler, and the time between consecutive frames (requestAnimationFrame
-timestamps, the names layer placed in each), median, 95th percentile and max.
+timestamps, the names layer placed in each), median, 95th percentile and max (SCENES).
 
 With `--names`, only the service names (view.js, "Service names"): the share of names legible
 at fit (at least 10 pixels tall, whole on the stage, overlapping no other: pages.legible_names)
@@ -104,7 +104,16 @@ function step(now) {
 requestAnimationFrame(step);
 """
 PAN_KEYS = ["ArrowRight"] * 6 + ["ArrowDown"] * 6 + ["ArrowLeft"] * 6 + ["ArrowUp"] * 6
-ZOOM_KEYS = ["+"] * 8 + ["-"] * 8
+# What is measured: keys pressed, after so many `+` from fit (each zooms in 1.25 times, on the
+# middle of the stage): panning at fit, at 6 and 19 steps in (3.8 and 69 times), zooming in
+# and out 8 steps from fit, and 24 steps (to 211 times fit and back).
+SCENES = [
+    ("pan at fit", PAN_KEYS, 0),
+    ("pan zoomed in 3.8x", PAN_KEYS, 6),
+    ("pan zoomed in 69x", PAN_KEYS, 19),
+    ("zoom in and out 8 steps", ["+"] * 8 + ["-"] * 8, 0),
+    ("zoom in and out 24 steps", ["+"] * 24 + ["-"] * 24, 0),
+]
 
 WARM = "return window.svcgraphWarm || false"
 
@@ -161,10 +170,10 @@ def frames(driver, directory: Path, runs: int) -> Dict[str, object]:  # type: ig
         pages.open_page(driver, path, "#full=1", timeout=300)
         driver.set_script_timeout(600)
         driver.execute_async_script(HOVER, 0)  # waits out the first raster
-        for label, keys, at in (("pan at fit", PAN_KEYS, 0), ("pan zoomed in 4x", PAN_KEYS, 2),
-                                ("zoom", ZOOM_KEYS, 0)):
+        for label, keys, at in SCENES:
             driver.execute_script("window.svcgraphView.fit()")
-            driver.execute_async_script(FRAMES, ["+", "+", "+"] * at, 3 * at)
+            if at:
+                driver.execute_async_script(FRAMES, ["+"], at)
             intervals = driver.execute_async_script(FRAMES, keys, runs * len(keys))
             print(f"service {n} full drawing ({len(doc['edges'])} calls), {label}: {percentiles(intervals)} "
                   f"({len(intervals)} frames)")

@@ -614,6 +614,25 @@
     scene.passing = scene.edges.filter((it) => passing.has(it.el));
   }
 
+  // Thin rectangles (x, y, w, h, ...) filled; the upright ones that fall in the same pixel
+  // column and overlap filled as one, since calls side by side in a far view share columns
+  // and each filled alone would paint the same pixels again.
+  function fillBars(ctx, r, k) {
+    const upright = [];
+    for (let j = 0; j < r.length; j += 4) {
+      if (r[j + 2] * k <= 1.5 && r[j + 3] > r[j + 2]) upright.push([Math.round((r[j] + r[j + 2] / 2) * k), r[j + 1], r[j + 1] + r[j + 3], r[j + 2]]);
+      else ctx.fillRect(r[j], r[j + 1], r[j + 2], r[j + 3]);
+    }
+    upright.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let run = null;
+    const flush = () => { if (run) ctx.fillRect(run[0] / k - run[3] / 2, run[1], run[3], run[2] - run[1]); };
+    for (const u of upright) {
+      if (run && u[0] === run[0] && u[1] <= run[2]) { run[2] = Math.max(run[2], u[2]); run[3] = Math.max(run[3], u[3]); continue; }
+      flush();
+      run = u;
+    }
+    flush();
+  }
   // The part [t0, t1] of the line from a to b inside the box (t0 > t1: none), Liang-Barsky.
   function clipLine(ax, ay, bx, by, x0, y0, x1, y1) {
     let t0 = 0, t1 = 1;
@@ -649,9 +668,9 @@
     const strokeEdges = (only) => {
       const lines = scene.strokes.map(() => new Path2D());
       const tips = scene.strokes.map(() => new Path2D());
-      // Lines upright or level to within half a pixel, as thin rectangles: filling them is a
-      // fraction of the cost of stroking, and a far view is mostly such lines, long ones.
-      const bars = scene.strokes.map(() => new Path2D());
+      // Lines upright or level to within half a pixel, as thin rectangles (x, y, w, h): each
+      // filled is a fraction of the cost of a stroke, and a far view is mostly such lines.
+      const bars = scene.strokes.map(() => []);
       const used = new Uint8Array(scene.strokes.length);
       const { edge, curve, at, box } = scene.piece;
       const margin = 10 / k;
@@ -691,9 +710,9 @@
         const px = ax + t0 * dx, py = ay + t0 * dy, qx = ax + t1 * dx, qy = ay + t1 * dy;
         const lw = Math.max(it.width, 0.8 / k);
         if (Math.abs(qx - px) * k < 0.5) {
-          bars[it.stroke].rect((px + qx - lw) / 2, Math.min(py, qy) - lw / 2, lw, Math.abs(qy - py) + lw);
+          bars[it.stroke].push((px + qx - lw) / 2, Math.min(py, qy) - lw / 2, lw, Math.abs(qy - py) + lw);
         } else if (Math.abs(qy - py) * k < 0.5) {
-          bars[it.stroke].rect(Math.min(px, qx) - lw / 2, (py + qy - lw) / 2, Math.abs(qx - px) + lw, lw);
+          bars[it.stroke].push(Math.min(px, qx) - lw / 2, (py + qy - lw) / 2, Math.abs(qx - px) + lw, lw);
         } else {
           lines[it.stroke].moveTo(px, py);
           lines[it.stroke].lineTo(qx, qy);
@@ -717,7 +736,7 @@
         ctx.strokeStyle = it.look.stroke;
         ctx.stroke(lines[i]);
         ctx.fillStyle = it.look.stroke;
-        ctx.fill(bars[i]);
+        fillBars(ctx, bars[i], k);
         if (heads) { ctx.fillStyle = it.headFill; ctx.fill(tips[i]); }
       });
       ctx.setLineDash([]);
