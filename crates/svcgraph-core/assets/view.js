@@ -614,24 +614,32 @@
     scene.passing = scene.edges.filter((it) => passing.has(it.el));
   }
 
-  // Thin rectangles (x, y, w, h, ...) filled; the upright ones that fall in the same pixel
-  // column and overlap filled as one, since calls side by side in a far view share columns
-  // and each filled alone would paint the same pixels again.
+  // Thin rectangles (x, y, w, h, ...) filled, on whole device pixels (a rectangle on whole
+  // pixels fills without antialiasing, each pixel once): the upright ones that fall in the
+  // same pixel column and overlap are filled as one, since calls side by side in a far view
+  // share columns, and each filled alone would paint the same pixels again.
   function fillBars(ctx, r, k) {
+    const m = ctx.getTransform();
     const upright = [];
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
     for (let j = 0; j < r.length; j += 4) {
-      if (r[j + 2] * k <= 1.5 && r[j + 3] > r[j + 2]) upright.push([Math.round((r[j] + r[j + 2] / 2) * k), r[j + 1], r[j + 1] + r[j + 3], r[j + 2]]);
-      else ctx.fillRect(r[j], r[j + 1], r[j + 2], r[j + 3]);
+      const x0 = Math.round(m.a * r[j] + m.e), y0 = Math.round(m.d * r[j + 1] + m.f);
+      const x1 = Math.max(x0 + 1, Math.round(m.a * (r[j] + r[j + 2]) + m.e));
+      const y1 = Math.max(y0 + 1, Math.round(m.d * (r[j + 1] + r[j + 3]) + m.f));
+      if (x1 - x0 === 1) upright.push(x0, y0, y1); else ctx.fillRect(x0, y0, x1 - x0, y1 - y0);
     }
-    upright.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    let run = null;
-    const flush = () => { if (run) ctx.fillRect(run[0] / k - run[3] / 2, run[1], run[3], run[2] - run[1]); };
-    for (const u of upright) {
-      if (run && u[0] === run[0] && u[1] <= run[2]) { run[2] = Math.max(run[2], u[2]); run[3] = Math.max(run[3], u[3]); continue; }
-      flush();
-      run = u;
+    const order = Array.from({ length: upright.length / 3 }, (_, i) => i * 3)
+      .sort((a, b) => upright[a] - upright[b] || upright[a + 1] - upright[b + 1]);
+    let col = NaN, top = 0, bottom = 0;
+    for (const at of order) {
+      const [x, y0, y1] = [upright[at], upright[at + 1], upright[at + 2]];
+      if (x === col && y0 <= bottom) { bottom = Math.max(bottom, y1); continue; }
+      if (col === col) ctx.fillRect(col, top, 1, bottom - top);
+      col = x; top = y0; bottom = y1;
     }
-    flush();
+    if (col === col) ctx.fillRect(col, top, 1, bottom - top);
+    ctx.restore();
   }
   // The part [t0, t1] of the line from a to b inside the box (t0 > t1: none), Liang-Barsky.
   function clipLine(ax, ay, bx, by, x0, y0, x1, y1) {
