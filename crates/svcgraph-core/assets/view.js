@@ -617,8 +617,15 @@
   // Thin rectangles (x, y, w, h, ...) filled, on whole device pixels (a rectangle on whole
   // pixels fills without antialiasing, each pixel once): the upright ones that fall in the
   // same pixel column and overlap are filled as one, since calls side by side in a far view
-  // share columns, and each filled alone would paint the same pixels again.
-  function fillBars(ctx, r, k) {
+  // share columns, and each filled alone would paint the same pixels again. For the whole
+  // drawing (`whole`: its bitmap, painted once) they are hundreds of thousands: one path.
+  function fillBars(ctx, r, whole) {
+    if (whole) {
+      const path = new Path2D();
+      for (let j = 0; j < r.length; j += 4) path.rect(r[j], r[j + 1], r[j + 2], r[j + 3]);
+      ctx.fill(path);
+      return;
+    }
     const m = ctx.getTransform();
     const upright = [];
     ctx.save();
@@ -658,8 +665,8 @@
   const dashed = (ctx, dash, scale) => ctx.setLineDash(dash.length ? dash.map((v) => v * scale) : []);
 
   // The drawing in world units onto `ctx` (its transform set), at scale k (pixels per unit),
-  // what meets [x0, y0, x1, y1] only.
-  function paintWorld(ctx, k, x0, y0, x1, y1) {
+  // what meets [x0, y0, x1, y1] only; `whole` for the whole drawing's bitmap.
+  function paintWorld(ctx, k, x0, y0, x1, y1, whole) {
     const meets = (b, i) => b[i] <= x1 && b[i + 2] >= x0 && b[i + 1] <= y1 && b[i + 3] >= y0;
     const hid = scene.hidden;
     ctx.lineJoin = 'round';
@@ -744,7 +751,7 @@
         ctx.strokeStyle = it.look.stroke;
         ctx.stroke(lines[i]);
         ctx.fillStyle = it.look.stroke;
-        fillBars(ctx, bars[i], k);
+        fillBars(ctx, bars[i], whole);
         if (heads) { ctx.fillStyle = it.headFill; ctx.fill(tips[i]); }
       });
       ctx.setLineDash([]);
@@ -846,7 +853,7 @@
       const oc = off.getContext('2d');
       oc.fillStyle = '#ffffff'; oc.fillRect(0, 0, off.width, off.height);
       oc.setTransform(cacheK, 0, 0, cacheK, -b.x * cacheK, -b.y * cacheK);
-      paintWorld(oc, cacheK, b.x, b.y, b.x + b.w, b.y + b.h);
+      paintWorld(oc, cacheK, b.x, b.y, b.x + b.w, b.y + b.h, true);
       scene.cache = { bitmap: off, k: cacheK };
     }
     const x0 = view.x, y0 = view.y, x1 = view.x + w / view.k, y1 = view.y + h / view.k;
