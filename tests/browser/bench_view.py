@@ -22,6 +22,11 @@ For the layout benchmark's `service N` graphs (pages.service_graph, twenty names
   node, until the next animation frame after the page has put the highlight up (style and
   layout forced in that frame), and until the frame after it (paint included).
 
+With `--frames`, only pan and zoom on the full drawing (`#full=1`) of 5,000 and 20,000
+services: a key pressed in every animation frame (arrow keys, then `+` and `-`) through the
+page's own keyboard handler, and the time between consecutive frames (requestAnimationFrame
+timestamps, the names layer placed in each), median, 95th percentile and max (SCENES).
+
 With `--names`, only the service names (view.js, "Service names"): the share of names legible
 at fit (at least 10 pixels tall, whole on the stage, overlapping no other: pages.legible_names)
 for 50, 300 and 1,000 services, as written and drawn without edge-label rows; and the time of
@@ -29,7 +34,7 @@ one placing of the names (svcgraphView.placeNames) on the full 1,000- and 5,000-
 drawings, at fit and zoomed in 2, 4 and 8 times. It saves docs/page-50.png and
 docs/page-300.png, those pages at fit as they open.
 
-    bash scripts/browser-checks.sh --bench [--runs 7] [--names]
+    bash scripts/browser-checks.sh --bench [--runs 7] [--names | --frames]
 """
 
 from __future__ import annotations
@@ -83,6 +88,33 @@ const drawn = window.svcgraphView.focusText() !== '';
 requestAnimationFrame(() => requestAnimationFrame(() => done([performance.now() - t0, drawn])));
 """
 
+# One key per animation frame for `count` frames; the intervals between frames, in ms.
+FRAMES = """
+const [keys, count, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const intervals = [];
+let last = null, i = 0;
+function step(now) {
+  if (last !== null) intervals.push(now - last);
+  last = now;
+  if (i === count) { done(intervals); return; }
+  const key = keys[i++ % keys.length];
+  document.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true }));
+  requestAnimationFrame(step);
+}
+requestAnimationFrame(step);
+"""
+PAN_KEYS = ["ArrowRight"] * 6 + ["ArrowDown"] * 6 + ["ArrowLeft"] * 6 + ["ArrowUp"] * 6
+# What is measured: keys pressed, after so many `+` from fit (each zooms in 1.25 times, on the
+# middle of the stage): panning at fit, at 6 and 19 steps in (3.8 and 69 times), zooming in
+# and out 8 steps from fit, and 24 steps (to 211 times fit and back).
+SCENES = [
+    ("pan at fit", PAN_KEYS, 0),
+    ("pan zoomed in 3.8x", PAN_KEYS, 6),
+    ("pan zoomed in 69x", PAN_KEYS, 19),
+    ("zoom in and out 8 steps", ["+"] * 8 + ["-"] * 8, 0),
+    ("zoom in and out 24 steps", ["+"] * 24 + ["-"] * 24, 0),
+]
+
 WARM = "return window.svcgraphWarm || false"
 
 
@@ -120,6 +152,33 @@ def load_times(driver, path: Path, fragment: str, runs: int) -> List[List[float]
         answered = driver.execute_async_script(HOVER, i)[2]
         times.append([ready, answered])
     return times
+
+
+def percentiles(values: List[float]) -> str:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return f"p50 {statistics.median(ordered):.1f}, p95 {p95:.1f}, max {ordered[-1]:.1f} ms"
+
+
+def frames(driver, directory: Path, runs: int) -> Dict[str, object]:  # type: ignore[no-untyped-def]
+    results: Dict[str, object] = {}
+    for n in (5000, 20000):
+        doc = pages.service_graph(n)
+        path = pages.render(["-i", str(pages.write_json(doc, directory / f"service-{n}.json"))],
+                            directory / f"service-{n}.html")
+        driver.get("about:blank")
+        pages.open_page(driver, path, "#full=1", timeout=300)
+        driver.set_script_timeout(600)
+        driver.execute_async_script(HOVER, 0)  # waits out the first raster
+        for label, keys, at in SCENES:
+            driver.execute_script("window.svcgraphView.fit()")
+            if at:
+                driver.execute_async_script(FRAMES, ["+"], at)
+            intervals = driver.execute_async_script(FRAMES, keys, runs * len(keys))
+            print(f"service {n} full drawing ({len(doc['edges'])} calls), {label}: {percentiles(intervals)} "
+                  f"({len(intervals)} frames)")
+            results[f"frames {n} {label}"] = intervals
+    return results
 
 
 def names(driver, directory: Path, runs: int) -> Dict[str, object]:  # type: ignore[no-untyped-def]
@@ -166,6 +225,7 @@ def main() -> int:
     parser.add_argument("--hovers", type=int, default=25)
     parser.add_argument("--out", type=Path, help="where to keep the pages (default: a temp dir)")
     parser.add_argument("--names", action="store_true", help="only the service names' figures")
+    parser.add_argument("--frames", action="store_true", help="only pan and zoom frame times")
     args = parser.parse_args()
     directory = args.out or Path(tempfile.mkdtemp(prefix="svcgraph-page-bench-"))
     directory.mkdir(parents=True, exist_ok=True)
@@ -177,7 +237,9 @@ def main() -> int:
     try:
         if args.names:
             results.update(names(driver, directory, args.runs))
-        for n in () if args.names else (1000, 5000, 20000):
+        if args.frames:
+            results.update(frames(driver, directory, args.runs))
+        for n in () if args.names or args.frames else (1000, 5000, 20000):
             doc = pages.service_graph(n)
             boxed = pages.render(["-i", str(pages.write_json(doc, directory / f"service-{n}.json"))],
                                  directory / f"service-{n}.html")

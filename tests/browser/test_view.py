@@ -811,3 +811,67 @@ def test_the_busiest_services_keep_their_names_on_a_300_service_graph(driver, wo
     body.send_keys("0")
     assert driver.execute_script("return window.svcgraphView.compactText()") == compact, "fit: compact again"
     assert severe(driver.get_log("browser")) == []
+
+
+def test_a_big_full_drawing_is_painted_on_a_canvas_that_answers_like_the_svg(driver, workdir: Path) -> None:
+    # 5,000 services and 15,000 calls: the full drawing is painted on a canvas; hovering and
+    # clicking find the service under the pointer in its geometry, zooming in shows more
+    # names, and the export is still the engine's SVG.
+    doc = pages.service_graph(5000)
+    source = pages.write_json(doc, workdir / "canvas.json")
+    path = pages.render(["-i", str(source)], workdir / "canvas.html")
+    driver.get("about:blank")
+    driver.get_log("browser")
+    pages.open_page(driver, path, "#full=1", timeout=300)
+    WebDriverWait(driver, 300, poll_frequency=0.05).until(
+        lambda d: d.execute_script("return window.svcgraphView.state.full"))
+    assert driver.execute_script("return window.svcgraphView.canvas()")
+    assert driver.find_element(By.CSS_SELECTOR, "#stage > canvas.drawing").is_displayed()
+    shown_at_fit = driver.execute_script("return window.svcgraphView.placeNames().shown")
+    # Zoomed in on the middle of the stage, more names can be read.
+    body = driver.find_element(By.TAG_NAME, "body")
+    body.send_keys("+" * 12)
+    assert driver.execute_script("return window.svcgraphView.placeNames().shown") > shown_at_fit
+    body.send_keys("+" * 6)
+    # A service in view, well inside the stage, with no name over it: the pointer on its box.
+    stage = driver.find_element(By.ID, "stage")
+    target, box = driver.execute_script(
+        "const s = document.getElementById('stage');"
+        "for (const n of document.querySelectorAll('#stage > svg:first-child g.nodes > g.node')) {"
+        "  const b = window.svcgraphView.onStage(n.dataset.id);"
+        "  const r = s.getBoundingClientRect();"
+        "  const under = document.elementFromPoint(r.left + (b[0] + b[2]) / 2, r.top + (b[1] + b[3]) / 2);"
+        "  if (b[0] > 100 && b[1] > 100 && b[2] < s.clientWidth - 100 && b[3] < s.clientHeight - 100"
+        "      && under && under.tagName === 'CANVAS') return [n.dataset.id, b];"
+        "} return [null, null];")
+    assert target is not None
+    x = (box[0] + box[2]) / 2 - stage.size["width"] / 2
+    y = (box[1] + box[3]) / 2 - stage.size["height"] / 2
+    ActionChains(driver).move_to_element_with_offset(stage, round(x), round(y)).perform()
+    name = target.split("/")[1]
+    WebDriverWait(driver, 5, poll_frequency=0.05).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "#panel h2").text == name)
+    ActionChains(driver).click().perform()
+    WebDriverWait(driver, 60, poll_frequency=0.05).until(
+        lambda d: "focus=" + quote(target, safe="") in fragment(d))
+    # The focus is a small drawing, shown as SVG; back from it, the canvas again.
+    assert not driver.execute_script("return window.svcgraphView.canvas()")
+    body.send_keys(Keys.ESCAPE)
+    WebDriverWait(driver, 30, poll_frequency=0.05).until(lambda d: "focus=" not in fragment(d))
+    assert driver.execute_script("return window.svcgraphView.canvas()")
+    # The export is the engine's drawing: its services at the command's places.
+    expected = command_svg(["-i", str(source), "--group", "namespace"])
+    assert driver.execute_script("return window.svcgraphView.fullText()") == expected
+    exported = ET.fromstring(driver.execute_script("return window.svcgraphView.exportText()").encode())
+    command = ET.fromstring(expected.encode())
+
+    def places(root: ET.Element) -> dict:
+        out = {}
+        for g in root.iter(f"{{{SVG}}}g"):
+            shape = g.find(f"{{{SVG}}}rect")
+            if g.get("data-id") and shape is not None:
+                out[g.get("data-id")] = (shape.get("x"), shape.get("y"), shape.get("width"))
+        return out
+
+    assert places(exported) == places(command) and len(places(command)) == 5000
+    assert severe(driver.get_log("browser")) == []

@@ -435,6 +435,492 @@
     if (!hovered) showDefaultPanel();
   }
 
+  /* ---------- Big drawings on a canvas ---------- */
+
+  // A drawing of more services and calls than this is painted on a canvas instead of shown as
+  // SVG: each pan or zoom of an SVG in the page restyles and repaints all of its elements
+  // (a second per step at 5,000 services). The SVG stays in the page, hidden and never moved:
+  // the view's state lives on its elements as on a small drawing (classes, the hover overlay,
+  // the names, an export), and the canvas paints from geometry read from it once. Zoomed out,
+  // the canvas shows a bitmap of the whole drawing painted once; zoomed in, only what is in
+  // view, the thin details (arrowheads, edge labels) left out while too small to see.
+  const CANVAS_ABOVE = 4000; // services + calls
+  // The whole-drawing bitmap: at most this many pixels (4 bytes each), and no side longer
+  // than a canvas may be.
+  const CACHE_AREA = 24e6;
+  const CACHE_SIDE = 32000;
+  const canvas = document.createElement('canvas');
+  canvas.className = 'drawing';
+  canvas.hidden = true;
+  overlay.before(canvas);
+  const painter = canvas.getContext('2d');
+  const sceneOf = new WeakMap(); // drawing -> its scene (readScene)
+  let scene = null; // the scene painted, while the drawing is on the canvas
+  let paintFrame = 0;
+  let paintPass = { ms: 0, cached: false, edges: 0 };
+  const watcher = typeof MutationObserver === 'function' ? new MutationObserver(drawingChanged) : null;
+  // Classes that hide elements: the bitmap is painted again when they change. Highlights are
+  // painted over it in every frame.
+  const HIDING = ['collapsed-member', 'collapsed-inside', 'focused', 'focusing'];
+
+  function scheduleCanvas() {
+    if (scene && !paintFrame) paintFrame = requestAnimationFrame(paintCanvas);
+  }
+
+  // Puts the drawing shown on the canvas when it is big, or back to SVG.
+  function useCanvas() {
+    if (watcher) watcher.disconnect();
+    scene = null;
+    const big = svg && model.nodes.size + model.edges.length > CANVAS_ABOVE && painter;
+    stage.classList.toggle('canvas-drawn', Boolean(big));
+    canvas.hidden = !big;
+    if (!big) return;
+    scene = sceneOf.get(svg) || readScene();
+    sceneOf.set(svg, scene);
+    scene.hidden = null;
+    scene.cache = null;
+    scene.marks = null;
+    if (watcher) watcher.observe(svg, { subtree: true, childList: true, attributes: true, attributeFilter: ['class'], attributeOldValue: true });
+    scheduleCanvas();
+  }
+
+  function drawingChanged(records) {
+    if (!scene) return;
+    for (const r of records) {
+      if (r.type === 'childList') {
+        if (r.target === svg) { scene.hidden = null; scene.cache = null; }
+        continue;
+      }
+      const before = new Set((r.oldValue || '').split(/\s+/));
+      const after = new Set(r.target.classList);
+      const changed = [...before].filter((c) => !after.has(c)).concat([...after].filter((c) => !before.has(c)));
+      if (changed.some((c) => HIDING.includes(c))) { scene.hidden = null; scene.cache = null; }
+      scene.marks = null;
+    }
+    scheduleCanvas();
+  }
+
+  // Every number of an SVG path's data, as [x0, y0, x1, y1] of its points (the drawing
+  // writes absolute M, L, C and Z only, so control points bound the curve).
+  function pathBounds(d) {
+    const v = (d.match(/-?[\d.]+(?:e-?\d+)?/gi) || []).map(Number);
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (let i = 0; i + 1 < v.length; i += 2) {
+      x0 = Math.min(x0, v[i]); x1 = Math.max(x1, v[i]); y0 = Math.min(y0, v[i + 1]); y1 = Math.max(y1, v[i + 1]);
+    }
+    return x0 === Infinity ? [0, 0, 0, 0] : [x0, y0, x1, y1];
+  }
+  const TRANSIENT = /\s*\b(match|current|picked|focused|focus-root|entering|gliding|leaving|collapsed-member|collapsed-inside|under-name)\b/g;
+
+  // The drawing's geometry and paint, read once: nodes and edges grouped by their look, each
+  // with its bounds, in typed arrays that culling scans.
+  function readScene() {
+    const looks = new Map();
+    const lookOf = (el, shape) => {
+      const key = (el.getAttribute('class') || '').replace(TRANSIENT, '') + ' ' + shape.tagName + ' ' + (shape.getAttribute('class') || '');
+      let look = looks.get(key);
+      if (!look) {
+        const cs = getComputedStyle(shape);
+        const dash = cs.strokeDasharray && cs.strokeDasharray !== 'none' ? cs.strokeDasharray.split(/[\s,]+/).map(parseFloat).filter(Number.isFinite) : [];
+        look = { fill: cs.fill, stroke: cs.stroke, width: parseFloat(cs.strokeWidth) || 1, dash, items: [] };
+        looks.set(key, look);
+      }
+      return look;
+    };
+    const nodes = [];
+    for (const n of model.nodes.values()) {
+      const shape = n.el.querySelector(':scope > rect, :scope > path');
+      if (!shape) continue;
+      const b = nodeBox(n);
+      const item = { node: n, el: n.el, shape, box: [b.x, b.y, b.x + b.w, b.y + b.h], rx: num(shape, 'rx') || 0 };
+      if (shape.tagName === 'path') item.path = new Path2D(shape.getAttribute('d') || '');
+      item.look = lookOf(n.el, shape);
+      item.look.items.push(item);
+      nodes.push(item);
+    }
+    const edges = [];
+    for (const e of model.edges) {
+      const line = e.el.querySelector(':scope > path.line');
+      if (!line) continue;
+      const d = line.getAttribute('d') || '';
+      const head = e.el.querySelector(':scope > path.head');
+      const item = {
+        edge: e, el: e.el, line, path: new Path2D(d), box: pathBounds(d), width: num(line, 'stroke-width') || 1,
+        head: head ? new Path2D(head.getAttribute('d') || '') : null, headBox: head ? pathBounds(head.getAttribute('d') || '') : null,
+        text: e.el.querySelector(':scope > text'),
+      };
+      item.look = lookOf(e.el, line);
+      item.headFill = head ? getComputedStyle(head).fill : item.look.stroke;
+      item.look.items.push(item);
+      edges.push(item);
+    }
+    const groups = [];
+    for (const [ns, g] of model.groups) {
+      const rect = g.el.querySelector('rect');
+      const text = g.el.querySelector('text');
+      if (!rect || !g.box) continue;
+      groups.push({ ns, el: g.el, box: g.box, rx: num(rect, 'rx') || 0, look: lookOf(g.el, rect), text, tx: text ? num(text, 'x') : 0, ty: text ? num(text, 'y') : 0 });
+    }
+    nodes.forEach((it, i) => { it.index = i; });
+    edges.forEach((it, i) => { it.index = i; });
+    // Each call's line cut at its points into straight and curved pieces, each with its
+    // bounds: a view paints the pieces in it only (a long call stroked whole costs its whole
+    // length, however little of it shows). Round caps join the pieces as the line's own.
+    const strokes = new Map();
+    const pieces = [];
+    for (const it of edges) {
+      const key = it.look.stroke + '|' + it.width + '|' + it.look.dash.join(',');
+      if (!strokes.has(key)) strokes.set(key, { id: strokes.size, it });
+      it.stroke = strokes.get(key).id;
+      const parts = (it.line.getAttribute('d') || '').match(/[MLCZ]|-?[\d.]+(?:e-?\d+)?/gi) || [];
+      let x = 0, y = 0, op = 'M';
+      for (let i = 0; i < parts.length;) {
+        if (/^[MLCZ]$/i.test(parts[i])) { op = parts[i++].toUpperCase(); if (op === 'Z') continue; }
+        const take = op === 'C' ? 6 : 2;
+        const v = parts.slice(i, i + take).map(Number);
+        i += take;
+        if (v.length < take || v.some((n) => !Number.isFinite(n))) break;
+        if (op === 'M') { [x, y] = v; op = 'L'; continue; }
+        const xs = [x, v[0], v[2], v[4]].filter((n) => n !== undefined);
+        const ys = [y, v[1], v[3], v[5]].filter((n) => n !== undefined);
+        pieces.push([it.index, op === 'C' ? 1 : 0, x, y, ...v, ...(op === 'C' ? [] : [0, 0, 0, 0]),
+          Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)]);
+        x = v[take - 2]; y = v[take - 1];
+      }
+    }
+    const piece = { edge: new Uint32Array(pieces.length), curve: new Uint8Array(pieces.length), at: new Float64Array(pieces.length * 8), box: new Float64Array(pieces.length * 4) };
+    pieces.forEach((p, i) => {
+      piece.edge[i] = p[0]; piece.curve[i] = p[1];
+      piece.at.set(p.slice(2, 10), i * 8); piece.box.set(p.slice(10, 14), i * 4);
+    });
+    const box = (list) => { const a = new Float64Array(list.length * 4); list.forEach((it, i) => a.set(it.box, i * 4)); return a; };
+    return { nodes, edges, groups, nodeBoxes: box(nodes), edgeBoxes: box(edges), nodeLooks: [...new Set(nodes.map((it) => it.look))], strokes: [...strokes.values()].map((x) => x.it), piece, hidden: null, cache: null, marks: null };
+  }
+
+  // Which nodes and edges are hidden (collapsed, out of a focus), and what is highlighted.
+  function readHidden() {
+    const focusing = svg.classList.contains('focusing');
+    const hides = (el) => el.classList.contains('collapsed-member') || el.classList.contains('collapsed-inside') ||
+      (focusing && !el.classList.contains('focused'));
+    scene.hidden = { nodes: new Uint8Array(scene.nodes.length), edges: new Uint8Array(scene.edges.length), groups: scene.groups.map((g) => focusing && !g.el.classList.contains('focused')) };
+    scene.nodes.forEach((it, i) => { scene.hidden.nodes[i] = hides(it.el) ? 1 : 0; });
+    scene.edges.forEach((it, i) => { scene.hidden.edges[i] = hides(it.el) ? 1 : 0; });
+    const layer = svg.querySelector(':scope > g.collapsed-layer');
+    scene.boxes = layer ? [...layer.querySelectorAll('g.collapsed-box')].map((g) => {
+      const r = g.querySelector('rect');
+      return { el: g, x: num(r, 'x'), y: num(r, 'y'), w: num(r, 'width'), h: num(r, 'height'), texts: [...g.querySelectorAll('text')] };
+    }) : [];
+    const passing = new Set([...svg.querySelectorAll(':scope > g.passing-layer > g.edge')].map(original));
+    scene.passing = scene.edges.filter((it) => passing.has(it.el));
+  }
+
+  // Thin rectangles (x, y, w, h, ...) filled, on whole device pixels (a rectangle on whole
+  // pixels fills without antialiasing, each pixel once): the upright ones that fall in the
+  // same pixel column and overlap are filled as one, since calls side by side in a far view
+  // share columns, and each filled alone would paint the same pixels again. For the whole
+  // drawing (`whole`: its bitmap, painted once) they are hundreds of thousands: one path.
+  function fillBars(ctx, r, whole) {
+    if (whole) {
+      const path = new Path2D();
+      for (let j = 0; j < r.length; j += 4) path.rect(r[j], r[j + 1], r[j + 2], r[j + 3]);
+      ctx.fill(path);
+      return;
+    }
+    const m = ctx.getTransform();
+    const upright = [];
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    for (let j = 0; j < r.length; j += 4) {
+      const x0 = Math.round(m.a * r[j] + m.e), y0 = Math.round(m.d * r[j + 1] + m.f);
+      const x1 = Math.max(x0 + 1, Math.round(m.a * (r[j] + r[j + 2]) + m.e));
+      const y1 = Math.max(y0 + 1, Math.round(m.d * (r[j + 1] + r[j + 3]) + m.f));
+      if (x1 - x0 === 1) upright.push(x0, y0, y1); else ctx.fillRect(x0, y0, x1 - x0, y1 - y0);
+    }
+    const order = Array.from({ length: upright.length / 3 }, (_, i) => i * 3)
+      .sort((a, b) => upright[a] - upright[b] || upright[a + 1] - upright[b + 1]);
+    let col = NaN, top = 0, bottom = 0;
+    for (const at of order) {
+      const [x, y0, y1] = [upright[at], upright[at + 1], upright[at + 2]];
+      if (x === col && y0 <= bottom) { bottom = Math.max(bottom, y1); continue; }
+      if (col === col) ctx.fillRect(col, top, 1, bottom - top);
+      col = x; top = y0; bottom = y1;
+    }
+    if (col === col) ctx.fillRect(col, top, 1, bottom - top);
+    ctx.restore();
+  }
+  // The part [t0, t1] of the line from a to b inside the box (t0 > t1: none), Liang-Barsky.
+  function clipLine(ax, ay, bx, by, x0, y0, x1, y1) {
+    let t0 = 0, t1 = 1;
+    const dx = bx - ax, dy = by - ay;
+    for (const [p, q] of [[-dx, ax - x0], [dx, x1 - ax], [-dy, ay - y0], [dy, y1 - ay]]) {
+      if (p === 0) { if (q < 0) return [1, 0]; continue; }
+      const r = q / p;
+      if (p < 0) t0 = Math.max(t0, r); else t1 = Math.min(t1, r);
+    }
+    return [t0, t1];
+  }
+  function traceRect(ctx, x, y, w, h, r) {
+    if (r > 0 && ctx.roundRect) ctx.roundRect(x, y, w, h, Math.min(r, w / 2, h / 2)); else ctx.rect(x, y, w, h);
+  }
+  const dashed = (ctx, dash, scale) => ctx.setLineDash(dash.length ? dash.map((v) => v * scale) : []);
+
+  // The drawing in world units onto `ctx` (its transform set), at scale k (pixels per unit),
+  // what meets [x0, y0, x1, y1] only; `whole` for the whole drawing's bitmap.
+  function paintWorld(ctx, k, x0, y0, x1, y1, whole) {
+    const meets = (b, i) => b[i] <= x1 && b[i + 2] >= x0 && b[i + 1] <= y1 && b[i + 3] >= y0;
+    const hid = scene.hidden;
+    ctx.lineJoin = 'round';
+    scene.groups.forEach((g, i) => {
+      if (hid.groups[i]) return;
+      ctx.beginPath();
+      traceRect(ctx, g.box.x, g.box.y, g.box.w, g.box.h, g.rx);
+      ctx.fillStyle = g.look.fill; ctx.fill();
+      ctx.lineWidth = g.look.width; ctx.strokeStyle = g.look.stroke; ctx.stroke();
+    });
+    // Calls, one stroke per look and width; arrowheads once they are a few pixels long.
+    const heads = k >= 0.25;
+    let painted = 0;
+    const strokeEdges = (only) => {
+      const lines = scene.strokes.map(() => new Path2D());
+      const tips = scene.strokes.map(() => new Path2D());
+      // Lines upright or level to within half a pixel, as thin rectangles (x, y, w, h): each
+      // filled is a fraction of the cost of a stroke, and a far view is mostly such lines.
+      const bars = scene.strokes.map(() => []);
+      const used = new Uint8Array(scene.strokes.length);
+      const { edge, curve, at, box } = scene.piece;
+      const margin = 10 / k;
+      for (let i = 0; i < edge.length; i++) {
+        const e = edge[i];
+        if (hid.edges[e] || (only && !only.has(e)) || !meets(box, i * 4)) continue;
+        const it = scene.edges[e];
+        const a = i * 8;
+        used[it.stroke] = 1;
+        if (curve[i] && (box[i * 4 + 2] - box[i * 4]) * k < 2 && (box[i * 4 + 3] - box[i * 4 + 1]) * k < 2) {
+          // A bend a pixel or two across: its chord.
+          lines[it.stroke].moveTo(at[a], at[a + 1]);
+          lines[it.stroke].lineTo(at[a + 6], at[a + 7]);
+          continue;
+        }
+        if (curve[i]) {
+          lines[it.stroke].moveTo(at[a], at[a + 1]);
+          lines[it.stroke].bezierCurveTo(at[a + 2], at[a + 3], at[a + 4], at[a + 5], at[a + 6], at[a + 7]);
+          continue;
+        }
+        // A straight piece cut to the view: calls run straight across whole layers, and a
+        // line stroked (or dashed) is stroked whole before anything is left out.
+        const [ax, ay, bx, by] = [at[a], at[a + 1], at[a + 2], at[a + 3]];
+        const [t0, t1] = clipLine(ax, ay, bx, by, x0 - margin, y0 - margin, x1 + margin, y1 + margin);
+        if (t0 > t1) continue;
+        const dx = bx - ax, dy = by - ay;
+        // Dashes under a couple of pixels are a solid line (and would be millions of them).
+        if (it.look.dash.length && it.look.dash.reduce((x, y) => x + y, 0) * k >= 2) {
+          // The dashes keep their places as the view moves: from the piece's start.
+          ctx.lineWidth = Math.max(it.width, 0.8 / k); ctx.strokeStyle = it.look.stroke; ctx.lineCap = 'round';
+          ctx.setLineDash(it.look.dash);
+          ctx.lineDashOffset = -t0 * Math.hypot(dx, dy);
+          ctx.beginPath(); ctx.moveTo(ax + t0 * dx, ay + t0 * dy); ctx.lineTo(ax + t1 * dx, ay + t1 * dy); ctx.stroke();
+          ctx.setLineDash([]); ctx.lineDashOffset = 0;
+          continue;
+        }
+        const px = ax + t0 * dx, py = ay + t0 * dy, qx = ax + t1 * dx, qy = ay + t1 * dy;
+        const lw = Math.max(it.width, 0.8 / k);
+        if (Math.abs(qx - px) * k < 0.5) {
+          bars[it.stroke].push((px + qx - lw) / 2, Math.min(py, qy) - lw / 2, lw, Math.abs(qy - py) + lw);
+        } else if (Math.abs(qy - py) * k < 0.5) {
+          bars[it.stroke].push(Math.min(px, qx) - lw / 2, (py + qy - lw) / 2, Math.abs(qx - px) + lw, lw);
+        } else {
+          lines[it.stroke].moveTo(px, py);
+          lines[it.stroke].lineTo(qx, qy);
+        }
+      }
+      const hb = scene.edges;
+      for (const it of hb) {
+        if (!heads || !it.head || hid.edges[it.index] || (only && !only.has(it.index))) continue;
+        const b = it.headBox;
+        if (b[0] > x1 || b[2] < x0 || b[1] > y1 || b[3] < y0) continue;
+        tips[it.stroke].addPath(it.head);
+        used[it.stroke] = 1;
+        painted++;
+      }
+      // Far out, caps are less than a pixel: plain ends stroke faster.
+      ctx.lineCap = k < 0.1 ? 'butt' : 'round';
+      scene.strokes.forEach((it, i) => {
+        if (!used[i]) return;
+        // Never thinner than a pixel on screen, so a far view still shows every call.
+        ctx.lineWidth = Math.max(it.width, 0.8 / k);
+        ctx.strokeStyle = it.look.stroke;
+        ctx.stroke(lines[i]);
+        ctx.fillStyle = it.look.stroke;
+        fillBars(ctx, bars[i], whole);
+        if (heads) { ctx.fillStyle = it.headFill; ctx.fill(tips[i]); }
+      });
+      ctx.setLineDash([]);
+    };
+    strokeEdges(null);
+    // Services, one path per look.
+    const nb = scene.nodeBoxes;
+    for (const look of scene.nodeLooks) {
+      const shapes = new Path2D();
+      let any = false;
+      for (const it of look.items) {
+        if (hid.nodes[it.index] || !meets(nb, it.index * 4)) continue;
+        if (it.path) shapes.addPath(it.path); else traceRect(shapes, it.box[0], it.box[1], it.box[2] - it.box[0], it.box[3] - it.box[1], it.rx);
+        any = true;
+      }
+      if (!any) continue;
+      ctx.fillStyle = look.fill; ctx.fill(shapes);
+      ctx.lineWidth = Math.max(look.width, 0.5 / k); ctx.strokeStyle = look.stroke;
+      dashed(ctx, look.dash, 1);
+      ctx.stroke(shapes);
+      ctx.setLineDash([]);
+    }
+    // Collapsed namespaces, and the calls that pass under them drawn again over them.
+    for (const b of scene.boxes) {
+      ctx.beginPath(); traceRect(ctx, b.x, b.y, b.w, b.h, 8);
+      ctx.fillStyle = '#dde7f7'; ctx.fill(); ctx.lineWidth = 2; ctx.strokeStyle = '#3b6db3'; ctx.stroke();
+    }
+    if (scene.passing.length) strokeEdges(new Set(scene.passing.map((it) => it.index)));
+    paintPass.edges = painted;
+  }
+
+  // Text and highlights, over the drawing, in every frame: namespace names and collapsed
+  // boxes' words when readable, edge labels when readable, matches and the focus's root.
+  function paintMarks(ctx, k, x0, y0, x1, y1) {
+    const family = getComputedStyle(namesLayer).fontFamily;
+    if (k >= FAR) {
+      ctx.font = `600 11px ${family}`;
+      ctx.fillStyle = '#5b6b80';
+      ctx.textAlign = 'left';
+      scene.groups.forEach((g, i) => { if (g.text && !scene.hidden.groups[i] && !state.collapsed.has(g.ns)) ctx.fillText(g.text.textContent, g.tx, g.ty); });
+      ctx.textAlign = 'center';
+      for (const b of scene.boxes) {
+        const [name, sub] = b.texts;
+        if (name) { ctx.font = `600 13px ${family}`; ctx.fillStyle = '#1f2937'; ctx.fillText(name.textContent, num(name, 'x'), num(name, 'y')); }
+        if (sub) { ctx.font = `11px ${family}`; ctx.fillStyle = '#4b5563'; ctx.fillText(sub.textContent, num(sub, 'x'), num(sub, 'y')); }
+      }
+    }
+    if (k >= EDGE_LABELS_READABLE) {
+      ctx.font = `10px ${family}`;
+      ctx.textAlign = 'center';
+      ctx.lineWidth = 3; ctx.strokeStyle = '#ffffff'; ctx.lineJoin = 'round';
+      const eb = scene.edgeBoxes;
+      scene.edges.forEach((it, i) => {
+        if (!it.text || scene.hidden.edges[i] || it.text.classList.contains('under-name')) return;
+        const x = num(it.text, 'x'), y = num(it.text, 'y');
+        if (x < x0 - 200 || x > x1 + 200 || y < y0 - 20 || y > y1 + 20 || eb[i * 4] > x1) return;
+        ctx.strokeText(it.text.textContent, x, y);
+        ctx.fillStyle = it.headFill; ctx.fillText(it.text.textContent, x, y);
+      });
+    }
+    if (!scene.marks) {
+      scene.marks = [...svg.querySelectorAll(':scope > g.nodes > g.node.match, :scope > g.nodes > g.node.current, :scope > g.nodes > g.node.picked, :scope > g.nodes > g.node.focus-root')]
+        .map((el) => scene.nodes.find((it) => it.el === el)).filter(Boolean);
+    }
+    for (const it of scene.marks) {
+      if (scene.hidden.nodes[it.index]) continue;
+      const c = it.el.classList;
+      ctx.beginPath();
+      traceRect(ctx, it.box[0], it.box[1], it.box[2] - it.box[0], it.box[3] - it.box[1], it.rx);
+      if (c.contains('current')) { ctx.fillStyle = '#ffe8cc'; ctx.fill(); }
+      ctx.strokeStyle = c.contains('focus-root') ? '#7c3aed' : '#d9480f';
+      ctx.lineWidth = Math.max(c.contains('current') ? 3.5 : 2.5, 2 / k);
+      ctx.stroke();
+    }
+  }
+
+  function paintCanvas() {
+    paintFrame = 0;
+    if (!scene) return;
+    const t0 = performance.now();
+    if (!scene.hidden) readHidden();
+    const ratio = window.devicePixelRatio || 1;
+    const w = Math.max(1, stage.clientWidth), h = Math.max(1, stage.clientHeight);
+    if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
+      canvas.width = Math.round(w * ratio); canvas.height = Math.round(h * ratio);
+    }
+    const ctx = painter;
+    const b = model.bounds;
+    const k = view.k * ratio;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    // The whole drawing's bitmap, painted once, serves while it has pixels enough.
+    const cacheK = Math.min(Math.sqrt(CACHE_AREA / (b.w * b.h)), CACHE_SIDE / b.w, CACHE_SIDE / b.h);
+    const cached = k <= cacheK * 1.05;
+    if (cached && !scene.cache) {
+      const off = document.createElement('canvas');
+      off.width = Math.ceil(b.w * cacheK); off.height = Math.ceil(b.h * cacheK);
+      const oc = off.getContext('2d');
+      oc.fillStyle = '#ffffff'; oc.fillRect(0, 0, off.width, off.height);
+      oc.setTransform(cacheK, 0, 0, cacheK, -b.x * cacheK, -b.y * cacheK);
+      paintWorld(oc, cacheK, b.x, b.y, b.x + b.w, b.y + b.h, true);
+      scene.cache = { bitmap: off, k: cacheK };
+    }
+    const x0 = view.x, y0 = view.y, x1 = view.x + w / view.k, y1 = view.y + h / view.k;
+    if (cached) {
+      const s = k / scene.cache.k;
+      ctx.imageSmoothingEnabled = true;
+      ctx.imageSmoothingQuality = 'low';
+      ctx.setTransform(s, 0, 0, s, (b.x - view.x) * k, (b.y - view.y) * k);
+      ctx.drawImage(scene.cache.bitmap, 0, 0);
+    }
+    ctx.setTransform(k, 0, 0, k, -view.x * k, -view.y * k);
+    if (!cached) paintWorld(ctx, view.k, x0, y0, x1, y1);
+    paintMarks(ctx, view.k, x0, y0, x1, y1);
+    paintPass = { ms: performance.now() - t0, cached, edges: cached ? 0 : paintPass.edges };
+  }
+
+  // What the canvas shows at a point of the stage (pixels from its top-left): an element of
+  // the hidden drawing, as a pointer over the SVG would find it, or null.
+  function pickAt(px, py) {
+    if (!scene) return null;
+    if (!scene.hidden) readHidden();
+    const x = view.x + px / view.k, y = view.y + py / view.k;
+    const slack = 3 / view.k;
+    for (const b of scene.boxes) if (x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h) {
+      const over = strokeAt(scene.passing, x, y, slack);
+      return over ? over.line : b.el.querySelector('rect');
+    }
+    const nb = scene.nodeBoxes;
+    // The box under the point, else the nearest within a few pixels of it.
+    let best = null, nearest = Infinity;
+    for (let i = 0; i < scene.nodes.length; i++) {
+      if (scene.hidden.nodes[i]) continue;
+      const dx = Math.max(nb[i * 4] - x, 0, x - nb[i * 4 + 2]), dy = Math.max(nb[i * 4 + 1] - y, 0, y - nb[i * 4 + 3]);
+      const d = Math.hypot(dx, dy);
+      if (d <= slack && d < nearest) { nearest = d; best = scene.nodes[i]; }
+    }
+    if (best) return best.shape;
+    if (view.k >= FAR) {
+      painter.font = `600 11px ${getComputedStyle(namesLayer).fontFamily}`;
+      for (let i = 0; i < scene.groups.length; i++) {
+        const g = scene.groups[i];
+        if (!g.text || scene.hidden.groups[i]) continue;
+        const tw = painter.measureText(g.text.textContent).width;
+        if (x >= g.tx && x <= g.tx + tw && y >= g.ty - 11 && y <= g.ty + 3) return g.text;
+      }
+    }
+    const shown = scene.edges.filter((it, i) => !scene.hidden.edges[i]);
+    const edge = strokeAt(shown, x, y, slack);
+    return edge ? edge.line : null;
+  }
+  // The topmost edge of `list` whose line passes within `slack` units of x y.
+  function strokeAt(list, x, y, slack) {
+    const ctx = painter;
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    let found = null;
+    for (let j = list.length - 1; j >= 0 && !found; j--) {
+      const it = list[j];
+      const b = it.box;
+      if (x < b[0] - slack || x > b[2] + slack || y < b[1] - slack || y > b[3] + slack) continue;
+      ctx.lineWidth = Math.max(it.width, 2 * slack);
+      if (ctx.isPointInStroke(it.path, x, y)) found = it;
+    }
+    ctx.restore();
+    return found;
+  }
+
   /* ---------- Pan and zoom ---------- */
 
   function applyView() {
@@ -446,7 +932,8 @@
     const w = Math.max(1, stage.clientWidth);
     const h = Math.max(1, stage.clientHeight);
     const box = `${view.x} ${view.y} ${w / view.k} ${h / view.k}`;
-    svg.setAttribute('viewBox', box);
+    // A drawing on the canvas stays where it is, hidden: moving it would lay it out again.
+    if (scene) scheduleCanvas(); else svg.setAttribute('viewBox', box);
     overlay.setAttribute('viewBox', box);
     // On the stage, not the drawing: an export keeps the drawing's own text.
     stage.classList.toggle('far', view.k < FAR);
@@ -643,9 +1130,28 @@
     const name = target.closest('.names > .name');
     return name ? model.nodes.get(name.dataset.id) || null : null;
   }
+  // On the canvas, what the pointer is over is found in the drawing's geometry.
+  function targetOf(ev) {
+    if (ev.target !== canvas) return ev.target instanceof Element ? ev.target : null;
+    const r = stage.getBoundingClientRect();
+    return pickAt(ev.clientX - r.left, ev.clientY - r.top);
+  }
+  let pointedAt = null;
+  let pointFrame = 0;
+  stage.addEventListener('mousemove', (ev) => {
+    if (ev.target !== canvas) return;
+    pointedAt = ev;
+    if (!pointFrame) {
+      pointFrame = requestAnimationFrame(() => {
+        pointFrame = 0;
+        if (pointedAt && !(drag && dragged)) pointedAt.target.dispatchEvent(new MouseEvent('mouseover', pointedAt));
+        pointedAt = null;
+      });
+    }
+  });
   stage.addEventListener('mouseover', (ev) => {
     if (drag && dragged) return;
-    const target = ev.target instanceof Element ? ev.target : null;
+    const target = targetOf(ev);
     const named = target ? namedNode(target) : null;
     const el = named ? named.el : target ? original(target.closest(HOVERABLE)) : null;
     if (el !== hovered) setHover(el);
@@ -1143,7 +1649,7 @@
 
   stage.addEventListener('click', (ev) => {
     if (dragged) { dragged = false; return; }
-    const target = ev.target instanceof Element ? ev.target : null;
+    const target = targetOf(ev);
     if (!target) return;
     const edgeEl = original(target.closest('g.edges > g.edge, g.passing-layer > g.edge'));
     pinned = null;
@@ -1287,6 +1793,7 @@
     svg = next;
     model = indexDrawing(svg);
     svg.classList.remove('focusing');
+    useCanvas();
     forgetNames();
     if (next !== focusSvg) { focusSvg = null; focusText = ''; }
   }
@@ -1802,8 +2309,21 @@
     engine: () => engine !== null, focusText: () => (svg === focusSvg ? focusText : ''),
     // The SVG the engine wrote for the drawing without edge-label rows, while it is shown.
     compactText: () => (svg === compactSvg ? compactText : ''),
+    // Whether the drawing is painted on the canvas, and the last painting: its time in ms,
+    // whether from the whole drawing's bitmap, calls painted.
+    canvas: () => scene !== null, painted: () => Object.assign({}, paintPass),
+    // The view: the drawing's point at the stage's top-left and pixels per unit.
+    view: () => Object.assign({}, view),
+    // Where a service's box is on the stage, in pixels from its top-left: [x0, y0, x1, y1].
+    onStage: (id) => {
+      const n = model.nodes.get(id);
+      if (!n) return null;
+      const b = nodeBox(n);
+      return [(b.x - view.x) * view.k, (b.y - view.y) * view.k, (b.x + b.w - view.x) * view.k, (b.y + b.h - view.y) * view.k];
+    },
   };
 
+  useCanvas();
   applyHash();
   // A big live graph starts with its namespaces collapsed, unless the link says otherwise.
   if (live && !location.hash.includes('collapsed=') && model.nodes.size > (config.threshold || 400) && model.groups.size > 1) {
