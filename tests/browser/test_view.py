@@ -828,11 +828,19 @@ def test_a_big_full_drawing_is_painted_on_a_canvas_that_answers_like_the_svg(dri
     assert driver.execute_script("return window.svcgraphView.canvas()")
     assert driver.find_element(By.CSS_SELECTOR, "#stage > canvas.drawing").is_displayed()
     shown_at_fit = driver.execute_script("return window.svcgraphView.placeNames().shown")
-    # Zoomed in on the middle of the stage, more names can be read.
-    body = driver.find_element(By.TAG_NAME, "body")
-    body.send_keys("+" * 12)
+    # Zoomed in on the service nearest the middle of the stage, more names can be read.
+    middle = driver.execute_script(
+        "const s = document.getElementById('stage');"
+        "const [cx, cy] = [s.clientWidth / 2, s.clientHeight / 2];"
+        "let best = null, d = Infinity;"
+        "for (const n of document.querySelectorAll('#stage > svg:first-child g.nodes > g.node')) {"
+        "  const b = window.svcgraphView.onStage(n.dataset.id);"
+        "  const e = Math.hypot((b[0] + b[2]) / 2 - cx, (b[1] + b[3]) / 2 - cy);"
+        "  if (e < d) { d = e; best = [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]; }"
+        "} return best;")
+    driver.execute_script("window.svcgraphView.zoomAt(arguments[0], arguments[1], 1.25 ** 12)", *middle)
     assert driver.execute_script("return window.svcgraphView.placeNames().shown") > shown_at_fit
-    body.send_keys("+" * 6)
+    driver.execute_script("window.svcgraphView.zoomAt(arguments[0], arguments[1], 1.25 ** 6)", *middle)
     # A service in view, well inside the stage, with no name over it: the pointer on its box.
     stage = driver.find_element(By.ID, "stage")
     target, box = driver.execute_script(
@@ -856,7 +864,7 @@ def test_a_big_full_drawing_is_painted_on_a_canvas_that_answers_like_the_svg(dri
         lambda d: "focus=" + quote(target, safe="") in fragment(d))
     # The focus is a small drawing, shown as SVG; back from it, the canvas again.
     assert not driver.execute_script("return window.svcgraphView.canvas()")
-    body.send_keys(Keys.ESCAPE)
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
     WebDriverWait(driver, 30, poll_frequency=0.05).until(lambda d: "focus=" not in fragment(d))
     assert driver.execute_script("return window.svcgraphView.canvas()")
     # The export is the engine's drawing: its services at the command's places.

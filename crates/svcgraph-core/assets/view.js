@@ -2312,8 +2312,10 @@
     // Whether the drawing is painted on the canvas, and the last painting: its time in ms,
     // whether from the whole drawing's bitmap, calls painted.
     canvas: () => scene !== null, painted: () => Object.assign({}, paintPass),
-    // The view: the drawing's point at the stage's top-left and pixels per unit.
+    // The view: the drawing's point at the stage's top-left and pixels per unit; zoomed by a
+    // factor about a point of the stage (pixels from its top-left), as the wheel zooms.
     view: () => Object.assign({}, view),
+    zoomAt: (px, py, factor) => { userMoved(); zoomAt(px, py, factor); },
     // Where a service's box is on the stage, in pixels from its top-left: [x0, y0, x1, y1].
     onStage: (id) => {
       const n = model.nodes.get(id);

@@ -807,7 +807,12 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
             }
             o.sort_by(f64::total_cmp);
             let steep = o[o.len() * 3 / 4] / CHANNEL_SLOPE;
-            *width = width.max(steep.min(CHANNEL_STRETCH * gap));
+            let stretch = if labelled {
+                CHANNEL_STRETCH.0
+            } else {
+                CHANNEL_STRETCH.1
+            };
+            *width = width.max(steep.min(stretch * gap));
         }
     }
     // Room for the boxes beyond the first and last layer, and their label above them in
@@ -1103,8 +1108,9 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
 
 /// The slope most curved edges (three in four) keep to within a channel.
 const CHANNEL_SLOPE: f64 = 1.0;
-/// How much wider than the layer gap a channel grows for its curved edges, at most.
-const CHANNEL_STRETCH: f64 = 8.0;
+/// How much wider than the layer gap a channel grows for its curved edges, at most: in a
+/// drawing with edge labels, whose label layers already spread it, and without.
+const CHANNEL_STRETCH: (f64, f64) = (4.0, 8.0);
 
 /// How far a rounded bend of a curved edge reaches along each of its pieces, at most.
 const CORNER: f64 = 24.0;
