@@ -114,6 +114,16 @@ def open_document(driver, doc: dict, base: Path) -> Path:  # type: ignore[no-unt
     return path
 
 
+def places(root: ET.Element) -> dict:
+    """Each service's box in an SVG drawing: (x, y, width) by its id."""
+    out = {}
+    for g in root.iter(f"{{{SVG}}}g"):
+        shape = g.find(f"{{{SVG}}}rect")
+        if g.get("data-id") and shape is not None:
+            out[g.get("data-id")] = (shape.get("x"), shape.get("y"), shape.get("width"))
+    return out
+
+
 def test_the_demo_loads_without_console_errors_or_network_requests(page, demo: Path) -> None:
     # Use the page: hover, search, focus, labels, collapse; then look at what it did.
     ActionChains(page).move_to_element(node(page, CHECKOUT)).perform()
@@ -547,15 +557,6 @@ def test_the_full_drawing_of_a_big_graph_is_the_commands(driver, workdir: Path) 
     # collapsed namespace's.
     exported = ET.fromstring(driver.execute_script("return window.svcgraphView.exportText()").encode())
     command = ET.fromstring(expected.encode())
-
-    def places(root: ET.Element) -> dict:
-        out = {}
-        for g in root.iter(f"{{{SVG}}}g"):
-            shape = g.find(f"{{{SVG}}}rect")
-            if g.get("data-id") and shape is not None:
-                out[g.get("data-id")] = (shape.get("x"), shape.get("y"), shape.get("width"))
-        return out
-
     want = {k: v for k, v in places(command).items() if not k.startswith("ns-0/")}
     assert places(exported) == want and len(want) == 950
     driver.find_element(By.ID, "export").click()  # the download path runs without errors
@@ -872,14 +873,5 @@ def test_a_big_full_drawing_is_painted_on_a_canvas_that_answers_like_the_svg(dri
     assert driver.execute_script("return window.svcgraphView.fullText()") == expected
     exported = ET.fromstring(driver.execute_script("return window.svcgraphView.exportText()").encode())
     command = ET.fromstring(expected.encode())
-
-    def places(root: ET.Element) -> dict:
-        out = {}
-        for g in root.iter(f"{{{SVG}}}g"):
-            shape = g.find(f"{{{SVG}}}rect")
-            if g.get("data-id") and shape is not None:
-                out[g.get("data-id")] = (shape.get("x"), shape.get("y"), shape.get("width"))
-        return out
-
     assert places(exported) == places(command) and len(places(command)) == 5000
     assert severe(driver.get_log("browser")) == []
