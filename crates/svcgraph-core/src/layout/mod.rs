@@ -771,15 +771,13 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
     } else {
         options.layer_gap
     };
-    // Offsets a channel takes as curves rather than on tracks.
-    let curved = options.edges == EdgeStyle::Curved;
     // Curved edges are threaded through gates and need no tracks.
-    let free = if curved {
-        f64::INFINITY
+    let curved = options.edges == EdgeStyle::Curved;
+    let tracks = if curved {
+        route::Tracks::none(segments.len(), l.layers.len().saturating_sub(1))
     } else {
-        route::STRAIGHT
+        route::tracks(&l, &segments, &ports)
     };
-    let tracks = route::tracks(&l, &segments, &ports, free);
 
     // Across the layers: each layer as thick as its thickest vertex, each channel as wide as
     // its tracks need.
@@ -1160,11 +1158,11 @@ impl CurvePath {
         let mut path = CurvePath::new(corners[0].at.0, corners[0].at.1);
         for (i, corner) in corners.iter().enumerate().skip(1) {
             let p = corner.at;
-            let (Some(before), Some(after)) = (corners.get(i - 1), corners.get(i + 1)) else {
+            let Some(after) = corners.get(i + 1) else {
                 path.line(p.0, p.1);
                 continue;
             };
-            let (a, b) = (before.at, after.at);
+            let (a, b) = (corners[i - 1].at, after.at);
             let (l1, l2) = ((p.0 - a.0).hypot(p.1 - a.1), (b.0 - p.0).hypot(b.1 - p.1));
             if l1 < 1e-9 || l2 < 1e-9 {
                 path.line(p.0, p.1);

@@ -33,7 +33,7 @@ pub(super) const TRACK_GAP: f64 = 5.0;
 /// Least distance between tracks, where an earlier drawing's layers are kept in place.
 pub(super) const MIN_TRACK_GAP: f64 = 2.5;
 /// Offsets along the layer up to this are drawn as a slight slope, without a track.
-pub(super) const STRAIGHT: f64 = 3.0;
+const STRAIGHT: f64 = 3.0;
 /// Clearance between two runs on one track.
 const TRACK_CLEARANCE: f64 = 4.0;
 /// Pairs of overlapping runs in one channel beyond which the tracks are assigned by sorting.
@@ -117,6 +117,17 @@ pub(super) struct Tracks {
     pub count: Vec<u32>,
 }
 
+impl Tracks {
+    /// No tracks at all (curved edges are threaded instead), for `segments` segments across
+    /// `channels` channels.
+    pub(super) fn none(segments: usize, channels: usize) -> Self {
+        Tracks {
+            track: vec![u32::MAX; segments],
+            count: vec![0; channels],
+        }
+    }
+}
+
 /// A run across the flow in one channel, from where it leaves the layer above to where it
 /// enters the layer below.
 #[derive(Clone, Copy)]
@@ -140,10 +151,10 @@ impl Run {
 }
 
 /// Assigns tracks to the runs of every channel. A segment whose offset along the layer is
-/// at most `free` needs none: it is drawn as a slope or a curve.
-pub(super) fn tracks(l: &Layered, segments: &[(u32, u32)], ports: &Ports, free: f64) -> Tracks {
+/// at most [`STRAIGHT`] needs none: it is drawn as a slight slope.
+pub(super) fn tracks(l: &Layered, segments: &[(u32, u32)], ports: &Ports) -> Tracks {
     let channels = l.layers.len().saturating_sub(1);
-    let trunk = trunks(l.layer.len(), segments, ports, free);
+    let trunk = trunks(l.layer.len(), segments, ports);
     // Each channel's runs, a trunk's members together.
     let mut members: Vec<Vec<(u32, Run)>> = vec![Vec::new(); channels];
     for (k, &(u, _)) in segments.iter().enumerate() {
@@ -218,8 +229,8 @@ pub(super) fn tracks(l: &Layered, segments: &[(u32, u32)], ports: &Ports, free: 
 /// those it shares one with, else itself; `u32::MAX` for a straight run. Many runs the same
 /// way into one vertex, or out of one, share a trunk: they meet in it as a fan does, where a
 /// track each would make the channel as wide as the fan is large.
-fn trunks(vertices: usize, segments: &[(u32, u32)], ports: &Ports, free: f64) -> Vec<u32> {
-    let runs = |k: usize| (ports.out[k] - ports.into[k]).abs() > free;
+fn trunks(vertices: usize, segments: &[(u32, u32)], ports: &Ports) -> Vec<u32> {
+    let runs = |k: usize| (ports.out[k] - ports.into[k]).abs() > STRAIGHT;
     // A fan: the runs into one vertex, or out of it, going down or up.
     let fan = |k: usize, into: bool| {
         let (u, w) = segments[k];
@@ -503,7 +514,7 @@ mod tests {
         let mut into: Vec<f64> = (0..10).map(|k| 400.0 + f64::from(k)).collect();
         out.extend([0.0, 10.0, 20.0]);
         into.extend([500.0, 501.0, 502.0]);
-        let trunk = trunks(24, &segments, &Ports { out, into }, STRAIGHT);
+        let trunk = trunks(24, &segments, &Ports { out, into });
         assert!(trunk[..10].iter().all(|&t| t == 0), "{trunk:?}");
         assert_eq!(&trunk[10..], &[10, 11, 12]);
     }

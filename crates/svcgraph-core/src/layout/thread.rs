@@ -6,10 +6,10 @@
 //! among the node's edges on that side, in the order of their ports; beside a label it is
 //! the label's side, where the text reads as the edge's. A straight line between two points
 //! of one interval stays within it, so the shortest line through the gates (which bends only
-//! at gate ends, and only where it must) is clear of every node and label. The SVG writer
-//! rounds its bends.
+//! at gate ends, and only where it must) is clear of every node and label. The layout
+//! rounds its bends within the room beyond each gate's end.
 
-use super::Layered;
+use super::{Csr, Layered};
 
 /// Room between a label's text and its edge's line that a rounded bend may cut into.
 const LABEL_ROOM: f64 = 2.0;
@@ -85,28 +85,31 @@ pub(super) fn gates(
 ) -> Gates {
     let count = l.layer.len();
     let edge = |v: usize| (x[v] - along[v] / 2.0, x[v] + along[v] / 2.0);
+    // A neighbour's label whose line faces a vertex (`sign` +1 from before it, -1 from
+    // after) may bring its line, and its text with it, up to the middle between them.
+    let facing = |u: usize, sign: f64| follow && u >= l.real && line[u] * sign > 0.0;
+    // Across a gap to a neighbour: how far from the neighbour's box a vertex's interval
+    // starts (half the gap, less a little either side of the middle), and the room that
+    // leaves beyond it (only that little when the neighbour's line faces it).
+    let halfway = |gap: f64, faced: bool| {
+        let gap = gap.max(0.0);
+        let split = SPLIT.min(gap / 4.0);
+        (
+            gap / 2.0 + split,
+            if faced { split } else { gap / 2.0 - split },
+        )
+    };
     let mut free = vec![Share::default(); count];
     for layer in &l.layers {
         for (i, &v) in layer.iter().enumerate() {
             let v = v as usize;
             let (left, right) = edge(v);
-            // Half the room to each neighbour, less a little either side of the middle;
-            // the room beyond is what lies between that and the neighbour's box.
-            // A neighbour's label whose line faces this vertex may bring its line, and its
-            // text with it, up to the middle: then only the split is room.
-            let facing = |u: usize, sign: f64| follow && u >= l.real && line[u] * sign > 0.0;
             let (lo, lo_room) = match i.checked_sub(1) {
                 Some(j) => {
                     let u = layer[j] as usize;
                     let before = edge(u).1;
-                    let gap = (left - before).max(0.0);
-                    let split = SPLIT.min(gap / 4.0);
-                    let room = if facing(u, 1.0) {
-                        split
-                    } else {
-                        gap / 2.0 - split
-                    };
-                    (before + gap / 2.0 + split, room)
+                    let (reach, room) = halfway(left - before, facing(u, 1.0));
+                    (before + reach, room)
                 }
                 None => (left - OPEN, OPEN),
             };
@@ -114,14 +117,8 @@ pub(super) fn gates(
                 Some(&w) => {
                     let w = w as usize;
                     let after = edge(w).0;
-                    let gap = (after - right).max(0.0);
-                    let split = SPLIT.min(gap / 4.0);
-                    let room = if facing(w, -1.0) {
-                        split
-                    } else {
-                        gap / 2.0 - split
-                    };
-                    (after - gap / 2.0 - split, room)
+                    let (reach, room) = halfway(after - right, facing(w, -1.0));
+                    (after - reach, room)
                 }
                 None => (right + OPEN, OPEN),
             };
@@ -152,19 +149,18 @@ pub(super) fn gates(
             };
         }
     }
-    let share = |ends: &[f64], of: &dyn Fn(usize) -> usize| -> Vec<Share> {
+    let share = |ends: &[f64], of: &dyn Fn(usize) -> u32| -> Vec<Share> {
         // Each node's edges on one side, in the order of their ports; the interval split
         // halfway between neighbouring ports.
-        let mut by_vertex: Vec<Vec<usize>> = vec![Vec::new(); count];
-        for k in 0..segments.len() {
-            by_vertex[of(k)].push(k);
-        }
+        let by_vertex = Csr::new(count, (0..segments.len()).map(|k| (of(k), k as u32)));
         let mut out = vec![Share::default(); segments.len()];
-        for (v, ks) in by_vertex.iter_mut().enumerate() {
-            let whole = free[v];
+        let mut ks: Vec<usize> = Vec::new();
+        for (v, whole) in free.iter().enumerate() {
+            ks.clear();
+            ks.extend(by_vertex.neighbours(v).iter().map(|&k| k as usize));
             if v >= l.real {
-                for &k in ks.iter() {
-                    out[k] = whole;
+                for &k in &ks {
+                    out[k] = *whole;
                 }
                 continue;
             }
@@ -187,8 +183,8 @@ pub(super) fn gates(
         }
         out
     };
-    let out = share(&ports.out, &|k| segments[k].0 as usize);
-    let into = share(&ports.into, &|k| segments[k].1 as usize);
+    let out = share(&ports.out, &|k| segments[k].0);
+    let into = share(&ports.into, &|k| segments[k].1);
     Gates { out, into }
 }
 
