@@ -1,5 +1,6 @@
 # Sourced by the two test commands (scripts/test.sh, scripts/quick-test.sh): `stage NAME
-# COMMAND...` runs one stage and records its wall time; at exit (success or failure) a summary
+# COMMAND...` runs one stage and records its wall time (a command, not a function, is stopped
+# after SVCGRAPH_STAGE_LIMIT seconds, 1800 by default); at exit (success or failure) a summary
 # lists every stage's time and the total, and names the stage that failed. `rust_stages` are
 # the stages both commands run.
 stage_names=()
@@ -14,9 +15,18 @@ stage() {
   # In a subshell with errexit of its own: as the condition of an `if` (or in `||`), a
   # function's failing commands would not stop it.
   set +e
-  (set -e; "$@")
+  if declare -F "$1" >/dev/null; then
+    (set -e; "$@")
+  else
+    # A stage that hangs (a test waiting on a pipe) fails here, named, instead of using up
+    # CI's whole budget. timeout signals the stage's whole process group.
+    timeout --kill-after=30 "${SVCGRAPH_STAGE_LIMIT:-1800}" "$@"
+  fi
   status=$?
   set -e
+  if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    echo "$stage_script: stage '$name' ran out of its ${SVCGRAPH_STAGE_LIMIT:-1800} s" >&2
+  fi
   stage_times+=($((SECONDS - start)))
   if [ "$status" -eq 0 ]; then
     stage_names+=("$name")

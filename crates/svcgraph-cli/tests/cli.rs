@@ -4,6 +4,8 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+#[allow(dead_code)]
+mod common;
 #[path = "../../svcgraph-prometheus/tests/common/tools.rs"]
 mod tools;
 
@@ -20,18 +22,7 @@ fn sample(path: &str) -> PathBuf {
 
 /// Runs svcgraph with `args`, feeding `stdin`.
 fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = svcgraph()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    // A run that fails early may close its standard input before reading all of it.
-    let _ = input.write_all(stdin);
-    drop(input);
-    child.wait_with_output().unwrap()
+    common::piped(svcgraph().args(args), stdin)
 }
 
 fn stderr(out: &Output) -> String {
@@ -44,15 +35,7 @@ fn graphviz_svg(dot: &[u8]) -> Option<String> {
     if !tools::available("dot", "graphviz") {
         return None;
     }
-    let mut child = Command::new("dot")
-        .arg("-Tsvg")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("Graphviz `dot` is needed: install the graphviz package (scripts/test.sh does)");
-    child.stdin.take().unwrap().write_all(dot).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::piped(Command::new("dot").arg("-Tsvg"), dot);
     assert!(
         out.status.success() && out.stderr.is_empty(),
         "dot refused the file: {}",
@@ -77,15 +60,7 @@ fn rsvg_png(svg: &[u8]) -> Option<(u32, u32)> {
     if !tools::available("rsvg-convert", "librsvg2-bin") {
         return None;
     }
-    let mut child = Command::new("rsvg-convert")
-        .args(["--format", "png"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("rsvg-convert is needed: install the librsvg2-bin package (scripts/test.sh does)");
-    child.stdin.take().unwrap().write_all(svg).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::piped(Command::new("rsvg-convert").args(["--format", "png"]), svg);
     assert!(
         out.status.success(),
         "rsvg-convert refused the SVG: {}",
@@ -1036,24 +1011,17 @@ fn typeset(roff: &[u8]) -> Option<String> {
     if !tools::available("groff", "groff-base") {
         return None;
     }
-    let mut child = Command::new("groff")
-        .args(["-man", "-Tutf8", "-ww", "-z"])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(roff).unwrap();
-    let checked = child.wait_with_output().unwrap();
+    let checked = common::piped(
+        Command::new("groff").args(["-man", "-Tutf8", "-ww", "-z"]),
+        roff,
+    );
     assert!(checked.status.success(), "{}", stderr(&checked));
     assert_eq!(stderr(&checked), "", "groff warnings");
-    let mut child = Command::new("groff")
-        .args(["-man", "-Tutf8", "-rLL=200n", "-rHY=0"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(roff).unwrap();
-    let typed = String::from_utf8_lossy(&child.wait_with_output().unwrap().stdout).into_owned();
+    let typed = common::piped(
+        Command::new("groff").args(["-man", "-Tutf8", "-rLL=200n", "-rHY=0"]),
+        roff,
+    );
+    let typed = String::from_utf8_lossy(&typed.stdout).into_owned();
     // The terminal device prints bold as `N\bN`: keep the printed characters.
     let mut page = String::new();
     for c in typed.chars() {

@@ -1053,14 +1053,7 @@ fn answers_are_gzipped_for_clients_that_take_them() {
             plain.body.len()
         );
         // It unpacks to the plain answer.
-        let mut gunzip = Command::new("gzip")
-            .arg("-dc")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("gzip");
-        gunzip.stdin.take().unwrap().write_all(&body).unwrap();
-        let unpacked = gunzip.wait_with_output().unwrap();
+        let unpacked = common::piped(Command::new("gzip").arg("-dc"), &body);
         assert!(unpacked.status.success(), "{path}");
         assert_eq!(
             String::from_utf8(unpacked.stdout).unwrap(),

@@ -1,7 +1,8 @@
 //! Running the `svcgraph` binary, for the tests that ask servers and those on the samples.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 /// The binary, with no server address from the environment: the tests choose the server.
 pub fn svcgraph() -> Command {
@@ -57,4 +58,25 @@ pub fn run_at_root(command: &str, args: &[&str]) -> Output {
 /// Its standard error, as text.
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs `command` with `input` on its standard input, collecting what it prints. The input
+/// is written from its own thread: a child that prints while it reads (gzip, groff) would
+/// otherwise fill its output pipe and wait for us while we wait for it to read. A child
+/// that stops reading early (a failed run) is not an error here.
+#[allow(dead_code)]
+pub fn piped(command: &mut Command, input: &[u8]) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let _ = stdin.write_all(input);
+        });
+        child.wait_with_output().unwrap()
+    })
 }

@@ -19,7 +19,7 @@ pub const LIST_PATH: &str = "/v3/projects/test-proj/timeSeries";
 pub fn service_account_key(dir: &Path) -> (PathBuf, PathBuf) {
     let private = dir.join("private.pem");
     let public = dir.join("public.pem");
-    let ok = Command::new("openssl")
+    let made = Command::new("openssl")
         .args([
             "genpkey",
             "-algorithm",
@@ -29,10 +29,14 @@ pub fn service_account_key(dir: &Path) -> (PathBuf, PathBuf) {
             "-out",
         ])
         .arg(&private)
-        .status()
-        .expect("these tests need the `openssl` command to make a key")
-        .success();
-    assert!(ok, "openssl genpkey failed");
+        .output()
+        .expect("these tests need the `openssl` command to make a key");
+    // Its progress dots go to standard error: shown only when it fails.
+    assert!(
+        made.status.success(),
+        "openssl genpkey failed: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
     let ok = Command::new("openssl")
         .args(["pkey", "-pubout", "-in"])
         .arg(&private)
