@@ -109,6 +109,12 @@ def service_graph(n: int, namespaces: int = 20, seed: int = 3) -> Dict[str, obje
     return doc
 
 
+def flat_graph(n: int, seed: int = 3) -> Dict[str, object]:
+    """The benchmark's `service N` graph document as it comes, with no namespaces."""
+    gen = _generator()
+    return gen.graph_document(n, gen.service_shaped(n, seed))
+
+
 def write_json(doc: object, path: Path) -> Path:
     path.write_text(json.dumps(doc))
     return path

@@ -535,6 +535,52 @@ def test_a_namespace_expanded_on_the_5000_service_overview_shows_its_names(drive
     assert severe(driver.get_log("browser")) == []
 
 
+def test_a_big_graph_without_namespaces_starts_with_groups_computed_from_its_calls(driver, workdir: Path) -> None:
+    doc = pages.flat_graph(5000)
+    path = open_document(driver, doc, workdir / "flat-5000")
+    notice = driver.find_element(By.ID, "notice").text
+    assert notice.startswith("5,000 services and nothing to group them by: showing "), notice
+    groups = driver.execute_script("return JSON.parse(document.getElementById('svcgraph-config').textContent).members")
+    assert 2 <= len(groups) <= 40
+    ids = [i for members in groups.values() for i in members]
+    assert sorted(ids) == sorted(n["id"] for n in doc["nodes"]), "every service in exactly one group"
+    overview = {f"ns:{name}" for name in groups}
+    assert shown_nodes(driver) == overview
+    # Every group's name can be read at fit, and says which service leads it.
+    seen = pages.legible_names(driver)
+    assert seen["legible"] >= overview, sorted(overview - seen["legible"])  # type: ignore[operator]
+    assert driver.save_screenshot(str(pages.ROOT / "target" / "browser" / "page-5000-groups.png"))
+    # Expanding a group draws its services among the other groups, with their names legible.
+    name, members = sorted(groups.items(), key=lambda g: (-len(g[1]), g[0]))[len(groups) // 2]
+    label = driver.find_element(By.CSS_SELECTOR, f'#stage > .names > .name[data-id="ns:{name}"]')
+    assert label.text == name and name.startswith("svc-") and name.endswith(f" +{len(members) - 1}")
+    ActionChains(driver).move_to_element(label).click().perform()
+    WebDriverWait(driver, 30, poll_frequency=0.05).until(lambda d: "expand=" + quote(name, safe="") in fragment(d))
+    assert shown_nodes(driver) == set(members) | (overview - {f"ns:{name}"})
+    seen = pages.legible_names(driver)
+    legible = seen["legible"] & set(members)  # type: ignore[operator]
+    assert len(legible) * 10 >= len(members) * 4, f"{len(legible)} of {len(members)} names legible"
+    assert "group " + name in driver.find_element(By.ID, "notice").text
+    out = pages.ROOT / "target" / "browser" / "page-5000-groups-expanded.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    assert driver.save_screenshot(str(out))
+    # A search jumps into the group of the service found.
+    other, their = sorted(groups.items())[0] if sorted(groups)[0] != name else sorted(groups.items())[1]
+    target = sorted(their)[0]
+    driver.find_element(By.ID, "search").send_keys(target)
+    WebDriverWait(driver, 30, poll_frequency=0.05).until(lambda d: target in shown_nodes(d))
+    assert quote(other, safe="") in fragment(driver).split("expand=")[1]
+    # "Groups" returns to the overview; the link opens the expanded view again.
+    button = driver.find_element(By.ID, "overview")
+    assert button.text == "Groups"
+    button.click()
+    assert shown_nodes(driver) == overview
+    driver.get("about:blank")
+    pages.open_page(driver, path, "#expand=" + quote(name, safe=""))
+    WebDriverWait(driver, 30, poll_frequency=0.05).until(lambda d: set(members) <= shown_nodes(d))
+    assert severe(driver.get_log("browser")) == []
+
+
 def test_the_full_drawing_of_a_big_graph_is_the_commands(driver, workdir: Path) -> None:
     # The page carries no full drawing: asked for, its engine lays it out, as `svcgraph
     # render` draws it with the page's options, byte for byte; an export of it keeps it.

@@ -98,6 +98,16 @@
   let svg = stage.querySelector('svg');
   let model = indexDrawing(svg);
   const overviewSvg = config.overview ? svg : null;
+  // An overview of groups computed from the calls (a graph with no namespaces to group by):
+  // they stand for namespaces in the overview and its expanded drawings, which the engine
+  // draws with `group_by: 'calls'`, and each service's group comes from the page's config.
+  const computedGroups = config.overview_level === 'group';
+  const groupOf = new Map();
+  if (computedGroups && config.members) {
+    for (const [name, ids] of Object.entries(config.members)) for (const id of ids) groupOf.set(id, name);
+  }
+  // What the boxes of the drawing shown stand for.
+  const groupWord = () => (computedGroups && !state.full ? 'group' : 'namespace');
   let fullSvg = null; // laid out by the engine on first use
   let fullText = ''; // that drawing as the engine wrote it
   let expandedText = ''; // the drawing of the namespaces expanded, as the engine wrote it
@@ -1106,7 +1116,8 @@
   function reveal(id) {
     if (!model.nodes.has(id) && config.overview && !state.full) {
       const doc = docIndex.nodes.get(id);
-      const ns = doc && doc.namespace != null ? doc.namespace : null;
+      const ns = computedGroups ? (groupOf.has(id) ? groupOf.get(id) : null)
+        : doc && doc.namespace != null ? doc.namespace : null;
       if (config.overview_level !== 'workload' && ns !== null) showExpanded([...state.expanded, ns], ns);
       else showFull(ns);
       search(state.q, false);
@@ -1377,7 +1388,10 @@
     const doc = docIndex.nodes.get(node.id);
     panel.replaceChildren();
     panel.append(el('h2', node.name));
-    panel.append(el('p', node.kind + (node.ns !== null ? ` in ${node.ns}` : '') + (node.id !== node.name ? ` · id ${node.id}` : ''), 'sub'));
+    const kind = node.kind === 'namespace' ? groupWord() : node.kind;
+    const inside = node.ns === null || node.kind === 'namespace' ? ''
+      : groupWord() === 'group' ? ` in group ${node.ns}` : ` in ${node.ns}`;
+    panel.append(el('p', kind + inside + (node.id !== node.name ? ` · id ${node.id}` : ''), 'sub'));
     const inn = totals(node.in);
     const out = totals(node.out);
     panel.append(table([
@@ -1433,7 +1447,7 @@
     const inside = new Set(members.map((m) => m.id));
     panel.replaceChildren();
     panel.append(el('h2', ns));
-    panel.append(el('p', `namespace, collapsed: ${plural(members.length, 'service')}`, 'sub'));
+    panel.append(el('p', `${groupWord()}, collapsed: ${plural(members.length, 'service')}`, 'sub'));
     const boundary = boundaryEdges(ns);
     const inn = totals(boundary.filter((e) => inside.has(e.t)));
     const out = totals(boundary.filter((e) => inside.has(e.s)));
@@ -1451,9 +1465,13 @@
     if (focused) { showNode(focused); return; }
     panel.replaceChildren();
     const all = totals(model.edges.filter((e) => model.nodes.has(e.s)));
-    panel.append(el('h2', config.overview && !state.full ? 'Namespaces' : 'Service graph'));
+    const atOverview = config.overview && !state.full && !state.expanded.size;
+    const units = !atOverview ? 'services' : computedGroups ? 'groups'
+      : config.overview_level === 'workload' ? 'workloads' : 'namespaces';
+    const heading = computedGroups ? 'Groups' : config.overview_level === 'workload' ? 'Workloads' : 'Namespaces';
+    panel.append(el('h2', config.overview && !state.full ? heading : 'Service graph'));
     panel.append(table([
-      ['services', model.nodes.size.toLocaleString('en-US')],
+      [units, model.nodes.size.toLocaleString('en-US')],
       ['calls', model.edges.length.toLocaleString('en-US')],
       ['requests/s', formatRate(all.rps)],
       ['error ratio', formatPercent(all.ratio)],
@@ -1463,7 +1481,7 @@
     for (const tip of [
       'Hover a service or call for its numbers.',
       'Click a service to focus on it; Escape returns.',
-      'Click a namespace name to collapse it; click the box to expand it.',
+      `Click a ${groupWord()} name to collapse it; click the box to expand it.`,
       'Drag to pan; wheel, + and - to zoom; 0 fits.',
       'The address bar keeps the view: copy it to share.',
     ]) list.append(el('li', tip));
@@ -1713,7 +1731,7 @@
       g.setAttribute('class', 'collapsed-box');
       g.setAttribute('data-namespace', ns);
       const title = document.createElementNS(SVG_NS, 'title');
-      title.textContent = `namespace ${ns} (collapsed): click to expand`;
+      title.textContent = `${groupWord()} ${ns} (collapsed): click to expand`;
       const rect = document.createElementNS(SVG_NS, 'rect');
       for (const [k, v] of [['x', b.x], ['y', b.y], ['width', b.w], ['height', b.h], ['rx', 8]]) rect.setAttribute(k, v);
       const name = document.createElementNS(SVG_NS, 'text');
@@ -1832,7 +1850,8 @@
     if (ui.overview) ui.overview.hidden = false;
     notice.textContent = `Showing all ${plural(model.nodes.size, 'service')}` +
       (state.collapsed.size ? `; ${plural(state.collapsed.size, 'namespace')} collapsed (click a box to expand).` : '.') +
-      (config.overview_level === 'workload' ? ' “Workloads”' : ' “Namespaces”') + ' returns to the overview.';
+      (config.overview_level === 'workload' ? ' “Workloads”' : computedGroups ? ' “Groups”' : ' “Namespaces”') +
+      ' returns to the overview.';
     if (ns !== null && ns !== undefined && model.groups.has(ns)) fitTo(model.groups.get(ns).box, 1.5); else fit();
     writeHash();
     showDefaultPanel();
@@ -1847,11 +1866,12 @@
     if (!engine) { withEngine(() => showExpanded(namespaces, around)); return; }
     const list = [...new Set(namespaces)].sort();
     const options = Object.assign({}, config.draw || {}, { expand: list });
+    if (computedGroups) Object.assign(options, { group_by: 'calls', group: 'namespace' });
     if (options.edge_labels !== 'always') options.edge_labels = 'never';
     let drawn;
     try { drawn = engine.draw(graphText, options); } catch (e) { drawn = { error: String(e) }; }
     const next = drawn.svg ? parseSvg(drawn.svg) : null;
-    if (!next) { setStatus(`the namespace could not be laid out (${drawn.error || 'unreadable drawing'})`, true); return; }
+    if (!next) { setStatus(`the ${groupWord()} could not be laid out (${drawn.error || 'unreadable drawing'})`, true); return; }
     clearFocus(true);
     swapDrawing(next);
     expandedText = drawn.svg;
@@ -1864,9 +1884,10 @@
     if (ui.overview) ui.overview.hidden = false;
     let services = 0;
     for (const ns of list) services += (model.byNamespace.get(ns) || []).length;
-    notice.textContent = `Showing ${list.length === 1 ? 'namespace ' + list[0] : plural(list.length, 'namespace')} ` +
-      `in full (${plural(services, 'service')}) among the others; click another namespace to expand it too. ` +
-      '“Namespaces” returns to the overview.';
+    const word = groupWord();
+    notice.textContent = `Showing ${list.length === 1 ? word + ' ' + list[0] : plural(list.length, word)} ` +
+      `in full (${plural(services, 'service')}) among the others; click another ${word} to expand it too. ` +
+      (computedGroups ? '“Groups”' : '“Namespaces”') + ' returns to the overview.';
     const box = model.groups.get(around !== undefined && model.groups.has(around) ? around : list[list.length - 1]);
     if (box) fitTo(box.box, 1.5); else fit();
     writeHash();

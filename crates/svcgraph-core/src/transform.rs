@@ -5,6 +5,8 @@
 //! * [`aggregate`]: pods into workloads, or everything into namespaces ([`aggregate_except`]:
 //!   all but some namespaces);
 //! * [`prune`]: edges under a request rate;
+//! * [`regroup`]: namespaces replaced by groups computed from the calls
+//!   ([`computed_groups`]), for graphs with none to group by;
 //!
 //! and one question about a graph, [`paths`]: the call chains from one node to another.
 //!
@@ -22,6 +24,10 @@ use regex::Regex;
 
 use crate::error::{Error, Result, Suggestions, excerpt};
 use crate::model::{Node, NodeKind, ServiceGraph};
+
+mod groups;
+
+pub use groups::{MAX_GROUPS, computed_groups, regroup};
 
 /// Which nodes to keep.
 #[derive(Debug, Clone, Default)]

@@ -4,8 +4,9 @@
 //! The page hands over a graph document (what `svcgraph render -f json` writes) and the
 //! drawing options as JSON, and gets back the SVG that `svcgraph render` draws of the same
 //! document with the same flags, byte for byte: the same core, the same transforms in the
-//! same order (aggregate, filter, prune, focus). One option is the page's own: `expand`, the
-//! overview of namespaces with some drawn in full ([`DrawOptions`]).
+//! same order (aggregate, filter, prune, focus). Two options are the page's own: `expand`,
+//! the overview of namespaces with some drawn in full, and `group_by: "calls"`, groups
+//! computed from the calls standing for namespaces in a graph without any ([`DrawOptions`]).
 //!
 //! ```
 //! let document = r#"{"format":"svcgraph-graph","version":1,
@@ -43,7 +44,11 @@ pub use options::DrawOptions;
 /// the defaults), or a message saying what was wrong with either.
 pub fn render_svg(document: &str, options: &str) -> Result<String, String> {
     let options = DrawOptions::from_json(options)?;
-    let graph = read_document(document)?;
+    let graph = if options.group_by == options::GroupBy::Calls {
+        read_grouped(document)?
+    } else {
+        read_document(document)?
+    };
     let graph = options.transform(graph)?;
     Ok(to_svg(&graph, &options.svg_options()).text)
 }
@@ -54,6 +59,31 @@ std::thread_local! {
     /// costs more than laying out most of what is drawn from it.
     static LAST_READ: std::cell::RefCell<Option<(String, svcgraph_core::ServiceGraph)>> =
         const { std::cell::RefCell::new(None) };
+}
+
+std::thread_local! {
+    /// The last document's graph with its computed groups as namespaces: the page expands
+    /// group after group of the same document.
+    static LAST_GROUPED: std::cell::RefCell<Option<(String, svcgraph_core::ServiceGraph)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The graph of a document with each node's namespace replaced by its group computed from
+/// the calls (`transform::computed_groups`, as the page's overview was drawn); computed once
+/// for the same text.
+fn read_grouped(document: &str) -> Result<svcgraph_core::ServiceGraph, String> {
+    if let Some(graph) = LAST_GROUPED.with(|last| {
+        last.borrow()
+            .as_ref()
+            .filter(|(text, _)| text == document)
+            .map(|(_, graph)| graph.clone())
+    }) {
+        return Ok(graph);
+    }
+    let graph = read_document(document)?;
+    let grouped = transform::regroup(&graph, &transform::computed_groups(&graph));
+    LAST_GROUPED.with(|last| *last.borrow_mut() = Some((document.to_owned(), grouped.clone())));
+    Ok(grouped)
 }
 
 /// The graph of a document; read once for the same text.
@@ -176,6 +206,47 @@ mod tests {
     }
 
     #[test]
+    fn groups_computed_from_the_calls_stand_for_namespaces() {
+        // Two chains of services that call each other, joined by one call.
+        let mut nodes = Vec::new();
+        let mut edges = Vec::new();
+        for part in ["a", "b"] {
+            for i in 0..6 {
+                nodes.push(format!(
+                    r#"{{"id":"{part}{i}","name":"{part}{i}","kind":"service"}}"#
+                ));
+                for j in i + 1..6 {
+                    edges.push(format!(
+                        r#"{{"source":"{part}{i}","target":"{part}{j}","requests_per_second":{}}}"#,
+                        1 + i + j
+                    ));
+                }
+            }
+        }
+        edges.push(r#"{"source":"a0","target":"b0","requests_per_second":1}"#.to_owned());
+        let document = format!(
+            r#"{{"format":"svcgraph-graph","version":1,"nodes":[{}],"edges":[{}]}}"#,
+            nodes.join(","),
+            edges.join(",")
+        );
+        let overview =
+            render_svg(&document, r#"{"group_by":"calls","aggregate":"namespace"}"#).unwrap();
+        // Each named by its busiest service (the last of its chain calls most).
+        assert_eq!(drawn(&overview), ["ns:a5 +5", "ns:b5 +5"], "{overview}");
+        let expanded = render_svg(&document, r#"{"group_by":"calls","expand":["b5 +5"]}"#).unwrap();
+        assert_eq!(
+            drawn(&expanded),
+            ["b0", "b1", "b2", "b3", "b4", "b5", "ns:a5 +5"],
+            "{expanded}"
+        );
+        // Without the option the document has no namespaces to expand.
+        assert_eq!(
+            drawn(&render_svg(&document, r#"{"expand":["b5 +5"]}"#).unwrap()).len(),
+            12
+        );
+    }
+
+    #[test]
     fn drawing_options_change_the_drawing() {
         let plain = render_svg(SHOP, "{}").unwrap();
         for options in [
@@ -211,6 +282,7 @@ mod tests {
             (SHOP, "{", "the options are not valid JSON"),
             (SHOP, "[]", "must be a JSON object"),
             (SHOP, r#"{"rankdir":"up"}"#, "unknown variant `up`"),
+            (SHOP, r#"{"group_by":"team"}"#, "unknown variant `team`"),
             (SHOP, r#"{"colour":"red"}"#, "unknown field `colour`"),
             (
                 SHOP,

@@ -13,13 +13,16 @@ use svcgraph_core::{Direction, FocusDirection};
 /// "group": "none"|"namespace", "aggregate": "workload"|"namespace", "namespace": [names],
 /// "hide_virtual": bool, "hide_external": bool, "min_rate": number, "focus": "node",
 /// "depth": number|"all", "direction": "up"|"down"|"both", "hide": [ids or names],
-/// "expand": [namespaces]}`.
+/// "expand": [namespaces], "group_by": "namespace"|"calls"}`.
 ///
 /// `expand` merges every namespace but those given into one node each, as `aggregate:
 /// "namespace"` does, and keeps the services of those given as they are: the page's overview
 /// of namespaces with some drawn in full. The command has no such flag. `hide` drops the nodes whose id or name is one of those given, as the command's
 /// `--exclude '^(?:a|b)$'` does; the command's `--name` and `--exclude` regexes are not
-/// here (the module has no regex engine).
+/// here (the module has no regex engine). `group_by: "calls"` replaces every node's
+/// namespace by its group computed from the calls (`transform::computed_groups`) before
+/// anything else: the page's overview of a graph with nothing to group by, whose groups
+/// `expand` then names.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
@@ -54,6 +57,19 @@ pub struct DrawOptions {
     pub hide: Vec<String>,
     /// Merge every namespace but these into one node each.
     pub expand: Vec<String>,
+    /// What namespaces are: the nodes' own, or groups computed from the calls.
+    pub group_by: GroupBy,
+}
+
+/// What the namespaces of the drawing are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupBy {
+    /// The nodes' own (the default).
+    #[default]
+    Namespace,
+    /// Groups of services that call each other most, computed from the calls.
+    Calls,
 }
 
 /// How edges are drawn.

@@ -17,7 +17,8 @@
 //!
 //! Graphs of more than [`OVERVIEW_THRESHOLD`] nodes start as an overview ([`aggregate`]): one
 //! node per namespace when they have several, else one per workload when their pods make
-//! noticeably fewer workloads. The page carries the graph document, not the full drawing:
+//! noticeably fewer workloads, else one per group of services that call each other most
+//! ([`computed_groups`](crate::transform::computed_groups), named by its busiest service). The page carries the graph document, not the full drawing:
 //! clicking a namespace has the engine lay out the overview with that namespace's services
 //! drawn in full, and the full drawing (`#full=1`, a search, a workload) is laid out by it
 //! too, when asked for. Nothing is left out.
@@ -48,7 +49,7 @@ use super::{Grouping, shown};
 use crate::diff::{Thresholds, diff};
 use crate::model::{Edge, Node, NodeKind, ServiceGraph};
 use crate::quality::QualityReport;
-use crate::transform::{Level, aggregate, workload_name};
+use crate::transform::{Level, aggregate, computed_groups, regroup, workload_name};
 
 /// The page's script, compiled in.
 pub const SCRIPT: &str = include_str!("../../assets/view.js");
@@ -313,7 +314,8 @@ struct Config<'a> {
     threshold: usize,
     overview: bool,
     overview_level: Option<&'static str>,
-    /// For a workload overview: the ids of each workload's pods in the full drawing.
+    /// For a workload overview: the ids of each workload's pods in the full drawing; for a
+    /// group overview, each group's services.
     members: Option<&'a BTreeMap<String, Vec<String>>>,
     draw: DrawConfig,
 }
@@ -357,16 +359,17 @@ impl DrawConfig {
 
 /// What a big graph's page shows first.
 struct Overview {
-    /// `"namespace"` or `"workload"`.
+    /// `"namespace"`, `"workload"` or `"group"`.
     level: &'static str,
     graph: ServiceGraph,
-    /// Workload id → its pods' ids (empty for namespaces, which the page finds by their boxes).
+    /// Workload id → its pods' ids, or group name → its services' ids (empty for
+    /// namespaces, which the page finds by their boxes).
     members: BTreeMap<String, Vec<String>>,
 }
 
 /// The overview of a graph too big to read at once: its namespaces when it has several, else
-/// its workloads when its pods make noticeably fewer of them; `None` for a graph that is
-/// drawn in full.
+/// its workloads when its pods make noticeably fewer of them, else groups computed from its
+/// calls ([`computed_groups`]); `None` for a graph small enough to draw in full.
 fn overview_of(graph: &ServiceGraph, namespaces: usize) -> Option<Overview> {
     if graph.node_count() <= OVERVIEW_THRESHOLD {
         return None;
@@ -380,7 +383,13 @@ fn overview_of(graph: &ServiceGraph, namespaces: usize) -> Option<Overview> {
     }
     let workloads = aggregate(graph, Level::Workload);
     if workloads.node_count() * 5 > graph.node_count() * 4 {
-        return None;
+        // Nothing to group by in the data: groups computed from the calls.
+        let members = computed_groups(graph);
+        return Some(Overview {
+            level: "group",
+            graph: aggregate(&regroup(graph, &members), Level::Namespace),
+            members,
+        });
     }
     let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for node in graph.nodes().filter(|n| n.kind == NodeKind::Pod) {
@@ -415,15 +424,17 @@ fn notice(graph: &ServiceGraph, namespaces: usize, overview: Option<&Overview>) 
             thousands(n),
             thousands(namespaces)
         )),
+        Some(o) if o.level == "group" => Some(format!(
+            "{} services and nothing to group them by: showing {} groups of services that \
+             call each other most, each named by its busiest service; click one to expand. \
+             {rule}",
+            thousands(n),
+            thousands(o.members.len())
+        )),
         Some(o) => Some(format!(
             "{} services in {} workloads: showing workloads; click one to expand. {rule}",
             thousands(n),
             thousands(o.graph.node_count())
-        )),
-        None if n > OVERVIEW_THRESHOLD => Some(format!(
-            "{} services, too many to read at once and none to group by: zoom in, search, or \
-             click a service to focus on it.",
-            thousands(n)
         )),
         None => None,
     }
@@ -589,6 +600,9 @@ fn write_toolbar(
     match overview {
         Some("workload") => {
             out.push_str("<button id=\"overview\" type=\"button\" hidden>Workloads</button>");
+        }
+        Some("group") => {
+            out.push_str("<button id=\"overview\" type=\"button\" hidden>Groups</button>");
         }
         Some(_) => {
             out.push_str("<button id=\"overview\" type=\"button\" hidden>Namespaces</button>");

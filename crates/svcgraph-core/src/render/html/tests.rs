@@ -276,9 +276,9 @@ fn big_graphs_start_with_their_namespaces_and_keep_every_service() {
     let shown = &shown[..shown.find("</svg>").unwrap()];
     assert_eq!(shown.matches("class=\"node kind-namespace").count(), 4);
     assert!(!shown.contains("svc-1\""));
-    // One namespace, however big, is drawn in full.
-    let one = to_html(&big(OVERVIEW_THRESHOLD + 100, 1), &HtmlOptions::default());
-    assert!(one.contains(r#""overview":false"#));
+    // A small graph is drawn in full, however many namespaces.
+    let small = to_html(&big(OVERVIEW_THRESHOLD, 4), &HtmlOptions::default());
+    assert!(small.contains(r#""overview":false"#));
 }
 
 #[test]
@@ -376,11 +376,73 @@ fn big_graphs_in_one_namespace_start_with_their_workloads() {
         w7.iter().all(|id| ids.contains(id)),
         "the pods are in the document"
     );
+}
 
-    // Services with nothing to group them by are drawn in full, and the page says so.
-    let page = to_html(&big(OVERVIEW_THRESHOLD + 100, 1), &HtmlOptions::default());
-    assert!(page.contains("500 services, too many to read at once and none to group by"));
-    assert!(page.contains(r#""overview":false"#));
+#[test]
+fn big_graphs_with_nothing_to_group_by_start_with_groups_computed_from_their_calls() {
+    // Ten clusters of 50 services in one namespace (each calls the next three of its
+    // cluster, round), each cluster joined to the next by one call.
+    let mut g = ServiceGraph::new();
+    let ids: Vec<_> = (0..500)
+        .map(|i| {
+            let mut node = Node::named(&format!("svc-{i}"), NodeKind::Service);
+            node.namespace = Some("prod".to_owned());
+            g.upsert_node(node)
+        })
+        .collect();
+    for ring in 0..10 {
+        for k in 0..50 {
+            for step in 1..=3 {
+                let (a, b) = (ring * 50 + k, ring * 50 + (k + step) % 50);
+                g.upsert_edge(ids[a], ids[b], Edge::with_rate(1.0 + k as f64));
+            }
+        }
+        g.upsert_edge(
+            ids[ring * 50],
+            ids[(ring + 1) % 10 * 50],
+            Edge::with_rate(0.5),
+        );
+    }
+    let page = to_html(&g, &HtmlOptions::default());
+    assert!(
+        page.contains(
+            "500 services and nothing to group them by: showing 10 groups of services that call \
+             each other most, each named by its busiest service; click one to expand."
+        ),
+        "{}",
+        &page[page.find("id=\"notice\"").unwrap()..][..300]
+    );
+    assert!(page.contains(r#"<button id="overview" type="button" hidden>Groups</button>"#));
+    let config = config(&page);
+    assert_eq!(config["overview_level"], "group");
+    let members = config["members"].as_object().unwrap();
+    let mut rings: Vec<Vec<usize>> = members
+        .iter()
+        .map(|(name, ids)| {
+            let ids: Vec<usize> = ids
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap()[4..].parse().unwrap())
+                .collect();
+            // Named by the busiest: the service whose calls in and out weigh most.
+            let ring = ids[0] / 50;
+            assert_eq!(name, &format!("svc-{} +49", ring * 50 + 49), "{ids:?}");
+            ids
+        })
+        .collect();
+    for ids in &mut rings {
+        ids.sort_unstable();
+    }
+    rings.sort();
+    let expected: Vec<Vec<usize>> = (0..10).map(|r| (r * 50..r * 50 + 50).collect()).collect();
+    assert_eq!(rings, expected, "each cluster is a group");
+    // The drawing shown first is the overview: one node per group; the engine draws the
+    // same groups from the document when one is expanded (crates/svcgraph-wasm).
+    let shown = page.split("<div id=\"stage\"").nth(1).unwrap();
+    let shown = &shown[..shown.find("</svg>").unwrap()];
+    assert_eq!(shown.matches("class=\"node kind-namespace").count(), 10);
+    assert!(shown.contains("data-id=\"ns:svc-49 +49\""));
 }
 
 #[test]
