@@ -5,7 +5,7 @@ use serde::{Deserialize, Deserializer};
 use svcgraph_core::layout::EdgeStyle;
 use svcgraph_core::render::Grouping;
 use svcgraph_core::render::svg::{EdgeLabels, SvgOptions};
-use svcgraph_core::{Direction, FocusDirection};
+use svcgraph_core::{Direction, FocusDirection, LayoutHint};
 
 /// What to draw and how, as `svcgraph render`'s flags say it; every field may be left out.
 ///
@@ -13,13 +13,20 @@ use svcgraph_core::{Direction, FocusDirection};
 /// "group": "none"|"namespace", "aggregate": "workload"|"namespace", "namespace": [names],
 /// "hide_virtual": bool, "hide_external": bool, "min_rate": number, "focus": "node",
 /// "depth": number|"all", "direction": "up"|"down"|"both", "hide": [ids or names],
-/// "expand": [namespaces]}`.
+/// "expand": [namespaces], "hint": {"nodes": {"<node id>": {"x": number, "y": number}}}}`.
 ///
 /// `expand` merges every namespace but those given into one node each, as `aggregate:
 /// "namespace"` does, and keeps the services of those given as they are: the page's overview
 /// of namespaces with some drawn in full. The command has no such flag. `hide` drops the nodes whose id or name is one of those given, as the command's
 /// `--exclude '^(?:a|b)$'` does; the command's `--name` and `--exclude` regexes are not
 /// here (the module has no regex engine).
+///
+/// `hint` is where an earlier drawing put the centers of its nodes, by node id, in that
+/// drawing's own units (a [`LayoutHint`]; its `edges`, the earlier routes, may be left out):
+/// nodes it names keep their places relative to each other as far as the new graph allows,
+/// and the others are fitted in around them, as `svcgraph serve` keeps a refreshed drawing
+/// still. The page passes the nodes it shows when it draws another view, so the eye can
+/// follow them. The command has no such flag; without `hint` the drawing is the command's.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
@@ -54,6 +61,8 @@ pub struct DrawOptions {
     pub hide: Vec<String>,
     /// Merge every namespace but these into one node each.
     pub expand: Vec<String>,
+    /// Where an earlier drawing put the nodes, by id.
+    pub hint: Option<LayoutHint>,
 }
 
 /// How edges are drawn.
@@ -223,6 +232,7 @@ impl DrawOptions {
             Group::None => Grouping::None,
             Group::Namespace => Grouping::Namespace,
         };
+        options.hint.clone_from(&self.hint);
         options
     }
 }
