@@ -1519,6 +1519,108 @@
     };
   }
 
+  /* ---------- Changes of view, animated ---------- */
+
+  // A view the engine draws afresh (a focus, namespaces expanded) is laid out from where the
+  // services stood (the engine's `hint`: their centers by id, in the drawing's units), so
+  // that those in both views keep their order; and every change of drawing animates, so the
+  // eye can follow: services in both move from where they were on the stage to their new
+  // places, the others and all calls and boxes fade in, those gone are gone. The movements
+  // are the browser's (Web Animations), never written into the drawing: once they end, or
+  // are cut short, the drawing is the engine's as it wrote it. Not with reduced motion, nor
+  // for big drawings (each moving service is a layer the browser animates), nor on a canvas.
+  const MOVE_MS = 350;
+  const reducedMotion = typeof matchMedia === 'function' ? matchMedia('(prefers-reduced-motion: reduce)') : null;
+  // Off until the page is ready: the view a link asks for opens as the command draws it.
+  let changesAnimate = false;
+  let moves = []; // the animations running
+  let pendingMove = null; // where the services stood before the change being made
+
+  // The services shown and where they stand: {hint, screen: id -> [x, y] on the stage, k}.
+  function placesNow() {
+    endMoves();
+    if (!svg || !changesAnimate) return null;
+    const focusing = svg.classList.contains('focusing');
+    const nodes = Object.create(null);
+    const screen = new Map();
+    for (const [id, n] of model.nodes) {
+      const c = n.el.classList;
+      if (c.contains('collapsed-member') || (focusing && !c.contains('focused'))) continue;
+      const b = nodeBox(n);
+      const x = b.x + b.w / 2, y = b.y + b.h / 2;
+      nodes[id] = { x, y };
+      screen.set(id, [(x - view.x) * view.k, (y - view.y) * view.k]);
+    }
+    return { hint: { nodes }, screen, k: view.k };
+  }
+
+  // The engine's drawing for `options` ({svg} or {error}, and `from` again), laid out from
+  // `from`'s places when they hold at least half of its services. The hint keeps those in
+  // order and fits the others in around them, which packs a drawing that is mostly new (250
+  // services of a namespace expanded among 19 namespace nodes) into tight columns of
+  // illegible names: such a drawing is the command's, drawn without the hint, and still moves.
+  function drawView(options, from) {
+    let drawn;
+    try { drawn = engine.draw(graphText, options); } catch (e) { return { error: String(e), from }; }
+    drawn.from = from;
+    if (!from || !drawn.svg) return drawn;
+    let total = 0, shared = 0;
+    for (const m of drawn.svg.matchAll(/<g class="node[^"]*" data-id="([^"]*)"/g)) {
+      total += 1;
+      if (unescapeAttr(m[1]) in from.hint.nodes) shared += 1;
+    }
+    if (shared < 2 || shared * 2 < total) return drawn;
+    let hinted;
+    try { hinted = engine.draw(graphText, Object.assign({}, options, { hint: from.hint })); } catch (e) { return drawn; }
+    if (!hinted.svg) return drawn;
+    hinted.from = from;
+    return hinted;
+  }
+  const unescapeAttr = (v) => v.replace(/&(amp|lt|gt|quot|#39|apos);/g, (_, e) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", apos: "'" })[e]);
+
+  // Animates the change to the drawing now shown from `from` (placesNow before it); once
+  // the change is made (the view fitted to it), before the next frame.
+  function moveFrom(from) {
+    if (!from || pendingMove) return;
+    pendingMove = from;
+    queueMicrotask(startMoves);
+  }
+
+  function startMoves() {
+    const from = pendingMove;
+    pendingMove = null;
+    if (!from || !svg || scene || (reducedMotion && reducedMotion.matches) || typeof svg.animate !== 'function') return;
+    if (model.nodes.size > MOVES_ANIMATED) return;
+    const timing = { duration: MOVE_MS, easing: 'ease-in-out' };
+    const late = [{ opacity: 0 }, { opacity: 0, offset: 0.4 }, { opacity: 1 }];
+    // A service's size on the stage goes from the old scale's to the new one's.
+    const s = from.k / view.k;
+    for (const [id, n] of model.nodes) {
+      const was = from.screen.get(id);
+      if (!was) { moves.push(n.el.animate([{ opacity: 0 }, { opacity: 1 }], timing)); continue; }
+      const b = nodeBox(n);
+      const cx = b.x + b.w / 2, cy = b.y + b.h / 2;
+      // Where it stood on the stage, in this drawing's units.
+      const ox = view.x + was[0] / view.k, oy = view.y + was[1] / view.k;
+      if (Math.abs(ox - cx) * view.k < 0.5 && Math.abs(oy - cy) * view.k < 0.5 && Math.abs(s - 1) < 0.01) continue;
+      // Scaled about the drawing's origin (an SVG element's), then moved: its center at (ox, oy).
+      const start = `translate(${ox - s * cx}px, ${oy - s * cy}px) scale(${s})`;
+      moves.push(n.el.animate([{ transform: start }, { transform: 'translate(0px, 0px) scale(1)' }], timing));
+    }
+    for (const layer of svg.querySelectorAll(':scope > g.edges, :scope > g.groups, :scope > g.collapsed-layer, :scope > g.passing-layer')) {
+      moves.push(layer.animate(late, timing));
+    }
+    moves.push(namesLayer.animate(late, timing));
+    for (const a of moves) a.addEventListener('finish', () => { moves = moves.filter((m) => m !== a); });
+  }
+
+  // Cuts the running animations short: everything stands where the drawing puts it.
+  function endMoves() {
+    const running = moves;
+    moves = [];
+    for (const a of running) a.cancel();
+  }
+
   let baseSvg = null; // the drawing a focus drawing stands in for, shown again when it ends
   let focusSvg = null; // the engine's drawing of the focus, while it is shown
   let focusText = ''; // that drawing as the engine wrote it
@@ -1538,12 +1640,11 @@
   // The focus drawn afresh: the neighbourhood `svcgraph render --focus ID --depth N
   // --direction D` draws with the page's drawing options, in place of the drawing. False
   // when it cannot be drawn (then the focus dims the rest of the drawing).
-  function drawFocus(key) {
+  function drawFocus(key, from = placesNow()) {
     const id = docId(key);
     if (id === null) return false;
     const options = Object.assign({}, config.draw || {}, { focus: id, depth: state.depth, direction: WALKS[state.dir] || 'both' });
-    let drawn;
-    try { drawn = engine.draw(graphText, options); } catch (e) { drawn = { error: String(e) }; }
+    const drawn = drawView(options, from);
     const next = drawn.svg ? parseSvg(drawn.svg) : null;
     if (!next) {
       setStatus(`the focus could not be laid out (${drawn.error || 'unreadable drawing'}); dimming the rest instead`, true);
@@ -1563,6 +1664,7 @@
     search(state.q, false);
     writeHash();
     fit();
+    moveFrom(from);
     if (root) showNode(root);
     return true;
   }
@@ -1579,9 +1681,10 @@
     return null;
   }
 
-  function focusOn(key) {
+  // `from`: where the services stood before (placesNow), when that was another drawing.
+  function focusOn(key, from) {
     pendingFocus = '';
-    if (engine && drawFocus(key)) return;
+    if (engine && drawFocus(key, from)) return;
     let id = resolve(key);
     if (id === null) { setStatus(`no service ${key} in this drawing`); return; }
     if (!model.nodes.has(id)) { reveal(id); id = resolve(key); if (id === null || !model.nodes.has(id)) return; }
@@ -1624,6 +1727,8 @@
     pendingFocus = '';
     const was = state.focus;
     state.focus = '';
+    // Quietly, for another change of view, which moves the services itself.
+    const from = !quiet && svg === focusSvg && baseSvg ? placesNow() : null;
     if (svg === focusSvg && baseSvg) {
       swapDrawing(baseSvg);
       applyCollapsed();
@@ -1634,6 +1739,7 @@
     svg.classList.remove('focusing');
     scheduleNames();
     if (!quiet) { writeHash(); if (was) fit(); showDefaultPanel(); }
+    moveFrom(from);
   }
 
   ui.depth.addEventListener('change', () => {
@@ -1812,6 +1918,9 @@
   // page's options; with `ns`, that namespace expanded and the others collapsed in place.
   function showFull(ns) {
     if (!engine) { withEngine(() => showFull(ns)); return; }
+    // Laid out without a hint: the full drawing is drawn once and kept, and it is the
+    // command's drawing (its export too), whatever view came before it.
+    const from = placesNow();
     if (!fullSvg) {
       let drawn;
       try { drawn = engine.draw(graphText, config.draw || {}); } catch (e) { drawn = { error: String(e) }; }
@@ -1834,6 +1943,7 @@
       (state.collapsed.size ? `; ${plural(state.collapsed.size, 'namespace')} collapsed (click a box to expand).` : '.') +
       (config.overview_level === 'workload' ? ' “Workloads”' : ' “Namespaces”') + ' returns to the overview.';
     if (ns !== null && ns !== undefined && model.groups.has(ns)) fitTo(model.groups.get(ns).box, 1.5); else fit();
+    moveFrom(from);
     writeHash();
     showDefaultPanel();
   }
@@ -1848,8 +1958,8 @@
     const list = [...new Set(namespaces)].sort();
     const options = Object.assign({}, config.draw || {}, { expand: list });
     if (options.edge_labels !== 'always') options.edge_labels = 'never';
-    let drawn;
-    try { drawn = engine.draw(graphText, options); } catch (e) { drawn = { error: String(e) }; }
+    const drawn = drawView(options, placesNow());
+    const from = drawn.from;
     const next = drawn.svg ? parseSvg(drawn.svg) : null;
     if (!next) { setStatus(`the namespace could not be laid out (${drawn.error || 'unreadable drawing'})`, true); return; }
     clearFocus(true);
@@ -1869,6 +1979,7 @@
       '“Namespaces” returns to the overview.';
     const box = model.groups.get(around !== undefined && model.groups.has(around) ? around : list[list.length - 1]);
     if (box) fitTo(box.box, 1.5); else fit();
+    moveFrom(from);
     writeHash();
     showDefaultPanel();
   }
@@ -1901,6 +2012,7 @@
 
   function showOverview() {
     if (!overviewSvg) return;
+    const from = placesNow();
     clearFocus(true);
     state.collapsed.clear();
     state.full = false;
@@ -1912,6 +2024,7 @@
     if (ui.overview) ui.overview.hidden = true;
     notice.textContent = overviewNotice;
     fit();
+    moveFrom(from);
     writeHash();
     showDefaultPanel();
   }
@@ -2244,6 +2357,9 @@
     const was = new Map();
     if (before.size <= MOVES_ANIMATED) for (const [id, n] of before) was.set(id, nodeBox(n));
     const focus = state.focus;
+    // A focus drawn by the engine is laid out again from its own places, not the refreshed
+    // drawing's (which is never shown in between).
+    const focusFrom = focus && svg === focusSvg ? placesNow() : undefined;
     if (doc && typeof doc === 'object') { graphDoc = doc; graphText = JSON.stringify(doc); docIndex = indexDocument(doc); }
     // The server's drawing is the full one: an expanded namespace is a box among the others.
     state.expanded = new Set();
@@ -2264,7 +2380,7 @@
     search(state.q, false);
     if (focus && (engine ? docId(focus) !== null : model.nodes.has(focus))) {
       const keep = state.fit;
-      focusOn(focus);
+      focusOn(focus, focusFrom);
       state.fit = keep;
     } else if (focus) { state.focus = ''; writeHash(); }
     if (state.fit) fit(); else applyView();
@@ -2312,6 +2428,8 @@
     // Whether the drawing is painted on the canvas, and the last painting: its time in ms,
     // whether from the whole drawing's bitmap, calls painted.
     canvas: () => scene !== null, painted: () => Object.assign({}, paintPass),
+    // How many animations of a change of view are running (0 once it has ended).
+    moving: () => moves.length,
     // The view: the drawing's point at the stage's top-left and pixels per unit; zoomed by a
     // factor about a point of the stage (pixels from its top-left), as the wheel zooms.
     view: () => Object.assign({}, view),
@@ -2337,7 +2455,11 @@
   if (live) { syncLiveControls(); schedule(); setStatus('live: refreshes every ' + live.refresh_seconds + ' s'); }
   // Ready once the engine has loaded (or could not), a focus the link asks for is drawn by
   // it, and the first frame with the drawing has been produced.
-  const ready = () => requestAnimationFrame(() => requestAnimationFrame(() => { window.svcgraphReady = performance.now(); warmEngine(); }));
+  const ready = () => requestAnimationFrame(() => requestAnimationFrame(() => {
+    changesAnimate = true;
+    window.svcgraphReady = performance.now();
+    warmEngine();
+  }));
   // On a big graph's overview, once the page is idle, the engine draws one small focus: it
   // reads the graph document then (and keeps it), and the browser compiles its hot code, so
   // the first namespace expanded or service focused costs only its own layout.
