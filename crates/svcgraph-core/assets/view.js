@@ -1138,6 +1138,11 @@
   }
   let pointedAt = null;
   let pointFrame = 0;
+  let pointer = null; // where the pointer was last seen over the stage: [clientX, clientY]
+  let restingAt = null; // where it rested when the drawing began to move
+  for (const type of ['pointerdown', 'pointermove']) {
+    stage.addEventListener(type, (ev) => { pointer = [ev.clientX, ev.clientY]; });
+  }
   stage.addEventListener('mousemove', (ev) => {
     if (ev.target !== canvas) return;
     pointedAt = ev;
@@ -1151,6 +1156,10 @@
   });
   stage.addEventListener('mouseover', (ev) => {
     if (drag && dragged) return;
+    // Services moving under a pointer at rest (a change of view animating) are not hovered:
+    // the panel stays on what was clicked until the pointer moves.
+    if (restingAt && ev.clientX === restingAt[0] && ev.clientY === restingAt[1]) return;
+    restingAt = null;
     const target = targetOf(ev);
     const named = target ? namedNode(target) : null;
     const el = named ? named.el : target ? original(target.closest(HOVERABLE)) : null;
@@ -1525,10 +1534,12 @@
   // services stood (the engine's `hint`: their centers by id, in the drawing's units), so
   // that those in both views keep their order; and every change of drawing animates, so the
   // eye can follow: services in both move from where they were on the stage to their new
-  // places, the others and all calls and boxes fade in, those gone are gone. The movements
-  // are the browser's (Web Animations), never written into the drawing: once they end, or
-  // are cut short, the drawing is the engine's as it wrote it. Not with reduced motion, nor
-  // for big drawings (each moving service is a layer the browser animates), nor on a canvas.
+  // places (growing or shrinking with the zoom), the other services, the calls, the boxes,
+  // the names and the legend fade in, and those gone are gone. The movements are the
+  // browser's (Web Animations), never written into the drawing: once they end, or are cut
+  // short by the next change, the drawing is the engine's as it wrote it. Not with reduced
+  // motion, nor for big drawings (each moving service is a layer the browser animates), nor
+  // on a canvas.
   const MOVE_MS = 350;
   const reducedMotion = typeof matchMedia === 'function' ? matchMedia('(prefers-reduced-motion: reduce)') : null;
   // Off until the page is ready: the view a link asks for opens as the command draws it.
@@ -1607,10 +1618,11 @@
       const start = `translate(${ox - s * cx}px, ${oy - s * cy}px) scale(${s})`;
       moves.push(n.el.animate([{ transform: start }, { transform: 'translate(0px, 0px) scale(1)' }], timing));
     }
-    for (const layer of svg.querySelectorAll(':scope > g.edges, :scope > g.groups, :scope > g.collapsed-layer, :scope > g.passing-layer')) {
+    for (const layer of svg.querySelectorAll(':scope > g.edges, :scope > g.groups, :scope > g.legend, :scope > g.collapsed-layer, :scope > g.passing-layer')) {
       moves.push(layer.animate(late, timing));
     }
     moves.push(namesLayer.animate(late, timing));
+    restingAt = pointer;
     for (const a of moves) a.addEventListener('finish', () => { moves = moves.filter((m) => m !== a); });
   }
 
