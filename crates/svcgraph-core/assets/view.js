@@ -1547,7 +1547,9 @@
   let moves = []; // the animations running
   let pendingMove = null; // where the services stood before the change being made
 
-  // The services shown and where they stand: {hint, screen: id -> [x, y] on the stage, k}.
+  // The services shown and where they stand: {hint, screen: id -> [x, y] on the stage, k,
+  // nodeOf: namespace -> where its node (an overview's) stood, middleOf: namespace -> the
+  // middle of its services}.
   function placesNow() {
     endMoves();
     if (!svg || !changesAnimate) return null;
@@ -1562,7 +1564,19 @@
       nodes[id] = { x, y };
       screen.set(id, [(x - view.x) * view.k, (y - view.y) * view.k]);
     }
-    return { hint: { nodes }, screen, k: view.k };
+    const groups = new Map();
+    const members = new Map();
+    for (const [id, n] of model.nodes) {
+      const at = screen.get(id);
+      if (!at) continue;
+      if (n.kind === 'namespace') groups.set(n.ns !== null ? n.ns : n.name, at);
+      else if (n.ns !== null) {
+        const m = members.get(n.ns) || [0, 0, 0];
+        members.set(n.ns, [m[0] + at[0], m[1] + at[1], m[2] + 1]);
+      }
+    }
+    const middles = new Map([...members].map(([ns, [x, y, count]]) => [ns, [x / count, y / count]]));
+    return { hint: { nodes }, screen, k: view.k, nodeOf: groups, middleOf: middles };
   }
 
   // The engine's drawing for `options` ({svg} or {error}, and `from` again), laid out from
@@ -1607,16 +1621,22 @@
     // A service's size on the stage goes from the old scale's to the new one's.
     const s = from.k / view.k;
     for (const [id, n] of model.nodes) {
-      const was = from.screen.get(id);
-      if (!was) { moves.push(n.el.animate([{ opacity: 0 }, { opacity: 1 }], timing)); continue; }
+      let was = from.screen.get(id);
+      // A service new to the view comes out of its namespace's node where that was (a
+      // namespace expanded), a namespace's node out of the middle of its services (back to
+      // the overview); anything else fades in where it is.
+      const group = was ? null : n.kind === 'namespace' ? from.middleOf.get(n.ns !== null ? n.ns : n.name) : from.nodeOf.get(n.ns);
+      if (!was && !group) { moves.push(n.el.animate([{ opacity: 0 }, { opacity: 1 }], timing)); continue; }
+      if (!was) was = group;
       const b = nodeBox(n);
       const cx = b.x + b.w / 2, cy = b.y + b.h / 2;
       // Where it stood on the stage, in this drawing's units.
       const ox = view.x + was[0] / view.k, oy = view.y + was[1] / view.k;
-      if (Math.abs(ox - cx) * view.k < 0.5 && Math.abs(oy - cy) * view.k < 0.5 && Math.abs(s - 1) < 0.01) continue;
+      if (!group && Math.abs(ox - cx) * view.k < 0.5 && Math.abs(oy - cy) * view.k < 0.5 && Math.abs(s - 1) < 0.01) continue;
       // Scaled about the drawing's origin (an SVG element's), then moved: its center at (ox, oy).
       const start = `translate(${ox - s * cx}px, ${oy - s * cy}px) scale(${s})`;
-      moves.push(n.el.animate([{ transform: start }, { transform: 'translate(0px, 0px) scale(1)' }], timing));
+      const end = 'translate(0px, 0px) scale(1)';
+      moves.push(n.el.animate(group ? [{ transform: start, opacity: 0 }, { transform: end, opacity: 1 }] : [{ transform: start }, { transform: end }], timing));
     }
     for (const layer of svg.querySelectorAll(':scope > g.edges, :scope > g.groups, :scope > g.legend, :scope > g.collapsed-layer, :scope > g.passing-layer')) {
       moves.push(layer.animate(late, timing));
