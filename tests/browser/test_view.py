@@ -191,9 +191,9 @@ def test_clicking_a_service_focuses_on_its_neighbours(page) -> None:
     assert panel.startswith("checkout") and "callees" in panel
     # Callers only, two hops.
     Select(page.find_element(By.ID, "dir")).select_by_value("callers")
-    depth = page.find_element(By.ID, "depth")
-    depth.clear()
-    depth.send_keys("2", Keys.TAB)
+    # Typed over (a cleared field is read as 1 at once, and "2" after it would be 12).
+    page.find_element(By.ID, "depth").send_keys(Keys.CONTROL, "a", Keys.NULL, "2", Keys.TAB)
+    assert "depth=2&dir=callers" in fragment(page)
     assert shown_nodes(page) == {CHECKOUT, "shop/frontend", "user", "tools/load-generator"}
     # Escape returns to the whole graph.
     page.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
