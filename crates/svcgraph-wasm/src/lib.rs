@@ -4,8 +4,9 @@
 //! The page hands over a graph document (what `svcgraph render -f json` writes) and the
 //! drawing options as JSON, and gets back the SVG that `svcgraph render` draws of the same
 //! document with the same flags, byte for byte: the same core, the same transforms in the
-//! same order (aggregate, filter, prune, focus). One option is the page's own: `expand`, the
-//! overview of namespaces with some drawn in full ([`DrawOptions`]).
+//! same order (aggregate, filter, prune, focus). Two options are the page's own: `expand`, the
+//! overview of namespaces with some drawn in full, and `hint`, where an earlier drawing put the
+//! nodes, so that a new view keeps their order ([`DrawOptions`]).
 //!
 //! ```
 //! let document = r#"{"format":"svcgraph-graph","version":1,
