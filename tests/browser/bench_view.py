@@ -10,12 +10,14 @@ For the layout benchmark's `service N` graphs (pages.service_graph, twenty names
   the browser finishes rastering a big drawing only after that frame, so this is when the
   page has answered a user); for the page as written (a namespace overview: both graphs have
   more than 400 services), for the same page opened on its full drawing (`#full=1`, laid out
-  by the page's engine), and for the graph in one namespace (drawn in full from the start);
+  by the page's engine), and for the graph in one namespace (an overview of groups computed
+  from the calls, since it has nothing else to group by);
 * expanding a namespace on the overview (the engine lays out the overview with that
   namespace's services drawn in full), on a fresh page once the engine has warmed up and
   right at `svcgraphReady`: from the call until two frames later, and until the frame after a
   hover in it was dispatched then (and the screenshots docs/page-5000.png, the overview at
-  fit, and docs/page-5000-expanded.png, namespace ns-7 expanded);
+  fit, and docs/page-5000-expanded.png, namespace ns-7 expanded); the same for a computed
+  group of the graph in one namespace (the engine computes the groups from the document too);
 * a focus (depth 1) on several services of the 1,000- and 5,000-service pages, the busiest
   among them, with neighbourhoods of up to 200 services: from the call until two frames later;
 * hover latency on the full 5,000-service drawing, once drawn: a `mouseover` dispatched on a
@@ -257,7 +259,7 @@ def main() -> int:
             for label, path, fragment in (
                 ("overview (as written)", boxed, ""),
                 ("full drawing (#full=1)", boxed, "#full=1"),
-                ("one namespace, full", single, ""),
+                ("one namespace (computed groups)", single, ""),
             ):
                 times = load_times(driver, path, fragment, args.runs)
                 ready = [t[0] for t in times]
@@ -265,19 +267,25 @@ def main() -> int:
                 print(f"service {n} {label}: ready {spread(ready)}, first hover drawn {spread(answered)}; "
                       f"page {path.stat().st_size / 1e6:.2f} MB")
                 results[f"{n} {label}"] = times
-            for when in ("warm", "at ready"):
-                expand = []
-                for i in range(args.runs):
-                    driver.get("about:blank")
-                    pages.open_page(driver, boxed)
-                    if when == "warm":
-                        WebDriverWait(driver, 30, poll_frequency=0.02).until(lambda d: d.execute_script(WARM))
-                    expand.append(driver.execute_async_script(EXPAND, f"ns-{(i * 7) % 20}"))
-                shown = [e[0] for e in expand]
-                answered = [e[1] for e in expand]
-                print(f"service {n}: a namespace expanded on the overview ({when}; {expand[0][2]} nodes drawn): "
-                      f"shown {spread(shown)}, a hover in it drawn {spread(answered)}")
-                results[f"{n} expand {when}"] = expand
+            driver.get("about:blank")
+            pages.open_page(driver, single)
+            groups = sorted(driver.execute_script(
+                "return JSON.parse(document.getElementById('svcgraph-config').textContent).members"))
+            for what, path, names in (("a namespace", boxed, [f"ns-{i}" for i in range(20)]),
+                                      ("a computed group", single, groups)):
+                for when in ("warm", "at ready"):
+                    expand = []
+                    for i in range(args.runs):
+                        driver.get("about:blank")
+                        pages.open_page(driver, path)
+                        if when == "warm":
+                            WebDriverWait(driver, 30, poll_frequency=0.02).until(lambda d: d.execute_script(WARM))
+                        expand.append(driver.execute_async_script(EXPAND, names[(i * 7) % len(names)]))
+                    shown = [e[0] for e in expand]
+                    answered = [e[1] for e in expand]
+                    print(f"service {n}: {what} expanded on the overview ({when}; {expand[0][2]} nodes drawn): "
+                          f"shown {spread(shown)}, a hover in it drawn {spread(answered)}")
+                    results[f"{n} expand {what} {when}"] = expand
             driver.get("about:blank")
             pages.open_page(driver, boxed)
             WebDriverWait(driver, 30, poll_frequency=0.02).until(lambda d: d.execute_script(WARM))
@@ -296,7 +304,7 @@ def main() -> int:
                     "document.getElementById('stage').dispatchEvent(new MouseEvent('mouseleave'))")
                 driver.save_screenshot(str(pages.ROOT / "docs" / "page-5000-expanded.png"))
                 for label, path, fragment in (("full drawing (#full=1)", boxed, "#full=1"),
-                                              ("one namespace, full", single, "")):
+                                              ("one namespace, full drawing (#full=1)", single, "#full=1")):
                     pages.open_page(driver, path, fragment)
                     driver.execute_async_script(HOVER, args.hovers)  # waits out the first raster
                     samples = [driver.execute_async_script(HOVER, i) for i in range(args.hovers)]

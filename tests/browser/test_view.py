@@ -177,6 +177,12 @@ def test_search_finds_checkout_and_cycles_through_matches(page) -> None:
     assert page.find_element(By.ID, "matches").text == "bad regex"
 
 
+def drawn_ids(text: str) -> set:
+    """The ids of the services an SVG drawing draws."""
+    root = ET.fromstring(text.encode())
+    return {g.get("data-id") for g in root.iter(f"{{{SVG}}}g") if g.get("data-id")}
+
+
 def test_clicking_a_service_focuses_on_its_neighbours(page) -> None:
     click_node(page, CHECKOUT)
     assert shown_nodes(page) == CHECKOUT_NEIGHBOURS | {CHECKOUT}
@@ -185,9 +191,9 @@ def test_clicking_a_service_focuses_on_its_neighbours(page) -> None:
     assert panel.startswith("checkout") and "callees" in panel
     # Callers only, two hops.
     Select(page.find_element(By.ID, "dir")).select_by_value("callers")
-    depth = page.find_element(By.ID, "depth")
-    depth.clear()
-    depth.send_keys("2", Keys.TAB)
+    # Typed over (a cleared field is read as 1 at once, and "2" after it would be 12).
+    page.find_element(By.ID, "depth").send_keys(Keys.CONTROL, "a", Keys.NULL, "2", Keys.TAB)
+    assert "depth=2&dir=callers" in fragment(page)
     assert shown_nodes(page) == {CHECKOUT, "shop/frontend", "user", "tools/load-generator"}
     # Escape returns to the whole graph.
     page.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
@@ -246,10 +252,13 @@ def test_a_focus_is_laid_out_afresh_as_the_command_draws_it(driver, demo: Path) 
         drawn = driver.execute_script("return window.svcgraphView.focusText()")
         assert drawn == command_svg(["--demo", "--group", "namespace", *flags]), hash_
         assert severe(driver.get_log("browser")) == []
-    # Clicking in the focus drawing focuses again; Escape returns to the whole drawing.
+    # Clicking in the focus drawing focuses again: the command's services, laid out from
+    # where they stood (the engine's hint), so not at the command's places. Escape returns to
+    # the whole drawing.
     click_node(driver, CHECKOUT)
-    assert driver.execute_script("return window.svcgraphView.focusText()") == command_svg(
-        ["--demo", "--group", "namespace", "--focus", CHECKOUT, "--depth", "2", "--direction", "up"])
+    drawn = driver.execute_script("return window.svcgraphView.focusText()")
+    command = command_svg(["--demo", "--group", "namespace", "--focus", CHECKOUT, "--depth", "2", "--direction", "up"])
+    assert drawn_ids(drawn) == drawn_ids(command) and len(drawn_ids(drawn)) == 4
     assert "focus=shop%2Fcheckout" in fragment(driver)
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
     assert len(shown_nodes(driver)) == 19
@@ -921,3 +930,137 @@ def test_a_big_full_drawing_is_painted_on_a_canvas_that_answers_like_the_svg(dri
     command = ET.fromstring(expected.encode())
     assert places(exported) == places(command) and len(places(command)) == 5000
     assert severe(driver.get_log("browser")) == []
+
+
+# Each frame of a change of view, until its animations end: where a service's shape is on the
+# stage (its center), and how many animations run. Sampled in the page's own frames.
+FRAMES = """
+const [id, action, done] = arguments;
+const view = window.svcgraphView;
+const stage = document.getElementById('stage').getBoundingClientRect();
+const at = () => {
+  const g = [...document.querySelectorAll('#stage > svg:first-child g.nodes > g.node')].find((n) => n.dataset.id === id);
+  const r = g.querySelector('rect, path').getBoundingClientRect();
+  return [(r.left + r.right) / 2 - stage.left, (r.top + r.bottom) / 2 - stage.top];
+};
+const frames = [];
+new Function(action)();
+const step = () => {
+  frames.push({ at: at(), moving: view.moving() });
+  if (view.moving() > 0 && frames.length < 600) requestAnimationFrame(step); else done(frames);
+};
+requestAnimationFrame(step);
+"""
+
+
+def center_on_stage(driver, node_id: str) -> List[float]:  # type: ignore[no-untyped-def]
+    """Where the engine's drawing puts a service on the stage now (its box's center)."""
+    b = driver.execute_script("return window.svcgraphView.onStage(arguments[0])", node_id)
+    return [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]
+
+
+def settled(driver) -> None:  # type: ignore[no-untyped-def]
+    WebDriverWait(driver, 10, poll_frequency=0.02).until(
+        lambda d: d.execute_script("return window.svcgraphView.moving() === 0"))
+
+
+def test_a_change_of_focus_moves_the_services_both_views_share(page) -> None:
+    page.set_script_timeout(30)
+    click_node(page, CHECKOUT)
+    settled(page)
+    before = center_on_stage(page, CHECKOUT)
+    # Focus on a neighbour: checkout is in both views, elsewhere on the stage.
+    frames = page.execute_async_script(FRAMES, CHECKOUT, "window.svcgraphView.focus('payments/payment')")
+    after = center_on_stage(page, CHECKOUT)
+    assert "focus=payments%2Fpayment" in fragment(page)
+    dx, dy = after[0] - before[0], after[1] - before[1]
+    length = (dx * dx + dy * dy) ** 0.5
+    assert length > 20, (before, after)
+    assert frames[0]["moving"] > 0, "the change animates"
+    # Seen on its way: part of the way along, close to the line from the old place to the new.
+    between = []
+    for f in frames:
+        x, y = f["at"][0] - before[0], f["at"][1] - before[1]
+        t = (x * dx + y * dy) / (length * length)
+        off = abs(x * dy - y * dx) / length
+        if 0.1 < t < 0.9 and off < 2:
+            between.append(t)
+    assert between, frames
+    # At the end exactly where the engine's drawing puts it.
+    end = frames[-1]
+    assert end["moving"] == 0
+    assert abs(end["at"][0] - after[0]) < 0.5 and abs(end["at"][1] - after[1]) < 0.5, (end, after)
+    # The drawing is the engine's as written: nothing left on its elements, the services at
+    # the places of its SVG text; and the pointer finds the service where it now stands.
+    assert page.execute_script(
+        "return document.getAnimations().filter(a => a.playState === 'running').length") == 0
+    text = page.execute_script("return window.svcgraphView.focusText()")
+    assert page.execute_script(
+        "return document.querySelectorAll('#stage > svg:first-child [style]').length") == text.count(' style="')
+    shown = ET.fromstring(page.execute_script(
+        "return new XMLSerializer().serializeToString(document.querySelector('#stage > svg:first-child'))").encode())
+    engine = ET.fromstring(text.encode())
+    assert places(shown) == places(engine) and len(places(engine)) >= 3
+    hit = page.execute_script(
+        "const r = document.getElementById('stage').getBoundingClientRect();"
+        "const n = document.elementFromPoint(r.left + arguments[0], r.top + arguments[1]);"
+        "const g = n && (n.closest('g.node') || n.closest('.name'));"
+        "return g ? g.dataset.id : null;", *after)
+    assert hit == CHECKOUT
+
+
+def test_with_reduced_motion_a_change_of_view_does_not_animate(page) -> None:
+    page.set_script_timeout(30)
+    page.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+        "features": [{"name": "prefers-reduced-motion", "value": "reduce"}]})
+    try:
+        assert page.execute_script("return matchMedia('(prefers-reduced-motion: reduce)').matches")
+        click_node(page, CHECKOUT)
+        for target in ["payments/payment", "shop/checkout"]:
+            frames = page.execute_async_script(FRAMES, CHECKOUT, f"window.svcgraphView.focus('{target}')")
+            assert [f["moving"] for f in frames] == [0]
+            at, now = frames[0]["at"], center_on_stage(page, CHECKOUT)
+            assert abs(at[0] - now[0]) < 0.5 and abs(at[1] - now[1]) < 0.5
+        frames = page.execute_async_script(FRAMES, CHECKOUT, "window.svcgraphView.clearFocus()")
+        assert [f["moving"] for f in frames] == [0]
+    finally:
+        page.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+
+def layer_pairs(centers: dict, order: dict) -> tuple:
+    """Pairs of services in one layer (calls flow left to right: one column) of `centers`
+    ({id: [x, y]}), and how many of them `order` ({id: [x, y]}) has the other way up."""
+    pairs = inverted = 0
+    ids = sorted(centers)
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            if abs(centers[a][0] - centers[b][0]) > 1:
+                continue
+            pairs += 1
+            if (centers[a][1] < centers[b][1]) != (order[a][1] < order[b][1]):
+                inverted += 1
+    return pairs, inverted
+
+
+def test_a_wider_focus_keeps_the_order_of_the_services_it_had(page) -> None:
+    # Checkout one call away, then two: the nine services of the first view are among the 17
+    # of the second, which is laid out from where they stood (the engine's hint).
+    click_node(page, CHECKOUT)
+    settled(page)
+    first = {i: center_on_stage(page, i) for i in shown_nodes(page)}
+    # Typed over (a cleared field is read as 1 at once, and "2" after it would be 12).
+    page.find_element(By.ID, "depth").send_keys(Keys.CONTROL, "a", Keys.NULL, "2", Keys.TAB)
+    WebDriverWait(page, 10, poll_frequency=0.02).until(lambda d: "depth=2" in fragment(d))
+    settled(page)
+    second = {i: center_on_stage(page, i) for i in shown_nodes(page)}
+    assert len(first) == 9 and len(second) == 17 and set(first) <= set(second)
+    pairs, inverted = layer_pairs({i: second[i] for i in first}, first)
+    assert pairs >= 10 and inverted == 0, (pairs, inverted)
+    # It is the hint that keeps them: the command lays the same view out afresh, with many of
+    # those pairs the other way up.
+    command = ET.fromstring(command_svg(
+        ["--demo", "--group", "namespace", "--focus", CHECKOUT, "--depth", "2"]).encode())
+    fresh = {i: [float(x) + float(w) / 2, float(y)] for i, (x, y, w) in places(command).items() if i in first}
+    assert set(drawn_ids(ET.tostring(command).decode())) == set(second)
+    pairs, inverted = layer_pairs(fresh, first)
+    assert inverted >= 3, (pairs, inverted)

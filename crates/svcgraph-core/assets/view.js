@@ -1149,6 +1149,11 @@
   }
   let pointedAt = null;
   let pointFrame = 0;
+  let pointer = null; // where the pointer was last seen over the stage: [clientX, clientY]
+  let restingAt = null; // where it rested when the drawing began to move
+  for (const type of ['pointerdown', 'pointermove']) {
+    stage.addEventListener(type, (ev) => { pointer = [ev.clientX, ev.clientY]; });
+  }
   stage.addEventListener('mousemove', (ev) => {
     if (ev.target !== canvas) return;
     pointedAt = ev;
@@ -1162,6 +1167,10 @@
   });
   stage.addEventListener('mouseover', (ev) => {
     if (drag && dragged) return;
+    // Services moving under a pointer at rest (a change of view animating) are not hovered:
+    // the panel stays on what was clicked until the pointer moves.
+    if (restingAt && ev.clientX === restingAt[0] && ev.clientY === restingAt[1]) return;
+    restingAt = null;
     const target = targetOf(ev);
     const named = target ? namedNode(target) : null;
     const el = named ? named.el : target ? original(target.closest(HOVERABLE)) : null;
@@ -1537,6 +1546,131 @@
     };
   }
 
+  /* ---------- Changes of view, animated ---------- */
+
+  // A view the engine draws afresh (a focus, namespaces expanded) is laid out from where the
+  // services stood (the engine's `hint`: their centers by id, in the drawing's units), so
+  // that those in both views keep their order; and every change of drawing animates, so the
+  // eye can follow: services in both move from where they were on the stage to their new
+  // places (growing or shrinking with the zoom), the other services, the calls, the boxes,
+  // the names and the legend fade in, and those gone are gone. The movements are the
+  // browser's (Web Animations), never written into the drawing: once they end, or are cut
+  // short by the next change, the drawing is the engine's as it wrote it. Not with reduced
+  // motion, nor for big drawings (each moving service is a layer the browser animates), nor
+  // on a canvas.
+  const MOVE_MS = 350;
+  const reducedMotion = typeof matchMedia === 'function' ? matchMedia('(prefers-reduced-motion: reduce)') : null;
+  // Off until the page is ready: the view a link asks for opens as the command draws it.
+  let changesAnimate = false;
+  let moves = []; // the animations running
+  let pendingMove = null; // where the services stood before the change being made
+
+  // The services shown and where they stand: {hint, screen: id -> [x, y] on the stage, k,
+  // nodeOf: namespace -> where its node (an overview's) stood, middleOf: namespace -> the
+  // middle of its services}.
+  function placesNow() {
+    endMoves();
+    if (!svg || !changesAnimate) return null;
+    const focusing = svg.classList.contains('focusing');
+    const nodes = Object.create(null);
+    const screen = new Map();
+    for (const [id, n] of model.nodes) {
+      const c = n.el.classList;
+      if (c.contains('collapsed-member') || (focusing && !c.contains('focused'))) continue;
+      const b = nodeBox(n);
+      const x = b.x + b.w / 2, y = b.y + b.h / 2;
+      nodes[id] = { x, y };
+      screen.set(id, [(x - view.x) * view.k, (y - view.y) * view.k]);
+    }
+    const groups = new Map();
+    const members = new Map();
+    for (const [id, n] of model.nodes) {
+      const at = screen.get(id);
+      if (!at) continue;
+      if (n.kind === 'namespace') groups.set(n.ns !== null ? n.ns : n.name, at);
+      else if (n.ns !== null) {
+        const m = members.get(n.ns) || [0, 0, 0];
+        members.set(n.ns, [m[0] + at[0], m[1] + at[1], m[2] + 1]);
+      }
+    }
+    const middles = new Map([...members].map(([ns, [x, y, count]]) => [ns, [x / count, y / count]]));
+    return { hint: { nodes }, screen, k: view.k, nodeOf: groups, middleOf: middles };
+  }
+
+  // The engine's drawing for `options` ({svg} or {error}, and `from` again), laid out from
+  // `from`'s places when they hold at least half of its services. The hint keeps those in
+  // order and fits the others in around them, which packs a drawing that is mostly new (250
+  // services of a namespace expanded among 19 namespace nodes) into tight columns of
+  // illegible names: such a drawing is the command's, drawn without the hint, and still moves.
+  function drawView(options, from) {
+    let drawn;
+    try { drawn = engine.draw(graphText, options); } catch (e) { return { error: String(e), from }; }
+    drawn.from = from;
+    if (!from || !drawn.svg) return drawn;
+    let total = 0, shared = 0;
+    for (const m of drawn.svg.matchAll(/<g class="node[^"]*" data-id="([^"]*)"/g)) {
+      total += 1;
+      if (unescapeAttr(m[1]) in from.hint.nodes) shared += 1;
+    }
+    if (shared < 2 || shared * 2 < total) return drawn;
+    let hinted;
+    try { hinted = engine.draw(graphText, Object.assign({}, options, { hint: from.hint })); } catch (e) { return drawn; }
+    if (!hinted.svg) return drawn;
+    hinted.from = from;
+    return hinted;
+  }
+  const unescapeAttr = (v) => v.replace(/&(amp|lt|gt|quot|#39|apos);/g, (_, e) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", apos: "'" })[e]);
+
+  // Animates the change to the drawing now shown from `from` (placesNow before it); once
+  // the change is made (the view fitted to it), before the next frame.
+  function moveFrom(from) {
+    if (!from || pendingMove) return;
+    pendingMove = from;
+    queueMicrotask(startMoves);
+  }
+
+  function startMoves() {
+    const from = pendingMove;
+    pendingMove = null;
+    if (!from || !svg || scene || (reducedMotion && reducedMotion.matches) || typeof svg.animate !== 'function') return;
+    if (model.nodes.size > MOVES_ANIMATED) return;
+    const timing = { duration: MOVE_MS, easing: 'ease-in-out' };
+    const late = [{ opacity: 0 }, { opacity: 0, offset: 0.4 }, { opacity: 1 }];
+    // A service's size on the stage goes from the old scale's to the new one's.
+    const s = from.k / view.k;
+    for (const [id, n] of model.nodes) {
+      let was = from.screen.get(id);
+      // A service new to the view comes out of its namespace's node where that was (a
+      // namespace expanded), a namespace's node out of the middle of its services (back to
+      // the overview); anything else fades in where it is.
+      const group = was ? null : n.kind === 'namespace' ? from.middleOf.get(n.ns !== null ? n.ns : n.name) : from.nodeOf.get(n.ns);
+      if (!was && !group) { moves.push(n.el.animate([{ opacity: 0 }, { opacity: 1 }], timing)); continue; }
+      if (!was) was = group;
+      const b = nodeBox(n);
+      const cx = b.x + b.w / 2, cy = b.y + b.h / 2;
+      // Where it stood on the stage, in this drawing's units.
+      const ox = view.x + was[0] / view.k, oy = view.y + was[1] / view.k;
+      if (!group && Math.abs(ox - cx) * view.k < 0.5 && Math.abs(oy - cy) * view.k < 0.5 && Math.abs(s - 1) < 0.01) continue;
+      // Scaled about the drawing's origin (an SVG element's), then moved: its center at (ox, oy).
+      const start = `translate(${ox - s * cx}px, ${oy - s * cy}px) scale(${s})`;
+      const end = 'translate(0px, 0px) scale(1)';
+      moves.push(n.el.animate(group ? [{ transform: start, opacity: 0 }, { transform: end, opacity: 1 }] : [{ transform: start }, { transform: end }], timing));
+    }
+    for (const layer of svg.querySelectorAll(':scope > g.edges, :scope > g.groups, :scope > g.legend, :scope > g.collapsed-layer, :scope > g.passing-layer')) {
+      moves.push(layer.animate(late, timing));
+    }
+    moves.push(namesLayer.animate(late, timing));
+    restingAt = pointer;
+    for (const a of moves) a.addEventListener('finish', () => { moves = moves.filter((m) => m !== a); });
+  }
+
+  // Cuts the running animations short: everything stands where the drawing puts it.
+  function endMoves() {
+    const running = moves;
+    moves = [];
+    for (const a of running) a.cancel();
+  }
+
   let baseSvg = null; // the drawing a focus drawing stands in for, shown again when it ends
   let focusSvg = null; // the engine's drawing of the focus, while it is shown
   let focusText = ''; // that drawing as the engine wrote it
@@ -1556,12 +1690,11 @@
   // The focus drawn afresh: the neighbourhood `svcgraph render --focus ID --depth N
   // --direction D` draws with the page's drawing options, in place of the drawing. False
   // when it cannot be drawn (then the focus dims the rest of the drawing).
-  function drawFocus(key) {
+  function drawFocus(key, from = placesNow()) {
     const id = docId(key);
     if (id === null) return false;
     const options = Object.assign({}, config.draw || {}, { focus: id, depth: state.depth, direction: WALKS[state.dir] || 'both' });
-    let drawn;
-    try { drawn = engine.draw(graphText, options); } catch (e) { drawn = { error: String(e) }; }
+    const drawn = drawView(options, from);
     const next = drawn.svg ? parseSvg(drawn.svg) : null;
     if (!next) {
       setStatus(`the focus could not be laid out (${drawn.error || 'unreadable drawing'}); dimming the rest instead`, true);
@@ -1581,6 +1714,7 @@
     search(state.q, false);
     writeHash();
     fit();
+    moveFrom(from);
     if (root) showNode(root);
     return true;
   }
@@ -1597,9 +1731,10 @@
     return null;
   }
 
-  function focusOn(key) {
+  // `from`: where the services stood before (placesNow), when that was another drawing.
+  function focusOn(key, from) {
     pendingFocus = '';
-    if (engine && drawFocus(key)) return;
+    if (engine && drawFocus(key, from)) return;
     let id = resolve(key);
     if (id === null) { setStatus(`no service ${key} in this drawing`); return; }
     if (!model.nodes.has(id)) { reveal(id); id = resolve(key); if (id === null || !model.nodes.has(id)) return; }
@@ -1642,6 +1777,8 @@
     pendingFocus = '';
     const was = state.focus;
     state.focus = '';
+    // Quietly, for another change of view, which moves the services itself.
+    const from = !quiet && svg === focusSvg && baseSvg ? placesNow() : null;
     if (svg === focusSvg && baseSvg) {
       swapDrawing(baseSvg);
       applyCollapsed();
@@ -1652,6 +1789,7 @@
     svg.classList.remove('focusing');
     scheduleNames();
     if (!quiet) { writeHash(); if (was) fit(); showDefaultPanel(); }
+    moveFrom(from);
   }
 
   ui.depth.addEventListener('change', () => {
@@ -1830,6 +1968,9 @@
   // page's options; with `ns`, that namespace expanded and the others collapsed in place.
   function showFull(ns) {
     if (!engine) { withEngine(() => showFull(ns)); return; }
+    // Laid out without a hint: the full drawing is drawn once and kept, and it is the
+    // command's drawing (its export too), whatever view came before it.
+    const from = placesNow();
     if (!fullSvg) {
       let drawn;
       try { drawn = engine.draw(graphText, config.draw || {}); } catch (e) { drawn = { error: String(e) }; }
@@ -1853,6 +1994,7 @@
       (config.overview_level === 'workload' ? ' “Workloads”' : computedGroups ? ' “Groups”' : ' “Namespaces”') +
       ' returns to the overview.';
     if (ns !== null && ns !== undefined && model.groups.has(ns)) fitTo(model.groups.get(ns).box, 1.5); else fit();
+    moveFrom(from);
     writeHash();
     showDefaultPanel();
   }
@@ -1868,8 +2010,8 @@
     const options = Object.assign({}, config.draw || {}, { expand: list });
     if (computedGroups) Object.assign(options, { group_by: 'calls', group: 'namespace' });
     if (options.edge_labels !== 'always') options.edge_labels = 'never';
-    let drawn;
-    try { drawn = engine.draw(graphText, options); } catch (e) { drawn = { error: String(e) }; }
+    const drawn = drawView(options, placesNow());
+    const from = drawn.from;
     const next = drawn.svg ? parseSvg(drawn.svg) : null;
     if (!next) { setStatus(`the ${groupWord()} could not be laid out (${drawn.error || 'unreadable drawing'})`, true); return; }
     clearFocus(true);
@@ -1890,6 +2032,7 @@
       (computedGroups ? '“Groups”' : '“Namespaces”') + ' returns to the overview.';
     const box = model.groups.get(around !== undefined && model.groups.has(around) ? around : list[list.length - 1]);
     if (box) fitTo(box.box, 1.5); else fit();
+    moveFrom(from);
     writeHash();
     showDefaultPanel();
   }
@@ -1922,6 +2065,7 @@
 
   function showOverview() {
     if (!overviewSvg) return;
+    const from = placesNow();
     clearFocus(true);
     state.collapsed.clear();
     state.full = false;
@@ -1933,6 +2077,7 @@
     if (ui.overview) ui.overview.hidden = true;
     notice.textContent = overviewNotice;
     fit();
+    moveFrom(from);
     writeHash();
     showDefaultPanel();
   }
@@ -2265,6 +2410,9 @@
     const was = new Map();
     if (before.size <= MOVES_ANIMATED) for (const [id, n] of before) was.set(id, nodeBox(n));
     const focus = state.focus;
+    // A focus drawn by the engine is laid out again from its own places, not the refreshed
+    // drawing's (which is never shown in between).
+    const focusFrom = focus && svg === focusSvg ? placesNow() : undefined;
     if (doc && typeof doc === 'object') { graphDoc = doc; graphText = JSON.stringify(doc); docIndex = indexDocument(doc); }
     // The server's drawing is the full one: an expanded namespace is a box among the others.
     state.expanded = new Set();
@@ -2285,7 +2433,7 @@
     search(state.q, false);
     if (focus && (engine ? docId(focus) !== null : model.nodes.has(focus))) {
       const keep = state.fit;
-      focusOn(focus);
+      focusOn(focus, focusFrom);
       state.fit = keep;
     } else if (focus) { state.focus = ''; writeHash(); }
     if (state.fit) fit(); else applyView();
@@ -2333,6 +2481,8 @@
     // Whether the drawing is painted on the canvas, and the last painting: its time in ms,
     // whether from the whole drawing's bitmap, calls painted.
     canvas: () => scene !== null, painted: () => Object.assign({}, paintPass),
+    // How many animations of a change of view are running (0 once it has ended).
+    moving: () => moves.length,
     // The view: the drawing's point at the stage's top-left and pixels per unit; zoomed by a
     // factor about a point of the stage (pixels from its top-left), as the wheel zooms.
     view: () => Object.assign({}, view),
@@ -2358,7 +2508,11 @@
   if (live) { syncLiveControls(); schedule(); setStatus('live: refreshes every ' + live.refresh_seconds + ' s'); }
   // Ready once the engine has loaded (or could not), a focus the link asks for is drawn by
   // it, and the first frame with the drawing has been produced.
-  const ready = () => requestAnimationFrame(() => requestAnimationFrame(() => { window.svcgraphReady = performance.now(); warmEngine(); }));
+  const ready = () => requestAnimationFrame(() => requestAnimationFrame(() => {
+    changesAnimate = true;
+    window.svcgraphReady = performance.now();
+    warmEngine();
+  }));
   // On a big graph's overview, once the page is idle, the engine draws one small focus: it
   // reads the graph document then (and keeps it), and the browser compiles its hot code, so
   // the first namespace expanded or service focused costs only its own layout.

@@ -4,9 +4,10 @@
 //! The page hands over a graph document (what `svcgraph render -f json` writes) and the
 //! drawing options as JSON, and gets back the SVG that `svcgraph render` draws of the same
 //! document with the same flags, byte for byte: the same core, the same transforms in the
-//! same order (aggregate, filter, prune, focus). Two options are the page's own: `expand`,
-//! the overview of namespaces with some drawn in full, and `group_by: "calls"`, groups
-//! computed from the calls standing for namespaces in a graph without any ([`DrawOptions`]).
+//! same order (aggregate, filter, prune, focus). Three options are the page's own: `expand`,
+//! the overview of namespaces with some drawn in full; `group_by: "calls"`, groups computed
+//! from the calls standing for namespaces in a graph without any; and `hint`, where an
+//! earlier drawing put the nodes, so that a new view keeps their order ([`DrawOptions`]).
 //!
 //! ```
 //! let document = r#"{"format":"svcgraph-graph","version":1,
@@ -257,6 +258,94 @@ mod tests {
         ] {
             assert_ne!(render_svg(SHOP, options).unwrap(), plain, "{options}");
         }
+    }
+
+    /// Each node's center as the drawing writes its name (the middle of its text), by id.
+    fn centers(svg: &str) -> Vec<(String, f64, f64)> {
+        svg.split("<g class=\"node")
+            .skip(1)
+            .filter_map(|g| {
+                let id = g.split("data-id=\"").nth(1)?.split('"').next()?;
+                let text = g.split("<text x=\"").nth(1)?;
+                let x = text.split('"').next()?.parse().ok()?;
+                let y: f64 = text.split("y=\"").nth(1)?.split('"').next()?.parse().ok()?;
+                Some((id.to_owned(), x, y - 4.0))
+            })
+            .collect()
+    }
+
+    /// The hint option for these centers.
+    fn hint(centers: &[(String, f64, f64)]) -> String {
+        let nodes: Vec<String> = centers
+            .iter()
+            .map(|(id, x, y)| format!("\"{id}\":{{\"x\":{x},\"y\":{y}}}"))
+            .collect();
+        format!("{{\"nodes\":{{{}}}}}", nodes.join(","))
+    }
+
+    /// The ids of each layer (one column: calls flow left to right), top to bottom.
+    fn layers(centers: &[(String, f64, f64)]) -> Vec<Vec<String>> {
+        let mut sorted = centers.to_vec();
+        sorted.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.2.total_cmp(&b.2)));
+        let mut out: Vec<(f64, Vec<String>)> = Vec::new();
+        for (id, x, _) in sorted {
+            match out.last_mut() {
+                Some((at, ids)) if (x - *at).abs() < 1.0 => ids.push(id),
+                _ => out.push((x, vec![id])),
+            }
+        }
+        out.into_iter().map(|(_, ids)| ids).collect()
+    }
+
+    #[test]
+    fn a_hint_naming_none_of_the_nodes_changes_nothing() {
+        let elsewhere = r#"{"nodes":{"shop/basket":{"x":10,"y":20},"other":{"x":-5,"y":0}}}"#;
+        for options in ["{}", r#"{"focus":"cart"}"#, r#"{"group":"namespace"}"#] {
+            let plain = render_svg(SHOP, options).unwrap();
+            let hinted = options.replacen('{', &format!("{{\"hint\":{elsewhere},"), 1);
+            let hinted = hinted.replace(",}", "}");
+            assert_eq!(render_svg(SHOP, &hinted).unwrap(), plain, "{hinted}");
+        }
+        let empty = render_svg(SHOP, r#"{"hint":{"nodes":{}}}"#).unwrap();
+        assert_eq!(empty, render_svg(SHOP, "{}").unwrap());
+        let err = render_svg(SHOP, r#"{"hint":{"nodes":{"user":{"x":"left"}}}}"#).unwrap_err();
+        assert!(err.contains("the options are not valid"), "{err}");
+    }
+
+    #[test]
+    fn a_hint_from_a_drawing_of_more_keeps_the_order_of_the_nodes_it_shares() {
+        let whole = centers(&render_svg(SHOP, "{}").unwrap());
+        // The whole drawing's layers, less `user`, which the next drawing hides.
+        let expected: Vec<Vec<String>> = layers(&whole)
+            .into_iter()
+            .map(|ids| {
+                ids.into_iter()
+                    .filter(|id| id != "user")
+                    .collect::<Vec<_>>()
+            })
+            .filter(|ids| !ids.is_empty())
+            .collect();
+        let options = |hint: &str| format!(r#"{{"hide":["user"],"hint":{hint}}}"#);
+        let kept = centers(&render_svg(SHOP, &options(&hint(&whole))).unwrap());
+        let kept_layers = layers(&kept);
+        assert!(
+            kept_layers.iter().any(|ids| ids.len() > 1),
+            "{kept_layers:?}"
+        );
+        assert_eq!(kept_layers, expected);
+        // The hint does it: the same drawing upside down is followed upside down.
+        let flipped: Vec<(String, f64, f64)> = whole
+            .iter()
+            .map(|(id, x, y)| (id.clone(), *x, -y))
+            .collect();
+        let turned = layers(&centers(
+            &render_svg(SHOP, &options(&hint(&flipped))).unwrap(),
+        ));
+        let reversed: Vec<Vec<String>> = kept_layers
+            .iter()
+            .map(|ids| ids.iter().rev().cloned().collect())
+            .collect();
+        assert_eq!(turned, reversed);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use serde::{Deserialize, Deserializer};
 use svcgraph_core::layout::EdgeStyle;
 use svcgraph_core::render::Grouping;
 use svcgraph_core::render::svg::{EdgeLabels, SvgOptions};
-use svcgraph_core::{Direction, FocusDirection};
+use svcgraph_core::{Direction, FocusDirection, LayoutHint};
 
 /// What to draw and how, as `svcgraph render`'s flags say it; every field may be left out.
 ///
@@ -13,7 +13,8 @@ use svcgraph_core::{Direction, FocusDirection};
 /// "group": "none"|"namespace", "aggregate": "workload"|"namespace", "namespace": [names],
 /// "hide_virtual": bool, "hide_external": bool, "min_rate": number, "focus": "node",
 /// "depth": number|"all", "direction": "up"|"down"|"both", "hide": [ids or names],
-/// "expand": [namespaces], "group_by": "namespace"|"calls"}`.
+/// "expand": [namespaces], "group_by": "namespace"|"calls",
+/// "hint": {"nodes": {"<node id>": {"x": number, "y": number}}}}`.
 ///
 /// `expand` merges every namespace but those given into one node each, as `aggregate:
 /// "namespace"` does, and keeps the services of those given as they are: the page's overview
@@ -23,6 +24,13 @@ use svcgraph_core::{Direction, FocusDirection};
 /// namespace by its group computed from the calls (`transform::computed_groups`) before
 /// anything else: the page's overview of a graph with nothing to group by, whose groups
 /// `expand` then names.
+///
+/// `hint` is where an earlier drawing put the centers of its nodes, by node id, in that
+/// drawing's own units (a [`LayoutHint`]; its `edges`, the earlier routes, may be left out):
+/// nodes it names keep their places relative to each other as far as the new graph allows,
+/// and the others are fitted in around them, as `svcgraph serve` keeps a refreshed drawing
+/// still. The page passes the nodes it shows when it draws another view, so the eye can
+/// follow them. The command has no such flag; without `hint` the drawing is the command's.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
@@ -59,6 +67,8 @@ pub struct DrawOptions {
     pub expand: Vec<String>,
     /// What namespaces are: the nodes' own, or groups computed from the calls.
     pub group_by: GroupBy,
+    /// Where an earlier drawing put the nodes, by id.
+    pub hint: Option<LayoutHint>,
 }
 
 /// What the namespaces of the drawing are.
@@ -239,6 +249,7 @@ impl DrawOptions {
             Group::None => Grouping::None,
             Group::Namespace => Grouping::Namespace,
         };
+        options.hint.clone_from(&self.hint);
         options
     }
 }
