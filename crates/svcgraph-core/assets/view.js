@@ -462,11 +462,12 @@
   const TILE = 256; // device pixels
   const TILE_STEP = Math.SQRT2;
   const TILE_KEEP = 192; // 48 MB of tiles
-  const TILE_BUDGET = 6; // ms of tile painting in an animation frame
-  const TILE_WAIT = 100; // ms without a tile painted, at most, while tiles are missing
+  const TILE_BUDGET = 8; // ms into an animation frame until which tiles may be painted
+  const TILE_WAIT = 50; // ms without a tile painted, at most, while tiles are missing
   const tilePool = [];
   const tileProbe = document.createElement('canvas').getContext('2d');
-  let tileCost = 0; // ms per tile, a running average
+  let tileCost = 0; // ms per tile, lately
+  const tileCosts = [];
   let tileIdle = 0;
   let tileLast = 0; // when a tile was last painted
   const watcher = typeof MutationObserver === 'function' ? new MutationObserver(drawingChanged) : null;
@@ -1008,7 +1009,11 @@
       scene.tiles.delete(key);
       tilePool.push(t.canvas);
     }
-    tileCost = tileCost ? 0.7 * tileCost + 0.3 * (performance.now() - t0) : performance.now() - t0;
+    // The median of the last few: one slow tile (a collection, a busy machine) must not stop
+    // the tiles that follow from being painted in the time left in a frame.
+    tileCosts.push(performance.now() - t0);
+    if (tileCosts.length > 9) tileCosts.shift();
+    tileCost = [...tileCosts].sort((a, b) => a - b)[tileCosts.length >> 1];
     tileLast = performance.now();
   }
   // The view's tiles at scale `k` (device pixels per unit) onto ctx; how many were shown and
