@@ -27,7 +27,9 @@ For the layout benchmark's `service N` graphs (pages.service_graph, twenty names
 With `--frames`, only pan and zoom on the full drawing (`#full=1`) of 5,000 and 20,000
 services: a key pressed in every animation frame (arrow keys, then `+` and `-`) through the
 page's own keyboard handler, and the time between consecutive frames (requestAnimationFrame
-timestamps, the names layer placed in each), median, 95th percentile and max (SCENES).
+timestamps, the names layer placed in each), median, 95th percentile and max (SCENES); zoomed
+in past the whole drawing's bitmap, also how many of the tile squares the frames showed were
+not painted yet at the view's scale (shown stretched from another scale or the bitmap).
 
 With `--names`, only the service names (view.js, "Service names"): the share of names legible
 at fit (at least 10 pixels tall, whole on the stage, overlapping no other: pages.legible_names)
@@ -94,11 +96,15 @@ requestAnimationFrame(() => requestAnimationFrame(() => done([performance.now() 
 FRAMES = """
 const [keys, count, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const intervals = [];
-let last = null, i = 0;
+let last = null, i = 0, tiles = 0, stretched = 0;
 function step(now) {
-  if (last !== null) intervals.push(now - last);
+  if (last !== null) {
+    intervals.push(now - last);
+    const p = window.svcgraphView.painted();  // the frame just drawn
+    tiles += p.tiles + p.missing; stretched += p.missing;
+  }
   last = now;
-  if (i === count) { done(intervals); return; }
+  if (i === count) { done([intervals, tiles, stretched]); return; }
   const key = keys[i++ % keys.length];
   document.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true }));
   requestAnimationFrame(step);
@@ -176,9 +182,10 @@ def frames(driver, directory: Path, runs: int) -> Dict[str, object]:  # type: ig
             driver.execute_script("window.svcgraphView.fit()")
             if at:
                 driver.execute_async_script(FRAMES, ["+"], at)
-            intervals = driver.execute_async_script(FRAMES, keys, runs * len(keys))
+            intervals, tiles, stretched = driver.execute_async_script(FRAMES, keys, runs * len(keys))
+            shown = f"; {stretched} of {tiles} tile squares shown stretched" if tiles else ""
             print(f"service {n} full drawing ({len(doc['edges'])} calls), {label}: {percentiles(intervals)} "
-                  f"({len(intervals)} frames)")
+                  f"({len(intervals)} frames{shown})")
             results[f"frames {n} {label}"] = intervals
     return results
 

@@ -1064,3 +1064,68 @@ def test_a_wider_focus_keeps_the_order_of_the_services_it_had(page) -> None:
     assert set(drawn_ids(ET.tostring(command).decode())) == set(second)
     pairs, inverted = layer_pairs(fresh, first)
     assert inverted >= 3, (pairs, inverted)
+
+
+def test_a_far_zoomed_canvas_shows_each_service_where_it_is_after_panning(driver, workdir: Path) -> None:
+    # Zoomed in far past the whole drawing's bitmap, the canvas is put together from tiles
+    # painted at the view's scale; after a pan, every service in view is painted where the
+    # drawing has it (not a stale or misplaced tile), and hovering there names it.
+    doc = pages.service_graph(5000)
+    path = pages.render(["-i", str(pages.write_json(doc, workdir / "tiles.json"))], workdir / "tiles.html")
+    driver.get("about:blank")
+    driver.get_log("browser")
+    pages.open_page(driver, path, "#full=1", timeout=300)
+    WebDriverWait(driver, 300, poll_frequency=0.05).until(
+        lambda d: d.execute_script("return window.svcgraphView.state.full"))
+    assert driver.execute_script("return window.svcgraphView.canvas()")
+    # Zoomed in 1.25^21 times on the service with the most others around it in that view.
+    middle = driver.execute_script(
+        "const s = document.getElementById('stage');"
+        "const [hw, hh] = [s.clientWidth / 2 / 1.25 ** 21 * 0.8, s.clientHeight / 2 / 1.25 ** 21 * 0.8];"
+        "const at = [...document.querySelectorAll('#stage > svg:first-child g.nodes > g.node')].map((n) => {"
+        "  const b = window.svcgraphView.onStage(n.dataset.id); return [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]; });"
+        "let best = null, most = -1;"
+        "for (const [x, y] of at) {"
+        "  const around = at.filter(([u, v]) => Math.abs(u - x) < hw && Math.abs(v - y) < hh).length;"
+        "  if (around > most) { most = around; best = [x, y]; }"
+        "} return best;")
+    driver.execute_script("window.svcgraphView.zoomAt(arguments[0], arguments[1], 1.25 ** 21)", *middle)
+    body = driver.find_element(By.TAG_NAME, "body")
+    # Around and back, so that the service zoomed on is in view again, among tiles painted
+    # while the view was elsewhere.
+    body.send_keys(Keys.ARROW_RIGHT * 3 + Keys.ARROW_DOWN * 4 + Keys.ARROW_LEFT * 5 + Keys.ARROW_UP * 4 + Keys.ARROW_RIGHT * 2)
+    WebDriverWait(driver, 30, poll_frequency=0.05).until(
+        lambda d: d.execute_script("const p = window.svcgraphView.painted(); return p.tiles > 0 && p.missing === 0"))
+    assert not driver.execute_script("return window.svcgraphView.painted().cached")
+    # Services whose boxes lie well inside the stage: their colour at the middle and a
+    # quarter in from each side, on the canvas, against the box's own fill.
+    seen = driver.execute_script(
+        "const s = document.getElementById('stage');"
+        "const canvas = document.querySelector('#stage > canvas.drawing');"
+        "const img = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);"
+        "const rgb = (c) => (c.match(/\\d+/g) || []).slice(0, 3).map(Number);"
+        "const out = [];"
+        "for (const n of document.querySelectorAll('#stage > svg:first-child g.nodes > g.node')) {"
+        "  const b = window.svcgraphView.onStage(n.dataset.id);"
+        "  if (b[0] < 20 || b[1] < 20 || b[2] > s.clientWidth - 20 || b[3] > s.clientHeight - 20) continue;"
+        "  if (b[2] - b[0] < 12 || b[3] - b[1] < 8) continue;"
+        "  const shape = n.querySelector(':scope > rect, :scope > path');"
+        "  const points = [[0.5, 0.5], [0.3, 0.5], [0.7, 0.5], [0.5, 0.35], [0.5, 0.65]].map(([fx, fy]) => {"
+        "    const x = Math.round(b[0] + fx * (b[2] - b[0])), y = Math.round(b[1] + fy * (b[3] - b[1]));"
+        "    return [...img.data.slice((y * canvas.width + x) * 4, (y * canvas.width + x) * 4 + 3)];"
+        "  });"
+        "  out.push([n.dataset.id, rgb(getComputedStyle(shape).fill), points, b]);"
+        "} return out;")
+    assert len(seen) >= 3, seen
+    for node, fill, points, box in seen:
+        for point in points:
+            assert all(abs(a - b) <= 6 for a, b in zip(point, fill)), (node, fill, points, box)
+    # The pointer on one of them: the panel names it.
+    stage = driver.find_element(By.ID, "stage")
+    node, _, _, box = seen[len(seen) // 2]
+    x = (box[0] + box[2]) / 2 - stage.size["width"] / 2
+    y = (box[1] + box[3]) / 2 - stage.size["height"] / 2
+    ActionChains(driver).move_to_element_with_offset(stage, round(x), round(y)).perform()
+    WebDriverWait(driver, 5, poll_frequency=0.05).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "#panel h2").text == node.split("/")[1])
+    assert severe(driver.get_log("browser")) == []

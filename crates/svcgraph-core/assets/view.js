@@ -452,8 +452,9 @@
   // (a second per step at 5,000 services). The SVG stays in the page, hidden and never moved:
   // the view's state lives on its elements as on a small drawing (classes, the hover overlay,
   // the names, an export), and the canvas paints from geometry read from it once. Zoomed out,
-  // the canvas shows a bitmap of the whole drawing painted once; zoomed in, only what is in
-  // view, the thin details (arrowheads, edge labels) left out while too small to see.
+  // the canvas shows a bitmap of the whole drawing painted once; zoomed in, tiles painted at
+  // the view's scale and kept (paintTiles), the thin details (arrowheads, edge labels) left
+  // out while too small to see.
   const CANVAS_ABOVE = 4000; // services + calls
   // The whole-drawing bitmap: at most this many pixels (4 bytes each), and no side longer
   // than a canvas may be.
@@ -467,7 +468,18 @@
   const sceneOf = new WeakMap(); // drawing -> its scene (readScene)
   let scene = null; // the scene painted, while the drawing is on the canvas
   let paintFrame = 0;
-  let paintPass = { ms: 0, cached: false, edges: 0 };
+  let paintPass = { ms: 0, cached: false, edges: 0, tiles: 0, missing: 0 };
+  const TILE = 256; // device pixels
+  const TILE_STEP = Math.SQRT2;
+  const TILE_KEEP = 192; // 48 MB of tiles
+  const TILE_BUDGET = 8; // ms into an animation frame until which tiles may be painted
+  const TILE_WAIT = 50; // ms without a tile painted, at most, while tiles are missing
+  const tilePool = [];
+  const tileProbe = document.createElement('canvas').getContext('2d');
+  let tileCost = 0; // ms per tile, lately
+  const tileCosts = [];
+  let tileIdle = 0;
+  let tileLast = 0; // when a tile was last painted
   const watcher = typeof MutationObserver === 'function' ? new MutationObserver(drawingChanged) : null;
   // Classes that hide elements: the bitmap is painted again when they change. Highlights are
   // painted over it in every frame.
@@ -480,6 +492,7 @@
   // Puts the drawing shown on the canvas when it is big, or back to SVG.
   function useCanvas() {
     if (watcher) watcher.disconnect();
+    if (scene) forgetPaint(); // its tiles back to the pool
     scene = null;
     const big = svg && model.nodes.size + model.edges.length > CANVAS_ABOVE && painter;
     stage.classList.toggle('canvas-drawn', Boolean(big));
@@ -488,23 +501,36 @@
     scene = sceneOf.get(svg) || readScene();
     sceneOf.set(svg, scene);
     scene.hidden = null;
-    scene.cache = null;
+    forgetPaint();
     scene.marks = null;
     if (watcher) watcher.observe(svg, { subtree: true, childList: true, attributes: true, attributeFilter: ['class'], attributeOldValue: true });
     scheduleCanvas();
+    // The grids the tiles need, ready before the first zoom past the bitmap.
+    const shown = scene;
+    const later = typeof requestIdleCallback === 'function' ? requestIdleCallback : (f) => setTimeout(f, 50);
+    later(() => { if (scene === shown) sceneGrids(); });
+  }
+
+  // What was painted of the scene (the bitmap, the tiles) no longer shows it.
+  function forgetPaint() {
+    scene.cache = null;
+    if (scene.tiles) for (const t of scene.tiles.values()) tilePool.push(t.canvas);
+    tilePool.length = Math.min(tilePool.length, TILE_KEEP);
+    scene.tiles = new Map();
+    scene.want = null;
   }
 
   function drawingChanged(records) {
     if (!scene) return;
     for (const r of records) {
       if (r.type === 'childList') {
-        if (r.target === svg) { scene.hidden = null; scene.cache = null; }
+        if (r.target === svg) { scene.hidden = null; forgetPaint(); }
         continue;
       }
       const before = new Set((r.oldValue || '').split(/\s+/));
       const after = new Set(r.target.classList);
       const changed = [...before].filter((c) => !after.has(c)).concat([...after].filter((c) => !before.has(c)));
-      if (changed.some((c) => HIDING.includes(c))) { scene.hidden = null; scene.cache = null; }
+      if (changed.some((c) => HIDING.includes(c))) { scene.hidden = null; forgetPaint(); }
       scene.marks = null;
     }
     scheduleCanvas();
@@ -576,12 +602,11 @@
     // Each call's line cut at its points into straight and curved pieces, each with its
     // bounds: a view paints the pieces in it only (a long call stroked whole costs its whole
     // length, however little of it shows). Round caps join the pieces as the line's own.
-    const strokes = new Map();
+    const colours = new Map();
     const pieces = [];
     for (const it of edges) {
-      const key = it.look.stroke + '|' + it.width + '|' + it.look.dash.join(',');
-      if (!strokes.has(key)) strokes.set(key, { id: strokes.size, it });
-      it.stroke = strokes.get(key).id;
+      if (!colours.has(it.look.stroke)) colours.set(it.look.stroke, colours.size);
+      it.colour = colours.get(it.look.stroke);
       const parts = (it.line.getAttribute('d') || '').match(/[MLCZ]|-?[\d.]+(?:e-?\d+)?/gi) || [];
       let x = 0, y = 0, op = 'M';
       for (let i = 0; i < parts.length;) {
@@ -604,7 +629,58 @@
       piece.at.set(p.slice(2, 10), i * 8); piece.box.set(p.slice(10, 14), i * 4);
     });
     const box = (list) => { const a = new Float64Array(list.length * 4); list.forEach((it, i) => a.set(it.box, i * 4)); return a; };
-    return { nodes, edges, groups, nodeBoxes: box(nodes), edgeBoxes: box(edges), nodeLooks: [...new Set(nodes.map((it) => it.look))], strokes: [...strokes.values()].map((x) => x.it), piece, hidden: null, cache: null, marks: null };
+    const headBoxes = new Float64Array(edges.length * 4);
+    edges.forEach((it, i) => { if (it.headBox) headBoxes.set(it.headBox, i * 4); else headBoxes.set([Infinity, Infinity, -Infinity, -Infinity], i * 4); });
+    return { nodes, edges, groups, nodeBoxes: box(nodes), edgeBoxes: box(edges), headBoxes, nodeLooks: [...new Set(nodes.map((it) => it.look))], piece, hidden: null, cache: null, marks: null, grids: null, tiles: new Map(), want: null };
+  }
+
+  // Boxes ([x0, y0, x1, y1, ...]) by the cells of a coarse grid over the drawing, each in every
+  // cell it meets (compressed rows: the boxes of cell c are items[start[c]..start[c + 1]]), so
+  // that a part of the drawing reads the boxes near it rather than all of them.
+  function gridOf(boxes) {
+    const b = model.bounds;
+    const cell = Math.max(1, Math.sqrt(Math.max(1, b.w * b.h) / 4096));
+    const cols = Math.max(1, Math.ceil(b.w / cell)), rows = Math.max(1, Math.ceil(b.h / cell));
+    const n = boxes.length / 4;
+    const col = (x) => Math.min(cols - 1, Math.max(0, Math.floor((x - b.x) / cell)));
+    const row = (y) => Math.min(rows - 1, Math.max(0, Math.floor((y - b.y) / cell)));
+    // Each box's cells, [c0, r0, c1, r1]; an edge without an arrowhead has none.
+    const span = new Int32Array(n * 4);
+    const start = new Uint32Array(cols * rows + 1);
+    for (let i = 0; i < n; i++) {
+      const j = i * 4;
+      if (!(boxes[j] <= boxes[j + 2])) { span.set([0, 0, -1, -1], j); continue; }
+      span[j] = col(boxes[j]); span[j + 1] = row(boxes[j + 1]); span[j + 2] = col(boxes[j + 2]); span[j + 3] = row(boxes[j + 3]);
+      for (let r = span[j + 1]; r <= span[j + 3]; r++) for (let c = span[j]; c <= span[j + 2]; c++) start[r * cols + c + 1]++;
+    }
+    for (let c = 0; c < cols * rows; c++) start[c + 1] += start[c];
+    const items = new Uint32Array(start[cols * rows]);
+    const fill = start.slice(0, cols * rows);
+    for (let i = 0; i < n; i++) {
+      const j = i * 4;
+      for (let r = span[j + 1]; r <= span[j + 3]; r++) for (let c = span[j]; c <= span[j + 2]; c++) items[fill[r * cols + c]++] = i;
+    }
+    return { col, row, cols, start, items, seen: new Uint32Array(n), stamp: 0 };
+  }
+  // The indices of the grid's boxes in cells meeting [x0, y0, x1, y1], each once, ascending.
+  function gridQuery(grid, x0, y0, x1, y1) {
+    if (++grid.stamp === 0xffffffff) { grid.seen.fill(0); grid.stamp = 1; }
+    const out = [];
+    const c0 = grid.col(x0), c1 = grid.col(x1), r1 = grid.row(y1);
+    for (let r = grid.row(y0); r <= r1; r++) {
+      for (let c = c0; c <= c1; c++) {
+        const cell = r * grid.cols + c;
+        for (let j = grid.start[cell]; j < grid.start[cell + 1]; j++) {
+          const i = grid.items[j];
+          if (grid.seen[i] !== grid.stamp) { grid.seen[i] = grid.stamp; out.push(i); }
+        }
+      }
+    }
+    return out.sort((a, b) => a - b);
+  }
+  function sceneGrids() {
+    if (!scene.grids) scene.grids = { pieces: gridOf(scene.piece.box), nodes: gridOf(scene.nodeBoxes), heads: gridOf(scene.headBoxes) };
+    return scene.grids;
   }
 
   // Which nodes and edges are hidden (collapsed, out of a focus), and what is highlighted.
@@ -680,8 +756,10 @@
     const meets = (b, i) => b[i] <= x1 && b[i + 2] >= x0 && b[i + 1] <= y1 && b[i + 3] >= y0;
     const hid = scene.hidden;
     ctx.lineJoin = 'round';
+    // Part of the drawing (a tile): the pieces, arrowheads and services near it, from the grids.
+    const grids = whole ? null : sceneGrids();
     scene.groups.forEach((g, i) => {
-      if (hid.groups[i]) return;
+      if (hid.groups[i] || g.box.x > x1 || g.box.x + g.box.w < x0 || g.box.y > y1 || g.box.y + g.box.h < y0) return;
       ctx.beginPath();
       traceRect(ctx, g.box.x, g.box.y, g.box.w, g.box.h, g.rx);
       ctx.fillStyle = g.look.fill; ctx.fill();
@@ -691,29 +769,39 @@
     const heads = k >= 0.25;
     let painted = 0;
     const strokeEdges = (only) => {
-      const lines = scene.strokes.map(() => new Path2D());
-      const tips = scene.strokes.map(() => new Path2D());
-      // Lines upright or level to within half a pixel, as thin rectangles (x, y, w, h): each
-      // filled is a fraction of the cost of a stroke, and a far view is mostly such lines.
-      const bars = scene.strokes.map(() => []);
-      const used = new Uint8Array(scene.strokes.length);
+      // One path per colour and width on screen (to a quarter pixel): calls' widths follow
+      // their traffic, and a stroke per exact width would be hundreds of strokes per tile.
+      const sets = new Map();
+      const setOf = (it) => {
+        // Never thinner than a pixel on screen, so a far view still shows every call.
+        const lw = Math.max(it.width, 0.8 / k);
+        const bin = Math.max(1, Math.round(lw * k * 4));
+        const key = it.colour * 4096 + Math.min(bin, 4095);
+        let set = sets.get(key);
+        if (!set) { set = { colour: it.look.stroke, width: bin / 4 / k, lines: new Path2D(), bars: [] }; sets.set(key, set); }
+        return set;
+      };
+      const tips = new Map(); // fill -> the arrowheads' path
       const { edge, curve, at, box } = scene.piece;
       const margin = 10 / k;
-      for (let i = 0; i < edge.length; i++) {
+      const near = grids && !only ? gridQuery(grids.pieces, x0, y0, x1, y1) : null;
+      for (let j = 0, count = near ? near.length : edge.length; j < count; j++) {
+        const i = near ? near[j] : j;
         const e = edge[i];
         if (hid.edges[e] || (only && !only.has(e)) || !meets(box, i * 4)) continue;
         const it = scene.edges[e];
         const a = i * 8;
-        used[it.stroke] = 1;
         if (curve[i] && (box[i * 4 + 2] - box[i * 4]) * k < 2 && (box[i * 4 + 3] - box[i * 4 + 1]) * k < 2) {
           // A bend a pixel or two across: its chord.
-          lines[it.stroke].moveTo(at[a], at[a + 1]);
-          lines[it.stroke].lineTo(at[a + 6], at[a + 7]);
+          const set = setOf(it);
+          set.lines.moveTo(at[a], at[a + 1]);
+          set.lines.lineTo(at[a + 6], at[a + 7]);
           continue;
         }
         if (curve[i]) {
-          lines[it.stroke].moveTo(at[a], at[a + 1]);
-          lines[it.stroke].bezierCurveTo(at[a + 2], at[a + 3], at[a + 4], at[a + 5], at[a + 6], at[a + 7]);
+          const set = setOf(it);
+          set.lines.moveTo(at[a], at[a + 1]);
+          set.lines.bezierCurveTo(at[a + 2], at[a + 3], at[a + 4], at[a + 5], at[a + 6], at[a + 7]);
           continue;
         }
         // A straight piece cut to the view: calls run straight across whole layers, and a
@@ -733,47 +821,62 @@
           continue;
         }
         const px = ax + t0 * dx, py = ay + t0 * dy, qx = ax + t1 * dx, qy = ay + t1 * dy;
-        const lw = Math.max(it.width, 0.8 / k);
+        const set = setOf(it);
+        // Lines upright or level to within half a pixel, as thin rectangles (x, y, w, h): each
+        // filled is a fraction of the cost of a stroke, and a far view is mostly such lines.
+        // Steep or flat ones drift across: a staircase of rectangles, a step per pixel drifted
+        // over the whole piece (so that the tiles it crosses agree), those in view only. The
+        // long calls between layers are mostly such lines. Not in the whole drawing's bitmap,
+        // whose rectangles are one path: its staircases made it 20 times slower to fill.
+        const lw = set.width;
+        const across = Math.abs(dx) * k, along = Math.abs(dy) * k;
         if (Math.abs(qx - px) * k < 0.5) {
-          bars[it.stroke].push((px + qx - lw) / 2, Math.min(py, qy) - lw / 2, lw, Math.abs(qy - py) + lw);
+          set.bars.push((px + qx - lw) / 2, Math.min(py, qy) - lw / 2, lw, Math.abs(qy - py) + lw);
         } else if (Math.abs(qy - py) * k < 0.5) {
-          bars[it.stroke].push(Math.min(px, qx) - lw / 2, (py + qy - lw) / 2, Math.abs(qx - px) + lw, lw);
+          set.bars.push(Math.min(px, qx) - lw / 2, (py + qy - lw) / 2, Math.abs(qx - px) + lw, lw);
+        } else if (!whole && (along >= 8 * across || across >= 8 * along)) {
+          const steep = along >= across;
+          const m = Math.ceil(steep ? across : along) + 1;
+          for (let u = Math.floor(t0 * m), last = Math.min(m, Math.ceil(t1 * m)); u < last; u++) {
+            const xa = ax + (u / m) * dx, ya = ay + (u / m) * dy, xm = ax + ((u + 0.5) / m) * dx, ym = ay + ((u + 0.5) / m) * dy;
+            if (steep) set.bars.push(xm - lw / 2, Math.min(ya, ya + dy / m) - lw / 2, lw, Math.abs(dy / m) + lw);
+            else set.bars.push(Math.min(xa, xa + dx / m) - lw / 2, ym - lw / 2, Math.abs(dx / m) + lw, lw);
+          }
         } else {
-          lines[it.stroke].moveTo(px, py);
-          lines[it.stroke].lineTo(qx, qy);
+          set.lines.moveTo(px, py);
+          set.lines.lineTo(qx, qy);
         }
       }
-      const hb = scene.edges;
-      for (const it of hb) {
-        if (!heads || !it.head || hid.edges[it.index] || (only && !only.has(it.index))) continue;
+      const withHeads = !heads ? [] : grids && !only ? gridQuery(grids.heads, x0, y0, x1, y1).map((i) => scene.edges[i]) : scene.edges;
+      for (const it of withHeads) {
+        if (!it.head || hid.edges[it.index] || (only && !only.has(it.index))) continue;
         const b = it.headBox;
         if (b[0] > x1 || b[2] < x0 || b[1] > y1 || b[3] < y0) continue;
-        tips[it.stroke].addPath(it.head);
-        used[it.stroke] = 1;
+        if (!tips.has(it.headFill)) tips.set(it.headFill, new Path2D());
+        tips.get(it.headFill).addPath(it.head);
         painted++;
       }
       // Far out, caps are less than a pixel: plain ends stroke faster.
       ctx.lineCap = k < 0.1 ? 'butt' : 'round';
-      scene.strokes.forEach((it, i) => {
-        if (!used[i]) return;
-        // Never thinner than a pixel on screen, so a far view still shows every call.
-        ctx.lineWidth = Math.max(it.width, 0.8 / k);
-        ctx.strokeStyle = it.look.stroke;
-        ctx.stroke(lines[i]);
-        ctx.fillStyle = it.look.stroke;
-        fillBars(ctx, bars[i], whole);
-        if (heads) { ctx.fillStyle = it.headFill; ctx.fill(tips[i]); }
-      });
+      for (const set of sets.values()) {
+        ctx.lineWidth = set.width;
+        ctx.strokeStyle = set.colour;
+        ctx.stroke(set.lines);
+        ctx.fillStyle = set.colour;
+        fillBars(ctx, set.bars, whole);
+      }
+      for (const [fill, path] of tips) { ctx.fillStyle = fill; ctx.fill(path); }
       ctx.setLineDash([]);
     };
     strokeEdges(null);
     // Services, one path per look.
     const nb = scene.nodeBoxes;
+    const nearNodes = grids ? new Set(gridQuery(grids.nodes, x0, y0, x1, y1)) : null;
     for (const look of scene.nodeLooks) {
       const shapes = new Path2D();
       let any = false;
       for (const it of look.items) {
-        if (hid.nodes[it.index] || !meets(nb, it.index * 4)) continue;
+        if (hid.nodes[it.index] || (nearNodes && !nearNodes.has(it.index)) || !meets(nb, it.index * 4)) continue;
         if (it.path) shapes.addPath(it.path); else traceRect(shapes, it.box[0], it.box[1], it.box[2] - it.box[0], it.box[3] - it.box[1], it.rx);
         any = true;
       }
@@ -786,6 +889,7 @@
     }
     // Collapsed namespaces, and the calls that pass under them drawn again over them.
     for (const b of scene.boxes) {
+      if (b.x > x1 || b.x + b.w < x0 || b.y > y1 || b.y + b.h < y0) continue;
       ctx.beginPath(); traceRect(ctx, b.x, b.y, b.w, b.h, 8);
       ctx.fillStyle = '#dde7f7'; ctx.fill(); ctx.lineWidth = 2; ctx.strokeStyle = '#3b6db3'; ctx.stroke();
     }
@@ -874,10 +978,145 @@
       ctx.setTransform(s, 0, 0, s, (b.x - view.x) * k, (b.y - view.y) * k);
       ctx.drawImage(scene.cache.bitmap, 0, 0);
     }
+    if (cached) scene.want = null;
+    const tiles = cached ? null : paintTiles(ctx, k, ratio, x0, y0, x1, y1, t0);
     ctx.setTransform(k, 0, 0, k, -view.x * k, -view.y * k);
-    if (!cached) paintWorld(ctx, view.k, x0, y0, x1, y1);
     paintMarks(ctx, view.k, x0, y0, x1, y1);
-    paintPass = { ms: performance.now() - t0, cached, edges: cached ? 0 : paintPass.edges };
+    paintPass = { ms: performance.now() - t0, cached, edges: cached ? 0 : paintPass.edges, tiles: tiles ? tiles.shown : 0, missing: tiles ? tiles.missing : 0, tileMs: tileCost };
+  }
+
+  // Zoomed in past the whole drawing's bitmap, the view is put together from tiles: squares of
+  // TILE device pixels of the drawing at fixed scales √2 apart (the one at or just above the
+  // view's, so a tile is never stretched), each painted once and kept (the TILE_KEEP last
+  // used), so that a pan copies a few dozen tiles instead of painting thousands of calls. A
+  // tile the view lacks is painted in the frame while TILE_BUDGET ms last, else in idle time
+  // (the nearest first, then the ring around the view, ahead of a pan); meanwhile its square
+  // shows what there is at other scales, stretched (after a zoom), or the bitmap.
+  function tileLevel(k) { return Math.ceil(Math.log(k) / Math.log(TILE_STEP) - 1e-6); }
+  const tileKey = (level, tx, ty) => level + ':' + tx + ':' + ty;
+  function tileRange(level, x0, y0, x1, y1, ring) {
+    const span = TILE / TILE_STEP ** level;
+    return [Math.floor(x0 / span) - ring, Math.floor(y0 / span) - ring, Math.floor(x1 / span) + ring, Math.floor(y1 / span) + ring];
+  }
+  function paintTile(level, tx, ty, ratio) {
+    sceneGrids(); // built once, not a tile's cost
+    const t0 = performance.now();
+    const tk = TILE_STEP ** level, span = TILE / tk;
+    let c = tilePool.pop();
+    if (!c) { c = document.createElement('canvas'); c.width = TILE; c.height = TILE; }
+    const tc = c.getContext('2d');
+    tc.setTransform(1, 0, 0, 1, 0, 0);
+    tc.fillStyle = '#ffffff';
+    tc.fillRect(0, 0, TILE, TILE);
+    tc.setTransform(tk, 0, 0, tk, -tx * TILE, -ty * TILE);
+    paintWorld(tc, tk / ratio, tx * span, ty * span, (tx + 1) * span, (ty + 1) * span);
+    // Rastered now (copied onto a pixel of another canvas), not in the frame that shows it.
+    tileProbe.drawImage(c, 0, 0, 1, 1, 0, 0, 1, 1);
+    tileProbe.canvas.width = 1; // and the probe let go of it
+    scene.tiles.set(tileKey(level, tx, ty), { canvas: c, level, tx, ty });
+    for (const [key, t] of scene.tiles) {
+      if (scene.tiles.size <= TILE_KEEP) break;
+      scene.tiles.delete(key);
+      tilePool.push(t.canvas);
+    }
+    // The median of the last few: one slow tile (a collection, a busy machine) must not stop
+    // the tiles that follow from being painted in the time left in a frame.
+    tileCosts.push(performance.now() - t0);
+    if (tileCosts.length > 9) tileCosts.shift();
+    tileCost = [...tileCosts].sort((a, b) => a - b)[tileCosts.length >> 1];
+    tileLast = performance.now();
+  }
+  // The view's tiles at scale `k` (device pixels per unit) onto ctx; how many were shown and
+  // how many are still missing.
+  function paintTiles(ctx, k, ratio, x0, y0, x1, y1, t0) {
+    const level = tileLevel(k), span = TILE / TILE_STEP ** level;
+    const [ax, ay, bx, by] = tileRange(level, x0, y0, x1, y1, 0);
+    const cx = (x0 + x1) / 2 / span, cy = (y0 + y1) / 2 / span;
+    const near = (a, b) => Math.hypot(a[0] + 0.5 - cx, a[1] + 0.5 - cy) - Math.hypot(b[0] + 0.5 - cx, b[1] + 0.5 - cy);
+    const missing = [];
+    for (let ty = ay; ty <= by; ty++) for (let tx = ax; tx <= bx; tx++) if (!scene.tiles.has(tileKey(level, tx, ty))) missing.push([tx, ty]);
+    missing.sort(near);
+    // With nothing painted yet to stand in (the drawing just shown or changed), all at once.
+    const fresh = !scene.cache && scene.tiles.size === 0;
+    while (missing.length && (fresh || performance.now() - t0 + tileCost <= TILE_BUDGET)) paintTile(level, ...missing.shift(), ratio);
+    // A square of the screen, on whole device pixels so that tiles meet without seams.
+    const place = (lv, tx, ty) => {
+      const s = TILE / TILE_STEP ** lv;
+      const sx = Math.round((tx * s - view.x) * k), sy = Math.round((ty * s - view.y) * k);
+      return [sx, sy, Math.round(((tx + 1) * s - view.x) * k) - sx, Math.round(((ty + 1) * s - view.y) * k) - sy];
+    };
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = 'low';
+    if (missing.length) {
+      ctx.save();
+      ctx.beginPath();
+      for (const [tx, ty] of missing) ctx.rect(...place(level, tx, ty));
+      ctx.clip();
+      if (scene.cache) {
+        const b = model.bounds, s = k / scene.cache.k;
+        ctx.setTransform(s, 0, 0, s, (b.x - view.x) * k, (b.y - view.y) * k);
+        ctx.drawImage(scene.cache.bitmap, 0, 0);
+        ctx.setTransform(1, 0, 0, 1, 0, 0);
+      }
+      // Coarser scales first, then finer ones, the nearest last.
+      for (const lv of [level - 6, level - 5, level - 4, level - 3, level - 2, level - 1, level + 2, level + 1]) {
+        const [px, py, qx, qy] = tileRange(lv, x0, y0, x1, y1, 0);
+        for (let ty = py; ty <= qy; ty++) {
+          for (let tx = px; tx <= qx; tx++) {
+            const t = scene.tiles.get(tileKey(lv, tx, ty));
+            if (t) ctx.drawImage(t.canvas, ...place(lv, tx, ty));
+          }
+        }
+      }
+      ctx.restore();
+    }
+    for (let ty = ay; ty <= by; ty++) {
+      for (let tx = ax; tx <= bx; tx++) {
+        const key = tileKey(level, tx, ty);
+        const t = scene.tiles.get(key);
+        if (!t) continue;
+        scene.tiles.delete(key); // the most recently used last
+        scene.tiles.set(key, t);
+        ctx.drawImage(t.canvas, ...place(level, tx, ty));
+      }
+    }
+    scene.want = { level, x0, y0, x1, y1, ratio };
+    scheduleTileWork();
+    return { shown: (bx - ax + 1) * (by - ay + 1) - missing.length, missing: missing.length };
+  }
+  // Tiles painted in idle time: those the view lacks, then the ring around it.
+  function scheduleTileWork() {
+    if (tileIdle || !scene || !scene.want) return;
+    tileIdle = typeof requestIdleCallback === 'function' ? requestIdleCallback(tileWork, { timeout: TILE_WAIT })
+      : setTimeout(() => tileWork({ timeRemaining: () => 8, didTimeout: true }), 20);
+  }
+  function tileWork(deadline) {
+    tileIdle = 0;
+    if (!scene || !scene.want) return;
+    const { level, x0, y0, x1, y1, ratio } = scene.want;
+    const span = TILE / TILE_STEP ** level;
+    const cx = (x0 + x1) / 2 / span, cy = (y0 + y1) / 2 / span;
+    const todo = [];
+    for (const ring of [0, 1]) {
+      const [ax, ay, bx, by] = tileRange(level, x0, y0, x1, y1, ring);
+      const more = [];
+      for (let ty = ay; ty <= by; ty++) for (let tx = ax; tx <= bx; tx++) {
+        if (!scene.tiles.has(tileKey(level, tx, ty)) && !todo.some((t) => t[0] === tx && t[1] === ty)) more.push([tx, ty, ring]);
+      }
+      more.sort((a, b) => Math.hypot(a[0] + 0.5 - cx, a[1] + 0.5 - cy) - Math.hypot(b[0] + 0.5 - cx, b[1] + 0.5 - cy));
+      todo.push(...more);
+    }
+    let shown = false;
+    // While the idle time lasts; one tile at least if none was painted for a while (a pan
+    // that goes on leaves no idle time long enough for one).
+    const starved = deadline.didTimeout || performance.now() - tileLast > TILE_WAIT;
+    for (let done = 0; todo.length && ((done === 0 && starved) || deadline.timeRemaining() > tileCost); done++) {
+      const [tx, ty, ring] = todo.shift();
+      paintTile(level, tx, ty, ratio);
+      if (ring === 0) shown = true;
+    }
+    if (shown) scheduleCanvas();
+    if (todo.length) scheduleTileWork();
   }
 
   // What the canvas shows at a point of the stage (pixels from its top-left): an element of
@@ -945,9 +1184,14 @@
     // A drawing on the canvas stays where it is, hidden: moving it would lay it out again.
     if (scene) scheduleCanvas(); else svg.setAttribute('viewBox', box);
     overlay.setAttribute('viewBox', box);
-    // On the stage, not the drawing: an export keeps the drawing's own text.
-    stage.classList.toggle('far', view.k < FAR);
-    stage.classList.toggle('small-labels', view.k < EDGE_LABELS_READABLE);
+    // On the stage, not the drawing: an export keeps the drawing's own text. A drawing on the
+    // canvas paints its own text, and its hidden SVG's is never seen: there they go on the
+    // hover overlay only, since a class changed on the stage restyles every element of the
+    // hidden drawing (0.1 s a time at 20,000 services, each time a zoom crosses a threshold).
+    const [holder, other] = scene ? [overlay, stage] : [stage, overlay];
+    holder.classList.toggle('far', view.k < FAR);
+    holder.classList.toggle('small-labels', view.k < EDGE_LABELS_READABLE);
+    other.classList.remove('far', 'small-labels');
     scheduleNames();
   }
   function fitTo(box, maxScale) {
@@ -2479,7 +2723,8 @@
     // The SVG the engine wrote for the drawing without edge-label rows, while it is shown.
     compactText: () => (svg === compactSvg ? compactText : ''),
     // Whether the drawing is painted on the canvas, and the last painting: its time in ms,
-    // whether from the whole drawing's bitmap, calls painted.
+    // whether from the whole drawing's bitmap, arrowheads painted, tiles shown and missing
+    // (shown stretched from another scale until painted), a tile's cost in ms.
     canvas: () => scene !== null, painted: () => Object.assign({}, paintPass),
     // How many animations of a change of view are running (0 once it has ended).
     moving: () => moves.length,
