@@ -869,19 +869,26 @@ def test_the_busiest_services_keep_their_names_on_a_300_service_graph(driver, wo
     assert severe(driver.get_log("browser")) == []
 
 
-def test_a_big_full_drawing_is_painted_on_a_canvas_that_answers_like_the_svg(driver, workdir: Path) -> None:
-    # 5,000 services and 15,000 calls: the full drawing is painted on a canvas; hovering and
-    # clicking find the service under the pointer in its geometry, zooming in shows more
-    # names, and the export is still the engine's SVG.
+def open_on_canvas(driver, base: Path):  # type: ignore[no-untyped-def]
+    """The 5,000-service graph's page opened on its full drawing, painted on a canvas;
+    returns the document, its file and the page's file."""""
     doc = pages.service_graph(5000)
-    source = pages.write_json(doc, workdir / "canvas.json")
-    path = pages.render(["-i", str(source)], workdir / "canvas.html")
+    source = pages.write_json(doc, base.with_suffix(".json"))
+    path = pages.render(["-i", str(source)], base.with_suffix(".html"))
     driver.get("about:blank")
     driver.get_log("browser")
     pages.open_page(driver, path, "#full=1", timeout=300)
     WebDriverWait(driver, 300, poll_frequency=0.05).until(
         lambda d: d.execute_script("return window.svcgraphView.state.full"))
     assert driver.execute_script("return window.svcgraphView.canvas()")
+    return doc, source, path
+
+
+def test_a_big_full_drawing_is_painted_on_a_canvas_that_answers_like_the_svg(driver, workdir: Path) -> None:
+    # 5,000 services and 15,000 calls: the full drawing is painted on a canvas; hovering and
+    # clicking find the service under the pointer in its geometry, zooming in shows more
+    # names, and the export is still the engine's SVG.
+    _, source, _ = open_on_canvas(driver, workdir / "canvas")
     assert driver.find_element(By.CSS_SELECTOR, "#stage > canvas.drawing").is_displayed()
     shown_at_fit = driver.execute_script("return window.svcgraphView.placeNames().shown")
     # Zoomed in on the service nearest the middle of the stage, more names can be read.
@@ -1070,14 +1077,7 @@ def test_a_far_zoomed_canvas_shows_each_service_where_it_is_after_panning(driver
     # Zoomed in far past the whole drawing's bitmap, the canvas is put together from tiles
     # painted at the view's scale; after a pan, every service in view is painted where the
     # drawing has it (not a stale or misplaced tile), and hovering there names it.
-    doc = pages.service_graph(5000)
-    path = pages.render(["-i", str(pages.write_json(doc, workdir / "tiles.json"))], workdir / "tiles.html")
-    driver.get("about:blank")
-    driver.get_log("browser")
-    pages.open_page(driver, path, "#full=1", timeout=300)
-    WebDriverWait(driver, 300, poll_frequency=0.05).until(
-        lambda d: d.execute_script("return window.svcgraphView.state.full"))
-    assert driver.execute_script("return window.svcgraphView.canvas()")
+    open_on_canvas(driver, workdir / "tiles")
     # Zoomed in 1.25^21 times on the service with the most others around it in that view.
     middle = driver.execute_script(
         "const s = document.getElementById('stage');"
