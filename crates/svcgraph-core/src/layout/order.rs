@@ -5,7 +5,7 @@
 //! best order seen; then swap adjacent vertices while that removes crossings (every other
 //! round also while it leaves them equal), within a work budget, and sift each vertex to its
 //! best place once. Restarts begin from breadth-first orders from the sources and from the
-//! sinks, then from shuffled ones, and give up early when they fall clearly behind. Crossings between two layers are counted in O(E log V) with the accumulator tree of
+//! sinks, then from shuffled ones; one that ends its sweeps clearly behind is not sifted. Crossings between two layers are counted in O(E log V) with the accumulator tree of
 //! Barth, Jünger and Mutzel. Budgets count work, never time, so the result is deterministic.
 
 use super::{Csr, Layered};
@@ -170,11 +170,10 @@ pub(super) fn improve(l: &mut Layered) -> (u64, usize) {
     improve_within(l, u64::MAX)
 }
 
-/// [`improve`] for a restart, which gives up as soon as it is clearly not going to beat
-/// `bound`, the best order found so far: after a round that found nothing better once the
-/// best it has is [`GIVE_UP`] of `bound` or more, and before sifting when its best is
-/// [`SIFT_WITHIN`] of `bound` or more. Bad starts rarely end best, and the work they would
-/// have taken goes to further restarts.
+/// [`improve`] for a restart, which is not sifted when its sweeps end clearly behind `bound`,
+/// the best order found so far ([`SIFT_WITHIN`] of it or more): sifting rarely makes up that
+/// much, and the work goes to further restarts. (Giving up during the sweeps at 115 % cost
+/// the 30-service graphs' worst decile: 1.09 → 1.91× dot's crossings.)
 fn improve_within(l: &mut Layered, bound: u64) -> (u64, usize) {
     let above = |crossings: u64, (num, den): (u64, u64)| {
         u128::from(crossings) * u128::from(den) >= u128::from(bound) * u128::from(num)
@@ -212,8 +211,6 @@ fn improve_within(l: &mut Layered, bound: u64) -> (u64, usize) {
             best = now;
             best_layers.clone_from(&l.layers);
             stale = 0;
-        } else if round >= 2 && above(best, GIVE_UP) {
-            break;
         } else {
             stale += 1;
             if stale >= patience {
@@ -243,14 +240,11 @@ fn improve_within(l: &mut Layered, bound: u64) -> (u64, usize) {
 
 /// Graphs larger than this (vertices plus segments) are not sifted.
 const SIFT_SIZE: usize = 6_000;
-/// Sifting passes at most. One pass per start, a round patience of four, restarts giving up
-/// early and a fifth of the restart work cost 0.4 % more crossings on the quality benchmark
-/// than four passes, eight rounds, no giving up and 8,000,000 (labelled, size classes 45 /
-/// 60 / 100 / 300: 1.20 / 1.14 / 1.09 / 1.06 × dot's, against 1.19 / 1.11 / 1.07 / 1.06),
-/// for a half to a fifth of the ordering time (service 300: 40 → 15 ms; 100: 43 → 7).
+/// Sifting passes at most. One pass per start, a round patience of four, restarts not
+/// sifted when behind and an eighth of the restart work cost about 0.5 % more crossings on
+/// the quality benchmark than four passes, eight rounds and 8,000,000 (BENCHMARKS.md), for
+/// a half to a fifth of the ordering time (service 300: 40 → 15 ms; 100: 43 → 7).
 const SIFT_PASSES: usize = 1;
-/// A restart gives up at this share of the best crossings found so far (num / den).
-const GIVE_UP: (u64, u64) = (115, 100);
 /// A restart is not sifted from this share of the best crossings found so far.
 const SIFT_WITHIN: (u64, u64) = (120, 100);
 
