@@ -104,7 +104,11 @@
   const computedGroups = config.overview_level === 'group';
   const groupOf = new Map();
   if (computedGroups && config.members) {
-    for (const [name, ids] of Object.entries(config.members)) for (const id of ids) groupOf.set(id, name);
+    // Each group's services by their places in the graph document.
+    const nodes = Array.isArray(graphDoc.nodes) ? graphDoc.nodes : [];
+    for (const [name, places] of Object.entries(config.members)) {
+      for (const i of places) if (nodes[i] && typeof nodes[i].id === 'string') groupOf.set(nodes[i].id, name);
+    }
   }
   // What the boxes of the drawing shown stand for.
   const groupWord = () => (computedGroups && !state.full ? 'group' : 'namespace');
@@ -2759,13 +2763,16 @@
     warmEngine();
   }));
   // On a big graph's overview, once the page is idle, the engine draws one small focus: it
-  // reads the graph document then (and keeps it), and the browser compiles its hot code, so
+  // reads the graph document then (and keeps it, with its computed groups where the overview
+  // shows such), and the browser compiles its hot code, so
   // the first namespace expanded or service focused costs only its own layout.
   function warmEngine() {
     if (!engine || !config.overview || !graphDoc.nodes || !graphDoc.nodes.length) return;
     const whenIdle = window.requestIdleCallback || ((f) => setTimeout(f, 200));
     whenIdle(() => {
-      try { engine.draw(graphText, Object.assign({}, config.draw || {}, { focus: graphDoc.nodes[0].id })); } catch (e) { /* only a warm-up */ }
+      // An overview of computed groups: the engine computes them then too (and keeps them).
+      const grouped = computedGroups ? { group_by: 'calls' } : {};
+      try { engine.draw(graphText, Object.assign({}, config.draw || {}, grouped, { focus: graphDoc.nodes[0].id })); } catch (e) { /* only a warm-up */ }
       window.svcgraphWarm = performance.now();
     }, { timeout: 2000 });
   }
