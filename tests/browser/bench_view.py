@@ -278,7 +278,7 @@ def main() -> int:
             pages.open_page(driver, single)
             groups = sorted(driver.execute_script(
                 "return JSON.parse(document.getElementById('svcgraph-config').textContent).members"))
-            for what, path, names in (("a namespace", boxed, [f"ns-{i}" for i in range(20)]),
+            for what, path, among in (("a namespace", boxed, [f"ns-{i}" for i in range(20)]),
                                       ("a computed group", single, groups)):
                 for when in ("warm", "at ready"):
                     expand = []
@@ -287,7 +287,7 @@ def main() -> int:
                         pages.open_page(driver, path)
                         if when == "warm":
                             WebDriverWait(driver, 30, poll_frequency=0.02).until(lambda d: d.execute_script(WARM))
-                        expand.append(driver.execute_async_script(EXPAND, names[(i * 7) % len(names)]))
+                        expand.append(driver.execute_async_script(EXPAND, among[(i * 7) % len(among)]))
                     shown = [e[0] for e in expand]
                     answered = [e[1] for e in expand]
                     print(f"service {n}: {what} expanded on the overview ({when}; {expand[0][2]} nodes drawn): "
