@@ -255,8 +255,11 @@ fn sift(l: &mut Layered) -> usize {
     let mut work = 0;
     let mut ends = Ends::new(l.layer.len());
     let degree = |l: &Layered, v: usize| l.up.neighbours(v).len() + l.down.neighbours(v).len();
+    let (mut up_count, mut down_count) = (Vec::new(), Vec::new());
     for i in 0..l.layers.len() {
         ends.fill(l, i);
+        let up_len = i.checked_sub(1).map_or(0, |k| l.layers[k].len());
+        let down_len = l.layers.get(i + 1).map_or(0, Vec::len);
         let mut by_degree: Vec<u32> = l.layers[i].clone();
         by_degree.sort_by_key(|&v| (std::cmp::Reverse(degree(l, v as usize)), v));
         for &v in &by_degree {
@@ -283,7 +286,9 @@ fn sift(l: &mut Layered) -> usize {
                 }
             }
             // Cost with k others of the stretch left of v, relative to none: passing u
-            // trades the crossings of (v before u) for those of (u before v).
+            // trades the crossings of (v before u) for those of (u before v), counted
+            // against v's ends tallied once.
+            ends.tally(v, &mut up_count, up_len, &mut down_count, down_len);
             let mut cost = 0i64;
             let (mut best, mut best_k) = (0i64, 0usize);
             let mut here = 0i64;
@@ -295,7 +300,7 @@ fn sift(l: &mut Layered) -> usize {
                     continue;
                 }
                 work += degree(l, u) + degree(l, v);
-                let (v_first, u_first) = ends.crossings(v, u);
+                let (v_first, u_first) = ends.against(u, &up_count, &down_count);
                 cost += i64::try_from(u_first).unwrap_or(i64::MAX)
                     - i64::try_from(v_first).unwrap_or(i64::MAX);
                 k += 1;
@@ -712,6 +717,61 @@ impl Ends {
     }
 }
 
+impl Ends {
+    /// Tallies `v`'s ends (a vertex of the filled layer) for [`Ends::against`]: in `up`, for
+    /// each place p of the layer above (`up_len` of them) and one past, how many of its ends
+    /// lie before p; the same below in `down`.
+    fn tally(
+        &self,
+        v: usize,
+        up: &mut Vec<u32>,
+        up_len: usize,
+        down: &mut Vec<u32>,
+        down_len: usize,
+    ) {
+        let a = self.slot[v] as usize;
+        for (count, ends, len) in [
+            (up, &self.up[self.up_start[a]..self.up_start[a + 1]], up_len),
+            (
+                down,
+                &self.down[self.down_start[a]..self.down_start[a + 1]],
+                down_len,
+            ),
+        ] {
+            count.clear();
+            count.resize(len + 2, 0);
+            for &p in ends {
+                count[p as usize + 1] += 1;
+            }
+            for p in 1..count.len() {
+                count[p] += count[p - 1];
+            }
+        }
+    }
+
+    /// [`Ends::crossings`] of the tallied vertex v and `u`, from the tallies: with v first
+    /// and with `u` first.
+    fn against(&self, u: usize, up: &[u32], down: &[u32]) -> (u64, u64) {
+        let b = self.slot[u] as usize;
+        let mut v_first = 0u64;
+        let mut u_first = 0u64;
+        for (count, ends) in [
+            (up, &self.up[self.up_start[b]..self.up_start[b + 1]]),
+            (down, &self.down[self.down_start[b]..self.down_start[b + 1]]),
+        ] {
+            let total = u64::from(count[count.len() - 1]);
+            for &p in ends {
+                let p = p as usize;
+                // v's ends before p cross u's end at p when u comes first; those after it
+                // when v does; those on p cross neither way.
+                u_first += u64::from(count[p]);
+                v_first += total - u64::from(count[p + 1]);
+            }
+        }
+        (v_first, u_first)
+    }
+}
+
 /// For sorted ends `a` (of the left vertex) and `b` (of the right one): the pairs that cross
 /// with the left vertex first (`b`'s end strictly before `a`'s), and with it second (`a`'s
 /// strictly before `b`'s). Pairs on one end cross neither way.
@@ -746,6 +806,44 @@ mod tests {
             *l = 1;
         }
         Layered::new(layer, n, &segments)
+    }
+
+    #[test]
+    fn tallied_ends_count_the_crossings_a_merge_counts() {
+        let mut sequence = crate::layout::test_sequence(11);
+        let mut next = |m: usize| sequence(m as u64) as usize;
+        for _ in 0..200 {
+            // Three layers; segments between neighbouring ones, some vertices with none.
+            let sizes = [1 + next(5), 1 + next(6), 1 + next(5)];
+            let n: usize = sizes.iter().sum();
+            let layer: Vec<u32> = (0..3u32)
+                .flat_map(|k| std::iter::repeat_n(k, sizes[k as usize]))
+                .collect();
+            let first = |k: usize| sizes[..k].iter().sum::<usize>() as u32;
+            let mut segments = Vec::new();
+            for _ in 0..next(12) {
+                let k = next(2);
+                let a = first(k) + next(sizes[k]) as u32;
+                let b = first(k + 1) + next(sizes[k + 1]) as u32;
+                if !segments.contains(&(a, b)) {
+                    segments.push((a, b));
+                }
+            }
+            let l = Layered::new(layer, n, &segments);
+            let mut ends = Ends::new(n);
+            ends.fill(&l, 1);
+            let (mut up, mut down) = (Vec::new(), Vec::new());
+            for &v in &l.layers[1] {
+                ends.tally(v as usize, &mut up, sizes[0], &mut down, sizes[2]);
+                for &u in &l.layers[1] {
+                    assert_eq!(
+                        ends.against(u as usize, &up, &down),
+                        ends.crossings(v as usize, u as usize),
+                        "{segments:?}: {v} against {u}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

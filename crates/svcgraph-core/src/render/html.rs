@@ -18,10 +18,10 @@
 //! Graphs of more than [`OVERVIEW_THRESHOLD`] nodes start as an overview ([`aggregate`]): one
 //! node per namespace when they have several, else one per workload when their pods make
 //! noticeably fewer workloads, else one per group of services that call each other most
-//! ([`computed_groups`](crate::transform::computed_groups), named by its busiest service). The page carries the graph document, not the full drawing:
-//! clicking a namespace has the engine lay out the overview with that namespace's services
-//! drawn in full, and the full drawing (`#full=1`, a search, a workload) is laid out by it
-//! too, when asked for. Nothing is left out.
+//! ([`computed_groups`], named by its busiest service). The page carries the graph document,
+//! not the full drawing: clicking a namespace has the engine lay out the overview with that
+//! namespace's services drawn in full, and the full drawing (`#full=1`, a search, a
+//! workload) is laid out by it too, when asked for. Nothing is left out.
 //!
 //! ```
 //! use svcgraph_core::render::html::{HtmlOptions, to_html};
