@@ -45,59 +45,48 @@ pub use options::DrawOptions;
 /// the defaults), or a message saying what was wrong with either.
 pub fn render_svg(document: &str, options: &str) -> Result<String, String> {
     let options = DrawOptions::from_json(options)?;
-    let graph = if options.group_by == options::GroupBy::Calls {
-        read_grouped(document)?
-    } else {
-        read_document(document)?
-    };
+    let graph = read_document(document, options.group_by == options::GroupBy::Calls)?;
     let graph = options.transform(graph)?;
     Ok(to_svg(&graph, &options.svg_options()).text)
 }
 
-std::thread_local! {
-    /// The last document read and its graph: the page draws the same document again and
-    /// again (each focus, each namespace expanded), and reading 5,000 services' document
-    /// costs more than laying out most of what is drawn from it.
-    static LAST_READ: std::cell::RefCell<Option<(String, svcgraph_core::ServiceGraph)>> =
-        const { std::cell::RefCell::new(None) };
+/// A document read, its graph, and that graph with its computed groups once asked for.
+struct Read {
+    text: String,
+    graph: svcgraph_core::ServiceGraph,
+    grouped: Option<svcgraph_core::ServiceGraph>,
 }
 
 std::thread_local! {
-    /// The last document's graph with its computed groups as namespaces: the page expands
-    /// group after group of the same document.
-    static LAST_GROUPED: std::cell::RefCell<Option<(String, svcgraph_core::ServiceGraph)>> =
-        const { std::cell::RefCell::new(None) };
+    /// The last document read: the page draws the same document again and again (each focus,
+    /// each namespace or group expanded), and reading 5,000 services' document costs more
+    /// than laying out most of what is drawn from it.
+    static LAST_READ: std::cell::RefCell<Option<Read>> = const { std::cell::RefCell::new(None) };
 }
 
-/// The graph of a document with each node's namespace replaced by its group computed from
-/// the calls (`transform::computed_groups`, as the page's overview was drawn); computed once
-/// for the same text.
-fn read_grouped(document: &str) -> Result<svcgraph_core::ServiceGraph, String> {
-    if let Some(graph) = LAST_GROUPED.with(|last| {
-        last.borrow()
-            .as_ref()
-            .filter(|(text, _)| text == document)
-            .map(|(_, graph)| graph.clone())
-    }) {
-        return Ok(graph);
-    }
-    let graph = read_document(document)?;
-    let grouped = transform::regroup(&graph, &transform::computed_groups(&graph));
-    LAST_GROUPED.with(|last| *last.borrow_mut() = Some((document.to_owned(), grouped.clone())));
-    Ok(grouped)
-}
-
-/// The graph of a document; read once for the same text.
-fn read_document(document: &str) -> Result<svcgraph_core::ServiceGraph, String> {
+/// The graph of a document, read once for the same text; with `grouped`, each node's
+/// namespace replaced by its group computed from the calls (`transform::computed_groups`, as
+/// the page's overview was drawn), computed once too.
+fn read_document(document: &str, grouped: bool) -> Result<svcgraph_core::ServiceGraph, String> {
     LAST_READ.with(|last| {
-        if let Some((text, graph)) = &*last.borrow()
-            && text == document
-        {
-            return Ok(graph.clone());
+        let mut last = last.borrow_mut();
+        let read = match last.take() {
+            Some(read) if read.text == document => read,
+            _ => Read {
+                text: document.to_owned(),
+                graph: from_json(document).map_err(|e| e.to_string())?,
+                grouped: None,
+            },
+        };
+        let read = last.insert(read);
+        if !grouped {
+            return Ok(read.graph.clone());
         }
-        let graph = from_json(document).map_err(|e| e.to_string())?;
-        *last.borrow_mut() = Some((document.to_owned(), graph.clone()));
-        Ok(graph)
+        let graph = &read.graph;
+        let with_groups = read
+            .grouped
+            .get_or_insert_with(|| transform::regroup(graph, &transform::computed_groups(graph)));
+        Ok(with_groups.clone())
     })
 }
 

@@ -5,7 +5,8 @@
 //! best order seen; then swap adjacent vertices while that removes crossings (every other
 //! round also while it leaves them equal), within a work budget, and sift each vertex to its
 //! best place once. Restarts begin from breadth-first orders from the sources and from the
-//! sinks, then from shuffled ones; one that ends its sweeps clearly behind is not sifted. Crossings between two layers are counted in O(E log V) with the accumulator tree of
+//! sinks, then from shuffled ones; one that ends its sweeps clearly behind is not sifted.
+//! Crossings between two layers are counted in O(E log V) with the accumulator tree of
 //! Barth, Jünger and Mutzel. Budgets count work, never time, so the result is deterministic.
 
 use super::{Csr, Layered};
@@ -241,9 +242,9 @@ fn improve_within(l: &mut Layered, bound: u64) -> (u64, usize) {
 /// Graphs larger than this (vertices plus segments) are not sifted.
 const SIFT_SIZE: usize = 6_000;
 /// Sifting passes at most. One pass per start, a round patience of four, restarts not
-/// sifted when behind and an eighth of the restart work cost about 0.5 % more crossings on
-/// the quality benchmark than four passes, eight rounds and 8,000,000 (BENCHMARKS.md), for
-/// a half to a fifth of the ordering time (service 300: 40 → 15 ms; 100: 43 → 7).
+/// sifted when behind and an eighth of the restart work cost 0.4 % more crossings on the
+/// quality benchmark than four passes, eight rounds and 8,000,000 (BENCHMARKS.md), for a
+/// third to a fifth of the ordering time (service 300: 40 → 12–16 ms; 100: 43 → 7).
 const SIFT_PASSES: usize = 1;
 /// A restart is not sifted from this share of the best crossings found so far.
 const SIFT_WITHIN: (u64, u64) = (120, 100);
@@ -715,9 +716,7 @@ impl Ends {
         );
         (up_first + down_first, up_second + down_second)
     }
-}
 
-impl Ends {
     /// Tallies `v`'s ends (a vertex of the filled layer) for [`Ends::against`]: in `up`, for
     /// each place p of the layer above (`up_len` of them) and one past, how many of its ends
     /// lie before p; the same below in `down`.

@@ -1,8 +1,8 @@
 //! Groups computed from the calls, for graphs too big to read at once that have no
 //! namespaces to group by: services that call each other much more than they call the rest
 //! end up together (communities by modularity, merged in levels), big communities are
-//! split again, and the smallest are merged into the group they call most until at most
-//! [`MAX_GROUPS`] remain. Every node gets a group.
+//! split again, and the smallest are merged into the neighbouring group that costs the least
+//! modularity until at most [`MAX_GROUPS`] remain. Every node gets a group.
 //!
 //! The result depends only on the node ids and the calls between them, not on the order the
 //! graph holds them in: the page's engine computes the same groups from the graph document
@@ -309,9 +309,9 @@ fn merge_smallest(adjacency: &[Vec<(usize, f64)>], parts: &mut Vec<Vec<usize>>) 
             break;
         };
         queue.remove(&(parts[into].len(), into));
+        // In no particular order: members are sorted by id at the end.
         let moved = std::mem::take(&mut parts[small]);
         parts[into].extend(moved);
-        parts[into].sort_unstable();
         queue.insert((parts[into].len(), into));
         alive[small] = false;
         tot[into] += tot[small];
