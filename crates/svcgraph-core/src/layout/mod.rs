@@ -7,9 +7,14 @@
 //!    judged by stretch alone); edge labels play no part. Reversed edges are
 //!    still drawn from client to server;
 //! 2. layering by network simplex within a work budget (`rank`), which minimises the total
-//!    edge span and so the dummy vertices; with edge labels the layers
-//!    are doubled so that every label gets a dummy of its own in a layer without nodes, and
-//!    no label can overlap a node;
+//!    edge span and so the dummy vertices. Edge labels are first left out of the layout
+//!    (the channels only widened to the length of the text) and set beside their lines
+//!    afterwards where the line runs flattest near its middle and nothing else is
+//!    (`labels`); a label that finds no place gets a room of its own in the next try: a
+//!    dummy the size of its text in a layer without nodes, inserted only where such a call
+//!    joins neighbouring layers. After three tries every label gets a room (layers doubled),
+//!    as on graphs of over 400 labelled edges, where most labels find no place. Either way
+//!    no label overlaps a node, another label or another edge's line;
 //! 3. dummy vertices for edges spanning several layers, their count kept within a budget
 //!    (at most [`MAX_DUMMIES`]; the longest edges over it are drawn straight, counted in
 //!    [`LayoutStats::direct_edges`]);
@@ -62,6 +67,7 @@
 mod acyclic;
 mod clock;
 mod hint;
+mod labels;
 mod order;
 mod position;
 mod rank;
@@ -433,8 +439,72 @@ pub enum Keep {
     Compacted,
 }
 
-#[allow(clippy::too_many_lines)]
+/// Tries at laying labels out beside their lines before every label gets a room.
+const ROOM_TRIES: usize = 3;
+/// Most labelled edges for which the layout tries setting labels beside their lines: each
+/// try is a layout, and on larger graphs most labels find no place anyway.
+const FREE_LABELS: usize = 400;
+
+/// Lays out `graph` keeping what `keep` says of the earlier drawing. Labelled edges are
+/// first laid out as if bare and their labels set beside their lines where there is room
+/// (`labels`); only when a label finds none do all labels get rooms of their own.
 fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Result<Layout> {
+    let labelled = graph
+        .edges
+        .iter()
+        .filter(|e| e.label.is_some() && e.source != e.target)
+        .count();
+    if labelled == 0 || labelled > FREE_LABELS {
+        return layout_rooms(graph, options, keep, true, &[]);
+    }
+    let sizes: Vec<Option<Size>> = graph.edges.iter().map(|e| e.label).collect();
+    let lr = options.direction == Direction::LeftToRight;
+    // Labels that found no place get rooms in the next try, at most ROOM_TRIES times;
+    // then every label gets one.
+    let mut rooms = vec![false; sizes.len()];
+    for _ in 0..ROOM_TRIES {
+        let some_rooms = LayoutGraph {
+            edges: graph
+                .edges
+                .iter()
+                .zip(&rooms)
+                .map(|(e, &room)| LayoutEdge {
+                    label: e.label.filter(|_| room || e.source == e.target),
+                    ..*e
+                })
+                .collect(),
+            ..graph.clone()
+        };
+        let aside: Vec<Option<Size>> = sizes
+            .iter()
+            .zip(&rooms)
+            .map(|(s, &room)| s.filter(|_| !room))
+            .collect();
+        let mut out = layout_rooms(&some_rooms, options, keep, false, &aside)?;
+        let t = Stopwatch::start();
+        let unplaced = labels::place(&mut out, &aside, lr, options.margin);
+        out.stats.phases.routing += t.seconds();
+        if unplaced.is_empty() {
+            return Ok(out);
+        }
+        for e in unplaced {
+            rooms[e] = true;
+        }
+    }
+    layout_rooms(graph, options, keep, true, &[])
+}
+
+/// Lays out `graph`, each edge label in a room of its own: in a layer without nodes after
+/// every layer (`all_rooms`), or only where a labelled call joins neighbouring layers;
+/// with room in the channels for the labels `set_aside` (by input edge) to be set later.
+#[allow(clippy::too_many_lines)]
+fn layout_rooms(
+    graph: &LayoutGraph,
+    options: &LayoutOptions,
+    keep: Keep,
+    all_rooms: bool,
+    set_aside: &[Option<Size>],
+) -> Result<Layout> {
     let n = graph.nodes.len();
     if let Some(bad) = graph.edges.iter().find(|e| e.source >= n || e.target >= n) {
         return Err(Error::Invalid(format!(
@@ -541,10 +611,29 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
     if let Some(p) = previous.as_ref().filter(|_| keeps_layers) {
         p.keep_layers(&dag, &mut layer);
     }
-    // Layers doubled when labels need rooms of their own.
+    // Layers without nodes for labels that need rooms of their own: after every layer when
+    // all labels do, else only where a labelled call joins two neighbouring layers (a
+    // longer call's label gets a room in a layer it passes through).
+    let mut room_layer: Vec<bool> = Vec::new();
     if labelled {
+        let top = layer.iter().copied().max().unwrap_or(0) as usize;
+        let mut after = vec![all_rooms; top + 1];
+        for (&(s, t), label) in dag.iter().zip(&unique_label) {
+            let (ls, lt) = (layer[s as usize] as usize, layer[t as usize] as usize);
+            if label.is_some() && lt == ls + 1 {
+                after[ls] = true;
+            }
+        }
+        let mut moved = Vec::with_capacity(top + 1);
+        for &room in &after {
+            moved.push(room_layer.len() as u32);
+            room_layer.push(false);
+            if room {
+                room_layer.push(true);
+            }
+        }
         for l in &mut layer {
-            *l *= 2;
+            *l = moved[*l as usize];
         }
     }
     let mut dummies: usize = dag
@@ -596,16 +685,18 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
             continue;
         }
         let (ls, lt) = (layer[s as usize], layer[t as usize]);
-        // The label sits in an odd (node-free) layer, as close to the middle as possible.
-        let mut label_layer = ls.midpoint(lt);
-        if labelled && label_layer % 2 == 0 {
-            label_layer -= 1;
-        }
+        // The label sits in a room layer as close to the middle as possible (the lower of
+        // two as close), or in the middle layer when it passes none.
+        let middle = ls.midpoint(lt);
+        let label_layer = (ls + 1..lt)
+            .filter(|&l| room_layer.get(l as usize).copied().unwrap_or(false))
+            .min_by_key(|&l| (l.abs_diff(middle), l))
+            .unwrap_or(middle);
         let mut previous = s;
         for l in ls + 1..lt {
             let v = vertex_layer.len() as u32;
             vertex_layer.push(l);
-            if let Some(label) = unique_label[i].filter(|_| labelled && l == label_layer) {
+            if let Some(label) = unique_label[i].filter(|_| l == label_layer) {
                 let (a, c) = if lr {
                     (label.height + 2.0 * LABEL_PAD, label.width)
                 } else {
@@ -766,10 +857,17 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
         .map(|v| if v < n { node_extent[v].0 } else { 0.0 })
         .collect();
     let ports = route::ports(&l, &segments, &x, &side, &line);
-    let gap = if labelled {
-        options.layer_gap / 2.0
-    } else {
-        options.layer_gap
+    // A channel beside a room layer is half a gap: the two together stand for one.
+    let beside_room = |c: usize| {
+        room_layer.get(c).copied().unwrap_or(false)
+            || room_layer.get(c + 1).copied().unwrap_or(false)
+    };
+    let gap_of = |c: usize| {
+        if beside_room(c) {
+            options.layer_gap / 2.0
+        } else {
+            options.layer_gap
+        }
     };
     // Curved edges are threaded through gates and need no tracks.
     let curved = options.edges == EdgeStyle::Curved;
@@ -788,7 +886,8 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
     let mut channel_width: Vec<f64> = tracks
         .count
         .iter()
-        .map(|&c| gap.max(f64::from(c + 1) * route::TRACK_GAP))
+        .enumerate()
+        .map(|(k, &c)| gap_of(k).max(f64::from(c + 1) * route::TRACK_GAP))
         .collect();
     if curved {
         // Curved edges cross a channel straight: wide enough that most of them rise no
@@ -799,18 +898,55 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
                 o.push((ports.into[k] - ports.out[k]).abs());
             }
         }
-        for (width, o) in channel_width.iter_mut().zip(&mut offsets) {
+        for (k, (width, o)) in channel_width.iter_mut().zip(&mut offsets).enumerate() {
             if o.is_empty() {
                 continue;
             }
             o.sort_by(f64::total_cmp);
             let steep = o[o.len() * 3 / 4] / CHANNEL_SLOPE;
-            let stretch = if labelled {
+            let stretch = if beside_room(k) {
                 CHANNEL_STRETCH.0
             } else {
                 CHANNEL_STRETCH.1
             };
-            *width = width.max(steep.min(stretch * gap));
+            *width = width.max(steep.min(stretch * gap_of(k)));
+        }
+    }
+    // Labels set beside their lines afterwards (`labels`) need a straight enough stretch of
+    // line as long as their text: a call between neighbouring layers finds it in its
+    // channel, widened for it; a longer call in its widest channel or along a dummy.
+    if !set_aside.is_empty() {
+        let mut need = vec![0.0f64; unique.len()];
+        for (slot, size) in route_of.iter().zip(set_aside) {
+            if let (Some(i), Some(size)) = (slot, size) {
+                let along = clean(if lr { size.width } else { size.height });
+                need[*i] = need[*i].max(along + 2.0 * labels::END);
+            }
+        }
+        let channel_of = |k: usize| l.layer[segments[k].0 as usize] as usize;
+        let mut long = Vec::new();
+        for (i, &need) in need.iter().enumerate() {
+            let (first, end) = (segment_start[i], segment_start[i + 1]);
+            if need == 0.0 || direct[i] || first == end {
+                continue;
+            }
+            if end - first == 1 {
+                let width = &mut channel_width[channel_of(first)];
+                *width = width.max(need);
+            } else {
+                long.push(i);
+            }
+        }
+        for i in long {
+            let (first, end) = (segment_start[i], segment_start[i + 1]);
+            let room = (first..end)
+                .map(|k| channel_width[channel_of(k)])
+                .chain((first + 1..end).map(|k| thickness[channel_of(k)]))
+                .fold(0.0, f64::max);
+            if room < need[i] {
+                let width = &mut channel_width[channel_of(first + (end - first) / 2)];
+                *width = width.max(need[i]);
+            }
         }
     }
     // Room for the boxes beyond the first and last layer, and their label above them in

@@ -105,6 +105,32 @@ fn assert_sound(g: &LayoutGraph, out: &Layout) {
     }
     assert_no_edge_on_another(g, out);
     assert_curves_clear_of_boxes(g, out);
+    assert_labels_clear_of_lines(out);
+}
+
+/// No edge's line runs through another edge's label (straight lines over the dummy budget
+/// aside: they run across everything); a label's own line may touch it but not cross it.
+fn assert_labels_clear_of_lines(out: &Layout) {
+    let lines: Vec<Vec<Point>> = out.edges.iter().map(labels::polyline).collect();
+    for (i, route) in out.edges.iter().enumerate() {
+        let Some(label) = route.label else { continue };
+        let inner = Rect {
+            width: label.width - 1.0,
+            height: label.height - 1.0,
+            ..label
+        };
+        for (j, line) in lines.iter().enumerate() {
+            let own = out.edges[j].label == Some(label)
+                && (i == j || out.edges[j].points == route.points);
+            if own || out.edges[j].shape == RouteShape::Straight {
+                continue;
+            }
+            assert!(
+                !line.windows(2).any(|w| labels::enters(w[0], w[1], &inner)),
+                "edge {j} runs through edge {i}'s label {label:?}"
+            );
+        }
+    }
 }
 
 /// A point of a curved route's cubic piece.
@@ -978,4 +1004,90 @@ fn the_default_dummy_budget_grows_with_the_graph_up_to_a_cap() {
     assert_eq!(default_dummy_budget(10_000, 30_000), 170_000);
     assert_eq!(default_dummy_budget(100_000, 300_000), MAX_DUMMIES);
     assert_eq!(default_dummy_budget(usize::MAX / 16, 0), MAX_DUMMIES);
+}
+
+#[test]
+fn labels_that_fit_beside_their_lines_add_no_layers() {
+    for direction in [Direction::LeftToRight, Direction::TopToBottom] {
+        let options = LayoutOptions {
+            direction,
+            ..LayoutOptions::default()
+        };
+        // Two ways from a caller to a callee, and on.
+        let calls = [(0, 1), (1, 2), (1, 3), (2, 4), (3, 4), (4, 5)];
+        let bare = LayoutGraph {
+            nodes: vec![size(60.0, 24.0); 6],
+            edges: calls.iter().map(|&(s, t)| LayoutEdge::new(s, t)).collect(),
+            ..LayoutGraph::default()
+        };
+        let g = LayoutGraph {
+            edges: calls.iter().map(|&(s, t)| labelled(s, t)).collect(),
+            ..bare.clone()
+        };
+        let labelled = layout(&g, &options).unwrap();
+        let bare = layout(&bare, &options).unwrap();
+        assert_sound(&g, &labelled);
+        assert_eq!(labelled.stats.layers, bare.stats.layers, "{direction:?}");
+        assert!(labelled.edges.iter().all(|e| e.label.is_some()));
+    }
+}
+
+#[test]
+fn a_label_with_no_room_beside_its_line_gets_a_room_of_its_own() {
+    // Labels far taller than the gaps between the called services: none fits beside its
+    // line, so the layout gives them layers of their own, and they still overlap nothing.
+    let tall = Size {
+        width: 30.0,
+        height: 160.0,
+    };
+    let g = LayoutGraph {
+        nodes: vec![size(60.0, 24.0); 7],
+        edges: (1..7)
+            .map(|t| LayoutEdge {
+                label: Some(tall),
+                ..LayoutEdge::new(0, t)
+            })
+            .collect(),
+        ..LayoutGraph::default()
+    };
+    let out = layout(&g, &LayoutOptions::default()).unwrap();
+    assert_sound(&g, &out);
+    assert!(out.edges.iter().all(|e| e.label.is_some()));
+    assert!(out.stats.layers > 2, "{} layers", out.stats.layers);
+}
+
+#[test]
+fn placing_labels_reports_the_ones_without_a_place() {
+    // A line shorter than the ends kept free of labels has no place for one.
+    let g = LayoutGraph {
+        nodes: vec![size(60.0, 24.0); 2],
+        edges: vec![LayoutEdge::new(0, 1)],
+        ..LayoutGraph::default()
+    };
+    let options = LayoutOptions {
+        layer_gap: 10.0,
+        ..LayoutOptions::default()
+    };
+    let mut out = layout(&g, &options).unwrap();
+    let label = Some(size(40.0, 12.0));
+    assert_eq!(labels::place(&mut out, &[label], true, 16.0), vec![0]);
+    assert!(out.edges[0].label.is_none());
+    // With room, it sits beside the line and the drawing holds it.
+    let mut wide = layout(&g, &LayoutOptions::default()).unwrap();
+    wide.nodes[1].x += 100.0;
+    wide.edges[0].points = vec![
+        Point {
+            x: wide.nodes[0].right(),
+            y: wide.nodes[0].y,
+        },
+        Point {
+            x: wide.nodes[1].left(),
+            y: wide.nodes[1].y,
+        },
+    ];
+    wide.edges[0].shape = RouteShape::Straight;
+    assert!(labels::place(&mut wide, &[label], true, 16.0).is_empty());
+    let text = wide.edges[0].label.unwrap();
+    assert!(text.bottom() <= wide.nodes[0].y && text.bottom() >= wide.nodes[0].y - 8.0);
+    assert!(text.right() <= wide.width);
 }

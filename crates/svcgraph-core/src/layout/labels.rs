@@ -1,0 +1,448 @@
+//! Edge labels set into a finished drawing: each beside its own line, where that line runs
+//! flattest and closest to its middle, clear of every node, group label, other label and
+//! line. A drawing laid out without rooms for its labels keeps its layers, its straight
+//! lines and its size; only when some label finds no such place does the layout give
+//! every label a room of its own (see `layout_with`).
+
+use super::{EdgeRoute, Layout, Point, Rect, RouteShape, Size};
+
+/// Space between a line and the text beside it.
+const GAP: f64 = 2.5;
+/// Space kept between a label and any other line, node or label.
+const CLEAR: f64 = 1.5;
+/// How far apart the places tried along a line are.
+const STEP: f64 = 5.0;
+/// Length at each end of a line kept free of its label (ports and arrowheads).
+pub(super) const END: f64 = 12.0;
+/// Farthest a label's near side may be from its line.
+const FAR: f64 = 32.0;
+/// Longest line piece put into the grid; longer ones are cut.
+const SPLIT: f64 = 48.0;
+/// Most places tried along one line (they thin out on long lines).
+const SPOTS: f64 = 40.0;
+/// Points per cubic piece when a curve is flattened.
+const PIECE_POINTS: usize = 8;
+
+/// A line piece of some edge (`u32::MAX` for group borders).
+#[derive(Clone, Copy)]
+struct Piece {
+    a: Point,
+    b: Point,
+    edge: u32,
+}
+
+/// Cells of a uniform grid over the drawing, each listing what reaches into it.
+struct Grid {
+    cell: f64,
+    columns: usize,
+    rows: usize,
+    cells: Vec<Vec<u32>>,
+}
+
+impl Grid {
+    fn new(width: f64, height: f64, items: usize) -> Self {
+        // About four items per cell, never cells under 16 units.
+        let cell = (width * height / (items.max(1) as f64 / 4.0).max(1.0))
+            .sqrt()
+            .max(16.0);
+        let columns = ((width / cell).ceil() as usize).max(1);
+        let rows = ((height / cell).ceil() as usize).max(1);
+        Grid {
+            cell,
+            columns,
+            rows,
+            cells: vec![Vec::new(); columns * rows],
+        }
+    }
+
+    /// Cells a box from (x0, y0) to (x1, y1) reaches, clamped to the grid.
+    fn span(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> (usize, usize, usize, usize) {
+        let at = |v: f64, n: usize| ((v / self.cell).floor().max(0.0) as usize).min(n - 1);
+        (
+            at(x0, self.columns),
+            at(y0, self.rows),
+            at(x1, self.columns),
+            at(y1, self.rows),
+        )
+    }
+
+    fn insert(&mut self, x0: f64, y0: f64, x1: f64, y1: f64, item: u32) {
+        let (c0, r0, c1, r1) = self.span(x0, y0, x1, y1);
+        for r in r0..=r1 {
+            for c in c0..=c1 {
+                self.cells[r * self.columns + c].push(item);
+            }
+        }
+    }
+
+    /// Whether `hit` holds for anything in the cells `r` reaches.
+    fn any(&self, r: &Rect, mut hit: impl FnMut(u32) -> bool) -> bool {
+        let (c0, r0, c1, r1) = self.span(r.left(), r.top(), r.right(), r.bottom());
+        (r0..=r1).any(|row| {
+            (c0..=c1).any(|c| self.cells[row * self.columns + c].iter().any(|&i| hit(i)))
+        })
+    }
+}
+
+fn overlaps(a: &Rect, b: &Rect) -> bool {
+    a.left() < b.right() && b.left() < a.right() && a.top() < b.bottom() && b.top() < a.bottom()
+}
+
+fn grown(r: &Rect, by: f64) -> Rect {
+    Rect {
+        width: r.width + 2.0 * by,
+        height: r.height + 2.0 * by,
+        ..*r
+    }
+}
+
+/// Whether the segment from `a` to `b` passes through the inside of `r`.
+pub(super) fn enters(a: Point, b: Point, r: &Rect) -> bool {
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    let (mut t0, mut t1) = (0.0_f64, 1.0_f64);
+    for (p, q) in [
+        (-dx, a.x - r.left()),
+        (dx, r.right() - a.x),
+        (-dy, a.y - r.top()),
+        (dy, r.bottom() - a.y),
+    ] {
+        if p.abs() < 1e-12 {
+            if q <= 0.0 {
+                return false;
+            }
+        } else {
+            let t = q / p;
+            if p < 0.0 {
+                t0 = t0.max(t);
+            } else {
+                t1 = t1.min(t);
+            }
+        }
+    }
+    t0 < t1
+}
+
+/// The route as a polyline, curves flattened.
+pub(super) fn polyline(route: &EdgeRoute) -> Vec<Point> {
+    let cubic = |p: [Point; 4], t: f64| {
+        let u = 1.0 - t;
+        let w = [u * u * u, 3.0 * u * u * t, 3.0 * u * t * t, t * t * t];
+        Point {
+            x: (0..4).map(|i| w[i] * p[i].x).sum(),
+            y: (0..4).map(|i| w[i] * p[i].y).sum(),
+        }
+    };
+    match route.shape {
+        RouteShape::Curved | RouteShape::Loop if !route.points.is_empty() => {
+            let mut from = route.points[0];
+            let mut line = vec![from];
+            for piece in route.points[1..].chunks_exact(3) {
+                if piece[0] == from && piece[1] == piece[2] {
+                    line.push(piece[2]);
+                } else {
+                    let controls = [from, piece[0], piece[1], piece[2]];
+                    line.extend(
+                        (1..=PIECE_POINTS).map(|s| cubic(controls, s as f64 / PIECE_POINTS as f64)),
+                    );
+                }
+                from = piece[2];
+            }
+            line
+        }
+        _ => route.points.clone(),
+    }
+}
+
+/// What a label must stay clear of: every line piece and every box (nodes, group labels,
+/// labels placed), each in a grid.
+struct Taken {
+    pieces: Vec<Piece>,
+    boxes: Vec<Rect>,
+    line_grid: Grid,
+    box_grid: Grid,
+}
+
+impl Taken {
+    /// What `out` holds, its edges' `lines`, with room for `more` labels.
+    fn new(out: &Layout, lines: &[Vec<Point>], more: usize) -> Self {
+        let mut pieces: Vec<Piece> = Vec::new();
+        for (e, line) in lines.iter().enumerate() {
+            for w in line.windows(2) {
+                // Long pieces cut short, so that each reaches few cells of the grid.
+                let parts = ((w[1].x - w[0].x).hypot(w[1].y - w[0].y) / SPLIT)
+                    .ceil()
+                    .max(1.0);
+                let at = |k: f64| Point {
+                    x: w[0].x + (w[1].x - w[0].x) * k / parts,
+                    y: w[0].y + (w[1].y - w[0].y) * k / parts,
+                };
+                let mut k = 0.0;
+                while k < parts {
+                    pieces.push(Piece {
+                        a: at(k),
+                        b: at(k + 1.0),
+                        edge: e as u32,
+                    });
+                    k += 1.0;
+                }
+            }
+        }
+        for g in out.groups.iter().flatten().map(|g| g.rect) {
+            let corners = [
+                Point {
+                    x: g.left(),
+                    y: g.top(),
+                },
+                Point {
+                    x: g.right(),
+                    y: g.top(),
+                },
+                Point {
+                    x: g.right(),
+                    y: g.bottom(),
+                },
+                Point {
+                    x: g.left(),
+                    y: g.bottom(),
+                },
+            ];
+            for k in 0..4 {
+                pieces.push(Piece {
+                    a: corners[k],
+                    b: corners[(k + 1) % 4],
+                    edge: u32::MAX,
+                });
+            }
+        }
+        // Boxes: nodes, then group labels, then placed edge labels.
+        let mut boxes: Vec<Rect> = out.nodes.clone();
+        boxes.extend(out.groups.iter().flatten().map(|g| g.label));
+        boxes.extend(out.edges.iter().filter_map(|e| e.label));
+        let items = pieces.len() + boxes.len() + more;
+        let mut line_grid = Grid::new(out.width, out.height, items);
+        for (i, p) in pieces.iter().enumerate() {
+            line_grid.insert(
+                p.a.x.min(p.b.x),
+                p.a.y.min(p.b.y),
+                p.a.x.max(p.b.x),
+                p.a.y.max(p.b.y),
+                i as u32,
+            );
+        }
+        let mut box_grid = Grid::new(out.width, out.height, items);
+        for (i, r) in boxes.iter().enumerate() {
+            box_grid.insert(r.left(), r.top(), r.right(), r.bottom(), i as u32);
+        }
+        Taken {
+            pieces,
+            boxes,
+            line_grid,
+            box_grid,
+        }
+    }
+
+    /// Whether a label of edge `e` fits at `r`: its own line may pass close, not through.
+    fn free(&self, r: &Rect, e: usize) -> bool {
+        let clear = grown(r, CLEAR);
+        r.x.is_finite()
+            && r.y.is_finite()
+            && !self
+                .box_grid
+                .any(&clear, |i| overlaps(&clear, &self.boxes[i as usize]))
+            && !self.line_grid.any(&clear, |i| {
+                let p = &self.pieces[i as usize];
+                let room = if p.edge as usize == e { r } else { &clear };
+                enters(p.a, p.b, room)
+            })
+    }
+
+    fn add(&mut self, r: Rect) {
+        let i = self.boxes.len() as u32;
+        self.box_grid
+            .insert(r.left(), r.top(), r.right(), r.bottom(), i);
+        self.boxes.push(r);
+    }
+}
+
+/// Sets a label beside each labelled edge of `out` (`labels` by input edge; edges with
+/// the same route share their label). Edges whose route already holds a label (loops)
+/// keep it. Returns the edges whose label found no place (none when all did); `out` is
+/// left with the labels placed, grown to hold them with `margin` to spare.
+pub(super) fn place(
+    out: &mut Layout,
+    labels: &[Option<Size>],
+    lr: bool,
+    margin: f64,
+) -> Vec<usize> {
+    let lines: Vec<Vec<Point>> = out.edges.iter().map(polyline).collect();
+    let mut taken = Taken::new(out, &lines, labels.len());
+
+    // Shorter lines first: they have the fewest places to choose from.
+    let mut todo: Vec<(f64, usize)> = Vec::new();
+    let mut first_of: std::collections::HashMap<(u64, u64, u64, u64), usize> =
+        std::collections::HashMap::new();
+    let mut same_as: Vec<Option<usize>> = vec![None; labels.len()];
+    let mut unplaced_early = Vec::new();
+    for (e, label) in labels.iter().enumerate() {
+        let route = &out.edges[e];
+        if label.is_none() || route.label.is_some() || route.shape == RouteShape::Loop {
+            continue;
+        }
+        let (Some(p), Some(q)) = (route.points.first(), route.points.last()) else {
+            unplaced_early.push(e);
+            continue;
+        };
+        let key = (p.x.to_bits(), p.y.to_bits(), q.x.to_bits(), q.y.to_bits());
+        if let Some(&first) = first_of
+            .get(&key)
+            .filter(|&&f| out.edges[f].points == route.points)
+        {
+            same_as[e] = Some(first);
+            continue;
+        }
+        first_of.insert(key, e);
+        let length: f64 = lines[e]
+            .windows(2)
+            .map(|w| (w[1].x - w[0].x).hypot(w[1].y - w[0].y))
+            .sum();
+        todo.push((length, e));
+    }
+    todo.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+
+    let mut unplaced = unplaced_early;
+    // How far the labels reach: least x and y, most x and y.
+    let mut reach = (f64::INFINITY, f64::INFINITY, 0.0f64, 0.0f64);
+    let mut candidates: Vec<(f64, Rect)> = Vec::new();
+    for &(length, e) in &todo {
+        let Some(size) = labels[e] else { continue };
+        candidates.clear();
+        spots(&lines[e], length, size, lr, &mut candidates);
+        candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
+        match candidates.iter().find(|(_, r)| taken.free(r, e)) {
+            Some(&(_, r)) => {
+                out.edges[e].label = Some(r);
+                reach = (
+                    reach.0.min(r.left()),
+                    reach.1.min(r.top()),
+                    reach.2.max(r.right()),
+                    reach.3.max(r.bottom()),
+                );
+                taken.add(r);
+            }
+            None => {
+                unplaced.push(e);
+            }
+        }
+    }
+    grow(out, reach, margin);
+    for (e, first) in same_as.iter().enumerate() {
+        if let Some(f) = first {
+            out.edges[e].label = out.edges[*f].label;
+            if out.edges[e].label.is_none() {
+                unplaced.push(e);
+            }
+        }
+    }
+    unplaced
+}
+
+/// Grows `out` to hold what reaches from (`reach.0`, `reach.1`) to (`reach.2`, `reach.3`)
+/// with `margin` to spare, moving everything right and down as far as it reaches beyond
+/// the left and top.
+fn grow(out: &mut Layout, reach: (f64, f64, f64, f64), margin: f64) {
+    let (dx, dy) = ((margin - reach.0).max(0.0), (margin - reach.1).max(0.0));
+    if dx > 0.0 || dy > 0.0 {
+        let shift = |r: &mut Rect| {
+            r.x += dx;
+            r.y += dy;
+        };
+        out.nodes.iter_mut().for_each(shift);
+        for route in &mut out.edges {
+            for p in &mut route.points {
+                p.x += dx;
+                p.y += dy;
+            }
+            route.label.iter_mut().for_each(shift);
+        }
+        for g in out.groups.iter_mut().flatten() {
+            shift(&mut g.rect);
+            shift(&mut g.label);
+        }
+    }
+    out.width = (out.width + dx).max(reach.2 + dx + margin);
+    out.height = (out.height + dy).max(reach.3 + dy + margin);
+    out.stats.width = out.width;
+    out.stats.height = out.height;
+}
+
+/// Places for a `size` label beside `line` (of `length`), each with its cost: how far from
+/// the line's middle, and how steep the line runs there.
+fn spots(line: &[Point], length: f64, size: Size, lr: bool, into: &mut Vec<(f64, Rect)>) {
+    if length < 2.0 * END {
+        return;
+    }
+    let mut walked = 0.0;
+    let step = STEP.max((length - 2.0 * END) / SPOTS);
+    let mut next = END;
+    for w in line.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let piece = (b.x - a.x).hypot(b.y - a.y);
+        if piece < 1e-9 {
+            continue;
+        }
+        // How steep the piece runs against the flow: 0 along it, 1 across it.
+        let (along, across) = if lr {
+            ((b.x - a.x).abs(), (b.y - a.y).abs())
+        } else {
+            ((b.y - a.y).abs(), (b.x - a.x).abs())
+        };
+        let steep = across / piece;
+        while next <= walked + piece && next <= length - END {
+            let t = (next - walked) / piece;
+            let p = Point {
+                x: a.x + (b.x - a.x) * t,
+                y: a.y + (b.y - a.y) * t,
+            };
+            let cost = (next - length / 2.0).abs() + 60.0 * steep;
+            let (w, h) = (size.width, size.height);
+            // Beside the line across the flow (above or below it left to right) where it
+            // runs flat, along the flow (before or after it) where it runs steep: the
+            // label's far side as far off the line as the line drifts over its length.
+            let (len_along, len_across) = if lr { (w, h) } else { (h, w) };
+            let drift = |over: f64, by: f64, of: f64| {
+                if over < 1e-9 {
+                    4.0 * (w + h)
+                } else {
+                    (by / over * of / 2.0).min(4.0 * (w + h))
+                }
+            };
+            let flat = GAP + drift(along, across, len_along);
+            let upright = GAP + drift(across, along, len_across);
+            let (across_off, along_off) = (len_across / 2.0 + flat, len_along / 2.0 + upright);
+            // Above a line left to right, on its right top to bottom: where the text
+            // starts beside it.
+            let first = if lr { -across_off } else { across_off };
+            let sides = [
+                (0.0, first, cost, flat),
+                (0.0, -first, cost + 0.5, flat),
+                (-along_off, 0.0, cost + 20.0, upright),
+                (along_off, 0.0, cost + 20.5, upright),
+            ];
+            // A label further off its line than FAR would be read as another line's.
+            for (a_off, c_off, cost, _) in sides.into_iter().filter(|s| s.3 <= FAR) {
+                let (dx, dy) = if lr { (a_off, c_off) } else { (c_off, a_off) };
+                into.push((
+                    cost,
+                    Rect {
+                        x: p.x + dx,
+                        y: p.y + dy,
+                        width: w,
+                        height: h,
+                    },
+                ));
+            }
+            next += step;
+        }
+        walked += piece;
+    }
+}
