@@ -12,8 +12,8 @@
 //!    afterwards where the line runs flattest near its middle and nothing else is
 //!    (`labels`); a label that finds no place gets a room of its own in the next try: a
 //!    dummy the size of its text in a layer without nodes, inserted only where such a call
-//!    joins neighbouring layers. After three tries every label gets a room (layers doubled),
-//!    as on graphs of over 400 labelled edges, where most labels find no place. Either way
+//!    joins neighbouring layers. After four tries every label gets a room (layers doubled),
+//!    as on graphs of over 200 labelled edges, where most labels find no place. Either way
 //!    no label overlaps a node, another label or another edge's line;
 //! 3. dummy vertices for edges spanning several layers, their count kept within a budget
 //!    (at most [`MAX_DUMMIES`]; the longest edges over it are drawn straight, counted in
@@ -440,10 +440,10 @@ pub enum Keep {
 }
 
 /// Tries at laying labels out beside their lines before every label gets a room.
-const ROOM_TRIES: usize = 3;
+const ROOM_TRIES: usize = 4;
 /// Most labelled edges for which the layout tries setting labels beside their lines: each
 /// try is a layout, and on larger graphs most labels find no place anyway.
-const FREE_LABELS: usize = 400;
+const FREE_LABELS: usize = 200;
 
 /// Lays out `graph` keeping what `keep` says of the earlier drawing. Labelled edges are
 /// first laid out as if bare and their labels set beside their lines where there is room
