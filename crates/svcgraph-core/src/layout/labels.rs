@@ -313,13 +313,16 @@ pub(super) fn place(
     // How far the labels reach: least x and y, most x and y.
     let mut reach = (f64::INFINITY, f64::INFINITY, 0.0f64, 0.0f64);
     let mut candidates: Vec<(f64, Rect)> = Vec::new();
-    for &(length, e) in &todo {
-        let Some(size) = labels[e] else { continue };
-        candidates.clear();
-        spots(&lines[e], length, size, lr, &mut candidates);
-        candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
-        match candidates.iter().find(|(_, r)| taken.free(r, e)) {
-            Some(&(_, r)) => {
+    // Every label close to its line first; then those that found no place, looser.
+    let mut pending = todo;
+    for leeway in [STRICT, LOOSE] {
+        let mut missed = Vec::new();
+        for &(length, e) in &pending {
+            let Some(size) = labels[e] else { continue };
+            candidates.clear();
+            spots(&lines[e], length, size, lr, leeway, &mut candidates);
+            candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
+            if let Some(&(_, r)) = candidates.iter().find(|(_, r)| taken.free(r, e)) {
                 out.edges[e].label = Some(r);
                 reach = (
                     reach.0.min(r.left()),
@@ -328,12 +331,13 @@ pub(super) fn place(
                     reach.3.max(r.bottom()),
                 );
                 taken.add(r);
-            }
-            None => {
-                unplaced.push(e);
+            } else {
+                missed.push((length, e));
             }
         }
+        pending = missed;
     }
+    unplaced.extend(pending.iter().map(|&(_, e)| e));
     grow(out, reach, margin);
     for (e, first) in same_as.iter().enumerate() {
         if let Some(f) = first {
@@ -375,15 +379,49 @@ fn grow(out: &mut Layout, reach: (f64, f64, f64, f64), margin: f64) {
     out.stats.height = out.height;
 }
 
-/// Places for a `size` label beside `line` (of `length`), each with its cost: how far from
-/// the line's middle, and how steep the line runs there.
-fn spots(line: &[Point], length: f64, size: Size, lr: bool, into: &mut Vec<(f64, Rect)>) {
-    if length < 2.0 * END {
+/// How close to its line and to its ends a label must be.
+#[derive(Clone, Copy)]
+struct Leeway {
+    /// Farthest its near side may be from the line.
+    far: f64,
+    /// Length at each end of the line kept free.
+    end: f64,
+    /// Distances tried beyond the nearest, each `RING` further.
+    rings: u32,
+}
+
+/// The first try for every label: close to its line, away from its ends.
+const STRICT: Leeway = Leeway {
+    far: FAR,
+    end: END,
+    rings: 0,
+};
+/// The second for those that found no place: further off, closer to the ends.
+const LOOSE: Leeway = Leeway {
+    far: 2.0 * FAR,
+    end: END / 3.0,
+    rings: 3,
+};
+/// Step between the distances of [`Leeway::rings`].
+const RING: f64 = 6.0;
+
+/// Places for a `size` label beside `line` (of `length`) within `leeway`, each with its
+/// cost: how far from the line's middle, how steep the line runs there and how far off.
+fn spots(
+    line: &[Point],
+    length: f64,
+    size: Size,
+    lr: bool,
+    leeway: Leeway,
+    into: &mut Vec<(f64, Rect)>,
+) {
+    let end = leeway.end;
+    if length < 2.0 * end {
         return;
     }
     let mut walked = 0.0;
-    let step = STEP.max((length - 2.0 * END) / SPOTS);
-    let mut next = END;
+    let step = STEP.max((length - 2.0 * end) / SPOTS);
+    let mut next = end;
     for w in line.windows(2) {
         let (a, b) = (w[0], w[1]);
         let piece = (b.x - a.x).hypot(b.y - a.y);
@@ -397,7 +435,7 @@ fn spots(line: &[Point], length: f64, size: Size, lr: bool, into: &mut Vec<(f64,
             ((b.y - a.y).abs(), (b.x - a.x).abs())
         };
         let steep = across / piece;
-        while next <= walked + piece && next <= length - END {
+        while next <= walked + piece && next <= length - end {
             let t = (next - walked) / piece;
             let p = Point {
                 x: a.x + (b.x - a.x) * t,
@@ -416,30 +454,34 @@ fn spots(line: &[Point], length: f64, size: Size, lr: bool, into: &mut Vec<(f64,
                     (by / over * of / 2.0).min(4.0 * (w + h))
                 }
             };
-            let flat = GAP + drift(along, across, len_along);
-            let upright = GAP + drift(across, along, len_across);
-            let (across_off, along_off) = (len_across / 2.0 + flat, len_along / 2.0 + upright);
-            // Above a line left to right, on its right top to bottom: where the text
-            // starts beside it.
-            let first = if lr { -across_off } else { across_off };
-            let sides = [
-                (0.0, first, cost, flat),
-                (0.0, -first, cost + 0.5, flat),
-                (-along_off, 0.0, cost + 20.0, upright),
-                (along_off, 0.0, cost + 20.5, upright),
-            ];
-            // A label further off its line than FAR would be read as another line's.
-            for (a_off, c_off, cost, _) in sides.into_iter().filter(|s| s.3 <= FAR) {
-                let (dx, dy) = if lr { (a_off, c_off) } else { (c_off, a_off) };
-                into.push((
-                    cost,
-                    Rect {
-                        x: p.x + dx,
-                        y: p.y + dy,
-                        width: w,
-                        height: h,
-                    },
-                ));
+            for ring in 0..=leeway.rings {
+                let more = f64::from(ring) * RING;
+                let flat = GAP + drift(along, across, len_along) + more;
+                let upright = GAP + drift(across, along, len_across) + more;
+                let (across_off, along_off) = (len_across / 2.0 + flat, len_along / 2.0 + upright);
+                // Above a line left to right, on its right top to bottom: where the text
+                // starts beside it.
+                let first = if lr { -across_off } else { across_off };
+                let cost = cost + 4.0 * more;
+                let sides = [
+                    (0.0, first, cost, flat),
+                    (0.0, -first, cost + 0.5, flat),
+                    (-along_off, 0.0, cost + 20.0, upright),
+                    (along_off, 0.0, cost + 20.5, upright),
+                ];
+                // A label further off its line than that would be read as another line's.
+                for (a_off, c_off, cost, _) in sides.into_iter().filter(|s| s.3 <= leeway.far) {
+                    let (dx, dy) = if lr { (a_off, c_off) } else { (c_off, a_off) };
+                    into.push((
+                        cost,
+                        Rect {
+                            x: p.x + dx,
+                            y: p.y + dy,
+                            width: w,
+                            height: h,
+                        },
+                    ));
+                }
             }
             next += step;
         }

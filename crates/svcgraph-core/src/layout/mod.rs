@@ -904,7 +904,7 @@ fn layout_rooms(
             }
             o.sort_by(f64::total_cmp);
             let steep = o[o.len() * 3 / 4] / CHANNEL_SLOPE;
-            let stretch = if beside_room(k) {
+            let stretch = if beside_room(k) || !set_aside.is_empty() {
                 CHANNEL_STRETCH.0
             } else {
                 CHANNEL_STRETCH.1
@@ -941,7 +941,7 @@ fn layout_rooms(
             let (first, end) = (segment_start[i], segment_start[i + 1]);
             let room = (first..end)
                 .map(|k| channel_width[channel_of(k)])
-                .chain((first + 1..end).map(|k| thickness[channel_of(k)]))
+                .chain((first + 1..end).map(|k| thickness[channel_of(k)] + 2.0 * labels::END))
                 .fold(0.0, f64::max);
             if room < need[i] {
                 let width = &mut channel_width[channel_of(first + (end - first) / 2)];

@@ -1065,10 +1065,11 @@ fn placing_labels_reports_the_ones_without_a_place() {
         ..LayoutGraph::default()
     };
     let options = LayoutOptions {
-        layer_gap: 10.0,
+        layer_gap: 6.0,
         ..LayoutOptions::default()
     };
     let mut out = layout(&g, &options).unwrap();
+    assert!(out.nodes[1].left() - out.nodes[0].right() < 8.0);
     let label = Some(size(40.0, 12.0));
     assert_eq!(labels::place(&mut out, &[label], true, 16.0), vec![0]);
     assert!(out.edges[0].label.is_none());
