@@ -920,7 +920,7 @@ fn layout_rooms(
         for (slot, size) in route_of.iter().zip(set_aside) {
             if let (Some(i), Some(size)) = (slot, size) {
                 let along = clean(if lr { size.width } else { size.height });
-                need[*i] = need[*i].max(along + 2.0 * labels::END);
+                need[*i] = need[*i].max(along + labels::END);
             }
         }
         let channel_of = |k: usize| l.layer[segments[k].0 as usize] as usize;
