@@ -84,6 +84,13 @@ impl Grid {
     }
 }
 
+/// Distance from `a` to `b`, by a square root rather than `hypot`: correctly rounded
+/// everywhere, so the engine in the page places labels exactly where the command does.
+fn distance(a: Point, b: Point) -> f64 {
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    (dx * dx + dy * dy).sqrt()
+}
+
 fn overlaps(a: &Rect, b: &Rect) -> bool {
     a.left() < b.right() && b.left() < a.right() && a.top() < b.bottom() && b.top() < a.bottom()
 }
@@ -169,9 +176,7 @@ impl Taken {
         for (e, line) in lines.iter().enumerate() {
             for w in line.windows(2) {
                 // Long pieces cut short, so that each reaches few cells of the grid.
-                let parts = ((w[1].x - w[0].x).hypot(w[1].y - w[0].y) / SPLIT)
-                    .ceil()
-                    .max(1.0);
+                let parts = (distance(w[0], w[1]) / SPLIT).ceil().max(1.0);
                 let at = |k: f64| Point {
                     x: w[0].x + (w[1].x - w[0].x) * k / parts,
                     y: w[0].y + (w[1].y - w[0].y) * k / parts,
@@ -301,10 +306,7 @@ pub(super) fn place(
             continue;
         }
         first_of.insert(key, e);
-        let length: f64 = lines[e]
-            .windows(2)
-            .map(|w| (w[1].x - w[0].x).hypot(w[1].y - w[0].y))
-            .sum();
+        let length: f64 = lines[e].windows(2).map(|w| distance(w[0], w[1])).sum();
         todo.push((length, e));
     }
     todo.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
@@ -424,7 +426,7 @@ fn spots(
     let mut next = end;
     for w in line.windows(2) {
         let (a, b) = (w[0], w[1]);
-        let piece = (b.x - a.x).hypot(b.y - a.y);
+        let piece = distance(a, b);
         if piece < 1e-9 {
             continue;
         }
