@@ -1,8 +1,8 @@
 //! Edge labels set into a finished drawing: each beside its own line, where that line runs
 //! flattest and closest to its middle, clear of every node, group label, other label and
 //! line. A drawing laid out without rooms for its labels keeps its layers, its straight
-//! lines and its size; only when some label finds no such place does the layout give
-//! every label a room of its own (see `layout_with`).
+//! lines and its size; a label that finds no such place gets a room of its own in the
+//! layout's next try, and after a few tries every label does (see `layout_with`).
 
 use super::{EdgeRoute, Layout, Point, Rect, RouteShape, Size};
 
