@@ -309,6 +309,10 @@ def main() -> int:
                 driver.execute_async_script(EXPAND, "ns-7")
                 driver.execute_script(  # the mouse leaves: no hover highlight in the picture
                     "document.getElementById('stage').dispatchEvent(new MouseEvent('mouseleave'))")
+                # The expanded services travel out of the namespace's node: the picture once
+                # they have arrived, not halfway faded in.
+                WebDriverWait(driver, 30, poll_frequency=0.05).until(lambda d: d.execute_script(
+                    "return document.getAnimations().every(a => a.playState !== 'running')"))
                 driver.save_screenshot(str(pages.ROOT / "docs" / "page-5000-expanded.png"))
                 for label, path, fragment in (("full drawing (#full=1)", boxed, "#full=1"),
                                               ("one namespace, full drawing (#full=1)", single, "#full=1")):
