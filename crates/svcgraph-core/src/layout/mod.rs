@@ -447,7 +447,8 @@ const FREE_LABELS: usize = 200;
 
 /// Lays out `graph` keeping what `keep` says of the earlier drawing. Labelled edges are
 /// first laid out as if bare and their labels set beside their lines where there is room
-/// (`labels`); only when a label finds none do all labels get rooms of their own.
+/// (`labels`); a label that finds none gets a room of its own in the next try, and after
+/// [`ROOM_TRIES`] tries (or at once above [`FREE_LABELS`] labelled edges) every label does.
 fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Result<Layout> {
     let labelled = graph
         .edges
@@ -898,17 +899,18 @@ fn layout_rooms(
                 o.push((ports.into[k] - ports.out[k]).abs());
             }
         }
+        // Labels in rooms or set aside spread the drawing already.
+        let stretch = if labelled || !set_aside.is_empty() {
+            CHANNEL_STRETCH.0
+        } else {
+            CHANNEL_STRETCH.1
+        };
         for (k, (width, o)) in channel_width.iter_mut().zip(&mut offsets).enumerate() {
             if o.is_empty() {
                 continue;
             }
             o.sort_by(f64::total_cmp);
             let steep = o[o.len() * 3 / 4] / CHANNEL_SLOPE;
-            let stretch = if beside_room(k) || !set_aside.is_empty() {
-                CHANNEL_STRETCH.0
-            } else {
-                CHANNEL_STRETCH.1
-            };
             *width = width.max(steep.min(stretch * gap_of(k)));
         }
     }
@@ -1243,7 +1245,8 @@ fn layout_rooms(
 /// The slope most curved edges (three in four) keep to within a channel.
 const CHANNEL_SLOPE: f64 = 1.0;
 /// How much wider than the layer gap a channel grows for its curved edges, at most: in a
-/// drawing with edge labels, whose label layers already spread it, and without.
+/// drawing with edge labels, which already spread it (their rooms, or channels widened
+/// for the labels set beside their lines), and without.
 const CHANNEL_STRETCH: (f64, f64) = (4.0, 8.0);
 
 /// How far a rounded bend of a curved edge reaches along each of its pieces, at most.
