@@ -18,6 +18,9 @@ pub(super) const END: f64 = 12.0;
 const FAR: f64 = 32.0;
 /// Longest line piece put into the grid; longer ones are cut.
 const SPLIT: f64 = 48.0;
+/// Most pieces one straight stretch is cut into, and most cells along a side of a grid:
+/// a drawing of absurd extent (sizes are the caller's) costs no more memory than others.
+const MOST: f64 = 1024.0;
 /// Most places tried along one line (they thin out on long lines).
 const SPOTS: f64 = 40.0;
 /// Points per cubic piece when a curve is flattened.
@@ -33,7 +36,8 @@ struct Piece {
 
 /// Cells of a uniform grid over the drawing, each listing what reaches into it.
 struct Grid {
-    cell: f64,
+    /// Width and height of a cell.
+    cell: (f64, f64),
     columns: usize,
     rows: usize,
     cells: Vec<Vec<u32>>,
@@ -45,8 +49,9 @@ impl Grid {
         let cell = (width * height / (items.max(1) as f64 / 4.0).max(1.0))
             .sqrt()
             .max(16.0);
-        let columns = ((width / cell).ceil() as usize).max(1);
-        let rows = ((height / cell).ceil() as usize).max(1);
+        let cell = ((width / MOST).max(cell), (height / MOST).max(cell));
+        let columns = ((width / cell.0).ceil() as usize).clamp(1, MOST as usize);
+        let rows = ((height / cell.1).ceil() as usize).clamp(1, MOST as usize);
         Grid {
             cell,
             columns,
@@ -57,12 +62,12 @@ impl Grid {
 
     /// Cells a box from (x0, y0) to (x1, y1) reaches, clamped to the grid.
     fn span(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> (usize, usize, usize, usize) {
-        let at = |v: f64, n: usize| ((v / self.cell).floor().max(0.0) as usize).min(n - 1);
+        let at = |v: f64, cell: f64, n: usize| ((v / cell).floor().max(0.0) as usize).min(n - 1);
         (
-            at(x0, self.columns),
-            at(y0, self.rows),
-            at(x1, self.columns),
-            at(y1, self.rows),
+            at(x0, self.cell.0, self.columns),
+            at(y0, self.cell.1, self.rows),
+            at(x1, self.cell.0, self.columns),
+            at(y1, self.cell.1, self.rows),
         )
     }
 
@@ -176,7 +181,7 @@ impl Taken {
         for (e, line) in lines.iter().enumerate() {
             for w in line.windows(2) {
                 // Long pieces cut short, so that each reaches few cells of the grid.
-                let parts = (distance(w[0], w[1]) / SPLIT).ceil().max(1.0);
+                let parts = (distance(w[0], w[1]) / SPLIT).ceil().clamp(1.0, MOST);
                 let at = |k: f64| Point {
                     x: w[0].x + (w[1].x - w[0].x) * k / parts,
                     y: w[0].y + (w[1].y - w[0].y) * k / parts,
@@ -418,7 +423,8 @@ fn spots(
     into: &mut Vec<(f64, Rect)>,
 ) {
     let end = leeway.end;
-    if length < 2.0 * end {
+    // (A line too long to measure in floating point has no place to offer either.)
+    if length < 2.0 * end || !length.is_finite() {
         return;
     }
     let mut walked = 0.0;

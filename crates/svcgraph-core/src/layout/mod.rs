@@ -450,6 +450,35 @@ const FREE_LABELS: usize = 200;
 /// (`labels`); a label that finds none gets a room of its own in the next try, and after
 /// [`ROOM_TRIES`] tries (or at once above [`FREE_LABELS`] labelled edges) every label does.
 fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Result<Layout> {
+    // Label sizes that are not finite and positive count as none, as node sizes do
+    // (`clean`): every step after this one may rely on them.
+    let unclean = |s: &Size| {
+        ![s.width, s.height]
+            .iter()
+            .all(|v| v.is_finite() && *v >= 0.0)
+    };
+    if graph
+        .edges
+        .iter()
+        .filter_map(|e| e.label.as_ref())
+        .any(unclean)
+    {
+        let cleaned = LayoutGraph {
+            edges: graph
+                .edges
+                .iter()
+                .map(|e| LayoutEdge {
+                    label: e.label.map(|s| Size {
+                        width: clean(s.width),
+                        height: clean(s.height),
+                    }),
+                    ..*e
+                })
+                .collect(),
+            ..graph.clone()
+        };
+        return layout_with(&cleaned, options, keep);
+    }
     let labelled = graph
         .edges
         .iter()
@@ -493,6 +522,11 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
         }
     }
     layout_rooms(graph, options, keep, true, &[])
+}
+
+/// A size as given if finite and positive, else 0.
+fn clean(v: f64) -> f64 {
+    if v.is_finite() && v > 0.0 { v } else { 0.0 }
 }
 
 /// Lays out `graph`, each edge label in a room of its own: in a layer without nodes after
@@ -548,7 +582,6 @@ fn layout_rooms(
             graph.edges.len()
         )));
     }
-    let clean = |v: f64| if v.is_finite() && v > 0.0 { v } else { 0.0 };
     // (along the layer, across layers) for each node, before room for self-loops.
     let node_extent: Vec<(f64, f64)> = graph
         .nodes

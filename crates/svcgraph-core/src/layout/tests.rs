@@ -548,6 +548,49 @@ fn bad_edges_and_empty_graphs() {
     assert!(empty.nodes.is_empty() && empty.width > 0.0);
 }
 
+#[test]
+fn absurd_label_and_node_sizes_neither_hang_nor_panic() {
+    // Sizes come from text widths in the renderer, but the library takes any number.
+    let absurd = [f64::NAN, f64::INFINITY, -5.0, 1e300, 0.0];
+    for direction in [Direction::LeftToRight, Direction::TopToBottom] {
+        for (k, &bad) in absurd.iter().enumerate() {
+            let mut g = service_like(24, true);
+            for (i, e) in g.edges.iter_mut().enumerate() {
+                if i % 3 == k % 3 {
+                    e.label = Some(if i % 2 == 0 {
+                        size(bad, 12.0)
+                    } else {
+                        size(60.0, bad)
+                    });
+                }
+            }
+            g.nodes[k] = size(bad, 24.0);
+            g.edges.push(LayoutEdge {
+                source: 2,
+                target: 2,
+                label: Some(size(bad, bad)),
+            });
+            let options = LayoutOptions {
+                direction,
+                ..LayoutOptions::default()
+            };
+            let out = layout(&g, &options).unwrap();
+            assert_eq!(out.nodes.len(), g.nodes.len());
+            for r in out
+                .nodes
+                .iter()
+                .chain(out.edges.iter().filter_map(|e| e.label.as_ref()))
+            {
+                assert!(
+                    [r.x, r.y, r.width, r.height].iter().all(|v| v.is_finite()),
+                    "size {bad} ({direction:?}) gave a box {r:?}"
+                );
+            }
+            assert!(out.width.is_finite() && out.height.is_finite());
+        }
+    }
+}
+
 /// `g` with its nodes in `k` groups by a scrambled index, every seventh node ungrouped.
 fn grouped(mut g: LayoutGraph, k: u32) -> LayoutGraph {
     g.groups = (0..k)
