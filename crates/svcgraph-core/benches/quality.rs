@@ -38,7 +38,8 @@
 //!   on screen) and **aspect** (width / height);
 //! * **length**: total edge length; **turns**: total turning in right angles, per edge;
 //! * **label collisions** (ours): label boxes overlapping a node, another label, or the line
-//!   of another call;
+//!   of another call; and labels **nearer another call's line** than their own (a reader
+//!   takes them for that call's);
 //! * **reversed**: ours, the edges our SVG marks `reversed`; dot's, the edges whose line
 //!   ends no further right than it starts;
 //! * **time**: ours, the median of in-process `to_svg` runs (layout and SVG text); dot's, the

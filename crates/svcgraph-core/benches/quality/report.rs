@@ -212,10 +212,10 @@ pub fn print_classes(rows: &[Row]) {
     );
     println!();
     println!(
-        "| services | graphs (dot finished) | edges | crossings ours | dot | ours / dot | worst decile (ours+1)/(dot+1) | worst graph | turns/edge ours | dot | area ours / dot | overlap % ours | dot | labels | label hits node | label | edge |"
+        "| services | graphs (dot finished) | edges | crossings ours | dot | ours / dot | worst decile (ours+1)/(dot+1) | worst graph | turns/edge ours | dot | area ours / dot | overlap % ours | dot | labels | label hits node | label | edge | nearer another line |"
     );
     println!(
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for (class, members) in &classes {
         let mut s = Sums::default();
@@ -233,7 +233,7 @@ pub fn print_classes(rows: &[Row]) {
                 (format!("{p:.2}"), format!("{m:.2}"))
             });
         println!(
-            "| {class} | {} ({}) | {} | {:.0} | {:.0} | {} | {decile} | {worst} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {class} | {} ({}) | {} | {:.0} | {:.0} | {} | {decile} | {worst} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             members.len(),
             s.graphs,
             s.edges,
@@ -249,6 +249,7 @@ pub fn print_classes(rows: &[Row]) {
             labels.node,
             labels.label,
             labels.edge,
+            labels.misleading,
         );
     }
 }
@@ -353,6 +354,10 @@ pub fn print_summary(rows: &[Row]) {
         labels.label,
         labels.edge,
         labels.total()
+    );
+    println!(
+        "    labels nearer another call's line than their own: {} of {}",
+        labels.misleading, labels.labels
     );
     println!(
         "    reversed ours / dot:         {:.0} / {:.0}",
