@@ -1,8 +1,10 @@
 //! Edge labels set into a finished drawing: each beside its own line, where that line runs
 //! flattest and closest to its middle, clear of every node, group label, other label and
-//! line. A drawing laid out without rooms for its labels keeps its layers, its straight
-//! lines and its size; a label that finds no such place gets a room of its own in the
-//! layout's next try, and after a few tries every label does (see `layout_with`).
+//! line, and where it can be, not close to another line or label (a label between two
+//! lines reads as either's). A drawing laid out without rooms for its labels keeps its
+//! layers, its straight lines and its size; a label that finds no such place gets a room
+//! of its own in the layout's next try, and after a few tries every label does (see
+//! `layout_with`).
 
 use super::{EdgeRoute, Layout, Point, Rect, RouteShape, Size};
 
@@ -14,6 +16,9 @@ const CLEAR: f64 = 1.5;
 const STEP: f64 = 5.0;
 /// Length at each end of a line kept free of its label (ports and arrowheads).
 pub(super) const END: f64 = 12.0;
+/// Within this of another line or label a label reads as that one's, or as one with it:
+/// such a place is taken only when a line has no other.
+const NEAR: f64 = 8.0;
 /// Farthest a label's near side may be from its line.
 const FAR: f64 = 32.0;
 /// Longest line piece put into the grid; longer ones are cut.
@@ -169,7 +174,9 @@ pub(super) fn polyline(route: &EdgeRoute) -> Vec<Point> {
 /// labels placed), each in a grid.
 struct Taken {
     pieces: Vec<Piece>,
+    /// Nodes, group labels, then edge labels from `first_label` on.
     boxes: Vec<Rect>,
+    first_label: usize,
     line_grid: Grid,
     box_grid: Grid,
 }
@@ -227,6 +234,7 @@ impl Taken {
         // Boxes: nodes, then group labels, then placed edge labels.
         let mut boxes: Vec<Rect> = out.nodes.clone();
         boxes.extend(out.groups.iter().flatten().map(|g| g.label));
+        let first_label = boxes.len();
         boxes.extend(out.edges.iter().filter_map(|e| e.label));
         let items = pieces.len() + boxes.len() + more;
         let mut line_grid = Grid::new(out.width, out.height, items);
@@ -246,6 +254,7 @@ impl Taken {
         Taken {
             pieces,
             boxes,
+            first_label,
             line_grid,
             box_grid,
         }
@@ -264,6 +273,18 @@ impl Taken {
                 let room = if p.edge as usize == e { r } else { &clear };
                 enters(p.a, p.b, room)
             })
+    }
+
+    /// Whether a label of edge `e` at `r` comes within [`NEAR`] of another edge's line or
+    /// another label (group borders and nodes do not count: they are not read as text).
+    fn crowded(&self, r: &Rect, e: usize) -> bool {
+        let near = grown(r, NEAR);
+        self.box_grid.any(&near, |i| {
+            i as usize >= self.first_label && overlaps(&near, &self.boxes[i as usize])
+        }) || self.line_grid.any(&near, |i| {
+            let p = &self.pieces[i as usize];
+            p.edge as usize != e && p.edge != u32::MAX && enters(p.a, p.b, &near)
+        })
     }
 
     fn add(&mut self, r: Rect) {
@@ -329,7 +350,17 @@ pub(super) fn place(
             candidates.clear();
             spots(&lines[e], length, size, lr, leeway, &mut candidates);
             candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
-            if let Some(&(_, r)) = candidates.iter().find(|(_, r)| taken.free(r, e)) {
+            // The cheapest free place that is not crowded, else the cheapest free one.
+            let mut free = candidates
+                .iter()
+                .map(|&(_, r)| r)
+                .filter(|r| taken.free(r, e));
+            let first = free.next();
+            let best = first
+                .filter(|r| !taken.crowded(r, e))
+                .or_else(|| free.find(|r| !taken.crowded(r, e)))
+                .or(first);
+            if let Some(r) = best {
                 out.edges[e].label = Some(r);
                 reach = (
                     reach.0.min(r.left()),

@@ -1100,6 +1100,36 @@ fn a_label_with_no_room_beside_its_line_gets_a_room_of_its_own() {
 }
 
 #[test]
+fn a_label_keeps_away_from_other_lines_where_it_can() {
+    // Two calls running side by side 18 units apart: above the lower line a label would
+    // sit between the two, as much the upper call's as its own; below it, it is alone.
+    let g = LayoutGraph {
+        nodes: vec![size(60.0, 10.0); 4],
+        edges: vec![LayoutEdge::new(0, 1), LayoutEdge::new(2, 3)],
+        ..LayoutGraph::default()
+    };
+    let mut out = layout(&g, &LayoutOptions::default()).unwrap();
+    for (i, (x, y)) in [(70.0, 100.0), (430.0, 100.0), (70.0, 118.0), (430.0, 118.0)]
+        .into_iter()
+        .enumerate()
+    {
+        out.nodes[i].x = x;
+        out.nodes[i].y = y;
+    }
+    for (e, y) in [(0, 100.0), (1, 118.0)] {
+        out.edges[e].points = vec![Point { x: 100.0, y }, Point { x: 400.0, y }];
+        out.edges[e].shape = RouteShape::Straight;
+    }
+    out.width = 500.0;
+    out.height = 220.0;
+    let label = Some(size(70.0, 12.0));
+    assert!(labels::place(&mut out, &[label, label], true, 16.0).is_empty());
+    let (upper, lower) = (out.edges[0].label.unwrap(), out.edges[1].label.unwrap());
+    assert!(upper.bottom() <= 100.0, "{upper:?}");
+    assert!(lower.top() >= 118.0, "{lower:?}: between the lines");
+}
+
+#[test]
 fn placing_labels_reports_the_ones_without_a_place() {
     // A line shorter than the ends kept free of labels has no place for one.
     let g = LayoutGraph {
