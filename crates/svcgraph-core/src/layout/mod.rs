@@ -1335,7 +1335,10 @@ impl CurvePath {
                 continue;
             };
             let (a, b) = (corners[i - 1].at, after.at);
-            let (l1, l2) = ((p.0 - a.0).hypot(p.1 - a.1), (b.0 - p.0).hypot(b.1 - p.1));
+            // Lengths by a square root, correctly rounded everywhere, not `hypot`, whose
+            // last bit may differ between the command's libm and the page engine's.
+            let length = |dx: f64, dy: f64| (dx * dx + dy * dy).sqrt();
+            let (l1, l2) = (length(p.0 - a.0, p.1 - a.1), length(b.0 - p.0, b.1 - p.1));
             if l1 < 1e-9 || l2 < 1e-9 {
                 path.line(p.0, p.1);
                 continue;
