@@ -449,6 +449,9 @@ const FREE_LABELS: usize = 200;
 /// first laid out as if bare and their labels set beside their lines where there is room
 /// (`labels`); a label that finds none gets a room of its own in the next try, and after
 /// [`ROOM_TRIES`] tries (or at once above [`FREE_LABELS`] labelled edges) every label does.
+/// A later try of a fresh layout orders its layers starting from the first try's order,
+/// as a live view does from its last drawing ([`Keep::Compacted`]): a fresh order for the
+/// layers with rooms crossed more (measured in BENCHMARKS.md).
 fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Result<Layout> {
     // Label sizes that are not finite and positive count as none, as node sizes do
     // (`clean`): every step after this one may rely on them.
@@ -492,6 +495,7 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
     // Labels that found no place get rooms in the next try, at most ROOM_TRIES times;
     // then every label gets one.
     let mut rooms = vec![false; sizes.len()];
+    let mut first_try: Option<Layout> = None;
     for _ in 0..ROOM_TRIES {
         let some_rooms = LayoutGraph {
             edges: graph
@@ -510,12 +514,35 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
             .zip(&rooms)
             .map(|(s, &room)| s.filter(|_| !room))
             .collect();
-        let mut out = layout_rooms(&some_rooms, options, keep, false, &aside)?;
+        let mut out = match (&first_try, keep) {
+            // A later try of a fresh layout: layers of its own (rooms change them), the
+            // order found from the first try's, which had none.
+            (Some(first), Keep::Nothing) => {
+                let from_first = LayoutOptions {
+                    previous: first
+                        .nodes
+                        .iter()
+                        .map(|r| Some(Point { x: r.x, y: r.y }))
+                        .collect(),
+                    previous_edges: first.edges.iter().map(|r| Some(r.points.clone())).collect(),
+                    ..options.clone()
+                };
+                let mut out =
+                    layout_rooms(&some_rooms, &from_first, Keep::Compacted, false, &aside)?;
+                // Still a fresh drawing to the caller.
+                out.stats.kept = Keep::Nothing;
+                out
+            }
+            _ => layout_rooms(&some_rooms, options, keep, false, &aside)?,
+        };
         let t = Stopwatch::start();
         let unplaced = labels::place(&mut out, &aside, lr, options.margin);
         out.stats.phases.routing += t.seconds();
         if unplaced.is_empty() {
             return Ok(out);
+        }
+        if first_try.is_none() {
+            first_try = Some(out.clone());
         }
         for e in unplaced {
             rooms[e] = true;
