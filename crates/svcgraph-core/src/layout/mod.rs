@@ -495,7 +495,8 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
     // Labels that found no place get rooms in the next try, at most ROOM_TRIES times;
     // then every label gets one.
     let mut rooms = vec![false; sizes.len()];
-    let mut first_try: Option<Layout> = None;
+    // What the first try drew, as the earlier drawing for the later ones.
+    let mut from_first: Option<LayoutOptions> = None;
     for _ in 0..ROOM_TRIES {
         let some_rooms = LayoutGraph {
             edges: graph
@@ -514,21 +515,11 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
             .zip(&rooms)
             .map(|(s, &room)| s.filter(|_| !room))
             .collect();
-        let mut out = match (&first_try, keep) {
+        let mut out = match (&from_first, keep) {
             // A later try of a fresh layout: layers of its own (rooms change them), the
             // order found from the first try's, which had none.
-            (Some(first), Keep::Nothing) => {
-                let from_first = LayoutOptions {
-                    previous: first
-                        .nodes
-                        .iter()
-                        .map(|r| Some(Point { x: r.x, y: r.y }))
-                        .collect(),
-                    previous_edges: first.edges.iter().map(|r| Some(r.points.clone())).collect(),
-                    ..options.clone()
-                };
-                let mut out =
-                    layout_rooms(&some_rooms, &from_first, Keep::Compacted, false, &aside)?;
+            (Some(hinted), Keep::Nothing) => {
+                let mut out = layout_rooms(&some_rooms, hinted, Keep::Compacted, false, &aside)?;
                 // Still a fresh drawing to the caller.
                 out.stats.kept = Keep::Nothing;
                 out
@@ -541,8 +532,16 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
         if unplaced.is_empty() {
             return Ok(out);
         }
-        if first_try.is_none() {
-            first_try = Some(out.clone());
+        if from_first.is_none() && keep == Keep::Nothing {
+            from_first = Some(LayoutOptions {
+                previous: out
+                    .nodes
+                    .iter()
+                    .map(|r| Some(Point { x: r.x, y: r.y }))
+                    .collect(),
+                previous_edges: out.edges.into_iter().map(|r| Some(r.points)).collect(),
+                ..options.clone()
+            });
         }
         for e in unplaced {
             rooms[e] = true;
@@ -559,6 +558,7 @@ fn clean(v: f64) -> f64 {
 /// Lays out `graph`, each edge label in a room of its own: in a layer without nodes after
 /// every layer (`all_rooms`), or only where a labelled call joins neighbouring layers;
 /// with room in the channels for the labels `set_aside` (by input edge) to be set later.
+/// Label sizes are clean (finite, not negative: `layout_with` sees to it).
 #[allow(clippy::too_many_lines)]
 fn layout_rooms(
     graph: &LayoutGraph,
@@ -981,7 +981,7 @@ fn layout_rooms(
         let mut need = vec![0.0f64; unique.len()];
         for (slot, size) in route_of.iter().zip(set_aside) {
             if let (Some(i), Some(size)) = (slot, size) {
-                let along = clean(if lr { size.width } else { size.height });
+                let along = if lr { size.width } else { size.height };
                 need[*i] = need[*i].max(along + labels::END);
             }
         }
