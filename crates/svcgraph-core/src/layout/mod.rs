@@ -850,7 +850,10 @@ fn layout_rooms(
             &dag,
             |i| &chains[chain_start[i]..chain_start[i + 1]],
         );
-        crossings = order::group(&mut l, &blocks.of, blocks.count, kept.is_none());
+        // Only kept places keep their order as it is: an order found from an earlier one
+        // is improved with its boxes, as a fresh one is.
+        let sweeps = kept.is_none() || keep != Keep::Places;
+        crossings = order::group(&mut l, &blocks.of, blocks.count, sweeps);
         blocks
     });
     phases.ordering = t.seconds();
