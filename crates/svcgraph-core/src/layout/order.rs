@@ -1081,12 +1081,20 @@ mod tests {
         let boxes = [0, 1, 2, 3];
         let mut ranked = two_layers(2, 2, &[(0, 1), (1, 0)]);
         ranked.block = vec![0, 2, 1, 3];
-        assert_eq!(improve(&mut ranked).0, 1, "without moving boxes the calls cross");
+        assert_eq!(
+            improve(&mut ranked).0,
+            1,
+            "without moving boxes the calls cross"
+        );
         assert_eq!(group(&mut l, &boxes, 4, true), 0);
         assert_eq!(total_crossings(&l), 0);
         // Each layer in rank order: one box of a pair moved past the other.
         for layer in &l.layers {
-            assert!(layer.windows(2).all(|w| l.block[w[0] as usize] < l.block[w[1] as usize]));
+            assert!(
+                layer
+                    .windows(2)
+                    .all(|w| l.block[w[0] as usize] < l.block[w[1] as usize])
+            );
         }
     }
 
@@ -1129,8 +1137,17 @@ mod tests {
             // The count kept up to date is the count, and the layers are still in rank order.
             assert_eq!(total, total_crossings(&l));
             for layer in &l.layers {
-                assert!(layer.windows(2).all(|w| l.block[w[0] as usize] <= l.block[w[1] as usize]));
-                assert!(layer.iter().enumerate().all(|(k, &v)| l.pos[v as usize] as usize == k));
+                assert!(
+                    layer
+                        .windows(2)
+                        .all(|w| l.block[w[0] as usize] <= l.block[w[1] as usize])
+                );
+                assert!(
+                    layer
+                        .iter()
+                        .enumerate()
+                        .all(|(k, &v)| l.pos[v as usize] as usize == k)
+                );
             }
             assert!((0..n).all(|v| block[v] != r || l.block[v] == r + 1));
             swap_ranks(&mut l, r, &mut per_pair, &mut scratch, total);
