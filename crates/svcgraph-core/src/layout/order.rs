@@ -182,20 +182,8 @@ const BLOCK_SIFT_WORK: usize = 4_000_000;
 /// recounting only the layers it changed. One pass: a second one found next to nothing
 /// more (BENCHMARKS.md). Returns whether any block moved.
 fn sift_blocks(l: &mut Layered, count: usize) -> bool {
-    let pairs = l.layers.len().saturating_sub(1);
     let mut scratch = (Vec::new(), Vec::new());
-    let mut per_pair: Vec<u64> = (0..pairs)
-        .map(|i| {
-            layer_crossings(
-                &l.layers[i],
-                l.layers[i + 1].len(),
-                &l.pos,
-                &l.down,
-                &mut scratch.0,
-                &mut scratch.1,
-            )
-        })
-        .collect();
+    let mut per_pair = crossings_per_pair(l);
     let mut total: u64 = per_pair.iter().sum();
     // Each block's rank, by the rank it had on entry.
     let mut rank: Vec<u32> = (0..count as u32).collect();
@@ -702,6 +690,11 @@ const KEEP_ROUNDS: usize = 4;
 
 /// Crossings of the whole layering.
 pub(super) fn total_crossings(l: &Layered) -> u64 {
+    crossings_per_pair(l).iter().sum()
+}
+
+/// Crossings between each layer and the next.
+fn crossings_per_pair(l: &Layered) -> Vec<u64> {
     let mut tree = Vec::new();
     let mut targets = Vec::new();
     (0..l.layers.len().saturating_sub(1))
@@ -715,7 +708,7 @@ pub(super) fn total_crossings(l: &Layered) -> u64 {
                 &mut targets,
             )
         })
-        .sum()
+        .collect()
 }
 
 /// Crossings between one layer and the next: the number of inversions in the sequence of
@@ -1118,18 +1111,7 @@ mod tests {
             }
             l.update_positions();
             let before = l.layers.clone();
-            let mut per_pair: Vec<u64> = (0..l.layers.len() - 1)
-                .map(|i| {
-                    layer_crossings(
-                        &l.layers[i],
-                        l.layers[i + 1].len(),
-                        &l.pos,
-                        &l.down,
-                        &mut Vec::new(),
-                        &mut Vec::new(),
-                    )
-                })
-                .collect();
+            let mut per_pair = crossings_per_pair(&l);
             let mut scratch = (Vec::new(), Vec::new());
             let r = next(u64::from(count - 1)) as u32;
             let sum = per_pair.iter().sum();
