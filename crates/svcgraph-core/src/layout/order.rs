@@ -188,10 +188,11 @@ fn sift_blocks(l: &mut Layered, count: usize) -> bool {
     // Each block's rank, by the rank it had on entry.
     let mut rank: Vec<u32> = (0..count as u32).collect();
     let mut budget = BLOCK_SIFT_WORK;
-    // A block's walk is at most three swaps per rank, each visiting every vertex and, at
-    // worst, recounting every segment.
+    // A block's walk is at most three swaps per rank, each visiting every vertex and every
+    // rank (blocks may be empty: groups without nodes) and, at worst, recounting every
+    // segment.
     let segments: usize = (0..l.layer.len()).map(|v| l.down.neighbours(v).len()).sum();
-    let per_block = 3 * count * (l.layer.len() + segments);
+    let per_block = 3 * count * (l.layer.len() + segments + count);
     let mut moved = false;
     for b in 0..count {
         if total == 0 || budget < per_block {

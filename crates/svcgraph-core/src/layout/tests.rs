@@ -1167,3 +1167,16 @@ fn placing_labels_reports_the_ones_without_a_place() {
     assert!(text.bottom() <= wide.nodes[0].y && text.bottom() >= wide.nodes[0].y - 8.0);
     assert!(text.right() <= wide.width);
 }
+
+#[test]
+fn thousands_of_groups_without_nodes_have_no_boxes() {
+    // Groups are the caller's: 20,000 of them for ten services, all but two empty. Each
+    // empty group is a block the ordering could walk every other block past (it once did,
+    // for seconds: its work budget now counts the blocks too).
+    let mut g = grouped(service_like(10, false), 2);
+    g.groups = (0..20_000).map(|_| size(30.0, 14.0)).collect();
+    let out = layout(&g, &LayoutOptions::default()).unwrap();
+    assert_eq!(out.groups.len(), 20_000);
+    assert!(out.groups[0].is_some() && out.groups[1].is_some());
+    assert!(out.groups[2..].iter().all(Option::is_none));
+}
