@@ -35,8 +35,9 @@
 //!    each channel is as wide as its tracks need. Either way no two edges run on top of each
 //!    other. Self-loops beside their node; parallel edges merged into one route;
 //! 7. optional grouping boxes (say, one per namespace): each group's vertices stay contiguous
-//!    in every layer, in one order of groups for all layers, and each box gets a band of its
-//!    own across the flow, so boxes never overlap each other or a node outside them.
+//!    in every layer, in one order of groups for all layers (each box moved to the place
+//!    in that order where the drawing crosses least), and each box gets a band of its own
+//!    across the flow, so boxes never overlap each other or a node outside them.
 //!
 //! With an earlier drawing ([`LayoutOptions::previous`], [`LayoutHint`]) the layout keeps
 //! it: edges between earlier nodes keep their direction, earlier nodes their layers, their
