@@ -94,11 +94,9 @@ impl Grid {
     }
 }
 
-/// Distance from `a` to `b`, by a square root rather than `hypot`: correctly rounded
-/// everywhere, so the engine in the page places labels exactly where the command does.
+/// Distance from `a` to `b` (see [`super::length`] for why not `hypot`).
 fn distance(a: Point, b: Point) -> f64 {
-    let (dx, dy) = (b.x - a.x, b.y - a.y);
-    (dx * dx + dy * dy).sqrt()
+    super::length(b.x - a.x, b.y - a.y)
 }
 
 fn overlaps(a: &Rect, b: &Rect) -> bool {

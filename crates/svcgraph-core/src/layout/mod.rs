@@ -551,6 +551,13 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
     layout_rooms(graph, options, keep, true, &[])
 }
 
+/// Length of the vector (`dx`, `dy`), by a square root rather than `hypot`: a square root
+/// is correctly rounded everywhere, while `hypot`'s last bit may differ between the
+/// command's libm and the page engine's, and the two must draw alike to the byte.
+fn length(dx: f64, dy: f64) -> f64 {
+    (dx * dx + dy * dy).sqrt()
+}
+
 /// A size as given if finite and positive, else 0.
 fn clean(v: f64) -> f64 {
     if v.is_finite() && v > 0.0 { v } else { 0.0 }
@@ -1366,9 +1373,6 @@ impl CurvePath {
                 continue;
             };
             let (a, b) = (corners[i - 1].at, after.at);
-            // Lengths by a square root, correctly rounded everywhere, not `hypot`, whose
-            // last bit may differ between the command's libm and the page engine's.
-            let length = |dx: f64, dy: f64| (dx * dx + dy * dy).sqrt();
             let (l1, l2) = (length(p.0 - a.0, p.1 - a.1), length(b.0 - p.0, b.1 - p.1));
             if l1 < 1e-9 || l2 < 1e-9 {
                 path.line(p.0, p.1);
