@@ -27,23 +27,34 @@ pub fn is_stdout(path: Option<&Path>) -> bool {
 
 /// Writes `bytes` to `path`, or to standard output when `path` is `None` or `-`.
 pub fn write(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
-    let Some(path) = path.filter(|p| !is_stdout(Some(p))) else {
-        let mut out = io::stdout().lock();
-        out.write_all(bytes)?;
-        out.flush()?;
-        return Ok(());
-    };
-    write_file(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    write_with(path, |out| out.write_all(bytes))
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Writes what `fill` writes to `path`, or to standard output when `path` is `None` or `-`,
+/// as [`write`] does: a file is replaced only once `fill` has succeeded. For output too large
+/// to hold in memory first.
+pub fn write_with<T>(
+    path: Option<&Path>,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<T>,
+) -> Result<T> {
+    let Some(path) = path.filter(|p| !is_stdout(Some(p))) else {
+        let mut out = io::stdout().lock();
+        let value = fill(&mut out)?;
+        out.flush()?;
+        return Ok(value);
+    };
+    write_file(path, fill).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn write_file<T>(path: &Path, fill: impl FnOnce(&mut dyn Write) -> io::Result<T>) -> Result<T> {
     let (path, in_place) = destination(path).map_err(without_path)?;
     if in_place {
         let mut file = fs::OpenOptions::new().write(true).open(&path)?;
-        file.write_all(bytes)?;
-        return Ok(file.flush()?);
+        let value = fill(&mut file)?;
+        file.flush()?;
+        return Ok(value);
     }
-    replace(&path, bytes)
+    replace(&path, fill)
 }
 
 /// Where the output goes, and whether it is written in place: a FIFO, a device or a socket
@@ -73,8 +84,8 @@ fn dangling_target(path: &Path) -> io::Result<PathBuf> {
     Ok(path)
 }
 
-/// Writes `bytes` to a temporary file beside `path` and renames it over `path`.
-fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Writes what `fill` writes to a temporary file beside `path` and renames it over `path`.
+fn replace<T>(path: &Path, fill: impl FnOnce(&mut dyn Write) -> io::Result<T>) -> Result<T> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -89,15 +100,15 @@ fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
         })
         .map_err(without_path)?;
     let file = &mut tmp.as_file_mut().0;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
+    let value = fill(file)
+        .and_then(|value| file.sync_all().map(|()| value))
         .map_err(without_path)?;
     if let Some(permissions) = existing_mode {
         fs::set_permissions(tmp.path(), permissions).map_err(without_path)?;
     }
     let (_, registered) = tmp.persist(path).map_err(|e| without_path(e.error))?;
     drop(registered);
-    Ok(())
+    Ok(value)
 }
 
 /// A new output file, created only if the name is free, with the mode any new file would get

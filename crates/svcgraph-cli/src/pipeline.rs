@@ -519,7 +519,9 @@ pub(crate) fn apply_transforms(mut graph: ServiceGraph, t: &TransformArgs) -> Re
     filter.exclude = regex("--exclude", &t.exclude)?;
     filter.hide_virtual = t.hide_virtual;
     filter.hide_external = t.hide_external;
-    graph = transform::filter(&graph, &filter);
+    if !filter.keeps_everything() {
+        graph = transform::filter(&graph, &filter);
+    }
     if let Some(min) = t.min_rate {
         if !min.is_finite() || min < 0.0 {
             bail!("--min-rate must be a non-negative number of requests per second");

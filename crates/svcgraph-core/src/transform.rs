@@ -48,6 +48,18 @@ pub struct Filter {
     pub hide_external: bool,
 }
 
+impl Filter {
+    /// Whether the filter keeps every node and edge of any graph (no criterion set): then
+    /// [`filter`] is a copy, which a caller holding a large graph can skip.
+    pub fn keeps_everything(&self) -> bool {
+        #[cfg(feature = "full")]
+        if self.name.is_some() || self.exclude.is_some() {
+            return false;
+        }
+        self.namespaces.is_empty() && !self.hide_virtual && !self.hide_external
+    }
+}
+
 /// Applies a [`Filter`]. Nodes are dropped with their edges.
 pub fn filter(graph: &ServiceGraph, f: &Filter) -> ServiceGraph {
     let by_node = graph.subgraph(
@@ -446,6 +458,7 @@ fn walk(
 mod tests {
     use super::*;
     use crate::model::Edge;
+    use crate::render::json::to_json;
 
     /// `front -> cart -> redis`, `front -> catalog`, `user -> front` (virtual),
     /// `cart -> 1.2.3.4` (external), `batch -> catalog`.
@@ -511,6 +524,42 @@ mod tests {
         let g = filter(&shop(), &f);
         assert_eq!(names(&g), ["batch", "cart", "catalog", "front", "redis"]);
         assert_eq!(g.edge_count(), 4);
+    }
+
+    #[test]
+    fn a_filter_without_criteria_keeps_everything() {
+        let g = shop();
+        assert!(Filter::default().keeps_everything());
+        let copy = filter(&g, &Filter::default());
+        assert_eq!(to_json(&copy), to_json(&g));
+        let criteria = [
+            Filter {
+                namespaces: vec!["data".into()],
+                ..Filter::default()
+            },
+            Filter {
+                hide_virtual: true,
+                ..Filter::default()
+            },
+            Filter {
+                hide_external: true,
+                ..Filter::default()
+            },
+            #[cfg(feature = "full")]
+            Filter {
+                name: Some(Regex::new("c").unwrap()),
+                ..Filter::default()
+            },
+            #[cfg(feature = "full")]
+            Filter {
+                exclude: Some(Regex::new("c").unwrap()),
+                ..Filter::default()
+            },
+        ];
+        for f in criteria {
+            assert!(!f.keeps_everything(), "{f:?}");
+            assert!(filter(&g, &f).node_count() < g.node_count(), "{f:?}");
+        }
     }
 
     #[test]

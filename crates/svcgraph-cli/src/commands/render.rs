@@ -45,18 +45,28 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
         window: if args.links.is_empty() { None } else { window },
         quality,
     };
-    let (text, stats) = draw(&graph, format, svg_options, args.stats, page);
-    if format == Format::Mermaid
-        && (graph.edge_count() > mermaid::MAX_EDGES || text.len() > mermaid::MAX_TEXT_SIZE)
-    {
-        notes.warn(&format!(
-            "Mermaid's default settings (GitHub's too) refuse diagrams of more than {} edges or {} characters; this one has {} and {}: narrow it (--namespace, --focus, --min-rate)",
-            mermaid::MAX_EDGES,
-            mermaid::MAX_TEXT_SIZE,
-            count(graph.edge_count(), "edge"),
-            count(text.len(), "character")
-        ));
-    }
+    let stats = if format == Format::Svg {
+        // Written as it is drawn: the picture of 300,000 services is half a gigabyte.
+        let stats = output::write_with(args.output.as_deref(), |sink| {
+            svg::write_svg(&graph, &svg_options, sink).map(|drawn| drawn.stats)
+        })?;
+        Some(stats)
+    } else {
+        let (text, stats) = draw(&graph, format, svg_options, args.stats, page);
+        if format == Format::Mermaid
+            && (graph.edge_count() > mermaid::MAX_EDGES || text.len() > mermaid::MAX_TEXT_SIZE)
+        {
+            notes.warn(&format!(
+                "Mermaid's default settings (GitHub's too) refuse diagrams of more than {} edges or {} characters; this one has {} and {}: narrow it (--namespace, --focus, --min-rate)",
+                mermaid::MAX_EDGES,
+                mermaid::MAX_TEXT_SIZE,
+                count(graph.edge_count(), "edge"),
+                count(text.len(), "character")
+            ));
+        }
+        output::write(args.output.as_deref(), text.as_bytes())?;
+        stats
+    };
     if args.stats {
         match &stats {
             Some(stats) => print_stats(stats),
@@ -65,7 +75,6 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
             ),
         }
     }
-    output::write(args.output.as_deref(), text.as_bytes())?;
     if let Some(path) = args
         .output
         .as_deref()

@@ -31,7 +31,7 @@
 //! 10.4.2.0/24"}` (left out when nothing was renamed). Readers ignore fields they do not know, so later versions may add fields; a
 //! change that breaks readers raises `version`. Reading then writing gives the same bytes.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
@@ -78,21 +78,24 @@ struct EdgeOut<'a> {
 }
 
 #[derive(Deserialize)]
-struct GraphIn {
+struct GraphIn<'a> {
     format: Option<String>,
     version: Option<u32>,
     #[serde(default)]
     nodes: Vec<Node>,
-    #[serde(default)]
-    edges: Vec<EdgeIn>,
+    #[serde(default, borrow)]
+    edges: Vec<EdgeIn<'a>>,
     #[serde(default)]
     renames: Vec<Rename>,
 }
 
 #[derive(Deserialize)]
-struct EdgeIn {
-    source: String,
-    target: String,
+struct EdgeIn<'a> {
+    // Borrowed from the document unless escaped: a large document has millions of ends.
+    #[serde(borrow)]
+    source: Cow<'a, str>,
+    #[serde(borrow)]
+    target: Cow<'a, str>,
     requests_per_second: f64,
     #[serde(default)]
     failures_per_second: f64,
@@ -191,9 +194,8 @@ pub fn from_json(text: &str) -> Result<ServiceGraph> {
     }
 
     let mut graph = ServiceGraph::new();
-    let mut seen = HashSet::with_capacity(doc.nodes.len());
     for node in doc.nodes {
-        if !seen.insert(node.id.clone()) {
+        if graph.node_index(&node.id).is_some() {
             return Err(Error::Format(format!(
                 "the graph document lists node `{}` twice",
                 excerpt(&node.id)

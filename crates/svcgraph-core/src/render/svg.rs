@@ -11,6 +11,7 @@
 
 use std::borrow::Cow;
 use std::fmt::Write;
+use std::io;
 
 use super::text::{
     ERROR_COLORS, edge_details, edge_label, edge_width, error_level, format_percent, format_rate,
@@ -203,6 +204,89 @@ const FONTS: &str = "ui-sans-serif, system-ui, -apple-system, 'Segoe UI', Roboto
 
 /// Lays out and draws the graph.
 pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
+    let mut out = Out {
+        text: String::with_capacity(1024 + 600 * (graph.node_count() + graph.edge_count())),
+        sink: None,
+        failed: None,
+    };
+    let layout = draw(graph, options, &mut out);
+    Svg {
+        text: out.text,
+        layout,
+    }
+}
+
+/// Lays out the graph and writes the drawing [`to_svg`] makes to `sink`, a piece at a time:
+/// a picture of hundreds of thousands of calls (hundreds of megabytes) is never held whole
+/// in memory. Returns the layout, or the first error `sink` gave (what was written before
+/// it may be a part of the document).
+pub fn write_svg(
+    graph: &ServiceGraph,
+    options: &SvgOptions,
+    sink: &mut dyn io::Write,
+) -> io::Result<Layout> {
+    let mut out = Out {
+        text: String::with_capacity(2 * Out::PIECE),
+        sink: Some(sink),
+        failed: None,
+    };
+    let layout = draw(graph, options, &mut out);
+    out.flush();
+    match out.failed {
+        Some(error) => Err(error),
+        None => Ok(layout),
+    }
+}
+
+/// Where the document is written: kept whole in `text`, or handed to `sink` whenever a
+/// piece of it is ready.
+struct Out<'a> {
+    text: String,
+    sink: Option<&'a mut dyn io::Write>,
+    /// The sink's first error; later pieces are dropped.
+    failed: Option<io::Error>,
+}
+
+impl Out<'_> {
+    /// Bytes gathered before they go to the sink: few enough writes, little memory.
+    const PIECE: usize = 1 << 16;
+
+    /// Hands the text to the sink once a piece is ready (between nodes and edges).
+    fn spill(&mut self) {
+        if self.text.len() >= Self::PIECE {
+            self.flush();
+        }
+    }
+
+    /// Hands all the text so far to the sink, if there is one.
+    fn flush(&mut self) {
+        let Some(sink) = self.sink.as_mut() else {
+            return;
+        };
+        if self.failed.is_none()
+            && let Err(error) = sink.write_all(self.text.as_bytes())
+        {
+            self.failed = Some(error);
+        }
+        self.text.clear();
+    }
+}
+
+impl std::ops::Deref for Out<'_> {
+    type Target = String;
+
+    fn deref(&self) -> &String {
+        &self.text
+    }
+}
+
+impl std::ops::DerefMut for Out<'_> {
+    fn deref_mut(&mut self) -> &mut String {
+        &mut self.text
+    }
+}
+
+fn draw(graph: &ServiceGraph, options: &SvgOptions, out: &mut Out) -> Layout {
     let Prepared {
         nodes,
         edges,
@@ -223,7 +307,6 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
     let width = drawn.width.max(legend_width).max(240.0);
     let height = drawn.height + if legend { LEGEND_HEIGHT } else { 0.0 };
     let height = if graph.is_empty() { 80.0 } else { height };
-    let mut out = String::with_capacity(1024 + 600 * (nodes.len() + edges.len()));
     let described = format!(
         "Service graph: {}, {}",
         crate::model::counted(nodes.len(), "node"),
@@ -236,7 +319,7 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
         h = num(height),
     );
     let _ = writeln!(out, "<title>{described}</title>");
-    write_style(&mut out);
+    write_style(out);
     let _ = writeln!(
         out,
         r#"<rect class="background" width="100%" height="100%"/>"#
@@ -248,21 +331,15 @@ pub fn to_svg(graph: &ServiceGraph, options: &SvgOptions) -> Svg {
             num(width / 2.0)
         );
         out.push_str("</svg>\n");
-        return Svg {
-            text: out,
-            layout: drawn,
-        };
+        return drawn;
     }
 
-    write_groups(&mut out, &groups, &drawn.groups);
-    write_edges(&mut out, graph, &edges, &labels, &drawn.edges, with_labels);
-    write_nodes(&mut out, graph, &nodes, &names, &drawn.nodes);
+    write_groups(out, &groups, &drawn.groups);
+    write_edges(out, graph, &edges, &labels, &drawn.edges, with_labels);
+    write_nodes(out, graph, &nodes, &names, &drawn.nodes);
     out.push_str(&legend_text);
     out.push_str("</svg>\n");
-    Svg {
-        text: out,
-        layout: drawn,
-    }
+    drawn
 }
 
 impl Svg {
@@ -353,7 +430,7 @@ fn layout_input(
 }
 
 /// Group boxes, behind everything else, each with its name at the top left.
-fn write_groups(out: &mut String, names: &[String], boxes: &[Option<GroupBox>]) {
+fn write_groups(out: &mut Out, names: &[String], boxes: &[Option<GroupBox>]) {
     if boxes.iter().all(Option::is_none) {
         return;
     }
@@ -375,13 +452,14 @@ fn write_groups(out: &mut String, names: &[String], boxes: &[Option<GroupBox>]) 
             num(b.label.y + GROUP_FONT * 0.35),
             text(name)
         );
+        out.spill();
     }
     out.push_str("</g>\n");
 }
 
 /// Edges: line, arrowhead, label and tooltip, with classes and data attributes.
 fn write_edges(
-    out: &mut String,
+    out: &mut Out,
     graph: &ServiceGraph,
     edges: &[EdgeIndex],
     labels: &[String],
@@ -456,13 +534,14 @@ fn write_edges(
             );
         }
         out.push_str("</g>\n");
+        out.spill();
     }
     out.push_str("</g>\n");
 }
 
 /// Nodes: outline, shortened name and tooltip, with classes and data attributes.
 fn write_nodes(
-    out: &mut String,
+    out: &mut Out,
     graph: &ServiceGraph,
     nodes: &[NodeIndex],
     names: &[String],
@@ -517,6 +596,7 @@ fn write_nodes(
                 }),
             text(name)
         );
+        out.spill();
     }
     out.push_str("</g>\n");
 }
@@ -943,30 +1023,41 @@ pub(crate) fn attr(value: &str) -> Cow<'_, str> {
 }
 
 fn escape(value: &str, attribute: bool) -> Cow<'_, str> {
-    // Most names are plain printable ASCII: nothing to replace, nothing to copy.
-    if value
-        .bytes()
-        .all(|b| (b' '..=b'~').contains(&b) && !matches!(b, b'&' | b'<' | b'>' | b'"'))
-    {
+    // Most texts need nothing replaced (tooltips have arrows and newlines, which text
+    // content keeps): nothing to copy.
+    let Some(first) = value
+        .char_indices()
+        .find_map(|(i, c)| replacement(c, attribute).map(|_| i))
+    else {
         return Cow::Borrowed(value);
-    }
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if attribute => out.push_str("&quot;"),
-            '\n' if attribute => out.push_str("&#10;"),
-            '\n' | '\t' => out.push(c),
-            // XML 1.0 allows no other control characters, not even escaped.
-            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            // Text-direction overrides would let one name pass for another.
-            c if super::is_bidi_control(c) => out.push('\u{FFFD}'),
-            c => out.push(c),
+    };
+    let mut out = String::with_capacity(value.len() + 16);
+    out.push_str(&value[..first]);
+    for c in value[first..].chars() {
+        match replacement(c, attribute) {
+            Some(r) => out.push_str(r),
+            None => out.push(c),
         }
     }
     Cow::Owned(out)
+}
+
+/// What stands for `c` in text content or (with `attribute`) in a double-quoted attribute
+/// value; `None` where `c` stays as it is.
+fn replacement(c: char, attribute: bool) -> Option<&'static str> {
+    match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '"' if attribute => Some("&quot;"),
+        '\n' if attribute => Some("&#10;"),
+        '\n' | '\t' => None,
+        // XML 1.0 allows no other control characters, not even escaped.
+        c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => Some("\u{FFFD}"),
+        // Text-direction overrides would let one name pass for another.
+        c if super::is_bidi_control(c) => Some("\u{FFFD}"),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -1123,6 +1214,18 @@ mod tests {
     }
 
     #[test]
+    fn texts_are_copied_only_when_something_is_replaced() {
+        let tooltip = "a → b\n\"q\"\tc";
+        assert!(matches!(text(tooltip), Cow::Borrowed(t) if t == tooltip));
+        assert_eq!(attr(tooltip), "a → b&#10;&quot;q&quot;\tc");
+        assert_eq!(
+            text("é<y & \u{202E}z\u{1}>"),
+            "é&lt;y &amp; \u{FFFD}z\u{FFFD}&gt;"
+        );
+        assert_eq!(attr("\u{FFFE}é\u{FFFF}"), "\u{FFFD}é\u{FFFD}");
+    }
+
+    #[test]
     fn numbers_are_compact_and_stable() {
         assert_eq!(num(12.0).to_string(), "12");
         assert_eq!(num(12.04).to_string(), "12");
@@ -1136,5 +1239,78 @@ mod tests {
         let svg = to_svg(&ServiceGraph::new(), &SvgOptions::default()).text;
         assert!(svg.contains("No edges"));
         assert!(svg.ends_with("</svg>\n"));
+    }
+
+    /// A graph whose drawing is several of the pieces [`write_svg`] hands on.
+    fn chain_of_fans(services: usize) -> ServiceGraph {
+        let mut g = ServiceGraph::new();
+        let mut previous = g.upsert_node(Node::named("gateway", NodeKind::Service));
+        for i in 0..services {
+            let mut node = Node::named(&format!("svc-{i}"), NodeKind::Service);
+            node.namespace = Some(format!("ns-{}", i % 4));
+            let v = g.upsert_node(node);
+            g.upsert_edge(previous, v, Edge::with_rate(1.0 + i as f64));
+            if i % 3 == 0 {
+                previous = v;
+            }
+        }
+        g
+    }
+
+    #[test]
+    fn a_drawing_written_in_pieces_is_the_drawing_made_whole() {
+        let g = chain_of_fans(400);
+        let options = SvgOptions {
+            group: Grouping::Namespace,
+            ..SvgOptions::default()
+        };
+        let whole = to_svg(&g, &options);
+        assert!(whole.text.len() > 3 * Out::PIECE, "{}", whole.text.len());
+        let mut written = Vec::new();
+        let layout = write_svg(&g, &options, &mut written).unwrap();
+        assert_eq!(String::from_utf8(written).unwrap(), whole.text);
+        assert_eq!(layout.nodes, whole.layout.nodes);
+        let mut empty = Vec::new();
+        write_svg(&ServiceGraph::new(), &options, &mut empty).unwrap();
+        assert_eq!(
+            String::from_utf8(empty).unwrap(),
+            to_svg(&ServiceGraph::new(), &options).text
+        );
+    }
+
+    /// A sink that takes `room` bytes, then fails as a full disk does.
+    struct Full {
+        room: usize,
+        writes: usize,
+    }
+
+    impl io::Write for Full {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.writes += 1;
+            if self.room == 0 {
+                return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_sink_that_fails_ends_the_drawing_with_its_error() {
+        let g = chain_of_fans(400);
+        let mut sink = Full {
+            room: 10_000,
+            writes: 0,
+        };
+        let error = write_svg(&g, &SvgOptions::default(), &mut sink).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::StorageFull);
+        // The first piece filled the room and was refused the rest; no later piece was
+        // offered.
+        assert_eq!(sink.writes, 2);
     }
 }
