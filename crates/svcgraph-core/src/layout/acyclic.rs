@@ -353,26 +353,30 @@ fn solve_springs(
     r: &mut [f64],
     iterations: usize,
 ) {
+    // Each vertex's springs as (other end, weight), outgoing then incoming, side by side:
+    // the product below reads them in one run of memory, not through the edge list.
+    let mut start = Vec::with_capacity(n + 1);
+    let mut springs: Vec<(u32, f64)> = Vec::with_capacity(2 * edges.len());
+    for v in 0..n {
+        start.push(springs.len());
+        for &e in outs.neighbours(v) {
+            springs.push((edges[e as usize].1, weight[e as usize]));
+        }
+        for &e in ins.neighbours(v) {
+            springs.push((edges[e as usize].0, weight[e as usize]));
+        }
+    }
+    start.push(springs.len());
+    let around = |v: usize| &springs[start[v]..start[v + 1]];
     let degree: Vec<f64> = (0..n)
-        .map(|v| {
-            outs.neighbours(v)
-                .iter()
-                .chain(ins.neighbours(v))
-                .map(|&e| weight[e as usize])
-                .sum::<f64>()
-                + SPRING_EPSILON
-        })
+        .map(|v| around(v).iter().map(|&(_, w)| w).sum::<f64>() + SPRING_EPSILON)
         .collect();
     let apply = |x: &[f64], y: &mut [f64]| {
         for v in 0..n {
-            let mut around = 0.0;
-            for &e in outs.neighbours(v) {
-                around += weight[e as usize] * x[edges[e as usize].1 as usize];
-            }
-            for &e in ins.neighbours(v) {
-                around += weight[e as usize] * x[edges[e as usize].0 as usize];
-            }
-            y[v] = degree[v] * x[v] - around;
+            let pull = around(v)
+                .iter()
+                .fold(0.0, |sum, &(u, w)| sum + w * x[u as usize]);
+            y[v] = degree[v] * x[v] - pull;
         }
     };
     let b: Vec<f64> = (0..n)
