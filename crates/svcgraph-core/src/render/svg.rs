@@ -999,16 +999,31 @@ struct Num(i64);
 
 impl std::fmt::Display for Num {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let t = self.0;
-        if t < 0 {
-            f.write_str("-")?;
+        // Digits set from the end of a buffer and handed over in one piece: a large picture
+        // has millions of numbers, and formatting the whole and the tenth apart cost twice.
+        let mut digits = [0u8; 24];
+        let mut at = digits.len();
+        let mut put = |byte: u8| {
+            at -= 1;
+            digits[at] = byte;
+        };
+        let tenths = self.0.unsigned_abs();
+        if tenths % 10 != 0 {
+            put(b'0' + (tenths % 10) as u8);
+            put(b'.');
         }
-        let (whole, tenth) = (t.unsigned_abs() / 10, t.unsigned_abs() % 10);
-        if tenth == 0 {
-            write!(f, "{whole}")
-        } else {
-            write!(f, "{whole}.{tenth}")
+        let mut whole = tenths / 10;
+        loop {
+            put(b'0' + (whole % 10) as u8);
+            whole /= 10;
+            if whole == 0 {
+                break;
+            }
         }
+        if self.0 < 0 {
+            put(b'-');
+        }
+        f.write_str(std::str::from_utf8(&digits[at..]).unwrap_or_default())
     }
 }
 
@@ -1232,6 +1247,10 @@ mod tests {
         assert_eq!(num(-0.01).to_string(), "0");
         assert_eq!(num(-2.46).to_string(), "-2.5");
         assert_eq!(num(0.35).to_string(), "0.4");
+        assert_eq!(num(-0.04).to_string(), "0");
+        assert_eq!(num(0.06).to_string(), "0.1");
+        assert_eq!(num(-1234567.89).to_string(), "-1234567.9");
+        assert_eq!(num(1e15).to_string(), "1000000000000000");
     }
 
     #[test]
