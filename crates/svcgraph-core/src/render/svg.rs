@@ -286,6 +286,7 @@ impl std::ops::DerefMut for Out<'_> {
     }
 }
 
+/// What [`to_svg`] and [`write_svg`] share: lays the graph out and writes the document.
 fn draw(graph: &ServiceGraph, options: &SvgOptions, out: &mut Out) -> Layout {
     let Prepared {
         nodes,
@@ -1008,11 +1009,11 @@ impl std::fmt::Display for Num {
             digits[at] = byte;
         };
         let tenths = self.0.unsigned_abs();
-        if tenths % 10 != 0 {
-            put(b'0' + (tenths % 10) as u8);
+        let (mut whole, tenth) = (tenths / 10, tenths % 10);
+        if tenth > 0 {
+            put(b'0' + tenth as u8);
             put(b'.');
         }
-        let mut whole = tenths / 10;
         loop {
             put(b'0' + (whole % 10) as u8);
             whole /= 10;
@@ -1249,7 +1250,7 @@ mod tests {
         assert_eq!(num(0.35).to_string(), "0.4");
         assert_eq!(num(-0.04).to_string(), "0");
         assert_eq!(num(0.06).to_string(), "0.1");
-        assert_eq!(num(-1234567.89).to_string(), "-1234567.9");
+        assert_eq!(num(-1_234_567.89).to_string(), "-1234567.9");
         assert_eq!(num(1e15).to_string(), "1000000000000000");
     }
 
