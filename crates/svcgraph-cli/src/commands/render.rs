@@ -45,28 +45,15 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
         window: if args.links.is_empty() { None } else { window },
         quality,
     };
-    let stats = if format == Format::Svg {
-        // Written as it is drawn: the picture of 300,000 services is half a gigabyte.
-        let stats = output::write_with(args.output.as_deref(), |sink| {
-            svg::write_svg(&graph, &svg_options, sink).map(|drawn| drawn.stats)
-        })?;
-        Some(stats)
-    } else {
-        let (text, stats) = draw(&graph, format, svg_options, args.stats, page);
-        if format == Format::Mermaid
-            && (graph.edge_count() > mermaid::MAX_EDGES || text.len() > mermaid::MAX_TEXT_SIZE)
-        {
-            notes.warn(&format!(
-                "Mermaid's default settings (GitHub's too) refuse diagrams of more than {} edges or {} characters; this one has {} and {}: narrow it (--namespace, --focus, --min-rate)",
-                mermaid::MAX_EDGES,
-                mermaid::MAX_TEXT_SIZE,
-                count(graph.edge_count(), "edge"),
-                count(text.len(), "character")
-            ));
-        }
-        output::write(args.output.as_deref(), text.as_bytes())?;
-        stats
-    };
+    let stats = write_drawing(
+        &graph,
+        format,
+        svg_options,
+        args.stats,
+        page,
+        args.output.as_deref(),
+        &notes,
+    )?;
     if args.stats {
         match &stats {
             Some(stats) => print_stats(stats),
@@ -114,19 +101,24 @@ pub(crate) fn svg_options(args: &DrawArgs) -> svg::SvgOptions {
     options
 }
 
-/// The output text in `format`, and the layout statistics when they were asked for (and the
-/// format uses our layout).
-fn draw(
+/// Writes the drawing in `format` to `output` (standard output when `None`); returns the
+/// layout statistics when they were asked for (and the format uses our layout).
+fn write_drawing(
     graph: &ServiceGraph,
     format: Format,
     svg_options: svg::SvgOptions,
     stats: bool,
     page: PageExtras,
-) -> (String, Option<LayoutStats>) {
-    match format {
+    output: Option<&Path>,
+    notes: &Notes,
+) -> Result<Option<LayoutStats>> {
+    let (text, stats) = match format {
         Format::Svg => {
-            let drawn = svg::to_svg(graph, &svg_options);
-            (drawn.text, Some(drawn.layout.stats))
+            // Written as it is drawn: the picture of 300,000 services is half a gigabyte.
+            let stats = output::write_with(output, |sink| {
+                svg::write_svg(graph, &svg_options, sink).map(|drawn| drawn.stats)
+            })?;
+            return Ok(Some(stats));
         }
         Format::Dot => {
             let mut options = dot::DotOptions::default();
@@ -159,7 +151,20 @@ fn draw(
             let page = html::to_html(graph, &options);
             (page, stats)
         }
+    };
+    if format == Format::Mermaid
+        && (graph.edge_count() > mermaid::MAX_EDGES || text.len() > mermaid::MAX_TEXT_SIZE)
+    {
+        notes.warn(&format!(
+            "Mermaid's default settings (GitHub's too) refuse diagrams of more than {} edges or {} characters; this one has {} and {}: narrow it (--namespace, --focus, --min-rate)",
+            mermaid::MAX_EDGES,
+            mermaid::MAX_TEXT_SIZE,
+            count(graph.edge_count(), "edge"),
+            count(text.len(), "character")
+        ));
     }
+    output::write(output, text.as_bytes())?;
+    Ok(stats)
 }
 
 /// What only the html page carries.
