@@ -1855,6 +1855,11 @@ impl<T: Copy + Default> Adjacency<T> {
     pub(crate) fn neighbours(&self, v: usize) -> &[T] {
         &self.items[self.start[v]..self.start[v + 1]]
     }
+
+    /// Neighbours of all vertices together: of [`Layered::down`], the segments.
+    pub(crate) fn total(&self) -> usize {
+        self.items.len()
+    }
 }
 
 impl Csr {

@@ -26,7 +26,7 @@ pub(super) fn reduce_crossings(l: &mut Layered) -> u64 {
     let (mut best, mut spent) = improve(l);
     // Restarts from shuffled orders while the work stays small: layer sweeps settle in local
     // optima that depend on where they start, and on small graphs every crossing shows.
-    let segments: usize = (0..l.layer.len()).map(|v| l.down.neighbours(v).len()).sum();
+    let segments = l.down.total();
     if best == 0 || segments + l.layer.len() > RESTART_SIZE {
         return best;
     }
@@ -119,7 +119,7 @@ fn move_pendants(l: &mut Layered, mut best: u64) -> u64 {
         }
     }
     let mut work = 0usize;
-    let segments: usize = (0..n).map(|v| l.down.neighbours(v).len()).sum();
+    let segments = l.down.total();
     let mut moved = false;
     let mut inside = vec![false; n];
     for (start, count) in parts {
@@ -295,7 +295,7 @@ fn sift_blocks(l: &mut Layered, count: usize) -> bool {
     // A block's walk is at most three swaps per rank, each visiting every vertex and every
     // rank (blocks may be empty: groups without nodes) and, at worst, recounting every
     // segment.
-    let segments: usize = (0..l.layer.len()).map(|v| l.down.neighbours(v).len()).sum();
+    let segments = l.down.total();
     let per_block = 3 * count * (l.layer.len() + segments + count);
     let mut moved = false;
     for b in 0..count {
@@ -427,7 +427,7 @@ fn improve_within(l: &mut Layered, bound: u64) -> (u64, usize) {
     let mut best = total_crossings(l);
     let mut best_layers = l.layers.clone();
     let mut stale = 0;
-    let segments: usize = (0..vertices).map(|v| l.down.neighbours(v).len()).sum();
+    let segments = l.down.total();
     let mut work = segments;
     for round in 0..max_rounds {
         if best == 0 {
@@ -858,7 +858,7 @@ fn layer_crossings(
 /// leaves them as they are), within a budget of work proportional to the number of
 /// segments; returns the work done.
 fn transpose(l: &mut Layered, equal: bool) -> usize {
-    let segments: usize = (0..l.layer.len()).map(|v| l.down.neighbours(v).len()).sum();
+    let segments = l.down.total();
     let full = 40 * segments + 10_000;
     let mut budget = full;
     let mut ends = Ends::new(l.layer.len());
