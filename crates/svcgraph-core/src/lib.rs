@@ -110,6 +110,7 @@ pub mod load;
 pub mod model;
 #[cfg(feature = "full")]
 pub mod naming;
+mod parallel;
 #[cfg(feature = "full")]
 pub mod quality;
 #[cfg(feature = "full")]

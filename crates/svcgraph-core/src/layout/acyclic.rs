@@ -53,16 +53,26 @@ pub(super) fn reversed_edges(n: usize, edges: &[(u32, u32)]) -> Vec<bool> {
         candidates.push(refine(out, inc, &depth_first_order(n, out, inc)));
         candidates.push(refine(out, inc, &breadth_first_order(n, out, inc)));
     }
-    candidates.push(refine(out, inc, &spring));
-    // Unrefined too: the local search cuts reversals but can stretch the tiers.
-    candidates.push(spring);
-    for position in candidates {
-        let reversed = backwards(&position);
+    // The reversals a sequence gives, and what they cost, if it may be chosen.
+    let judged = |position: &[usize]| {
+        let reversed = backwards(position);
         let reversals = count(&reversed);
-        if reversals > cap && !large {
-            continue;
-        }
-        let cost = span_cost(n, edges, &reversed) + REVERSAL_COST * reversals;
+        (reversals <= cap || large).then(|| {
+            let cost = span_cost(n, edges, &reversed) + REVERSAL_COST * reversals;
+            (cost, reversed)
+        })
+    };
+    // The refined spring order, and the spring order itself unrefined (the local search cuts
+    // reversals but can stretch the tiers): on the largest graphs, one on a second thread.
+    let (refined, unrefined) = crate::parallel::join(
+        large && edges.len() >= crate::parallel::WORTH_A_THREAD,
+        || judged(&refine(out, inc, &spring)),
+        || judged(&spring),
+    );
+    let mut judgements: Vec<_> = candidates.iter().map(|p| judged(p)).collect();
+    judgements.push(refined);
+    judgements.push(unrefined);
+    for (cost, reversed) in judgements.into_iter().flatten() {
         if best.as_ref().is_none_or(|(c, _)| cost < *c) {
             best = Some((cost, reversed));
         }
@@ -371,13 +381,25 @@ fn solve_springs(
     let degree: Vec<f64> = (0..n)
         .map(|v| around(v).iter().map(|&(_, w)| w).sum::<f64>() + SPRING_EPSILON)
         .collect();
-    let apply = |x: &[f64], y: &mut [f64]| {
-        for v in 0..n {
+    // Each vertex's row alone: on the largest graphs the upper half of the vertices is
+    // computed on a second thread, with the same sums.
+    let rows = |x: &[f64], y: &mut [f64], first: usize| {
+        for (i, y) in y.iter_mut().enumerate() {
+            let v = first + i;
             let pull = around(v)
                 .iter()
                 .fold(0.0, |sum, &(u, w)| sum + w * x[u as usize]);
-            y[v] = degree[v] * x[v] - pull;
+            *y = degree[v] * x[v] - pull;
         }
+    };
+    let apply = |x: &[f64], y: &mut [f64]| {
+        let half = n / 2;
+        let (lower, upper) = y.split_at_mut(half);
+        crate::parallel::join(
+            springs.len() >= crate::parallel::WORTH_A_THREAD,
+            || rows(x, upper, half),
+            || rows(x, lower, 0),
+        );
     };
     let b: Vec<f64> = (0..n)
         .map(|v| {

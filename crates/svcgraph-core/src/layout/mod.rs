@@ -1993,7 +1993,7 @@ impl Layered {
 
 /// A small deterministic sequence for tests: each call gives a number below its argument.
 #[cfg(test)]
-pub(super) fn test_sequence(seed: u64) -> impl FnMut(u64) -> u64 {
+pub(crate) fn test_sequence(seed: u64) -> impl FnMut(u64) -> u64 {
     let mut state = seed;
     move |m| {
         state = state

@@ -45,12 +45,16 @@ impl Spacing<'_> {
 /// Where every vertex's line runs along its layer (its center, less [`Spacing::line`]).
 pub(super) fn coordinates(l: &Layered, spacing: &Spacing) -> Vec<f64> {
     let marked = type1_conflicts(l);
-    let mut candidates: Vec<Vec<f64>> = Vec::with_capacity(4);
-    for from_top in [true, false] {
-        for leftmost in [true, false] {
-            candidates.push(one_alignment(l, spacing, &marked, from_top, leftmost));
-        }
-    }
+    // The alignments from the top on a second thread, on the largest graphs.
+    let align = |from_top: bool| {
+        [true, false].map(|leftmost| one_alignment(l, spacing, &marked, from_top, leftmost))
+    };
+    let (top, bottom) = crate::parallel::join(
+        l.layer.len() >= crate::parallel::WORTH_A_THREAD,
+        || align(true),
+        || align(false),
+    );
+    let candidates: Vec<Vec<f64>> = top.into_iter().chain(bottom).collect();
     balance(&candidates)
 }
 

@@ -467,75 +467,135 @@ fn write_edges(
     routes: &[EdgeRoute],
     with_labels: bool,
 ) {
-    let g = graph.graph();
-    let max_rate = g
+    let max_rate = graph
+        .graph()
         .edge_weights()
         .map(|e| e.requests_per_second)
         .fold(0.0, f64::max);
     out.push_str("<g class=\"edges\">\n");
-    for ((&e, label), route) in edges.iter().zip(labels).zip(routes) {
-        let Some((s, t)) = g.edge_endpoints(e) else {
-            continue;
+    let write = |out: &mut String, i: usize| {
+        write_edge(
+            out,
+            graph,
+            edges[i],
+            &labels[i],
+            &routes[i],
+            with_labels,
+            max_rate,
+        );
+    };
+    write_in_turn(out, edges.len().min(labels.len()).min(routes.len()), &write);
+    out.push_str("</g>\n");
+}
+
+/// Writes elements `0..count` with `write` in order, each followed by a chance to hand the
+/// text on. Many elements are written in rounds of two runs, the second run on a second
+/// thread into a text of its own while this thread writes the first: the same document, in
+/// little more than half the time, holding no more than one run's text.
+fn write_in_turn(out: &mut Out, count: usize, write: &(dyn Fn(&mut String, usize) + Sync)) {
+    /// Elements in a run: a few hundred kilobytes of text.
+    const RUN: usize = 2048;
+    let worth = count >= crate::parallel::WORTH_A_THREAD;
+    let mut start = 0;
+    while start < count {
+        let first = start..(start + RUN).min(count);
+        let second = if worth {
+            first.end..(first.end + RUN).min(count)
+        } else {
+            first.end..first.end
         };
-        let edge = &g[e];
-        let level = error_level(edge.error_ratio());
-        let stroke = edge_width(edge.requests_per_second, max_rate);
-        let change = edge.diff.as_deref().map(|d| d.change);
-        let _ = write!(
-            out,
-            r#"<g class="edge err-{level}{rev}{diff}" data-source="{}" data-target="{}" data-rps="{}" data-error-ratio="{}""#,
-            attr(&g[s].id),
-            attr(&g[t].id),
-            edge.requests_per_second,
-            edge.error_ratio(),
-            rev = if route.reversed { " reversed" } else { "" },
-            diff = change.map_or(String::new(), |c| format!(" diff-{}", c.as_str())),
-        );
-        if let Some(d) = edge.diff.as_deref() {
-            let _ = write!(out, r#" data-diff="{}""#, d.change.as_str());
-            if let Some(b) = d.before {
-                let _ = write!(
-                    out,
-                    r#" data-before-rps="{}" data-before-error-ratio="{}""#,
-                    b.requests_per_second,
-                    b.error_ratio()
-                );
-                if let Some(p95) = b.latency.p95 {
-                    let _ = write!(out, r#" data-before-p95="{p95}""#);
+        start = second.end;
+        let (text, ()) = crate::parallel::join(
+            worth && !second.is_empty(),
+            || {
+                let mut text = String::new();
+                for i in second {
+                    write(&mut text, i);
                 }
-            }
-        }
-        for (name, value) in [
-            ("p50", edge.latency.p50),
-            ("p95", edge.latency.p95),
-            ("p99", edge.latency.p99),
-        ] {
-            if let Some(v) = value {
-                let _ = write!(out, r#" data-{name}="{v}""#);
-            }
-        }
-        if let Some(ct) = &edge.connection_type {
-            let _ = write!(out, r#" data-connection-type="{}""#, attr(ct));
-        }
-        out.push('>');
-        let _ = write!(
-            out,
-            "<title>{}</title>",
-            text(&edge_details(&g[s], &g[t], edge).join("\n"))
+                text
+            },
+            || {
+                for i in first {
+                    write(out, i);
+                    out.spill();
+                }
+            },
         );
-        let halo = matches!(change, Some(Change::New | Change::Changed)).then_some(HALO);
-        write_route(out, route, stroke, halo);
-        if let Some(r) = route.label.filter(|_| with_labels) {
+        out.push_str(&text);
+        out.spill();
+    }
+}
+
+/// One edge: line, arrowhead, label and tooltip, with classes and data attributes.
+fn write_edge(
+    out: &mut String,
+    graph: &ServiceGraph,
+    e: EdgeIndex,
+    label: &str,
+    route: &EdgeRoute,
+    with_labels: bool,
+    max_rate: f64,
+) {
+    let g = graph.graph();
+    let Some((s, t)) = g.edge_endpoints(e) else {
+        return;
+    };
+    let edge = &g[e];
+    let level = error_level(edge.error_ratio());
+    let stroke = edge_width(edge.requests_per_second, max_rate);
+    let change = edge.diff.as_deref().map(|d| d.change);
+    let _ = write!(
+        out,
+        r#"<g class="edge err-{level}{rev}{diff}" data-source="{}" data-target="{}" data-rps="{}" data-error-ratio="{}""#,
+        attr(&g[s].id),
+        attr(&g[t].id),
+        edge.requests_per_second,
+        edge.error_ratio(),
+        rev = if route.reversed { " reversed" } else { "" },
+        diff = change.map_or(String::new(), |c| format!(" diff-{}", c.as_str())),
+    );
+    if let Some(d) = edge.diff.as_deref() {
+        let _ = write!(out, r#" data-diff="{}""#, d.change.as_str());
+        if let Some(b) = d.before {
             let _ = write!(
                 out,
-                r#"<text x="{}" y="{}">{}</text>"#,
-                num(r.x),
-                num(r.y + LABEL_FONT * 0.35),
-                text(label)
+                r#" data-before-rps="{}" data-before-error-ratio="{}""#,
+                b.requests_per_second,
+                b.error_ratio()
             );
+            if let Some(p95) = b.latency.p95 {
+                let _ = write!(out, r#" data-before-p95="{p95}""#);
+            }
         }
-        out.push_str("</g>\n");
-        out.spill();
+    }
+    for (name, value) in [
+        ("p50", edge.latency.p50),
+        ("p95", edge.latency.p95),
+        ("p99", edge.latency.p99),
+    ] {
+        if let Some(v) = value {
+            let _ = write!(out, r#" data-{name}="{v}""#);
+        }
+    }
+    if let Some(ct) = &edge.connection_type {
+        let _ = write!(out, r#" data-connection-type="{}""#, attr(ct));
+    }
+    out.push('>');
+    let _ = write!(
+        out,
+        "<title>{}</title>",
+        text(&edge_details(&g[s], &g[t], edge).join("\n"))
+    );
+    let halo = matches!(change, Some(Change::New | Change::Changed)).then_some(HALO);
+    write_route(out, route, stroke, halo);
+    if let Some(r) = route.label.filter(|_| with_labels) {
+        let _ = write!(
+            out,
+            r#"<text x="{}" y="{}">{}</text>"#,
+            num(r.x),
+            num(r.y + LABEL_FONT * 0.35),
+            text(label)
+        );
     }
     out.push_str("</g>\n");
 }
@@ -548,58 +608,61 @@ fn write_nodes(
     names: &[String],
     rects: &[Rect],
 ) {
-    let g = graph.graph();
     out.push_str("<g class=\"nodes\">\n");
-    for ((&v, name), r) in nodes.iter().zip(names).zip(rects) {
-        let node = &g[v];
-        let inbound = Inbound::of(graph, v);
+    let write = |out: &mut String, i: usize| write_node(out, graph, nodes[i], &names[i], &rects[i]);
+    write_in_turn(out, nodes.len().min(names.len()).min(rects.len()), &write);
+    out.push_str("</g>\n");
+}
+
+/// One node: outline, shortened name and tooltip, with classes and data attributes.
+fn write_node(out: &mut String, graph: &ServiceGraph, v: NodeIndex, name: &str, r: &Rect) {
+    let g = graph.graph();
+    let node = &g[v];
+    let inbound = Inbound::of(graph, v);
+    let _ = write!(
+        out,
+        r#"<g class="node kind-{kind}{health}{diff}" data-id="{}" data-name="{}" data-kind="{kind}""#,
+        attr(&node.id),
+        attr(&node.name),
+        kind = node.kind,
+        health = inbound.map_or(String::new(), |i| format!(" health-{}", i.level())),
+        diff = node
+            .diff
+            .map_or(String::new(), |c| format!(" diff-{}", c.as_str())),
+    );
+    if let Some(change) = node.diff {
+        let _ = write!(out, r#" data-diff="{}""#, change.as_str());
+    }
+    if let Some(ns) = &node.namespace {
+        let _ = write!(out, r#" data-namespace="{}""#, attr(ns));
+    }
+    if let Some(i) = inbound {
         let _ = write!(
             out,
-            r#"<g class="node kind-{kind}{health}{diff}" data-id="{}" data-name="{}" data-kind="{kind}""#,
-            attr(&node.id),
-            attr(&node.name),
-            kind = node.kind,
-            health = inbound.map_or(String::new(), |i| format!(" health-{}", i.level())),
-            diff = node
-                .diff
-                .map_or(String::new(), |c| format!(" diff-{}", c.as_str())),
+            r#" data-in-rps="{}" data-in-error-ratio="{}""#,
+            i.requests_per_second,
+            i.error_ratio()
         );
-        if let Some(change) = node.diff {
-            let _ = write!(out, r#" data-diff="{}""#, change.as_str());
-        }
-        if let Some(ns) = &node.namespace {
-            let _ = write!(out, r#" data-namespace="{}""#, attr(ns));
-        }
-        if let Some(i) = inbound {
-            let _ = write!(
-                out,
-                r#" data-in-rps="{}" data-in-error-ratio="{}""#,
-                i.requests_per_second,
-                i.error_ratio()
-            );
-        }
-        let mut details = node_details(node);
-        if let Some(i) = inbound {
-            details.insert(2, i.describe());
-        }
-        let _ = write!(out, "><title>{}</title>", text(&details.join("\n")));
-        write_shape(out, node.kind, r);
-        let _ = writeln!(
-            out,
-            r#"<text x="{}" y="{}">{}</text></g>"#,
-            num(r.x),
-            num(r.y
-                + NODE_FONT * 0.35
-                + if node.kind == NodeKind::Database {
-                    3.0
-                } else {
-                    0.0
-                }),
-            text(name)
-        );
-        out.spill();
     }
-    out.push_str("</g>\n");
+    let mut details = node_details(node);
+    if let Some(i) = inbound {
+        details.insert(2, i.describe());
+    }
+    let _ = write!(out, "><title>{}</title>", text(&details.join("\n")));
+    write_shape(out, node.kind, r);
+    let _ = writeln!(
+        out,
+        r#"<text x="{}" y="{}">{}</text></g>"#,
+        num(r.x),
+        num(r.y
+            + NODE_FONT * 0.35
+            + if node.kind == NodeKind::Database {
+                3.0
+            } else {
+                0.0
+            }),
+        text(name)
+    );
 }
 
 /// The calls into a node, summed: what its health colour says.
@@ -1317,6 +1380,85 @@ mod tests {
 
         fn flush(&mut self) -> io::Result<()> {
             Ok(())
+        }
+    }
+
+    #[test]
+    fn a_drawing_made_on_two_threads_is_the_drawing_made_on_one() {
+        // Large enough that cycle breaking, coordinates and the writing all split their
+        // work: tiers of services calling three of the next tiers, some calling back up.
+        let (tiers, per) = (8, 3_000);
+        let mut next = crate::layout::test_sequence(5);
+        let mut g = ServiceGraph::new();
+        let ids: Vec<_> = (0..tiers * per)
+            .map(|i| g.upsert_node(Node::named(&format!("svc-{i}"), NodeKind::Service)))
+            .collect();
+        for v in 0..(tiers - 1) * per {
+            let tier = v / per;
+            for _ in 0..3 {
+                let callee = if tier > 0 && next(100) < 3 {
+                    next((tier * per) as u64) as usize
+                } else {
+                    (tier + 1 + next(((tiers - tier - 1) as u64).min(2)) as usize) * per
+                        + next(per as u64) as usize
+                };
+                g.upsert_edge(
+                    ids[v],
+                    ids[callee],
+                    Edge::with_rate(1.0 + next(1000) as f64),
+                );
+            }
+        }
+        assert!(g.edge_count() >= crate::parallel::WORTH_A_THREAD);
+        let options = SvgOptions::default();
+        let two = to_svg(&g, &options);
+        crate::parallel::ONE_THREAD.set(true);
+        let one = to_svg(&g, &options);
+        crate::parallel::ONE_THREAD.set(false);
+        assert!(two.layout.stats.reversed_edges > 0);
+        assert!(two.text == one.text, "the drawings differ");
+    }
+
+    #[test]
+    fn elements_written_in_turn_keep_their_order_whole_and_in_pieces() {
+        let worth = crate::parallel::WORTH_A_THREAD;
+        // Around the run length and the size from which a second thread writes.
+        for count in [
+            0,
+            1,
+            2047,
+            2048,
+            2049,
+            4097,
+            worth - 1,
+            worth,
+            worth + 4096 + 7,
+        ] {
+            let write = |out: &mut String, i: usize| {
+                let _ = writeln!(out, "<e n=\"{i}\"/>");
+            };
+            let mut expected = String::new();
+            for i in 0..count {
+                expected += "<e n=\"";
+                expected += &i.to_string();
+                expected += "\"/>\n";
+            }
+            let mut whole = Out {
+                text: String::new(),
+                sink: None,
+                failed: None,
+            };
+            write_in_turn(&mut whole, count, &write);
+            assert!(whole.text == expected, "{count} elements written whole");
+            let mut written = Vec::new();
+            let mut pieces = Out {
+                text: String::new(),
+                sink: Some(&mut written),
+                failed: None,
+            };
+            write_in_turn(&mut pieces, count, &write);
+            pieces.flush();
+            assert!(written == expected.as_bytes(), "{count} elements in pieces");
         }
     }
 

@@ -1,0 +1,84 @@
+//! Two pieces of work at once, on a second thread where the platform has one.
+//!
+//! Only the largest graphs are worth it (hundreds of thousands of calls, where the layout's
+//! biggest phases and the SVG take seconds each); callers say so with `worth`. Either way the
+//! two results are the same: each piece is computed alone, and nothing is summed across them,
+//! so the drawing does not depend on the machine (the page's WebAssembly engine, which has no
+//! threads, draws what the command draws).
+
+use std::sync::{Mutex, OnceLock};
+
+/// Items (vertices, edges, elements) from which a phase splits its work over two threads:
+/// below this, starting a thread costs more than it saves.
+pub(crate) const WORTH_A_THREAD: usize = 50_000;
+
+/// Whether a second thread may help: the platform starts threads and has more than one core.
+fn two_cores() -> bool {
+    static CORES: OnceLock<bool> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Set by tests to draw on this thread alone, for comparison.
+    pub(crate) static ONE_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `a` and `b` and returns both results: `a` on a second thread while `b` runs on this
+/// one when `worth` holds and a thread can be had, else one after the other here.
+pub(crate) fn join<A: Send, B>(
+    worth: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B,
+) -> (A, B) {
+    #[cfg(test)]
+    let worth = worth && !ONE_THREAD.get();
+    if !worth || !two_cores() {
+        return (a(), b());
+    }
+    // Held here, so that if no thread starts, this one still runs it. The lock is only held
+    // to take the task out, never while it runs.
+    let task = Mutex::new(Some(a));
+    let run = || task.lock().ok().and_then(|mut t| t.take()).map(|a| a());
+    std::thread::scope(|scope| {
+        let helper = std::thread::Builder::new()
+            .name("svcgraph-helper".into())
+            .spawn_scoped(scope, run);
+        let b = b();
+        let a = helper
+            .ok()
+            .and_then(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .or_else(run);
+        (a.expect("the task is taken exactly once"), b)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_pieces_run_and_give_their_results() {
+        for worth in [false, true] {
+            let data: Vec<u64> = (0..1000).collect();
+            let (a, b) = join(
+                worth,
+                || data[..500].iter().sum::<u64>(),
+                || data[500..].iter().sum::<u64>(),
+            );
+            assert_eq!((a, b), (124_750, 374_750));
+        }
+    }
+
+    #[test]
+    fn the_piece_on_the_other_thread_may_borrow_and_fill_its_own_buffer() {
+        let words = ["a", "b", "c", "d"];
+        let (left, mut right) = join(true, || words[..2].concat(), || String::from("x"));
+        right.push_str(&words[2..].concat());
+        assert_eq!((left.as_str(), right.as_str()), ("ab", "xcd"));
+    }
+}
