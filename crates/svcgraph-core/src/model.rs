@@ -272,6 +272,16 @@ impl ServiceGraph {
         Self::default()
     }
 
+    /// An empty graph with room for `nodes` nodes and `edges` edges.
+    pub fn with_capacity(nodes: usize, edges: usize) -> Self {
+        Self {
+            graph: DiGraph::with_capacity(nodes, edges),
+            ids: HashMap::with_capacity_and_hasher(nodes, foldhash::fast::RandomState::default()),
+            pairs: HashMap::with_capacity_and_hasher(edges, foldhash::fast::RandomState::default()),
+            renames: Vec::new(),
+        }
+    }
+
     /// Adds a node, or merges it into the node with the same id (see [`Node::absorb`]).
     pub fn upsert_node(&mut self, node: Node) -> NodeIndex {
         if let Some(&index) = self.ids.get(&node.id) {

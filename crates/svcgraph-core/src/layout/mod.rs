@@ -632,7 +632,11 @@ fn layout_rooms(
     let mut unique: Vec<(u32, u32)> = Vec::new();
     let mut unique_label: Vec<Option<Size>> = Vec::new();
     let mut route_of: Vec<Option<usize>> = Vec::with_capacity(graph.edges.len());
-    let mut index: HashMap<(u32, u32), usize> = HashMap::with_capacity(graph.edges.len());
+    let mut index: HashMap<(u32, u32), usize, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(
+            graph.edges.len(),
+            foldhash::fast::RandomState::default(),
+        );
     let mut loops: Vec<(usize, Option<Size>)> = Vec::new();
     let mut loop_room = vec![0.0f64; n];
     for e in &graph.edges {

@@ -11,6 +11,8 @@
 
 use std::collections::HashSet;
 
+use foldhash::fast::RandomState;
+
 use super::{Csr, Layered};
 
 /// Separation rules for [`coordinates`].
@@ -60,8 +62,8 @@ pub(super) fn coordinates(l: &Layered, spacing: &Spacing) -> Vec<f64> {
 
 /// Segments (upper, lower) that cross an inner segment (between two dummies) and are not
 /// inner themselves: alignment avoids them, so long edges run straight.
-fn type1_conflicts(l: &Layered) -> HashSet<(u32, u32)> {
-    let mut marked = HashSet::new();
+fn type1_conflicts(l: &Layered) -> HashSet<(u32, u32), RandomState> {
+    let mut marked = HashSet::default();
     let dummy = |v: u32| v as usize >= l.real;
     for i in 0..l.layers.len().saturating_sub(1) {
         let (upper, lower) = (&l.layers[i], &l.layers[i + 1]);
@@ -103,7 +105,7 @@ fn type1_conflicts(l: &Layered) -> HashSet<(u32, u32)> {
 fn one_alignment(
     l: &Layered,
     spacing: &Spacing,
-    marked: &HashSet<(u32, u32)>,
+    marked: &HashSet<(u32, u32), RandomState>,
     from_top: bool,
     leftmost: bool,
 ) -> Vec<f64> {
