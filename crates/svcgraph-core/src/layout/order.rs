@@ -798,22 +798,45 @@ pub(super) fn total_crossings(l: &Layered) -> u64 {
     crossings_per_pair(l).iter().sum()
 }
 
-/// Crossings between each layer and the next.
+/// Crossings between each layer and the next. On the largest graphs the pairs after the one
+/// holding the middle segment are counted on a second thread (whole numbers: the same counts).
 fn crossings_per_pair(l: &Layered) -> Vec<u64> {
-    let mut tree = Vec::new();
-    let mut targets = Vec::new();
-    (0..l.layers.len().saturating_sub(1))
-        .map(|i| {
-            layer_crossings(
-                &l.layers[i],
-                l.layers[i + 1].len(),
-                &l.pos,
-                &l.down,
-                &mut tree,
-                &mut targets,
-            )
+    let pairs = l.layers.len().saturating_sub(1);
+    let count = |range: std::ops::Range<usize>| -> Vec<u64> {
+        let mut tree = Vec::new();
+        let mut targets = Vec::new();
+        range
+            .map(|i| {
+                layer_crossings(
+                    &l.layers[i],
+                    l.layers[i + 1].len(),
+                    &l.pos,
+                    &l.down,
+                    &mut tree,
+                    &mut targets,
+                )
+            })
+            .collect()
+    };
+    let segments = l.down.total();
+    if segments < crate::parallel::WORTH_A_THREAD {
+        return count(0..pairs);
+    }
+    // The first pair whose upper layer starts past half the segments.
+    let mut seen = 0;
+    let middle = (0..pairs)
+        .find(|&i| {
+            seen += l.layers[i]
+                .iter()
+                .map(|&v| l.down.neighbours(v as usize).len())
+                .sum::<usize>();
+            seen > segments / 2
         })
-        .collect()
+        .map_or(pairs, |i| i + 1);
+    let (later, mut earlier) =
+        crate::parallel::join(true, || count(middle..pairs), || count(0..middle));
+    earlier.extend(later);
+    earlier
 }
 
 /// Crossings between one layer and the next: the number of inversions in the sequence of
