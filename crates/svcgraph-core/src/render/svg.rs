@@ -495,18 +495,20 @@ fn write_edges(
 fn write_in_turn(out: &mut Out, count: usize, write: &(dyn Fn(&mut String, usize) + Sync)) {
     /// Elements in a run: a few hundred kilobytes of text.
     const RUN: usize = 2048;
-    let worth = count >= crate::parallel::WORTH_A_THREAD;
+    if count < crate::parallel::WORTH_A_THREAD {
+        for i in 0..count {
+            write(out, i);
+            out.spill();
+        }
+        return;
+    }
     let mut start = 0;
     while start < count {
         let first = start..(start + RUN).min(count);
-        let second = if worth {
-            first.end..(first.end + RUN).min(count)
-        } else {
-            first.end..first.end
-        };
+        let second = first.end..(first.end + RUN).min(count);
         start = second.end;
         let (text, ()) = crate::parallel::join(
-            worth && !second.is_empty(),
+            !second.is_empty(),
             || {
                 let mut text = String::new();
                 for i in second {
