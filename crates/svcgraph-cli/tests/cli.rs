@@ -711,6 +711,66 @@ fn labels_left_out_for_size_are_announced_with_the_way_to_force_them() {
 }
 
 #[test]
+fn labels_without_room_on_a_graph_of_many_calls_are_counted_in_the_note_and_the_legend() {
+    // 320 calls between 40 callers and 40 callees, each caller calling eight: too many
+    // lines between two layers for every label to find a place beside its own.
+    let names: Vec<(String, String)> = (0..40)
+        .flat_map(|c| {
+            (0..8).map(move |k| {
+                (
+                    format!("caller-{c}"),
+                    format!("callee-{}", (c * 7 + k * 5) % 40),
+                )
+            })
+        })
+        .collect();
+    let labels: Vec<[(&str, &str); 2]> = names
+        .iter()
+        .map(|(c, s)| [("client", c.as_str()), ("server", s.as_str())])
+        .collect();
+    let series: Vec<(&[(&str, &str)], &str)> = labels.iter().map(|l| (&l[..], "1.5")).collect();
+    let calls = prometheus_response(&series);
+    let out = run(&["render", "-i", "-", "--stats"], calls.as_bytes());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    let left_out: usize = err
+        .split(" edge labels without room beside their lines left out")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no note of labels left out: {err}"));
+    assert!(err.contains("--edge-labels always"), "{err}");
+    assert!(
+        err.contains(&format!("{left_out} labels left out")),
+        "{err}"
+    );
+    let svg = String::from_utf8(out.stdout).unwrap();
+    let shown = 320 - left_out;
+    assert!(
+        svg.contains(&format!("labels on {shown} of 320 calls")),
+        "the legend counts the labels drawn"
+    );
+    assert_eq!(edge_texts(&svg), shown);
+    // Asked for every label, every call gets one, and nothing is said.
+    let every = run(
+        &["render", "-i", "-", "--edge-labels", "always"],
+        calls.as_bytes(),
+    );
+    assert!(every.status.success());
+    assert!(!stderr(&every).contains("without room"));
+    let svg = String::from_utf8(every.stdout).unwrap();
+    assert!(!svg.contains("labels on "));
+    assert_eq!(edge_texts(&svg), 320);
+}
+
+/// Texts among the edges of an SVG picture: their labels.
+fn edge_texts(svg: &str) -> usize {
+    let from = svg.find("<g class=\"edges\">").expect("edges");
+    let to = svg.find("<g class=\"nodes\">").expect("nodes");
+    svg[from..to].matches("<text ").count()
+}
+
+#[test]
 fn thresholds_are_fractions_or_percentages() {
     let yesterday = sample("examples/data/shop-yesterday.snapshot.json");
     let compare = |threshold: &str| {

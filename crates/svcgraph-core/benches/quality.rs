@@ -38,8 +38,9 @@
 //!   on screen) and **aspect** (width / height);
 //! * **length**: total edge length; **turns**: total turning in right angles, per edge;
 //! * **label collisions** (ours): label boxes overlapping a node, another label, or the line
-//!   of another call; and labels **nearer another call's line** than their own (a reader
-//!   takes them for that call's);
+//!   of another call; labels **nearer another call's line** than their own (a reader
+//!   takes them for that call's); and **labels (of calls)**: labels drawn, and calls drawn
+//!   (above 200 calls `to_svg` draws only the labels with room beside their lines);
 //! * **reversed**: ours, the edges our SVG marks `reversed`; dot's, the edges whose line
 //!   ends no further right than it starts;
 //! * **time**: ours, the median of in-process `to_svg` runs (layout and SVG text); dot's, the

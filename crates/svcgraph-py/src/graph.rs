@@ -596,8 +596,9 @@ impl Graph {
     }
 
     /// The picture as a self-contained SVG document: `rankdir` `"lr"` (callers left) or
-    /// `"tb"` (callers on top), as the command line's `--rankdir`; `edge_labels` `"auto"` (up to 1,000 edges), `"always"` or
-    /// `"never"`; `group="namespace"` boxes each namespace; `legend=False` leaves out the
+    /// `"tb"` (callers on top), as the command line's `--rankdir`; `edge_labels` `"auto"` (up to 1,000 edges;
+    /// above 200 calls only the labels with room beside their lines), `"always"` (every
+    /// label) or `"never"`; `group="namespace"` boxes each namespace; `legend=False` leaves out the
     /// legend. Tooltips carry every number.
     ///
     /// ```python
@@ -925,7 +926,8 @@ impl Graph {
     }
 
     /// Numbers about the layout `to_svg` draws with the same options: `nodes`, `edges`,
-    /// `layers`, `reversed_edges`, `dummies`, `direct_edges`, `crossings`, `width`,
+    /// `layers`, `reversed_edges`, `dummies`, `direct_edges`, `labels_left_out` (edge
+    /// labels without room beside their lines, drawn only in tooltips), `crossings`, `width`,
     /// `height`, and `seconds` per phase (`acyclic`, `layering`, `ordering`,
     /// `positioning`, `routing`, `total`). Another option value raises `InputError`.
     ///

@@ -94,6 +94,7 @@ pub fn layout_stats<'py>(py: Python<'py>, s: &LayoutStats) -> PyResult<Bound<'py
     d.set_item("reversed_edges", s.reversed_edges)?;
     d.set_item("dummies", s.dummies)?;
     d.set_item("direct_edges", s.direct_edges)?;
+    d.set_item("labels_left_out", s.labels_left_out)?;
     d.set_item("crossings", s.crossings)?;
     d.set_item("width", s.width)?;
     d.set_item("height", s.height)?;

@@ -315,6 +315,7 @@ def test_layout_stats(shop: svcgraph.Graph) -> None:
     assert stats["nodes"] == len(shop)
     assert stats["edges"] == len(shop.edges)
     assert stats["layers"] > 1 and stats["width"] > 0 and stats["height"] > 0
+    assert stats["labels_left_out"] == 0, "the shop has too few calls to leave a label out"
     assert stats["seconds"]["total"] == pytest.approx(
         sum(v for k, v in stats["seconds"].items() if k != "total")
     )

@@ -54,6 +54,18 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
         args.output.as_deref(),
         &notes,
     )?;
+    if let Some(left_out) = stats
+        .as_ref()
+        .map(|s| s.labels_left_out)
+        .filter(|&n| n > 0 && format == Format::Svg)
+    {
+        notes.note(&format!(
+            "{} without room beside their lines left out (hover an edge for its numbers, or \
+             --edge-labels always to give every label a place, at the price of a wider, more \
+             bent drawing)",
+            count(left_out, "edge label"),
+        ));
+    }
     if args.stats {
         match &stats {
             Some(stats) => print_stats(stats),
@@ -180,13 +192,14 @@ struct PageExtras {
 fn print_stats(s: &layout::LayoutStats) {
     let ms = |secs: f64| format!("{:.2} ms", secs * 1000.0);
     eprintln!(
-        "svcgraph: layout: {}, {}, {} layers, {} reversed, {} dummies, {} direct, {} crossings, {:.0}x{:.0} px",
+        "svcgraph: layout: {}, {}, {} layers, {} reversed, {} dummies, {} direct, {} labels left out, {} crossings, {:.0}x{:.0} px",
         count(s.nodes, "node"),
         count(s.edges, "edge"),
         s.layers,
         s.reversed_edges,
         s.dummies,
         s.direct_edges,
+        s.labels_left_out,
         s.crossings,
         s.width,
         s.height

@@ -16,6 +16,8 @@ pub const SLACK: f64 = 0.5;
 pub struct LabelHits {
     /// Labels drawn.
     pub labels: usize,
+    /// Calls drawn (each could have had a label).
+    pub calls: usize,
     /// Label–node pairs that overlap.
     pub node: u64,
     /// Label–label pairs that overlap.
@@ -33,6 +35,7 @@ impl LabelHits {
 
     pub fn add(&mut self, o: &LabelHits) {
         self.labels += o.labels;
+        self.calls += o.calls;
         self.node += o.node;
         self.label += o.label;
         self.edge += o.edge;
@@ -125,6 +128,7 @@ pub fn label_collisions(d: &Drawing) -> LabelHits {
         .collect();
     let mut hits = LabelHits {
         labels: labels.len(),
+        calls: d.edges.len(),
         ..LabelHits::default()
     };
     let distance = |e: usize, r: &Rect| {

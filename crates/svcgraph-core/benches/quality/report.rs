@@ -212,7 +212,7 @@ pub fn print_classes(rows: &[Row]) {
     );
     println!();
     println!(
-        "| services | graphs (dot finished) | edges | crossings ours | dot | ours / dot | worst decile (ours+1)/(dot+1) | worst graph | turns/edge ours | dot | area ours / dot | overlap % ours | dot | labels | label hits node | label | edge | nearer another line |"
+        "| services | graphs (dot finished) | edges | crossings ours | dot | ours / dot | worst decile (ours+1)/(dot+1) | worst graph | turns/edge ours | dot | area ours / dot | overlap % ours | dot | labels (of calls) | label hits node | label | edge | nearer another line |"
     );
     println!(
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -233,7 +233,7 @@ pub fn print_classes(rows: &[Row]) {
                 (format!("{p:.2}"), format!("{m:.2}"))
             });
         println!(
-            "| {class} | {} ({}) | {} | {:.0} | {:.0} | {} | {decile} | {worst} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {class} | {} ({}) | {} | {:.0} | {:.0} | {} | {decile} | {worst} | {} | {} | {} | {} | {} | {} ({}) | {} | {} | {} | {} |",
             members.len(),
             s.graphs,
             s.edges,
@@ -246,6 +246,7 @@ pub fn print_classes(rows: &[Row]) {
             percent(s.ours.near, s.ours.length),
             percent(s.dot.near, s.dot.length),
             labels.labels,
+            labels.calls,
             labels.node,
             labels.label,
             labels.edge,
@@ -348,8 +349,9 @@ pub fn print_summary(rows: &[Row]) {
         per_edge(d.turns, d.lines as usize)
     );
     println!(
-        "    label hits (ours, every generated graph): {} labels; {} on a node, {} on a label, {} on another call's edge ({} in all)",
+        "    label hits (ours, every generated graph): {} labels on {} calls; {} on a node, {} on a label, {} on another call's edge ({} in all)",
         labels.labels,
+        labels.calls,
         labels.node,
         labels.label,
         labels.edge,

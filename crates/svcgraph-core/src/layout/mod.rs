@@ -12,9 +12,11 @@
 //!    afterwards where the line runs flattest near its middle and nothing else is
 //!    (`labels`); a label that finds no place gets a room of its own in the next try: a
 //!    dummy the size of its text in a layer without nodes, inserted only where such a call
-//!    joins neighbouring layers. After four tries every label gets a room (layers doubled),
-//!    as on graphs of over 200 labelled edges, where most labels find no place. Either way
-//!    no label overlaps a node, another label or another edge's line;
+//!    joins neighbouring layers. After four tries every label gets a room (layers doubled).
+//!    On graphs of over 200 labelled edges, where hundreds of labels find no place, a
+//!    label without a place is left out instead (unless every label is asked for, which
+//!    gives every label a room at once). Either way no label overlaps a node, another
+//!    label or another edge's line;
 //! 3. dummy vertices for edges spanning several layers, their count kept within a budget
 //!    (at most [`MAX_DUMMIES`]; the longest edges over it are drawn straight, counted in
 //!    [`LayoutStats::direct_edges`]);
@@ -181,6 +183,12 @@ pub struct LayoutOptions {
     /// Where an earlier drawing ran each edge, client to server, by input index (empty, or
     /// one entry per edge): long edges are threaded where they ran.
     pub previous_edges: Vec<Option<Vec<Point>>>,
+    /// Draw every edge label, however many: a label that finds no place beside its line
+    /// gets a room of its own (a layer between two layers of nodes), which widens the
+    /// drawing and bends the lines through it. By default that is so up to 200 labelled
+    /// edges; above that a label that finds no place is left out (its route's `label` is
+    /// `None`, counted in [`LayoutStats::labels_left_out`]).
+    pub every_label: bool,
 }
 
 impl Default for LayoutOptions {
@@ -195,6 +203,7 @@ impl Default for LayoutOptions {
             dummy_budget: None,
             previous: Vec::new(),
             previous_edges: Vec::new(),
+            every_label: false,
         }
     }
 }
@@ -290,6 +299,9 @@ pub struct LayoutStats {
     pub dummies: usize,
     /// Edges drawn straight because the dummy budget ran out.
     pub direct_edges: usize,
+    /// Edge labels left out for want of a place beside their lines (only on graphs of over
+    /// 200 labelled edges, unless [`LayoutOptions::every_label`]).
+    pub labels_left_out: usize,
     /// Edge crossings between adjacent layers in the final order.
     pub crossings: u64,
     /// Width of the drawing.
@@ -442,14 +454,18 @@ pub enum Keep {
 
 /// Tries at laying labels out beside their lines before every label gets a room.
 const ROOM_TRIES: usize = 4;
-/// Most labelled edges for which the layout tries setting labels beside their lines: each
-/// try is a layout, and on larger graphs most labels find no place anyway.
+/// Most labelled edges for which every label is drawn by default. Above this the layout
+/// makes one try, and a label that finds no place beside its line is left out: rooms for
+/// the hundreds that do not fit would double the layers, widen the drawing 2–3 times and
+/// bend most lines (measured in BENCHMARKS.md), and each further try is a layout.
 const FREE_LABELS: usize = 200;
 
 /// Lays out `graph` keeping what `keep` says of the earlier drawing. Labelled edges are
 /// first laid out as if bare and their labels set beside their lines where there is room
-/// (`labels`); a label that finds none gets a room of its own in the next try, and after
-/// [`ROOM_TRIES`] tries (or at once above [`FREE_LABELS`] labelled edges) every label does.
+/// (`labels`). Up to [`FREE_LABELS`] labelled edges (or with
+/// [`LayoutOptions::every_label`]) a label that finds none gets a room of its own in the
+/// next try, and after [`ROOM_TRIES`] tries every label does (at once, above
+/// [`FREE_LABELS`] with [`LayoutOptions::every_label`]); otherwise it is left out.
 /// A later try of a fresh layout orders its layers starting from the first try's order,
 /// as a live view does from its last drawing ([`Keep::Compacted`]): a fresh order for the
 /// layers with rooms crossed more (measured in BENCHMARKS.md).
@@ -488,7 +504,8 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
         .iter()
         .filter(|e| e.label.is_some() && e.source != e.target)
         .count();
-    if labelled == 0 || labelled > FREE_LABELS {
+    let many = labelled > FREE_LABELS;
+    if labelled == 0 || (many && options.every_label) {
         return layout_rooms(graph, options, keep, true, &[]);
     }
     let sizes: Vec<Option<Size>> = graph.edges.iter().map(|e| e.label).collect();
@@ -528,9 +545,13 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
             _ => layout_rooms(&some_rooms, options, keep, false, &aside)?,
         };
         let t = Stopwatch::start();
-        let unplaced = labels::place(&mut out, &aside, lr, options.margin);
+        let unplaced = labels::place(&mut out, &aside, lr, options.margin, many);
         out.stats.phases.routing += t.seconds();
         if unplaced.is_empty() {
+            return Ok(out);
+        }
+        if many {
+            out.stats.labels_left_out = unplaced.len();
             return Ok(out);
         }
         if from_first.is_none() && keep == Keep::Nothing {
@@ -1297,6 +1318,7 @@ fn layout_rooms(
         reversed_edges: reversed.iter().filter(|r| **r).count(),
         dummies: l.layer.len() - n,
         direct_edges: direct.iter().filter(|d| **d).count(),
+        labels_left_out: 0,
         crossings,
         width,
         height,

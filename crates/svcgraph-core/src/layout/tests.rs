@@ -1075,6 +1075,69 @@ fn labels_that_fit_beside_their_lines_add_no_layers() {
     }
 }
 
+/// Every label lies at least as near its own line as any other edge's: a reader takes
+/// a label for the line nearest to it.
+fn assert_labels_nearest_their_own_lines(out: &Layout) {
+    let lines: Vec<Vec<Point>> = out.edges.iter().map(labels::polyline).collect();
+    let distance = |r: &Rect, line: &[Point]| {
+        line.windows(2)
+            .map(|w| labels::box_segment(r, w[0], w[1]))
+            .fold(f64::INFINITY, f64::min)
+    };
+    for (i, route) in out.edges.iter().enumerate() {
+        let Some(label) = route.label else { continue };
+        let own = distance(&label, &lines[i]);
+        for (j, line) in lines.iter().enumerate() {
+            if out.edges[j].points == route.points || out.edges[j].shape == RouteShape::Straight {
+                continue;
+            }
+            let other = distance(&label, line);
+            assert!(
+                other >= own - 1e-9,
+                "edge {i}'s label {label:?} is {other} from edge {j}'s line, {own} from its own"
+            );
+        }
+    }
+}
+
+#[test]
+fn on_graphs_of_many_labels_those_without_room_are_left_out_unless_every_label_is_asked_for() {
+    // 240 services, about 320 labelled calls: over the number for which every label gets
+    // a place by default.
+    let g = service_like(240, true);
+    let labelled = g.edges.iter().filter(|e| e.source != e.target).count();
+    assert!(labelled > FREE_LABELS, "{labelled} labelled calls");
+    let bare = layout(&service_like(240, false), &LayoutOptions::default()).unwrap();
+    for direction in [Direction::LeftToRight, Direction::TopToBottom] {
+        let fit = LayoutOptions {
+            direction,
+            ..LayoutOptions::default()
+        };
+        let out = layout(&g, &fit).unwrap();
+        assert_sound(&g, &out);
+        let missing = out.edges.iter().filter(|e| e.label.is_none()).count();
+        assert_eq!(out.stats.labels_left_out, missing, "{direction:?}");
+        assert!(
+            missing > 0 && missing < labelled,
+            "{missing} of {labelled} left out"
+        );
+        assert_labels_nearest_their_own_lines(&out);
+        // No label layers: the layers are those of the graph without labels.
+        if direction == Direction::LeftToRight {
+            assert_eq!(out.stats.layers, bare.stats.layers);
+        }
+        let every = LayoutOptions {
+            every_label: true,
+            ..fit
+        };
+        let all = layout(&g, &every).unwrap();
+        assert_sound(&g, &all);
+        assert!(all.edges.iter().all(|e| e.label.is_some()));
+        assert_eq!(all.stats.labels_left_out, 0);
+        assert!(all.stats.layers > out.stats.layers, "{direction:?}");
+    }
+}
+
 #[test]
 fn a_label_with_no_room_beside_its_line_gets_a_room_of_its_own() {
     // Labels far taller than the gaps between the called services: none fits beside its
@@ -1125,7 +1188,7 @@ fn a_label_keeps_away_from_other_lines_where_it_can() {
     out.width = 500.0;
     out.height = 220.0;
     let label = Some(size(70.0, 12.0));
-    assert!(labels::place(&mut out, &[label, label], true, 16.0).is_empty());
+    assert!(labels::place(&mut out, &[label, label], true, 16.0, false).is_empty());
     let (upper, lower) = (out.edges[0].label.unwrap(), out.edges[1].label.unwrap());
     assert!(upper.bottom() <= 100.0, "{upper:?}");
     assert!(lower.top() >= 118.0, "{lower:?}: between the lines");
@@ -1146,7 +1209,10 @@ fn placing_labels_reports_the_ones_without_a_place() {
     let mut out = layout(&g, &options).unwrap();
     assert!(out.nodes[1].left() - out.nodes[0].right() < 8.0);
     let label = Some(size(40.0, 12.0));
-    assert_eq!(labels::place(&mut out, &[label], true, 16.0), vec![0]);
+    assert_eq!(
+        labels::place(&mut out, &[label], true, 16.0, false),
+        vec![0]
+    );
     assert!(out.edges[0].label.is_none());
     // With room, it sits beside the line and the drawing holds it.
     let mut wide = layout(&g, &LayoutOptions::default()).unwrap();
@@ -1162,7 +1228,7 @@ fn placing_labels_reports_the_ones_without_a_place() {
         },
     ];
     wide.edges[0].shape = RouteShape::Straight;
-    assert!(labels::place(&mut wide, &[label], true, 16.0).is_empty());
+    assert!(labels::place(&mut wide, &[label], true, 16.0, false).is_empty());
     let text = wide.edges[0].label.unwrap();
     assert!(text.bottom() <= wide.nodes[0].y && text.bottom() >= wide.nodes[0].y - 8.0);
     assert!(text.right() <= wide.width);

@@ -31,10 +31,13 @@ use crate::model::{NodeKind, ServiceGraph};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EdgeLabels {
-    /// On graphs of up to 1,000 edges; above that only in tooltips.
+    /// On graphs of up to 1,000 edges; above that only in tooltips. On graphs of over 200
+    /// calls, only labels that find room beside their lines (the legend says how many;
+    /// [`LayoutStats::labels_left_out`] counts the others).
     #[default]
     Auto,
-    /// Always.
+    /// Always, every one of them: a label without room beside its line gets a room of its
+    /// own ([`LayoutOptions::every_label`]).
     Always,
     /// Never (tooltips still have every number).
     Never,
@@ -142,6 +145,7 @@ fn prepare(graph: &ServiceGraph, options: &SvgOptions) -> Prepared {
         edges: options.edges,
         previous,
         previous_edges,
+        every_label: options.edge_labels == EdgeLabels::Always,
         ..LayoutOptions::default()
     };
     // Indices in `input` are in range by construction, so layout cannot fail; an empty
@@ -301,7 +305,14 @@ fn draw(graph: &ServiceGraph, options: &SvgOptions, out: &mut Out) -> Layout {
     // Written first for its width: the picture is at least as wide as its legend.
     let mut legend_text = String::new();
     let legend_width = if legend {
-        write_legend(&mut legend_text, graph, drawn.height)
+        let left_out = drawn.stats.labels_left_out.min(edges.len());
+        let shown = with_labels.then_some((edges.len() - left_out, edges.len()));
+        write_legend(
+            &mut legend_text,
+            graph,
+            drawn.height,
+            shown.filter(|_| left_out > 0),
+        )
     } else {
         0.0
     };
@@ -963,9 +974,15 @@ fn write_shape(out: &mut String, kind: NodeKind, r: &Rect) {
 }
 
 /// A one-line legend under the drawing: colours by error ratio (of calls, and of the calls
-/// into a service), width by rate, the kinds of node present. Returns its width, margins
-/// included.
-fn write_legend(out: &mut String, graph: &ServiceGraph, top: f64) -> f64 {
+/// into a service), width by rate, the kinds of node present, and how many calls have
+/// their labels on the picture when `labelled` (those with one, of all) says some have
+/// none. Returns its width, margins included.
+fn write_legend(
+    out: &mut String,
+    graph: &ServiceGraph,
+    top: f64,
+    labelled: Option<(usize, usize)>,
+) -> f64 {
     let y = top + LEGEND_HEIGHT / 2.0;
     let _ = write!(
         out,
@@ -992,6 +1009,17 @@ fn write_legend(out: &mut String, graph: &ServiceGraph, top: f64) -> f64 {
         num(x + 6.0)
     );
     x += 16.0 + text_width("width: requests/s", 10.0) + 12.0;
+    if let Some((shown, all)) = labelled {
+        let note =
+            format!("labels on {shown} of {all} calls (no room beside the others: hover them)");
+        let _ = write!(
+            out,
+            r#"<text x="{}" y="3.5">{}</text>"#,
+            num(x),
+            text(&note)
+        );
+        x += text_width(&note, 10.0) + 12.0;
+    }
     let mut present: Vec<NodeKind> = graph.nodes().map(|n| n.kind).collect();
     present.sort_unstable();
     present.dedup();

@@ -187,7 +187,8 @@ class Graph:
 
         ``rankdir``: ``"lr"`` callers on the left, ``"tb"`` on top; ``edges``: ``"curved"``
         (straight lines and smooth curves) or ``"orthogonal"`` (right angles); ``edge_labels``:
-        ``"auto"`` (up to 1,000 edges), ``"always"`` or ``"never"``; ``group="namespace"``
+        ``"auto"`` (up to 1,000 edges; above 200 calls only the labels with room beside their
+        lines), ``"always"`` (every label) or ``"never"``; ``group="namespace"``
         boxes each namespace; ``legend=False`` leaves the legend out; ``hint``, the text of
         ``layout_hint()`` for an earlier drawing, keeps its services in place.
 
@@ -308,7 +309,7 @@ class Graph:
         group: _Group = None,
     ) -> LayoutStats:
         """Numbers about the layout ``to_svg`` draws with these options: node, edge, layer,
-        reversed-edge, dummy-node, direct-edge and crossing counts, the size, and the
+        reversed-edge, dummy-node, direct-edge, left-out-label and crossing counts, the size, and the
         ``seconds`` each phase took.
 
         Raises ``InputError`` for another option value.

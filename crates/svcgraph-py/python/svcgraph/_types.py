@@ -68,6 +68,7 @@ class LayoutStats(TypedDict):
     reversed_edges: int
     dummies: int
     direct_edges: int
+    labels_left_out: int
     crossings: int
     width: float
     height: float
