@@ -687,12 +687,7 @@ fn labels_left_out_for_size_are_announced_with_the_way_to_force_them() {
     let names: Vec<(String, String)> = (0..1001)
         .map(|i| (format!("caller-{}", i % 40), format!("callee-{i}")))
         .collect();
-    let labels: Vec<[(&str, &str); 2]> = names
-        .iter()
-        .map(|(c, s)| [("client", c.as_str()), ("server", s.as_str())])
-        .collect();
-    let series: Vec<(&[(&str, &str)], &str)> = labels.iter().map(|l| (&l[..], "1.5")).collect();
-    let big = prometheus_response(&series);
+    let big = calls_response(&names);
     let out = run(&["render", "-i", "-"], big.as_bytes());
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
@@ -724,12 +719,7 @@ fn labels_without_room_on_a_graph_of_many_calls_are_counted_in_the_note_and_the_
             })
         })
         .collect();
-    let labels: Vec<[(&str, &str); 2]> = names
-        .iter()
-        .map(|(c, s)| [("client", c.as_str()), ("server", s.as_str())])
-        .collect();
-    let series: Vec<(&[(&str, &str)], &str)> = labels.iter().map(|l| (&l[..], "1.5")).collect();
-    let calls = prometheus_response(&series);
+    let calls = calls_response(&names);
     let out = run(&["render", "-i", "-", "--stats"], calls.as_bytes());
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
@@ -761,6 +751,16 @@ fn labels_without_room_on_a_graph_of_many_calls_are_counted_in_the_note_and_the_
     let svg = String::from_utf8(every.stdout).unwrap();
     assert!(!svg.contains("labels on "));
     assert_eq!(edge_texts(&svg), 320);
+}
+
+/// A Prometheus response of one series per (client, server) pair, 1.5 requests a second.
+fn calls_response(names: &[(String, String)]) -> String {
+    let labels: Vec<[(&str, &str); 2]> = names
+        .iter()
+        .map(|(c, s)| [("client", c.as_str()), ("server", s.as_str())])
+        .collect();
+    let series: Vec<(&[(&str, &str)], &str)> = labels.iter().map(|l| (&l[..], "1.5")).collect();
+    prometheus_response(&series)
 }
 
 /// Texts among the edges of an SVG picture: their labels.
