@@ -137,6 +137,28 @@ pub(super) fn enters(a: Point, b: Point, r: &Rect) -> bool {
     t0 < t1
 }
 
+/// The corners of `r`, clockwise from the top left.
+fn corners(r: &Rect) -> [Point; 4] {
+    [
+        Point {
+            x: r.left(),
+            y: r.top(),
+        },
+        Point {
+            x: r.right(),
+            y: r.top(),
+        },
+        Point {
+            x: r.right(),
+            y: r.bottom(),
+        },
+        Point {
+            x: r.left(),
+            y: r.bottom(),
+        },
+    ]
+}
+
 /// Distance from the box `r` to the segment from `a` to `b` (0 where they meet).
 pub(super) fn box_segment(r: &Rect, a: Point, b: Point) -> f64 {
     if enters(a, b, r) {
@@ -157,25 +179,7 @@ pub(super) fn box_segment(r: &Rect, a: Point, b: Point) -> f64 {
         };
         super::length(a.x + t * dx - p.x, a.y + t * dy - p.y)
     };
-    let corners = [
-        Point {
-            x: r.left(),
-            y: r.top(),
-        },
-        Point {
-            x: r.right(),
-            y: r.top(),
-        },
-        Point {
-            x: r.right(),
-            y: r.bottom(),
-        },
-        Point {
-            x: r.left(),
-            y: r.bottom(),
-        },
-    ];
-    corners
+    corners(r)
         .into_iter()
         .map(to_segment)
         .fold(to_box(a).min(to_box(b)), f64::min)
@@ -247,24 +251,7 @@ impl Taken {
             }
         }
         for g in out.groups.iter().flatten().map(|g| g.rect) {
-            let corners = [
-                Point {
-                    x: g.left(),
-                    y: g.top(),
-                },
-                Point {
-                    x: g.right(),
-                    y: g.top(),
-                },
-                Point {
-                    x: g.right(),
-                    y: g.bottom(),
-                },
-                Point {
-                    x: g.left(),
-                    y: g.bottom(),
-                },
-            ];
+            let corners = corners(&g);
             for k in 0..4 {
                 pieces.push(Piece {
                     a: corners[k],

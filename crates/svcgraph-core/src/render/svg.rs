@@ -306,13 +306,8 @@ fn draw(graph: &ServiceGraph, options: &SvgOptions, out: &mut Out) -> Layout {
     let mut legend_text = String::new();
     let legend_width = if legend {
         let left_out = drawn.stats.labels_left_out.min(edges.len());
-        let shown = with_labels.then_some((edges.len() - left_out, edges.len()));
-        write_legend(
-            &mut legend_text,
-            graph,
-            drawn.height,
-            shown.filter(|_| left_out > 0),
-        )
+        let shown = (with_labels && left_out > 0).then(|| (edges.len() - left_out, edges.len()));
+        write_legend(&mut legend_text, graph, drawn.height, shown)
     } else {
         0.0
     };
