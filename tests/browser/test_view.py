@@ -420,12 +420,18 @@ def test_a_collapsed_box_hides_no_call_that_passes_under_it(driver, workdir: Pat
 def test_edge_labels_switch_and_read_like_the_rust_ones(page) -> None:
     edge = page.find_element(
         By.CSS_SELECTOR, f'g.edges > g.edge[data-source="{CHECKOUT}"][data-target="payments/payment"] > text')
-    drawn = edge.text
-    assert drawn == "3.90 req/s · 2.1% err · p95 310 ms"
+    lines = "return [...arguments[0].childNodes].map(n => n.textContent)"
+    drawn = page.execute_script(lines, edge)
+    assert drawn == ["3.90 req/s · 2.1% err", "p95 310 ms"], "a label of three parts on two lines"
+    y = float(edge.get_attribute("y"))
     labels = Select(page.find_element(By.ID, "labels"))
-    for value, text in [("rate", "3.90 req/s"), ("errors", "2.1% err"), ("p95", "p95 310 ms"), ("auto", drawn)]:
+    for value, text in [("rate", ["3.90 req/s"]), ("errors", ["2.1% err"]), ("p95", ["p95 310 ms"])]:
         labels.select_by_value(value)
-        assert edge.text == text
+        assert page.execute_script(lines, edge) == text
+        assert float(edge.get_attribute("y")) == y + 5.5, "one line, in the middle of the two"
+    labels.select_by_value("auto")
+    assert page.execute_script(lines, edge) == drawn
+    assert float(edge.get_attribute("y")) == y
     assert page.execute_script(
         "const v = window.svcgraphView;"
         "return [v.formatRate(12345), v.formatRate(0.0123), v.formatPercent(0.0005),"

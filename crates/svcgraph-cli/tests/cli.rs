@@ -614,7 +614,11 @@ fn a_baseline_marks_new_gone_and_changed_edges_in_every_format() {
         "edge and node"
     );
     assert_eq!(svg_text.matches(r#"data-diff="changed""#).count(), 3);
-    assert!(svg_text.contains("gone · was 3.80 req/s"), "{svg_text}");
+    // A label of two parts or more on two lines: "gone", then the rate it had.
+    assert!(
+        svg_text.contains(">gone<tspan") && svg_text.contains(">was 3.80 req/s</tspan>"),
+        "{svg_text}"
+    );
     assert!(svg_text.contains("6.1% err (+5.9 pp)"));
     assert!(svg_text.contains("p95 310 ms (+158%)"));
     assert!(svg_text.contains("21.7 req/s (+171%)"));

@@ -184,6 +184,22 @@
     const v = element.getAttribute(name);
     return v === null ? null : Number(v);
   }
+  // An edge label's lines as drawn, each [words, x, y]: the <text>'s own words on its
+  // baseline, then each <tspan>'s a `dy` lower (labels of several parts take two lines).
+  function labelLines(t) {
+    const x = num(t, 'x');
+    let y = num(t, 'y');
+    const lines = [];
+    for (const n of t.childNodes) {
+      if (n.nodeType === Node.TEXT_NODE) {
+        if (n.nodeValue) lines.push([n.nodeValue, x, y]);
+      } else if (n.nodeName === 'tspan') {
+        y += num(n, 'dy') || 0;
+        lines.push([n.textContent, x, y]);
+      }
+    }
+    return lines;
+  }
   function rectBox(rect) {
     return rect ? { x: num(rect, 'x'), y: num(rect, 'y'), w: num(rect, 'width'), h: num(rect, 'height') } : null;
   }
@@ -355,16 +371,21 @@
     for (const e of model.edges) {
       if (e.text === undefined) {
         const t = e.el.querySelector(':scope > text');
-        e.text = t ? { el: t, x: num(t, 'x'), y: num(t, 'y') - 3.5 } : null;
+        e.text = t ? { el: t } : null;
       }
       if (!e.text) continue;
       let covered = false;
       if (readable) {
-        const sx = (e.text.x - view.x) * view.k;
-        const sy = (e.text.y - view.y) * view.k;
-        const half = (e.text.el.textContent.length * 5.5 * view.k) / 2; // 10-unit text
+        // The label's lines (10-unit text) as one box on the screen.
+        const lines = labelLines(e.text.el);
+        if (!lines.length) continue;
+        const widest = Math.max(...lines.map((l) => l[0].length));
+        const sx = (lines[0][1] - view.x) * view.k;
+        const top = (lines[0][2] - 3.5 - view.y) * view.k;
+        const bottom = (lines[lines.length - 1][2] - 3.5 - view.y) * view.k;
+        const half = (widest * 5.5 * view.k) / 2;
         const up = 6 * view.k;
-        const r = [sx - half, sy - up, sx + half, sy + up];
+        const r = [sx - half, top - up, sx + half, bottom + up];
         const w = stage.clientWidth, h = stage.clientHeight;
         if (r[2] > 0 && r[0] < w && r[3] > 0 && r[1] < h) {
           covered = overlapsAny(grid, r[0], r[1], r[2], r[3]);
@@ -926,8 +947,11 @@
         if (!it.text || scene.hidden.edges[i] || it.text.classList.contains('under-name')) return;
         const x = num(it.text, 'x'), y = num(it.text, 'y');
         if (x < x0 - 200 || x > x1 + 200 || y < y0 - 20 || y > y1 + 20 || eb[i * 4] > x1) return;
-        ctx.strokeText(it.text.textContent, x, y);
-        ctx.fillStyle = it.headFill; ctx.fillText(it.text.textContent, x, y);
+        ctx.fillStyle = it.headFill;
+        for (const [words, lx, ly] of labelLines(it.text)) {
+          ctx.strokeText(words, lx, ly);
+          ctx.fillText(words, lx, ly);
+        }
       });
     }
     if (!scene.marks) {
@@ -2334,13 +2358,13 @@
 
   /* ---------- Edge labels ---------- */
 
+  // One number of an edge's label (`auto` keeps the label as drawn).
   function labelText(edge, kind) {
     const n = edgeNumbers(edge);
     switch (kind) {
-      case 'rate': return `${formatRate(n.rps)} req/s`;
       case 'errors': return `${formatPercent(n.ratio)} err`;
       case 'p95': return n.p95 == null ? 'p95 —' : `p95 ${formatDuration(n.p95)}`;
-      default: return edge.label;
+      default: return `${formatRate(n.rps)} req/s`;
     }
   }
   function applyLabels() {
@@ -2349,8 +2373,16 @@
       const t = e.el.querySelector(':scope > text');
       if (!t) continue;
       drawn++;
-      if (e.label === null) e.label = t.textContent;
-      t.textContent = labelText(e, state.labels);
+      if (e.label === null) e.label = { nodes: [...t.childNodes], y: t.getAttribute('y') };
+      if (state.labels === 'auto') {
+        t.replaceChildren(...e.label.nodes);
+        t.setAttribute('y', e.label.y);
+      } else {
+        // One part on one line, in the middle of the label's place.
+        const lines = e.label.nodes.length;
+        t.textContent = labelText(e, state.labels);
+        t.setAttribute('y', String(Number(e.label.y) + (lines - 1) * 5.5));
+      }
     }
     ui.labels.disabled = drawn === 0 && model.edges.length > 0;
     scheduleNames();

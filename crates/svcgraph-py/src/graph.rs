@@ -597,7 +597,8 @@ impl Graph {
 
     /// The picture as a self-contained SVG document: `rankdir` `"lr"` (callers left) or
     /// `"tb"` (callers on top), as the command line's `--rankdir`; `edge_labels` `"auto"` (up to 1,000 edges;
-    /// above 200 calls only the labels with room beside their lines), `"always"` (every
+    /// the labels with room beside their lines, and rooms of their own for others only while
+    /// the drawing fits 1600 × 900 or stays within 1.3 times its area without them), `"always"` (every
     /// label) or `"never"`; `group="namespace"` boxes each namespace; `legend=False` leaves out the
     /// legend. Tooltips carry every number.
     ///

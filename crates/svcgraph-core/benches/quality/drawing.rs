@@ -11,10 +11,11 @@
 //!
 //! For the label checks, the boxes of our nodes (a `<g class="node">`'s `rect`, or its
 //! `path` for a database, as the path's bounding box) and of our edge labels (an edge
-//! group's `<text>`): the box the layout reserves for a label, [`LABEL_HEIGHT`] high
-//! and as wide as the renderer's own estimate of the text (`text_width`, which errs on the
-//! wide side), centred on the text's `x` and on its baseline less 0.35 em, where our
-//! renderer puts a label's middle. Legends and groups are not read.
+//! group's `<text>`): the box the layout reserves for a label, [`LABEL_HEIGHT`] high and
+//! [`LABEL_LINE`] more for each further line (a `<tspan>`), as wide as the renderer's own
+//! estimate of its widest line (`text_width`, which errs on the wide side), centred on the
+//! text's `x` and on the middle of its lines' baselines less 0.35 em, where our renderer
+//! puts a label's middle. Legends and groups are not read.
 
 use roxmltree::{Document, Node};
 use svcgraph_core::render::text::text_width;
@@ -28,6 +29,8 @@ pub const TOLERANCE: f64 = 0.1;
 pub const LABEL_FONT: f64 = 10.0;
 /// The height the layout reserves for a label.
 const LABEL_HEIGHT: f64 = LABEL_FONT + 3.0;
+/// From one line of a label to the next (a `<tspan>`'s `dy`).
+const LABEL_LINE: f64 = LABEL_FONT + 1.0;
 
 /// An axis-aligned box.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -192,12 +195,17 @@ fn number(n: Node, name: &str) -> Result<f64, String> {
 /// The box a label's `<text>` stands for (see the module documentation).
 fn label_box(text: Node) -> Result<Rect, String> {
     let m = transform_of(text)?;
-    let words: String = text
+    // One line per text node: the `<text>`'s own, then each `<tspan>`'s, a line lower.
+    let widths: Vec<f64> = text
         .descendants()
         .filter_map(|t| t.is_text().then(|| t.text()).flatten())
+        .map(|line| text_width(line, LABEL_FONT))
         .collect();
-    let (half_w, half_h) = (text_width(&words, LABEL_FONT) / 2.0, LABEL_HEIGHT / 2.0);
-    let middle = Point::new(number(text, "x")?, number(text, "y")? - 0.35 * LABEL_FONT);
+    let lines = widths.len().max(1) as f64;
+    let half_w = widths.iter().copied().fold(0.0, f64::max) / 2.0;
+    let half_h = LABEL_HEIGHT / 2.0 + (lines - 1.0) * LABEL_LINE / 2.0;
+    let first = number(text, "y")? - 0.35 * LABEL_FONT;
+    let middle = Point::new(number(text, "x")?, first + (lines - 1.0) * LABEL_LINE / 2.0);
     let corners = [(-half_w, -half_h), (half_w, half_h)]
         .map(|(dx, dy)| m.apply(Point::new(middle.x + dx, middle.y + dy)));
     Ok(Rect::around(corners).unwrap_or(Rect {

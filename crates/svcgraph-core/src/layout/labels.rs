@@ -223,6 +223,8 @@ struct Taken {
     /// Nodes, group labels, then edge labels from `first_label` on.
     boxes: Vec<Rect>,
     first_label: usize,
+    /// The edge of each box from `first_label` on (`usize::MAX` for those placed before).
+    owner: Vec<usize>,
     line_grid: Grid,
     box_grid: Grid,
 }
@@ -265,6 +267,7 @@ impl Taken {
         boxes.extend(out.groups.iter().flatten().map(|g| g.label));
         let first_label = boxes.len();
         boxes.extend(out.edges.iter().filter_map(|e| e.label));
+        let owner = vec![usize::MAX; boxes.len() - first_label];
         let items = pieces.len() + boxes.len() + more;
         let mut line_grid = Grid::new(out.width, out.height, items);
         for (i, p) in pieces.iter().enumerate() {
@@ -284,6 +287,7 @@ impl Taken {
             pieces,
             boxes,
             first_label,
+            owner,
             line_grid,
             box_grid,
         }
@@ -320,25 +324,64 @@ impl Taken {
     /// closer), lies nearer another edge's line: a reader would take it for that edge's.
     fn misleads(&self, r: &Rect, e: usize, own: f64) -> bool {
         let near = grown(r, own);
+        let mut own = own;
+        self.line_grid.any(&near, |i| {
+            let p = &self.pieces[i as usize];
+            if p.edge as usize == e {
+                own = own.min(box_segment(r, p.a, p.b));
+            }
+            false
+        });
         self.line_grid.any(&near, |i| {
             let p = &self.pieces[i as usize];
             p.edge as usize != e && p.edge != u32::MAX && box_segment(r, p.a, p.b) < own
         })
     }
 
-    fn add(&mut self, r: Rect) {
-        let i = self.boxes.len() as u32;
+    /// Takes `r` for the label of edge `e`; returns its index.
+    fn add(&mut self, r: Rect, e: usize) -> usize {
+        let i = self.boxes.len();
         self.box_grid
-            .insert(r.left(), r.top(), r.right(), r.bottom(), i);
+            .insert(r.left(), r.top(), r.right(), r.bottom(), i as u32);
         self.boxes.push(r);
+        self.owner.push(e);
+        i
+    }
+
+    /// The one label in the way of a label of edge `e` at `r`, by index, when nothing
+    /// else is (no node, no line, no other label).
+    fn only_label_in_the_way(&self, r: &Rect, e: usize) -> Option<usize> {
+        let clear = grown(r, CLEAR);
+        let line_in_the_way = self.line_grid.any(&clear, |i| {
+            let p = &self.pieces[i as usize];
+            let room = if p.edge as usize == e { r } else { &clear };
+            enters(p.a, p.b, room)
+        });
+        if !(r.x.is_finite() && r.y.is_finite()) || line_in_the_way {
+            return None;
+        }
+        let mut one = None;
+        let more = self.box_grid.any(&clear, |i| {
+            let i = i as usize;
+            if !overlaps(&clear, &self.boxes[i]) || one == Some(i) {
+                return false;
+            }
+            if i < self.first_label || one.is_some() {
+                return true;
+            }
+            one = Some(i);
+            false
+        });
+        one.filter(|_| !more)
     }
 }
 
 /// Sets a label beside each labelled edge of `out` (`labels` by input edge; edges with
 /// the same route share their label). Edges whose route already holds a label (loops)
-/// keep it. With `strict`, a place nearer another edge's line than the label's own, or
-/// further from its line than [`FAR`], is no place (where a label left without one is
-/// left out: one that misleads is worse than none). Returns the edges whose label found
+/// keep it. With `strict`, a place nearer another edge's line than the label's own is no
+/// place (where a label left without one is left out: one that misleads is worse than
+/// none); with `sparse` (drawings of hundreds of labels), only places within [`FAR`] of
+/// the line, half as many along it, are tried. Returns the edges whose label found
 /// no place (none when all did); `out` is left with the labels placed, grown to hold them
 /// with `margin` to spare.
 pub(super) fn place(
@@ -347,6 +390,7 @@ pub(super) fn place(
     lr: bool,
     margin: f64,
     strict: bool,
+    sparse: bool,
 ) -> Vec<usize> {
     let lines: Vec<Vec<Point>> = out.edges.iter().map(polyline).collect();
     let mut taken = Taken::new(out, &lines, labels.len());
@@ -386,10 +430,9 @@ pub(super) fn place(
     let mut candidates: Vec<(f64, Rect, f64)> = Vec::new();
     // Every label close to its line first; then those that found no place, looser.
     let mut pending = todo;
-    // Strict: close to the line only. Places further off are more often nearer another
-    // line, and on a drawing of hundreds of labels, where many find none, looking there
-    // took two thirds of the time.
-    let leeways: &[Leeway] = if strict {
+    // Sparse: close to the line only. On a drawing of hundreds of labels, where many find
+    // none, looking further off took two thirds of the time.
+    let leeways: &[Leeway] = if sparse {
         &[STRICT_SPARSE]
     } else {
         &[STRICT, LOOSE]
@@ -419,12 +462,24 @@ pub(super) fn place(
                     reach.2.max(r.right()),
                     reach.3.max(r.bottom()),
                 );
-                taken.add(r);
+                taken.add(r, e);
             } else {
                 missed.push((length, e));
             }
         }
         pending = missed;
+    }
+    if !sparse {
+        let mut room = Room {
+            out,
+            labels,
+            lines: &lines,
+            taken: &mut taken,
+            lr,
+            strict,
+            reach: &mut reach,
+        };
+        pending.retain(|&(length, e)| !room.make(e, length));
     }
     unplaced.extend(pending.iter().map(|&(_, e)| e));
     grow(out, reach, margin);
@@ -437,6 +492,95 @@ pub(super) fn place(
         }
     }
     unplaced
+}
+
+/// Most places of a label without one that [`Room::make`] tries to clear.
+const MOVES: usize = 12;
+/// A box that is no longer taken (it overlaps nothing).
+const GONE: Rect = Rect {
+    x: f64::NAN,
+    y: f64::NAN,
+    width: 0.0,
+    height: 0.0,
+};
+
+/// What [`place`] works on, for making room for a label by moving another.
+struct Room<'a> {
+    out: &'a mut Layout,
+    labels: &'a [Option<Size>],
+    lines: &'a [Vec<Point>],
+    taken: &'a mut Taken,
+    lr: bool,
+    strict: bool,
+    reach: &'a mut (f64, f64, f64, f64),
+}
+
+impl Room<'_> {
+    /// Every place beside edge `e`'s line (of `length`), cheapest first.
+    fn places(&self, e: usize, length: f64) -> Vec<(f64, Rect, f64)> {
+        let mut into = Vec::new();
+        if let Some(size) = self.labels[e] {
+            for leeway in [STRICT, LOOSE] {
+                spots(&self.lines[e], length, size, self.lr, leeway, &mut into);
+            }
+        }
+        into.sort_by(|a, b| a.0.total_cmp(&b.0));
+        into
+    }
+
+    fn fits(&self, r: &Rect, e: usize, off: f64) -> bool {
+        self.taken.free(r, e) && !(self.strict && self.taken.misleads(r, e, off))
+    }
+
+    fn put(&mut self, r: Rect, e: usize) {
+        self.out.edges[e].label = Some(r);
+        let reach = &mut *self.reach;
+        *reach = (
+            reach.0.min(r.left()),
+            reach.1.min(r.top()),
+            reach.2.max(r.right()),
+            reach.3.max(r.bottom()),
+        );
+    }
+
+    /// Sets edge `e`'s label (its line of `length` offered no free place) where only one
+    /// other label is in the way, that one moved to another free place beside its own
+    /// line. Whether it did.
+    fn make(&mut self, e: usize, length: f64) -> bool {
+        let mut tried = 0;
+        for (_, r, off) in self.places(e, length) {
+            let Some(i) = self.taken.only_label_in_the_way(&r, e) else {
+                continue;
+            };
+            let other = self.taken.owner[i - self.taken.first_label];
+            if other == usize::MAX || (self.strict && self.taken.misleads(&r, e, off)) {
+                continue;
+            }
+            if tried == MOVES {
+                return false;
+            }
+            tried += 1;
+            let was = std::mem::replace(&mut self.taken.boxes[i], GONE);
+            let mine = self.taken.add(r, e);
+            let other_length = self.lines[other]
+                .windows(2)
+                .map(|w| distance(w[0], w[1]))
+                .sum();
+            let moved = self
+                .places(other, other_length)
+                .into_iter()
+                .find(|(_, r2, off2)| *r2 != was && self.fits(r2, other, *off2));
+            if let Some((_, r2, _)) = moved {
+                self.taken.add(r2, other);
+                self.put(r, e);
+                self.put(r2, other);
+                return true;
+            }
+            self.taken.boxes[mine] = GONE;
+            self.taken.boxes[i] = was;
+        }
+        false
+    }
 }
 
 /// Grows `out` to hold what reaches from (`reach.0`, `reach.1`) to (`reach.2`, `reach.3`)

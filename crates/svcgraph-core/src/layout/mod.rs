@@ -10,13 +10,15 @@
 //!    edge span and so the dummy vertices. Edge labels are first left out of the layout
 //!    (the channels only widened to the length of the text) and set beside their lines
 //!    afterwards where the line runs flattest near its middle and nothing else is
-//!    (`labels`); a label that finds no place gets a room of its own in the next try: a
-//!    dummy the size of its text in a layer without nodes, inserted only where such a call
-//!    joins neighbouring layers. After four tries every label gets a room (layers doubled).
-//!    On graphs of over 200 labelled edges, where hundreds of labels find no place, a
-//!    label without a place is left out instead (unless every label is asked for, which
-//!    gives every label a room at once). Either way no label overlaps a node, another
-//!    label or another edge's line;
+//!    (`labels`), never nearer another call's line than its own; a label that finds no
+//!    place gets a room of its own in the next try: a dummy the size of its text in a
+//!    layer without nodes, inserted only where such a call joins neighbouring layers.
+//!    After four tries every label gets a room (layers doubled). Rooms are taken only
+//!    while the drawing stays within 1.3 times the first try's area or a screen (1600 ×
+//!    900), and on graphs of up to 200 labelled edges: otherwise a label without a place is left out (unless
+//!    every label is asked for, when every label gets its place or a room, as close to
+//!    its line as may be). Either way no label overlaps a node, another label or another
+//!    edge's line;
 //! 3. dummy vertices for edges spanning several layers, their count kept within a budget
 //!    (at most [`MAX_DUMMIES`]; the longest edges over it are drawn straight, counted in
 //!    [`LayoutStats::direct_edges`]);
@@ -185,9 +187,11 @@ pub struct LayoutOptions {
     pub previous_edges: Vec<Option<Vec<Point>>>,
     /// Draw every edge label, however many: a label that finds no place beside its line
     /// gets a room of its own (a layer between two layers of nodes), which widens the
-    /// drawing and bends the lines through it. By default that is so up to 200 labelled
-    /// edges; above that a label that finds no place is left out (its route's `label` is
-    /// `None`, counted in [`LayoutStats::labels_left_out`]).
+    /// drawing and bends the lines through it. By default rooms are taken on graphs of up
+    /// to 200 labelled edges, and only while the drawing stays within 1.3 times the area
+    /// of the drawing without them or within 1600 × 900; a label that then has no place is left out (its
+    /// route's `label` is `None`, counted in [`LayoutStats::labels_left_out`]), as is one
+    /// whose only places are nearer another edge's line than its own.
     pub every_label: bool,
 }
 
@@ -299,8 +303,8 @@ pub struct LayoutStats {
     pub dummies: usize,
     /// Edges drawn straight because the dummy budget ran out.
     pub direct_edges: usize,
-    /// Edge labels left out for want of a place beside their lines (only on graphs of over
-    /// 200 labelled edges, unless [`LayoutOptions::every_label`]).
+    /// Edge labels left out for want of a place beside their lines (never with
+    /// [`LayoutOptions::every_label`]).
     pub labels_left_out: usize,
     /// Edge crossings between adjacent layers in the final order.
     pub crossings: u64,
@@ -459,44 +463,29 @@ const ROOM_TRIES: usize = 4;
 /// the hundreds that do not fit would double the layers, widen the drawing 2–3 times and
 /// bend most lines (measured in BENCHMARKS.md), and each further try is a layout.
 const FREE_LABELS: usize = 200;
+/// Most a drawing may grow for the rooms of labels that found no place beside their lines,
+/// as a multiple of the area of the first try (laid out as if bare): rooms cost whole
+/// layers, and a drawing twice as large for its labels is harder to read than one whose
+/// last few labels show on hover (measured in BENCHMARKS.md).
+const LABEL_AREA: f64 = 1.3;
+/// A drawing that fits within this (width, height) is seen whole without zooming on a
+/// common screen, so rooms that keep it within cost the reader nothing and are taken
+/// whatever [`LABEL_AREA`] says.
+const SCREEN: (f64, f64) = (1600.0, 900.0);
 
 /// Lays out `graph` keeping what `keep` says of the earlier drawing. Labelled edges are
 /// first laid out as if bare and their labels set beside their lines where there is room
 /// (`labels`). Up to [`FREE_LABELS`] labelled edges (or with
 /// [`LayoutOptions::every_label`]) a label that finds none gets a room of its own in the
 /// next try, and after [`ROOM_TRIES`] tries every label does (at once, above
-/// [`FREE_LABELS`] with [`LayoutOptions::every_label`]); otherwise it is left out.
+/// [`FREE_LABELS`] with [`LayoutOptions::every_label`]); otherwise it is left out. Unless
+/// every label is asked for, the drawing returned is the last try within [`LABEL_AREA`]
+/// of the first's area or within [`SCREEN`], its labels without a place left out.
 /// A later try of a fresh layout orders its layers starting from the first try's order,
 /// as a live view does from its last drawing ([`Keep::Compacted`]): a fresh order for the
 /// layers with rooms crossed more (measured in BENCHMARKS.md).
 fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Result<Layout> {
-    // Label sizes that are not finite and positive count as none, as node sizes do
-    // (`clean`): every step after this one may rely on them.
-    let unclean = |s: &Size| {
-        ![s.width, s.height]
-            .iter()
-            .all(|v| v.is_finite() && *v >= 0.0)
-    };
-    if graph
-        .edges
-        .iter()
-        .filter_map(|e| e.label.as_ref())
-        .any(unclean)
-    {
-        let cleaned = LayoutGraph {
-            edges: graph
-                .edges
-                .iter()
-                .map(|e| LayoutEdge {
-                    label: e.label.map(|s| Size {
-                        width: clean(s.width),
-                        height: clean(s.height),
-                    }),
-                    ..*e
-                })
-                .collect(),
-            ..graph.clone()
-        };
+    if let Some(cleaned) = clean_labels(graph) {
         return layout_with(&cleaned, options, keep);
     }
     let labelled = graph
@@ -515,6 +504,16 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
     let mut rooms = vec![false; sizes.len()];
     // What the first try drew, as the earlier drawing for the later ones.
     let mut from_first: Option<LayoutOptions> = None;
+    // The first try's area, and the latest try within LABEL_AREA of it with the labels
+    // that found no place left out (unless every label is asked for).
+    let mut bare_area = None;
+    let mut best: Option<Layout> = None;
+    let within = |out: &Layout, bare: Option<f64>| {
+        let area = out.stats.width * out.stats.height;
+        options.every_label
+            || bare.is_none_or(|b| area <= LABEL_AREA * b)
+            || (out.stats.width <= SCREEN.0 && out.stats.height <= SCREEN.1)
+    };
     for _ in 0..ROOM_TRIES {
         let some_rooms = LayoutGraph {
             edges: graph
@@ -545,14 +544,26 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
             _ => layout_rooms(&some_rooms, options, keep, false, &aside)?,
         };
         let t = Stopwatch::start();
-        let unplaced = labels::place(&mut out, &aside, lr, options.margin, many);
+        let unplaced = labels::place(
+            &mut out,
+            &aside,
+            lr,
+            options.margin,
+            !options.every_label,
+            many,
+        );
         out.stats.phases.routing += t.seconds();
-        if unplaced.is_empty() {
+        if !within(&out, bare_area) {
+            // Rooms for more labels would grow the drawing too much: the try before.
+            return Ok(best.unwrap_or(out));
+        }
+        bare_area.get_or_insert(out.stats.width * out.stats.height);
+        out.stats.labels_left_out = unplaced.len();
+        if unplaced.is_empty() || many {
             return Ok(out);
         }
-        if many {
-            out.stats.labels_left_out = unplaced.len();
-            return Ok(out);
+        if !options.every_label {
+            best = Some(out.clone());
         }
         if from_first.is_none() && keep == Keep::Nothing {
             from_first = Some(LayoutOptions {
@@ -569,7 +580,40 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
             rooms[e] = true;
         }
     }
-    layout_rooms(graph, options, keep, true, &[])
+    let all = layout_rooms(graph, options, keep, true, &[])?;
+    Ok(match best {
+        Some(best) if !within(&all, bare_area) => best,
+        _ => all,
+    })
+}
+
+/// `graph` with label sizes that are not finite and positive counted as none, as node
+/// sizes are (`clean`), so that every step after may rely on them; `None` when all are.
+fn clean_labels(graph: &LayoutGraph) -> Option<LayoutGraph> {
+    let unclean = |s: &Size| {
+        ![s.width, s.height]
+            .iter()
+            .all(|v| v.is_finite() && *v >= 0.0)
+    };
+    let any_unclean = graph
+        .edges
+        .iter()
+        .filter_map(|e| e.label.as_ref())
+        .any(unclean);
+    any_unclean.then(|| LayoutGraph {
+        edges: graph
+            .edges
+            .iter()
+            .map(|e| LayoutEdge {
+                label: e.label.map(|s| Size {
+                    width: clean(s.width),
+                    height: clean(s.height),
+                }),
+                ..*e
+            })
+            .collect(),
+        ..graph.clone()
+    })
 }
 
 /// Length of the vector (`dx`, `dy`), by a square root rather than `hypot`: a square root

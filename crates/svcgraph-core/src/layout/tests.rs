@@ -1139,9 +1139,11 @@ fn on_graphs_of_many_labels_those_without_room_are_left_out_unless_every_label_i
 }
 
 #[test]
-fn a_label_with_no_room_beside_its_line_gets_a_room_of_its_own() {
-    // Labels far taller than the gaps between the called services: none fits beside its
-    // line, so the layout gives them layers of their own, and they still overlap nothing.
+fn a_label_with_no_room_beside_its_line_gets_a_room_of_its_own_when_every_label_is_asked_for() {
+    // Labels far taller than the gaps between the called services: few fit beside their
+    // lines. Rooms for the others would grow the drawing by more than 30 %, so by default
+    // those are left out; with every label asked for, they get layers of their own, and
+    // still overlap nothing.
     let tall = Size {
         width: 30.0,
         height: 160.0,
@@ -1156,12 +1158,75 @@ fn a_label_with_no_room_beside_its_line_gets_a_room_of_its_own() {
             .collect(),
         ..LayoutGraph::default()
     };
-    let out = layout(&g, &LayoutOptions::default()).unwrap();
+    let bare = layout(&g, &LayoutOptions::default()).unwrap();
+    assert_sound(&g, &bare);
+    assert_eq!(bare.stats.layers, 2);
+    let left_out = bare.edges.iter().filter(|e| e.label.is_none()).count();
+    assert!(left_out > 0);
+    assert_eq!(bare.stats.labels_left_out, left_out);
+    let every = LayoutOptions {
+        every_label: true,
+        ..LayoutOptions::default()
+    };
+    let out = layout(&g, &every).unwrap();
     assert_sound(&g, &out);
     assert!(out.edges.iter().all(|e| e.label.is_some()));
+    assert_eq!(out.stats.labels_left_out, 0);
     assert!(out.stats.layers > 2, "{} layers", out.stats.layers);
+    assert!(
+        out.width * out.height > 1.3 * bare.width * bare.height,
+        "rooms that cost this little would have been taken"
+    );
     // The tries after the first order from it, but the drawing is still a fresh one.
     assert_eq!(out.stats.kept, Keep::Nothing);
+}
+
+#[test]
+fn a_label_set_first_moves_aside_for_one_that_has_no_other_place() {
+    // Two calls 30 units apart, the upper one under a wide service: its label (nearly as
+    // long as the line) fits only below its line, where the lower call's label, set first
+    // (the lines are as long, the lower is the first edge), sits above its own. Moving that
+    // one below its own line makes room for both.
+    let g = LayoutGraph {
+        nodes: vec![size(60.0, 10.0); 5],
+        edges: vec![LayoutEdge::new(0, 1), LayoutEdge::new(2, 3)],
+        ..LayoutGraph::default()
+    };
+    let mut out = layout(&g, &LayoutOptions::default()).unwrap();
+    for (i, (x, y)) in [(70.0, 100.0), (290.0, 100.0), (70.0, 70.0), (290.0, 70.0)]
+        .into_iter()
+        .enumerate()
+    {
+        out.nodes[i].x = x;
+        out.nodes[i].y = y;
+    }
+    out.nodes[4] = Rect {
+        x: 180.0,
+        y: 55.0,
+        width: 200.0,
+        height: 20.0,
+    };
+    for (e, y) in [(0, 100.0), (1, 70.0)] {
+        out.edges[e].points = vec![Point { x: 100.0, y }, Point { x: 260.0, y }];
+        out.edges[e].shape = RouteShape::Straight;
+        out.edges[e].label = None;
+    }
+    out.width = 400.0;
+    out.height = 200.0;
+    let label = Some(size(140.0, 12.0));
+    let mut first_come = out.clone();
+    assert_eq!(
+        labels::place(&mut first_come, &[label, label], true, 16.0, true, true),
+        vec![1],
+        "without moving labels the upper call has no place"
+    );
+    assert!(labels::place(&mut out, &[label, label], true, 16.0, true, false).is_empty());
+    let (lower, upper) = (out.edges[0].label.unwrap(), out.edges[1].label.unwrap());
+    assert!(
+        upper.top() >= 70.0 && upper.bottom() <= lower.top(),
+        "{upper:?} {lower:?}"
+    );
+    assert!(lower.top() >= 100.0, "{lower:?}: moved below its line");
 }
 
 #[test]
@@ -1188,7 +1253,7 @@ fn a_label_keeps_away_from_other_lines_where_it_can() {
     out.width = 500.0;
     out.height = 220.0;
     let label = Some(size(70.0, 12.0));
-    assert!(labels::place(&mut out, &[label, label], true, 16.0, false).is_empty());
+    assert!(labels::place(&mut out, &[label, label], true, 16.0, false, false).is_empty());
     let (upper, lower) = (out.edges[0].label.unwrap(), out.edges[1].label.unwrap());
     assert!(upper.bottom() <= 100.0, "{upper:?}");
     assert!(lower.top() >= 118.0, "{lower:?}: between the lines");
@@ -1210,7 +1275,7 @@ fn placing_labels_reports_the_ones_without_a_place() {
     assert!(out.nodes[1].left() - out.nodes[0].right() < 8.0);
     let label = Some(size(40.0, 12.0));
     assert_eq!(
-        labels::place(&mut out, &[label], true, 16.0, false),
+        labels::place(&mut out, &[label], true, 16.0, false, false),
         vec![0]
     );
     assert!(out.edges[0].label.is_none());
@@ -1228,7 +1293,7 @@ fn placing_labels_reports_the_ones_without_a_place() {
         },
     ];
     wide.edges[0].shape = RouteShape::Straight;
-    assert!(labels::place(&mut wide, &[label], true, 16.0, false).is_empty());
+    assert!(labels::place(&mut wide, &[label], true, 16.0, false, false).is_empty());
     let text = wide.edges[0].label.unwrap();
     assert!(text.bottom() <= wide.nodes[0].y && text.bottom() >= wide.nodes[0].y - 8.0);
     assert!(text.right() <= wide.width);

@@ -15,7 +15,7 @@ use std::io;
 
 use super::text::{
     ERROR_COLORS, edge_details, edge_label, edge_width, error_level, format_percent, format_rate,
-    node_details, shorten, text_width,
+    label_lines, node_details, shorten, text_width,
 };
 use crate::layout::{
     Direction, EdgeHint, EdgeRoute, EdgeStyle, GroupBox, Layout, LayoutEdge, LayoutGraph,
@@ -31,9 +31,11 @@ use crate::model::{NodeKind, ServiceGraph};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EdgeLabels {
-    /// On graphs of up to 1,000 edges; above that only in tooltips. On graphs of over 200
-    /// calls, only labels that find room beside their lines (the legend says how many;
-    /// [`LayoutStats::labels_left_out`] counts the others).
+    /// On graphs of up to 1,000 edges; above that only in tooltips. Labels that find no
+    /// room beside their lines get rooms of their own only on graphs of up to 200 calls
+    /// and while the drawing fits 1600 × 900 or stays within 1.3 times its area without
+    /// them; the others are
+    /// left out (the legend says how many; [`LayoutStats::labels_left_out`] counts them).
     #[default]
     Auto,
     /// Always, every one of them: a label without room beside its line gets a room of its
@@ -197,6 +199,8 @@ fn group_nodes(
 
 const NODE_FONT: f64 = 12.0;
 const LABEL_FONT: f64 = 10.0;
+/// From one line of an edge label to the next.
+const LABEL_LINE: f64 = LABEL_FONT + 1.0;
 const GROUP_FONT: f64 = 11.0;
 /// Extra width of the halo under new and changed edges in a comparison.
 const HALO: f64 = 7.0;
@@ -425,14 +429,28 @@ fn layout_input(
                 Some(LayoutEdge {
                     source: slot[s.index()],
                     target: slot[t.index()],
-                    label: with_labels.then(|| Size {
-                        width: text_width(label, LABEL_FONT),
-                        height: LABEL_FONT + 3.0,
-                    }),
+                    label: with_labels.then(|| label_size(label)),
                 })
             })
             .collect(),
         ..LayoutGraph::default()
+    }
+}
+
+/// The box a label takes: its widest line, and its lines' height with a pixel and a half
+/// above and below.
+fn label_size(label: &str) -> Size {
+    let (first, second) = label_lines(label);
+    let lines = [Some(first), second];
+    let width = lines
+        .iter()
+        .flatten()
+        .map(|l| text_width(l, LABEL_FONT))
+        .fold(0.0, f64::max);
+    let count = lines.iter().flatten().count() as f64;
+    Size {
+        width,
+        height: LABEL_FONT + 3.0 + (count - 1.0) * LABEL_LINE,
     }
 }
 
@@ -597,13 +615,29 @@ fn write_edge(
     let halo = matches!(change, Some(Change::New | Change::Changed)).then_some(HALO);
     write_route(out, route, stroke, halo);
     if let Some(r) = route.label.filter(|_| with_labels) {
-        let _ = write!(
-            out,
-            r#"<text x="{}" y="{}">{}</text>"#,
-            num(r.x),
-            num(r.y + LABEL_FONT * 0.35),
-            text(label)
-        );
+        let (first, second) = label_lines(label);
+        let x = num(r.x);
+        let y = r.y + LABEL_FONT * 0.35;
+        match second {
+            None => {
+                let _ = write!(
+                    out,
+                    r#"<text x="{x}" y="{}">{}</text>"#,
+                    num(y),
+                    text(first)
+                );
+            }
+            Some(second) => {
+                let _ = write!(
+                    out,
+                    r#"<text x="{x}" y="{}">{}<tspan x="{x}" dy="{}">{}</tspan></text>"#,
+                    num(y - LABEL_LINE / 2.0),
+                    text(first),
+                    num(LABEL_LINE),
+                    text(second)
+                );
+            }
+        }
     }
     out.push_str("</g>\n");
 }

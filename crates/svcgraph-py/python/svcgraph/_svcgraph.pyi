@@ -187,8 +187,9 @@ class Graph:
 
         ``rankdir``: ``"lr"`` callers on the left, ``"tb"`` on top; ``edges``: ``"curved"``
         (straight lines and smooth curves) or ``"orthogonal"`` (right angles); ``edge_labels``:
-        ``"auto"`` (up to 1,000 edges; above 200 calls only the labels with room beside their
-        lines), ``"always"`` (every label) or ``"never"``; ``group="namespace"``
+        ``"auto"`` (up to 1,000 edges; the labels with room beside their lines, and rooms of
+        their own for others only while the drawing fits 1600 × 900 or stays within 1.3
+        times its area without them), ``"always"`` (every label) or ``"never"``; ``group="namespace"``
         boxes each namespace; ``legend=False`` leaves the legend out; ``hint``, the text of
         ``layout_hint()`` for an earlier drawing, keeps its services in place.
 
