@@ -17,7 +17,8 @@
 //! With `SVCGRAPH_GALLERY=DIR` each graph's measured pair goes to `DIR/NAME.ours.svg` and
 //! `DIR/NAME.dot.svg`, and the graph as users get it to `DIR/NAME.default.svg` (`to_svg` with
 //! default options: what `svcgraph render` draws) and `DIR/NAME.default.dot` (`to_dot` with
-//! default options: what `svcgraph render -f dot` writes), for `scripts/gallery.sh`.
+//! default options: what `svcgraph render -f dot` writes), for `scripts/gallery.sh`, and the
+//! graph document to `DIR/NAME.json` (`svcgraph render -i` draws it again).
 //!
 //! Graphs: seven generated families (`quality/families.rs`), each at the size classes 30,
 //! 45, 60, 100 and 300 services, several graphs per class, each from a fresh seed with the
@@ -75,6 +76,7 @@ use metrics::{bends, crossings, edge_length, overlap, reversed_geometric, turns}
 use svcgraph_core::ServiceGraph;
 use svcgraph_core::render::Grouping;
 use svcgraph_core::render::dot::{DotOptions, to_dot};
+use svcgraph_core::render::json::to_json;
 use svcgraph_core::render::svg::{EdgeLabels, SvgOptions, to_svg};
 
 /// One graph to draw both ways.
@@ -312,6 +314,7 @@ fn run_case(case: &Case, scratch: &Path, gallery: Option<&Path>) -> Row {
         let _ = std::fs::write(dir.join(format!("{name}.default.svg")), users);
         let dot = to_dot(&case.graph, &DotOptions::default());
         let _ = std::fs::write(dir.join(format!("{name}.default.dot")), dot);
+        let _ = std::fs::write(dir.join(format!("{name}.json")), to_json(&case.graph));
     }
     Row {
         name: case.name.clone(),

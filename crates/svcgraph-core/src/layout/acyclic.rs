@@ -29,8 +29,18 @@ use super::Csr;
 /// with 5 % back up at 100,000 services: 225 layers for 5,700 reversals, 14 for 12,700).
 /// The stretch counted in the cost decides alone.
 pub(super) fn reversed_edges(n: usize, edges: &[(u32, u32)]) -> Vec<bool> {
+    candidates(n, edges)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| vec![false; edges.len()])
+}
+
+/// The distinct sets of reversals [`reversed_edges`] chooses from, cheapest first (the
+/// first is its choice): for a caller that judges them by more than their cost. Empty when
+/// the graph has no cycle.
+pub(super) fn candidates(n: usize, edges: &[(u32, u32)]) -> Vec<Vec<bool>> {
     let Some((peel, greedy)) = greedy_order(n, edges) else {
-        return vec![false; edges.len()];
+        return Vec::new();
     };
     let (out, inc) = (&peel.out, &peel.inc);
     let backwards = |position: &[usize]| -> Vec<bool> {
@@ -41,7 +51,6 @@ pub(super) fn reversed_edges(n: usize, edges: &[(u32, u32)]) -> Vec<bool> {
     };
     let count = |r: &[bool]| r.iter().filter(|&&x| x).count();
     let cap = count(&backwards(&greedy));
-    let mut best: Option<(usize, Vec<bool>)> = None;
     let large = n > SEARCH_ORDERS_UP_TO;
     let spring = spring_order(n, edges, large);
     let mut candidates = Vec::new();
@@ -72,12 +81,16 @@ pub(super) fn reversed_edges(n: usize, edges: &[(u32, u32)]) -> Vec<bool> {
     let mut judgements: Vec<_> = candidates.iter().map(|p| judged(p)).collect();
     judgements.push(refined);
     judgements.push(unrefined);
-    for (cost, reversed) in judgements.into_iter().flatten() {
-        if best.as_ref().is_none_or(|(c, _)| cost < *c) {
-            best = Some((cost, reversed));
+    // Cheapest first; of equal cost, the earlier (a stable sort).
+    let mut judged: Vec<(usize, Vec<bool>)> = judgements.into_iter().flatten().collect();
+    judged.sort_by_key(|j| j.0);
+    let mut distinct: Vec<Vec<bool>> = Vec::with_capacity(judged.len());
+    for (_, reversed) in judged {
+        if !distinct.contains(&reversed) {
+            distinct.push(reversed);
         }
     }
-    best.map_or_else(|| vec![false; edges.len()], |(_, r)| r)
+    distinct
 }
 
 /// For each edge, whether it must be reversed to make the graph acyclic, caring only that

@@ -400,6 +400,13 @@ fn swap_ranks(
     total
 }
 
+/// Orders every layer of `l` from a depth-first start by sweeps, transposition and sifting,
+/// without restarts; returns the crossings: a cheap judge of a layering.
+pub(super) fn trial(l: &mut Layered) -> u64 {
+    initial_order(l);
+    improve(l).0
+}
+
 /// Sweeps and transposes from the current order, keeping the best, then sifts; returns the
 /// crossings and the work done.
 pub(super) fn improve(l: &mut Layered) -> (u64, usize) {
