@@ -610,26 +610,32 @@ fn fewest_crossings(n: usize, edges: &[(u32, u32)], candidates: Vec<Vec<bool>>) 
         if only {
             return reversed;
         }
-        let dag = acyclic::oriented(edges, &reversed);
-        let layer = rank::layers(n, &dag);
-        let mut vertex_layer = layer.clone();
-        let mut segments = Vec::with_capacity(dag.len());
-        for &(s, t) in &dag {
-            let mut previous = s;
-            for l in layer[s as usize] + 1..layer[t as usize] {
-                let v = vertex_layer.len() as u32;
-                vertex_layer.push(l);
-                segments.push((previous, v));
-                previous = v;
-            }
-            segments.push((previous, t));
-        }
-        let crossings = order::trial(&mut Layered::new(vertex_layer, n, &segments));
+        let crossings = trial_crossings(n, edges, &reversed);
         if best.as_ref().is_none_or(|(b, _)| crossings < *b) {
             best = Some((crossings, reversed));
         }
     }
     best.map_or_else(|| vec![false; edges.len()], |(_, r)| r)
+}
+
+/// The crossings of `edges` with `reversed` ones reversed, layered and given a trial
+/// ordering (`order::trial`), each long edge a chain of dummies.
+fn trial_crossings(n: usize, edges: &[(u32, u32)], reversed: &[bool]) -> u64 {
+    let dag = acyclic::oriented(edges, reversed);
+    let layer = rank::layers(n, &dag);
+    let mut vertex_layer = layer.clone();
+    let mut segments = Vec::with_capacity(dag.len());
+    for &(s, t) in &dag {
+        let mut previous = s;
+        for l in layer[s as usize] + 1..layer[t as usize] {
+            let v = vertex_layer.len() as u32;
+            vertex_layer.push(l);
+            segments.push((previous, v));
+            previous = v;
+        }
+        segments.push((previous, t));
+    }
+    order::trial(&mut Layered::new(vertex_layer, n, &segments))
 }
 
 /// `graph` with label sizes that are not finite and positive counted as none, as node

@@ -1317,22 +1317,6 @@ fn cycles_are_broken_the_way_that_crosses_least_among_as_few_reversals() {
     // Random meshes of 45 services, 3 calls each in any direction: the choice among the
     // candidate reversals (each reversing no more calls than Eades–Lin–Smyth) never crosses
     // more in a trial ordering than the cheapest one, and crosses less on some.
-    let trial = |edges: &[(u32, u32)], reversed: &[bool]| {
-        let dag = acyclic::oriented(edges, reversed);
-        let layer = rank::layers(45, &dag);
-        let mut vertex_layer = layer.clone();
-        let mut segments = Vec::new();
-        for &(s, t) in &dag {
-            let mut previous = s;
-            for l in layer[s as usize] + 1..layer[t as usize] {
-                vertex_layer.push(l);
-                segments.push((previous, vertex_layer.len() as u32 - 1));
-                previous = vertex_layer.len() as u32 - 1;
-            }
-            segments.push((previous, t));
-        }
-        order::trial(&mut Layered::new(vertex_layer, 45, &segments))
-    };
     let mut state = 0x9E37_79B9_7F4A_7C15_u64;
     let mut next = |m: u64| {
         state = state
@@ -1356,7 +1340,10 @@ fn cycles_are_broken_the_way_that_crosses_least_among_as_few_reversals() {
         assert_eq!(candidates.first(), Some(&cheapest));
         let chosen = fewest_crossings(45, &edges, candidates.clone());
         assert!(candidates.contains(&chosen));
-        let (now, before) = (trial(&edges, &chosen), trial(&edges, &cheapest));
+        let (now, before) = (
+            trial_crossings(45, &edges, &chosen),
+            trial_crossings(45, &edges, &cheapest),
+        );
         assert!(now <= before, "{now} > {before}");
         better += usize::from(now < before);
         // Acyclic as chosen.
