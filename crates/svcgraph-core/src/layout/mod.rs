@@ -591,6 +591,10 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
 /// Most nodes and merged edges for which the ways to break cycles are judged by crossings
 /// ([`fewest_crossings`]): a trial ordering each, a few milliseconds at this size.
 const TRIAL_SIZE: usize = 600;
+/// Most dummies a trial ordering lays out: a small graph whose layering stretches far (a
+/// long chain with calls across it) is not worth the time, and its candidates are judged
+/// by their cost alone.
+const TRIAL_DUMMIES: usize = 5_000;
 
 /// Whether a layout with `keep` lays out its layers afresh (a later try with rooms orders
 /// from the first try's drawing but layers as it did).
@@ -619,10 +623,18 @@ fn fewest_crossings(n: usize, edges: &[(u32, u32)], candidates: Vec<Vec<bool>>) 
 }
 
 /// The crossings of `edges` with `reversed` ones reversed, layered and given a trial
-/// ordering (`order::trial`), each long edge a chain of dummies.
+/// ordering (`order::trial`), each long edge a chain of dummies; `u64::MAX` (not judged)
+/// when the layering needs more than [`TRIAL_DUMMIES`] of them.
 fn trial_crossings(n: usize, edges: &[(u32, u32)], reversed: &[bool]) -> u64 {
     let dag = acyclic::oriented(edges, reversed);
     let layer = rank::layers(n, &dag);
+    let dummies: usize = dag
+        .iter()
+        .map(|&(s, t)| (layer[t as usize] - layer[s as usize]) as usize - 1)
+        .sum();
+    if dummies > TRIAL_DUMMIES {
+        return u64::MAX;
+    }
     let mut vertex_layer = layer.clone();
     let mut segments = Vec::with_capacity(dag.len());
     for &(s, t) in &dag {

@@ -1359,3 +1359,22 @@ fn cycles_are_broken_the_way_that_crosses_least_among_as_few_reversals() {
         "no mesh crossed less than with the cheapest reversals"
     );
 }
+
+#[test]
+fn a_layering_that_stretches_far_is_not_given_a_trial_ordering() {
+    // A chain of 300 services with every fifth calling back to the start: as layered, the
+    // calls back span most of the chain, far more dummies than a trial lays out.
+    let n = 300;
+    let mut edges: Vec<(u32, u32)> = (0..n - 1).map(|v| (v, v + 1)).collect();
+    edges.extend((5..n).step_by(5).map(|v| (v, 0)));
+    let candidates = acyclic::candidates(n as usize, &edges);
+    assert!(!candidates.is_empty());
+    for reversed in &candidates {
+        assert_eq!(trial_crossings(n as usize, &edges, reversed), u64::MAX);
+    }
+    // Judged by cost alone: the cheapest.
+    assert_eq!(
+        fewest_crossings(n as usize, &edges, candidates.clone()),
+        candidates[0]
+    );
+}
