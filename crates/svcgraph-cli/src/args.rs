@@ -290,9 +290,9 @@ pub struct DrawArgs {
     pub edges: EdgeStyleArg,
 
     /// Edge labels on the SVG picture (auto: those with room beside their line, others in
-    /// rooms of their own on graphs of up to 200 calls while the drawing fits 1600 by 900 px or
-    /// grows no more than 1.3 times, none above 1,000 edges; always: every label, in a room of its own where
-    /// needed; tooltips always have them).
+    /// rooms of their own on graphs of up to 200 calls while the drawing fits 1600 by 900
+    /// px or grows no more than 1.3 times, none above 1,000 edges; always: every label, in
+    /// a room of its own where needed; tooltips always have them).
     #[arg(long, value_enum, default_value_t = EdgeLabelsArg::Auto, help_heading = "Output")]
     pub edge_labels: EdgeLabelsArg,
 

@@ -301,11 +301,23 @@ impl Taken {
             && !self
                 .box_grid
                 .any(&clear, |i| overlaps(&clear, &self.boxes[i as usize]))
-            && !self.line_grid.any(&clear, |i| {
-                let p = &self.pieces[i as usize];
-                let room = if p.edge as usize == e { r } else { &clear };
-                enters(p.a, p.b, room)
-            })
+            && !self.line_in_the_way(r, &clear, e)
+    }
+
+    /// Whether a line runs through `clear` (the label of edge `e` at `r` with room around
+    /// it), or edge `e`'s own line through `r`.
+    fn line_in_the_way(&self, r: &Rect, clear: &Rect, e: usize) -> bool {
+        self.line_grid.any(clear, |i| {
+            let p = &self.pieces[i as usize];
+            let room = if p.edge as usize == e { r } else { clear };
+            enters(p.a, p.b, room)
+        })
+    }
+
+    /// Whether a label of edge `e` may be set at `r`, `off` from its line: free, and with
+    /// `strict` not misleading.
+    fn fits(&self, r: &Rect, e: usize, off: f64, strict: bool) -> bool {
+        self.free(r, e) && !(strict && self.misleads(r, e, off))
     }
 
     /// Whether a label of edge `e` at `r` comes within [`NEAR`] of another edge's line or
@@ -352,12 +364,7 @@ impl Taken {
     /// else is (no node, no line, no other label).
     fn only_label_in_the_way(&self, r: &Rect, e: usize) -> Option<usize> {
         let clear = grown(r, CLEAR);
-        let line_in_the_way = self.line_grid.any(&clear, |i| {
-            let p = &self.pieces[i as usize];
-            let room = if p.edge as usize == e { r } else { &clear };
-            enters(p.a, p.b, room)
-        });
-        if !(r.x.is_finite() && r.y.is_finite()) || line_in_the_way {
+        if !(r.x.is_finite() && r.y.is_finite()) || self.line_in_the_way(r, &clear, e) {
             return None;
         }
         let mut one = None;
@@ -419,8 +426,7 @@ pub(super) fn place(
             continue;
         }
         first_of.insert(key, e);
-        let length: f64 = lines[e].windows(2).map(|w| distance(w[0], w[1])).sum();
-        todo.push((length, e));
+        todo.push((line_length(&lines[e]), e));
     }
     todo.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
 
@@ -447,7 +453,7 @@ pub(super) fn place(
             // The cheapest free place that is not crowded, else the cheapest free one.
             let mut free = candidates
                 .iter()
-                .filter(|(_, r, off)| taken.free(r, e) && !(strict && taken.misleads(r, e, *off)))
+                .filter(|(_, r, off)| taken.fits(r, e, *off, strict))
                 .map(|&(_, r, _)| r);
             let first = free.next();
             let best = first
@@ -456,12 +462,7 @@ pub(super) fn place(
                 .or(first);
             if let Some(r) = best {
                 out.edges[e].label = Some(r);
-                reach = (
-                    reach.0.min(r.left()),
-                    reach.1.min(r.top()),
-                    reach.2.max(r.right()),
-                    reach.3.max(r.bottom()),
-                );
+                reach_to(&mut reach, &r);
                 taken.add(r, e);
             } else {
                 missed.push((length, e));
@@ -528,19 +529,9 @@ impl Room<'_> {
         into
     }
 
-    fn fits(&self, r: &Rect, e: usize, off: f64) -> bool {
-        self.taken.free(r, e) && !(self.strict && self.taken.misleads(r, e, off))
-    }
-
     fn put(&mut self, r: Rect, e: usize) {
         self.out.edges[e].label = Some(r);
-        let reach = &mut *self.reach;
-        *reach = (
-            reach.0.min(r.left()),
-            reach.1.min(r.top()),
-            reach.2.max(r.right()),
-            reach.3.max(r.bottom()),
-        );
+        reach_to(self.reach, &r);
     }
 
     /// Sets edge `e`'s label (its line of `length` offered no free place) where only one
@@ -562,14 +553,10 @@ impl Room<'_> {
             tried += 1;
             let was = std::mem::replace(&mut self.taken.boxes[i], GONE);
             let mine = self.taken.add(r, e);
-            let other_length = self.lines[other]
-                .windows(2)
-                .map(|w| distance(w[0], w[1]))
-                .sum();
             let moved = self
-                .places(other, other_length)
+                .places(other, line_length(&self.lines[other]))
                 .into_iter()
-                .find(|(_, r2, off2)| *r2 != was && self.fits(r2, other, *off2));
+                .find(|(_, r2, off2)| *r2 != was && self.taken.fits(r2, other, *off2, self.strict));
             if let Some((_, r2, _)) = moved {
                 self.taken.add(r2, other);
                 self.put(r, e);
@@ -581,6 +568,21 @@ impl Room<'_> {
         }
         false
     }
+}
+
+/// The length of `line`.
+fn line_length(line: &[Point]) -> f64 {
+    line.windows(2).map(|w| distance(w[0], w[1])).sum()
+}
+
+/// Grows `reach` (least x and y, most x and y) to take in `r`.
+fn reach_to(reach: &mut (f64, f64, f64, f64), r: &Rect) {
+    *reach = (
+        reach.0.min(r.left()),
+        reach.1.min(r.top()),
+        reach.2.max(r.right()),
+        reach.3.max(r.bottom()),
+    );
 }
 
 /// Grows `out` to hold what reaches from (`reach.0`, `reach.1`) to (`reach.2`, `reach.3`)

@@ -16,9 +16,9 @@
 //!    layer without nodes, inserted only where such a call joins neighbouring layers.
 //!    After four tries every label gets a room (layers doubled). Rooms are taken only
 //!    while the drawing stays within 1.3 times the first try's area or a screen (1600 ×
-//!    900), and on graphs of up to 200 labelled edges: otherwise a label without a place is left out (unless
-//!    every label is asked for, when every label gets its place or a room, as close to
-//!    its line as may be). Either way no label overlaps a node, another label or another
+//!    900), and on graphs of up to 200 labelled edges: otherwise a label without a place
+//!    is left out (unless every label is asked for, when every label gets its place or a
+//!    room, as close to its line as may be). Either way no label overlaps a node, another label or another
 //!    edge's line;
 //! 3. dummy vertices for edges spanning several layers, their count kept within a budget
 //!    (at most [`MAX_DUMMIES`]; the longest edges over it are drawn straight, counted in
@@ -190,9 +190,10 @@ pub struct LayoutOptions {
     /// gets a room of its own (a layer between two layers of nodes), which widens the
     /// drawing and bends the lines through it. By default rooms are taken on graphs of up
     /// to 200 labelled edges, and only while the drawing stays within 1.3 times the area
-    /// of the drawing without them or within 1600 × 900; a label that then has no place is left out (its
-    /// route's `label` is `None`, counted in [`LayoutStats::labels_left_out`]), as is one
-    /// whose only places are nearer another edge's line than its own.
+    /// of the drawing without them or within 1600 × 900; a label that then has no place
+    /// is left out (its route's `label` is `None`, counted in
+    /// [`LayoutStats::labels_left_out`]), as is one whose only places are nearer another
+    /// edge's line than its own.
     pub every_label: bool,
 }
 
@@ -496,7 +497,7 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
         .count();
     let many = labelled > FREE_LABELS;
     if labelled == 0 || (many && options.every_label) {
-        return layout_rooms(graph, options, keep, true, &[]);
+        return layout_rooms(graph, options, keep, true, &[], &mut None);
     }
     let sizes: Vec<Option<Size>> = graph.edges.iter().map(|e| e.label).collect();
     let lr = options.direction == Direction::LeftToRight;
@@ -505,6 +506,9 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
     let mut rooms = vec![false; sizes.len()];
     // What the first try drew, as the earlier drawing for the later ones.
     let mut from_first: Option<LayoutOptions> = None;
+    // The calls to reverse, chosen by the first try for every later one: the tries differ
+    // in their labels only, which play no part in it.
+    let mut reversal: Option<Vec<bool>> = None;
     // The first try's area, and the latest try within LABEL_AREA of it with the labels
     // that found no place left out (unless every label is asked for).
     let mut bare_area = None;
@@ -537,12 +541,19 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
             // A later try of a fresh layout: layers of its own (rooms change them), the
             // order found from the first try's, which had none.
             (Some(hinted), Keep::Nothing) => {
-                let mut out = layout_rooms(&some_rooms, hinted, Keep::Compacted, false, &aside)?;
+                let mut out = layout_rooms(
+                    &some_rooms,
+                    hinted,
+                    Keep::Compacted,
+                    false,
+                    &aside,
+                    &mut reversal,
+                )?;
                 // Still a fresh drawing to the caller.
                 out.stats.kept = Keep::Nothing;
                 out
             }
-            _ => layout_rooms(&some_rooms, options, keep, false, &aside)?,
+            _ => layout_rooms(&some_rooms, options, keep, false, &aside, &mut reversal)?,
         };
         let t = Stopwatch::start();
         let unplaced = labels::place(
@@ -581,7 +592,7 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
             rooms[e] = true;
         }
     }
-    let all = layout_rooms(graph, options, keep, true, &[])?;
+    let all = layout_rooms(graph, options, keep, true, &[], &mut reversal)?;
     Ok(match best {
         Some(best) if !within(&all, bare_area) => best,
         _ => all,
@@ -608,12 +619,11 @@ fn keep_fresh_layers(keep: Keep) -> bool {
 /// of as many reversals changes its crossings by a third, which the layering's stretch
 /// does not foresee (measured in BENCHMARKS.md).
 fn fewest_crossings(n: usize, edges: &[(u32, u32)], candidates: Vec<Vec<bool>>) -> Vec<bool> {
+    if candidates.len() == 1 {
+        return candidates.into_iter().next().unwrap_or_default();
+    }
     let mut best: Option<(u64, Vec<bool>)> = None;
-    let only = candidates.len() == 1;
     for reversed in candidates {
-        if only {
-            return reversed;
-        }
         let crossings = trial_crossings(n, edges, &reversed);
         if best.as_ref().is_none_or(|(b, _)| crossings < *b) {
             best = Some((crossings, reversed));
@@ -628,11 +638,7 @@ fn fewest_crossings(n: usize, edges: &[(u32, u32)], candidates: Vec<Vec<bool>>) 
 fn trial_crossings(n: usize, edges: &[(u32, u32)], reversed: &[bool]) -> u64 {
     let dag = acyclic::oriented(edges, reversed);
     let layer = rank::layers(n, &dag);
-    let dummies: usize = dag
-        .iter()
-        .map(|&(s, t)| (layer[t as usize] - layer[s as usize]) as usize - 1)
-        .sum();
-    if dummies > TRIAL_DUMMIES {
+    if dummy_count(&dag, &layer) > TRIAL_DUMMIES {
         return u64::MAX;
     }
     let mut vertex_layer = layer.clone();
@@ -648,6 +654,13 @@ fn trial_crossings(n: usize, edges: &[(u32, u32)], reversed: &[bool]) -> u64 {
         segments.push((previous, t));
     }
     order::trial(&mut Layered::new(vertex_layer, n, &segments))
+}
+
+/// Dummy vertices that `dag` needs as layered by `layer`: one per layer an edge passes.
+fn dummy_count(dag: &[(u32, u32)], layer: &[u32]) -> usize {
+    dag.iter()
+        .map(|&(s, t)| (layer[t as usize] - layer[s as usize]) as usize - 1)
+        .sum()
 }
 
 /// `graph` with label sizes that are not finite and positive counted as none, as node
@@ -702,6 +715,7 @@ fn layout_rooms(
     keep: Keep,
     all_rooms: bool,
     set_aside: &[Option<Size>],
+    reversal: &mut Option<Vec<bool>>,
 ) -> Result<Layout> {
     let n = graph.nodes.len();
     if let Some(bad) = graph.edges.iter().find(|e| e.source >= n || e.target >= n) {
@@ -800,12 +814,17 @@ fn layout_rooms(
         }
     };
     // A fresh layout (or a try with rooms after one, which must agree with it) of a small
-    // graph chooses among the ways to break its cycles by the crossings each leaves.
-    let mut reversed = if keep_fresh_layers(keep) && n + unique.len() <= TRIAL_SIZE {
-        fewest_crossings(n, &unique, acyclic::candidates(n, &unique))
-    } else {
-        acyclic::reversed_edges(n, &unique)
-    };
+    // graph chooses among the ways to break its cycles by the crossings each leaves; the
+    // tries of one layout choose once (`reversal`).
+    let mut reversed = reversal
+        .get_or_insert_with(|| {
+            if keep_fresh_layers(keep) && n + unique.len() <= TRIAL_SIZE {
+                fewest_crossings(n, &unique, acyclic::candidates(n, &unique))
+            } else {
+                acyclic::reversed_edges(n, &unique)
+            }
+        })
+        .clone();
     // Whether earlier nodes keep their layers (relative to each other), and with them
     // their places as far as the order allows.
     let keeps_layers = matches!(keep, Keep::Places | Keep::Layers);
@@ -843,10 +862,7 @@ fn layout_rooms(
             *l = moved[*l as usize];
         }
     }
-    let mut dummies: usize = dag
-        .iter()
-        .map(|&(s, t)| (layer[t as usize] - layer[s as usize]) as usize - 1)
-        .sum();
+    let mut dummies = dummy_count(&dag, &layer);
     let mut phases = PhaseTimes {
         acyclic: t.seconds(),
         ..PhaseTimes::default()

@@ -1181,38 +1181,42 @@ fn a_label_with_no_room_beside_its_line_gets_a_room_of_its_own_when_every_label_
     assert_eq!(out.stats.kept, Keep::Nothing);
 }
 
+/// A drawing of two calls, 0 → 1 and 2 → 3, on straight flat lines from `x.0` to `x.1` at
+/// heights `ys`, between services of 60 × 10 at their ends, `more` services besides, the
+/// drawing `size_of` (width, height), no label set.
+fn two_flat_calls(more: usize, x: (f64, f64), ys: (f64, f64), size_of: (f64, f64)) -> Layout {
+    let g = LayoutGraph {
+        nodes: vec![size(60.0, 10.0); 4 + more],
+        edges: vec![LayoutEdge::new(0, 1), LayoutEdge::new(2, 3)],
+        ..LayoutGraph::default()
+    };
+    let mut out = layout(&g, &LayoutOptions::default()).unwrap();
+    for (e, y) in [ys.0, ys.1].into_iter().enumerate() {
+        for (end, cx) in [(2 * e, x.0 - 30.0), (2 * e + 1, x.1 + 30.0)] {
+            out.nodes[end].x = cx;
+            out.nodes[end].y = y;
+        }
+        out.edges[e].points = vec![Point { x: x.0, y }, Point { x: x.1, y }];
+        out.edges[e].shape = RouteShape::Straight;
+        out.edges[e].label = None;
+    }
+    (out.width, out.height) = size_of;
+    out
+}
+
 #[test]
 fn a_label_set_first_moves_aside_for_one_that_has_no_other_place() {
     // Two calls 30 units apart, the upper one under a wide service: its label (nearly as
     // long as the line) fits only below its line, where the lower call's label, set first
     // (the lines are as long, the lower is the first edge), sits above its own. Moving that
     // one below its own line makes room for both.
-    let g = LayoutGraph {
-        nodes: vec![size(60.0, 10.0); 5],
-        edges: vec![LayoutEdge::new(0, 1), LayoutEdge::new(2, 3)],
-        ..LayoutGraph::default()
-    };
-    let mut out = layout(&g, &LayoutOptions::default()).unwrap();
-    for (i, (x, y)) in [(70.0, 100.0), (290.0, 100.0), (70.0, 70.0), (290.0, 70.0)]
-        .into_iter()
-        .enumerate()
-    {
-        out.nodes[i].x = x;
-        out.nodes[i].y = y;
-    }
+    let mut out = two_flat_calls(1, (100.0, 260.0), (100.0, 70.0), (400.0, 200.0));
     out.nodes[4] = Rect {
         x: 180.0,
         y: 55.0,
         width: 200.0,
         height: 20.0,
     };
-    for (e, y) in [(0, 100.0), (1, 70.0)] {
-        out.edges[e].points = vec![Point { x: 100.0, y }, Point { x: 260.0, y }];
-        out.edges[e].shape = RouteShape::Straight;
-        out.edges[e].label = None;
-    }
-    out.width = 400.0;
-    out.height = 200.0;
     let label = Some(size(140.0, 12.0));
     let mut first_come = out.clone();
     assert_eq!(
@@ -1233,25 +1237,7 @@ fn a_label_set_first_moves_aside_for_one_that_has_no_other_place() {
 fn a_label_keeps_away_from_other_lines_where_it_can() {
     // Two calls running side by side 18 units apart: above the lower line a label would
     // sit between the two, as much the upper call's as its own; below it, it is alone.
-    let g = LayoutGraph {
-        nodes: vec![size(60.0, 10.0); 4],
-        edges: vec![LayoutEdge::new(0, 1), LayoutEdge::new(2, 3)],
-        ..LayoutGraph::default()
-    };
-    let mut out = layout(&g, &LayoutOptions::default()).unwrap();
-    for (i, (x, y)) in [(70.0, 100.0), (430.0, 100.0), (70.0, 118.0), (430.0, 118.0)]
-        .into_iter()
-        .enumerate()
-    {
-        out.nodes[i].x = x;
-        out.nodes[i].y = y;
-    }
-    for (e, y) in [(0, 100.0), (1, 118.0)] {
-        out.edges[e].points = vec![Point { x: 100.0, y }, Point { x: 400.0, y }];
-        out.edges[e].shape = RouteShape::Straight;
-    }
-    out.width = 500.0;
-    out.height = 220.0;
+    let mut out = two_flat_calls(0, (100.0, 400.0), (100.0, 118.0), (500.0, 220.0));
     let label = Some(size(70.0, 12.0));
     assert!(labels::place(&mut out, &[label, label], true, 16.0, false, false).is_empty());
     let (upper, lower) = (out.edges[0].label.unwrap(), out.edges[1].label.unwrap());

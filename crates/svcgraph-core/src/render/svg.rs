@@ -34,8 +34,8 @@ pub enum EdgeLabels {
     /// On graphs of up to 1,000 edges; above that only in tooltips. Labels that find no
     /// room beside their lines get rooms of their own only on graphs of up to 200 calls
     /// and while the drawing fits 1600 × 900 or stays within 1.3 times its area without
-    /// them; the others are
-    /// left out (the legend says how many; [`LayoutStats::labels_left_out`] counts them).
+    /// them; the others are left out (the legend says how many;
+    /// [`LayoutStats::labels_left_out`] counts them).
     #[default]
     Auto,
     /// Always, every one of them: a label without room beside its line gets a room of its

@@ -108,15 +108,15 @@ pub fn edge_label(edge: &Edge) -> String {
         }
         parts.push(latency);
     }
-    parts.join(" · ")
+    parts.join(PART)
 }
 
 /// The separator between the parts of an edge label.
 const PART: &str = " · ";
 
 /// An edge label set on at most two lines, split between two of its parts where the wider
-/// line is narrowest (a label of one part stays on one line): `12 req/s` above
-/// `1.5% err · p95 45 ms`. Halving a label's width halves the room it needs beside its line,
+/// line is narrowest (a label of one part stays on one line): `12.3 req/s · 1.2% err`
+/// above `p95 45 ms`. Halving a label's width halves the room it needs beside its line,
 /// which is what widens the channels between layers.
 pub fn label_lines(label: &str) -> (&str, Option<&str>) {
     let mut best: Option<(f64, usize)> = None;
