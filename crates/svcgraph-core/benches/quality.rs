@@ -41,7 +41,8 @@
 //! * **label collisions** (ours): label boxes overlapping a node, another label, or the line
 //!   of another call; labels **nearer another call's line** than their own (a reader
 //!   takes them for that call's); and **labels (of calls)**: labels drawn, and calls drawn
-//!   (above 200 calls `to_svg` draws only the labels with room beside their lines);
+//!   (`to_svg` leaves out labels without room beside their lines where rooms of their own
+//!   would grow the drawing too much: see `EdgeLabels::Auto`);
 //! * **reversed**: ours, the edges our SVG marks `reversed`; dot's, the edges whose line
 //!   ends no further right than it starts;
 //! * **time**: ours, the median of in-process `to_svg` runs (layout and SVG text); dot's, the
