@@ -1,10 +1,12 @@
 //! Crossing reduction: the order of vertices within each layer.
 //!
-//! Start from a depth-first order (connected parts stay together), then sweep down and up
-//! sorting each layer by the barycenter of its neighbours in the layer just fixed, keeping the
-//! best order seen; then swap adjacent vertices while that removes crossings (every other
-//! round also while it leaves them equal), within a work budget, and sift each vertex to its
-//! best place once. Restarts begin from breadth-first orders from the sources and from the
+//! Start from a depth-first order (connected parts stay together), then descend as dot does:
+//! each step one sweep, down and up in turn, sorting each layer by the weighted median of its
+//! neighbours in the layer just fixed, followed by swaps of adjacent vertices while that
+//! removes crossings (in half the steps also while it leaves them equal), keeping the best
+//! order seen; graphs of thousands of vertices take rounds of a down and an up sweep
+//! instead, alternating barycenter and median keys. Then sift each vertex to its best place
+//! once. Restarts begin from breadth-first orders from the sources and from the
 //! sinks, then from shuffled ones; one that ends its sweeps clearly behind is not sifted.
 //! Last, each part that hangs off the rest by one vertex is tried at the top and at the
 //! bottom of its layers, a whole chain or tree at once, which no step of one vertex does.
@@ -15,9 +17,9 @@ use super::{Csr, Layered};
 
 /// Orders every layer of `l` in place; returns the number of crossings of the result.
 ///
-/// Effort scales down with size: small graphs (where every crossing shows) get many rounds,
-/// each a down and an up sweep followed by transposition, alternating barycenter and median
-/// keys; large graphs get a few sweeps and one transposition pass at the end.
+/// Effort scales down with size: small graphs (where every crossing shows) descend in up to
+/// [`MAX_STEPS`] steps, each a sweep followed by transposition, and get restarts; larger
+/// ones a few rounds of sweeps, the largest one transposition pass at the end.
 pub(super) fn reduce_crossings(l: &mut Layered) -> u64 {
     if !l.block.is_empty() {
         return by_part(l);
@@ -422,6 +424,88 @@ fn improve_within(l: &mut Layered, bound: u64) -> (u64, usize) {
         u128::from(crossings) * u128::from(den) >= u128::from(bound) * u128::from(num)
     };
     let vertices = l.layer.len();
+    let segments = l.down.total();
+    let (mut best, mut work) = if vertices < STEP_SIZE {
+        descend_in_steps(l)
+    } else {
+        descend_in_rounds(l)
+    };
+    if best > 0 {
+        work += transpose(l, false, TRANSPOSE_PASSES) + segments;
+        best = total_crossings(l);
+    }
+    if best > 0 && vertices + segments <= SIFT_SIZE && !above(best, SIFT_WITHIN) {
+        for _ in 0..SIFT_PASSES {
+            work += sift(l) + segments;
+            let now = total_crossings(l);
+            let improved = now < best;
+            best = best.min(now);
+            if !improved {
+                break;
+            }
+        }
+    }
+    (best, work)
+}
+
+/// Graphs smaller than this (vertices, dummies included) descend in dot's steps
+/// ([`descend_in_steps`]); larger ones in rounds ([`descend_in_rounds`]). A step transposes
+/// after every sweep, twice as often as a round, and transposition is most of the time: on
+/// `service 300` of the layout benchmark (1,047 vertices) steps take the ordering from 4.6
+/// to 7.5 ms and the whole drawing past 20 ms for 0.4 % fewer crossings.
+const STEP_SIZE: usize = 1_000;
+/// Steps at most, and steps without a gain of more than half a percent after which the
+/// descent ends (dot's `MaxIter`, `MinQuit` and `Convergence`).
+const MAX_STEPS: usize = 24;
+const STEP_PATIENCE: usize = 8;
+
+/// The descent of dot (Gansner et al. 1993): each step one sweep, down and up in turn,
+/// sorting each layer by the weighted median of its neighbours in the layer just fixed
+/// ([`median_sweep`]), with ties turned round in the first two steps of every four; then
+/// transposition, which in the other two also swaps pairs that cross as often either way.
+/// The best order seen is kept, an equal one replacing it so that the descent drifts
+/// across plateaus. Leaves `l` in the best order; returns its crossings and the work done.
+///
+/// Taking one direction per step, with the transposition after each, finds far fewer
+/// crossings on graphs whose sweeps undo each other (one gateway over a hundred callers:
+/// 2,603 → 2,365, dot 1,741 on the same layers) than a round of a down and an up sweep
+/// judged only at its end (BENCHMARKS.md).
+fn descend_in_steps(l: &mut Layered) -> (u64, usize) {
+    let vertices = l.layer.len();
+    let segments = l.down.total();
+    let mut best = total_crossings(l);
+    let mut best_layers = l.layers.clone();
+    let mut work = segments;
+    let mut stale = 0;
+    for step in 0..MAX_STEPS {
+        if best == 0 || stale >= STEP_PATIENCE {
+            break;
+        }
+        stale += 1;
+        let turn_ties = step % 4 < 2;
+        median_sweep(l, step % 2 == 0, turn_ties);
+        work += 2 * (vertices + segments) + transpose(l, !turn_ties, TRANSPOSE_PASSES);
+        let now = total_crossings(l);
+        if now <= best {
+            // A gain of more than half a percent.
+            if u128::from(now) * 200 < u128::from(best) * 199 {
+                stale = 0;
+            }
+            best = now;
+            best_layers.clone_from(&l.layers);
+        }
+    }
+    l.layers = best_layers;
+    l.update_positions();
+    (best, work)
+}
+
+/// Rounds of a down and an up sweep, alternating barycenter and median keys, on small
+/// graphs each followed by transposition, keeping the best order seen: fewer counts and
+/// passes than [`descend_in_steps`] for graphs of thousands of vertices. Leaves `l` in the
+/// best order; returns its crossings and the work done.
+fn descend_in_rounds(l: &mut Layered) -> (u64, usize) {
+    let vertices = l.layer.len();
     let (max_rounds, patience, transpose_each_round) = if vertices < 3_000 {
         (48, 4, true)
     } else if vertices < 20_000 {
@@ -447,7 +531,7 @@ fn improve_within(l: &mut Layered, bound: u64) -> (u64, usize) {
         if transpose_each_round {
             // Every other round also swaps pairs that cross as often either way, which
             // moves the order off plateaus where no single swap gains.
-            work += transpose(l, round % 2 == 1);
+            work += transpose(l, round % 2 == 1, TRANSPOSE_PASSES);
         }
         let now = total_crossings(l);
         if now < best {
@@ -463,21 +547,6 @@ fn improve_within(l: &mut Layered, bound: u64) -> (u64, usize) {
     }
     l.layers = best_layers;
     l.update_positions();
-    if best > 0 {
-        work += transpose(l, false) + segments;
-        best = total_crossings(l);
-    }
-    if best > 0 && vertices + segments <= SIFT_SIZE && !above(best, SIFT_WITHIN) {
-        for _ in 0..SIFT_PASSES {
-            work += sift(l) + segments;
-            let now = total_crossings(l);
-            let improved = now < best;
-            best = best.min(now);
-            if !improved {
-                break;
-            }
-        }
-    }
     (best, work)
 }
 
@@ -702,6 +771,72 @@ fn sweep(l: &mut Layered, downward: bool, median: bool, fixed: Option<(&[bool], 
     }
 }
 
+/// One sweep of [`descend_in_steps`]: each layer below the first (`downward`) or above the
+/// last, in turn, sorted by the weighted median of each vertex's neighbours in the layer
+/// just fixed ([`weighted_median`]). Vertices with no neighbour there keep their places and
+/// the others are sorted around them; equal keys keep their order, or turn it round with
+/// `turn_ties`. Blocks stay together, in rank order.
+fn median_sweep(l: &mut Layered, downward: bool, turn_ties: bool) {
+    let h = l.layers.len();
+    let indices: Vec<usize> = if downward {
+        (1..h).collect()
+    } else {
+        (0..h.saturating_sub(1)).rev().collect()
+    };
+    let mut ends: Vec<u32> = Vec::new();
+    // (block, key, place among equals, vertex)
+    let mut movable: Vec<(u32, f64, i64, u32)> = Vec::new();
+    for i in indices {
+        let neighbours = if downward { &l.up } else { &l.down };
+        movable.clear();
+        for &v in &l.layers[i] {
+            let ns = neighbours.neighbours(v as usize);
+            if ns.is_empty() {
+                continue;
+            }
+            ends.clear();
+            ends.extend(ns.iter().map(|&u| l.pos[u as usize]));
+            ends.sort_unstable();
+            let place = i64::from(l.pos[v as usize]);
+            let block = l.block.get(v as usize).copied().unwrap_or(0);
+            let tie = if turn_ties { -place } else { place };
+            movable.push((block, weighted_median(&ends), tie, v));
+        }
+        movable.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let mut sorted = movable.iter().map(|m| m.3);
+        for slot in &mut l.layers[i] {
+            // A slot keeps its vertex when that has no neighbour in the fixed layer; the
+            // others take the sorted vertices in turn (one block's slots hold its own).
+            if !neighbours.neighbours(*slot as usize).is_empty()
+                && let Some(v) = sorted.next()
+            {
+                *slot = v;
+            }
+        }
+        for (p, &v) in l.layers[i].iter().enumerate() {
+            l.pos[v as usize] = p as u32;
+        }
+    }
+}
+
+/// The weighted median of sorted places (not empty): the middle one; of two, their mean;
+/// of an even number more, the two middle ones weighted towards the side whose places lie
+/// closer together (Gansner et al. 1993).
+fn weighted_median(ends: &[u32]) -> f64 {
+    let at = |k: usize| f64::from(ends[k]);
+    let k = ends.len();
+    if k % 2 == 1 {
+        return at(k / 2);
+    }
+    let (left, right) = (at(k / 2 - 1), at(k / 2));
+    let (left_span, right_span) = (left - at(0), at(k - 1) - right);
+    if k == 2 || left_span + right_span == 0.0 {
+        f64::midpoint(left, right)
+    } else {
+        (left * right_span + right * left_span) / (left_span + right_span)
+    }
+}
+
 /// What an earlier drawing left room for: each vertex's place in it (`key`), its extent
 /// along the layer and the gap between neighbours; `top` is where its layers began.
 pub(super) struct Room<'a> {
@@ -884,15 +1019,18 @@ fn layer_crossings(
     crossings
 }
 
+/// Passes of transposition at most.
+const TRANSPOSE_PASSES: usize = 6;
+
 /// Swaps adjacent vertices while a swap removes crossings (with `equal`, also where it
 /// leaves them as they are), within a budget of work proportional to the number of
 /// segments; returns the work done.
-fn transpose(l: &mut Layered, equal: bool) -> usize {
+fn transpose(l: &mut Layered, equal: bool, passes: usize) -> usize {
     let segments = l.down.total();
     let full = 40 * segments + 10_000;
     let mut budget = full;
     let mut ends = Ends::new(l.layer.len());
-    for _ in 0..6 {
+    for _ in 0..passes {
         let mut improved = false;
         for i in 0..l.layers.len() {
             ends.fill(l, i);
@@ -1187,9 +1325,9 @@ mod tests {
         l.layers = vec![vec![0, 1], vec![2, 3]];
         l.update_positions();
         let before = total_crossings(&l);
-        transpose(&mut l, false);
+        transpose(&mut l, false, TRANSPOSE_PASSES);
         assert_eq!(l.layers[0], vec![0, 1]);
-        transpose(&mut l, true);
+        transpose(&mut l, true, TRANSPOSE_PASSES);
         assert_ne!(l.layers, vec![vec![0, 1], vec![2, 3]]);
         assert_eq!(total_crossings(&l), before);
     }
@@ -1295,6 +1433,87 @@ mod tests {
             swap_ranks(&mut l, r, &mut per_pair, &mut scratch, total);
             assert_eq!(l.layers, before);
             assert_eq!(l.block, block);
+        }
+    }
+
+    #[test]
+    fn the_weighted_median_leans_to_the_side_whose_ends_lie_closer_together() {
+        let near = |ends: &[u32], m: f64| (weighted_median(ends) - m).abs() < 1e-12;
+        assert!(near(&[4], 4.0));
+        assert!(near(&[1, 2, 9], 2.0));
+        assert!(near(&[2, 5], 3.5));
+        // Middle ends 1 and 3; the left pair spans 1, the right one 7: 1 + 2 × 1/8.
+        assert!(near(&[0, 1, 3, 10], 1.25));
+        assert!(near(&[0, 7, 9, 10], 8.75));
+        assert!(near(&[2, 2, 2, 2], 2.0));
+    }
+
+    #[test]
+    fn a_median_sweep_sorts_around_vertices_without_neighbours_and_turns_ties_when_asked() {
+        // Upper 0, 1, 2; lower 3, 4, 5, 6. 3 hangs under 2, 5 under 0, 6 under 1; 4 has no
+        // neighbour above and keeps its place while the others sort around it.
+        let mut l = two_layers(3, 4, &[(2, 0), (0, 2), (1, 3)]);
+        median_sweep(&mut l, true, false);
+        assert_eq!(l.layers[1], vec![5, 4, 6, 3]);
+        assert!((0..4).all(|k| l.pos[l.layers[1][k] as usize] as usize == k));
+        // Both lower vertices under the one upper: equal keys keep their order, or turn it.
+        let mut l = two_layers(1, 2, &[(0, 0), (0, 1)]);
+        median_sweep(&mut l, true, false);
+        assert_eq!(l.layers[1], vec![1, 2]);
+        median_sweep(&mut l, true, true);
+        assert_eq!(l.layers[1], vec![2, 1]);
+        // Upward, by the neighbours below.
+        let mut l = two_layers(2, 2, &[(0, 1), (1, 0)]);
+        median_sweep(&mut l, false, false);
+        assert_eq!(l.layers[0], vec![1, 0]);
+    }
+
+    #[test]
+    fn a_median_sweep_keeps_each_block_in_its_own_slots() {
+        // Lower 2, 3 are block 0 and 4, 5 block 1; their keys would interleave them.
+        let mut l = two_layers(2, 4, &[(1, 0), (0, 1), (1, 2), (0, 3)]);
+        l.block = vec![0, 0, 0, 0, 1, 1];
+        median_sweep(&mut l, true, false);
+        assert_eq!(l.layers[1], vec![3, 2, 5, 4]);
+    }
+
+    #[test]
+    fn a_descent_in_steps_leaves_its_best_order_and_never_adds_crossings() {
+        // One gateway over 60 callers, each calling one to three of 20 stores: the layer of
+        // callers is ordered only by the stores, where sweeps undo each other.
+        let mut next = crate::layout::test_sequence(29);
+        for _ in 0..6 {
+            let mut segments: Vec<(u32, u32)> = (1..61).map(|c| (0, c)).collect();
+            for c in 1..61u32 {
+                for _ in 0..=next(3) {
+                    let store = 61 + next(20) as u32;
+                    if !segments.contains(&(c, store)) {
+                        segments.push((c, store));
+                    }
+                }
+            }
+            let layer: Vec<u32> = (0..81u32)
+                .map(|v| u32::from(v > 0) + u32::from(v > 60))
+                .collect();
+            let mut l = Layered::new(layer, 81, &segments);
+            initial_order(&mut l);
+            let before = total_crossings(&l);
+            let (best, _) = descend_in_steps(&mut l);
+            assert!(best < before, "{best} against {before} at the start");
+            assert_eq!(best, total_crossings(&l));
+            for (i, layer) in l.layers.iter().enumerate() {
+                let mut sorted = layer.clone();
+                sorted.sort_unstable();
+                sorted.dedup();
+                assert_eq!(sorted.len(), layer.len());
+                assert!(layer.iter().all(|&v| l.layer[v as usize] as usize == i));
+                assert!(
+                    layer
+                        .iter()
+                        .enumerate()
+                        .all(|(k, &v)| l.pos[v as usize] as usize == k)
+                );
+            }
         }
     }
 }
