@@ -431,7 +431,7 @@ fn improve_within(l: &mut Layered, bound: u64) -> (u64, usize) {
         descend_in_rounds(l)
     };
     if best > 0 {
-        work += transpose(l, false, TRANSPOSE_PASSES) + segments;
+        work += transpose(l, false) + segments;
         best = total_crossings(l);
     }
     if best > 0 && vertices + segments <= SIFT_SIZE && !above(best, SIFT_WITHIN) {
@@ -484,7 +484,7 @@ fn descend_in_steps(l: &mut Layered) -> (u64, usize) {
         stale += 1;
         let turn_ties = step % 4 < 2;
         median_sweep(l, step % 2 == 0, turn_ties);
-        work += 2 * (vertices + segments) + transpose(l, !turn_ties, TRANSPOSE_PASSES);
+        work += 2 * (vertices + segments) + transpose(l, !turn_ties);
         let now = total_crossings(l);
         if now <= best {
             // A gain of more than half a percent.
@@ -500,10 +500,10 @@ fn descend_in_steps(l: &mut Layered) -> (u64, usize) {
     (best, work)
 }
 
-/// Rounds of a down and an up sweep, alternating barycenter and median keys, on small
-/// graphs each followed by transposition, keeping the best order seen: fewer counts and
-/// passes than [`descend_in_steps`] for graphs of thousands of vertices. Leaves `l` in the
-/// best order; returns its crossings and the work done.
+/// Rounds of a down and an up sweep, alternating barycenter and median keys, each followed
+/// by transposition below 20,000 vertices, keeping the best order seen: half the
+/// transposition of [`descend_in_steps`] per sweep, for graphs of over [`STEP_SIZE`]
+/// vertices. Leaves `l` in the best order; returns its crossings and the work done.
 fn descend_in_rounds(l: &mut Layered) -> (u64, usize) {
     let vertices = l.layer.len();
     let (max_rounds, patience, transpose_each_round) = if vertices < 3_000 {
@@ -531,7 +531,7 @@ fn descend_in_rounds(l: &mut Layered) -> (u64, usize) {
         if transpose_each_round {
             // Every other round also swaps pairs that cross as often either way, which
             // moves the order off plateaus where no single swap gains.
-            work += transpose(l, round % 2 == 1, TRANSPOSE_PASSES);
+            work += transpose(l, round % 2 == 1);
         }
         let now = total_crossings(l);
         if now < best {
@@ -1025,12 +1025,12 @@ const TRANSPOSE_PASSES: usize = 6;
 /// Swaps adjacent vertices while a swap removes crossings (with `equal`, also where it
 /// leaves them as they are), within a budget of work proportional to the number of
 /// segments; returns the work done.
-fn transpose(l: &mut Layered, equal: bool, passes: usize) -> usize {
+fn transpose(l: &mut Layered, equal: bool) -> usize {
     let segments = l.down.total();
     let full = 40 * segments + 10_000;
     let mut budget = full;
     let mut ends = Ends::new(l.layer.len());
-    for _ in 0..passes {
+    for _ in 0..TRANSPOSE_PASSES {
         let mut improved = false;
         for i in 0..l.layers.len() {
             ends.fill(l, i);
@@ -1325,9 +1325,9 @@ mod tests {
         l.layers = vec![vec![0, 1], vec![2, 3]];
         l.update_positions();
         let before = total_crossings(&l);
-        transpose(&mut l, false, TRANSPOSE_PASSES);
+        transpose(&mut l, false);
         assert_eq!(l.layers[0], vec![0, 1]);
-        transpose(&mut l, true, TRANSPOSE_PASSES);
+        transpose(&mut l, true);
         assert_ne!(l.layers, vec![vec![0, 1], vec![2, 3]]);
         assert_eq!(total_crossings(&l), before);
     }
