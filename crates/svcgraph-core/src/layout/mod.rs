@@ -18,8 +18,8 @@
 //!    while the drawing stays within 1.3 times the first try's area or a screen (1600 ×
 //!    900), and on graphs of up to 200 labelled edges: otherwise a label without a place
 //!    is left out (unless every label is asked for, when every label gets its place or a
-//!    room, as close to its line as may be). Either way no label overlaps a node, another label or another
-//!    edge's line;
+//!    room, as close to its line as may be). Either way no label overlaps a node, another
+//!    label or another edge's line;
 //! 3. dummy vertices for edges spanning several layers, their count kept within a budget
 //!    (at most [`MAX_DUMMIES`]; the longest edges over it are drawn straight, counted in
 //!    [`LayoutStats::direct_edges`]);

@@ -4,7 +4,7 @@
 //! each step one sweep, down and up in turn, sorting each layer by the weighted median of its
 //! neighbours in the layer just fixed, followed by swaps of adjacent vertices while that
 //! removes crossings (in half the steps also while it leaves them equal), keeping the best
-//! order seen; graphs of thousands of vertices take rounds of a down and an up sweep
+//! order seen; graphs of over a thousand vertices take rounds of a down and an up sweep
 //! instead, alternating barycenter and median keys. Then sift each vertex to its best place
 //! once. Restarts begin from breadth-first orders from the sources and from the
 //! sinks, then from shuffled ones; one that ends its sweeps clearly behind is not sifted.
@@ -17,9 +17,10 @@ use super::{Csr, Layered};
 
 /// Orders every layer of `l` in place; returns the number of crossings of the result.
 ///
-/// Effort scales down with size: small graphs (where every crossing shows) descend in up to
-/// [`MAX_STEPS`] steps, each a sweep followed by transposition, and get restarts; larger
-/// ones a few rounds of sweeps, the largest one transposition pass at the end.
+/// Effort scales down with size: graphs of under [`STEP_SIZE`] vertices (where every
+/// crossing shows) descend in up to [`MAX_STEPS`] steps, each a sweep followed by
+/// transposition, larger ones in rounds of sweeps ([`descend_in_rounds`]), the largest with
+/// one transposition pass at the end; graphs within [`RESTART_SIZE`] also get restarts.
 pub(super) fn reduce_crossings(l: &mut Layered) -> u64 {
     if !l.block.is_empty() {
         return by_part(l);

@@ -1142,8 +1142,8 @@ fn on_graphs_of_many_labels_those_without_room_are_left_out_unless_every_label_i
 fn a_label_with_no_room_beside_its_line_gets_a_room_of_its_own_when_every_label_is_asked_for() {
     // Labels far taller than the gaps between the called services: few fit beside their
     // lines. Rooms for the others would grow the drawing past a screen and by more than
-    // 30 %, so by default those are left out; with every label asked for, they get layers of their own, and
-    // still overlap nothing.
+    // 30 %, so by default those are left out; with every label asked for, they get layers
+    // of their own, and still overlap nothing.
     let tall = Size {
         width: 30.0,
         height: 160.0,
