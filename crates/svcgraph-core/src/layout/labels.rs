@@ -39,17 +39,24 @@ struct Piece {
     edge: u32,
 }
 
-/// Cells of a uniform grid over the drawing, each listing what reaches into it.
+/// Cells of a uniform grid over the drawing, each listing what reaches into it: the items
+/// it was built with packed in one list (cell by cell), those added later in a list per cell.
 struct Grid {
     /// Width and height of a cell.
     cell: (f64, f64),
     columns: usize,
     rows: usize,
-    cells: Vec<Vec<u32>>,
+    /// Where each cell's items start in `packed`, and where the last one's end.
+    start: Vec<u32>,
+    packed: Vec<u32>,
+    /// Items added after building, per cell (empty until the first).
+    added: Vec<Vec<u32>>,
 }
 
 impl Grid {
-    fn new(width: f64, height: f64, items: usize) -> Self {
+    /// A grid over `width` by `height` sized for `items` in all, holding `built` (each
+    /// item's least x and y, most x and y) by index.
+    fn new(width: f64, height: f64, items: usize, built: &[[f64; 4]]) -> Self {
         // About four items per cell, never cells under 16 units.
         let cell = (width * height / (items.max(1) as f64 / 4.0).max(1.0))
             .sqrt()
@@ -57,17 +64,48 @@ impl Grid {
         let cell = ((width / MOST).max(cell), (height / MOST).max(cell));
         let columns = ((width / cell.0).ceil() as usize).clamp(1, MOST as usize);
         let rows = ((height / cell.1).ceil() as usize).clamp(1, MOST as usize);
-        Grid {
+        let mut grid = Grid {
             cell,
             columns,
             rows,
-            cells: vec![Vec::new(); columns * rows],
+            start: vec![0; columns * rows + 1],
+            packed: Vec::new(),
+            added: Vec::new(),
+        };
+        // Counted, then filled: one list for all cells instead of one to grow per cell.
+        let spans: Vec<_> = built
+            .iter()
+            .map(|&[x0, y0, x1, y1]| grid.span(x0, y0, x1, y1))
+            .collect();
+        for &(c0, r0, c1, r1) in &spans {
+            for r in r0..=r1 {
+                for c in c0..=c1 {
+                    grid.start[r * columns + c + 1] += 1;
+                }
+            }
         }
+        for k in 1..grid.start.len() {
+            grid.start[k] += grid.start[k - 1];
+        }
+        let mut next = grid.start.clone();
+        grid.packed = vec![0; grid.start[columns * rows] as usize];
+        for (i, &(c0, r0, c1, r1)) in spans.iter().enumerate() {
+            for r in r0..=r1 {
+                for c in c0..=c1 {
+                    let at = &mut next[r * columns + c];
+                    grid.packed[*at as usize] = i as u32;
+                    *at += 1;
+                }
+            }
+        }
+        grid
     }
 
     /// Cells a box from (x0, y0) to (x1, y1) reaches, clamped to the grid.
     fn span(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> (usize, usize, usize, usize) {
-        let at = |v: f64, cell: f64, n: usize| ((v / cell).floor().max(0.0) as usize).min(n - 1);
+        // The conversion truncates, which is the floor for every cell (a negative or NaN
+        // coordinate saturates to cell 0), without a call to `floor`.
+        let at = |v: f64, cell: f64, n: usize| ((v / cell) as usize).min(n - 1);
         (
             at(x0, self.cell.0, self.columns),
             at(y0, self.cell.1, self.rows),
@@ -77,10 +115,13 @@ impl Grid {
     }
 
     fn insert(&mut self, x0: f64, y0: f64, x1: f64, y1: f64, item: u32) {
+        if self.added.is_empty() {
+            self.added = vec![Vec::new(); self.columns * self.rows];
+        }
         let (c0, r0, c1, r1) = self.span(x0, y0, x1, y1);
         for r in r0..=r1 {
             for c in c0..=c1 {
-                self.cells[r * self.columns + c].push(item);
+                self.added[r * self.columns + c].push(item);
             }
         }
     }
@@ -89,7 +130,15 @@ impl Grid {
     fn any(&self, r: &Rect, mut hit: impl FnMut(u32) -> bool) -> bool {
         let (c0, r0, c1, r1) = self.span(r.left(), r.top(), r.right(), r.bottom());
         (r0..=r1).any(|row| {
-            (c0..=c1).any(|c| self.cells[row * self.columns + c].iter().any(|&i| hit(i)))
+            (c0..=c1).any(|c| {
+                let cell = row * self.columns + c;
+                let built = &self.packed[self.start[cell] as usize..self.start[cell + 1] as usize];
+                built.iter().any(|&i| hit(i))
+                    || self
+                        .added
+                        .get(cell)
+                        .is_some_and(|a| a.iter().any(|&i| hit(i)))
+            })
         })
     }
 }
@@ -113,6 +162,14 @@ fn grown(r: &Rect, by: f64) -> Rect {
 
 /// Whether the segment from `a` to `b` passes through the inside of `r`.
 pub(super) fn enters(a: Point, b: Point, r: &Rect) -> bool {
+    // Clear of the box on one side: most pieces a grid cell offers are.
+    if a.x.max(b.x) < r.left()
+        || a.x.min(b.x) > r.right()
+        || a.y.max(b.y) < r.top()
+        || a.y.min(b.y) > r.bottom()
+    {
+        return false;
+    }
     let (dx, dy) = (b.x - a.x, b.y - a.y);
     let (mut t0, mut t1) = (0.0_f64, 1.0_f64);
     for (p, q) in [
@@ -232,11 +289,18 @@ struct Taken {
 impl Taken {
     /// What `out` holds, its edges' `lines`, with room for `more` labels.
     fn new(out: &Layout, lines: &[Vec<Point>], more: usize) -> Self {
-        let mut pieces: Vec<Piece> = Vec::new();
+        let windows: usize = lines.iter().map(|l| l.len().saturating_sub(1)).sum();
+        let mut pieces: Vec<Piece> = Vec::with_capacity(windows + 4 * out.groups.len());
         for (e, line) in lines.iter().enumerate() {
             for w in line.windows(2) {
-                // Long pieces cut short, so that each reaches few cells of the grid.
-                let parts = (distance(w[0], w[1]) / SPLIT).ceil().clamp(1.0, MOST);
+                // Long pieces cut short, so that each reaches few cells of the grid (most
+                // are short: no call to `ceil` for them).
+                let d = distance(w[0], w[1]);
+                let parts = if d <= SPLIT {
+                    1.0
+                } else {
+                    (d / SPLIT).ceil().clamp(1.0, MOST)
+                };
                 let at = |k: f64| Point {
                     x: w[0].x + (w[1].x - w[0].x) * k / parts,
                     y: w[0].y + (w[1].y - w[0].y) * k / parts,
@@ -269,20 +333,19 @@ impl Taken {
         boxes.extend(out.edges.iter().filter_map(|e| e.label));
         let owner = vec![usize::MAX; boxes.len() - first_label];
         let items = pieces.len() + boxes.len() + more;
-        let mut line_grid = Grid::new(out.width, out.height, items);
-        for (i, p) in pieces.iter().enumerate() {
-            line_grid.insert(
-                p.a.x.min(p.b.x),
-                p.a.y.min(p.b.y),
-                p.a.x.max(p.b.x),
-                p.a.y.max(p.b.y),
-                i as u32,
-            );
-        }
-        let mut box_grid = Grid::new(out.width, out.height, items);
-        for (i, r) in boxes.iter().enumerate() {
-            box_grid.insert(r.left(), r.top(), r.right(), r.bottom(), i as u32);
-        }
+        let reach: Vec<[f64; 4]> = pieces
+            .iter()
+            .map(|p| {
+                let (a, b) = (p.a, p.b);
+                [a.x.min(b.x), a.y.min(b.y), a.x.max(b.x), a.y.max(b.y)]
+            })
+            .collect();
+        let line_grid = Grid::new(out.width, out.height, items, &reach);
+        let reach: Vec<[f64; 4]> = boxes
+            .iter()
+            .map(|r| [r.left(), r.top(), r.right(), r.bottom()])
+            .collect();
+        let box_grid = Grid::new(out.width, out.height, items, &reach);
         Taken {
             pieces,
             boxes,
@@ -296,12 +359,13 @@ impl Taken {
     /// Whether a label of edge `e` fits at `r`: its own line may pass close, not through.
     fn free(&self, r: &Rect, e: usize) -> bool {
         let clear = grown(r, CLEAR);
+        // Lines first: they keep a label from most places.
         r.x.is_finite()
             && r.y.is_finite()
+            && !self.line_in_the_way(r, &clear, e)
             && !self
                 .box_grid
                 .any(&clear, |i| overlaps(&clear, &self.boxes[i as usize]))
-            && !self.line_in_the_way(r, &clear, e)
     }
 
     /// Whether a line runs through `clear` (the label of edge `e` at `r` with room around
@@ -735,5 +799,81 @@ fn spots(
             next += step;
         }
         walked += piece;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_grid_finds_every_item_a_box_meets_built_or_added_and_no_other() {
+        // Random boxes over a 400 × 300 drawing, some reaching past its edges; half built
+        // into the grid, half added after: a query reports exactly the items whose boxes
+        // share a cell with it, which include every box it overlaps.
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        let mut next = |m: f64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % 10_000) as f64 / 10_000.0 * m
+        };
+        let mut boxes: Vec<[f64; 4]> = Vec::new();
+        for _ in 0..400 {
+            let (x, y) = (next(440.0) - 20.0, next(340.0) - 20.0);
+            boxes.push([x, y, x + next(60.0), y + next(30.0)]);
+        }
+        let (built, added) = boxes.split_at(200);
+        let mut grid = Grid::new(400.0, 300.0, boxes.len(), built);
+        for (i, b) in added.iter().enumerate() {
+            grid.insert(b[0], b[1], b[2], b[3], (built.len() + i) as u32);
+        }
+        for _ in 0..200 {
+            let (x, y) = (next(400.0), next(300.0));
+            let query = Rect {
+                x,
+                y,
+                width: next(50.0),
+                height: next(20.0),
+            };
+            let mut seen = Vec::new();
+            grid.any(&query, |i| {
+                seen.push(i);
+                false
+            });
+            for (i, b) in boxes.iter().enumerate() {
+                let meets = b[0] < query.right()
+                    && query.left() < b[2]
+                    && b[1] < query.bottom()
+                    && query.top() < b[3];
+                if meets {
+                    assert!(seen.contains(&(i as u32)), "box {i} missed");
+                }
+            }
+            // Each item once per cell it shares with the query, and only items there.
+            let (c0, r0, c1, r1) =
+                grid.span(query.left(), query.top(), query.right(), query.bottom());
+            for &i in &seen {
+                let b = boxes[i as usize];
+                let (d0, s0, d1, s1) = grid.span(b[0], b[1], b[2], b[3]);
+                assert!(
+                    d0 <= c1 && c0 <= d1 && s0 <= r1 && r0 <= s1,
+                    "item {i} shares no cell"
+                );
+            }
+        }
+        // A hit stops the search.
+        let everything = Rect {
+            x: 0.0,
+            y: 0.0,
+            width: 400.0,
+            height: 300.0,
+        };
+        let mut asked = 0;
+        assert!(grid.any(&everything, |_| {
+            asked += 1;
+            true
+        }));
+        assert_eq!(asked, 1);
     }
 }

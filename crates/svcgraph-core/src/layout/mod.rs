@@ -508,7 +508,7 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
     let mut from_first: Option<LayoutOptions> = None;
     // The calls to reverse, chosen by the first try for every later one: the tries differ
     // in their labels only, which play no part in it.
-    let mut reversal: Option<Vec<bool>> = None;
+    let mut reversal: Option<Reversal> = None;
     // The first try's area, and the latest try within LABEL_AREA of it with the labels
     // that found no place left out (unless every label is asked for).
     let mut bare_area = None;
@@ -602,10 +602,26 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
 /// Most nodes and merged edges for which the ways to break cycles are judged by crossings
 /// ([`fewest_crossings`]): a trial ordering each, a few milliseconds at this size.
 const TRIAL_SIZE: usize = 600;
+/// Most nodes and merged edges for which they are judged by the crossings after one round
+/// of ordering ([`order::glance`]); beyond, by their cost alone. A full trial of each at
+/// 300 services costs 3–15 ms, a glance with its layering about 2 ms.
+const GLANCE_SIZE: usize = 1_500;
+/// The share of the best glance so far that a costlier choice's glance must come under to
+/// be taken: a glance's count strays by about a tenth from one layering to another
+/// against a full trial's (BENCHMARKS.md).
+const GLANCE_MARGIN: (u128, u128) = (9, 10);
 /// Most dummies a trial ordering lays out: a small graph whose layering stretches far (a
 /// long chain with calls across it) is not worth the time, and its candidates are judged
 /// by their cost alone.
 const TRIAL_DUMMIES: usize = 5_000;
+
+/// The calls a layout reverses, chosen once for all its tries, with the layering of the
+/// graph so oriented where choosing them laid it out.
+#[derive(Clone)]
+struct Reversal {
+    reversed: Vec<bool>,
+    layer: Option<Vec<u32>>,
+}
 
 /// Whether a layout with `keep` lays out its layers afresh (a later try with rooms orders
 /// from the first try's drawing but layers as it did).
@@ -614,32 +630,69 @@ fn keep_fresh_layers(keep: Keep) -> bool {
 }
 
 /// Of the `candidates` (sets of reversed `edges`, cheapest first), the one whose layering
-/// crosses least after a trial ordering (`order::trial`), the cheapest of equals; none
-/// reversed when there are no candidates. Breaking the cycles of a mesh one way or another
-/// of as many reversals changes its crossings by a third, which the layering's stretch
-/// does not foresee (measured in BENCHMARKS.md).
-fn fewest_crossings(n: usize, edges: &[(u32, u32)], candidates: Vec<Vec<bool>>) -> Vec<bool> {
-    if candidates.len() == 1 {
-        return candidates.into_iter().next().unwrap_or_default();
+/// crosses least after a trial ordering (`order::trial`), the cheapest of equals; with
+/// `glance`, after [`order::glance`], a costlier one only when it crosses under
+/// [`GLANCE_MARGIN`] of the best before it. None reversed when there are no candidates. Breaking the cycles
+/// of a mesh one way or another of as many reversals changes its crossings by a third,
+/// which the layering's stretch does not foresee (measured in BENCHMARKS.md).
+fn fewest_crossings(
+    n: usize,
+    edges: &[(u32, u32)],
+    candidates: Vec<Vec<bool>>,
+    glance: bool,
+) -> Reversal {
+    if candidates.len() <= 1 {
+        return Reversal {
+            reversed: candidates
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| vec![false; edges.len()]),
+            layer: None,
+        };
     }
-    let mut best: Option<(u64, Vec<bool>)> = None;
-    for reversed in candidates {
-        let crossings = trial_crossings(n, edges, &reversed);
-        if best.as_ref().is_none_or(|(b, _)| crossings < *b) {
-            best = Some((crossings, reversed));
+    // Glanced at in two halves at once where there are two cores (each judged alone, so the
+    // choice is the same on one), tried in full one after another.
+    let judge = |part: &[Vec<bool>]| -> Vec<(u64, Vec<u32>)> {
+        part.iter()
+            .map(|reversed| trial_crossings(n, edges, reversed, glance))
+            .collect()
+    };
+    let (first, second) = candidates.split_at(candidates.len().div_ceil(2));
+    let (mut judged, rest) = crate::parallel::join(glance, || judge(first), || judge(second));
+    judged.extend(rest);
+    let mut best: Option<(u64, Reversal)> = None;
+    for (reversed, (crossings, layer)) in candidates.into_iter().zip(judged) {
+        // A glance's count is rough: a later (costlier) choice must beat the best by more.
+        let (num, den) = if glance { GLANCE_MARGIN } else { (1, 1) };
+        let beats = |b: u64| u128::from(crossings) * den < u128::from(b) * num;
+        if best.as_ref().is_none_or(|(b, _)| beats(*b)) {
+            let layer = Some(layer);
+            best = Some((crossings, Reversal { reversed, layer }));
         }
     }
-    best.map_or_else(|| vec![false; edges.len()], |(_, r)| r)
+    best.map_or_else(
+        || Reversal {
+            reversed: vec![false; edges.len()],
+            layer: None,
+        },
+        |(_, r)| r,
+    )
 }
 
 /// The crossings of `edges` with `reversed` ones reversed, layered and given a trial
-/// ordering (`order::trial`), each long edge a chain of dummies; `u64::MAX` (not judged)
-/// when the layering needs more than [`TRIAL_DUMMIES`] of them.
-fn trial_crossings(n: usize, edges: &[(u32, u32)], reversed: &[bool]) -> u64 {
+/// ordering (`order::trial`, or `order::glance` when `glance`), each long edge a chain of
+/// dummies, and the layering; `u64::MAX` (not judged) when the layering needs more than
+/// [`TRIAL_DUMMIES`] of them.
+fn trial_crossings(
+    n: usize,
+    edges: &[(u32, u32)],
+    reversed: &[bool],
+    glance: bool,
+) -> (u64, Vec<u32>) {
     let dag = acyclic::oriented(edges, reversed);
     let layer = rank::layers(n, &dag);
     if dummy_count(&dag, &layer) > TRIAL_DUMMIES {
-        return u64::MAX;
+        return (u64::MAX, layer);
     }
     let mut vertex_layer = layer.clone();
     let mut segments = Vec::with_capacity(dag.len());
@@ -653,7 +706,13 @@ fn trial_crossings(n: usize, edges: &[(u32, u32)], reversed: &[bool]) -> u64 {
         }
         segments.push((previous, t));
     }
-    order::trial(&mut Layered::new(vertex_layer, n, &segments))
+    let mut layered = Layered::new(vertex_layer, n, &segments);
+    let crossings = if glance {
+        order::glance(&mut layered)
+    } else {
+        order::trial(&mut layered)
+    };
+    (crossings, layer)
 }
 
 /// Dummy vertices that `dag` needs as layered by `layer`: one per layer an edge passes.
@@ -715,7 +774,7 @@ fn layout_rooms(
     keep: Keep,
     all_rooms: bool,
     set_aside: &[Option<Size>],
-    reversal: &mut Option<Vec<bool>>,
+    reversal: &mut Option<Reversal>,
 ) -> Result<Layout> {
     let n = graph.nodes.len();
     if let Some(bad) = graph.edges.iter().find(|e| e.source >= n || e.target >= n) {
@@ -816,12 +875,20 @@ fn layout_rooms(
     // A fresh layout (or a try with rooms after one, which must agree with it) of a small
     // graph chooses among the ways to break its cycles by the crossings each leaves; the
     // tries of one layout choose once (`reversal`).
-    let mut reversed = reversal
+    let Reversal {
+        mut reversed,
+        layer: chosen_layer,
+    } = reversal
         .get_or_insert_with(|| {
-            if keep_fresh_layers(keep) && n + unique.len() <= TRIAL_SIZE {
-                fewest_crossings(n, &unique, acyclic::candidates(n, &unique))
+            let size = n + unique.len();
+            if keep_fresh_layers(keep) && size <= GLANCE_SIZE {
+                let candidates = acyclic::candidates(n, &unique);
+                fewest_crossings(n, &unique, candidates, size > TRIAL_SIZE)
             } else {
-                acyclic::reversed_edges(n, &unique)
+                Reversal {
+                    reversed: acyclic::reversed_edges(n, &unique),
+                    layer: None,
+                }
             }
         })
         .clone();
@@ -833,7 +900,11 @@ fn layout_rooms(
         p.orient(n, &unique, &mut reversed);
     }
     let dag = acyclic::oriented(&unique, &reversed);
-    let mut layer = rank::layers(n, &dag);
+    let mut layer = match chosen_layer {
+        // Laid out already when the reversals were chosen, unless kept layers turned some.
+        Some(layer) if !keeps_layers => layer,
+        _ => rank::layers(n, &dag),
+    };
     if let Some(p) = previous.as_ref().filter(|_| keeps_layers) {
         p.keep_layers(&dag, &mut layer);
     }
