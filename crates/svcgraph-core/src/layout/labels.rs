@@ -47,7 +47,7 @@ struct Grid {
     columns: usize,
     rows: usize,
     /// Where each cell's items start in `packed`, and where the last one's end.
-    start: Vec<u32>,
+    start: Vec<usize>,
     packed: Vec<u32>,
     /// Items added after building, per cell (empty until the first).
     added: Vec<Vec<u32>>,
@@ -88,12 +88,12 @@ impl Grid {
             grid.start[k] += grid.start[k - 1];
         }
         let mut next = grid.start.clone();
-        grid.packed = vec![0; grid.start[columns * rows] as usize];
+        grid.packed = vec![0; grid.start[columns * rows]];
         for (i, &(c0, r0, c1, r1)) in spans.iter().enumerate() {
             for r in r0..=r1 {
                 for c in c0..=c1 {
                     let at = &mut next[r * columns + c];
-                    grid.packed[*at as usize] = i as u32;
+                    grid.packed[*at] = i as u32;
                     *at += 1;
                 }
             }
@@ -132,7 +132,7 @@ impl Grid {
         (r0..=r1).any(|row| {
             (c0..=c1).any(|c| {
                 let cell = row * self.columns + c;
-                let built = &self.packed[self.start[cell] as usize..self.start[cell + 1] as usize];
+                let built = &self.packed[self.start[cell]..self.start[cell + 1]];
                 built.iter().any(|&i| hit(i))
                     || self
                         .added
