@@ -54,9 +54,15 @@ struct Grid {
 }
 
 impl Grid {
-    /// A grid over `width` by `height` sized for `items` in all, holding `built` (each
-    /// item's least x and y, most x and y) by index.
-    fn new(width: f64, height: f64, items: usize, built: &[[f64; 4]]) -> Self {
+    /// A grid over `width` by `height` sized for `items` in all, holding items 0 to `built`
+    /// (exclusive), item `i` reaching from its least x and y to its most (`reach(i)`).
+    fn new(
+        width: f64,
+        height: f64,
+        items: usize,
+        built: usize,
+        reach: impl Fn(usize) -> [f64; 4],
+    ) -> Self {
         // About four items per cell, never cells under 16 units.
         let cell = (width * height / (items.max(1) as f64 / 4.0).max(1.0))
             .sqrt()
@@ -64,41 +70,50 @@ impl Grid {
         let cell = ((width / MOST).max(cell), (height / MOST).max(cell));
         let columns = ((width / cell.0).ceil() as usize).clamp(1, MOST as usize);
         let rows = ((height / cell.1).ceil() as usize).clamp(1, MOST as usize);
-        let mut grid = Grid {
+        let empty = Grid {
             cell,
             columns,
             rows,
-            start: vec![0; columns * rows + 1],
+            start: Vec::new(),
             packed: Vec::new(),
             added: Vec::new(),
         };
-        // Counted, then filled: one list for all cells instead of one to grow per cell.
-        let spans: Vec<_> = built
-            .iter()
-            .map(|&[x0, y0, x1, y1]| grid.span(x0, y0, x1, y1))
-            .collect();
-        for &(c0, r0, c1, r1) in &spans {
+        // Counted, then filled: one list for all cells instead of one to grow per cell. The
+        // cells of each item are found twice rather than kept (the largest drawings have
+        // tens of millions of line pieces).
+        let span = |i: usize| {
+            let [x0, y0, x1, y1] = reach(i);
+            empty.span(x0, y0, x1, y1)
+        };
+        let mut start = vec![0; columns * rows + 1];
+        for i in 0..built {
+            let (c0, r0, c1, r1) = span(i);
             for r in r0..=r1 {
                 for c in c0..=c1 {
-                    grid.start[r * columns + c + 1] += 1;
+                    start[r * columns + c + 1] += 1;
                 }
             }
         }
-        for k in 1..grid.start.len() {
-            grid.start[k] += grid.start[k - 1];
+        for k in 1..start.len() {
+            start[k] += start[k - 1];
         }
-        let mut next = grid.start.clone();
-        grid.packed = vec![0; grid.start[columns * rows]];
-        for (i, &(c0, r0, c1, r1)) in spans.iter().enumerate() {
+        let mut next = start.clone();
+        let mut packed = vec![0; start[columns * rows]];
+        for i in 0..built {
+            let (c0, r0, c1, r1) = span(i);
             for r in r0..=r1 {
                 for c in c0..=c1 {
                     let at = &mut next[r * columns + c];
-                    grid.packed[*at] = i as u32;
+                    packed[*at] = i as u32;
                     *at += 1;
                 }
             }
         }
-        grid
+        Grid {
+            start,
+            packed,
+            ..empty
+        }
     }
 
     /// Cells a box from (x0, y0) to (x1, y1) reaches, clamped to the grid.
@@ -333,19 +348,14 @@ impl Taken {
         boxes.extend(out.edges.iter().filter_map(|e| e.label));
         let owner = vec![usize::MAX; boxes.len() - first_label];
         let items = pieces.len() + boxes.len() + more;
-        let reach: Vec<[f64; 4]> = pieces
-            .iter()
-            .map(|p| {
-                let (a, b) = (p.a, p.b);
-                [a.x.min(b.x), a.y.min(b.y), a.x.max(b.x), a.y.max(b.y)]
-            })
-            .collect();
-        let line_grid = Grid::new(out.width, out.height, items, &reach);
-        let reach: Vec<[f64; 4]> = boxes
-            .iter()
-            .map(|r| [r.left(), r.top(), r.right(), r.bottom()])
-            .collect();
-        let box_grid = Grid::new(out.width, out.height, items, &reach);
+        let line_grid = Grid::new(out.width, out.height, items, pieces.len(), |i| {
+            let (a, b) = (pieces[i].a, pieces[i].b);
+            [a.x.min(b.x), a.y.min(b.y), a.x.max(b.x), a.y.max(b.y)]
+        });
+        let box_grid = Grid::new(out.width, out.height, items, boxes.len(), |i| {
+            let r = &boxes[i];
+            [r.left(), r.top(), r.right(), r.bottom()]
+        });
         Taken {
             pieces,
             boxes,
@@ -824,7 +834,7 @@ mod tests {
             boxes.push([x, y, x + next(60.0), y + next(30.0)]);
         }
         let (built, added) = boxes.split_at(200);
-        let mut grid = Grid::new(400.0, 300.0, boxes.len(), built);
+        let mut grid = Grid::new(400.0, 300.0, boxes.len(), built.len(), |i| built[i]);
         for (i, b) in added.iter().enumerate() {
             grid.insert(b[0], b[1], b[2], b[3], (built.len() + i) as u32);
         }
