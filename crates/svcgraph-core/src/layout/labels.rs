@@ -79,8 +79,8 @@ impl Grid {
             added: Vec::new(),
         };
         // Counted, then filled: one list for all cells instead of one to grow per cell. The
-        // cells of each item are found twice rather than kept (the largest drawings have
-        // tens of millions of line pieces).
+        // cells of each item are found twice rather than kept (a drawing of 300,000 services
+        // has a line piece or more for each of its 900,000 calls).
         let span = |i: usize| {
             let [x0, y0, x1, y1] = reach(i);
             empty.span(x0, y0, x1, y1)
