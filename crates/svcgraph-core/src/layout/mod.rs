@@ -632,9 +632,9 @@ fn keep_fresh_layers(keep: Keep) -> bool {
 /// Of the `candidates` (sets of reversed `edges`, cheapest first), the one whose layering
 /// crosses least after a trial ordering (`order::trial`), the cheapest of equals; with
 /// `glance`, after [`order::glance`], a costlier one only when it crosses under
-/// [`GLANCE_MARGIN`] of the best before it. None reversed when there are no candidates. Breaking the cycles
-/// of a mesh one way or another of as many reversals changes its crossings by a third,
-/// which the layering's stretch does not foresee (measured in BENCHMARKS.md).
+/// [`GLANCE_MARGIN`] of the best before it. None reversed when there are no candidates.
+/// Breaking the cycles of a mesh one way or another of as many reversals changes its
+/// crossings by a third, which the layering's stretch does not foresee (BENCHMARKS.md).
 fn fewest_crossings(
     n: usize,
     edges: &[(u32, u32)],
@@ -660,10 +660,10 @@ fn fewest_crossings(
     let (first, second) = candidates.split_at(candidates.len().div_ceil(2));
     let (mut judged, rest) = crate::parallel::join(glance, || judge(first), || judge(second));
     judged.extend(rest);
+    // A glance's count is rough: a later (costlier) choice must beat the best by more.
+    let (num, den) = if glance { GLANCE_MARGIN } else { (1, 1) };
     let mut best: Option<(u64, Reversal)> = None;
     for (reversed, (crossings, layer)) in candidates.into_iter().zip(judged) {
-        // A glance's count is rough: a later (costlier) choice must beat the best by more.
-        let (num, den) = if glance { GLANCE_MARGIN } else { (1, 1) };
         let beats = |b: u64| u128::from(crossings) * den < u128::from(b) * num;
         if best.as_ref().is_none_or(|(b, _)| beats(*b)) {
             let layer = Some(layer);
