@@ -33,10 +33,21 @@ pub(crate) fn join<A: Send, B>(
     a: impl FnOnce() -> A + Send,
     b: impl FnOnce() -> B,
 ) -> (A, B) {
+    join_beside(worth, a, |_| b())
+}
+
+/// [`join`], telling `b` whether `a` runs beside it on a second thread: then `b` may do
+/// work that is wasted unless it turns out needed, which one after the other would only
+/// add to the time.
+pub(crate) fn join_beside<A: Send, B>(
+    worth: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce(bool) -> B,
+) -> (A, B) {
     #[cfg(test)]
     let worth = worth && !ONE_THREAD.get();
     if !worth || !two_cores() {
-        return (a(), b());
+        return (a(), b(false));
     }
     // Held here, so that if no thread starts, this one still runs it. The lock is only held
     // to take the task out, never while it runs.
@@ -46,7 +57,7 @@ pub(crate) fn join<A: Send, B>(
         let helper = std::thread::Builder::new()
             .name("svcgraph-helper".into())
             .spawn_scoped(scope, run);
-        let b = b();
+        let b = b(helper.is_ok());
         let a = helper
             .ok()
             .and_then(|handle| {

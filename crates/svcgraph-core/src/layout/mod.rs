@@ -885,10 +885,8 @@ fn layout_rooms(
                 let candidates = acyclic::candidates(n, &unique);
                 fewest_crossings(n, &unique, candidates, size > TRIAL_SIZE)
             } else {
-                Reversal {
-                    reversed: acyclic::reversed_edges(n, &unique),
-                    layer: None,
-                }
+                let (reversed, layer) = acyclic::reversal(n, &unique);
+                Reversal { reversed, layer }
             }
         })
         .clone();
@@ -2080,6 +2078,11 @@ impl<T: Copy + Default> Adjacency<T> {
     /// The neighbours (or weights) of `v`.
     pub(crate) fn neighbours(&self, v: usize) -> &[T] {
         &self.items[self.start[v]..self.start[v + 1]]
+    }
+
+    /// How many vertices there are.
+    pub(crate) fn vertices(&self) -> usize {
+        self.start.len() - 1
     }
 
     /// Neighbours of all vertices together: of [`Layered::down`], the segments.

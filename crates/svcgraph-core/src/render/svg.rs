@@ -607,11 +607,7 @@ fn write_edge(
         let _ = write!(out, r#" data-connection-type="{}""#, attr(ct));
     }
     out.push('>');
-    let _ = write!(
-        out,
-        "<title>{}</title>",
-        text(&edge_details(&g[s], &g[t], edge).join("\n"))
-    );
+    push_title(out, &edge_details(&g[s], &g[t], edge));
     let halo = matches!(change, Some(Change::New | Change::Changed)).then_some(HALO);
     write_route(out, route, stroke, halo);
     if let Some(r) = route.label.filter(|_| with_labels) {
@@ -690,7 +686,8 @@ fn write_node(out: &mut String, graph: &ServiceGraph, v: NodeIndex, name: &str, 
     if let Some(i) = inbound {
         details.insert(2, i.describe());
     }
-    let _ = write!(out, "><title>{}</title>", text(&details.join("\n")));
+    out.push('>');
+    push_title(out, &details);
     write_shape(out, node.kind, r);
     let _ = writeln!(
         out,
@@ -956,16 +953,23 @@ fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, halo: Option<f6
         x: tip.x - ux * head,
         y: tip.y - uy * head,
     };
-    let _ = write!(
-        out,
-        r#"<path class="head" d="M{} {} L{} {} L{} {} Z"/>"#,
-        num(tip.x),
-        num(tip.y),
-        num(base.x + px * half),
-        num(base.y + py * half),
-        num(base.x - px * half),
-        num(base.y - py * half)
-    );
+    out.push_str(r#"<path class="head" d="M"#);
+    push_point(out, tip);
+    let (dx, dy) = (px * half, py * half);
+    for x in [
+        Point {
+            x: base.x + dx,
+            y: base.y + dy,
+        },
+        Point {
+            x: base.x - dx,
+            y: base.y - dy,
+        },
+    ] {
+        out.push_str(" L");
+        push_point(out, x);
+    }
+    out.push_str(r#" Z"/>"#);
 }
 
 /// A node's outline: a rounded box, a folder-like box for namespaces, a cylinder for
@@ -1114,17 +1118,19 @@ fn num(v: f64) -> Num {
 
 /// `x y` of a point, written straight into the document.
 fn push_point(out: &mut String, p: Point) {
-    let _ = write!(out, "{} {}", num(p.x), num(p.y));
+    let mut digits = [0u8; 24];
+    out.push_str(num(p.x).text(&mut digits));
+    out.push(' ');
+    out.push_str(num(p.y).text(&mut digits));
 }
 
 /// Tenths of a pixel, printed without allocating.
 struct Num(i64);
 
-impl std::fmt::Display for Num {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Digits set from the end of a buffer and handed over in one piece: a large picture
-        // has millions of numbers, and formatting the whole and the tenth apart cost twice.
-        let mut digits = [0u8; 24];
+impl Num {
+    /// The number's text, set from the end of `digits`: a large picture has millions of
+    /// numbers, and formatting the whole and the tenth apart cost twice.
+    fn text(self, digits: &mut [u8; 24]) -> &str {
         let mut at = digits.len();
         let mut put = |byte: u8| {
             at -= 1;
@@ -1146,8 +1152,26 @@ impl std::fmt::Display for Num {
         if self.0 < 0 {
             put(b'-');
         }
-        f.write_str(std::str::from_utf8(&digits[at..]).unwrap_or_default())
+        std::str::from_utf8(&digits[at..]).unwrap_or_default()
     }
+}
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(Num(self.0).text(&mut [0u8; 24]))
+    }
+}
+
+/// A tooltip of `lines`, escaped as text content.
+fn push_title(out: &mut String, lines: &[String]) {
+    out.push_str("<title>");
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        push_escaped(out, line, false);
+    }
+    out.push_str("</title>");
 }
 
 /// Text content: markup characters escaped, characters XML forbids replaced.
@@ -1163,13 +1187,25 @@ pub(crate) fn attr(value: &str) -> Cow<'_, str> {
 fn escape(value: &str, attribute: bool) -> Cow<'_, str> {
     // Most texts need nothing replaced (tooltips have arrows and newlines, which text
     // content keeps): nothing to copy.
-    let Some(first) = value
-        .char_indices()
-        .find_map(|(i, c)| replacement(c, attribute).map(|_| i))
-    else {
+    let Some(first) = first_replaced(value, attribute) else {
         return Cow::Borrowed(value);
     };
     let mut out = String::with_capacity(value.len() + 16);
+    push_replaced(&mut out, value, first, attribute);
+    Cow::Owned(out)
+}
+
+/// Appends `value` to `out` as [`escape`] gives it, without a copy of its own.
+fn push_escaped(out: &mut String, value: &str, attribute: bool) {
+    match first_replaced(value, attribute) {
+        None => out.push_str(value),
+        Some(first) => push_replaced(out, value, first, attribute),
+    }
+}
+
+/// Appends `value` to `out` with what must be replaced replaced, from `first` (the first
+/// place where something is).
+fn push_replaced(out: &mut String, value: &str, first: usize, attribute: bool) {
     out.push_str(&value[..first]);
     for c in value[first..].chars() {
         match replacement(c, attribute) {
@@ -1177,7 +1213,48 @@ fn escape(value: &str, attribute: bool) -> Cow<'_, str> {
             None => out.push(c),
         }
     }
-    Cow::Owned(out)
+}
+
+/// Where the first character of `value` that [`replacement`] replaces starts. A table finds
+/// the bytes to look at (a large picture escapes hundreds of megabytes of names and
+/// tooltips): ASCII that is replaced, and the first byte of every other character, which
+/// is then judged as a whole.
+fn first_replaced(value: &str, attribute: bool) -> Option<usize> {
+    let stops = if attribute {
+        &ATTRIBUTE_STOPS
+    } else {
+        &TEXT_STOPS
+    };
+    let bytes = value.as_bytes();
+    let mut i = 0;
+    while let Some(skip) = bytes[i..].iter().position(|&b| stops[usize::from(b)]) {
+        i += skip;
+        let c = value[i..].chars().next()?;
+        if replacement(c, attribute).is_some() {
+            return Some(i);
+        }
+        i += c.len_utf8();
+    }
+    None
+}
+
+/// The bytes [`first_replaced`] stops at, in text content and in attributes.
+static TEXT_STOPS: [bool; 256] = stops(false);
+static ATTRIBUTE_STOPS: [bool; 256] = stops(true);
+
+const fn stops(attribute: bool) -> [bool; 256] {
+    let mut table = [true; 256];
+    let mut b = 0;
+    while b < 0x80 {
+        table[b] = match b as u8 {
+            b'&' | b'<' | b'>' | 0x7f => true,
+            b'"' | b'\n' => attribute,
+            b'\t' => false,
+            other => other < 0x20,
+        };
+        b += 1;
+    }
+    table
 }
 
 /// What stands for `c` in text content or (with `attribute`) in a double-quoted attribute
@@ -1214,6 +1291,25 @@ mod tests {
         assert!(svg.contains("&lt;script&gt;"));
         assert!(svg.contains(r#"data-name="a&quot;&amp;'�&#10;b""#), "{svg}");
         assert!(!svg.contains('\u{1}'));
+    }
+
+    #[test]
+    fn the_quick_scan_finds_what_the_character_rules_replace() {
+        let tricky = [
+            '\u{80}', '\u{9f}', '\u{a0}', '→', '\u{202e}', '\u{2066}', '\u{fffe}', '😀',
+        ];
+        let chars = (0u8..=0x7f).map(char::from).chain(tricky);
+        for attribute in [false, true] {
+            for c in chars.clone() {
+                // Alone, and behind plain text and a multi-byte character.
+                for value in [c.to_string(), format!("svc-1 → {c}x")] {
+                    let by_char = value
+                        .char_indices()
+                        .find_map(|(i, c)| replacement(c, attribute).map(|_| i));
+                    assert_eq!(first_replaced(&value, attribute), by_char, "{value:?}");
+                }
+            }
+        }
     }
 
     #[test]
