@@ -33,6 +33,7 @@
 
 use std::borrow::Cow;
 
+use petgraph::graph::NodeIndex;
 use serde::{Deserialize, Serialize};
 
 use crate::diff::EdgeDiff;
@@ -205,16 +206,17 @@ pub fn from_json(text: &str) -> Result<ServiceGraph> {
             )));
         }
     }
-    for e in doc.edges {
-        let endpoint = |id: &str| {
-            graph.node_index(id).ok_or_else(|| {
+    let ends = edge_ends(&graph, &doc.edges);
+    for (e, [s, t]) in doc.edges.into_iter().zip(ends) {
+        let endpoint = |id: &str, v: Option<NodeIndex>| {
+            v.ok_or_else(|| {
                 Error::Format(format!(
                     "an edge refers to node `{}`, which the document does not list",
                     excerpt(id)
                 ))
             })
         };
-        let (s, t) = (endpoint(&e.source)?, endpoint(&e.target)?);
+        let (s, t) = (endpoint(&e.source, s)?, endpoint(&e.target, t)?);
         let numbers = |rps: f64, fps: f64, l: &Latency| {
             [
                 rps,
@@ -267,6 +269,26 @@ pub fn from_json(text: &str) -> Result<ServiceGraph> {
     }
     graph.record_renames(doc.renames);
     Ok(graph)
+}
+
+/// The nodes at the ends of each edge, where the document lists them: looked up before the
+/// edges are added, on the largest documents half of them on a second thread (millions of
+/// lookups by id).
+fn edge_ends(graph: &ServiceGraph, edges: &[EdgeIn]) -> Vec<[Option<NodeIndex>; 2]> {
+    let look_up = |edges: &[EdgeIn]| -> Vec<[Option<NodeIndex>; 2]> {
+        edges
+            .iter()
+            .map(|e| [graph.node_index(&e.source), graph.node_index(&e.target)])
+            .collect()
+    };
+    let (first, second) = edges.split_at(edges.len() / 2);
+    let (mut second, mut ends) = crate::parallel::join(
+        edges.len() >= crate::parallel::WORTH_A_THREAD,
+        || look_up(second),
+        || look_up(first),
+    );
+    ends.append(&mut second);
+    ends
 }
 
 #[cfg(test)]
@@ -335,6 +357,50 @@ mod tests {
         for (text, expected) in cases {
             let err = from_json(&text).unwrap_err().to_string();
             assert!(err.contains(expected), "{expected}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_large_document_names_its_first_unknown_node_in_order() {
+        // Enough edges for their ends to be looked up on two threads, half each.
+        let nodes = 300;
+        let pairs: Vec<(usize, usize)> = (0..nodes)
+            .flat_map(|s| (0..nodes).filter(move |&t| t != s).map(move |t| (s, t)))
+            .take(60_000)
+            .collect();
+        assert!(pairs.len() >= crate::parallel::WORTH_A_THREAD);
+        let doc = |unknown: &[(usize, &str)]| {
+            let node_list: Vec<String> = (0..nodes)
+                .map(|i| format!(r#"{{"id":"n{i}","name":"n{i}","kind":"service"}}"#))
+                .collect();
+            let edge_list: Vec<String> = pairs
+                .iter()
+                .enumerate()
+                .map(|(i, &(s, t))| {
+                    let target = unknown
+                        .iter()
+                        .find(|u| u.0 == i)
+                        .map_or(format!("n{t}"), |u| u.1.to_owned());
+                    format!(r#"{{"source":"n{s}","target":"{target}","requests_per_second":1}}"#)
+                })
+                .collect();
+            format!(
+                r#"{{"format":"svcgraph-graph","version":1,"nodes":[{}],"edges":[{}]}}"#,
+                node_list.join(","),
+                edge_list.join(",")
+            )
+        };
+        assert_eq!(from_json(&doc(&[])).unwrap().edge_count(), pairs.len());
+        for (unknown, named) in [
+            (vec![(45_000, "ghost-late")], "ghost-late"),
+            (
+                vec![(20_000, "ghost-early"), (45_000, "ghost-late")],
+                "ghost-early",
+            ),
+            (vec![(29_999, "ghost-a"), (30_000, "ghost-b")], "ghost-a"),
+        ] {
+            let err = from_json(&doc(&unknown)).unwrap_err().to_string();
+            assert!(err.contains(&format!("`{named}`")), "{named}: {err}");
         }
     }
 }

@@ -347,7 +347,8 @@ fn draw(graph: &ServiceGraph, options: &SvgOptions, out: &mut Out) -> Layout {
 
     write_groups(out, &groups, &drawn.groups);
     write_edges(out, graph, &edges, &labels, &drawn.edges, with_labels);
-    write_nodes(out, graph, &nodes, &names, &drawn.nodes);
+    let inbound = Inbound::all(graph, &edges);
+    write_nodes(out, graph, &nodes, &names, &drawn.nodes, &inbound);
     out.push_str(&legend_text);
     out.push_str("</svg>\n");
     drawn
@@ -645,25 +646,37 @@ fn write_nodes(
     nodes: &[NodeIndex],
     names: &[String],
     rects: &[Rect],
+    inbound: &[Option<Inbound>],
 ) {
     out.push_str("<g class=\"nodes\">\n");
-    let write = |out: &mut String, i: usize| write_node(out, graph, nodes[i], &names[i], &rects[i]);
+    let write = |out: &mut String, i: usize| {
+        let v = nodes[i];
+        let calls_in = inbound.get(v.index()).copied().flatten();
+        write_node(out, graph, v, &names[i], &rects[i], calls_in);
+    };
     write_in_turn(out, nodes.len().min(names.len()).min(rects.len()), &write);
     out.push_str("</g>\n");
 }
 
 /// One node: outline, shortened name and tooltip, with classes and data attributes.
-fn write_node(out: &mut String, graph: &ServiceGraph, v: NodeIndex, name: &str, r: &Rect) {
+fn write_node(
+    out: &mut String,
+    graph: &ServiceGraph,
+    v: NodeIndex,
+    name: &str,
+    r: &Rect,
+    inbound: Option<Inbound>,
+) {
     let g = graph.graph();
     let node = &g[v];
-    let inbound = Inbound::of(graph, v);
     let _ = write!(
         out,
         r#"<g class="node kind-{kind}{health}{diff}" data-id="{}" data-name="{}" data-kind="{kind}""#,
         attr(&node.id),
         attr(&node.name),
         kind = node.kind,
-        health = inbound.map_or(String::new(), |i| format!(" health-{}", i.level())),
+        health = inbound.map_or("", |i| [" health-0", " health-1", " health-2", " health-3"]
+            [i.level()]),
         diff = node
             .diff
             .map_or(String::new(), |c| format!(" diff-{}", c.as_str())),
@@ -712,26 +725,30 @@ struct Inbound {
 }
 
 impl Inbound {
-    /// The calls into `v` (its own calls to itself included), or `None` when it receives no
-    /// requests: such a node has no health to show and stays neutral.
-    fn of(graph: &ServiceGraph, v: NodeIndex) -> Option<Inbound> {
+    /// The calls into each node (by node index; its own calls to itself included), or `None`
+    /// where it receives no requests: such a node has no health to show and stays neutral.
+    /// `edges` are all the graph's edges in the order of [`ServiceGraph::sorted_edges`], so
+    /// each node's calls in are summed in id order of the callers, and the same graph gives
+    /// the same bits.
+    fn all(graph: &ServiceGraph, edges: &[EdgeIndex]) -> Vec<Option<Inbound>> {
         let g = graph.graph();
-        let mut sum = Inbound {
-            requests_per_second: 0.0,
-            failures_per_second: 0.0,
-        };
-        // Summed in id order of the callers, so the same graph gives the same bits.
-        let mut edges: Vec<_> = g
-            .edges_directed(v, petgraph::Direction::Incoming)
-            .map(|e| (&g[petgraph::visit::EdgeRef::source(&e)].id, e))
-            .collect();
-        edges.sort_by(|a, b| a.0.cmp(b.0));
-        for (_, e) in edges {
-            let edge = e.weight();
-            sum.requests_per_second += edge.requests_per_second;
-            sum.failures_per_second += edge.failures_per_second;
+        let mut sums = vec![(0.0f64, 0.0f64); g.node_count()];
+        for &e in edges {
+            if let Some((_, t)) = g.edge_endpoints(e) {
+                let edge = &g[e];
+                let sum = &mut sums[t.index()];
+                sum.0 += edge.requests_per_second;
+                sum.1 += edge.failures_per_second;
+            }
         }
-        (sum.requests_per_second > 0.0).then_some(sum)
+        sums.into_iter()
+            .map(|(requests_per_second, failures_per_second)| {
+                (requests_per_second > 0.0).then_some(Inbound {
+                    requests_per_second,
+                    failures_per_second,
+                })
+            })
+            .collect()
     }
 
     /// Failures per request, at most 1 (as [`Edge::error_ratio`](crate::model::Edge::error_ratio)).
