@@ -34,7 +34,7 @@ use super::Csr;
 /// spring order, this one lays out the layers of the unrefined order, and when that wins
 /// they are not laid out again.
 pub(super) fn reversal(n: usize, edges: &[(u32, u32)]) -> (Vec<bool>, Option<Vec<u32>>) {
-    let (candidates, layer) = choices(n, edges, false);
+    let (candidates, layer) = choices(n, edges);
     let reversed = candidates
         .into_iter()
         .next()
@@ -50,15 +50,13 @@ pub(super) fn reversed_edges(n: usize, edges: &[(u32, u32)]) -> Vec<bool> {
 
 /// The distinct sets of reversals [`reversal`] chooses from, cheapest first (the
 /// first is its choice): for a caller that judges them by more than their cost. Empty when
-/// the graph has no cycle. With `unrefined`, the Eades–Lin–Smyth, depth-first and
-/// breadth-first sequences are candidates unrefined as well, for a caller that can afford
-/// to judge more: the local search cuts reversals, and the crossings can go either way.
-pub(super) fn candidates(n: usize, edges: &[(u32, u32)], unrefined: bool) -> Vec<Vec<bool>> {
-    choices(n, edges, unrefined).0
+/// the graph has no cycle.
+pub(super) fn candidates(n: usize, edges: &[(u32, u32)]) -> Vec<Vec<bool>> {
+    choices(n, edges).0
 }
 
 /// [`candidates`], and the layering of the first when it was had on the side.
-fn choices(n: usize, edges: &[(u32, u32)], unrefined: bool) -> (Vec<Vec<bool>>, Option<Vec<u32>>) {
+fn choices(n: usize, edges: &[(u32, u32)]) -> (Vec<Vec<bool>>, Option<Vec<u32>>) {
     let Some((out, inc)) = cyclic(n, edges) else {
         return (Vec::new(), None);
     };
@@ -79,17 +77,10 @@ fn choices(n: usize, edges: &[(u32, u32)], unrefined: bool) -> (Vec<Vec<bool>>, 
     // The greedy and search orders stretch large graphs far more than the spring order does
     // (tens or hundreds of layers against a few), so beyond a size only the spring order
     // is refined.
-    if let Some(greedy) = greedy {
-        let searched = [
-            depth_first_order(n, out, inc),
-            breadth_first_order(n, out, inc),
-        ];
-        candidates.push(refine(out, inc, &greedy));
-        candidates.extend(searched.iter().map(|p| refine(out, inc, p)));
-        if unrefined {
-            candidates.push(greedy);
-            candidates.extend(searched);
-        }
+    if let Some(greedy) = &greedy {
+        candidates.push(refine(out, inc, greedy));
+        candidates.push(refine(out, inc, &depth_first_order(n, out, inc)));
+        candidates.push(refine(out, inc, &breadth_first_order(n, out, inc)));
     }
     // The reversals a sequence gives, and what they cost, if it may be chosen.
     let judged = |position: &[usize]| {

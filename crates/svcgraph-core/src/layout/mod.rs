@@ -882,7 +882,7 @@ fn layout_rooms(
         .get_or_insert_with(|| {
             let size = n + unique.len();
             if keep_fresh_layers(keep) && size <= GLANCE_SIZE {
-                let candidates = acyclic::candidates(n, &unique, size <= TRIAL_SIZE);
+                let candidates = acyclic::candidates(n, &unique);
                 fewest_crossings(n, &unique, candidates, size > TRIAL_SIZE)
             } else {
                 let (reversed, layer) = acyclic::reversal(n, &unique);

@@ -1301,10 +1301,9 @@ fn thousands_of_groups_without_nodes_have_no_boxes() {
 #[test]
 fn cycles_are_broken_the_way_that_crosses_least_among_as_few_reversals() {
     // Random meshes of 45 services, 3 calls each in any direction: the choice among the
-    // candidate reversals (each reversing no more calls than Eades–Lin–Smyth, the unrefined
-    // sequences' among them), by a full trial or by a glance, never crosses more in that
-    // ordering than the cheapest one, and crosses less on some; the layering handed on
-    // with it is the chosen one's.
+    // candidate reversals (each reversing no more calls than Eades–Lin–Smyth), by a full
+    // trial or by a glance, never crosses more in that ordering than the cheapest one, and
+    // crosses less on some; the layering handed on with it is the chosen one's.
     let mut state = 0x9E37_79B9_7F4A_7C15_u64;
     let mut next = |m: u64| {
         state = state
@@ -1312,7 +1311,7 @@ fn cycles_are_broken_the_way_that_crosses_least_among_as_few_reversals() {
             .wrapping_add(1_442_695_040_888_963_407);
         (state >> 33) % m
     };
-    let (mut better, mut more) = ([0; 2], 0);
+    let mut better = [0; 2];
     for _ in 0..12 {
         let mut edges: Vec<(u32, u32)> = Vec::new();
         for s in 0..45u32 {
@@ -1323,13 +1322,9 @@ fn cycles_are_broken_the_way_that_crosses_least_among_as_few_reversals() {
                 }
             }
         }
-        let candidates = acyclic::candidates(45, &edges, true);
+        let candidates = acyclic::candidates(45, &edges);
         let cheapest = acyclic::reversed_edges(45, &edges);
         assert_eq!(candidates.first(), Some(&cheapest));
-        // The unrefined sequences add candidates, and take none away.
-        let refined = acyclic::candidates(45, &edges, false);
-        assert!(refined.iter().all(|r| candidates.contains(r)));
-        more += usize::from(candidates.len() > refined.len());
         for glance in [false, true] {
             let chosen = fewest_crossings(45, &edges, candidates.clone(), glance);
             assert!(candidates.contains(&chosen.reversed));
@@ -1352,7 +1347,6 @@ fn cycles_are_broken_the_way_that_crosses_least_among_as_few_reversals() {
         better.iter().all(|&b| b > 0),
         "no mesh crossed less than with the cheapest reversals: {better:?}"
     );
-    assert!(more > 0, "no unrefined sequence gave another candidate");
 }
 
 #[test]
@@ -1362,7 +1356,7 @@ fn a_layering_that_stretches_far_is_not_given_a_trial_ordering() {
     let n = 300;
     let mut edges: Vec<(u32, u32)> = (0..n - 1).map(|v| (v, v + 1)).collect();
     edges.extend((5..n).step_by(5).map(|v| (v, 0)));
-    let candidates = acyclic::candidates(n as usize, &edges, true);
+    let candidates = acyclic::candidates(n as usize, &edges);
     assert!(!candidates.is_empty());
     for glance in [false, true] {
         for reversed in &candidates {
