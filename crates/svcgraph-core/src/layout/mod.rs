@@ -3,8 +3,8 @@
 //! Phases, each linear or near-linear in the size of the layered graph, none recursive:
 //! 1. cycle breaking (`acyclic`): Eades–Lin–Smyth and two search orders, each refined by a
 //!    local search; of those reversing no more edges than Eades–Lin–Smyth, the one whose
-//!    trial ordering crosses least on graphs of up to 600 nodes and edges, else the one
-//!    whose layering stretches least (on graphs of over 20,000 nodes only a spring model's
+//!    trial ordering crosses least on graphs of up to 400 nodes and edges (up to 1,500,
+//!    after one round of ordering), else the one whose layering stretches least (on graphs of over 20,000 nodes only a spring model's
 //!    order, judged by stretch alone); edge labels play no part. Reversed edges are
 //!    still drawn from client to server;
 //! 2. layering by network simplex within a work budget (`rank`), which minimises the total
@@ -600,8 +600,10 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
 }
 
 /// Most nodes and merged edges for which the ways to break cycles are judged by crossings
-/// ([`fewest_crossings`]): a trial ordering each, a few milliseconds at this size.
-const TRIAL_SIZE: usize = 600;
+/// ([`fewest_crossings`]): a trial ordering each, a few milliseconds at this size. Up to
+/// 600 the labelled drawing of a mesh of 100 services (470 nodes and calls, 1,300 dummies)
+/// spent 25 of its 36 ms on trials; a glance draws it the same in 14 (BENCHMARKS.md).
+const TRIAL_SIZE: usize = 400;
 /// Most nodes and merged edges for which they are judged by the crossings after one round
 /// of ordering ([`order::glance`]); beyond, by their cost alone. A full trial of each at
 /// 300 services costs 3–15 ms, a glance with its layering about 2 ms.
