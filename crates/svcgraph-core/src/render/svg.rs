@@ -675,8 +675,7 @@ fn write_node(
         attr(&node.id),
         attr(&node.name),
         kind = node.kind,
-        health = inbound.map_or("", |i| [" health-0", " health-1", " health-2", " health-3"]
-            [i.level()]),
+        health = inbound.map_or("", |i| HEALTH_CLASSES[i.level()]),
         diff = node
             .diff
             .map_or(String::new(), |c| format!(" diff-{}", c.as_str())),
@@ -771,6 +770,8 @@ impl Inbound {
     }
 }
 
+/// The class of a node by the error band of its calls in.
+const HEALTH_CLASSES: [&str; 4] = [" health-0", " health-1", " health-2", " health-3"];
 /// Fill of a node by the error band of its calls in (the outline takes the edges' colour;
 /// databases are teal, not amber, so that no kind of node looks like a warning);
 /// band 0, calls in without errors, keeps the node's own look.
@@ -973,7 +974,7 @@ fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, halo: Option<f6
     out.push_str(r#"<path class="head" d="M"#);
     push_point(out, tip);
     let (dx, dy) = (px * half, py * half);
-    for x in [
+    for corner in [
         Point {
             x: base.x + dx,
             y: base.y + dy,
@@ -984,7 +985,7 @@ fn write_route(out: &mut String, route: &EdgeRoute, stroke: f64, halo: Option<f6
         },
     ] {
         out.push_str(" L");
-        push_point(out, x);
+        push_point(out, corner);
     }
     out.push_str(r#" Z"/>"#);
 }
