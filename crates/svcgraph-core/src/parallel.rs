@@ -36,6 +36,24 @@ pub(crate) fn join<A: Send, B>(
     join_beside(worth, a, |_| b())
 }
 
+/// `f` of each of `items`, in order, the second half of them on a second thread when
+/// `worth` holds ([`join`]). Each item is computed alone, so the results are the same on
+/// one thread.
+pub(crate) fn map_halves<T: Sync, R: Send>(
+    worth: bool,
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let (first, second) = items.split_at(items.len().div_ceil(2));
+    let (rest, mut all) = join(
+        worth,
+        || second.iter().map(&f).collect::<Vec<R>>(),
+        || first.iter().map(&f).collect::<Vec<R>>(),
+    );
+    all.extend(rest);
+    all
+}
+
 /// [`join`], telling `b` whether `a` runs beside it on a second thread: then `b` may do
 /// work that is wasted unless it turns out needed, which one after the other would only
 /// add to the time.
@@ -73,6 +91,17 @@ pub(crate) fn join_beside<A: Send, B>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn both_halves_are_mapped_in_order() {
+        for len in [0, 1, 2, 7, 1000] {
+            let items: Vec<u64> = (0..len).collect();
+            for worth in [false, true] {
+                let squares = map_halves(worth, &items, |&x| x * x);
+                assert_eq!(squares, items.iter().map(|&x| x * x).collect::<Vec<_>>());
+            }
+        }
+    }
 
     #[test]
     fn both_pieces_run_and_give_their_results() {

@@ -4,9 +4,9 @@
 //! 1. cycle breaking (`acyclic`): Eades–Lin–Smyth and two search orders, each refined by a
 //!    local search; of those reversing no more edges than Eades–Lin–Smyth, the one whose
 //!    trial ordering crosses least on graphs of up to 400 nodes and edges (up to 1,500,
-//!    after one round of ordering), else the one whose layering stretches least (on graphs of over 20,000 nodes only a spring model's
-//!    order, judged by stretch alone); edge labels play no part. Reversed edges are
-//!    still drawn from client to server;
+//!    after one round of ordering), else the one whose layering stretches least (on graphs
+//!    of over 20,000 nodes only a spring model's order, judged by stretch alone); edge
+//!    labels play no part. Reversed edges are still drawn from client to server;
 //! 2. layering by network simplex within a work budget (`rank`), which minimises the total
 //!    edge span and so the dummy vertices. Edge labels are first left out of the layout
 //!    (the channels only widened to the length of the text) and set beside their lines
@@ -654,14 +654,9 @@ fn fewest_crossings(
     }
     // Glanced at in two halves at once where there are two cores (each judged alone, so the
     // choice is the same on one), tried in full one after another.
-    let judge = |part: &[Vec<bool>]| -> Vec<(u64, Vec<u32>)> {
-        part.iter()
-            .map(|reversed| trial_crossings(n, edges, reversed, glance))
-            .collect()
-    };
-    let (first, second) = candidates.split_at(candidates.len().div_ceil(2));
-    let (mut judged, rest) = crate::parallel::join(glance, || judge(first), || judge(second));
-    judged.extend(rest);
+    let judged = crate::parallel::map_halves(glance, &candidates, |reversed| {
+        trial_crossings(n, edges, reversed, glance)
+    });
     // A glance's count is rough: a later (costlier) choice must beat the best by more.
     let (num, den) = if glance { GLANCE_MARGIN } else { (1, 1) };
     let mut best: Option<(u64, Reversal)> = None;

@@ -275,20 +275,9 @@ pub fn from_json(text: &str) -> Result<ServiceGraph> {
 /// edges are added, on the largest documents half of them on a second thread (millions of
 /// lookups by id).
 fn edge_ends(graph: &ServiceGraph, edges: &[EdgeIn]) -> Vec<[Option<NodeIndex>; 2]> {
-    let look_up = |edges: &[EdgeIn]| -> Vec<[Option<NodeIndex>; 2]> {
-        edges
-            .iter()
-            .map(|e| [graph.node_index(&e.source), graph.node_index(&e.target)])
-            .collect()
-    };
-    let (first, second) = edges.split_at(edges.len() / 2);
-    let (mut second, mut ends) = crate::parallel::join(
-        edges.len() >= crate::parallel::WORTH_A_THREAD,
-        || look_up(second),
-        || look_up(first),
-    );
-    ends.append(&mut second);
-    ends
+    crate::parallel::map_halves(edges.len() >= crate::parallel::WORTH_A_THREAD, edges, |e| {
+        [graph.node_index(&e.source), graph.node_index(&e.target)]
+    })
 }
 
 #[cfg(test)]
