@@ -1,8 +1,8 @@
 //! Two pieces of work at once, on a second thread where the platform has one.
 //!
 //! The largest graphs are worth it (hundreds of thousands of calls, where the layout's
-//! biggest phases and the SVG take seconds each), and so are the glances that choose the
-//! calls to reverse at a few hundred services (milliseconds each, against a thread's tens of
+//! biggest phases and the SVG take seconds each), and so are the trials and glances that
+//! choose the calls to reverse (milliseconds each, against a thread's tens of
 //! microseconds); callers say so with `worth`. Either way the
 //! two results are the same: each piece is computed alone, and nothing is summed across them,
 //! so the drawing does not depend on the machine (the page's WebAssembly engine, which has no

@@ -55,6 +55,35 @@ pub(super) fn candidates(n: usize, edges: &[(u32, u32)]) -> Vec<Vec<bool>> {
     choices(n, edges).0
 }
 
+/// The calls that a depth-first search along the calls finds pointing back to a vertex on
+/// its path, as dot breaks cycles: one search starting from the vertices in input order,
+/// one in reverse input order. Two sets of reversals, for a caller that judges them by the
+/// crossings they leave: unlike [`candidates`], they are not held to the greedy count. On
+/// meshes they reverse two to three times as many calls as Eades–Lin–Smyth, and their
+/// deeper layering can cross a third less, or more; where the search starts changes that as
+/// much (BENCHMARKS.md). Empty when the graph has no cycle.
+pub(super) fn search_reversals(n: usize, edges: &[(u32, u32)]) -> Vec<Vec<bool>> {
+    let Some((out, _)) = cyclic(n, edges) else {
+        return Vec::new();
+    };
+    [
+        search_order(n, &out, 0..n),
+        search_order(n, &out, (0..n).rev()),
+    ]
+    .iter()
+    .map(|position| backwards(edges, position))
+    .collect()
+}
+
+/// For each edge, whether it points backwards in the vertex sequence (`position`, each
+/// vertex's place).
+fn backwards(edges: &[(u32, u32)], position: &[usize]) -> Vec<bool> {
+    edges
+        .iter()
+        .map(|&(s, t)| position[s as usize] > position[t as usize])
+        .collect()
+}
+
 /// [`candidates`], and the layering of the first when it was had on the side.
 fn choices(n: usize, edges: &[(u32, u32)]) -> (Vec<Vec<bool>>, Option<Vec<u32>>) {
     let Some((out, inc)) = cyclic(n, edges) else {
@@ -64,12 +93,7 @@ fn choices(n: usize, edges: &[(u32, u32)]) -> (Vec<Vec<bool>>, Option<Vec<u32>>)
     let large = n > SEARCH_ORDERS_UP_TO;
     // Beyond a size no candidate is held to the greedy order's count, so it is not needed.
     let greedy = (!large).then(|| greedy_order(out, inc));
-    let backwards = |position: &[usize]| -> Vec<bool> {
-        edges
-            .iter()
-            .map(|&(s, t)| position[s as usize] > position[t as usize])
-            .collect()
-    };
+    let backwards = |position: &[usize]| backwards(edges, position);
     let count = |r: &[bool]| r.iter().filter(|&&x| x).count();
     let cap = greedy.as_ref().map_or(usize::MAX, |g| count(&backwards(g)));
     let spring = spring_order(out, inc, large);
@@ -276,10 +300,16 @@ fn refine(out: &Csr, inc: &Csr, position: &[usize]) -> Vec<usize> {
 /// vertex left, in reverse postorder, so that only the search's back edges point backwards.
 /// On call graphs these are mostly the calls back up towards the callers. Iterative.
 fn depth_first_order(n: usize, out: &Csr, inc: &Csr) -> Vec<usize> {
+    let sources = (0..n).filter(|&v| inc.neighbours(v).is_empty());
+    search_order(n, out, sources.chain(0..n))
+}
+
+/// A depth-first search along `out` from each of `starts` not reached before, in reverse
+/// postorder: each vertex's place. Only the search's back edges point backwards.
+fn search_order(n: usize, out: &Csr, starts: impl Iterator<Item = usize>) -> Vec<usize> {
     let mut done = vec![false; n];
     let mut postorder: Vec<usize> = Vec::with_capacity(n);
     let mut stack: Vec<(u32, usize)> = Vec::new();
-    let starts = (0..n).filter(|&v| inc.neighbours(v).is_empty()).chain(0..n);
     for start in starts {
         if done[start] {
             continue;
@@ -680,6 +710,21 @@ mod tests {
     fn dags_stay_as_they_are() {
         let edges = [(0, 1), (1, 2), (0, 2), (2, 3)];
         assert_eq!(reversed_edges(4, &edges), [false; 4]);
+    }
+
+    #[test]
+    fn a_search_reverses_the_calls_back_to_its_path_from_either_end() {
+        // From 0: 0 -> 1 -> 2 -> 0 closes a cycle, then 2 -> 3 -> 1 another. From 3:
+        // 3 -> 1 -> 2 -> 0 -> 1 and 2 -> 3.
+        let edges = [(0, 1), (1, 2), (2, 0), (2, 3), (3, 1)];
+        assert_eq!(
+            search_reversals(4, &edges),
+            [
+                vec![false, false, true, false, true],
+                vec![true, false, false, true, false]
+            ]
+        );
+        assert!(search_reversals(4, &[(0, 1), (1, 2), (0, 2), (2, 3)]).is_empty());
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //! Phases, each linear or near-linear in the size of the layered graph, none recursive:
 //! 1. cycle breaking (`acyclic`): Eades–Lin–Smyth and two search orders, each refined by a
 //!    local search; of those reversing no more edges than Eades–Lin–Smyth, the one whose
-//!    trial ordering crosses least on graphs of up to 400 nodes and edges (up to 1,500,
-//!    after one round of ordering), else the one whose layering stretches least (on graphs
-//!    of over 20,000 nodes only a spring model's order, judged by stretch alone); edge
-//!    labels play no part. Reversed edges are still drawn from client to server;
+//!    trial ordering crosses least on graphs of up to 400 nodes and edges (where the back
+//!    edges of two depth-first searches, as dot breaks cycles, are tried too, each edge
+//!    reversed beyond the others' counting as two crossings; without grouping boxes), up to
+//!    1,500 after one round of ordering, else the one whose layering stretches least (on
+//!    graphs of over 20,000 nodes only a spring model's order, judged by stretch alone);
+//!    edge labels play no part. Reversed edges are still drawn from client to server;
 //! 2. layering by network simplex within a work budget (`rank`), which minimises the total
 //!    edge span and so the dummy vertices. Edge labels are first left out of the layout
 //!    (the channels only widened to the length of the text) and set beside their lines
@@ -485,7 +487,9 @@ const SCREEN: (f64, f64) = (1600.0, 900.0);
 /// of the first's area or within [`SCREEN`], its labels without a place left out.
 /// A later try of a fresh layout orders its layers starting from the first try's order,
 /// as a live view does from its last drawing ([`Keep::Compacted`]): a fresh order for the
-/// layers with rooms crossed more (measured in BENCHMARKS.md).
+/// layers with rooms crossed more (measured in BENCHMARKS.md). Where the order so found
+/// crosses more than [`AFRESH_SHARE`] allows above the first try's, a fresh one is tried
+/// too, and the one that crosses less kept.
 fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Result<Layout> {
     if let Some(cleaned) = clean_labels(graph) {
         return layout_with(&cleaned, options, keep);
@@ -497,15 +501,15 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
         .count();
     let many = labelled > FREE_LABELS;
     if labelled == 0 || (many && options.every_label) {
-        return layout_rooms(graph, options, keep, true, &[], &mut None);
+        return layout_rooms(graph, options, keep, true, &[], &mut None, None);
     }
     let sizes: Vec<Option<Size>> = graph.edges.iter().map(|e| e.label).collect();
     let lr = options.direction == Direction::LeftToRight;
     // Labels that found no place get rooms in the next try, at most ROOM_TRIES times;
     // then every label gets one.
     let mut rooms = vec![false; sizes.len()];
-    // What the first try drew, as the earlier drawing for the later ones.
-    let mut from_first: Option<LayoutOptions> = None;
+    // What the first try drew, as the earlier drawing for the later ones, and its crossings.
+    let mut from_first: Option<(LayoutOptions, u64)> = None;
     // The calls to reverse, chosen by the first try for every later one: the tries differ
     // in their labels only, which play no part in it.
     let mut reversal: Option<Reversal> = None;
@@ -520,41 +524,27 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
             || (out.stats.width <= SCREEN.0 && out.stats.height <= SCREEN.1)
     };
     for _ in 0..ROOM_TRIES {
-        let some_rooms = LayoutGraph {
-            edges: graph
-                .edges
-                .iter()
-                .zip(&rooms)
-                .map(|(e, &room)| LayoutEdge {
-                    label: e.label.filter(|_| room || e.source == e.target),
-                    ..*e
-                })
-                .collect(),
-            ..graph.clone()
+        let (some_rooms, aside) = with_rooms(graph, &sizes, &rooms);
+        // A later try of a fresh layout: layers of its own (rooms change them), the order
+        // found from the first try's (which had none), and afresh too if that crosses more.
+        let later = from_first.as_ref().filter(|_| keep == Keep::Nothing);
+        let (given, keeping, afresh) = match later {
+            Some((hinted, first)) => (hinted, Keep::Compacted, Some(first + first / AFRESH_SHARE)),
+            None => (options, keep, None),
         };
-        let aside: Vec<Option<Size>> = sizes
-            .iter()
-            .zip(&rooms)
-            .map(|(s, &room)| s.filter(|_| !room))
-            .collect();
-        let mut out = match (&from_first, keep) {
-            // A later try of a fresh layout: layers of its own (rooms change them), the
-            // order found from the first try's, which had none.
-            (Some(hinted), Keep::Nothing) => {
-                let mut out = layout_rooms(
-                    &some_rooms,
-                    hinted,
-                    Keep::Compacted,
-                    false,
-                    &aside,
-                    &mut reversal,
-                )?;
-                // Still a fresh drawing to the caller.
-                out.stats.kept = Keep::Nothing;
-                out
-            }
-            _ => layout_rooms(&some_rooms, options, keep, false, &aside, &mut reversal)?,
-        };
+        let mut out = layout_rooms(
+            &some_rooms,
+            given,
+            keeping,
+            false,
+            &aside,
+            &mut reversal,
+            afresh,
+        )?;
+        if later.is_some() {
+            // Still a fresh drawing to the caller.
+            out.stats.kept = Keep::Nothing;
+        }
         let t = Stopwatch::start();
         let unplaced = labels::place(
             &mut out,
@@ -578,7 +568,7 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
             best = Some(out.clone());
         }
         if from_first.is_none() && keep == Keep::Nothing {
-            from_first = Some(LayoutOptions {
+            let first = LayoutOptions {
                 previous: out
                     .nodes
                     .iter()
@@ -586,13 +576,14 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
                     .collect(),
                 previous_edges: out.edges.into_iter().map(|r| Some(r.points)).collect(),
                 ..options.clone()
-            });
+            };
+            from_first = Some((first, out.stats.crossings));
         }
         for e in unplaced {
             rooms[e] = true;
         }
     }
-    let all = layout_rooms(graph, options, keep, true, &[], &mut reversal)?;
+    let all = layout_rooms(graph, options, keep, true, &[], &mut reversal, None)?;
     Ok(match best {
         Some(best) if !within(&all, bare_area) => best,
         _ => all,
@@ -612,6 +603,17 @@ const GLANCE_SIZE: usize = 1_500;
 /// be taken: a glance's count strays by about a tenth from one layering to another
 /// against a full trial's (BENCHMARKS.md).
 const GLANCE_MARGIN: (u128, u128) = (9, 10);
+/// Crossings that a call reversed beyond the fewest that the candidates held to a count need
+/// is worth, in the trial of a depth-first search's reversals: a fan-out of 60 services
+/// (188 calls) would otherwise have 48 calls drawn against the flow instead of 5, for 35
+/// fewer crossings (BENCHMARKS.md).
+const EXTRA_REVERSAL: u64 = 2;
+/// A later try with rooms whose order, found from the first try's, crosses more than
+/// 1 / `AFRESH_SHARE` above the first try's count is also ordered afresh: the rooms change
+/// the layering, and on a drawing with few crossings the order carried over can keep one
+/// or three that a fresh order avoids. At a tenth, fresh orders of 200 crossings cost 6-8
+/// ms and crossed as much (BENCHMARKS.md).
+const AFRESH_SHARE: u64 = 5;
 /// Most dummies a trial ordering lays out: a small graph whose layering stretches far (a
 /// long chain with calls across it) is not worth the time, and its candidates are judged
 /// by their cost alone.
@@ -634,7 +636,8 @@ fn keep_fresh_layers(keep: Keep) -> bool {
 /// Of the `candidates` (sets of reversed `edges`, cheapest first), the one whose layering
 /// crosses least after a trial ordering (`order::trial`), the cheapest of equals; with
 /// `glance`, after [`order::glance`], a costlier one only when it crosses under
-/// [`GLANCE_MARGIN`] of the best before it. None reversed when there are no candidates.
+/// [`GLANCE_MARGIN`] of the best before it. Each reversal beyond `free` counts as
+/// [`EXTRA_REVERSAL`] crossings more. None reversed when there are no candidates.
 /// Breaking the cycles of a mesh one way or another of as many reversals changes its
 /// crossings by a third, which the layering's stretch does not foresee (BENCHMARKS.md).
 fn fewest_crossings(
@@ -642,6 +645,7 @@ fn fewest_crossings(
     edges: &[(u32, u32)],
     candidates: Vec<Vec<bool>>,
     glance: bool,
+    free: usize,
 ) -> Reversal {
     if candidates.len() <= 1 {
         return Reversal {
@@ -652,15 +656,17 @@ fn fewest_crossings(
             layer: None,
         };
     }
-    // Glanced at in two halves at once where there are two cores (each judged alone, so the
-    // choice is the same on one), tried in full one after another.
-    let judged = crate::parallel::map_halves(glance, &candidates, |reversed| {
+    // Judged in two halves at once where there are two cores (each alone, so the choice is
+    // the same on one): a trial or a glance takes milliseconds, a thread tens of microseconds.
+    let judged = crate::parallel::map_halves(true, &candidates, |reversed| {
         trial_crossings(n, edges, reversed, glance)
     });
     // A glance's count is rough: a later (costlier) choice must beat the best by more.
     let (num, den) = if glance { GLANCE_MARGIN } else { (1, 1) };
     let mut best: Option<(u64, Reversal)> = None;
     for (reversed, (crossings, layer)) in candidates.into_iter().zip(judged) {
+        let extra = reversals(&reversed).saturating_sub(free) as u64;
+        let crossings = crossings.saturating_add(EXTRA_REVERSAL * extra);
         let beats = |b: u64| u128::from(crossings) * den < u128::from(b) * num;
         if best.as_ref().is_none_or(|(b, _)| beats(*b)) {
             let layer = Some(layer);
@@ -712,6 +718,30 @@ fn trial_crossings(
     (crossings, layer)
 }
 
+/// `l` ordered afresh, as a first try orders it (each separate part on its own), if that
+/// crosses less than its order now, which crosses `found` times; returns the crossings of
+/// the order kept.
+fn ordered_afresh(l: &mut Layered, segments: &[(u32, u32)], found: u64) -> u64 {
+    let mut fresh = l.clone();
+    let (part, parts) = components(fresh.layer.len(), segments);
+    if parts > 1 {
+        fresh.block = part;
+    }
+    let crossings = order::reduce_crossings(&mut fresh);
+    if crossings < found {
+        fresh.block.clear();
+        *l = fresh;
+        crossings
+    } else {
+        found
+    }
+}
+
+/// How many calls `reversed` marks.
+fn reversals(reversed: &[bool]) -> usize {
+    reversed.iter().filter(|&&r| r).count()
+}
+
 /// Dummy vertices that `dag` needs as layered by `layer`: one per layer an edge passes.
 fn dummy_count(dag: &[(u32, u32)], layer: &[u32]) -> usize {
     dag.iter()
@@ -748,6 +778,33 @@ fn clean_labels(graph: &LayoutGraph) -> Option<LayoutGraph> {
     })
 }
 
+/// `graph` with the labels of the edges marked in `rooms` (and of self-loops) in rooms of
+/// their own, and the others (by `sizes`, each edge's label) set aside.
+fn with_rooms(
+    graph: &LayoutGraph,
+    sizes: &[Option<Size>],
+    rooms: &[bool],
+) -> (LayoutGraph, Vec<Option<Size>>) {
+    let some_rooms = LayoutGraph {
+        edges: graph
+            .edges
+            .iter()
+            .zip(rooms)
+            .map(|(e, &room)| LayoutEdge {
+                label: e.label.filter(|_| room || e.source == e.target),
+                ..*e
+            })
+            .collect(),
+        ..graph.clone()
+    };
+    let aside = sizes
+        .iter()
+        .zip(rooms)
+        .map(|(s, &room)| s.filter(|_| !room))
+        .collect();
+    (some_rooms, aside)
+}
+
 /// Length of the vector (`dx`, `dy`), by a square root rather than `hypot`: a square root
 /// is correctly rounded everywhere, while `hypot`'s last bit may differ between the
 /// command's libm and the page engine's, and the two must draw alike to the byte.
@@ -763,7 +820,9 @@ fn clean(v: f64) -> f64 {
 /// Lays out `graph`, each edge label in a room of its own: in a layer without nodes after
 /// every layer (`all_rooms`), or only where a labelled call joins neighbouring layers;
 /// with room in the channels for the labels `set_aside` (by input edge) to be set later.
-/// Label sizes are clean (finite, not negative: `layout_with` sees to it).
+/// Label sizes are clean (finite, not negative: `layout_with` sees to it). An order found
+/// from an earlier drawing that crosses more than `afresh_above` is also ordered afresh
+/// (not with boxes), and the order that crosses less is kept.
 #[allow(clippy::too_many_lines)]
 fn layout_rooms(
     graph: &LayoutGraph,
@@ -772,6 +831,7 @@ fn layout_rooms(
     all_rooms: bool,
     set_aside: &[Option<Size>],
     reversal: &mut Option<Reversal>,
+    afresh_above: Option<u64>,
 ) -> Result<Layout> {
     let n = graph.nodes.len();
     if let Some(bad) = graph.edges.iter().find(|e| e.source >= n || e.target >= n) {
@@ -879,8 +939,18 @@ fn layout_rooms(
         .get_or_insert_with(|| {
             let size = n + unique.len();
             if keep_fresh_layers(keep) && size <= GLANCE_SIZE {
-                let candidates = acyclic::candidates(n, &unique);
-                fewest_crossings(n, &unique, candidates, size > TRIAL_SIZE)
+                let mut candidates = acyclic::candidates(n, &unique);
+                // Fully tried, a search's reversals too (not with boxes, which the trial
+                // leaves out and a deeper layering serves worse).
+                let free = candidates.iter().map(|c| reversals(c)).max().unwrap_or(0);
+                if size <= TRIAL_SIZE && !grouped {
+                    for reversed in acyclic::search_reversals(n, &unique) {
+                        if !candidates.contains(&reversed) {
+                            candidates.push(reversed);
+                        }
+                    }
+                }
+                fewest_crossings(n, &unique, candidates, size > TRIAL_SIZE, free)
             } else {
                 let (reversed, layer) = acyclic::reversal(n, &unique);
                 Reversal { reversed, layer }
@@ -1065,7 +1135,13 @@ fn layout_rooms(
             if keep == Keep::Places {
                 crossings
             } else {
-                order::improve(&mut l).0
+                let found = order::improve(&mut l).0;
+                match afresh_above {
+                    Some(above) if found > above && !grouped => {
+                        ordered_afresh(&mut l, &segments, found)
+                    }
+                    _ => found,
+                }
             }
         }
         None => order::reduce_crossings(&mut l),
@@ -2104,7 +2180,7 @@ impl Csr {
 
 /// The layered graph: nodes and dummies, each in a layer, segments only between adjacent
 /// layers.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Layered {
     /// Layer of each vertex.
     pub layer: Vec<u32>,

@@ -1298,6 +1298,24 @@ fn thousands_of_groups_without_nodes_have_no_boxes() {
     assert!(out.groups[2..].iter().all(Option::is_none));
 }
 
+/// `n` services with up to `calls` calls each to any other (no pair both ways), drawn from
+/// `state` (a linear congruential generator).
+fn random_mesh(state: &mut u64, n: u32, calls: u32) -> Vec<(u32, u32)> {
+    let mut edges: Vec<(u32, u32)> = Vec::new();
+    for s in 0..n {
+        for _ in 0..calls {
+            *state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let t = ((*state >> 33) % u64::from(n)) as u32;
+            if t != s && !edges.contains(&(s, t)) && !edges.contains(&(t, s)) {
+                edges.push((s, t));
+            }
+        }
+    }
+    edges
+}
+
 #[test]
 fn cycles_are_broken_the_way_that_crosses_least_among_as_few_reversals() {
     // Random meshes of 45 services, 3 calls each in any direction: the choice among the
@@ -1305,28 +1323,14 @@ fn cycles_are_broken_the_way_that_crosses_least_among_as_few_reversals() {
     // trial or by a glance, never crosses more in that ordering than the cheapest one, and
     // crosses less on some; the layering handed on with it is the chosen one's.
     let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-    let mut next = |m: u64| {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (state >> 33) % m
-    };
     let mut better = [0; 2];
     for _ in 0..12 {
-        let mut edges: Vec<(u32, u32)> = Vec::new();
-        for s in 0..45u32 {
-            for _ in 0..3 {
-                let t = next(45) as u32;
-                if t != s && !edges.contains(&(s, t)) && !edges.contains(&(t, s)) {
-                    edges.push((s, t));
-                }
-            }
-        }
+        let edges = random_mesh(&mut state, 45, 3);
         let candidates = acyclic::candidates(45, &edges);
         let cheapest = acyclic::reversed_edges(45, &edges);
         assert_eq!(candidates.first(), Some(&cheapest));
         for glance in [false, true] {
-            let chosen = fewest_crossings(45, &edges, candidates.clone(), glance);
+            let chosen = fewest_crossings(45, &edges, candidates.clone(), glance, usize::MAX);
             assert!(candidates.contains(&chosen.reversed));
             let (now, layer) = trial_crossings(45, &edges, &chosen.reversed, glance);
             let (before, _) = trial_crossings(45, &edges, &cheapest, glance);
@@ -1350,6 +1354,69 @@ fn cycles_are_broken_the_way_that_crosses_least_among_as_few_reversals() {
 }
 
 #[test]
+fn a_search_s_reversals_are_taken_where_they_cross_less_by_more_than_they_reverse() {
+    // Random meshes of 45 services, 2-3 calls each in any direction. With the reversals of
+    // the depth-first searches as candidates too, each reversal beyond the most that the
+    // other candidates need counts as EXTRA_REVERSAL crossings: the choice scores least by
+    // its full trial so counted, no choice crosses more than the cheapest reversals plus
+    // that, and on some meshes a search's reversals win.
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    let mut searched = 0;
+    for round in 0..16 {
+        let edges = random_mesh(&mut state, 45, 2 + round % 2);
+        let mut candidates = acyclic::candidates(45, &edges);
+        let free = candidates.iter().map(|c| reversals(c)).max().unwrap();
+        let searches = acyclic::search_reversals(45, &edges);
+        assert_eq!(searches.len(), 2);
+        for reversed in &searches {
+            let dag = acyclic::oriented(&edges, reversed);
+            assert!(
+                rank::topological_order(
+                    45,
+                    &Csr::new(45, dag.iter().copied()),
+                    &Csr::new(45, dag.iter().map(|&(s, t)| (t, s)))
+                )
+                .len()
+                    == 45
+            );
+            if !candidates.contains(reversed) {
+                candidates.push(reversed.clone());
+            }
+        }
+        let score = |reversed: &[bool]| {
+            let extra = reversals(reversed).saturating_sub(free) as u64;
+            trial_crossings(45, &edges, reversed, false).0 + EXTRA_REVERSAL * extra
+        };
+        let chosen = fewest_crossings(45, &edges, candidates.clone(), false, free);
+        let best = score(&chosen.reversed);
+        assert!(candidates.iter().all(|c| best <= score(c)));
+        assert!(best <= score(&candidates[0]));
+        searched += usize::from(searches.contains(&chosen.reversed));
+    }
+    assert!(searched > 0, "no mesh took a search's reversals");
+}
+
+#[test]
+fn an_order_carried_over_is_replaced_by_a_fresh_one_only_when_that_crosses_less() {
+    // Two parts, each two layers of two, ordered so that each part crosses once; and then
+    // an order that crosses once where no order crosses less.
+    let segments = [(0, 3), (1, 2), (4, 7), (5, 6)];
+    let mut l = Layered::new(vec![0, 0, 1, 1, 0, 0, 1, 1], 8, &segments);
+    assert_eq!(order::total_crossings(&l), 2);
+    assert_eq!(ordered_afresh(&mut l, &segments, 2), 0);
+    assert_eq!(order::total_crossings(&l), 0);
+    assert!(l.block.is_empty());
+    // K2,2 plus a crossing pair that no order avoids (0-2 and 1-3 with 0-3 and 1-2).
+    let segments = [(0, 2), (1, 3), (0, 3), (1, 2)];
+    let mut l = Layered::new(vec![0, 0, 1, 1], 4, &segments);
+    let before = l.layers.clone();
+    let found = order::total_crossings(&l);
+    assert_eq!(found, 1);
+    assert_eq!(ordered_afresh(&mut l, &segments, found), found);
+    assert_eq!(l.layers, before);
+}
+
+#[test]
 fn a_layering_that_stretches_far_is_not_given_a_trial_ordering() {
     // A chain of 300 services with every fifth calling back to the start: as layered, the
     // calls back span most of the chain, far more dummies than a trial lays out.
@@ -1364,7 +1431,7 @@ fn a_layering_that_stretches_far_is_not_given_a_trial_ordering() {
             assert_eq!(crossings, u64::MAX);
         }
         // Judged by cost alone: the cheapest.
-        let chosen = fewest_crossings(n as usize, &edges, candidates.clone(), glance);
+        let chosen = fewest_crossings(n as usize, &edges, candidates.clone(), glance, usize::MAX);
         assert_eq!(chosen.reversed, candidates[0]);
     }
 }
