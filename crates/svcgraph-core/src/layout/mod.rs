@@ -322,8 +322,9 @@ pub struct LayoutStats {
     pub phases: PhaseTimes,
 }
 
-/// Time spent in each phase, in seconds. All 0 on `wasm32-unknown-unknown`, which has no clock
-/// to read.
+/// Time spent in each phase, in seconds, summed over every try of a labelled layout (one try
+/// for each round of label rooms). All 0 on `wasm32-unknown-unknown`, which has no clock to
+/// read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PhaseTimes {
@@ -343,6 +344,15 @@ impl PhaseTimes {
     /// Sum of all phases, in seconds.
     pub fn total(&self) -> f64 {
         self.acyclic + self.layering + self.ordering + self.positioning + self.routing
+    }
+
+    /// Adds `other`'s times to these.
+    fn add(&mut self, other: &PhaseTimes) {
+        self.acyclic += other.acyclic;
+        self.layering += other.layering;
+        self.ordering += other.ordering;
+        self.positioning += other.positioning;
+        self.routing += other.routing;
     }
 }
 
@@ -510,6 +520,8 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
     let mut rooms = vec![false; sizes.len()];
     // What the first try drew, as the earlier drawing for the later ones, and its crossings.
     let mut from_first: Option<(LayoutOptions, u64)> = None;
+    // The time of every try so far, which the drawing returned reports.
+    let mut spent = PhaseTimes::default();
     // The calls to reverse, chosen by the first try for every later one: the tries differ
     // in their labels only, which play no part in it.
     let mut reversal: Option<Reversal> = None;
@@ -555,39 +567,53 @@ fn layout_with(graph: &LayoutGraph, options: &LayoutOptions, keep: Keep) -> Resu
             many,
         );
         out.stats.phases.routing += t.seconds();
+        spent.add(&out.stats.phases);
         if !within(&out, bare_area) {
             // Rooms for more labels would grow the drawing too much: the try before.
-            return Ok(best.unwrap_or(out));
+            return Ok(with_phases(best.unwrap_or(out), &spent));
         }
         bare_area.get_or_insert(out.stats.width * out.stats.height);
         out.stats.labels_left_out = unplaced.len();
         if unplaced.is_empty() || many {
-            return Ok(out);
+            return Ok(with_phases(out, &spent));
         }
         if !options.every_label {
             best = Some(out.clone());
         }
         if from_first.is_none() && keep == Keep::Nothing {
-            let first = LayoutOptions {
-                previous: out
-                    .nodes
-                    .iter()
-                    .map(|r| Some(Point { x: r.x, y: r.y }))
-                    .collect(),
-                previous_edges: out.edges.into_iter().map(|r| Some(r.points)).collect(),
-                ..options.clone()
-            };
-            from_first = Some((first, out.stats.crossings));
+            let crossings = out.stats.crossings;
+            from_first = Some((drawn_before(out, options), crossings));
         }
         for e in unplaced {
             rooms[e] = true;
         }
     }
     let all = layout_rooms(graph, options, keep, true, &[], &mut reversal, None)?;
-    Ok(match best {
+    spent.add(&all.stats.phases);
+    let chosen = match best {
         Some(best) if !within(&all, bare_area) => best,
         _ => all,
-    })
+    };
+    Ok(with_phases(chosen, &spent))
+}
+
+/// `options` with `out` as the earlier drawing.
+fn drawn_before(out: Layout, options: &LayoutOptions) -> LayoutOptions {
+    LayoutOptions {
+        previous: out
+            .nodes
+            .iter()
+            .map(|r| Some(Point { x: r.x, y: r.y }))
+            .collect(),
+        previous_edges: out.edges.into_iter().map(|r| Some(r.points)).collect(),
+        ..options.clone()
+    }
+}
+
+/// `out` with the time of every try (`spent`) as its phase times.
+fn with_phases(mut out: Layout, spent: &PhaseTimes) -> Layout {
+    out.stats.phases = spent.clone();
+    out
 }
 
 /// Most nodes and merged edges for which the ways to break cycles are judged by crossings
