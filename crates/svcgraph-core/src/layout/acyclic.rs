@@ -75,6 +75,11 @@ pub(super) fn search_reversals(n: usize, edges: &[(u32, u32)]) -> Vec<Vec<bool>>
     .collect()
 }
 
+/// How many edges `reversed` marks.
+pub(super) fn reversals(reversed: &[bool]) -> usize {
+    reversed.iter().filter(|&&r| r).count()
+}
+
 /// For each edge, whether it points backwards in the vertex sequence (`position`, each
 /// vertex's place).
 fn backwards(edges: &[(u32, u32)], position: &[usize]) -> Vec<bool> {
@@ -94,8 +99,9 @@ fn choices(n: usize, edges: &[(u32, u32)]) -> (Vec<Vec<bool>>, Option<Vec<u32>>)
     // Beyond a size no candidate is held to the greedy order's count, so it is not needed.
     let greedy = (!large).then(|| greedy_order(out, inc));
     let backwards = |position: &[usize]| backwards(edges, position);
-    let count = |r: &[bool]| r.iter().filter(|&&x| x).count();
-    let cap = greedy.as_ref().map_or(usize::MAX, |g| count(&backwards(g)));
+    let cap = greedy
+        .as_ref()
+        .map_or(usize::MAX, |g| reversals(&backwards(g)));
     let spring = spring_order(out, inc, large);
     let mut candidates = Vec::new();
     // The greedy and search orders stretch large graphs far more than the spring order does
@@ -109,9 +115,9 @@ fn choices(n: usize, edges: &[(u32, u32)]) -> (Vec<Vec<bool>>, Option<Vec<u32>>)
     // The reversals a sequence gives, and what they cost, if it may be chosen.
     let judged = |position: &[usize]| {
         let reversed = backwards(position);
-        let reversals = count(&reversed);
-        (reversals <= cap).then(|| {
-            let cost = span_cost(n, edges, &reversed) + REVERSAL_COST * reversals;
+        let count = reversals(&reversed);
+        (count <= cap).then(|| {
+            let cost = span_cost(n, edges, &reversed) + REVERSAL_COST * count;
             (cost, reversed)
         })
     };

@@ -691,7 +691,7 @@ fn fewest_crossings(
     let (num, den) = if glance { GLANCE_MARGIN } else { (1, 1) };
     let mut best: Option<(u64, Reversal)> = None;
     for (reversed, (crossings, layer)) in candidates.into_iter().zip(judged) {
-        let extra = reversals(&reversed).saturating_sub(free) as u64;
+        let extra = acyclic::reversals(&reversed).saturating_sub(free) as u64;
         let crossings = crossings.saturating_add(EXTRA_REVERSAL * extra);
         let beats = |b: u64| u128::from(crossings) * den < u128::from(b) * num;
         if best.as_ref().is_none_or(|(b, _)| beats(*b)) {
@@ -744,28 +744,30 @@ fn trial_crossings(
     (crossings, layer)
 }
 
-/// `l` ordered afresh, as a first try orders it (each separate part on its own), if that
-/// crosses less than its order now, which crosses `found` times; returns the crossings of
-/// the order kept.
+/// Orders `l` from scratch without grouping: separate parts of the graph stay apart in
+/// every layer, so their edges never cross, and each is ordered on its own. Returns the
+/// crossings; `l.block` is left empty, as it is without grouping.
+fn order_by_parts(l: &mut Layered, segments: &[(u32, u32)]) -> u64 {
+    let (part, parts) = components(l.layer.len(), segments);
+    if parts > 1 {
+        l.block = part;
+    }
+    let crossings = order::reduce_crossings(l);
+    l.block.clear();
+    crossings
+}
+
+/// `l` ordered afresh, as a first try orders it ([`order_by_parts`]), if that crosses less
+/// than its order now, which crosses `found` times; returns the crossings of the order kept.
 fn ordered_afresh(l: &mut Layered, segments: &[(u32, u32)], found: u64) -> u64 {
     let mut fresh = l.clone();
-    let (part, parts) = components(fresh.layer.len(), segments);
-    if parts > 1 {
-        fresh.block = part;
-    }
-    let crossings = order::reduce_crossings(&mut fresh);
+    let crossings = order_by_parts(&mut fresh, segments);
     if crossings < found {
-        fresh.block.clear();
         *l = fresh;
         crossings
     } else {
         found
     }
-}
-
-/// How many calls `reversed` marks.
-fn reversals(reversed: &[bool]) -> usize {
-    reversed.iter().filter(|&&r| r).count()
 }
 
 /// Dummy vertices that `dag` needs as layered by `layer`: one per layer an edge passes.
@@ -968,7 +970,11 @@ fn layout_rooms(
                 let mut candidates = acyclic::candidates(n, &unique);
                 // Fully tried, a search's reversals too (not with boxes, which the trial
                 // leaves out and a deeper layering serves worse).
-                let free = candidates.iter().map(|c| reversals(c)).max().unwrap_or(0);
+                let free = candidates
+                    .iter()
+                    .map(|c| acyclic::reversals(c))
+                    .max()
+                    .unwrap_or(0);
                 if size <= TRIAL_SIZE && !grouped {
                     for reversed in acyclic::search_reversals(n, &unique) {
                         if !candidates.contains(&reversed) {
@@ -1138,13 +1144,6 @@ fn layout_rooms(
             .collect();
         (key, fixed, routed, edge_of)
     });
-    if !grouped && kept.is_none() {
-        // Separate parts of the graph stay apart in every layer, so their edges never cross.
-        let (part, parts) = components(l.layer.len(), &segments);
-        if parts > 1 {
-            l.block = part;
-        }
-    }
     let mut crossings = match &kept {
         Some((key, fixed, _, _)) => {
             let top = (0..l.layer.len())
@@ -1170,7 +1169,8 @@ fn layout_rooms(
                 }
             }
         }
-        None => order::reduce_crossings(&mut l),
+        None if grouped => order::reduce_crossings(&mut l),
+        None => order_by_parts(&mut l, &segments),
     };
     let groups = grouped.then(|| {
         let blocks = Blocks::new(

@@ -1365,7 +1365,11 @@ fn a_search_s_reversals_are_taken_where_they_cross_less_by_more_than_they_revers
     for round in 0..16 {
         let edges = random_mesh(&mut state, 45, 2 + round % 2);
         let mut candidates = acyclic::candidates(45, &edges);
-        let free = candidates.iter().map(|c| reversals(c)).max().unwrap();
+        let free = candidates
+            .iter()
+            .map(|c| acyclic::reversals(c))
+            .max()
+            .unwrap();
         let searches = acyclic::search_reversals(45, &edges);
         assert_eq!(searches.len(), 2);
         for reversed in &searches {
@@ -1384,7 +1388,7 @@ fn a_search_s_reversals_are_taken_where_they_cross_less_by_more_than_they_revers
             }
         }
         let score = |reversed: &[bool]| {
-            let extra = reversals(reversed).saturating_sub(free) as u64;
+            let extra = acyclic::reversals(reversed).saturating_sub(free) as u64;
             trial_crossings(45, &edges, reversed, false).0 + EXTRA_REVERSAL * extra
         };
         let chosen = fewest_crossings(45, &edges, candidates.clone(), false, free);
