@@ -8,6 +8,7 @@
 //! so the drawing does not depend on the machine (the page's WebAssembly engine, which has no
 //! threads, draws what the command draws).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 /// Items (vertices, edges, elements) from which a phase splits its work over two threads:
@@ -52,6 +53,31 @@ pub(crate) fn map_halves<T: Sync, R: Send>(
     );
     all.extend(rest);
     all
+}
+
+/// `f` of each of `items`, in order, each item taken by whichever of two threads is free
+/// when `worth` holds ([`join`]): for a few items of uneven cost, which halves would split
+/// unevenly. Each item is computed alone, so the results are the same on one thread.
+pub(crate) fn map_shared<T: Sync, R: Send>(
+    worth: bool,
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let next = AtomicUsize::new(0);
+    let take = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else {
+                return done;
+            };
+            done.push((i, f(item)));
+        }
+    };
+    let (mut done, theirs) = join(worth, take, take);
+    done.extend(theirs);
+    done.sort_unstable_by_key(|&(i, _)| i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// [`join`], telling `b` whether `a` runs beside it on a second thread: then `b` may do
@@ -99,6 +125,25 @@ mod tests {
             for worth in [false, true] {
                 let squares = map_halves(worth, &items, |&x| x * x);
                 assert_eq!(squares, items.iter().map(|&x| x * x).collect::<Vec<_>>());
+            }
+        }
+    }
+
+    #[test]
+    fn shared_items_are_mapped_in_order_however_uneven() {
+        for len in [0, 1, 2, 7, 100] {
+            let items: Vec<u64> = (0..len).collect();
+            for worth in [false, true] {
+                // The first items cost far more than the rest.
+                let costly = |&x: &u64| {
+                    let mut a = x;
+                    for _ in 0..(100 - x.min(99)) * 1000 {
+                        a = std::hint::black_box(a);
+                    }
+                    a * a
+                };
+                let mapped = map_shared(worth, &items, costly);
+                assert_eq!(mapped, items.iter().map(costly).collect::<Vec<_>>());
             }
         }
     }

@@ -366,16 +366,30 @@ impl Taken {
         }
     }
 
-    /// Whether a label of edge `e` fits at `r`: its own line may pass close, not through.
-    fn free(&self, r: &Rect, e: usize) -> bool {
+    /// Whether no line keeps a label of edge `e` from `spot` (its own may pass close, not
+    /// through), found once: lines do not move while labels are set.
+    fn lines_clear(&self, spot: &mut Spot, e: usize) -> bool {
+        let r = &spot.r;
+        *spot.lines_clear.get_or_insert_with(|| {
+            r.x.is_finite() && r.y.is_finite() && !self.line_in_the_way(r, &grown(r, CLEAR), e)
+        })
+    }
+
+    /// Whether a label of edge `e` at `spot` lies nearer another edge's line than its own
+    /// ([`Taken::misleads`]), found once.
+    fn misleading(&self, spot: &mut Spot, e: usize) -> bool {
+        let (r, off) = (&spot.r, spot.off);
+        *spot
+            .misleads
+            .get_or_insert_with(|| self.misleads(r, e, off))
+    }
+
+    /// Whether no box (node, group label or label set) is in the way of a label at `r`.
+    fn boxes_clear(&self, r: &Rect) -> bool {
         let clear = grown(r, CLEAR);
-        // Lines first: they keep a label from most places.
-        r.x.is_finite()
-            && r.y.is_finite()
-            && !self.line_in_the_way(r, &clear, e)
-            && !self
-                .box_grid
-                .any(&clear, |i| overlaps(&clear, &self.boxes[i as usize]))
+        !self
+            .box_grid
+            .any(&clear, |i| overlaps(&clear, &self.boxes[i as usize]))
     }
 
     /// Whether a line runs through `clear` (the label of edge `e` at `r` with room around
@@ -388,10 +402,12 @@ impl Taken {
         })
     }
 
-    /// Whether a label of edge `e` may be set at `r`, `off` from its line: free, and with
-    /// `strict` not misleading.
-    fn fits(&self, r: &Rect, e: usize, off: f64, strict: bool) -> bool {
-        self.free(r, e) && !(strict && self.misleads(r, e, off))
+    /// Whether a label of edge `e` may be set at `spot`: clear of lines (lines first: they
+    /// keep a label from most places) and boxes, and with `strict` not misleading.
+    fn fits(&self, spot: &mut Spot, e: usize, strict: bool) -> bool {
+        self.lines_clear(spot, e)
+            && self.boxes_clear(&spot.r)
+            && !(strict && self.misleading(spot, e))
     }
 
     /// Whether a label of edge `e` at `r` comes within [`NEAR`] of another edge's line or
@@ -434,13 +450,13 @@ impl Taken {
         i
     }
 
-    /// The one label in the way of a label of edge `e` at `r`, by index, when nothing
+    /// The one label in the way of a label of edge `e` at `spot`, by index, when nothing
     /// else is (no node, no line, no other label).
-    fn only_label_in_the_way(&self, r: &Rect, e: usize) -> Option<usize> {
-        let clear = grown(r, CLEAR);
-        if !(r.x.is_finite() && r.y.is_finite()) || self.line_in_the_way(r, &clear, e) {
+    fn only_label_in_the_way(&self, spot: &mut Spot, e: usize) -> Option<usize> {
+        if !self.lines_clear(spot, e) {
             return None;
         }
+        let clear = grown(&spot.r, CLEAR);
         let mut one = None;
         let more = self.box_grid.any(&clear, |i| {
             let i = i as usize;
@@ -507,7 +523,7 @@ pub(super) fn place(
     let mut unplaced = unplaced_early;
     // How far the labels reach: least x and y, most x and y.
     let mut reach = (f64::INFINITY, f64::INFINITY, 0.0f64, 0.0f64);
-    let mut candidates: Vec<(f64, Rect, f64)> = Vec::new();
+    let mut candidates: Vec<Spot> = Vec::new();
     // Every label close to its line first; then those that found no place, looser.
     let mut pending = todo;
     // Sparse: close to the line only. On a drawing of hundreds of labels, where many find
@@ -517,24 +533,35 @@ pub(super) fn place(
     } else {
         &[STRICT, LOOSE]
     };
-    for &leeway in leeways {
+    // The places of each label that found none close to its line, at both leeways, with
+    // what the lines allow of each as found: making room looks through them again.
+    let mut places_of: Vec<Vec<Spot>> = vec![Vec::new(); labels.len()];
+    for (pass, &leeway) in leeways.iter().enumerate() {
         let mut missed = Vec::new();
         for &(length, e) in &pending {
             let Some(size) = labels[e] else { continue };
-            candidates.clear();
-            spots(&lines[e], length, size, lr, leeway, &mut candidates);
-            candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let tried = if pass == 0 {
+                candidates.clear();
+                spots(&lines[e], length, size, lr, leeway, &mut candidates);
+                candidates.sort_by(|a, b| a.cost.total_cmp(&b.cost));
+                &mut candidates
+            } else {
+                places_of[e] = places(&lines[e], length, size, lr);
+                &mut places_of[e]
+            };
             // The cheapest free place that is not crowded, else the cheapest free one.
-            let mut free = candidates
-                .iter()
-                .filter(|(_, r, off)| taken.fits(r, e, *off, strict))
-                .map(|&(_, r, _)| r);
-            let first = free.next();
-            let best = first
-                .filter(|r| !taken.crowded(r, e))
-                .or_else(|| free.find(|r| !taken.crowded(r, e)))
-                .or(first);
-            if let Some(r) = best {
+            let (mut first, mut best) = (None, None);
+            for spot in tried.iter_mut().filter(|s| pass == 0 || s.loose) {
+                if !taken.fits(spot, e, strict) {
+                    continue;
+                }
+                first = first.or(Some(spot.r));
+                if !taken.crowded(&spot.r, e) {
+                    best = Some(spot.r);
+                    break;
+                }
+            }
+            if let Some(r) = best.or(first) {
                 out.edges[e].label = Some(r);
                 reach_to(&mut reach, &r);
                 taken.add(r, e);
@@ -548,13 +575,14 @@ pub(super) fn place(
         let mut room = Room {
             out,
             labels,
+            places_of,
             lines: &lines,
             taken: &mut taken,
             lr,
             strict,
             reach: &mut reach,
         };
-        pending.retain(|&(length, e)| !room.make(e, length));
+        pending.retain(|&(_, e)| !room.make(e));
     }
     unplaced.extend(pending.iter().map(|&(_, e)| e));
     grow(out, reach, margin);
@@ -583,6 +611,8 @@ const GONE: Rect = Rect {
 struct Room<'a> {
     out: &'a mut Layout,
     labels: &'a [Option<Size>],
+    /// Every place of each label (built when first needed), as [`places`] gives them.
+    places_of: Vec<Vec<Spot>>,
     lines: &'a [Vec<Point>],
     taken: &'a mut Taken,
     lr: bool,
@@ -591,16 +621,17 @@ struct Room<'a> {
 }
 
 impl Room<'_> {
-    /// Every place beside edge `e`'s line (of `length`), cheapest first.
-    fn places(&self, e: usize, length: f64) -> Vec<(f64, Rect, f64)> {
-        let mut into = Vec::new();
-        if let Some(size) = self.labels[e] {
-            for leeway in [STRICT, LOOSE] {
-                spots(&self.lines[e], length, size, self.lr, leeway, &mut into);
-            }
+    /// Every place beside edge `e`'s line, cheapest first, taken out of `places_of` (and
+    /// to be put back): each with what the lines allow of it as found so far.
+    fn take_places(&mut self, e: usize) -> Vec<Spot> {
+        let mut all = std::mem::take(&mut self.places_of[e]);
+        if all.is_empty()
+            && let Some(size) = self.labels[e]
+        {
+            let line = &self.lines[e];
+            all = places(line, line_length(line), size, self.lr);
         }
-        into.sort_by(|a, b| a.0.total_cmp(&b.0));
-        into
+        all
     }
 
     fn put(&mut self, r: Rect, e: usize) {
@@ -608,30 +639,41 @@ impl Room<'_> {
         reach_to(self.reach, &r);
     }
 
-    /// Sets edge `e`'s label (its line of `length` offered no free place) where only one
-    /// other label is in the way, that one moved to another free place beside its own
-    /// line. Whether it did.
-    fn make(&mut self, e: usize, length: f64) -> bool {
+    /// Sets edge `e`'s label (its line offered no free place) where only one other label
+    /// is in the way, that one moved to another free place beside its own line. Whether
+    /// it did.
+    fn make(&mut self, e: usize) -> bool {
+        let mut mine = self.take_places(e);
+        let made = self.make_at(e, &mut mine);
+        self.places_of[e] = mine;
+        made
+    }
+
+    /// [`Room::make`] at one of `spots`, edge `e`'s places.
+    fn make_at(&mut self, e: usize, spots: &mut [Spot]) -> bool {
         let mut tried = 0;
-        for (_, r, off) in self.places(e, length) {
-            let Some(i) = self.taken.only_label_in_the_way(&r, e) else {
+        for spot in spots {
+            let Some(i) = self.taken.only_label_in_the_way(spot, e) else {
                 continue;
             };
             let other = self.taken.owner[i - self.taken.first_label];
-            if other == usize::MAX || (self.strict && self.taken.misleads(&r, e, off)) {
+            if other == usize::MAX || (self.strict && self.taken.misleading(spot, e)) {
                 continue;
             }
             if tried == MOVES {
                 return false;
             }
             tried += 1;
+            let r = spot.r;
             let was = std::mem::replace(&mut self.taken.boxes[i], GONE);
             let mine = self.taken.add(r, e);
-            let moved = self
-                .places(other, line_length(&self.lines[other]))
-                .into_iter()
-                .find(|(_, r2, off2)| *r2 != was && self.taken.fits(r2, other, *off2, self.strict));
-            if let Some((_, r2, _)) = moved {
+            let mut theirs = self.take_places(other);
+            let moved = theirs
+                .iter_mut()
+                .filter(|s| s.r != was)
+                .find_map(|s| self.taken.fits(s, other, self.strict).then_some(s.r));
+            self.places_of[other] = theirs;
+            if let Some(r2) = moved {
                 self.taken.add(r2, other);
                 self.put(r, e);
                 self.put(r2, other);
@@ -725,17 +767,38 @@ const LOOSE: Leeway = Leeway {
 /// Step between the distances of [`Leeway::rings`].
 const RING: f64 = 6.0;
 
-/// Places for a `size` label beside `line` (of `length`) within `leeway`, each with its
-/// cost (how far from the line's middle, how steep the line runs there and how far off)
-/// and its distance from the point of the line it was set beside.
-fn spots(
-    line: &[Point],
-    length: f64,
-    size: Size,
-    lr: bool,
-    leeway: Leeway,
-    into: &mut Vec<(f64, Rect, f64)>,
-) {
+/// A place for a label beside its line.
+#[derive(Clone, Copy)]
+struct Spot {
+    /// How far from the line's middle, how steep the line runs there and how far off.
+    cost: f64,
+    r: Rect,
+    /// Distance from the point of the line it was set beside.
+    off: f64,
+    /// Whether it is one of the places at [`LOOSE`] leeway (see [`places`]).
+    loose: bool,
+    /// Whether no line is in its way, and whether it lies nearer another edge's line than
+    /// its own, once found: lines do not move while labels are set.
+    lines_clear: Option<bool>,
+    misleads: Option<bool>,
+}
+
+/// Every place for a `size` label beside `line` (of `length`), at [`STRICT`] and at
+/// [`LOOSE`] leeway, cheapest first (of equal cost, the strict ones first).
+fn places(line: &[Point], length: f64, size: Size, lr: bool) -> Vec<Spot> {
+    let mut all = Vec::new();
+    spots(line, length, size, lr, STRICT, &mut all);
+    let strict = all.len();
+    spots(line, length, size, lr, LOOSE, &mut all);
+    for spot in &mut all[strict..] {
+        spot.loose = true;
+    }
+    all.sort_by(|a, b| a.cost.total_cmp(&b.cost));
+    all
+}
+
+/// Places for a `size` label beside `line` (of `length`) within `leeway`.
+fn spots(line: &[Point], length: f64, size: Size, lr: bool, leeway: Leeway, into: &mut Vec<Spot>) {
     let end = leeway.end;
     // (A line too long to measure in floating point has no place to offer either.)
     if length < 2.0 * end || !length.is_finite() {
@@ -794,16 +857,19 @@ fn spots(
                 // A label further off its line than that would be read as another line's.
                 for (a_off, c_off, cost, off) in sides.into_iter().filter(|s| s.3 <= leeway.far) {
                     let (dx, dy) = if lr { (a_off, c_off) } else { (c_off, a_off) };
-                    into.push((
+                    into.push(Spot {
                         cost,
-                        Rect {
+                        r: Rect {
                             x: p.x + dx,
                             y: p.y + dy,
                             width: w,
                             height: h,
                         },
                         off,
-                    ));
+                        loose: false,
+                        lines_clear: None,
+                        misleads: None,
+                    });
                 }
             }
             next += step;
@@ -815,6 +881,37 @@ fn spots(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_place_holds_the_places_of_each_leeway_in_the_order_each_gives_them() {
+        // The first pass tries the strict places alone, cheapest first; the second tries the
+        // loose ones among every place: each in the order its own leeway's sort gives.
+        let line = [
+            Point { x: 0.0, y: 0.0 },
+            Point { x: 120.0, y: 10.0 },
+            Point { x: 130.0, y: 200.0 },
+        ];
+        let size = Size {
+            width: 30.0,
+            height: 12.0,
+        };
+        for lr in [false, true] {
+            let all = places(&line, line_length(&line), size, lr);
+            for (leeway, loose) in [(STRICT, false), (LOOSE, true)] {
+                let mut alone = Vec::new();
+                spots(&line, line_length(&line), size, lr, leeway, &mut alone);
+                alone.sort_by(|a, b| a.cost.total_cmp(&b.cost));
+                let of_all: Vec<(f64, Rect)> = all
+                    .iter()
+                    .filter(|s| s.loose == loose)
+                    .map(|s| (s.cost, s.r))
+                    .collect();
+                let alone: Vec<(f64, Rect)> = alone.iter().map(|s| (s.cost, s.r)).collect();
+                assert!(!alone.is_empty());
+                assert_eq!(of_all, alone);
+            }
+        }
+    }
 
     #[test]
     fn a_grid_finds_every_item_a_box_meets_built_or_added_and_no_other() {

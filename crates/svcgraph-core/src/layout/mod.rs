@@ -646,11 +646,34 @@ const AFRESH_SHARE: u64 = 5;
 const TRIAL_DUMMIES: usize = 5_000;
 
 /// The calls a layout reverses, chosen once for all its tries, with the layering of the
-/// graph so oriented where choosing them laid it out.
+/// graph so oriented where choosing them laid it out, and the order its trial found there.
 #[derive(Clone)]
 struct Reversal {
     reversed: Vec<bool>,
     layer: Option<Vec<u32>>,
+    tried: Option<Tried>,
+}
+
+/// The order that a trial ([`order::trial`]) found for a layering, each long edge a chain of
+/// dummies in the order of the edges, with its crossings and the work it took: where the
+/// first try lays out that very layering, its ordering goes on from here
+/// ([`order::reduce_from`]) instead of finding it again.
+#[derive(Clone)]
+struct Tried {
+    layers: Vec<Vec<u32>>,
+    crossings: u64,
+    work: usize,
+}
+
+impl Reversal {
+    /// `reversed`, with nothing laid out.
+    fn bare(reversed: Vec<bool>) -> Self {
+        Reversal {
+            reversed,
+            layer: None,
+            tried: None,
+        }
+    }
 }
 
 /// Whether a layout with `keep` lays out its layers afresh (a later try with rooms orders
@@ -674,58 +697,72 @@ fn fewest_crossings(
     free: usize,
 ) -> Reversal {
     if candidates.len() <= 1 {
-        return Reversal {
-            reversed: candidates
-                .into_iter()
-                .next()
-                .unwrap_or_else(|| vec![false; edges.len()]),
-            layer: None,
-        };
+        let none = || vec![false; edges.len()];
+        return Reversal::bare(candidates.into_iter().next().unwrap_or_else(none));
     }
-    // Judged in two halves at once where there are two cores (each alone, so the choice is
-    // the same on one): a trial or a glance takes milliseconds, a thread tens of microseconds.
-    let judged = crate::parallel::map_halves(true, &candidates, |reversed| {
+    // Judged two at once where there are two cores (each alone, so the choice is the same
+    // on one): a trial or a glance takes milliseconds, a thread tens of microseconds. Each
+    // thread takes the next candidate when done with one: the deeper layerings of the
+    // searches, last, take longer.
+    let judged = crate::parallel::map_shared(true, &candidates, |reversed| {
         trial_crossings(n, edges, reversed, glance)
     });
     // A glance's count is rough: a later (costlier) choice must beat the best by more.
     let (num, den) = if glance { GLANCE_MARGIN } else { (1, 1) };
     let mut best: Option<(u64, Reversal)> = None;
-    for (reversed, (crossings, layer)) in candidates.into_iter().zip(judged) {
+    for (reversed, (crossings, layer, tried)) in candidates.into_iter().zip(judged) {
         let extra = acyclic::reversals(&reversed).saturating_sub(free) as u64;
         let crossings = crossings.saturating_add(EXTRA_REVERSAL * extra);
         let beats = |b: u64| u128::from(crossings) * den < u128::from(b) * num;
         if best.as_ref().is_none_or(|(b, _)| beats(*b)) {
             let layer = Some(layer);
-            best = Some((crossings, Reversal { reversed, layer }));
+            best = Some((
+                crossings,
+                Reversal {
+                    reversed,
+                    layer,
+                    tried,
+                },
+            ));
         }
     }
-    best.map_or_else(
-        || Reversal {
-            reversed: vec![false; edges.len()],
-            layer: None,
-        },
-        |(_, r)| r,
-    )
+    best.map_or_else(|| Reversal::bare(vec![false; edges.len()]), |(_, r)| r)
 }
 
 /// The crossings of `edges` with `reversed` ones reversed, layered and given a trial
 /// ordering (`order::trial`, or `order::glance` when `glance`), each long edge a chain of
-/// dummies, and the layering; `u64::MAX` (not judged) when the layering needs more than
-/// [`TRIAL_DUMMIES`] of them.
+/// dummies, the layering, and the order a trial found; `u64::MAX` (not judged) when the
+/// layering needs more than [`TRIAL_DUMMIES`] dummies.
 fn trial_crossings(
     n: usize,
     edges: &[(u32, u32)],
     reversed: &[bool],
     glance: bool,
-) -> (u64, Vec<u32>) {
+) -> (u64, Vec<u32>, Option<Tried>) {
     let dag = acyclic::oriented(edges, reversed);
     let layer = rank::layers(n, &dag);
     if dummy_count(&dag, &layer) > TRIAL_DUMMIES {
-        return (u64::MAX, layer);
+        return (u64::MAX, layer, None);
     }
-    let mut vertex_layer = layer.clone();
+    let mut layered = chained(n, &dag, &layer);
+    if glance {
+        return (order::glance(&mut layered), layer, None);
+    }
+    let (crossings, work) = order::trial(&mut layered);
+    let tried = Tried {
+        layers: layered.layers,
+        crossings,
+        work,
+    };
+    (crossings, layer, Some(tried))
+}
+
+/// The `n` nodes of `dag` in their layers (`layer`), each edge a chain of dummies through the
+/// layers it passes, numbered edge by edge after the nodes, as a layout lays them out.
+fn chained(n: usize, dag: &[(u32, u32)], layer: &[u32]) -> Layered {
+    let mut vertex_layer = layer.to_vec();
     let mut segments = Vec::with_capacity(dag.len());
-    for &(s, t) in &dag {
+    for &(s, t) in dag {
         let mut previous = s;
         for l in layer[s as usize] + 1..layer[t as usize] {
             let v = vertex_layer.len() as u32;
@@ -735,33 +772,52 @@ fn trial_crossings(
         }
         segments.push((previous, t));
     }
-    let mut layered = Layered::new(vertex_layer, n, &segments);
-    let crossings = if glance {
-        order::glance(&mut layered)
-    } else {
-        order::trial(&mut layered)
-    };
-    (crossings, layer)
+    Layered::new(vertex_layer, n, &segments)
 }
 
 /// Orders `l` from scratch without grouping: separate parts of the graph stay apart in
 /// every layer, so their edges never cross, and each is ordered on its own. Returns the
-/// crossings; `l.block` is left empty, as it is without grouping.
-fn order_by_parts(l: &mut Layered, segments: &[(u32, u32)]) -> u64 {
+/// crossings; `l.block` is left empty, as it is without grouping. A graph of one part
+/// goes on from the order `tried` found for `l` ([`order_from`]).
+fn order_by_parts(l: &mut Layered, segments: &[(u32, u32)], tried: Option<Tried>) -> u64 {
     let (part, parts) = components(l.layer.len(), segments);
-    if parts > 1 {
-        l.block = part;
+    if parts == 1 {
+        return order_from(l, tried);
     }
+    l.block = part;
     let crossings = order::reduce_crossings(l);
     l.block.clear();
     crossings
+}
+
+/// Orders `l` (without blocks) as [`order::reduce_crossings`] does, going on from the order
+/// that a trial found for it (`tried`, laid out from the same segments) instead of
+/// finding it again, where that order fits `l`'s layers; returns the crossings.
+fn order_from(l: &mut Layered, tried: Option<Tried>) -> u64 {
+    let fits = |t: &Tried| {
+        t.layers.len() == l.layers.len()
+            && t.layers.iter().map(Vec::len).sum::<usize>() == l.layer.len()
+            && t.layers.iter().enumerate().all(|(k, layer)| {
+                layer
+                    .iter()
+                    .all(|&v| l.layer.get(v as usize) == Some(&(k as u32)))
+            })
+    };
+    match tried.filter(|t| fits(t)) {
+        Some(t) => {
+            l.layers = t.layers;
+            l.update_positions();
+            order::reduce_from(l, t.crossings, t.work)
+        }
+        None => order::reduce_crossings(l),
+    }
 }
 
 /// `l` ordered afresh, as a first try orders it ([`order_by_parts`]), if that crosses less
 /// than its order now, which crosses `found` times; returns the crossings of the order kept.
 fn ordered_afresh(l: &mut Layered, segments: &[(u32, u32)], found: u64) -> u64 {
     let mut fresh = l.clone();
-    let crossings = order_by_parts(&mut fresh, segments);
+    let crossings = order_by_parts(&mut fresh, segments, None);
     if crossings < found {
         *l = fresh;
         crossings
@@ -960,35 +1016,41 @@ fn layout_rooms(
     // A fresh layout (or a try with rooms after one, which must agree with it) of a small
     // graph chooses among the ways to break its cycles by the crossings each leaves; the
     // tries of one layout choose once (`reversal`).
+    let chosen = reversal.get_or_insert_with(|| {
+        let size = n + unique.len();
+        if keep_fresh_layers(keep) && size <= GLANCE_SIZE {
+            let mut candidates = acyclic::candidates(n, &unique);
+            // Fully tried, a search's reversals too (not with boxes, which the trial
+            // leaves out and a deeper layering serves worse).
+            let free = candidates
+                .iter()
+                .map(|c| acyclic::reversals(c))
+                .max()
+                .unwrap_or(0);
+            if size <= TRIAL_SIZE && !grouped {
+                for reversed in acyclic::search_reversals(n, &unique) {
+                    if !candidates.contains(&reversed) {
+                        candidates.push(reversed);
+                    }
+                }
+            }
+            fewest_crossings(n, &unique, candidates, size > TRIAL_SIZE, free)
+        } else {
+            let (reversed, layer) = acyclic::reversal(n, &unique);
+            Reversal {
+                reversed,
+                layer,
+                tried: None,
+            }
+        }
+    });
+    // The trial's order serves the first try alone: the later ones have rooms.
+    let tried = chosen.tried.take();
     let Reversal {
         mut reversed,
         layer: chosen_layer,
-    } = reversal
-        .get_or_insert_with(|| {
-            let size = n + unique.len();
-            if keep_fresh_layers(keep) && size <= GLANCE_SIZE {
-                let mut candidates = acyclic::candidates(n, &unique);
-                // Fully tried, a search's reversals too (not with boxes, which the trial
-                // leaves out and a deeper layering serves worse).
-                let free = candidates
-                    .iter()
-                    .map(|c| acyclic::reversals(c))
-                    .max()
-                    .unwrap_or(0);
-                if size <= TRIAL_SIZE && !grouped {
-                    for reversed in acyclic::search_reversals(n, &unique) {
-                        if !candidates.contains(&reversed) {
-                            candidates.push(reversed);
-                        }
-                    }
-                }
-                fewest_crossings(n, &unique, candidates, size > TRIAL_SIZE, free)
-            } else {
-                let (reversed, layer) = acyclic::reversal(n, &unique);
-                Reversal { reversed, layer }
-            }
-        })
-        .clone();
+        ..
+    } = chosen.clone();
     // Whether earlier nodes keep their layers (relative to each other), and with them
     // their places as far as the order allows.
     let keeps_layers = matches!(keep, Keep::Places | Keep::Layers);
@@ -1144,33 +1206,38 @@ fn layout_rooms(
             .collect();
         (key, fixed, routed, edge_of)
     });
-    let mut crossings = match &kept {
-        Some((key, fixed, _, _)) => {
-            let top = (0..l.layer.len())
-                .filter(|&v| fixed[v])
-                .map(|v| key[v] - along[v] / 2.0)
-                .fold(f64::INFINITY, f64::min);
-            let room = order::Room {
-                key,
-                width: &along,
-                gap: options.node_gap,
-                top: if top.is_finite() { top } else { 0.0 },
-            };
-            let crossings = order::keep(&mut l, fixed, &room);
-            if keep == Keep::Places {
-                crossings
-            } else {
-                let found = order::improve(&mut l).0;
-                match afresh_above {
-                    Some(above) if found > above && !grouped => {
-                        ordered_afresh(&mut l, &segments, found)
-                    }
-                    _ => found,
+    let mut crossings = if let Some((key, fixed, _, _)) = &kept {
+        let top = (0..l.layer.len())
+            .filter(|&v| fixed[v])
+            .map(|v| key[v] - along[v] / 2.0)
+            .fold(f64::INFINITY, f64::min);
+        let room = order::Room {
+            key,
+            width: &along,
+            gap: options.node_gap,
+            top: if top.is_finite() { top } else { 0.0 },
+        };
+        let crossings = order::keep(&mut l, fixed, &room);
+        if keep == Keep::Places {
+            crossings
+        } else {
+            let found = order::improve(&mut l).0;
+            match afresh_above {
+                Some(above) if found > above && !grouped => {
+                    ordered_afresh(&mut l, &segments, found)
                 }
+                _ => found,
             }
         }
-        None if grouped => order::reduce_crossings(&mut l),
-        None => order_by_parts(&mut l, &segments),
+    } else {
+        // The trial's order where this try lays out the very layering it ordered.
+        let same = !room_layer.contains(&true) && !direct.contains(&true);
+        let tried = tried.filter(|_| same);
+        if grouped {
+            order_from(&mut l, tried)
+        } else {
+            order_by_parts(&mut l, &segments, tried)
+        }
     };
     let groups = grouped.then(|| {
         let blocks = Blocks::new(

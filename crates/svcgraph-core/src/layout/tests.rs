@@ -1332,8 +1332,8 @@ fn cycles_are_broken_the_way_that_crosses_least_among_as_few_reversals() {
         for glance in [false, true] {
             let chosen = fewest_crossings(45, &edges, candidates.clone(), glance, usize::MAX);
             assert!(candidates.contains(&chosen.reversed));
-            let (now, layer) = trial_crossings(45, &edges, &chosen.reversed, glance);
-            let (before, _) = trial_crossings(45, &edges, &cheapest, glance);
+            let (now, layer, _) = trial_crossings(45, &edges, &chosen.reversed, glance);
+            let (before, _, _) = trial_crossings(45, &edges, &cheapest, glance);
             assert!(now <= before, "{now} > {before} (glance: {glance})");
             better[usize::from(glance)] += usize::from(now < before);
             // Acyclic as chosen, and laid out as handed on.
@@ -1421,6 +1421,36 @@ fn an_order_carried_over_is_replaced_by_a_fresh_one_only_when_that_crosses_less(
 }
 
 #[test]
+fn a_first_try_goes_on_from_the_trial_s_order_to_the_order_it_would_find_alone() {
+    // Random meshes of 45 services: the chosen reversal's trial order, handed to the first
+    // try, ends where ordering that layering from scratch ends, to the vertex; an order
+    // that does not fit the layering (two vertices of different layers swapped) is not
+    // taken, and the order is found from scratch.
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    for _ in 0..8 {
+        let edges = random_mesh(&mut state, 45, 3);
+        let candidates = acyclic::candidates(45, &edges);
+        let chosen = fewest_crossings(45, &edges, candidates, false, usize::MAX);
+        let (Some(layer), Some(tried)) = (chosen.layer, chosen.tried) else {
+            panic!("a full trial hands on its layering and its order");
+        };
+        let dag = acyclic::oriented(&edges, &chosen.reversed);
+        let mut alone = chained(45, &dag, &layer);
+        let crossings = order::reduce_crossings(&mut alone);
+        let mut handed = chained(45, &dag, &layer);
+        assert_eq!(order_from(&mut handed, Some(tried.clone())), crossings);
+        assert_eq!(handed.layers, alone.layers);
+        let mut misfit = tried;
+        let (a, b) = (misfit.layers[0][0], misfit.layers[1][0]);
+        misfit.layers[0][0] = b;
+        misfit.layers[1][0] = a;
+        let mut refused = chained(45, &dag, &layer);
+        assert_eq!(order_from(&mut refused, Some(misfit)), crossings);
+        assert_eq!(refused.layers, alone.layers);
+    }
+}
+
+#[test]
 fn a_layering_that_stretches_far_is_not_given_a_trial_ordering() {
     // A chain of 300 services with every fifth calling back to the start: as layered, the
     // calls back span most of the chain, far more dummies than a trial lays out.
@@ -1431,7 +1461,7 @@ fn a_layering_that_stretches_far_is_not_given_a_trial_ordering() {
     assert!(!candidates.is_empty());
     for glance in [false, true] {
         for reversed in &candidates {
-            let (crossings, _) = trial_crossings(n as usize, &edges, reversed, glance);
+            let (crossings, _, _) = trial_crossings(n as usize, &edges, reversed, glance);
             assert_eq!(crossings, u64::MAX);
         }
         // Judged by cost alone: the cheapest.
