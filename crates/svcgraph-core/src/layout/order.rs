@@ -1067,6 +1067,8 @@ fn transpose(l: &mut Layered, equal: bool) -> usize {
     // nothing, so it is not done; its work is still counted, as the budget and the work
     // returned (which bounds restarts) were before layers were left out.
     let mut stirred = vec![true; l.layers.len()];
+    // The work of each layer's last pass, which a pass over it unstirred would do again.
+    let mut last_work = vec![0usize; l.layers.len()];
     for _ in 0..TRANSPOSE_PASSES {
         let mut improved = false;
         for i in 0..l.layers.len() {
@@ -1081,20 +1083,15 @@ fn transpose(l: &mut Layered, equal: bool) -> usize {
                         + l.down.neighbours(v).len()
                 })
             };
-            if !stirred[i] {
-                let work: usize = (0..pairs)
-                    .filter_map(|j| pair_work(l, j))
-                    .map(|w| w + 1)
-                    .sum();
-                // Within the budget all the way, as a pass over it would have been.
-                if work <= budget {
-                    budget -= work;
-                    continue;
-                }
+            // Within the budget all the way, as a pass over it would have been.
+            if !stirred[i] && last_work[i] <= budget {
+                budget -= last_work[i];
+                continue;
             }
             stirred[i] = false;
             ends.fill(l, i);
             let mut swapped = false;
+            last_work[i] = 0;
             for j in 0..pairs {
                 let Some(work) = pair_work(l, j) else {
                     continue;
@@ -1103,6 +1100,7 @@ fn transpose(l: &mut Layered, equal: bool) -> usize {
                     return full - budget;
                 }
                 budget -= work + 1;
+                last_work[i] += work + 1;
                 let (u, v) = (l.layers[i][j] as usize, l.layers[i][j + 1] as usize);
                 let (keep, swap) = ends.crossings(u, v);
                 if swap < keep || (equal && swap == keep && keep > 0) {
@@ -1165,7 +1163,10 @@ impl Ends {
                 start.push(ends.len());
                 let from = ends.len();
                 ends.extend(side.neighbours(v).iter().map(|&w| l.pos[w as usize]));
-                ends[from..].sort_unstable();
+                // Most vertices are dummies, with one end each way.
+                if ends.len() - from > 1 {
+                    ends[from..].sort_unstable();
+                }
             }
         }
         self.up_start.push(self.up.len());
@@ -1245,6 +1246,10 @@ impl Ends {
 /// with the left vertex first (`b`'s end strictly before `a`'s), and with it second (`a`'s
 /// strictly before `b`'s). Pairs on one end cross neither way.
 fn ordered_pairs(a: &[u32], b: &[u32]) -> (u64, u64) {
+    // Two dummies, or a dummy and a node of one call that way: most pairs.
+    if let ([x], [y]) = (a, b) {
+        return (u64::from(y < x), u64::from(x < y));
+    }
     let (mut before, mut equal) = (0u64, 0u64);
     let (mut j, mut e) = (0usize, 0usize);
     for &x in a {
