@@ -28,7 +28,8 @@
 //! 4. crossing reduction (`order`): barycenter and median sweeps with transposition, then
 //!    sifting of every vertex (dummies too), restarted from shuffled orders while a work
 //!    budget lasts; separate connected parts stay apart in every layer, each ordered on its
-//!    own;
+//!    own. Where a trial ordered the layering laid out, the ordering goes on from the
+//!    trial's order instead of finding it again;
 //! 5. Brandes–Köpf coordinates from the real label widths (`position`), placing the line an
 //!    edge runs along beside its label rather than the label's center, so labelled edges
 //!    run straight;
