@@ -546,6 +546,8 @@ pub(super) fn place(
                 candidates.sort_by(|a, b| a.cost.total_cmp(&b.cost));
                 &mut candidates
             } else {
+                // The second leeway is the loose one: its places among every place, kept
+                // for making room.
                 places_of[e] = places(&lines[e], length, size, lr);
                 &mut places_of[e]
             };

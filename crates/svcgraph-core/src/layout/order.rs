@@ -1072,17 +1072,6 @@ fn transpose(l: &mut Layered, equal: bool) -> usize {
     for _ in 0..TRANSPOSE_PASSES {
         let mut improved = false;
         for i in 0..l.layers.len() {
-            let pairs = l.layers[i].len().saturating_sub(1);
-            let pair_work = |l: &Layered, j: usize| {
-                let (u, v) = (l.layers[i][j] as usize, l.layers[i][j + 1] as usize);
-                let apart = !l.block.is_empty() && l.block[u] != l.block[v];
-                (!apart).then(|| {
-                    l.up.neighbours(u).len()
-                        + l.up.neighbours(v).len()
-                        + l.down.neighbours(u).len()
-                        + l.down.neighbours(v).len()
-                })
-            };
             // Within the budget all the way, as a pass over it would have been.
             if !stirred[i] && last_work[i] <= budget {
                 budget -= last_work[i];
@@ -1092,16 +1081,20 @@ fn transpose(l: &mut Layered, equal: bool) -> usize {
             ends.fill(l, i);
             let mut swapped = false;
             last_work[i] = 0;
-            for j in 0..pairs {
-                let Some(work) = pair_work(l, j) else {
+            for j in 0..l.layers[i].len().saturating_sub(1) {
+                let (u, v) = (l.layers[i][j] as usize, l.layers[i][j + 1] as usize);
+                if !l.block.is_empty() && l.block[u] != l.block[v] {
                     continue;
-                };
+                }
+                let work = l.up.neighbours(u).len()
+                    + l.up.neighbours(v).len()
+                    + l.down.neighbours(u).len()
+                    + l.down.neighbours(v).len();
                 if budget < work {
                     return full - budget;
                 }
                 budget -= work + 1;
                 last_work[i] += work + 1;
-                let (u, v) = (l.layers[i][j] as usize, l.layers[i][j + 1] as usize);
                 let (keep, swap) = ends.crossings(u, v);
                 if swap < keep || (equal && swap == keep && keep > 0) {
                     l.layers[i].swap(j, j + 1);
