@@ -83,6 +83,9 @@ struct Simplex {
     at_lim: Vec<u32>,
     /// Cut value per tree edge.
     cut: Vec<i64>,
+    /// One bit per edge: set for the tree edges of negative cut value, the ones that may
+    /// leave the tree.
+    negative: Vec<u64>,
     /// Scratch for numbering: out-weight minus in-weight of each subtree, and the walk.
     subtree: Vec<i64>,
     stack: Vec<(u32, usize)>,
@@ -137,6 +140,7 @@ impl Simplex {
             low: vec![0; total],
             at_lim: vec![0; total],
             cut: vec![0; m],
+            negative: vec![0; m.div_ceil(64)],
             subtree: vec![0; total],
             stack: Vec::new(),
         }
@@ -168,19 +172,18 @@ impl Simplex {
             // from where the last search stopped.
             let mut leave: Option<usize> = None;
             let mut seen = 0;
-            for k in 0..m {
-                let e = (search_from + k) % m;
-                if self.in_tree[e] && self.cut[e] < 0 {
-                    if leave.is_none_or(|f| self.cut[e] < self.cut[f]) {
-                        leave = Some(e);
-                    }
-                    seen += 1;
-                    if seen >= 24 {
-                        search_from = e;
-                        break;
-                    }
+            let negative = &self.negative;
+            for e in set_bits(negative, search_from..m).chain(set_bits(negative, 0..search_from)) {
+                if leave.is_none_or(|f| self.cut[e] < self.cut[f]) {
+                    leave = Some(e);
+                }
+                seen += 1;
+                if seen >= 24 {
+                    search_from = e;
+                    break;
                 }
             }
+            // Counted as the scan of every edge it replaces.
             work += m;
             let Some(f) = leave else {
                 break;
@@ -305,11 +308,18 @@ impl Simplex {
                     let p = self.other(pe, v) as usize;
                     self.subtree[p] += self.subtree[vu];
                     // The subtree below is the tail side when the edge leaves it.
-                    self.cut[pe] = if self.tail[pe] == v {
+                    let cut = if self.tail[pe] == v {
                         self.subtree[vu]
                     } else {
                         -self.subtree[vu]
                     };
+                    self.cut[pe] = cut;
+                    let (word, bit) = (pe / 64, 1u64 << (pe % 64));
+                    if cut < 0 {
+                        self.negative[word] |= bit;
+                    } else {
+                        self.negative[word] &= !bit;
+                    }
                 }
             }
         }
@@ -370,6 +380,7 @@ impl Simplex {
     /// subtree of the lowest common ancestor of `e`'s ends, which holds the tree path
     /// between them and with it `f`. Above it, nothing moves.
     fn exchange(&mut self, f: usize, e: usize) {
+        self.negative[f / 64] &= !(1u64 << (f % 64));
         let inside = |s: &Self, top: u32, v: u32| {
             (s.low[top as usize]..=s.lim[top as usize]).contains(&s.lim[v as usize])
         };
@@ -388,6 +399,29 @@ impl Simplex {
         }
         self.number_subtree(top);
     }
+}
+
+/// The indices of the bits set in `bits` within `range`, in increasing order.
+fn set_bits(bits: &[u64], range: std::ops::Range<usize>) -> impl Iterator<Item = usize> + '_ {
+    let (start, end) = (range.start, range.end);
+    let words = start / 64..end.div_ceil(64);
+    words.flat_map(move |w| {
+        let mut word = bits[w];
+        // Bits before the start and from the end on are left out.
+        if w == start / 64 {
+            word &= u64::MAX << (start % 64);
+        }
+        if w == end / 64 {
+            word &= (1u64 << (end % 64)) - 1;
+        }
+        std::iter::from_fn(move || {
+            (word != 0).then(|| {
+                let b = word.trailing_zeros() as usize;
+                word &= word - 1;
+                w * 64 + b
+            })
+        })
+    })
 }
 
 /// The longest-path layering of a DAG (each vertex one layer below its lowest predecessor,
@@ -529,9 +563,31 @@ mod tests {
                     )
                 };
                 assert!(state(&s) == state(&whole), "{edges:?}");
+                let negative: Vec<usize> = set_bits(&s.negative, 0..m).collect();
+                let expected: Vec<usize> =
+                    (0..m).filter(|&e| s.in_tree[e] && s.cut[e] < 0).collect();
+                assert_eq!(negative, expected, "{edges:?}");
             }
         }
         assert!(exchanges > 100, "only {exchanges} exchanges");
+    }
+
+    #[test]
+    fn set_bits_are_read_in_order_within_their_range() {
+        let mut next = super::super::test_sequence(5);
+        for _ in 0..200 {
+            let len = 1 + next(300) as usize;
+            let set: Vec<bool> = (0..len).map(|_| next(3) == 0).collect();
+            let mut bits = vec![0u64; len.div_ceil(64)];
+            for (i, _) in set.iter().enumerate().filter(|(_, b)| **b) {
+                bits[i / 64] |= 1 << (i % 64);
+            }
+            let a = next(len as u64 + 1) as usize;
+            let b = a + next((len - a) as u64 + 1) as usize;
+            let read: Vec<usize> = set_bits(&bits, a..b).collect();
+            let expected: Vec<usize> = (a..b).filter(|&i| set[i]).collect();
+            assert_eq!(read, expected, "{a}..{b} of {len}");
+        }
     }
 
     #[test]
