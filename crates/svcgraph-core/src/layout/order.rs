@@ -1062,6 +1062,7 @@ fn transpose(l: &mut Layered, equal: bool) -> usize {
     let full = 40 * segments + 10_000;
     let mut budget = full;
     let mut ends = Ends::new(l.layer.len());
+    let mut slots: Vec<u32> = Vec::new();
     // Layers that may swap: those with a swap in themselves or a neighbouring layer since
     // they were last passed over. Passing over another finds what it found last time,
     // nothing, so it is not done; its work is still counted, as the budget and the work
@@ -1079,6 +1080,9 @@ fn transpose(l: &mut Layered, equal: bool) -> usize {
             }
             stirred[i] = false;
             ends.fill(l, i);
+            // The slot of the ends of the vertex at each place, swapped with it.
+            slots.clear();
+            slots.extend(0..l.layers[i].len() as u32);
             let mut swapped = false;
             last_work[i] = 0;
             for j in 0..l.layers[i].len().saturating_sub(1) {
@@ -1086,18 +1090,18 @@ fn transpose(l: &mut Layered, equal: bool) -> usize {
                 if !l.block.is_empty() && l.block[u] != l.block[v] {
                     continue;
                 }
-                let work = l.up.neighbours(u).len()
-                    + l.up.neighbours(v).len()
-                    + l.down.neighbours(u).len()
-                    + l.down.neighbours(v).len();
+                let (a, b) = (slots[j] as usize, slots[j + 1] as usize);
+                // Their segments, as many as their ends.
+                let work = ends.count(a) + ends.count(b);
                 if budget < work {
                     return full - budget;
                 }
                 budget -= work + 1;
                 last_work[i] += work + 1;
-                let (keep, swap) = ends.crossings(u, v);
+                let (keep, swap) = ends.crossings_of_slots(a, b);
                 if swap < keep || (equal && swap == keep && keep > 0) {
                     l.layers[i].swap(j, j + 1);
+                    slots.swap(j, j + 1);
                     l.pos[u] = (j + 1) as u32;
                     l.pos[v] = j as u32;
                     swapped = true;
@@ -1168,8 +1172,13 @@ impl Ends {
 
     /// Crossings among the segments of `left` and `right`, two vertices of the filled layer,
     /// towards both neighbouring layers: with `left` placed first, and with `right` first.
+    #[cfg(test)]
     fn crossings(&self, left: usize, right: usize) -> (u64, u64) {
-        let (a, b) = (self.slot[left] as usize, self.slot[right] as usize);
+        self.crossings_of_slots(self.slot[left] as usize, self.slot[right] as usize)
+    }
+
+    /// [`Ends::crossings`] of the vertices filled in at places `a` and `b` of the layer.
+    fn crossings_of_slots(&self, a: usize, b: usize) -> (u64, u64) {
         let (up_first, up_second) = ordered_pairs(
             &self.up[self.up_start[a]..self.up_start[a + 1]],
             &self.up[self.up_start[b]..self.up_start[b + 1]],
@@ -1179,6 +1188,11 @@ impl Ends {
             &self.down[self.down_start[b]..self.down_start[b + 1]],
         );
         (up_first + down_first, up_second + down_second)
+    }
+
+    /// The ends, above and below, of the vertex filled in at place `a` of the layer.
+    fn count(&self, a: usize) -> usize {
+        self.up_start[a + 1] - self.up_start[a] + self.down_start[a + 1] - self.down_start[a]
     }
 
     /// Tallies `v`'s ends (a vertex of the filled layer) for [`Ends::against`]: in `up`, for
