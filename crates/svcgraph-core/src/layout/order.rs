@@ -356,7 +356,7 @@ fn swap_ranks(
     l: &mut Layered,
     r: u32,
     per_pair: &mut [u64],
-    scratch: &mut (Vec<u64>, Vec<u32>),
+    scratch: &mut (Vec<u32>, Vec<u32>),
     total: u64,
 ) -> u64 {
     let Layered {
@@ -1020,32 +1020,42 @@ fn layer_crossings(
     lower_len: usize,
     pos: &[u32],
     down: &Csr,
-    tree: &mut Vec<u64>,
+    tree: &mut Vec<u32>,
     targets: &mut Vec<u32>,
 ) -> u64 {
     tree.clear();
     tree.resize(lower_len + 1, 0);
     let mut inserted = 0u64;
     let mut crossings = 0u64;
+    // (Counts of segments between two layers fit in 32 bits: the tree is half the size.)
+    let mut add = |p: u32| {
+        // Edges inserted so far that end right of p cross this one.
+        let mut at_most = 0u64;
+        let mut i = p as usize + 1;
+        while i > 0 {
+            at_most += u64::from(tree[i]);
+            i &= i - 1;
+        }
+        crossings += inserted - at_most;
+        let mut i = p as usize + 1;
+        while i <= lower_len {
+            tree[i] += 1;
+            i += i & i.wrapping_neg();
+        }
+        inserted += 1;
+    };
     for &u in upper {
-        targets.clear();
-        targets.extend(down.neighbours(u as usize).iter().map(|&w| pos[w as usize]));
-        targets.sort_unstable();
-        for &p in targets.iter() {
-            // Edges inserted so far that end right of p cross this one.
-            let mut at_most = 0u64;
-            let mut i = p as usize + 1;
-            while i > 0 {
-                at_most += tree[i];
-                i &= i - 1;
+        match down.neighbours(u as usize) {
+            // Most vertices are dummies, with one segment down: nothing to sort.
+            [w] => add(pos[*w as usize]),
+            many => {
+                targets.clear();
+                targets.extend(many.iter().map(|&w| pos[w as usize]));
+                targets.sort_unstable();
+                for &p in targets.iter() {
+                    add(p);
+                }
             }
-            crossings += inserted - at_most;
-            let mut i = p as usize + 1;
-            while i <= lower_len {
-                tree[i] += 1;
-                i += i & i.wrapping_neg();
-            }
-            inserted += 1;
         }
     }
     crossings
