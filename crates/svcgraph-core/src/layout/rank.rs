@@ -465,6 +465,19 @@ pub(super) fn topological_order(n: usize, out: &Csr, inc: &Csr) -> Vec<u32> {
 mod tests {
     use super::*;
 
+    /// Up to `count` distinct edges among `n` vertices, each from a lower index to a higher.
+    fn random_dag(n: usize, count: usize, next: &mut impl FnMut(u64) -> u64) -> Vec<(u32, u32)> {
+        let mut edges: Vec<(u32, u32)> = (0..count)
+            .map(|_| {
+                let a = next(n as u64 - 1) as u32;
+                (a, a + 1 + next(n as u64 - 1 - u64::from(a)) as u32)
+            })
+            .collect();
+        edges.sort_unstable();
+        edges.dedup();
+        edges
+    }
+
     #[test]
     fn every_edge_points_down() {
         let edges = [(0, 1), (1, 2), (0, 2), (3, 2), (2, 4)];
@@ -484,14 +497,7 @@ mod tests {
         let mut next = super::super::test_sequence(11);
         for _ in 0..12 {
             let n = 6usize;
-            let mut edges: Vec<(u32, u32)> = (0..9)
-                .map(|_| {
-                    let a = next(n as u64 - 1) as u32;
-                    (a, a + 1 + next(n as u64 - 1 - u64::from(a)) as u32)
-                })
-                .collect();
-            edges.sort_unstable();
-            edges.dedup();
+            let edges = random_dag(n, 9, &mut next);
             let span = |layer: &[u32]| -> i64 {
                 edges
                     .iter()
@@ -531,14 +537,8 @@ mod tests {
         let mut exchanges = 0;
         for _ in 0..40 {
             let n = 8 + next(40) as usize;
-            let mut edges: Vec<(u32, u32)> = (0..n + next(2 * n as u64) as usize)
-                .map(|_| {
-                    let a = next(n as u64 - 1) as u32;
-                    (a, a + 1 + next(n as u64 - 1 - u64::from(a)) as u32)
-                })
-                .collect();
-            edges.sort_unstable();
-            edges.dedup();
+            let count = n + next(2 * n as u64) as usize;
+            let edges = random_dag(n, count, &mut next);
             let out = Csr::new(n, edges.iter().copied());
             let inc = Csr::new(n, edges.iter().map(|&(s, t)| (t, s)));
             let (_, layer) = longest_path(n, &out, &inc);
