@@ -152,6 +152,11 @@ impl Simplex {
         self.rank[self.head[e] as usize] - self.rank[self.tail[e] as usize] - self.minlen[e]
     }
 
+    /// Whether `v` is in the subtree of `top` (`top` itself included), by their numbers.
+    fn below(&self, top: u32, v: u32) -> bool {
+        (self.low[top as usize]..=self.lim[top as usize]).contains(&self.lim[v as usize])
+    }
+
     fn other(&self, e: usize, v: u32) -> u32 {
         if self.tail[e] == v {
             self.head[e]
@@ -338,7 +343,7 @@ impl Simplex {
             self.head[f]
         };
         let (lo, hi) = (self.low[c as usize], self.lim[c as usize]);
-        let inside = |v: u32| (lo..=hi).contains(&self.lim[v as usize]);
+        let inside = |v: u32| self.below(c, v);
         // The subtree is the tail side when f leaves it: then the entering edge comes into
         // the subtree, otherwise it leaves it.
         let into_subtree = self.tail[f] == c;
@@ -383,12 +388,9 @@ impl Simplex {
     /// between them and with it `f`. Above it, nothing moves.
     fn exchange(&mut self, f: usize, e: usize) {
         self.negative[f / 64] &= !(1u64 << (f % 64));
-        let inside = |s: &Self, top: u32, v: u32| {
-            (s.low[top as usize]..=s.lim[top as usize]).contains(&s.lim[v as usize])
-        };
         let (a, b) = (self.tail[e], self.head[e]);
         let mut top = a;
-        while !inside(self, top, b) {
+        while !self.below(top, b) {
             top = self.other(self.parent[top as usize] as usize, top);
         }
         self.in_tree[f] = false;
