@@ -417,11 +417,12 @@ pub(super) fn trial(l: &mut Layered) -> (u64, usize) {
     improve(l)
 }
 
-/// [`trial`] cut to one round, for a layering too large to order in full for a judgement:
-/// the better of a depth-first and a breadth-first start, then a barycentre sweep down and
-/// up; returns the fewer crossings of the start and the round. Its count is a rough one
-/// (a third above a full trial's, give or take a tenth), so a caller ranks by it only
-/// where counts differ by more than that (measured in BENCHMARKS.md).
+/// [`trial`] cut to one round, for a layering too large to order in full for a judgement,
+/// or a large one whose order only starts the ordering with grouping boxes: the better of a
+/// depth-first and a breadth-first start, then a barycentre sweep down and up; returns the
+/// fewer crossings of the start and the round. Its count is a rough one (a third above a
+/// full trial's, give or take a tenth), so a caller ranks by it only where counts differ by
+/// more than that (measured in BENCHMARKS.md).
 pub(super) fn glance(l: &mut Layered) -> u64 {
     initial_order(l);
     let depth_first = total_crossings(l);

@@ -604,15 +604,23 @@ fn grouped(mut g: LayoutGraph, k: u32) -> LayoutGraph {
 
 #[test]
 fn group_boxes_hold_their_nodes_and_nothing_else() {
-    for with_labels in [false, true] {
+    // 200 services are ordered in full before the boxes, 900 (over GLANCE_BEFORE_BOXES
+    // vertices, dummies included) from a glance.
+    for (services, with_labels) in [(200, false), (200, true), (900, false)] {
         for direction in [Direction::TopToBottom, Direction::LeftToRight] {
-            let g = grouped(service_like(200, with_labels), 6);
+            let g = grouped(service_like(services, with_labels), 6);
             let options = LayoutOptions {
                 direction,
                 ..LayoutOptions::default()
             };
             let out = layout(&g, &options).unwrap();
             assert_sound(&g, &out);
+            let vertices = out.stats.nodes + out.stats.dummies;
+            assert_eq!(
+                vertices >= GLANCE_BEFORE_BOXES,
+                services == 900,
+                "{vertices}"
+            );
             assert_eq!(out.groups.len(), 6);
             let boxes: Vec<GroupBox> = out.groups.iter().map(|b| b.unwrap()).collect();
             let within = |inner: &Rect, outer: &Rect| {
@@ -646,7 +654,7 @@ fn group_boxes_hold_their_nodes_and_nothing_else() {
             // Grouping costs room, but not an order of magnitude of it: boxes take bands of
             // their own along the layers, so edges between groups run further across the
             // flow and need more tracks.
-            let plain = layout(&service_like(200, with_labels), &options).unwrap();
+            let plain = layout(&service_like(services, with_labels), &options).unwrap();
             let area = |l: &Layout| l.width * l.height;
             assert!(
                 area(&out) < 8.0 * area(&plain),
@@ -672,6 +680,25 @@ fn groups_that_do_not_fit_the_nodes_are_refused() {
         err.to_string().contains("9 node groups given for 10 nodes"),
         "{err}"
     );
+}
+
+#[test]
+fn groups_without_nodes_draw_as_no_groups() {
+    // Without a node in any group (namespaces asked for, none known) every node would be a
+    // block of its own, kept apart with its calls' dummies: the drawing is the plain one.
+    for with_labels in [false, true] {
+        let plain_graph = service_like(120, with_labels);
+        let mut g = plain_graph.clone();
+        g.groups = vec![size(40.0, 14.0); 3];
+        g.node_groups = vec![None; g.nodes.len()];
+        let options = LayoutOptions::default();
+        let mut out = layout(&g, &options).unwrap();
+        let plain = layout(&plain_graph, &options).unwrap();
+        assert_eq!(out.groups, vec![None; 3]);
+        out.groups = plain.groups.clone();
+        out.stats.phases = plain.stats.phases.clone();
+        assert_eq!(out, plain);
+    }
 }
 
 #[test]
