@@ -1073,7 +1073,6 @@ fn transpose(l: &mut Layered, equal: bool) -> usize {
     let full = 40 * segments + 10_000;
     let mut budget = full;
     let mut ends = Ends::new(l.layer.len());
-    let mut slots: Vec<u32> = Vec::new();
     // Layers that may swap: those with a swap in themselves or a neighbouring layer since
     // they were last passed over. Passing over another finds what it found last time,
     // nothing, so it is not done; its work is still counted, as the budget and the work
@@ -1091,9 +1090,6 @@ fn transpose(l: &mut Layered, equal: bool) -> usize {
             }
             stirred[i] = false;
             ends.fill(l, i);
-            // The slot of the ends of the vertex at each place, swapped with it.
-            slots.clear();
-            slots.extend(0..l.layers[i].len() as u32);
             let mut swapped = false;
             last_work[i] = 0;
             for j in 0..l.layers[i].len().saturating_sub(1) {
@@ -1101,7 +1097,7 @@ fn transpose(l: &mut Layered, equal: bool) -> usize {
                 if !l.block.is_empty() && l.block[u] != l.block[v] {
                     continue;
                 }
-                let (a, b) = (slots[j] as usize, slots[j + 1] as usize);
+                let (a, b) = (ends.slot[u] as usize, ends.slot[v] as usize);
                 // Their segments, as many as their ends.
                 let work = ends.count(a) + ends.count(b);
                 if budget < work {
@@ -1112,7 +1108,6 @@ fn transpose(l: &mut Layered, equal: bool) -> usize {
                 let (keep, swap) = ends.crossings_of_slots(a, b);
                 if swap < keep || (equal && swap == keep && keep > 0) {
                     l.layers[i].swap(j, j + 1);
-                    slots.swap(j, j + 1);
                     l.pos[u] = (j + 1) as u32;
                     l.pos[v] = j as u32;
                     swapped = true;
